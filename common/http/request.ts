@@ -1,0 +1,232 @@
+/**
+ * The one low-level HTTP request used by every client in the suite: over a
+ * Unix socket, or over TLS where the server certificate is pinned by its
+ * SHA-256 fingerprint instead of a CA chain (hosts have self-signed
+ * certificates and often a wrong clock). Redirects are never followed,
+ * connect and response times and the response size are capped, and a TLS
+ * connection is verified before a single request byte is written.
+ */
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import net from 'node:net';
+import tls from 'node:tls';
+import { QuantixError } from '../protocol/errors.js';
+
+/** Where a request goes. */
+export type Endpoint =
+  | { kind: 'socket'; socketPath: string }
+  | {
+      kind: 'tls';
+      host: string;
+      port: number;
+      /** Expected certificate fingerprint; null to accept any and report it (first contact). */
+      pinnedFingerprint: string | null;
+      /** Client certificate and key (PEM) for mutual TLS. */
+      clientCert?: string;
+      clientKey?: string;
+      /** Local address to connect from (tests use many loopback addresses). */
+      localAddress?: string;
+    };
+
+/** One request. */
+export interface RequestOptions {
+  method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** TCP + TLS handshake limit. */
+  connectTimeoutMs?: number;
+  /** Limit from sending the request to the last response byte. */
+  responseTimeoutMs?: number;
+  /** Responses larger than this are cut off with an error. */
+  maxResponseBytes?: number;
+  /** Aborts the request. */
+  signal?: AbortSignal;
+}
+
+/** A completed response. */
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  /** Fingerprint of the certificate the server presented (TLS only). */
+  peerFingerprint: string | null;
+}
+
+/** Defaults: 5 s to connect, 20 s for the answer, 4 MiB of response. */
+export const REQUEST_DEFAULTS = { connectTimeoutMs: 5_000, responseTimeoutMs: 20_000, maxResponseBytes: 4 * 1024 * 1024 };
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ENOENT', 'ECONNRESET', 'EPIPE']);
+
+/** SHA-256 hex of a DER certificate. */
+function fingerprintOf(der: Buffer): string {
+  return createHash('sha256').update(der).digest('hex');
+}
+
+/** Maps a socket-level failure to a stable error. */
+export function classifyNetworkError(err: unknown, where: string): QuantixError {
+  if (err instanceof QuantixError) return err;
+  const e = err as NodeJS.ErrnoException;
+  const code = e?.code ?? '';
+  if (code === 'ETIMEDOUT' || code === 'QX_TIMEOUT') {
+    return new QuantixError('CONNECTION_TIMEOUT', { message: `${where} did not answer in time.`, cause: err });
+  }
+  if (code === 'ABORT_ERR') return new QuantixError('CONNECTION_TIMEOUT', { message: `The request to ${where} was cancelled.`, cause: err });
+  if (UNREACHABLE.has(code)) {
+    const why =
+      code === 'ECONNREFUSED'
+        ? 'connection refused'
+        : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+          ? 'name not found'
+          : code === 'ENOENT'
+            ? 'socket not found'
+            : code === 'ECONNRESET' || code === 'EPIPE'
+              ? 'connection reset'
+              : 'no route';
+    return new QuantixError('HOST_UNREACHABLE', { message: `${where} could not be reached (${why}).`, cause: err });
+  }
+  if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /SSL|TLS|certificate/i.test(e?.message ?? '')) {
+    return new QuantixError('TLS_ERROR', { message: `No secure connection to ${where}.`, cause: err });
+  }
+  return new QuantixError('HOST_UNREACHABLE', { message: `${where} could not be reached.`, cause: err });
+}
+
+function timeoutError(): NodeJS.ErrnoException {
+  const e = new Error('timed out') as NodeJS.ErrnoException;
+  e.code = 'QX_TIMEOUT';
+  return e;
+}
+
+/** Opens a TLS connection and resolves once the peer certificate is checked. */
+function connectTls(
+  ep: Extract<Endpoint, { kind: 'tls' }>,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<{ socket: tls.TLSSocket; fingerprint: string }> {
+  return new Promise((resolve, reject) => {
+    const servername = net.isIP(ep.host) ? undefined : ep.host;
+    const socket = tls.connect({
+      host: ep.host,
+      port: ep.port,
+      ...(servername ? { servername } : {}),
+      ...(ep.localAddress ? { localAddress: ep.localAddress } : {}),
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.2',
+      ...(ep.clientCert && ep.clientKey ? { cert: ep.clientCert, key: ep.clientKey } : {}),
+    });
+    let done = false;
+    const finish = (err: Error | null, fp?: string) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (err) {
+        socket.destroy();
+        reject(err);
+      } else resolve({ socket, fingerprint: fp! });
+    };
+    const onAbort = () => finish(Object.assign(new Error('aborted'), { code: 'ABORT_ERR' }));
+    signal?.addEventListener('abort', onAbort);
+    const timer = setTimeout(() => finish(timeoutError()), timeoutMs);
+    socket.once('secureConnect', () => {
+      const cert = socket.getPeerCertificate();
+      if (!cert || !cert.raw) return finish(Object.assign(new Error('no server certificate'), { code: 'ERR_TLS_NO_CERT' }));
+      const fp = fingerprintOf(cert.raw);
+      if (ep.pinnedFingerprint && fp !== ep.pinnedFingerprint) {
+        return finish(
+          new QuantixError('HOST_IDENTITY_CHANGED', {
+            message: `${ep.host}:${ep.port} presented a different certificate (${fp.slice(0, 16)}…) than the one pinned (${ep.pinnedFingerprint.slice(0, 16)}…).`,
+          }),
+        );
+      }
+      finish(null, fp);
+    });
+    socket.once('error', (err) => finish(err));
+  });
+}
+
+/** Sends one request and reads the whole response within the limits. */
+export async function request(ep: Endpoint, opts: RequestOptions): Promise<RawResponse> {
+  const connectTimeoutMs = opts.connectTimeoutMs ?? REQUEST_DEFAULTS.connectTimeoutMs;
+  const responseTimeoutMs = opts.responseTimeoutMs ?? REQUEST_DEFAULTS.responseTimeoutMs;
+  const maxBytes = opts.maxResponseBytes ?? REQUEST_DEFAULTS.maxResponseBytes;
+  const where = ep.kind === 'socket' ? `the local socket ${ep.socketPath}` : `${net.isIPv6(ep.host) ? `[${ep.host}]` : ep.host}:${ep.port}`;
+  if (!opts.path.startsWith('/')) throw new QuantixError('BAD_REQUEST', { message: 'request path must be absolute' });
+
+  let peerFingerprint: string | null = null;
+  let tlsSocket: tls.TLSSocket | null = null;
+  try {
+    if (ep.kind === 'tls') {
+      const c = await connectTls(ep, connectTimeoutMs, opts.signal);
+      tlsSocket = c.socket;
+      peerFingerprint = c.fingerprint;
+    }
+  } catch (err) {
+    throw classifyNetworkError(err, where);
+  }
+
+  const body = opts.body === undefined ? undefined : Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(opts.body);
+  const headers: Record<string, string> = { accept: 'application/json', ...(opts.headers ?? {}) };
+  if (body) {
+    headers['content-length'] = String(body.length);
+    headers['content-type'] ??= 'application/json';
+  }
+  if (ep.kind === 'tls') headers.host = net.isIPv6(ep.host) ? `[${ep.host}]:${ep.port}` : `${ep.host}:${ep.port}`;
+
+  return await new Promise<RawResponse>((resolve, reject) => {
+    let settled = false;
+    const settle = (err: unknown, res?: RawResponse) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (err) {
+        req.destroy();
+        tlsSocket?.destroy();
+        reject(classifyNetworkError(err, where));
+      } else resolve(res!);
+    };
+    const req = http.request({
+      method: opts.method,
+      path: opts.path,
+      headers,
+      ...(ep.kind === 'socket'
+        ? { socketPath: ep.socketPath }
+        : { createConnection: () => tlsSocket as unknown as net.Socket }),
+      agent: false,
+    });
+    // Socket connect for the Unix socket is bounded by the same overall timer.
+    const timer = setTimeout(() => settle(timeoutError()), (ep.kind === 'socket' ? connectTimeoutMs : 0) + responseTimeoutMs);
+    const onAbort = () => settle(Object.assign(new Error('aborted'), { code: 'ABORT_ERR' }));
+    opts.signal?.addEventListener('abort', onAbort);
+    req.on('error', (err) => settle(err));
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) {
+          settle(new QuantixError('HOST_PROTOCOL_ERROR', { message: `${where} sent more than ${maxBytes} bytes.` }));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('error', (err) => settle(err));
+      res.on('aborted', () => settle(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
+      res.on('end', () => {
+        settle(null, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), peerFingerprint });
+        tlsSocket?.end();
+      });
+    });
+    req.end(body);
+  });
+}
+
+/** Parses a JSON body, mapping garbage to HOST_PROTOCOL_ERROR. */
+export function parseJsonBody(res: RawResponse, where: string): unknown {
+  try {
+    return JSON.parse(res.body.toString('utf8'));
+  } catch {
+    throw new QuantixError('HOST_PROTOCOL_ERROR', { message: `${where} answered with something that is not JSON (HTTP ${res.status}).` });
+  }
+}
