@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/reporters/summary.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration and e2e tests start real processes; two cores do not gain from more workers.
