@@ -1,0 +1,207 @@
+/**
+ * Key bindings as data. Each screen declares a table of bindings; the
+ * footer and the help overlay are generated from the same table, so they
+ * cannot drift, and one dispatcher runs handlers, refuses disabled keys
+ * with their reason, and catches every rejected promise in one place.
+ *
+ * Fallbacks for terminals without working F-keys (serial, IPMI, vt100):
+ * Esc then a digit is F1–F10 (0 = F10) from any screen. blessed reports the
+ * two keys typed together as `M-4`; typed apart they arrive as `escape`
+ * then `4`, which the dispatcher also maps to `f4` within a short window.
+ */
+import type { Glyphs } from './glyphs.js';
+import type { Line } from './text.js';
+
+/** One key binding. */
+export interface KeyBinding {
+  /** blessed key names (`f4`, `g`, `S-g`, `escape`, `C-c`, `enter`); the first one is shown. */
+  keys: string[];
+  /** Short label for the footer (`Token`). */
+  label: string;
+  /** Longer description for the help overlay; defaults to the label. */
+  help?: string;
+  /** What the key shows as in the footer and help; derived from keys[0] when absent. */
+  display?: string;
+  handler: () => void | Promise<void>;
+  /** False hides the binding from the footer (it still works and is listed in help). */
+  visible?: boolean | (() => boolean);
+  /** Leaves the machine or the cluster changed in a way that is hard to undo; always confirmed. */
+  dangerous?: boolean;
+  /** Why the key cannot act now, or null when it can. */
+  disabledReason?: () => string | null;
+  /** Placement in the footer: left (screen actions) or right (global keys). */
+  side?: 'left' | 'right';
+}
+
+const NAMED: Record<string, string> = {
+  escape: 'Esc',
+  enter: '⏎',
+  return: '⏎',
+  tab: 'Tab',
+  space: 'Space',
+  up: '↑',
+  down: '↓',
+  left: '←',
+  right: '→',
+  pageup: 'PgUp',
+  pagedown: 'PgDn',
+  home: 'Home',
+  end: 'End',
+  backspace: 'Bksp',
+  delete: 'Del',
+};
+
+const ASCII_NAMED: Record<string, string> = { enter: 'Enter', return: 'Enter', up: 'Up', down: 'Down', left: 'Left', right: 'Right' };
+
+/** How a key name is shown to the user (`f4` → `F4`, `S-g` → `G`, `C-c` → `Ctrl-C`). */
+export function keyDisplay(key: string, g?: Pick<Glyphs, 'enter'>): string {
+  const ascii = g !== undefined && g.enter !== '⏎';
+  if (/^f\d+$/.test(key)) return key.toUpperCase();
+  if (/^S-[a-z]$/.test(key)) return key.slice(2).toUpperCase();
+  if (/^C-[a-z]$/.test(key)) return `Ctrl-${key.slice(2).toUpperCase()}`;
+  if (/^M-.$/.test(key)) return `Esc ${key.slice(2)}`;
+  if (ascii && ASCII_NAMED[key]) return ASCII_NAMED[key]!;
+  if (NAMED[key]) return NAMED[key]!;
+  return key;
+}
+
+function isVisible(b: KeyBinding): boolean {
+  return typeof b.visible === 'function' ? b.visible() : b.visible !== false;
+}
+
+/** Footer line for a table: `F1 Help  F2 System …`, keys bold, disabled ones dimmed, global keys on the right. */
+export function renderFooter(bindings: readonly KeyBinding[], width: number, g?: Pick<Glyphs, 'enter'>): Line {
+  const part = (bs: KeyBinding[]): Line => {
+    const out: Line = [];
+    bs.forEach((b, i) => {
+      if (i > 0) out.push({ text: '  ' });
+      const disabled = b.disabledReason?.() ?? null;
+      out.push({ text: b.display ?? keyDisplay(b.keys[0] ?? '', g), style: disabled ? 'disabled' : 'key' });
+      out.push({ text: ` ${b.label}`, ...(disabled ? { style: 'disabled' as const } : {}) });
+    });
+    return out;
+  };
+  const shown = bindings.filter(isVisible);
+  const left = part(shown.filter((b) => b.side !== 'right'));
+  const right = part(shown.filter((b) => b.side === 'right'));
+  const lw = left.reduce((n, s) => n + [...s.text].length, 0);
+  const rw = right.reduce((n, s) => n + [...s.text].length, 0);
+  const line: Line = [{ text: ' ' }, ...left];
+  if (rw > 0) {
+    const gap = Math.max(2, width - 2 - lw - rw);
+    line.push({ text: ' '.repeat(gap) }, ...right);
+  }
+  return line;
+}
+
+/** Help lines for one or more titled tables: every key, its alternatives, and what it does now. */
+export function renderHelp(groups: ReadonlyArray<{ title: string; bindings: readonly KeyBinding[] }>, g?: Pick<Glyphs, 'enter'>): Line[] {
+  const out: Line[] = [];
+  for (const group of groups) {
+    if (out.length > 0) out.push([]);
+    out.push([{ text: `  ${group.title}`, style: 'title' }]);
+    for (const b of group.bindings) {
+      const names = [b.display ?? keyDisplay(b.keys[0] ?? '', g), ...b.keys.slice(1).map((k) => keyDisplay(k, g))];
+      const unique = [...new Set(names)].join(', ');
+      const disabled = b.disabledReason?.() ?? null;
+      const line: Line = [
+        { text: '    ' },
+        { text: unique.padEnd(18), style: 'key' },
+        { text: b.help ?? b.label },
+      ];
+      if (b.dangerous) line.push({ text: ' (asks first)', style: 'warn' });
+      if (disabled) line.push({ text: ` - ${disabled}`, style: 'disabled' });
+      out.push(line);
+    }
+  }
+  return out;
+}
+
+/** Maps a key event to the names a binding may use, fallbacks included. */
+export function keyNames(ch: string | undefined, full: string | undefined): string[] {
+  const names: string[] = [];
+  if (full) names.push(full);
+  const meta = full ? /^M-(\d)$/.exec(full) : null;
+  if (meta) names.push(digitToFKey(meta[1]!));
+  if (ch && ch.length === 1 && ch >= ' ' && !names.includes(ch)) names.push(ch);
+  return names;
+}
+
+/** F-key for a fallback digit: 1–9 → f1–f9, 0 → f10. */
+export function digitToFKey(d: string): string {
+  return d === '0' ? 'f10' : `f${d}`;
+}
+
+/** Finds the binding for a key event. */
+export function findBinding(bindings: readonly KeyBinding[], names: readonly string[]): KeyBinding | undefined {
+  for (const n of names) {
+    const b = bindings.find((x) => x.keys.includes(n));
+    if (b) return b;
+  }
+  return undefined;
+}
+
+/** What the dispatcher reports back to the screen. */
+export interface DispatchHooks {
+  /** The active bindings, asked at every key (screens and dialogs change them). */
+  bindings: () => readonly KeyBinding[];
+  /** A key was refused: show why. */
+  onDisabled: (binding: KeyBinding, reason: string) => void;
+  /** A handler threw or its promise rejected: the one place errors from keys land. */
+  onError: (err: unknown, binding: KeyBinding) => void;
+  /** A dangerous binding needs confirming before its handler runs. */
+  confirm?: (binding: KeyBinding, run: () => void) => void;
+  /** Keys that do nothing (for a hint such as "press F1 for help"). */
+  onUnbound?: (names: string[]) => void;
+}
+
+/** Milliseconds after Escape during which a digit is read as an F-key. */
+export const ESCAPE_DIGIT_WINDOW_MS = 1_500;
+
+/**
+ * Creates the key dispatcher: feed it blessed keypress events; it finds the
+ * binding (with fallbacks), checks it can act, asks for confirmation when
+ * it is dangerous, and runs it with every failure routed to onError.
+ */
+export function createKeyDispatcher(hooks: DispatchHooks, now: () => number = Date.now) {
+  let escapeAt = -Infinity;
+
+  const run = (b: KeyBinding) => {
+    try {
+      Promise.resolve(b.handler()).catch((err: unknown) => hooks.onError(err, b));
+    } catch (err) {
+      hooks.onError(err, b);
+    }
+  };
+
+  const dispatch = (b: KeyBinding) => {
+    const reason = b.disabledReason?.() ?? null;
+    if (reason) {
+      hooks.onDisabled(b, reason);
+      return;
+    }
+    if (b.dangerous && hooks.confirm) hooks.confirm(b, () => run(b));
+    else run(b);
+  };
+
+  return {
+    /** Handles one blessed keypress event; returns true when a binding ran or was refused. */
+    handleKey(ch: string | undefined, key: { full?: string; name?: string } | undefined): boolean {
+      const full = key?.full ?? key?.name;
+      const names = keyNames(ch, full);
+      const t = now();
+      if (full && /^\d$/.test(full) && t - escapeAt <= ESCAPE_DIGIT_WINDOW_MS) names.unshift(digitToFKey(full));
+      escapeAt = full === 'escape' ? t : -Infinity;
+      const b = findBinding(hooks.bindings(), names);
+      if (!b) {
+        hooks.onUnbound?.(names);
+        return false;
+      }
+      dispatch(b);
+      return true;
+    },
+  };
+}
+
+/** The dispatcher type. */
+export type KeyDispatcher = ReturnType<typeof createKeyDispatcher>;

@@ -1,0 +1,240 @@
+/**
+ * Screen bootstrap shared by both consoles: capabilities, a blessed screen
+ * fed by the escape-reassembling input, one full-screen canvas painted from
+ * render lines, the minimum-size guard, and terminal restoration on every
+ * way out (exit, uncaught error, SIGTERM, SIGHUP, SIGINT).
+ *
+ * While the screen lives, nothing written to stderr reaches the terminal:
+ * blessed's terminfo complaints ("Error on xterm-256color.Setulc") and any
+ * library warning go to a log file, or nowhere.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import blessed from 'blessed';
+import { detectCapabilities, type TerminalCaps } from './caps.js';
+import { glyphsFor, themeFor, type Glyphs, type Theme } from './glyphs.js';
+import { createKeyInput } from './input.js';
+import { toTagged, truncate, type Line } from './text.js';
+
+/** Smallest usable terminal. */
+export const MIN_COLS = 80;
+/** Smallest usable terminal. */
+export const MIN_ROWS = 24;
+
+/** Options for createScreen. */
+export interface CreateScreenOptions {
+  /** Window title, set only on xterm-like terminals. */
+  title?: string;
+  env?: NodeJS.ProcessEnv;
+  input?: NodeJS.ReadStream;
+  output?: NodeJS.WriteStream;
+  /** File that receives everything written to stderr while the screen lives; null drops it. */
+  stderrLog?: string | null;
+  minCols?: number;
+  minRows?: number;
+  /** Hold time for incomplete escape sequences (ms). */
+  escapeHoldMs?: number;
+  /** Called once with the error when the process dies of an uncaught error (after the terminal is restored). */
+  onFatal?: (err: unknown) => void;
+}
+
+/** A running full-screen terminal application. */
+export interface TuiApp {
+  screen: blessed.Widgets.Screen;
+  caps: TerminalCaps;
+  glyphs: Glyphs;
+  theme: Theme;
+  /** File descriptor of the stderr log (for a logger's destination), or null when stderr is dropped. */
+  logFd: number | null;
+  /** Current size. */
+  size(): { cols: number; rows: number };
+  /** True below the minimum size: screens then show only the request to enlarge. */
+  tooSmall(): boolean;
+  /**
+   * Paints full-screen lines. Only a changed content reaches blessed, and
+   * blessed writes only the cells that differ from what is on the terminal.
+   * Below the minimum size the lines are replaced by one line asking to enlarge.
+   */
+  paint(lines: Line[]): void;
+  /** Subscribes to key events (blessed's `keypress`). */
+  onKey(handler: (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg | undefined) => void): void;
+  /** Subscribes to size changes (after blessed has resized its buffers). */
+  onResize(handler: () => void): void;
+  /** Restores the terminal and exits the process with code. */
+  exit(code?: number): void;
+  /** Restores the terminal without exiting (idempotent). */
+  destroy(): void;
+}
+
+/** The one line shown when the terminal is below the minimum size. */
+export function tooSmallLine(cols: number, rows: number, minCols: number, minRows: number, g: Glyphs): string {
+  return truncate(`Enlarge the terminal to at least ${minCols}${g.times}${minRows} (now ${cols}${g.times}${rows}).`, cols, g.ellipsis);
+}
+
+/** Redirects process.stderr writes to a file (or nowhere); returns the fd and a restore function. */
+function captureStderr(logPath: string | null | undefined): { fd: number | null; restore: () => void } {
+  let fd: number | null = null;
+  if (logPath) {
+    try {
+      fs.mkdirSync(path.dirname(logPath), { recursive: true, mode: 0o700 });
+      fd = fs.openSync(logPath, 'a', 0o600);
+    } catch {
+      fd = null;
+    }
+  }
+  const stderr = process.stderr;
+  const original = stderr.write;
+  const replacement = function (this: unknown, chunk: unknown, enc?: unknown, cb?: unknown): boolean {
+    if (fd !== null) {
+      try {
+        if (typeof chunk === 'string') fs.writeSync(fd, chunk);
+        else fs.writeSync(fd, chunk as Uint8Array);
+      } catch {
+        // A full disk must not take the console down; the message is lost.
+      }
+    }
+    const done = typeof enc === 'function' ? enc : cb;
+    if (typeof done === 'function') process.nextTick(done as () => void);
+    return true;
+  };
+  stderr.write = replacement as typeof stderr.write;
+  return {
+    fd,
+    restore: () => {
+      if (stderr.write === (replacement as typeof stderr.write)) stderr.write = original;
+      if (fd !== null) {
+        try {
+          fs.closeSync(fd);
+        } catch {
+          // Already closed.
+        }
+        fd = null;
+      }
+    },
+  };
+}
+
+/** Creates the screen, takes over the terminal, and arranges for it to be restored on every exit path. */
+export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
+  const env = opts.env ?? process.env;
+  const input = opts.input ?? process.stdin;
+  const output = opts.output ?? process.stdout;
+  const minCols = opts.minCols ?? MIN_COLS;
+  const minRows = opts.minRows ?? MIN_ROWS;
+  const caps = detectCapabilities(env);
+  const glyphs = glyphsFor(caps);
+  const theme = themeFor(caps);
+
+  const captured = captureStderr(opts.stderrLog);
+  const keyInput = createKeyInput(input, opts.escapeHoldMs === undefined ? {} : { holdMs: opts.escapeHoldMs });
+
+  const screen = blessed.screen({
+    input: keyInput as unknown as NodeJS.ReadableStream,
+    output,
+    terminal: caps.term,
+    forceUnicode: caps.unicode,
+    fullUnicode: false,
+    smartCSR: false,
+    fastCSR: false,
+    useBCE: false,
+    autoPadding: false,
+    warnings: false,
+    sendFocus: false,
+    dockBorders: false,
+    resizeTimeout: 100,
+  } as unknown as blessed.Widgets.IScreenOptions);
+  if (caps.xtermLike && opts.title) screen.title = opts.title;
+
+  const canvas = blessed.box({
+    parent: screen,
+    top: 0,
+    left: 0,
+    width: '100%',
+    height: '100%',
+    tags: true,
+    wrap: false,
+    scrollable: false,
+  } as blessed.Widgets.BoxOptions);
+
+  let lastContent: string | null = null;
+  let destroyed = false;
+
+  const size = () => ({ cols: screen.width as number, rows: screen.height as number });
+  const tooSmall = () => {
+    const { cols, rows } = size();
+    return cols < minCols || rows < minRows;
+  };
+
+  const destroy = () => {
+    if (destroyed) return;
+    destroyed = true;
+    try {
+      screen.destroy();
+    } catch {
+      // The terminal may be gone (SIGHUP); nothing left to restore.
+    }
+    keyInput.detach();
+    captured.restore();
+  };
+
+  const exit = (code = 0) => {
+    destroy();
+    process.exit(code);
+  };
+
+  const fatal = (err: unknown) => {
+    destroy();
+    try {
+      opts.onFatal?.(err);
+    } finally {
+      const msg = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`Unexpected error, the console stopped: ${msg}\n`);
+      process.exit(1);
+    }
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
+  const signals: Array<[NodeJS.Signals, number]> = [
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+    ['SIGINT', 130],
+    ['SIGQUIT', 131],
+  ];
+  for (const [sig, code] of signals) process.on(sig, () => exit(code));
+  process.on('exit', destroy);
+
+  return {
+    screen,
+    caps,
+    glyphs,
+    theme,
+    logFd: captured.fd,
+    size,
+    tooSmall,
+    paint(lines: Line[]) {
+      if (destroyed) return;
+      const { cols, rows } = size();
+      const content = tooSmall()
+        ? blessed.escape(tooSmallLine(cols, rows, minCols, minRows, glyphs))
+        : lines
+            .slice(0, rows)
+            .map((l) => toTagged(l, theme))
+            .join('\n');
+      if (content === lastContent) return;
+      lastContent = content;
+      canvas.setContent(content);
+      screen.render();
+    },
+    onKey(handler) {
+      screen.on('keypress', handler);
+    },
+    onResize(handler) {
+      screen.on('resize', () => {
+        lastContent = null;
+        handler();
+      });
+    },
+    exit,
+    destroy,
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * Styled text as plain data: a line is a list of segments, each with a
+ * semantic style. Render functions build lines (testable without blessed);
+ * `toTagged` turns them into blessed content at the last moment, escaping
+ * every brace so no text can become a tag.
+ */
+import type { Glyphs, StyleName, Theme } from './glyphs.js';
+import { neutralizeControls } from './sanitize.js';
+
+/** A run of text in one style. */
+export interface Segment {
+  text: string;
+  style?: StyleName;
+}
+
+/** One screen row. */
+export type Line = Segment[];
+
+/** A segment; text is taken as is (callers pass external strings through `plain`). */
+export function seg(text: string, style?: StyleName): Segment {
+  return style ? { text, style } : { text };
+}
+
+/** Control characters of an external string made visible, for use in segments. */
+export function plain(s: unknown): string {
+  return neutralizeControls(s);
+}
+
+/** Display width of a string: one column per code point (screens draw no wide characters). */
+export function textWidth(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+/** Plain text of a line, as it appears on screen. */
+export function lineText(line: Line): string {
+  return line.map((s) => s.text).join('');
+}
+
+/** Cuts a string to at most width columns, ending with the ellipsis when cut. */
+export function truncate(s: string, width: number, ellipsis = '…'): string {
+  if (width <= 0) return '';
+  const chars = [...s];
+  if (chars.length <= width) return s;
+  const e = [...ellipsis];
+  if (e.length >= width) return chars.slice(0, width).join('');
+  return chars.slice(0, width - e.length).join('') + ellipsis;
+}
+
+/** Pads (with spaces) or cuts a line to exactly width columns. */
+export function fitLine(line: Line, width: number, ellipsis = '…'): Line {
+  const out: Line = [];
+  let used = 0;
+  for (const s of line) {
+    const w = textWidth(s.text);
+    if (used + w <= width) {
+      out.push(s);
+      used += w;
+      continue;
+    }
+    const room = width - used;
+    if (room > 0) {
+      out.push({ ...s, text: truncate(s.text, room, ellipsis) });
+      used = width;
+    }
+    break;
+  }
+  if (used < width) out.push({ text: ' '.repeat(width - used) });
+  return out;
+}
+
+/** Pads a string on the right to width columns (cutting it when longer). */
+export function padEnd(s: string, width: number): string {
+  const w = textWidth(s);
+  return w >= width ? truncate(s, width) : s + ' '.repeat(width - w);
+}
+
+/** Pads a string on the left to width columns. */
+export function padStart(s: string, width: number): string {
+  const w = textWidth(s);
+  return w >= width ? s : ' '.repeat(width - w) + s;
+}
+
+/** A line with left and right parts, filled with spaces between them to exactly width columns. */
+export function spread(left: Line, right: Line, width: number): Line {
+  const rw = textWidth(lineText(right));
+  if (rw >= width) return fitLine(right, width);
+  return [...fitLine(left, width - rw), ...right];
+}
+
+function escapeBraces(s: string): string {
+  return s.replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
+}
+
+/** blessed content for a line: braces escaped, styles opened and closed per segment. */
+export function toTagged(line: Line, theme: Theme): string {
+  let out = '';
+  for (const s of line) {
+    const tags = s.style ? theme[s.style] : [];
+    const text = escapeBraces(s.text);
+    if (tags.length === 0 || (s.text.trim() === '' && !tags.includes('inverse'))) {
+      out += text;
+      continue;
+    }
+    out += tags.map((t) => `{${t}}`).join('') + text + [...tags].reverse().map((t) => `{/${t}}`).join('');
+  }
+  return out;
+}
+
+/** One section of a framed screen. */
+export interface FrameSection {
+  /** Shown in the border above the section (the top border for the first). */
+  title?: Line;
+  /** Shown right-aligned in the same border. */
+  right?: Line;
+  lines: Line[];
+  /** Fixed number of rows; a section without one takes the rows left over. */
+  height?: number;
+}
+
+function borderLine(width: number, g: Glyphs, left: string, right: string, title?: Line, rightTitle?: Line): Line {
+  const inner = width - 2;
+  const parts: Line = [{ text: left, style: 'frame' }];
+  let used = 0;
+  if (title && title.length > 0) {
+    const t = fitLine([{ text: ' ' }, ...title, { text: ' ' }], Math.min(inner, textWidth(lineText(title)) + 2), g.ellipsis);
+    parts.push(...t);
+    used += textWidth(lineText(t));
+  }
+  let rightPart: Line = [];
+  if (rightTitle && rightTitle.length > 0) {
+    const room = inner - used - 2;
+    if (room > 4) rightPart = fitLine([{ text: ' ' }, ...rightTitle, { text: ' ' }], Math.min(room, textWidth(lineText(rightTitle)) + 2), g.ellipsis);
+  }
+  const rw = textWidth(lineText(rightPart));
+  parts.push({ text: g.horizontal.repeat(Math.max(0, inner - used - rw)), style: 'frame' });
+  parts.push(...rightPart);
+  parts.push({ text: right, style: 'frame' });
+  return parts;
+}
+
+/**
+ * Lays sections out in a bordered frame of exactly cols × rows: titles in
+ * the borders, one separator between sections, each content line padded or
+ * cut to the inner width. Sections with a height keep it; the others share
+ * what is left (the first flexible one takes it all).
+ */
+export function composeFrame(cols: number, rows: number, g: Glyphs, sections: FrameSection[]): Line[] {
+  const inner = cols - 2;
+  const borders = sections.length + 1;
+  const fixed = sections.reduce((n, s) => n + (s.height ?? 0), 0);
+  let flexLeft = Math.max(0, rows - borders - fixed);
+  const out: Line[] = [];
+  sections.forEach((s, i) => {
+    out.push(
+      i === 0
+        ? borderLine(cols, g, g.topLeft, g.topRight, s.title, s.right)
+        : borderLine(cols, g, g.teeLeft, g.teeRight, s.title, s.right),
+    );
+    let h = s.height;
+    if (h === undefined) {
+      h = flexLeft;
+      flexLeft = 0;
+    }
+    for (let r = 0; r < h; r++) {
+      const content = s.lines[r] ?? [];
+      out.push([{ text: g.vertical, style: 'frame' }, ...fitLine(content, inner, g.ellipsis), { text: g.vertical, style: 'frame' }]);
+    }
+  });
+  out.push(borderLine(cols, g, g.bottomLeft, g.bottomRight));
+  return out.slice(0, rows);
+}
+
+/** A progress bar of width cells, filled in proportion to fraction (0…1). */
+export function progressBar(fraction: number, width: number, g: Glyphs): Line {
+  const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
+  const full = Math.round(f * width);
+  return [
+    { text: g.barFull.repeat(full), style: 'accent' },
+    { text: g.barEmpty.repeat(width - full), style: 'dim' },
+  ];
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it, vi } from 'vitest';
+import {
+  ASCII_GLYPHS,
+  COLOR_THEME,
+  UNICODE_GLYPHS,
+  composeFrame,
+  confirmDialog,
+  describeError,
+  dialogBindings,
+  fitLine,
+  FlashModel,
+  lineText,
+  overlayDialog,
+  progressBar,
+  toTagged,
+  tooSmallLine,
+} from '../../common/tui/index.js';
+import { QuantixError } from '../../common/protocol/errors.js';
+
+describe('lines and frames', () => {
+  it('fitLine pads and cuts to an exact width', () => {
+    expect(lineText(fitLine([{ text: 'abc' }], 5))).toBe('abc  ');
+    expect(lineText(fitLine([{ text: 'abcdef' }], 4))).toBe('abc…');
+  });
+
+  it('toTagged escapes braces in every segment', () => {
+    expect(toTagged([{ text: '{bold}x', style: 'key' }], COLOR_THEME)).toBe('{bold}{yellow-fg}{open}bold{close}x{/yellow-fg}{/bold}');
+  });
+
+  it('composeFrame fills exactly cols × rows with titles in the borders', () => {
+    const lines = composeFrame(80, 24, UNICODE_GLYPHS, [
+      { title: [{ text: 'Quantix-OS' }], right: [{ text: '14:05 UTC' }], lines: [[{ text: ' body' }]] },
+      { lines: [[{ text: ' status' }]], height: 1 },
+      { lines: [[{ text: ' F1 Help' }]], height: 1 },
+    ]).map(lineText);
+    expect(lines).toHaveLength(24);
+    for (const l of lines) expect([...l].length).toBe(80);
+    expect(lines[0]).toMatch(/^┌ Quantix-OS ─+ 14:05 UTC ┐$/);
+    expect(lines[1]).toMatch(/^│ body +│$/);
+    expect(lines[19]).toMatch(/^├─+┤$/);
+    expect(lines[20]).toMatch(/^│ status +│$/);
+    expect(lines[23]).toMatch(/^└─+┘$/);
+  });
+
+  it('ASCII frames use only +-|', () => {
+    const lines = composeFrame(80, 24, ASCII_GLYPHS, [{ title: [{ text: 'T' }], lines: [] }]).map(lineText);
+    expect(lines.join('')).toMatch(/^[+\-| T]+$/);
+  });
+
+  it('progressBar fills in proportion', () => {
+    expect(lineText(progressBar(0.5, 10, ASCII_GLYPHS))).toBe('#####.....');
+    expect(lineText(progressBar(2, 4, ASCII_GLYPHS))).toBe('####');
+    expect(lineText(progressBar(Number.NaN, 4, ASCII_GLYPHS))).toBe('....');
+  });
+
+  it('asks to enlarge in one line that fits the terminal', () => {
+    expect(tooSmallLine(60, 20, 80, 24, ASCII_GLYPHS)).toBe('Enlarge the terminal to at least 80x24 (now 60x20).');
+    expect([...tooSmallLine(20, 5, 80, 24, UNICODE_GLYPHS)].length).toBe(20);
+  });
+});
+
+describe('dialogs', () => {
+  it('overlays a centred confirm box and binds y/Enter and n/Esc', async () => {
+    let confirmed = 0;
+    let closed = 0;
+    const d = confirmDialog({ title: 'Leave cluster?', message: 'The host will stop being managed.', confirmLabel: 'Leave', dangerous: true, onConfirm: () => void confirmed++ });
+    const base = Array.from({ length: 24 }, () => [{ text: ' '.repeat(80) }]);
+    const out = overlayDialog(base, d, 80, 24, ASCII_GLYPHS).map(lineText);
+    expect(out.join('\n')).toContain('Leave cluster?');
+    expect(out.join('\n')).toContain('Y Leave   N Cancel');
+    for (const l of out) expect(l.length).toBe(80);
+    const bindings = dialogBindings(d, () => closed++);
+    await bindings.find((b) => b.keys.includes('enter'))!.handler();
+    await bindings.find((b) => b.keys.includes('escape'))!.handler();
+    expect([confirmed, closed]).toEqual([1, 2]);
+  });
+});
+
+describe('FlashModel', () => {
+  it('shows a message and clears it by itself', () => {
+    vi.useFakeTimers();
+    try {
+      const f = new FlashModel(() => Date.now());
+      let changes = 0;
+      f.on('changed', () => changes++);
+      f.show('ok', 'Token generated.', 1_000);
+      expect(f.current()?.text).toBe('Token generated.');
+      vi.advanceTimersByTime(1_001);
+      expect(f.current()).toBeNull();
+      expect(changes).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('describes coded errors with their next step and hides stacks', () => {
+    expect(describeError(new QuantixError('HOST_MANAGED'))).toMatch(/cannot issue a registration token\. \(HOST_MANAGED\) Next: Leave the cluster first/);
+    expect(describeError({ code: 'TOKEN_EXPIRED', message: 'Expired.', hint: 'Press G.' })).toBe('Expired. (TOKEN_EXPIRED) Next: Press G.');
+    expect(describeError(new Error('x\n    at foo (bar.js:1:1)'))).toBe('Unexpected error: x');
+  });
+});
