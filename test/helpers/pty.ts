@@ -1,0 +1,330 @@
+/**
+ * Runs a compiled console from dist/ in a real pseudo-terminal and reads
+ * the screen back through a headless terminal emulator, the way a person
+ * at a serial console or SSH session would see it. Keys go in as the bytes
+ * the chosen TERM sends (or as raw, optionally split, sequences); screen
+ * text, output byte counts and the terminal's state on exit come out.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pty from '@lydell/node-pty';
+import xterm from '@xterm/headless';
+
+const { Terminal } = xterm;
+type HeadlessTerminal = InstanceType<typeof Terminal>;
+
+/** Repository root (where dist/ lives). */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The TERM values the consoles must work under. */
+export const TERMS = ['linux', 'vt100', 'vt220', 'xterm', 'xterm-256color', 'screen', 'tmux-256color'] as const;
+
+/** Function-key sequences by TERM family (terminfo kf1–kf12; see the terminal notes). */
+const FKEYS: Record<'linux' | 'vt100' | 'vt220' | 'xterm', Record<string, string>> = {
+  linux: {
+    F1: '\x1b[[A', F2: '\x1b[[B', F3: '\x1b[[C', F4: '\x1b[[D', F5: '\x1b[[E',
+    F6: '\x1b[17~', F7: '\x1b[18~', F8: '\x1b[19~', F9: '\x1b[20~', F10: '\x1b[21~', F11: '\x1b[23~', F12: '\x1b[24~',
+  },
+  vt100: {
+    F1: '\x1bOP', F2: '\x1bOQ', F3: '\x1bOR', F4: '\x1bOS',
+    F5: '\x1bOt', F6: '\x1bOu', F7: '\x1bOv', F8: '\x1bOl', F9: '\x1bOw', F10: '\x1bOx',
+  },
+  vt220: {
+    F1: '\x1bOP', F2: '\x1bOQ', F3: '\x1bOR', F4: '\x1bOS',
+    F6: '\x1b[17~', F7: '\x1b[18~', F8: '\x1b[19~', F9: '\x1b[20~', F10: '\x1b[21~', F11: '\x1b[23~', F12: '\x1b[24~',
+  },
+  xterm: {
+    F1: '\x1bOP', F2: '\x1bOQ', F3: '\x1bOR', F4: '\x1bOS', F5: '\x1b[15~',
+    F6: '\x1b[17~', F7: '\x1b[18~', F8: '\x1b[19~', F9: '\x1b[20~', F10: '\x1b[21~', F11: '\x1b[23~', F12: '\x1b[24~',
+  },
+};
+
+const NAMED: Record<string, string> = {
+  Enter: '\r',
+  Esc: '\x1b',
+  Tab: '\t',
+  Backspace: '\x7f',
+  Up: '\x1b[A',
+  Down: '\x1b[B',
+  Right: '\x1b[C',
+  Left: '\x1b[D',
+  'C-c': '\x03',
+};
+
+/** The family whose F-key sequences a TERM uses. */
+export function termFamily(term: string): keyof typeof FKEYS {
+  if (term === 'linux') return 'linux';
+  if (term === 'vt100') return 'vt100';
+  if (term === 'vt220') return 'vt220';
+  return 'xterm';
+}
+
+/** The bytes TERM sends for a named key (`F4`, `Enter`, `Esc`, `Up`, `C-c`); null when it has no such key. */
+export function keySequence(term: string, key: string): string | null {
+  if (/^F\d+$/.test(key)) return FKEYS[termFamily(term)][key] ?? null;
+  return NAMED[key] ?? null;
+}
+
+/** How to start a program in the pseudo-terminal. */
+export interface PtySpawnOptions {
+  /** Script path relative to the repository root (e.g. `dist/host-console/console/main.js`). */
+  script: string;
+  args?: string[];
+  cols?: number;
+  rows?: number;
+  term?: string;
+  /** Locale; `C` for ASCII-only, default `C.UTF-8`. */
+  lang?: string;
+  noColor?: boolean;
+  /** Extra environment (undefined removes a variable). */
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+}
+
+/** What `exit()` reports. */
+export interface PtyExit {
+  exitCode: number;
+  signal: number | undefined;
+  /** Normal screen buffer, cursor visible, keypad back in normal mode. */
+  restored: boolean;
+  normalBuffer: boolean;
+  cursorVisible: boolean;
+}
+
+/** Options for the wait functions. */
+export interface WaitOptions {
+  timeoutMs?: number;
+}
+
+const POLL_MS = 20;
+
+/** A program running in a pseudo-terminal, with its screen. */
+export class PtyProgram {
+  readonly term: HeadlessTerminal;
+  readonly termName: string;
+  /** Milliseconds from spawn to the first output byte, or null before any. */
+  firstOutputMs: number | null = null;
+  private readonly proc: pty.IPty;
+  private readonly started = Date.now();
+  private readonly chunks: Buffer[] = [];
+  private total = 0;
+  private markAt = 0;
+  private markChunk = 0;
+  private lastOutputAt = Date.now();
+  private cursorVisible = true;
+  private exitInfo: { exitCode: number; signal: number | undefined } | null = null;
+  private readonly exited: Promise<{ exitCode: number; signal: number | undefined }>;
+
+  constructor(opts: PtySpawnOptions) {
+    const cols = opts.cols ?? 80;
+    const rows = opts.rows ?? 24;
+    this.termName = opts.term ?? 'xterm-256color';
+    this.term = new Terminal({ cols, rows, allowProposedApi: true, scrollback: 0 });
+    this.term.parser.registerCsiHandler({ prefix: '?', final: 'h' }, (params) => {
+      if (params.includes(25)) this.cursorVisible = true;
+      return false;
+    });
+    this.term.parser.registerCsiHandler({ prefix: '?', final: 'l' }, (params) => {
+      if (params.includes(25)) this.cursorVisible = false;
+      return false;
+    });
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+    for (const k of ['LC_ALL', 'LC_CTYPE', 'NO_COLOR', 'COLORTERM', 'TMUX', 'STY']) delete env[k];
+    env.TERM = this.termName;
+    env.LANG = opts.lang ?? 'C.UTF-8';
+    if (opts.noColor) env.NO_COLOR = '1';
+    for (const [k, v] of Object.entries(opts.env ?? {})) {
+      if (v === undefined) delete env[k];
+      else env[k] = v;
+    }
+    this.proc = pty.spawn(process.execPath, [path.resolve(REPO_ROOT, opts.script), ...(opts.args ?? [])], {
+      name: this.termName,
+      cols,
+      rows,
+      cwd: opts.cwd ?? REPO_ROOT,
+      env,
+      encoding: null,
+    } as pty.IPtyForkOptions);
+    this.proc.onData((data: string | Buffer) => {
+      const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      if (this.firstOutputMs === null) this.firstOutputMs = Date.now() - this.started;
+      this.chunks.push(buf);
+      this.total += buf.length;
+      this.lastOutputAt = Date.now();
+      this.term.write(buf);
+    });
+    this.exited = new Promise((resolve) => {
+      this.proc.onExit(({ exitCode, signal }) => {
+        this.exitInfo = { exitCode, signal };
+        resolve(this.exitInfo);
+      });
+    });
+  }
+
+  /** Process id of the program. */
+  get pid(): number {
+    return this.proc.pid;
+  }
+
+  /** Bytes the program wrote to the terminal in total. */
+  get bytes(): number {
+    return this.total;
+  }
+
+  /** Starts a new measurement window for bytesSinceMark/outputSinceMark. */
+  mark(): void {
+    this.markAt = this.total;
+    this.markChunk = this.chunks.length;
+  }
+
+  /** Bytes written since the last mark. */
+  bytesSinceMark(): number {
+    return this.total - this.markAt;
+  }
+
+  /** Every byte written so far. */
+  output(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+
+  /** The bytes written since the last mark. */
+  outputSinceMark(): Buffer {
+    return Buffer.concat(this.chunks.slice(this.markChunk));
+  }
+
+  /** Resolves once the emulator has parsed everything received so far. */
+  flush(): Promise<void> {
+    return new Promise((resolve) => this.term.write('', resolve));
+  }
+
+  /** The visible screen as lines (right-trimmed). */
+  screenText(): string[] {
+    const b = this.term.buffer.active;
+    const out: string[] = [];
+    for (let i = 0; i < this.term.rows; i++) out.push(b.getLine(b.viewportY + i)?.translateToString(true) ?? '');
+    return out;
+  }
+
+  /** The visible screen as one string. */
+  screen(): string {
+    return this.screenText().join('\n');
+  }
+
+  /** Waits until pred holds, polling; fails with what was awaited and the current screen. */
+  async waitFor<T>(pred: () => T | null | undefined | false, what: string, opts: WaitOptions = {}): Promise<T> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+    for (;;) {
+      await this.flush();
+      const v = pred();
+      if (v) return v;
+      if (this.exitInfo) throw new Error(`program exited (code ${this.exitInfo.exitCode}) while waiting for ${what}. Screen:\n${this.screen()}`);
+      if (Date.now() > deadline) throw new Error(`timed out after ${opts.timeoutMs ?? 10_000} ms waiting for ${what}. Screen:\n${this.screen()}`);
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+
+  /** Waits until the screen shows pattern; returns the regex match (or the matching string). */
+  async waitForText(pattern: RegExp | string, opts: WaitOptions = {}): Promise<RegExpMatchArray> {
+    const re = typeof pattern === 'string' ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : pattern;
+    return this.waitFor(() => this.screen().match(re), `screen text ${re}`, opts);
+  }
+
+  /** Waits until the screen no longer shows pattern. */
+  async waitForNoText(pattern: RegExp | string, opts: WaitOptions = {}): Promise<void> {
+    const re = typeof pattern === 'string' ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : pattern;
+    await this.waitFor(() => !re.test(this.screen()), `screen text ${re} to disappear`, opts);
+  }
+
+  /** Waits until no output has arrived for quietMs (the program has settled). */
+  async waitForIdle(opts: WaitOptions & { quietMs?: number } = {}): Promise<void> {
+    const quiet = opts.quietMs ?? 150;
+    await this.waitFor(() => Date.now() - this.lastOutputAt >= quiet, `${quiet} ms without output`, opts);
+  }
+
+  /** Writes raw bytes to the program's terminal input. */
+  write(data: string): void {
+    this.proc.write(data);
+  }
+
+  /**
+   * Presses keys: names (`F4`, `Enter`, `Esc`, `Up`, `C-c`) are sent as
+   * this TERM's sequences, `{raw: '…'}` as given, anything else as typed text.
+   */
+  press(...keys: Array<string | { raw: string }>): void {
+    for (const k of keys) {
+      if (typeof k !== 'string') this.proc.write(k.raw);
+      else {
+        const seq = keySequence(this.termName, k);
+        this.proc.write(seq ?? k);
+      }
+    }
+  }
+
+  /**
+   * Sends a key sequence in two reads, gapMs apart, as a slow serial line
+   * does: the first `at` bytes, then the rest. The gap is the condition
+   * under test (shorter than the console's escape hold), not a wait.
+   */
+  async pressSplit(key: string, at: number, gapMs = 15): Promise<void> {
+    const seq = keySequence(this.termName, key) ?? key;
+    this.proc.write(seq.slice(0, at));
+    await new Promise((r) => setTimeout(r, gapMs));
+    this.proc.write(seq.slice(at));
+  }
+
+  /** Resizes the pseudo-terminal and the emulator (the program gets SIGWINCH). */
+  resize(cols: number, rows: number): void {
+    this.term.resize(cols, rows);
+    this.proc.resize(cols, rows);
+  }
+
+  /** Sends a signal to the program. */
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    try {
+      this.proc.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  /** True once the program has exited. */
+  get hasExited(): boolean {
+    return this.exitInfo !== null;
+  }
+
+  /**
+   * Waits for the program to end (sending signal first when given) and
+   * reports its exit code and whether it left the terminal as it found it.
+   */
+  async exit(opts: { signal?: NodeJS.Signals; timeoutMs?: number } = {}): Promise<PtyExit> {
+    if (opts.signal && !this.exitInfo) this.kill(opts.signal);
+    const timeoutMs = opts.timeoutMs ?? 5_000;
+    let timer: NodeJS.Timeout | undefined;
+    const info = await Promise.race([
+      this.exited,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`program did not exit within ${timeoutMs} ms. Screen:\n${this.screen()}`)), timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    await this.flush();
+    const normalBuffer = this.term.buffer.active.type === 'normal';
+    const cursorVisible = this.cursorVisible;
+    const keypadNormal = !this.term.modes.applicationKeypadMode;
+    return { ...info, normalBuffer, cursorVisible, restored: normalBuffer && cursorVisible && keypadNormal };
+  }
+
+  /** Kills the program if it still runs and frees the emulator (for afterEach/afterAll). */
+  async dispose(): Promise<void> {
+    if (!this.exitInfo) {
+      this.kill('SIGKILL');
+      await Promise.race([this.exited, new Promise((r) => setTimeout(r, 2_000))]);
+    }
+    this.term.dispose();
+  }
+}
+
+/** Starts a compiled program in a pseudo-terminal. */
+export function spawnInPty(opts: PtySpawnOptions): PtyProgram {
+  return new PtyProgram(opts);
+}
