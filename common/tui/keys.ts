@@ -25,8 +25,14 @@ export interface KeyBinding {
   handler: () => void | Promise<void>;
   /** False hides the binding from the footer (it still works and is listed in help). */
   visible?: boolean | (() => boolean);
-  /** Leaves the machine or the cluster changed in a way that is hard to undo; always confirmed. */
+  /**
+   * Leaves the machine or the cluster changed in a way that is hard to undo;
+   * always confirmed: with `confirm` the dispatcher asks yes/no first,
+   * without it the handler must open its own dialog (a choice menu).
+   */
   dangerous?: boolean;
+  /** The yes/no question asked before a dangerous binding runs. */
+  confirm?: { title: string; message: string; confirmLabel: string };
   /** Why the key cannot act now, or null when it can. */
   disabledReason?: () => string | null;
   /** Placement in the footer: left (screen actions) or right (global keys). */
@@ -180,7 +186,7 @@ export function createKeyDispatcher(hooks: DispatchHooks, now: () => number = Da
       hooks.onDisabled(b, reason);
       return;
     }
-    if (b.dangerous && hooks.confirm) hooks.confirm(b, () => run(b));
+    if (b.dangerous && b.confirm && hooks.confirm) hooks.confirm(b, () => run(b));
     else run(b);
   };
 

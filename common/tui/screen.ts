@@ -28,7 +28,11 @@ export interface CreateScreenOptions {
   env?: NodeJS.ProcessEnv;
   input?: NodeJS.ReadStream;
   output?: NodeJS.WriteStream;
-  /** File that receives everything written to stderr while the screen lives; null drops it. */
+  /**
+   * File that receives everything written to stderr while the screen lives;
+   * null drops it. Only applies when stderr is the terminal itself: a
+   * stderr redirected elsewhere (a journal, a file) is left alone.
+   */
   stderrLog?: string | null;
   minCols?: number;
   minRows?: number;
@@ -44,7 +48,7 @@ export interface TuiApp {
   caps: TerminalCaps;
   glyphs: Glyphs;
   theme: Theme;
-  /** File descriptor of the stderr log (for a logger's destination), or null when stderr is dropped. */
+  /** Where a logger may write without touching the screen: the stderr log, stderr itself when it is not the terminal, or null (drop). */
   logFd: number | null;
   /** Current size. */
   size(): { cols: number; rows: number };
@@ -125,7 +129,8 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
   const glyphs = glyphsFor(caps);
   const theme = themeFor(caps);
 
-  const captured = captureStderr(opts.stderrLog);
+  const stderrIsTerminal = process.stderr.isTTY === true;
+  const captured = stderrIsTerminal ? captureStderr(opts.stderrLog) : { fd: 2, restore: () => {} };
   const keyInput = createKeyInput(input, opts.escapeHoldMs === undefined ? {} : { holdMs: opts.escapeHoldMs });
 
   const screen = blessed.screen({

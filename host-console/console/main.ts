@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * `quantix-host-console`: the Quantix-OS direct console. Parses options
+ * before touching the terminal (usage errors go to stderr with exit 2),
+ * then runs the full-screen console against the agent's local socket.
+ */
+import { createLogger, type Logger } from '../../common/log/logger.js';
+import { createScreen } from '../../common/tui/screen.js';
+import { createAgentApi } from './agent-api.js';
+import { runConsole } from './app.js';
+import { ConsoleModel } from './model.js';
+import { parseOptions, USAGE } from './options.js';
+import { PRODUCT } from './types.js';
+
+const parsed = parseOptions(process.argv.slice(2), process.env);
+if (!parsed.ok) {
+  process.stderr.write(`quantix-host-console: ${parsed.error}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+const options = parsed.options;
+if (options.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+if (!process.stdout.isTTY || !process.stdin.isTTY) {
+  process.stderr.write('quantix-host-console: needs a terminal (stdin and stdout must be a tty).\n');
+  process.exit(2);
+}
+
+let log: Logger | undefined;
+const app = createScreen({
+  title: `${PRODUCT} direct console`,
+  stderrLog: options.logFile,
+  onFatal: (err) => log?.fatal({ err }, 'console stopped on an unexpected error'),
+});
+log = createLogger({ name: 'quantix-host-console', ...(app.logFd !== null ? { destination: app.logFd } : { level: 'silent' }) });
+const model = new ConsoleModel(createAgentApi(options.socketPath), { socketPath: options.socketPath });
+model.on('changed', () => {
+  if (!log) return;
+  if (model.state.problem && model.state.problem.attempts === 1) {
+    log.warn({ code: model.state.problem.code, socket: options.socketPath }, 'agent not reachable');
+  }
+});
+runConsole(app, model, { exitable: options.exitable, allowPower: options.allowPower });

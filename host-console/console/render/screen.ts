@@ -1,0 +1,80 @@
+/**
+ * The whole console screen as lines: header with product, version, screen
+ * name and clock (minutes only: a changing seconds digit would cost bytes
+ * on a serial line every second), the current view's body, the status
+ * line, and the footer generated from the key table.
+ */
+import type { FlashMessage } from '../../../common/tui/flash.js';
+import type { Glyphs } from '../../../common/tui/glyphs.js';
+import { renderFooter, renderHelp, type KeyBinding } from '../../../common/tui/keys.js';
+import { composeFrame, plain, seg, type Line } from '../../../common/tui/text.js';
+import { overlayDialog, type Dialog } from '../../../common/tui/dialog.js';
+import { CONSOLE_VERSION, PRODUCT, type ConsoleState, type ViewName } from '../types.js';
+import { clockUtc } from './format.js';
+import { renderAgentSummary, renderMainBody, renderNetworkBody, renderSystemBody } from './main.js';
+import { renderTokenPanel } from './token.js';
+
+/** Titles of the views, as shown in the header. */
+export const VIEW_TITLES: Record<ViewName, string> = {
+  main: 'Direct Console',
+  help: 'Help',
+  system: 'System',
+  network: 'Network',
+  token: 'Registration token',
+};
+
+/** Everything one frame depends on. */
+export interface ScreenInput {
+  view: ViewName;
+  state: ConsoleState;
+  now: number;
+  glyphs: Glyphs;
+  cols: number;
+  rows: number;
+  /** The active key table (footer). */
+  bindings: readonly KeyBinding[];
+  /** Tables listed on the help screen. */
+  helpGroups: ReadonlyArray<{ title: string; bindings: readonly KeyBinding[] }>;
+  flash: FlashMessage | null;
+  dialog: Dialog | null;
+}
+
+/** The status line: the current message, or the agent and token summary. */
+export function renderStatusLine(state: ConsoleState, flash: FlashMessage | null, now: number, g: Glyphs): Line {
+  if (flash) {
+    const style = flash.kind === 'error' ? 'error' : flash.kind === 'warn' ? 'warn' : flash.kind === 'ok' ? 'ok' : undefined;
+    const mark = flash.kind === 'error' ? `${g.fail} ` : flash.kind === 'ok' ? `${g.ok} ` : '';
+    return [seg(' '), seg(mark + plain(flash.text), style)];
+  }
+  return renderAgentSummary(state, now, g);
+}
+
+/** The body of a view at an inner width. */
+export function renderBody(input: ScreenInput, inner: number): Line[] {
+  const { view, state, now, glyphs: g } = input;
+  switch (view) {
+    case 'main':
+      return renderMainBody(state, now, g);
+    case 'system':
+      return renderSystemBody(state, g);
+    case 'network':
+      return renderNetworkBody(state);
+    case 'token':
+      return renderTokenPanel(state, now, g, inner);
+    case 'help':
+      return [[], ...renderHelp(input.helpGroups, g)];
+  }
+}
+
+/** The full screen for one frame, exactly cols × rows. */
+export function renderScreen(input: ScreenInput): Line[] {
+  const { state, now, glyphs: g, cols, rows } = input;
+  const version = state.status?.agentVersion ?? CONSOLE_VERSION;
+  const title: Line = [seg(`${PRODUCT} ${plain(version)} ${g.middot} ${VIEW_TITLES[input.view]}`, 'title')];
+  const lines = composeFrame(cols, rows, g, [
+    { title, right: [seg(clockUtc(now))], lines: renderBody(input, cols - 2) },
+    { lines: [renderStatusLine(state, input.flash, now, g)], height: 1 },
+    { lines: [renderFooter(input.bindings, cols - 2, g)], height: 1 },
+  ]);
+  return input.dialog ? overlayDialog(lines, input.dialog, cols, rows, g) : lines;
+}

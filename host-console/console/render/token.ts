@@ -1,0 +1,117 @@
+/**
+ * The F4 registration-token panel: the token in block type and as plain
+ * text, the countdown and bar from the agent's expiresAt, the addresses and
+ * certificate fingerprint the vDC operator needs, and the steps to follow.
+ * Between two seconds only the countdown digits change (and one bar cell
+ * every ~90 s), which keeps a 9600-baud line nearly idle.
+ */
+import { formatToken } from '../../../common/token/token.js';
+import type { Glyphs } from '../../../common/tui/glyphs.js';
+import { plain, progressBar, seg, textWidth, type Line } from '../../../common/tui/text.js';
+import type { ConsoleState, ManagementAddress } from '../types.js';
+import { bigTextWidth, FONT_HEIGHT, renderBigText } from './font.js';
+import { clockUtc, fingerprintLines, hhmmUtc, mmss, secondsLeft, timeOf } from './format.js';
+import { renderProblem } from './main.js';
+
+/** What the panel shows, decided from state and clock. */
+export type TokenPanelMode = 'unknown' | 'joined' | 'none' | 'active' | 'expired';
+
+/** Decides the panel's mode at time now. */
+export function tokenPanelMode(state: ConsoleState, now: number): TokenPanelMode {
+  if (!state.status) return 'unknown';
+  if (state.status.membership) return 'joined';
+  const t = state.token;
+  if (!t) return 'none';
+  const exp = timeOf(t.expiresAt);
+  return exp !== null && exp > now ? 'active' : 'expired';
+}
+
+/** `one hour`, `30 minutes`, `45 seconds`: the token's lifetime in words. */
+export function lifetimeWords(seconds: number): string {
+  if (seconds === 3600) return 'one hour';
+  if (seconds % 3600 === 0) return `${seconds / 3600} hours`;
+  if (seconds >= 120) return `${Math.round(seconds / 60)} minutes`;
+  return `${seconds} seconds`;
+}
+
+function addressLine(addresses: readonly ManagementAddress[], port: number, width: number): Line {
+  const label = '   Host address   ';
+  const suffix = `   (port ${port})`;
+  if (addresses.length === 0) return [seg(label, 'label'), seg('no address yet (waiting for the network)', 'warn')];
+  const room = width - label.length - suffix.length;
+  const shown: string[] = [];
+  for (const a of addresses) {
+    const next = [...shown, plain(a.address)].join(', ');
+    const more = addresses.length - shown.length - 1;
+    if (textWidth(next) + (more > 0 ? ` +${more} more (F3)`.length : 0) > room && shown.length > 0) break;
+    shown.push(plain(a.address));
+  }
+  const rest = addresses.length - shown.length;
+  return [seg(label, 'label'), seg(shown.join(', '), 'value'), seg(suffix), ...(rest > 0 ? [seg(` +${rest} more (F3)`, 'dim')] : [])];
+}
+
+function centred(text: string, width: number, style: 'title' | 'warn' | 'ok' | 'error' = 'title'): Line {
+  const left = Math.max(0, Math.floor((width - textWidth(text)) / 2));
+  return [seg(' '.repeat(left)), seg(text, style)];
+}
+
+/** Body of the token screen for an inner width (columns inside the frame). */
+export function renderTokenPanel(state: ConsoleState, now: number, g: Glyphs, width: number): Line[] {
+  const mode = tokenPanelMode(state, now);
+  const status = state.status;
+  if (mode === 'unknown' || !status) {
+    return state.problem ? [[], ...renderProblem(state, now, g)] : [[], [seg('   Asking quantix-node for the token…'.replace('…', g.ellipsis), 'dim')]];
+  }
+  if (mode === 'joined') {
+    const m = status.membership!;
+    const at = timeOf(m.joinedAt);
+    const text = `Joined cluster ${plain(m.clusterName)} on vDC ${plain(m.vdcName)}${at !== null ? ` at ${hhmmUtc(at)}` : ''}`;
+    const lines: Line[] = [[], [], [], []];
+    const c = centred(`${g.dotOn} ${text}`, width, 'ok');
+    lines.push(c, []);
+    lines.push(centred('This host is managed now; no registration token is needed.', width, 'title'));
+    lines.push(centred('To move it to another vDC, leave the cluster first (F9).', width, 'title'));
+    return lines;
+  }
+
+  const t = state.token;
+  const lines: Line[] = [[]];
+  const blockRows: Line[] = [];
+  if (mode === 'active' && t) {
+    const big = renderBigText(t.token, g.barFull);
+    const indent = Math.max(0, Math.floor((width - bigTextWidth(t.token)) / 2));
+    for (const row of big) blockRows.push([seg(' '.repeat(indent)), seg(row, 'token')]);
+  } else {
+    const msg = mode === 'expired' ? 'Expired. Press G for a new token.' : 'No token. Press G to generate one.';
+    for (let r = 0; r < FONT_HEIGHT; r++) blockRows.push(r === 2 ? centred(msg, width, mode === 'expired' ? 'warn' : 'title') : []);
+  }
+  lines.push(...blockRows);
+
+  if (mode === 'active' && t) {
+    const exp = timeOf(t.expiresAt)!;
+    const created = timeOf(t.createdAt) ?? exp - 3_600_000;
+    const left = secondsLeft(exp, now);
+    const total = Math.max(1, (exp - created) / 1000);
+    const head = `   Expires in ${mmss(left)}  [`;
+    const tail = `]  at ${clockUtc(exp)}`;
+    const barWidth = Math.max(10, Math.min(40, width - head.length - tail.length - 1));
+    lines.push([seg('   '), seg(formatToken(t.token), 'token')]);
+    lines.push([seg('   Expires in ', 'label'), seg(mmss(left), 'accent'), seg('  ['), ...progressBar(left / total, barWidth, g), seg(tail)]);
+  } else {
+    lines.push([], []);
+  }
+  lines.push([]);
+  const addresses = t && t.addresses.length > 0 ? t.addresses : status.addresses;
+  lines.push(addressLine(addresses, status.port, width));
+  const fp = (t?.certificateFingerprint ?? status.certificateFingerprint) || null;
+  const fpl = fp ? fingerprintLines(fp) : ['unknown'];
+  lines.push([seg('   Fingerprint    ', 'label'), seg(fpl[0] ?? '', 'value')]);
+  for (const more of fpl.slice(1)) lines.push([seg('                  '), seg(more, 'value')]);
+  lines.push([]);
+  const ttl = t ? Math.round(((timeOf(t.expiresAt) ?? 0) - (timeOf(t.createdAt) ?? 0)) / 1000) : 3600;
+  lines.push([seg('   On the vDC console: press '), seg('a', 'key'), seg(' (Add host), enter this address and token,')]);
+  lines.push([seg('   choose the cluster, review the hardware, confirm.')]);
+  lines.push([seg(`   The token works once, for ${lifetimeWords(ttl > 0 ? ttl : 3600)}, and never leaves this host.`)]);
+  if (status.tokenNote && mode !== 'active') lines.push([seg('   '), seg(plain(status.tokenNote), 'warn')]);
+  return lines;
+}
