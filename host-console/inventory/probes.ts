@@ -1,0 +1,170 @@
+/**
+ * What a file under /proc or /sys cannot tell: filesystem space (statfs),
+ * interface addresses, and vendor tools. On the live machine these are
+ * system calls and child processes; on a fixture tree they come from
+ * captures kept beside the tree (`<root>/captures/`), so a fixture describes
+ * a whole host and the agent serves it exactly.
+ */
+import { statfs as fsStatfs, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import { basename, join } from 'node:path';
+import { execa } from 'execa';
+
+/** Runs an external command (injectable so tests need no real tools). A missing tool rejects with code ENOENT. */
+export type CommandRunner = (file: string, args: string[], opts?: { timeoutMs?: number }) => Promise<{ stdout: string; exitCode: number }>;
+
+/** Space on a filesystem, in bytes. */
+export interface FsSpace {
+  sizeBytes: number;
+  usedBytes: number;
+  availableBytes: number;
+}
+
+/** Space of the filesystem mounted at a host path; fsType lets the default isolate network filesystems. */
+export type StatfsProbe = (mountPoint: string, fsType: string) => Promise<FsSpace>;
+
+/** IPv4 and IPv6 addresses per interface name. */
+export type AddressMap = Map<string, { ipv4: string[]; ipv6: string[] }>;
+
+/** Reads the addresses of every interface. */
+export type AddressProbe = () => Promise<AddressMap>;
+
+/** Filesystem types whose statfs can hang on an unreachable server. */
+export const NETWORK_FS_TYPES: ReadonlySet<string> = new Set(['nfs', 'nfs4', 'cifs', 'smb3', 'ceph', 'glusterfs', 'fuse.sshfs', '9p']);
+
+/** Space from statfs block counts, computed like df: used = total − free, available = free to unprivileged users. */
+export function spaceFromBlocks(blockSize: number, blocks: number, free: number, available: number): FsSpace {
+  return { sizeBytes: blocks * blockSize, usedBytes: (blocks - free) * blockSize, availableBytes: available * blockSize };
+}
+
+/** Parses `stat -f -c '%S %b %f %a'` output (block size, blocks, free, available), or null when it is not four numbers. */
+export function parseStatfsOutput(text: string): FsSpace | null {
+  const parts = text.trim().split(/\s+/);
+  if (parts.length !== 4 || !parts.every((p) => /^\d+$/.test(p))) return null;
+  const [bsize, blocks, bfree, bavail] = parts.map(Number) as [number, number, number, number];
+  return spaceFromBlocks(bsize, blocks, bfree, bavail);
+}
+
+/** The default command runner: execa with a timeout, never a shell, stdin closed. */
+export function createCommandRunner(): CommandRunner {
+  return async (file, args, opts) => {
+    const result = await execa(file, args, {
+      reject: false,
+      stdin: 'ignore',
+      timeout: opts?.timeoutMs ?? 5000,
+      killSignal: 'SIGKILL',
+      maxBuffer: 4 * 1024 * 1024,
+    });
+    if (result.failed && result.exitCode === undefined) {
+      const code = (result as { code?: string }).code ?? (result.timedOut ? 'ETIMEDOUT' : 'EFAILED');
+      throw Object.assign(new Error(`${file} could not run (${code})`), { code });
+    }
+    return { stdout: result.stdout, exitCode: result.exitCode ?? 1 };
+  };
+}
+
+/**
+ * The live statfs: local filesystems through fs/promises; network filesystems
+ * in a child process (`stat -f`), because a statfs on a hung NFS server never
+ * returns and would pin one of libuv's four pool threads for good.
+ */
+export function createLiveStatfs(root: string, run: CommandRunner, timeoutMs: number): StatfsProbe {
+  return async (mountPoint, fsType) => {
+    const path = join(root, mountPoint);
+    if (NETWORK_FS_TYPES.has(fsType)) {
+      const { stdout, exitCode } = await run('stat', ['-f', '-c', '%S %b %f %a', '--', path], { timeoutMs });
+      const space = exitCode === 0 ? parseStatfsOutput(stdout) : null;
+      if (space === null) throw new Error(`stat -f ${mountPoint} failed (exit ${exitCode})`);
+      return space;
+    }
+    const s = await fsStatfs(path);
+    return spaceFromBlocks(s.bsize, s.blocks, s.bfree, s.bavail);
+  };
+}
+
+/** Addresses of the live machine from os.networkInterfaces(). */
+export const liveAddresses: AddressProbe = async () => {
+  const map: AddressMap = new Map();
+  for (const [name, list] of Object.entries(os.networkInterfaces())) {
+    const entry = { ipv4: [] as string[], ipv6: [] as string[] };
+    for (const a of list ?? []) (a.family === 'IPv4' ? entry.ipv4 : entry.ipv6).push(a.address);
+    map.set(name, entry);
+  }
+  return map;
+};
+
+/** Capture of one mount's statfs in `captures/statfs.json`: block counts, or "hang" for a server that never answers. */
+type StatfsCapture = { bsize: number; blocks: number; bfree: number; bavail: number } | 'hang';
+
+async function readCapture(root: string, name: string): Promise<string> {
+  return readFile(join(root, 'captures', name), 'utf8');
+}
+
+/** statfs answered from `<root>/captures/statfs.json` (mount point → block counts or "hang"). */
+export function createCapturedStatfs(root: string): StatfsProbe {
+  let table: Promise<Record<string, StatfsCapture>> | null = null;
+  return async (mountPoint) => {
+    table ??= readCapture(root, 'statfs.json').then((t) => JSON.parse(t) as Record<string, StatfsCapture>);
+    const entry = (await table)[mountPoint];
+    if (entry === 'hang') return new Promise<FsSpace>(() => undefined);
+    if (entry === undefined) throw Object.assign(new Error(`no statfs capture for ${mountPoint}`), { code: 'ENOENT' });
+    return spaceFromBlocks(entry.bsize, entry.blocks, entry.bfree, entry.bavail);
+  };
+}
+
+/** Commands answered from `<root>/captures/<tool>.out`; a tool without a capture is missing (ENOENT). */
+export function createCapturedRunner(root: string): CommandRunner {
+  return async (file) => {
+    try {
+      return { stdout: await readCapture(root, `${basename(file)}.out`), exitCode: 0 };
+    } catch {
+      throw Object.assign(new Error(`${file} not found`), { code: 'ENOENT' });
+    }
+  };
+}
+
+/** Parses `ip -j addr` output into addresses per interface; garbage gives null. */
+export function parseIpAddrJson(text: string): AddressMap | null {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(data)) return null;
+  const map: AddressMap = new Map();
+  for (const link of data) {
+    if (typeof link !== 'object' || link === null || typeof link.ifname !== 'string') continue;
+    const entry = { ipv4: [] as string[], ipv6: [] as string[] };
+    for (const a of Array.isArray(link.addr_info) ? link.addr_info : []) {
+      if (typeof a?.local !== 'string') continue;
+      if (a.family === 'inet') entry.ipv4.push(a.local);
+      else if (a.family === 'inet6') entry.ipv6.push(a.local);
+    }
+    map.set(link.ifname, entry);
+  }
+  return map;
+}
+
+/** Addresses answered from `<root>/captures/ip-addr.json` (`ip -j addr` output). */
+export function createCapturedAddresses(root: string): AddressProbe {
+  return async () => {
+    const map = parseIpAddrJson(await readCapture(root, 'ip-addr.json'));
+    if (map === null) throw new Error('captures/ip-addr.json is not `ip -j addr` output');
+    return map;
+  };
+}
+
+/** Settles with the probe's value, or 'timeout' after ms; a probe that never settles cannot hold anything up. */
+export async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((done) => {
+    timer = setTimeout(() => done('timeout'), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+    work.catch(() => undefined);
+  }
+}
