@@ -1,0 +1,290 @@
+/**
+ * A host's inventory as tables: what the wizard's discovery page and the
+ * host details screen show. Plain data (columns and cells), every string
+ * from the host made inert, unit-tested without a terminal.
+ */
+import { UNICODE_GLYPHS, type Glyphs } from '../../../common/tui/glyphs.js';
+import type { Cell, DataTable } from '../../../common/tui/table.js';
+import { plain } from '../../../common/tui/text.js';
+import type { DiskInfo, FilesystemInfo, Inventory } from '../../../common/protocol/inventory.js';
+import type { HostView } from '../types.js';
+import { formatAge, formatBytes, formatDuration, formatFingerprint, formatPercent, formatTimestamp, formatUsedTotal } from './format.js';
+import { renderHostState } from './rows.js';
+
+/** What the vDC established about the host's identity during discovery. */
+export interface HostIdentity {
+  address: string;
+  port: number;
+  certificateFingerprint: string;
+  /** The host proved it holds the token for the certificate seen on the connection. */
+  identityVerified: boolean;
+}
+
+/** One tab of the discovery page or the details screen. */
+export interface InventoryTab {
+  title: string;
+  tables: DataTable[];
+}
+
+/** The discovery page's content. */
+export interface DiscoveryView {
+  /** One line: `qx-node-07 · Dell PowerEdge R750 · hostId … · identity verified by token ✓`. */
+  headline: Cell;
+  tabs: InventoryTab[];
+  /** Warnings from the host and the vDC, one line each. */
+  warnings: string[];
+}
+
+/** Tab titles, in order (←→ switch between them). */
+export const INVENTORY_TABS = ['Summary', 'CPU/Memory', 'Storage', 'Network', 'GPUs'] as const;
+
+const KV: DataTable['columns'] = [
+  { title: '', width: 14 },
+  { title: '', width: 20, grow: 1 },
+];
+
+function text(v: string | number | null | undefined): string {
+  return v === null || v === undefined || v === '' ? '-' : plain(String(v));
+}
+
+function vendorModel(inv: Inventory): string {
+  const parts = [inv.system.vendor, inv.system.model].filter((p): p is string => !!p && p.trim() !== '');
+  return parts.length ? plain(parts.join(' ')) : 'unknown hardware';
+}
+
+function fsText(fs: FilesystemInfo | null): string {
+  if (!fs) return '-';
+  const used = fs.sizeBytes !== null ? ` ${formatUsedTotal(fs.usedBytes, fs.sizeBytes, true)}` : '';
+  return `${text(fs.type)}${fs.mountPoint ? ` ${plain(fs.mountPoint)}` : ''}${used}`;
+}
+
+function diskRows(disks: readonly DiskInfo[]): Cell[][] {
+  const rows: Cell[][] = [];
+  for (const d of disks) {
+    rows.push([text(d.name), text(d.model), d.kind.toUpperCase(), text(d.transport), formatBytes(d.sizeBytes), fsText(d.filesystem)]);
+    for (const p of d.partitions) rows.push([`  ${plain(p.name)}`, '', '', '', formatBytes(p.sizeBytes), fsText(p.filesystem)]);
+  }
+  return rows;
+}
+
+/** The summary table: identity first, then hardware and software at a glance. */
+function summaryTable(inv: Inventory, id: HostIdentity | null, g: Pick<Glyphs, 'ok' | 'fail'>): DataTable {
+  const rows: Cell[][] = [
+    ['Hostname', text(inv.system.hostname)],
+    ['Hardware', vendorModel(inv)],
+    ['Serial', text(inv.system.serial)],
+    ['Host ID', `${text(inv.system.hostId)} (${inv.system.hostIdSource})`],
+    ['OS', `${text(inv.system.os)}${inv.system.kernel ? `, kernel ${plain(inv.system.kernel)}` : ''}`],
+    ['BIOS', [inv.system.biosVendor, inv.system.biosVersion, inv.system.biosDate].filter(Boolean).map((s) => plain(s)).join(' ') || '-'],
+    ['Uptime', formatDuration(inv.system.uptimeSeconds)],
+  ];
+  if (id) {
+    rows.unshift(['Address', plain(id.port === 8443 ? id.address : `${id.address}:${id.port}`)]);
+    rows.push([
+      'Certificate',
+      [
+        { text: formatFingerprint(plain(id.certificateFingerprint)) },
+        id.identityVerified ? { text: ` ${g.ok} verified by token`, style: 'ok' } : { text: ` ${g.fail} not verified`, style: 'error' },
+      ],
+    ]);
+  }
+  const storage = inv.storage;
+  rows.push([
+    'Resources',
+    `${inv.cpu.threads ?? inv.cpu.cores ?? '?'} CPUs, ${formatBytes(inv.memory.totalBytes)} memory, ${storage.disks.length} disks, ${storage.nfs.length} NFS, ${storage.iscsi.length} iSCSI, ${inv.network.length} NICs, ${inv.gpus.length} GPUs`,
+  ]);
+  return { title: 'Summary', columns: KV, rows };
+}
+
+function cpuTable(inv: Inventory): DataTable {
+  const c = inv.cpu;
+  const virt = c.virtualization === 'vmx' ? 'Intel VT-x (vmx)' : c.virtualization === 'svm' ? 'AMD-V (svm)' : 'none';
+  return {
+    title: 'CPU',
+    columns: KV,
+    rows: [
+      ['Model', text(c.model)],
+      ['Vendor', text(c.vendor)],
+      ['Topology', `${c.sockets ?? '?'} sockets, ${c.cores ?? '?'} cores, ${c.threads ?? '?'} threads`],
+      ['Frequency', c.mhz === null ? '-' : `${Math.round(c.mhz)} MHz`],
+      ['NUMA nodes', text(c.numaNodes)],
+      ['Virtualization', `${virt}${c.kvmUsable ? ', KVM usable' : c.virtualization ? ', KVM not usable' : ''}`],
+    ],
+  };
+}
+
+function memoryTable(inv: Inventory): DataTable {
+  const m = inv.memory;
+  return {
+    title: 'Memory',
+    columns: KV,
+    rows: [
+      ['Total', formatBytes(m.totalBytes)],
+      ['Available', formatBytes(m.availableBytes)],
+      ['Swap', m.swapTotalBytes ? formatUsedTotal(m.swapTotalBytes - (m.swapFreeBytes ?? 0), m.swapTotalBytes) : 'none'],
+    ],
+  };
+}
+
+function storageTables(inv: Inventory): DataTable[] {
+  return [
+    {
+      title: 'Local disks',
+      columns: [
+        { title: 'DEVICE', width: 8 },
+        { title: 'MODEL', width: 12, grow: 2 },
+        { title: 'KIND', width: 4 },
+        { title: 'BUS', width: 6 },
+        { title: 'SIZE', width: 9, align: 'right' },
+        { title: 'FILESYSTEM', width: 14, grow: 1 },
+      ],
+      rows: diskRows(inv.storage.disks),
+      empty: 'no local disks',
+    },
+    {
+      title: 'NFS mounts',
+      columns: [
+        { title: 'SOURCE', width: 14, grow: 2 },
+        { title: 'MOUNT', width: 10, grow: 1 },
+        { title: 'VER', width: 3 },
+        { title: 'USED/SIZE', width: 12 },
+        { title: 'STATE', width: 8 },
+      ],
+      rows: inv.storage.nfs.map((m) => [
+        text(m.source),
+        text(m.mountPoint),
+        text(m.version),
+        formatUsedTotal(m.usedBytes, m.sizeBytes, true),
+        m.responsive ? { text: 'ok', style: 'ok' } : { text: 'hung', style: 'error' },
+      ]),
+      empty: 'no NFS mounts',
+    },
+    {
+      title: 'iSCSI sessions',
+      columns: [
+        { title: 'TARGET', width: 18, grow: 2 },
+        { title: 'PORTAL', width: 14, grow: 1 },
+        { title: 'STATE', width: 9 },
+        { title: 'LUNS', width: 16, grow: 1 },
+      ],
+      rows: inv.storage.iscsi.map((s) => [
+        text(s.targetIqn),
+        s.portalAddress ? plain(`${s.portalAddress}${s.portalPort ? `:${s.portalPort}` : ''}`) : '-',
+        text(s.state),
+        s.devices.map((d) => `${plain(d.name)} ${formatBytes(d.sizeBytes)}`).join(', ') || '-',
+      ]),
+      empty: 'no iSCSI sessions',
+    },
+  ];
+}
+
+function networkTable(inv: Inventory): DataTable {
+  return {
+    title: 'Network interfaces',
+    columns: [
+      { title: 'NAME', width: 8 },
+      { title: 'KIND', width: 8 },
+      { title: 'STATE', width: 5 },
+      { title: 'SPEED', width: 7, align: 'right' },
+      { title: 'MTU', width: 5, align: 'right' },
+      { title: 'MAC', width: 17 },
+      { title: 'ADDRESSES', width: 12, grow: 1 },
+    ],
+    rows: inv.network.map((n) => {
+      const kind = n.kind === 'vlan' && n.vlanId !== null ? `vlan ${n.vlanId}` : n.kind;
+      const via = n.master ? `in ${plain(n.master)}` : n.members.length ? `of ${n.members.map((m) => plain(m)).join('+')}` : '';
+      const addrs = [...n.ipv4, ...n.ipv6].map((a) => plain(a)).join(' ');
+      return [
+        text(n.name),
+        kind,
+        n.state === 'up' ? { text: 'up', style: 'ok' } : text(n.state),
+        n.speedMbps === null ? '-' : n.speedMbps >= 1000 ? `${n.speedMbps / 1000}G` : `${n.speedMbps}M`,
+        text(n.mtu),
+        text(n.mac),
+        [addrs, via].filter(Boolean).join(' ') || '-',
+      ];
+    }),
+    empty: 'no network interfaces',
+  };
+}
+
+function gpuTable(inv: Inventory): DataTable {
+  return {
+    title: 'GPUs',
+    columns: [
+      { title: 'PCI', width: 12 },
+      { title: 'VENDOR', width: 8 },
+      { title: 'MODEL', width: 16, grow: 1 },
+      { title: 'DRIVER', width: 8 },
+      { title: 'MEMORY', width: 8, align: 'right' },
+      { title: 'IOMMU', width: 5, align: 'right' },
+    ],
+    rows: inv.gpus.map((gpu) => [
+      text(gpu.pciAddress),
+      text(gpu.vendor ?? gpu.vendorId),
+      text(gpu.model ?? `device ${gpu.deviceId}`),
+      text(gpu.driver),
+      formatBytes(gpu.memoryBytes),
+      text(gpu.iommuGroup),
+    ]),
+    empty: 'no GPUs',
+  };
+}
+
+/** The inventory in the five tabs Summary, CPU/Memory, Storage, Network, GPUs. */
+export function renderInventoryTabs(inv: Inventory, id: HostIdentity | null, g: Pick<Glyphs, 'ok' | 'fail'> = UNICODE_GLYPHS): InventoryTab[] {
+  return [
+    { title: 'Summary', tables: [summaryTable(inv, id, g)] },
+    { title: 'CPU/Memory', tables: [cpuTable(inv), memoryTable(inv)] },
+    { title: 'Storage', tables: storageTables(inv) },
+    { title: 'Network', tables: [networkTable(inv)] },
+    { title: 'GPUs', tables: [gpuTable(inv)] },
+  ];
+}
+
+/** Warning lines: the host's own, then those the vDC added. */
+export function renderWarnings(inv: Inventory, extra: ReadonlyArray<{ code?: string; message: string }> = []): string[] {
+  return [...inv.warnings, ...extra].map((w) => (w.code ? `${plain(w.message)} (${plain(w.code)})` : plain(w.message)));
+}
+
+/** Everything the discovery page shows: the headline, the tabs, the warnings. */
+export function renderDiscoveryTables(
+  inv: Inventory,
+  id: HostIdentity | null = null,
+  extraWarnings: ReadonlyArray<{ code?: string; message: string }> = [],
+  g: Pick<Glyphs, 'ok' | 'fail' | 'middot'> = UNICODE_GLYPHS,
+): DiscoveryView {
+  const head = `${text(inv.system.hostname)} ${g.middot} ${vendorModel(inv)} ${g.middot} hostId ${text(inv.system.hostId)}`;
+  const headline: Cell = id
+    ? [{ text: `${head} ${g.middot} ` }, id.identityVerified ? { text: `identity verified by token ${g.ok}`, style: 'ok' } : { text: `identity NOT verified ${g.fail}`, style: 'error' }]
+    : head;
+  return { headline, tabs: renderInventoryTabs(inv, id, g), warnings: renderWarnings(inv, extraWarnings) };
+}
+
+/** The host details screen: state lines, then the inventory tabs. */
+export function renderHostDetails(
+  h: HostView,
+  clusterName: string | null,
+  now: number,
+  g: Pick<Glyphs, 'ok' | 'fail' | 'middot' | 'dotOn' | 'dotOff'> = UNICODE_GLYPHS,
+): { status: DataTable; tabs: InventoryTab[]; warnings: string[] } {
+  const u = h.usage;
+  const rows: Cell[][] = [
+    ['Host', text(h.hostname)],
+    ['Address', plain(`${h.address}:${h.port}`)],
+    ['Cluster', clusterName === null ? '-' : plain(clusterName)],
+    ['State', [renderHostState(h, now, g), { text: h.stateSince ? ` since ${formatTimestamp(h.stateSince)}` : '' }]],
+    ['Last seen', h.lastSeen ? `${formatAge(h.lastSeen, now)} ago (${formatTimestamp(h.lastSeen)})` : 'never'],
+    ['Last error', h.lastError ? { text: `${plain(h.lastError.message)} (${plain(h.lastError.code)})`, style: 'error' } : 'none'],
+    ['Usage', u ? `CPU ${formatPercent(u.cpuPercent)}, memory ${formatUsedTotal(u.memoryUsedBytes, u.memoryTotalBytes)}${u.loadAverage ? `, load ${u.loadAverage.map((n) => n.toFixed(2)).join(' ')}` : ''}` : '-'],
+    ['Registered', formatTimestamp(h.registeredAt)],
+    ['Certificate', formatFingerprint(plain(h.certificateFingerprint))],
+  ];
+  const status: DataTable = { title: 'State', columns: KV, rows };
+  if (!h.inventory) return { status, tabs: [], warnings: [] };
+  return {
+    status,
+    tabs: renderInventoryTabs(h.inventory, null, g),
+    warnings: renderWarnings(h.inventory),
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * The dashboard's resource tables as plain data: columns, and one row of
+ * cells per cluster or host. Every string that came from the vDC (and so
+ * from a host) is made inert here, before it can reach a terminal.
+ */
+import { UNICODE_GLYPHS, type Glyphs } from '../../../common/tui/glyphs.js';
+import type { Cell, Column } from '../../../common/tui/table.js';
+import { plain, type Segment } from '../../../common/tui/text.js';
+import type { Inventory } from '../../../common/protocol/inventory.js';
+import type { ClusterView, HostView } from '../types.js';
+import { formatAge, formatBytesShort, formatPercent, formatUsedTotal } from './format.js';
+
+/** Columns of the clusters table. */
+export const CLUSTER_COLUMNS: Column[] = [
+  { title: 'CLUSTER', width: 13, grow: 1 },
+  { title: 'HOSTS', width: 7 },
+  { title: 'CPU', width: 12 },
+  { title: 'MEMORY', width: 15 },
+  { title: 'STORAGE', width: 8 },
+  { title: 'GPU', width: 4 },
+];
+
+/** Columns of the hosts table. */
+export const HOST_COLUMNS: Column[] = [
+  { title: 'NAME', width: 12, grow: 2 },
+  { title: 'ADDRESS', width: 12, grow: 1 },
+  { title: 'STATE', width: 12 },
+  { title: 'CPU', width: 8 },
+  { title: 'MEMORY', width: 9 },
+  { title: 'STORAGE', width: 7 },
+  { title: 'GPU', width: 3 },
+  { title: 'SEEN', width: 4, align: 'right' },
+];
+
+/** Logical CPUs (threads, else cores): what virtual machines are scheduled on. */
+export function hostCores(h: Pick<HostView, 'inventory'>): number | null {
+  return h.inventory?.cpu.threads ?? h.inventory?.cpu.cores ?? null;
+}
+
+/** Memory size: from live usage when the host reports it, else from the inventory. */
+export function hostMemoryTotal(h: Pick<HostView, 'inventory' | 'usage'>): number | null {
+  return h.usage?.memoryTotalBytes ?? h.inventory?.memory.totalBytes ?? null;
+}
+
+/** Storage a host brings: local disks, NFS mounts and iSCSI LUNs. */
+export function inventoryStorageBytes(inv: Inventory | null): number | null {
+  if (!inv) return null;
+  let total = 0;
+  let known = false;
+  const add = (n: number | null) => {
+    if (n !== null && Number.isFinite(n)) {
+      total += n;
+      known = true;
+    }
+  };
+  for (const d of inv.storage.disks) if (!d.removable) add(d.sizeBytes);
+  for (const m of inv.storage.nfs) add(m.sizeBytes);
+  for (const s of inv.storage.iscsi) for (const d of s.devices) add(d.sizeBytes);
+  return known ? total : null;
+}
+
+/** The state cell: a dot and a word; a disconnected host says for how long. */
+export function renderHostState(h: Pick<HostView, 'state' | 'stateSince'>, now: number, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Segment {
+  switch (h.state) {
+    case 'connected':
+      return { text: `${g.dotOn} connected`, style: 'ok' };
+    case 'disconnected':
+      return { text: `${g.dotOff} down ${formatAge(h.stateSince, now)}`.replace(/ -$/, ''), style: 'error' };
+    case 'pending':
+      return { text: `${g.dotOff} joining`, style: 'warn' };
+    default:
+      return { text: `${g.dotOff} unknown`, style: 'dim' };
+  }
+}
+
+/** One host row: name, address, state, CPU, memory, storage, GPUs, last seen. */
+export function renderHostRow(h: HostView, now: number, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Cell[] {
+  const cores = hostCores(h);
+  const live = h.state === 'connected';
+  const cpu = cores === null ? '-' : `${cores}c ${live ? formatPercent(h.usage?.cpuPercent) : '-'}`;
+  return [
+    plain(h.hostname),
+    plain(h.port === 8443 ? h.address : `${h.address}:${h.port}`),
+    renderHostState(h, now, g),
+    cpu,
+    formatUsedTotal(live ? h.usage?.memoryUsedBytes : null, hostMemoryTotal(h), true),
+    formatBytesShort(inventoryStorageBytes(h.inventory)),
+    String(h.inventory?.gpus.length ?? '-'),
+    formatAge(h.lastSeen, now),
+  ];
+}
+
+/** Host rows for a list of hosts (the dashboard renders only the visible ones with renderHostRow). */
+export function renderHostRows(hosts: readonly HostView[], now: number, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Cell[][] {
+  return hosts.map((h) => renderHostRow(h, now, g));
+}
+
+/** Totals of a cluster's hosts. */
+export interface ClusterTotals {
+  hosts: number;
+  connected: number;
+  cores: number | null;
+  /** CPU use of the connected hosts, weighted by their cores. */
+  cpuPercent: number | null;
+  memoryUsed: number | null;
+  memoryTotal: number | null;
+  storage: number | null;
+  gpus: number | null;
+}
+
+/** Adds up the hosts of one cluster. */
+export function clusterTotals(hosts: readonly HostView[]): ClusterTotals {
+  const t: ClusterTotals = { hosts: hosts.length, connected: 0, cores: null, cpuPercent: null, memoryUsed: null, memoryTotal: null, storage: null, gpus: null };
+  let weighted = 0;
+  let weight = 0;
+  const add = (k: 'cores' | 'memoryUsed' | 'memoryTotal' | 'storage' | 'gpus', n: number | null | undefined) => {
+    if (n !== null && n !== undefined && Number.isFinite(n)) t[k] = (t[k] ?? 0) + n;
+  };
+  for (const h of hosts) {
+    const cores = hostCores(h);
+    add('cores', cores);
+    add('memoryTotal', hostMemoryTotal(h));
+    add('storage', inventoryStorageBytes(h.inventory));
+    add('gpus', h.inventory?.gpus.length);
+    if (h.state !== 'connected') continue;
+    t.connected++;
+    add('memoryUsed', h.usage?.memoryUsedBytes);
+    const p = h.usage?.cpuPercent;
+    if (p !== null && p !== undefined && Number.isFinite(p)) {
+      const w = cores ?? 1;
+      weighted += p * w;
+      weight += w;
+    }
+  }
+  if (weight > 0) t.cpuPercent = weighted / weight;
+  return t;
+}
+
+/** Groups hosts by cluster id (one pass, for every cluster row). */
+export function hostsByCluster(hosts: readonly HostView[]): Map<string, HostView[]> {
+  const m = new Map<string, HostView[]>();
+  for (const h of hosts) {
+    const list = m.get(h.clusterId);
+    if (list) list.push(h);
+    else m.set(h.clusterId, [h]);
+  }
+  return m;
+}
+
+/** One cluster row from its totals. */
+export function renderClusterRow(c: ClusterView, t: ClusterTotals, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Cell[] {
+  const count: Cell =
+    t.hosts === 0
+      ? '0/0'
+      : [
+          { text: `${t.connected}/${t.hosts} ` },
+          t.connected === t.hosts
+            ? { text: g.dotOn, style: 'ok' }
+            : t.connected === 0
+              ? { text: g.dotOff, style: 'error' }
+              : { text: g.dotOn, style: 'warn' },
+        ];
+  const cpu = t.cores === null ? '-' : `${t.cores} c`.padEnd(7) + (t.connected > 0 ? formatPercent(t.cpuPercent) : '-');
+  return [
+    plain(c.name),
+    count,
+    cpu,
+    t.memoryTotal === null ? '-' : formatUsedTotal(t.connected > 0 ? (t.memoryUsed ?? 0) : null, t.memoryTotal),
+    formatBytesShort(t.storage),
+    t.gpus === null ? '-' : String(t.gpus),
+  ];
+}
+
+/**
+ * Cluster rows: one per cluster with its hosts' totals. `now` is taken so
+ * every row renderer has the same shape; cluster rows have no age column.
+ */
+export function renderClusterRows(clusters: readonly ClusterView[], hosts: readonly HostView[], _now: number, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Cell[][] {
+  const by = hostsByCluster(hosts);
+  return clusters.map((c) => renderClusterRow(c, clusterTotals(by.get(c.id) ?? []), g));
+}
