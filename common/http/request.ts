@@ -42,6 +42,8 @@ export interface RequestOptions {
   maxResponseBytes?: number;
   /** Aborts the request. */
   signal?: AbortSignal;
+  /** Sees each response body chunk as it arrives (progress streams); the whole body is still returned. */
+  onData?: (chunk: Buffer) => void;
 }
 
 /** A completed response. */
@@ -210,6 +212,7 @@ export async function request(ep: Endpoint, opts: RequestOptions): Promise<RawRe
           return;
         }
         chunks.push(chunk);
+        opts.onData?.(chunk);
       });
       res.on('error', (err) => settle(err));
       res.on('aborted', () => settle(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));

@@ -198,6 +198,21 @@ export const ERRORS = {
     message: 'The vDC is busy.',
     hint: 'Try again in a moment.',
   },
+  LOCAL_ONLY: {
+    status: 403,
+    message: 'This operation is only available on the vDC itself.',
+    hint: 'Run `quantix-vdc api-token ...` on the vDC appliance, or use the local console there.',
+  },
+  VDC_UNREACHABLE: {
+    status: 503,
+    message: 'The vDC could not be reached.',
+    hint: 'Check that `quantix-vdc serve` is running and that the socket path or server address is right.',
+  },
+  VDC_IDENTITY_CHANGED: {
+    status: 502,
+    message: 'The vDC presented a different certificate than the one pinned at login.',
+    hint: 'If the vDC was reinstalled, log in again and compare the fingerprint shown on the appliance; otherwise something intercepts the connection.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A stable error code. */

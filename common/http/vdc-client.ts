@@ -1,0 +1,321 @@
+/**
+ * `VdcClient`: how the vDC console and CLI reach `quantix-vdc serve`, over
+ * its Unix socket (the file mode is the access control) or over HTTPS with an
+ * API token, the server certificate pinned by fingerprint. Every reply is
+ * checked against the shapes in `common/protocol/vdc-api.ts`; every failure
+ * is a `QuantixError` carrying the server's code, phase and hint.
+ */
+import {
+  type AuditListResponse,
+  type AuditQuery,
+  type ApiTokenInfo,
+  type ApiTokenListResponse,
+  type Cluster,
+  type CreateApiTokenResponse,
+  type CreateClusterRequest,
+  type DiscoverRequest,
+  type DiscoverResponse,
+  type DiscoverStage,
+  type HealthResponse,
+  type NodeDetail,
+  type NodeSummary,
+  type RegisterRequest,
+  type RemoveNodeResponse,
+  DISCOVER_STAGES,
+  NDJSON,
+  VDC_PATHS,
+  checkApiTokenInfo,
+  checkApiTokenList,
+  checkAuditList,
+  checkCluster,
+  checkClusterList,
+  checkCreateApiTokenResponse,
+  checkDiscoverResponse,
+  checkHealth,
+  checkNodeDetail,
+  checkNodeList,
+  checkRemoveNodeResponse,
+  errorFromBody,
+  parseHostAddressInput,
+} from '../protocol/vdc-api.js';
+import { QuantixError } from '../protocol/errors.js';
+import { type Endpoint, type RawResponse, request } from './request.js';
+
+/** Where the vDC is and how to authenticate. */
+export type VdcTarget =
+  | { kind: 'socket'; socketPath: string }
+  | {
+      kind: 'https';
+      host: string;
+      port: number;
+      /** `qxa_…` from `quantix-vdc api-token create`. */
+      apiToken: string;
+      /** The vDC server certificate's fingerprint pinned at login. */
+      fingerprint: string;
+    };
+
+/** Limits of a VdcClient. */
+export interface VdcClientOptions {
+  /** Connecting to the vDC (default 5 s). */
+  connectTimeoutMs?: number;
+  /** Ordinary requests (default 15 s). */
+  responseTimeoutMs?: number;
+  /** Discover and register, which wait for a host (default 90 s). */
+  hostOperationTimeoutMs?: number;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** Options of `discover`. */
+export interface DiscoverOptions extends CallOptions {
+  /** Called as the vDC enters each stage: connecting, verifying, collecting. */
+  onStage?: (stage: DiscoverStage) => void;
+}
+
+/** Default port of the vDC's HTTPS listener. */
+export const VDC_DEFAULT_PORT = 9443;
+
+const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/** Parses a vDC server address (`host[:port]`, `[v6]:port` or `https://…`, port 9443 by default). */
+export function parseVdcServerAddress(input: string): { host: string; port: number } {
+  const r = parseHostAddressInput(input, VDC_DEFAULT_PORT);
+  if (!r.ok) {
+    throw new QuantixError('VALIDATION_ERROR', {
+      message: `Invalid vDC address: ${r.problem}.`,
+      hint: 'Give the vDC as host[:port] or https://host[:port] (port 9443 by default).',
+    });
+  }
+  return { host: r.address.host, port: r.address.port };
+}
+
+/** The stage named by one progress line, if it is a stage line. */
+function stageOf(line: string): DiscoverStage | null {
+  try {
+    const stage = (JSON.parse(line) as { stage?: unknown }).stage;
+    return typeof stage === 'string' && (DISCOVER_STAGES as readonly string[]).includes(stage) ? (stage as DiscoverStage) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Maps a transport failure to words about the vDC (request.ts speaks of hosts). */
+function vdcTransportError(err: unknown, where: string): QuantixError {
+  if (!(err instanceof QuantixError)) return new QuantixError('VDC_UNREACHABLE', { message: `${where} could not be reached.`, cause: err });
+  switch (err.code) {
+    case 'HOST_UNREACHABLE':
+    case 'TLS_ERROR':
+      return new QuantixError('VDC_UNREACHABLE', { message: err.message.replace(/^the local socket/, 'The vDC socket'), cause: err });
+    case 'HOST_IDENTITY_CHANGED':
+      return new QuantixError('VDC_IDENTITY_CHANGED', { message: err.message, cause: err });
+    case 'CONNECTION_TIMEOUT':
+      return new QuantixError('CONNECTION_TIMEOUT', {
+        message: err.message,
+        hint: 'The vDC did not answer in time; check that it is running and not overloaded, then retry.',
+        cause: err,
+      });
+    default:
+      return err;
+  }
+}
+
+/**
+ * Connects to the vDC's HTTPS listener without a pin and returns the
+ * fingerprint of the certificate it presents, for the console to show once
+ * and pin (as ssh does on first contact). Sends no credentials.
+ */
+export async function fetchVdcFingerprint(host: string, port: number, opts: { connectTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<string> {
+  let res: RawResponse;
+  try {
+    res = await request(
+      { kind: 'tls', host, port, pinnedFingerprint: null },
+      {
+        method: 'GET',
+        path: VDC_PATHS.health,
+        connectTimeoutMs: opts.connectTimeoutMs ?? 5_000,
+        responseTimeoutMs: 5_000,
+        maxResponseBytes: 64 * 1024,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      },
+    );
+  } catch (err) {
+    throw vdcTransportError(err, `${host}:${port}`);
+  }
+  if (!res.peerFingerprint) throw new QuantixError('VDC_UNREACHABLE', { message: `${host}:${port} presented no certificate.` });
+  return res.peerFingerprint;
+}
+
+/** Client of the vDC API; one instance per target, safe to share. */
+export class VdcClient {
+  private readonly endpoint: Endpoint;
+  private readonly where: string;
+  private readonly authHeader: Record<string, string>;
+  private readonly connectTimeoutMs: number;
+  private readonly responseTimeoutMs: number;
+  private readonly hostOperationTimeoutMs: number;
+
+  constructor(target: VdcTarget, opts: VdcClientOptions = {}) {
+    if (target.kind === 'socket') {
+      this.endpoint = { kind: 'socket', socketPath: target.socketPath };
+      this.where = `the vDC socket ${target.socketPath}`;
+      this.authHeader = {};
+    } else {
+      this.endpoint = { kind: 'tls', host: target.host, port: target.port, pinnedFingerprint: target.fingerprint.toLowerCase() };
+      this.where = `the vDC at ${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+      this.authHeader = { authorization: `Bearer ${target.apiToken}` };
+    }
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
+    this.responseTimeoutMs = opts.responseTimeoutMs ?? 15_000;
+    this.hostOperationTimeoutMs = opts.hostOperationTimeoutMs ?? 90_000;
+  }
+
+  /** Service identity, certificate fingerprints, host counts and poller state. */
+  async health(o: CallOptions = {}): Promise<HealthResponse> {
+    return checkHealth(await this.call('GET', VDC_PATHS.health, undefined, o));
+  }
+
+  /** Every cluster with its host counts. */
+  async listClusters(o: CallOptions = {}): Promise<Cluster[]> {
+    return checkClusterList(await this.call('GET', VDC_PATHS.clusters, undefined, o)).clusters;
+  }
+
+  /** Creates a cluster (CLUSTER_EXISTS when the name is taken). */
+  async createCluster(req: CreateClusterRequest, o: CallOptions = {}): Promise<Cluster> {
+    return checkCluster(await this.call('POST', VDC_PATHS.clusters, req, o));
+  }
+
+  /** Deletes an empty cluster by id or name (CLUSTER_NOT_EMPTY while it has hosts). */
+  async deleteCluster(idOrName: string, o: CallOptions = {}): Promise<Cluster> {
+    return checkCluster(await this.call('DELETE', VDC_PATHS.cluster(idOrName), undefined, o));
+  }
+
+  /**
+   * Asks the vDC to reach the host, verify it with the token and collect its
+   * inventory. With `onStage` the vDC streams its progress; aborting the
+   * signal makes the vDC abandon the discovery.
+   */
+  async discover(req: DiscoverRequest, o: DiscoverOptions = {}): Promise<DiscoverResponse> {
+    if (!o.onStage) return checkDiscoverResponse(await this.call('POST', VDC_PATHS.discover, req, o, this.hostOperationTimeoutMs));
+    const onStage = o.onStage;
+    // Stages are reported as their lines arrive; whether the body is a stream
+    // at all is known from its content type once it is complete.
+    let pending = '';
+    const onData = (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const stage = stageOf(pending.slice(0, nl));
+        pending = pending.slice(nl + 1);
+        if (stage) onStage(stage);
+      }
+    };
+    const res = await this.send('POST', VDC_PATHS.discover, req, o, this.hostOperationTimeoutMs, { accept: NDJSON }, onData);
+    if (!String(res.headers['content-type'] ?? '').startsWith(NDJSON)) return checkDiscoverResponse(this.decode(res));
+    const lines = res.body.toString('utf8').split('\n').filter((l) => l.trim() !== '');
+    let last: { result?: unknown; error?: unknown } | undefined;
+    try {
+      last = lines.length ? (JSON.parse(lines[lines.length - 1]!) as typeof last) : undefined;
+    } catch {
+      throw new QuantixError('HOST_PROTOCOL_ERROR', { message: 'The vDC sent a progress line that is not JSON.' });
+    }
+    if (last && 'result' in last) return checkDiscoverResponse(last.result);
+    if (last && 'error' in last) throw errorFromBody(last.error, 502);
+    throw new QuantixError('HOST_PROTOCOL_ERROR', { message: 'The vDC ended the discovery stream without a result.' });
+  }
+
+  /** Registers a discovered host into a cluster (id or exact name); returns the new node. */
+  async register(req: RegisterRequest, o: CallOptions = {}): Promise<NodeDetail> {
+    return checkNodeDetail(await this.call('POST', VDC_PATHS.register, req, o, this.hostOperationTimeoutMs));
+  }
+
+  /** Registered hosts, optionally of one cluster (id or name). */
+  async listNodes(filter: { clusterId?: string } = {}, o: CallOptions = {}): Promise<NodeSummary[]> {
+    const q = filter.clusterId ? `?clusterId=${encodeURIComponent(filter.clusterId)}` : '';
+    return checkNodeList(await this.call('GET', `${VDC_PATHS.nodes}${q}`, undefined, o)).nodes;
+  }
+
+  /** One host with its inventory, state, live usage, last contact and last error. */
+  async getNode(id: string, o: CallOptions = {}): Promise<NodeDetail> {
+    return checkNodeDetail(await this.call('GET', VDC_PATHS.node(id), undefined, o));
+  }
+
+  /** Tells the host to leave and forgets it; `force` forgets it even when the host cannot be reached. */
+  async removeNode(id: string, opts: { force?: boolean } & CallOptions = {}): Promise<RemoveNodeResponse> {
+    const q = opts.force ? '?force=true' : '';
+    return checkRemoveNodeResponse(await this.call('DELETE', `${VDC_PATHS.node(id)}${q}`, undefined, opts, this.hostOperationTimeoutMs));
+  }
+
+  /** Audit records, newest first. */
+  async audit(query: AuditQuery = {}, o: CallOptions = {}): Promise<AuditListResponse['events']> {
+    const params = new URLSearchParams();
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    if (query.beforeId !== undefined) params.set('beforeId', String(query.beforeId));
+    const q = params.size ? `?${params.toString()}` : '';
+    return checkAuditList(await this.call('GET', `${VDC_PATHS.audit}${q}`, undefined, o)).events;
+  }
+
+  /** API tokens (local socket only). */
+  async listApiTokens(o: CallOptions = {}): Promise<ApiTokenListResponse['tokens']> {
+    return checkApiTokenList(await this.call('GET', VDC_PATHS.apiTokens, undefined, o)).tokens;
+  }
+
+  /** Creates an API token; the secret is in the result and nowhere else (local socket only). */
+  async createApiToken(name: string, o: CallOptions = {}): Promise<CreateApiTokenResponse> {
+    return checkCreateApiTokenResponse(await this.call('POST', VDC_PATHS.apiTokens, { name }, o));
+  }
+
+  /** Revokes an API token by id or name (local socket only). */
+  async revokeApiToken(idOrName: string, o: CallOptions = {}): Promise<ApiTokenInfo> {
+    return checkApiTokenInfo(await this.call('DELETE', VDC_PATHS.apiToken(idOrName), undefined, o));
+  }
+
+  private async call(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, o: CallOptions, timeoutMs?: number): Promise<unknown> {
+    return this.decode(await this.send(method, path, body, o, timeoutMs ?? this.responseTimeoutMs, {}));
+  }
+
+  private async send(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body: unknown,
+    o: CallOptions,
+    timeoutMs: number,
+    headers: Record<string, string>,
+    onData?: (chunk: Buffer) => void,
+  ): Promise<RawResponse> {
+    try {
+      return await request(this.endpoint, {
+        method,
+        path,
+        headers: { ...this.authHeader, ...headers },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        connectTimeoutMs: this.connectTimeoutMs,
+        responseTimeoutMs: timeoutMs,
+        maxResponseBytes: MAX_RESPONSE_BYTES,
+        ...(o.signal ? { signal: o.signal } : {}),
+        ...(onData ? { onData } : {}),
+      });
+    } catch (err) {
+      throw vdcTransportError(err, this.where);
+    }
+  }
+
+  private decode(res: RawResponse): unknown {
+    let parsed: unknown = undefined;
+    const text = res.body.toString('utf8');
+    if (text !== '') {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new QuantixError('HOST_PROTOCOL_ERROR', {
+          message: `${this.where} answered HTTP ${res.status} with something that is not JSON.`,
+          hint: 'Check that the address points at quantix-vdc.',
+        });
+      }
+    }
+    if (res.status >= 200 && res.status < 300) return parsed;
+    throw errorFromBody(parsed, res.status);
+  }
+}
