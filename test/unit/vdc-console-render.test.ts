@@ -6,11 +6,12 @@ import { lineText } from '../../common/tui/text.js';
 import { formatAge, formatBytes, formatBytesShort, formatPercent, formatUsedTotal } from '../../vdc-console/console/render/format.js';
 import { renderDiscoveryTables, renderHostDetails } from '../../vdc-console/console/render/inventory.js';
 import { clusterTotals, HOST_COLUMNS, renderClusterRows, renderHostRow, renderHostRows } from '../../vdc-console/console/render/rows.js';
-import type { ClusterView, HostView } from '../../vdc-console/console/types.js';
+import type { Cluster, NodeDetail } from '../../common/protocol/vdc-api.js';
 
 const GiB = 1024 ** 3;
 const TiB = 1024 ** 4;
 const NOW = Date.parse('2026-11-25T14:07:00Z');
+const iso = (ms: number) => new Date(ms).toISOString();
 const HOSTILE = 'evil\x1b]0;pwned\x07\x1b[31m{red-fg}name';
 
 function inventory(over: Partial<Inventory['system']> = {}): Inventory {
@@ -63,22 +64,25 @@ function inventory(over: Partial<Inventory['system']> = {}): Inventory {
   };
 }
 
-function host(over: Partial<HostView> = {}): HostView {
+function host(over: Partial<NodeDetail> = {}): NodeDetail {
   return {
     id: 'n1',
     hostname: 'qx-node-07',
     address: '10.20.0.17',
     port: 8443,
     clusterId: 'c1',
+    clusterName: 'Production',
     hostId: '4c4c4544-0042',
     certificateFingerprint: '9a2664f509c91cbde8035505ef382b9b5587064378c151f07ba10b3339060210',
     state: 'connected',
-    stateSince: NOW - 3_600_000,
-    lastSeen: NOW - 2_000,
-    registeredAt: NOW - 86_400_000,
+    stateSince: iso(NOW - 3_600_000),
+    lastSeenAt: iso(NOW - 2_000),
+    registeredAt: iso(NOW - 86_400_000),
     lastError: null,
     usage: { cpuPercent: 41.4, memoryUsedBytes: 410 * GiB, memoryTotalBytes: 512 * GiB, loadAverage: [1, 2, 3], uptimeSeconds: 100 },
+    capacity: { cpuModel: 'Xeon Gold 6338', cpuCores: 64, cpuThreads: 128, memoryTotalBytes: 512 * GiB, localStorageBytes: 2 * TiB, nfsMounts: 2, iscsiSessions: 1, gpus: 1 },
     inventory: inventory(),
+    inventoryAt: iso(NOW - 60_000),
     ...over,
   };
 }
@@ -106,15 +110,15 @@ describe('formatting', () => {
 });
 
 describe('host rows', () => {
-  it.each<[string, HostView, string[]]>([
+  it.each<[string, NodeDetail, string[]]>([
     // A connected host: cores and use, memory used/total, storage without the removable stick, GPUs, last seen.
-    ['connected', host(), ['qx-node-07', '10.20.0.17', '● connected', '128c 41%', '410/512G', '13T', '1', '2s']],
+    ['connected', host(), ['qx-node-07', '10.20.0.17', '● connected', '128c 41%', '410/512G', '2T', '1', '2s']],
     // A host that is down says for how long and shows no live use.
-    ['down', host({ state: 'disconnected', stateSince: NOW - 180_000, lastSeen: NOW - 180_000 }), ['qx-node-07', '10.20.0.17', '○ down 3m', '128c -', '-/512G', '13T', '1', '3m']],
+    ['down', host({ state: 'disconnected', stateSince: iso(NOW - 180_000), lastSeenAt: iso(NOW - 180_000) }), ['qx-node-07', '10.20.0.17', '○ down 3m', '128c -', '-/512G', '2T', '1', '3m']],
     // A non-default port is shown with the address.
-    ['port', host({ port: 9443 }), ['qx-node-07', '10.20.0.17:9443', '● connected', '128c 41%', '410/512G', '13T', '1', '2s']],
-    // Without an inventory the hardware columns are unknown.
-    ['no inventory', host({ inventory: null, usage: null, state: 'pending' }), ['qx-node-07', '10.20.0.17', '○ joining', '-', '-', '-', '-', '2s']],
+    ['port', host({ port: 9443 }), ['qx-node-07', '10.20.0.17:9443', '● connected', '128c 41%', '410/512G', '2T', '1', '2s']],
+    // A host still joining, with unknown hardware, shows dashes.
+    ['joining', host({ usage: null, state: 'pending', capacity: { cpuModel: null, cpuCores: null, cpuThreads: null, memoryTotalBytes: null, localStorageBytes: null, nfsMounts: 0, iscsiSessions: 0, gpus: 0 } }), ['qx-node-07', '10.20.0.17', '○ joining', '-', '-', '-', '0', '2s']],
   ])('%s', (_name, h, want) => expect(texts(renderHostRow(h, NOW))).toEqual(want));
 
   it('escape sequences in a hostname are inert', () => {
@@ -130,19 +134,19 @@ describe('host rows', () => {
 });
 
 describe('cluster rows', () => {
-  const clusters: ClusterView[] = [
-    { id: 'c1', name: 'Production', description: '', createdAt: null },
-    { id: 'c2', name: 'Edge', description: '', createdAt: null },
+  const clusters: Cluster[] = [
+    { id: 'c1', name: 'Production', description: '', createdAt: iso(NOW), hosts: 2, connectedHosts: 1 },
+    { id: 'c2', name: 'Edge', description: '', createdAt: iso(NOW), hosts: 0, connectedHosts: 0 },
   ];
   it('adds up hosts: connected/total, cores and weighted use, memory, storage, GPUs', () => {
     const hosts = [host(), host({ id: 'n2', state: 'disconnected', usage: null }), host({ id: 'n3', clusterId: 'other' })];
     const rows = renderClusterRows(clusters, hosts, NOW).map(texts);
-    expect(rows[0]).toEqual(['Production', '1/2 ●', '256 c  41%', '0.4/1.0 TiB', '26T', '2']);
+    expect(rows[0]).toEqual(['Production', '1/2 ●', '256 c  41%', '0.4/1.0 TiB', '4T', '2']);
     // An empty cluster shows dashes, not zeros that look like measurements.
     expect(rows[1]).toEqual(['Edge', '0/0', '-', '-', '-', '-']);
   });
   it('weights CPU use by cores', () => {
-    const small = host({ inventory: { ...inventory(), cpu: { ...inventory().cpu, threads: 8 } }, usage: { ...host().usage!, cpuPercent: 100 } });
+    const small = host({ capacity: { ...host().capacity, cpuThreads: 8 }, usage: { ...host().usage!, cpuPercent: 100 } });
     const big = host({ usage: { ...host().usage!, cpuPercent: 0 } });
     expect(Math.round(clusterTotals([small, big]).cpuPercent!)).toBe(Math.round((8 * 100) / 136));
   });
@@ -186,7 +190,18 @@ describe('discovery tables', () => {
     const v = renderDiscoveryTables(inventory(), { ...id, identityVerified: false });
     expect(cellText(v.headline)).toContain('identity NOT verified');
   });
-  it('vDC warnings follow the host warnings', () => {
+  it('takes a whole discovery result, vDC warnings after the host ones', () => {
+    const v = renderDiscoveryTables({
+      discoveryId: 'd1',
+      expiresAt: iso(NOW),
+      host: { ...id, hostId: 'h', hostname: 'qx-node-07', agentVersion: '1', clockOffsetSeconds: 0 },
+      inventory: inventory(),
+      warnings: [{ code: 'NO_VIRTUALIZATION', message: 'VT-x is off' }],
+    });
+    expect(cellText(v.headline)).toContain('identity verified by token');
+    expect(v.warnings).toEqual(['nas2:/iso did not answer (NFS_UNRESPONSIVE)', 'VT-x is off (NO_VIRTUALIZATION)']);
+  });
+  it('extra warnings follow the host warnings', () => {
     expect(renderDiscoveryTables(inventory(), id, [{ code: 'NO_VIRTUALIZATION', message: 'no VT-x' }]).warnings).toHaveLength(2);
   });
   it('hostile strings anywhere in the inventory are inert', () => {
@@ -201,7 +216,7 @@ describe('discovery tables', () => {
 
 describe('host details', () => {
   it('shows state, last error and the inventory tabs', () => {
-    const d = renderHostDetails(host({ state: 'disconnected', lastError: { code: 'HOST_UNREACHABLE', message: 'connection refused' } }), 'Production', NOW);
+    const d = renderHostDetails(host({ state: 'disconnected', lastError: { code: 'HOST_UNREACHABLE', message: 'connection refused', at: iso(NOW) } }), NOW);
     const status = allText(d.status);
     expect(status).toContain('○ down');
     expect(status).toContain('connection refused (HOST_UNREACHABLE)');
@@ -209,7 +224,7 @@ describe('host details', () => {
     expect(d.tabs).toHaveLength(5);
   });
   it('without an inventory there are no tabs', () => {
-    expect(renderHostDetails(host({ inventory: null }), null, NOW).tabs).toEqual([]);
+    expect(renderHostDetails(host({ inventory: null }), NOW).tabs).toEqual([]);
   });
 });
 

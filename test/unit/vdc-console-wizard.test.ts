@@ -95,11 +95,14 @@ describe('address and cluster checks', () => {
     // Empty, spaces, URLs, bad ports and brackets around IPv4 are refused.
     ['', false],
     ['10.20.0.17 x', false],
-    ['https://10.20.0.17', false],
+    ['https://10.20.0.17', true],
+    ['http://10.20.0.17', false],
+    ['10.20.0.17/path', false],
     ['10.20.0.17:99999', false],
     ['host:port', false],
     ['[10.0.0.1]', false],
     ['-bad-', false],
+    ['10.0.0.1\x1b[31m', false],
   ])('%s valid=%s', (address, ok) => expect(checkAddress(address) === null).toBe(ok));
 
   it.each<[string, boolean]>([
@@ -107,7 +110,8 @@ describe('address and cluster checks', () => {
     ['Edge', true],
     ['  ', false],
     ['production', false],
-    ['x'.repeat(65), false],
+    ['x'.repeat(64), false],
+    ['has space', false],
   ])('new cluster %s valid=%s', (name, ok) => expect(checkNewClusterName(name, CLUSTERS) === null).toBe(ok));
 });
 
@@ -201,9 +205,9 @@ describe('wizard reducer: input', () => {
 describe('wizard reducer: connecting, discovery, confirm', () => {
   it.each<[string, S, A, Partial<S>]>([
     // Stage reports for the current request are shown.
-    ['stage', connecting(), { type: 'stage', requestId: 1, stage: 'verify' }, { stage: 'verify' }],
+    ['stage', connecting(), { type: 'stage', requestId: 1, stage: 'verifying' }, { stage: 'verifying' }],
     // A stage from an older (cancelled) request is ignored.
-    ['stale stage', connecting(), { type: 'stage', requestId: 0, stage: 'verify' }, { stage: null }],
+    ['stale stage', connecting(), { type: 'stage', requestId: 0, stage: 'verifying' }, { stage: null }],
     // The discovery result moves on to the discovery page, first tab.
     ['discovered', connecting(), { type: 'discovered', requestId: 1, result: { id: 'd1' } }, { step: 'discovery', discovery: { id: 'd1' }, tab: 0 }],
     // A stale result is ignored.

@@ -11,6 +11,7 @@
  */
 import { describeTokenProblem, groupTokenInput, parseToken, TOKEN_PREFIX } from '../../common/token/token.js';
 import type { ErrorCode, Phase } from '../../common/protocol/errors.js';
+import { CLUSTER_NAME_PATTERN, parseHostAddressInput, type DiscoverStage } from '../../common/protocol/vdc-api.js';
 
 /** The wizard's steps. */
 export type WizardStep = 'input' | 'connecting' | 'discovery' | 'confirm' | 'success' | 'error';
@@ -25,11 +26,8 @@ export interface ClusterChoice {
   hosts: number;
 }
 
-/** The vDC's stages while it reaches the host (the `phase` of its progress stream). */
-export type ConnectStage = 'connect' | 'verify' | 'discover';
-
-/** Stages in the order the vDC runs them. */
-export const CONNECT_STAGES: readonly ConnectStage[] = ['connect', 'verify', 'discover'];
+/** The vDC's stages while it reaches the host, as its progress stream reports them. */
+export type ConnectStage = DiscoverStage;
 
 /** The error shown on the error page. */
 export interface WizardError {
@@ -115,12 +113,6 @@ export type WizardAction<D = unknown, N = unknown> =
 /** Token codes after which the same token cannot work again: Retry clears it. */
 export const SPENT_TOKEN_CODES: readonly string[] = ['TOKEN_ALREADY_USED', 'TOKEN_EXPIRED', 'TOKEN_REVOKED'];
 
-/** Port the host agent listens on when the address names none. */
-export const DEFAULT_AGENT_PORT = 8443;
-
-/** Longest cluster name the form accepts. */
-export const MAX_CLUSTER_NAME = 64;
-
 /** A fresh wizard over the known clusters; the first cluster is preselected, or "+ New cluster…" when there is none. */
 export function initialWizard<D = unknown, N = unknown>(clusters: ClusterChoice[], preferredClusterId?: string | null): WizardState<D, N> {
   const preferred = preferredClusterId ? clusters.findIndex((c) => c.id === preferredClusterId) : -1;
@@ -177,36 +169,17 @@ export function checkToken(typed: string): TokenCheck {
   return { kind: 'problem', message: describeTokenProblem(parsed.problem) };
 }
 
-/** Address problems in words, or null when the address looks usable. */
+/** Address problems in words (the vDC's own address rules), or null when the address is usable. */
 export function checkAddress(address: string): string | null {
-  const a = address.trim();
-  if (a === '') return 'enter the host\'s address (IP or name)';
-  if (/[\s/\\@?#]/.test(a) || /[\u0000-\u001f\u007f]/.test(a)) return 'an address is an IP or a host name, optionally with :port';
-  let host = a;
-  let port: string | null = null;
-  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(a);
-  if (bracketed) {
-    host = bracketed[1]!;
-    port = bracketed[2] ?? null;
-    if (!host.includes(':')) return 'only IPv6 addresses go in brackets';
-  } else if ((a.match(/:/g) ?? []).length === 1) {
-    [host, port] = a.split(':') as [string, string];
-  } else if (a.includes(':')) {
-    // Several colons without brackets: a bare IPv6 address.
-    if (!/^[0-9a-fA-F:.]+$/.test(a)) return 'not a valid IPv6 address';
-    return null;
-  }
-  if (port !== null && !(/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) return 'the port must be a number from 1 to 65535';
-  if (!bracketed && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host)) return 'not a valid IP address or host name';
-  return null;
+  const r = parseHostAddressInput(address);
+  return r.ok ? null : r.problem;
 }
 
-/** Cluster-name problems for "+ New cluster…", or null. */
+/** Cluster-name problems for "+ New cluster…" (the vDC's naming rules), or null. */
 export function checkNewClusterName(name: string, clusters: readonly ClusterChoice[]): string | null {
   const n = name.trim();
   if (n === '') return 'name the new cluster';
-  if ([...n].length > MAX_CLUSTER_NAME) return `at most ${MAX_CLUSTER_NAME} characters`;
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(n)) return 'no control characters';
+  if (!CLUSTER_NAME_PATTERN.test(n)) return 'letters, digits, "-", "_" and "." only (1-63)';
   if (clusters.some((c) => c.name.toLowerCase() === n.toLowerCase())) return 'a cluster with this name exists: choose it above';
   return null;
 }

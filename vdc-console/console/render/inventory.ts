@@ -7,18 +7,12 @@ import { UNICODE_GLYPHS, type Glyphs } from '../../../common/tui/glyphs.js';
 import type { Cell, DataTable } from '../../../common/tui/table.js';
 import { plain } from '../../../common/tui/text.js';
 import type { DiskInfo, FilesystemInfo, Inventory } from '../../../common/protocol/inventory.js';
-import type { HostView } from '../types.js';
+import type { DiscoveredHost, DiscoverResponse, NodeDetail } from '../../../common/protocol/vdc-api.js';
 import { formatAge, formatBytes, formatDuration, formatFingerprint, formatPercent, formatTimestamp, formatUsedTotal } from './format.js';
-import { renderHostState } from './rows.js';
+import { renderHostState, timeOf } from './rows.js';
 
 /** What the vDC established about the host's identity during discovery. */
-export interface HostIdentity {
-  address: string;
-  port: number;
-  certificateFingerprint: string;
-  /** The host proved it holds the token for the certificate seen on the connection. */
-  identityVerified: boolean;
-}
+export type HostIdentity = Pick<DiscoveredHost, 'address' | 'port' | 'certificateFingerprint' | 'identityVerified'>;
 
 /** One tab of the discovery page or the details screen. */
 export interface InventoryTab {
@@ -79,7 +73,7 @@ function summaryTable(inv: Inventory, id: HostIdentity | null, g: Pick<Glyphs, '
     ['Uptime', formatDuration(inv.system.uptimeSeconds)],
   ];
   if (id) {
-    rows.unshift(['Address', plain(id.port === 8443 ? id.address : `${id.address}:${id.port}`)]);
+    rows.unshift(['Address', plain(id.address.includes(':') ? `[${id.address}]:${id.port}` : `${id.address}:${id.port}`)]);
     rows.push([
       'Certificate',
       [
@@ -247,37 +241,45 @@ export function renderWarnings(inv: Inventory, extra: ReadonlyArray<{ code?: str
   return [...inv.warnings, ...extra].map((w) => (w.code ? `${plain(w.message)} (${plain(w.code)})` : plain(w.message)));
 }
 
-/** Everything the discovery page shows: the headline, the tabs, the warnings. */
+/**
+ * Everything the discovery page shows: the headline, the tabs, the
+ * warnings. Takes the inventory with the identity the vDC verified, or a
+ * whole discovery result (its host and warnings included).
+ */
 export function renderDiscoveryTables(
-  inv: Inventory,
-  id: HostIdentity | null = null,
+  input: Inventory | DiscoverResponse,
+  identity: HostIdentity | null = null,
   extraWarnings: ReadonlyArray<{ code?: string; message: string }> = [],
   g: Pick<Glyphs, 'ok' | 'fail' | 'middot'> = UNICODE_GLYPHS,
 ): DiscoveryView {
+  const isResult = 'discoveryId' in input;
+  const inv = isResult ? input.inventory : input;
+  const id = isResult ? input.host : identity;
+  const warnings = isResult ? [...input.warnings, ...extraWarnings] : extraWarnings;
   const head = `${text(inv.system.hostname)} ${g.middot} ${vendorModel(inv)} ${g.middot} hostId ${text(inv.system.hostId)}`;
   const headline: Cell = id
     ? [{ text: `${head} ${g.middot} ` }, id.identityVerified ? { text: `identity verified by token ${g.ok}`, style: 'ok' } : { text: `identity NOT verified ${g.fail}`, style: 'error' }]
     : head;
-  return { headline, tabs: renderInventoryTabs(inv, id, g), warnings: renderWarnings(inv, extraWarnings) };
+  return { headline, tabs: renderInventoryTabs(inv, id, g), warnings: renderWarnings(inv, warnings) };
 }
 
 /** The host details screen: state lines, then the inventory tabs. */
 export function renderHostDetails(
-  h: HostView,
-  clusterName: string | null,
+  h: NodeDetail,
   now: number,
   g: Pick<Glyphs, 'ok' | 'fail' | 'middot' | 'dotOn' | 'dotOff'> = UNICODE_GLYPHS,
 ): { status: DataTable; tabs: InventoryTab[]; warnings: string[] } {
   const u = h.usage;
   const rows: Cell[][] = [
     ['Host', text(h.hostname)],
-    ['Address', plain(`${h.address}:${h.port}`)],
-    ['Cluster', clusterName === null ? '-' : plain(clusterName)],
-    ['State', [renderHostState(h, now, g), { text: h.stateSince ? ` since ${formatTimestamp(h.stateSince)}` : '' }]],
-    ['Last seen', h.lastSeen ? `${formatAge(h.lastSeen, now)} ago (${formatTimestamp(h.lastSeen)})` : 'never'],
+    ['Address', plain(h.address.includes(':') ? `[${h.address}]:${h.port}` : `${h.address}:${h.port}`)],
+    ['Cluster', plain(h.clusterName)],
+    ['State', [renderHostState(h, now, g), { text: timeOf(h.stateSince) !== null ? ` since ${formatTimestamp(timeOf(h.stateSince))}` : '' }]],
+    ['Last seen', timeOf(h.lastSeenAt) !== null ? `${formatAge(timeOf(h.lastSeenAt), now)} ago (${formatTimestamp(timeOf(h.lastSeenAt))})` : 'never'],
     ['Last error', h.lastError ? { text: `${plain(h.lastError.message)} (${plain(h.lastError.code)})`, style: 'error' } : 'none'],
     ['Usage', u ? `CPU ${formatPercent(u.cpuPercent)}, memory ${formatUsedTotal(u.memoryUsedBytes, u.memoryTotalBytes)}${u.loadAverage ? `, load ${u.loadAverage.map((n) => n.toFixed(2)).join(' ')}` : ''}` : '-'],
-    ['Registered', formatTimestamp(h.registeredAt)],
+    ['Registered', formatTimestamp(timeOf(h.registeredAt))],
+    ['Host ID', plain(h.hostId)],
     ['Certificate', formatFingerprint(plain(h.certificateFingerprint))],
   ];
   const status: DataTable = { title: 'State', columns: KV, rows };

@@ -6,8 +6,7 @@
 import { UNICODE_GLYPHS, type Glyphs } from '../../../common/tui/glyphs.js';
 import type { Cell, Column } from '../../../common/tui/table.js';
 import { plain, type Segment } from '../../../common/tui/text.js';
-import type { Inventory } from '../../../common/protocol/inventory.js';
-import type { ClusterView, HostView } from '../types.js';
+import type { Cluster, NodeSummary } from '../../../common/protocol/vdc-api.js';
 import { formatAge, formatBytesShort, formatPercent, formatUsedTotal } from './format.js';
 
 /** Columns of the clusters table. */
@@ -33,48 +32,40 @@ export const HOST_COLUMNS: Column[] = [
 ];
 
 /** Logical CPUs (threads, else cores): what virtual machines are scheduled on. */
-export function hostCores(h: Pick<HostView, 'inventory'>): number | null {
-  return h.inventory?.cpu.threads ?? h.inventory?.cpu.cores ?? null;
+export function hostCores(h: Pick<NodeSummary, 'capacity'>): number | null {
+  return h.capacity.cpuThreads ?? h.capacity.cpuCores ?? null;
 }
 
-/** Memory size: from live usage when the host reports it, else from the inventory. */
-export function hostMemoryTotal(h: Pick<HostView, 'inventory' | 'usage'>): number | null {
-  return h.usage?.memoryTotalBytes ?? h.inventory?.memory.totalBytes ?? null;
+/** Memory size: from live usage when the host reports it, else from its inventory. */
+export function hostMemoryTotal(h: Pick<NodeSummary, 'capacity' | 'usage'>): number | null {
+  return h.usage?.memoryTotalBytes ?? h.capacity.memoryTotalBytes ?? null;
 }
 
-/** Storage a host brings: local disks, NFS mounts and iSCSI LUNs. */
-export function inventoryStorageBytes(inv: Inventory | null): number | null {
-  if (!inv) return null;
-  let total = 0;
-  let known = false;
-  const add = (n: number | null) => {
-    if (n !== null && Number.isFinite(n)) {
-      total += n;
-      known = true;
-    }
-  };
-  for (const d of inv.storage.disks) if (!d.removable) add(d.sizeBytes);
-  for (const m of inv.storage.nfs) add(m.sizeBytes);
-  for (const s of inv.storage.iscsi) for (const d of s.devices) add(d.sizeBytes);
-  return known ? total : null;
+/** Milliseconds since the epoch of an ISO time from the vDC, or null. */
+export function timeOf(iso: string | null | undefined): number | null {
+  if (!iso) return null;
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? t : null;
 }
 
 /** The state cell: a dot and a word; a disconnected host says for how long. */
-export function renderHostState(h: Pick<HostView, 'state' | 'stateSince'>, now: number, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Segment {
+export function renderHostState(h: Pick<NodeSummary, 'state' | 'stateSince'>, now: number, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Segment {
   switch (h.state) {
     case 'connected':
       return { text: `${g.dotOn} connected`, style: 'ok' };
     case 'disconnected':
-      return { text: `${g.dotOff} down ${formatAge(h.stateSince, now)}`.replace(/ -$/, ''), style: 'error' };
+      return { text: `${g.dotOff} down ${formatAge(timeOf(h.stateSince), now)}`.replace(/ -$/, ''), style: 'error' };
     case 'pending':
       return { text: `${g.dotOff} joining`, style: 'warn' };
+    case 'left':
+      return { text: `${g.dotOff} left`, style: 'dim' };
     default:
-      return { text: `${g.dotOff} unknown`, style: 'dim' };
+      return { text: `${g.dotOff} ${plain(h.state)}`, style: 'dim' };
   }
 }
 
 /** One host row: name, address, state, CPU, memory, storage, GPUs, last seen. */
-export function renderHostRow(h: HostView, now: number, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Cell[] {
+export function renderHostRow(h: NodeSummary, now: number, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Cell[] {
   const cores = hostCores(h);
   const live = h.state === 'connected';
   const cpu = cores === null ? '-' : `${cores}c ${live ? formatPercent(h.usage?.cpuPercent) : '-'}`;
@@ -84,14 +75,14 @@ export function renderHostRow(h: HostView, now: number, g: Pick<Glyphs, 'dotOn' 
     renderHostState(h, now, g),
     cpu,
     formatUsedTotal(live ? h.usage?.memoryUsedBytes : null, hostMemoryTotal(h), true),
-    formatBytesShort(inventoryStorageBytes(h.inventory)),
-    String(h.inventory?.gpus.length ?? '-'),
-    formatAge(h.lastSeen, now),
+    formatBytesShort(h.capacity.localStorageBytes),
+    String(h.capacity.gpus),
+    formatAge(timeOf(h.lastSeenAt), now),
   ];
 }
 
 /** Host rows for a list of hosts (the dashboard renders only the visible ones with renderHostRow). */
-export function renderHostRows(hosts: readonly HostView[], now: number, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Cell[][] {
+export function renderHostRows(hosts: readonly NodeSummary[], now: number, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Cell[][] {
   return hosts.map((h) => renderHostRow(h, now, g));
 }
 
@@ -109,7 +100,7 @@ export interface ClusterTotals {
 }
 
 /** Adds up the hosts of one cluster. */
-export function clusterTotals(hosts: readonly HostView[]): ClusterTotals {
+export function clusterTotals(hosts: readonly NodeSummary[]): ClusterTotals {
   const t: ClusterTotals = { hosts: hosts.length, connected: 0, cores: null, cpuPercent: null, memoryUsed: null, memoryTotal: null, storage: null, gpus: null };
   let weighted = 0;
   let weight = 0;
@@ -120,8 +111,8 @@ export function clusterTotals(hosts: readonly HostView[]): ClusterTotals {
     const cores = hostCores(h);
     add('cores', cores);
     add('memoryTotal', hostMemoryTotal(h));
-    add('storage', inventoryStorageBytes(h.inventory));
-    add('gpus', h.inventory?.gpus.length);
+    add('storage', h.capacity.localStorageBytes);
+    add('gpus', h.capacity.gpus);
     if (h.state !== 'connected') continue;
     t.connected++;
     add('memoryUsed', h.usage?.memoryUsedBytes);
@@ -137,8 +128,8 @@ export function clusterTotals(hosts: readonly HostView[]): ClusterTotals {
 }
 
 /** Groups hosts by cluster id (one pass, for every cluster row). */
-export function hostsByCluster(hosts: readonly HostView[]): Map<string, HostView[]> {
-  const m = new Map<string, HostView[]>();
+export function hostsByCluster(hosts: readonly NodeSummary[]): Map<string, NodeSummary[]> {
+  const m = new Map<string, NodeSummary[]>();
   for (const h of hosts) {
     const list = m.get(h.clusterId);
     if (list) list.push(h);
@@ -148,7 +139,7 @@ export function hostsByCluster(hosts: readonly HostView[]): Map<string, HostView
 }
 
 /** One cluster row from its totals. */
-export function renderClusterRow(c: ClusterView, t: ClusterTotals, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Cell[] {
+export function renderClusterRow(c: Pick<Cluster, 'name'>, t: ClusterTotals, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Cell[] {
   const count: Cell =
     t.hosts === 0
       ? '0/0'
@@ -175,7 +166,7 @@ export function renderClusterRow(c: ClusterView, t: ClusterTotals, g: Pick<Glyph
  * Cluster rows: one per cluster with its hosts' totals. `now` is taken so
  * every row renderer has the same shape; cluster rows have no age column.
  */
-export function renderClusterRows(clusters: readonly ClusterView[], hosts: readonly HostView[], _now: number, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Cell[][] {
+export function renderClusterRows(clusters: readonly Cluster[], hosts: readonly NodeSummary[], _now: number, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Cell[][] {
   const by = hostsByCluster(hosts);
   return clusters.map((c) => renderClusterRow(c, clusterTotals(by.get(c.id) ?? []), g));
 }
