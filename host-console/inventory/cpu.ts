@@ -155,7 +155,9 @@ export async function readCpu(src: HostSource): Promise<CpuInfo> {
   const virtualization = info === null ? null : virtualizationFromFlags(info.flags);
 
   if (fromCpuinfo && virtualization === null) {
-    src.warnings.warn('NO_VIRTUALIZATION', 'The CPU shows neither VT-x (vmx) nor AMD-V (svm): this host cannot run virtual machines. Enable virtualization in the firmware setup.', '/proc/cpuinfo');
+    // A guest without nested virtualization is fixed on its hypervisor, not in this machine's firmware.
+    const fix = info.flags.has('hypervisor') ? 'Enable nested virtualization for this virtual machine on its hypervisor.' : 'Enable VT-x or AMD-V in the firmware setup.';
+    src.warnings.warn('NO_VIRTUALIZATION', `The CPU shows neither VT-x (vmx) nor AMD-V (svm): this host cannot run virtual machines. ${fix}`, '/proc/cpuinfo');
   } else if (virtualization !== null && !kvmUsable) {
     src.warnings.warn('KVM_UNAVAILABLE', `The CPU supports ${virtualization} but /dev/kvm is not usable: load the kvm_${virtualization === 'vmx' ? 'intel' : 'amd'} module or enable virtualization in the firmware setup.`, '/dev/kvm');
   }

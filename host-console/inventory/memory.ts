@@ -6,15 +6,22 @@
 import type { MemoryInfo } from '../../common/protocol/inventory.js';
 import type { HostSource } from './source.js';
 
-/** Parses /proc/meminfo into field → bytes (values given in kB are converted). */
-export function parseMeminfo(text: string): Map<string, number> {
-  const out = new Map<string, number>();
+/**
+ * Parses /proc/meminfo into field → bytes. Every field is in kB except the
+ * HugePages_* counts; a kB field without its unit is a truncated line and is
+ * dropped rather than read as bytes.
+ */
+export function parseMeminfo(text: string): { fields: Map<string, number>; badLines: number } {
+  const fields = new Map<string, number>();
+  let badLines = 0;
   for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
     const m = /^([A-Za-z0-9_()]+):\s+(\d+)(?:\s+(kB))?\s*$/.exec(line);
-    if (!m) continue;
-    out.set(m[1]!, Number(m[2]) * (m[3] ? 1024 : 1));
+    if (m?.[3]) fields.set(m[1]!, Number(m[2]) * 1024);
+    else if (m && m[1]!.startsWith('HugePages_')) fields.set(m[1]!, Number(m[2]));
+    else badLines++;
   }
-  return out;
+  return { fields, badLines };
 }
 
 /** The memory section from parsed meminfo fields. */
@@ -30,10 +37,11 @@ export function memoryFromMeminfo(fields: Map<string, number>): MemoryInfo {
   };
 }
 
-/** Reads the memory section; a meminfo without MemTotal is garbage and warned. */
+/** Reads the memory section; malformed or truncated lines are warned, the rest is used. */
 export async function readMemory(src: HostSource): Promise<MemoryInfo> {
   const text = await src.text('/proc/meminfo', { required: true });
-  const fields = text === null ? new Map<string, number>() : parseMeminfo(text);
-  if (text !== null && !fields.has('MemTotal')) src.warnings.warn('PARSE_FAILED', '/proc/meminfo has no MemTotal line', '/proc/meminfo');
+  if (text === null) return memoryFromMeminfo(new Map());
+  const { fields, badLines } = parseMeminfo(text);
+  if (badLines > 0) src.warnings.warn('PARSE_FAILED', `${badLines} malformed line(s) in /proc/meminfo`, '/proc/meminfo');
   return memoryFromMeminfo(fields);
 }

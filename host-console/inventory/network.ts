@@ -42,19 +42,23 @@ export function formatIpv6(hex: string): string | null {
   return `${groups.slice(0, bestAt).join(':')}::${groups.slice(bestAt + bestLen).join(':')}`;
 }
 
-/** Parses /proc/net/if_inet6 into interface → IPv6 addresses, in file order. */
-export function parseIfInet6(text: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+/** Parses /proc/net/if_inet6 into interface → IPv6 addresses, in file order, counting malformed lines. */
+export function parseIfInet6(text: string): { addresses: Map<string, string[]>; badLines: number } {
+  const addresses = new Map<string, string[]>();
+  let badLines = 0;
   for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
     const f = line.trim().split(/\s+/);
-    if (f.length !== 6) continue;
-    const address = formatIpv6(f[0]!);
-    if (address === null) continue;
-    const list = out.get(f[5]!) ?? [];
+    const address = f.length === 6 ? formatIpv6(f[0]!) : null;
+    if (address === null) {
+      badLines++;
+      continue;
+    }
+    const list = addresses.get(f[5]!) ?? [];
     list.push(address);
-    out.set(f[5]!, list);
+    addresses.set(f[5]!, list);
   }
-  return out;
+  return { addresses, badLines };
 }
 
 /** A MAC address, or null for the all-zero address of loopback and tunnels. */
@@ -135,6 +139,8 @@ export async function readNetwork(src: HostSource, addressProbe: AddressProbe): 
     }),
   ]);
   const vlans = vlanText === null ? new Map<string, { parent: string; id: number }>() : parseVlanConfig(vlanText);
-  const v6 = inet6 === null ? null : parseIfInet6(inet6);
+  const parsed = inet6 === null ? null : parseIfInet6(inet6);
+  if (parsed !== null && parsed.badLines > 0) src.warnings.warn('PARSE_FAILED', `${parsed.badLines} malformed line(s) in /proc/net/if_inet6`, '/proc/net/if_inet6');
+  const v6 = parsed?.addresses ?? null;
   return Promise.all(names.map((n) => readInterface(src, n, vlans, v6, addresses)));
 }

@@ -54,7 +54,7 @@ export async function readUsage(src: HostSource, previous: CpuTimes | null): Pro
     src.text('/proc/loadavg'),
     src.text('/proc/uptime'),
   ]);
-  const memory = meminfo === null ? null : memoryFromMeminfo(parseMeminfo(meminfo));
+  const memory = meminfo === null ? null : memoryFromMeminfo(parseMeminfo(meminfo).fields);
   const total = memory?.totalBytes ?? null;
   const available = memory?.availableBytes ?? null;
   return {
