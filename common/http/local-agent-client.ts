@@ -1,0 +1,109 @@
+/**
+ * Client of the host agent's local API over its Unix socket, used by the
+ * host console and the `quantix-node` CLI. The socket's file mode is the
+ * access control, so there is no authentication here.
+ */
+import {
+  AGENT_PATHS,
+  checkInventory,
+  checkLeaveResponse,
+  checkLocalStatus,
+  checkTokenInfo,
+  checkTokenState,
+  type LeaveResponse,
+  type LocalStatus,
+  readAgentErrorBody,
+  type TokenInfo,
+  type TokenState,
+} from '../protocol/agent-api.js';
+import { QuantixError } from '../protocol/errors.js';
+import type { Inventory } from '../protocol/inventory.js';
+import { parseJsonBody, request } from './request.js';
+
+/** Options of a LocalAgentClient. */
+export interface LocalAgentClientOptions {
+  socketPath: string;
+  /** Connect limit (default 2 s: the agent is local). */
+  connectTimeoutMs?: number;
+  /** Answer limit (default 20 s: a first inventory may take a few seconds). */
+  responseTimeoutMs?: number;
+}
+
+/** A client of the local agent. */
+export class LocalAgentClient {
+  private readonly opts: LocalAgentClientOptions;
+
+  constructor(opts: LocalAgentClientOptions) {
+    this.opts = opts;
+  }
+
+  /** The socket this client talks to. */
+  get socketPath(): string {
+    return this.opts.socketPath;
+  }
+
+  private async call(method: 'GET' | 'POST' | 'DELETE', path: string): Promise<unknown> {
+    const where = `the agent socket ${this.opts.socketPath}`;
+    let res;
+    try {
+      res = await request(
+        { kind: 'socket', socketPath: this.opts.socketPath },
+        {
+          method,
+          path,
+          connectTimeoutMs: this.opts.connectTimeoutMs ?? 2_000,
+          responseTimeoutMs: this.opts.responseTimeoutMs ?? 20_000,
+          ...(method === 'POST' ? { body: '{}' } : {}),
+        },
+      );
+    } catch (err) {
+      if (err instanceof QuantixError && (err.code === 'HOST_UNREACHABLE' || err.code === 'CONNECTION_TIMEOUT')) {
+        throw new QuantixError(err.code, {
+          message: err.code === 'CONNECTION_TIMEOUT' ? `The host agent on ${this.opts.socketPath} did not answer in time.` : `The host agent is not reachable on ${this.opts.socketPath}.`,
+          hint: 'Start it with `quantix-node serve` (or `systemctl start quantix-node`), or give the right path with --socket / QUANTIX_NODE_SOCKET.',
+          cause: err,
+        });
+      }
+      throw err;
+    }
+    const json = parseJsonBody(res, where);
+    if (res.status >= 200 && res.status < 300) return json;
+    const body = readAgentErrorBody(json);
+    if (!body) throw new QuantixError('HOST_PROTOCOL_ERROR', { message: `${where} answered HTTP ${res.status} without an error code.` });
+    throw new QuantixError(body.code, {
+      ...(body.message ? { message: body.message } : {}),
+      ...(body.hint ? { hint: body.hint } : {}),
+      ...(body.details ? { details: body.details } : {}),
+    });
+  }
+
+  /** Generates a new token, replacing any current one. Fails with HOST_MANAGED while a vDC manages the host. */
+  async generateToken(): Promise<TokenInfo> {
+    return checkTokenInfo(await this.call('POST', AGENT_PATHS.token));
+  }
+
+  /** The active token; fails with NO_ACTIVE_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED or TOKEN_ALREADY_USED when there is none. */
+  async getToken(): Promise<TokenInfo> {
+    return checkTokenInfo(await this.call('GET', AGENT_PATHS.token));
+  }
+
+  /** Revokes the active token; fails with NO_ACTIVE_TOKEN when there is none. */
+  async revokeToken(): Promise<TokenState> {
+    return checkTokenState(await this.call('DELETE', AGENT_PATHS.token));
+  }
+
+  /** Identity, addresses, membership, token state and live usage. */
+  async status(): Promise<LocalStatus> {
+    return checkLocalStatus(await this.call('GET', AGENT_PATHS.nodeStatus));
+  }
+
+  /** The host's inventory; `refresh` collects it again first. */
+  async inventory(opts: { refresh?: boolean } = {}): Promise<Inventory> {
+    return checkInventory(await this.call('GET', `${AGENT_PATHS.inventory}${opts.refresh ? '?refresh=true' : ''}`));
+  }
+
+  /** Leaves the cluster; fails with NOT_MANAGED when standalone. */
+  async leave(): Promise<LeaveResponse> {
+    return checkLeaveResponse(await this.call('POST', AGENT_PATHS.nodeLeave));
+  }
+}
