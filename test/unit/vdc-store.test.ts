@@ -1,0 +1,301 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Inventory } from '../../common/protocol/inventory.js';
+import { QuantixError } from '../../common/protocol/errors.js';
+import { capacityOf } from '../../vdc-console/server/capacity.js';
+import { migrate, openDatabase, openSqliteStore, SCHEMA_VERSION } from '../../vdc-console/server/sqlite-store.js';
+import type { NewNode, Store } from '../../vdc-console/server/store.js';
+
+function inventory(hostId: string): Inventory {
+  return {
+    collectedAt: '2026-01-01T00:00:00.000Z',
+    system: {
+      hostname: `node-${hostId}`,
+      vendor: 'Dell Inc.',
+      model: 'PowerEdge R750',
+      serial: null,
+      biosVendor: null,
+      biosVersion: null,
+      biosDate: null,
+      os: 'Quantix-OS',
+      kernel: '6.6.0',
+      uptimeSeconds: 100,
+      hostId,
+      hostIdSource: 'smbios',
+    },
+    cpu: { model: 'Xeon', vendor: 'GenuineIntel', sockets: 2, cores: 64, threads: 128, mhz: 2600, numaNodes: 2, virtualization: 'vmx', kvmUsable: true },
+    memory: { totalBytes: 512 * 2 ** 30, availableBytes: 400 * 2 ** 30, swapTotalBytes: 0, swapFreeBytes: 0 },
+    storage: {
+      disks: [
+        { name: 'nvme0n1', model: 'PM9A3', serial: null, sizeBytes: 3.84e12, kind: 'nvme', transport: 'nvme', removable: false, partitions: [], filesystem: null },
+        { name: 'sda', model: 'HDD', serial: null, sizeBytes: null, kind: 'hdd', transport: 'sata', removable: false, partitions: [], filesystem: null },
+      ],
+      nfs: [],
+      iscsi: [],
+    },
+    network: [],
+    gpus: [],
+    warnings: [],
+  };
+}
+
+function newNode(id: string, hostId: string, clusterId: string, at = '2026-01-01T00:00:00.000Z'): NewNode {
+  const inv = inventory(hostId);
+  return {
+    id,
+    hostId,
+    hostname: inv.system.hostname,
+    address: '10.0.0.1',
+    port: 8443,
+    clusterId,
+    certificateFingerprint: 'a'.repeat(64),
+    inventory: inv,
+    capacity: capacityOf(inv),
+    at,
+  };
+}
+
+function codeOf(p: Promise<unknown>): Promise<string> {
+  return p.then(
+    () => 'resolved',
+    (err: unknown) => (err instanceof QuantixError ? err.code : String(err)),
+  );
+}
+
+let dir: string;
+let store: Store;
+const dbPath = () => join(dir, 'vdc.db');
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'qx-vdc-store-'));
+  store = openSqliteStore(dbPath());
+});
+
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('database settings and migrations', () => {
+  it('creates a private WAL database with foreign keys at the latest schema', () => {
+    const db = openDatabase(dbPath());
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    } finally {
+      db.close();
+    }
+    expect(statSync(dbPath()).mode & 0o777).toBe(0o600);
+  });
+
+  it('upgrades a database of schema 1 without losing its clusters, hosts or audit', async () => {
+    const oldPath = join(dir, 'old.db');
+    const db = openDatabase(oldPath);
+    migrate(db, 1);
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    db.prepare(`INSERT INTO clusters (id, name, description, created_at) VALUES ('c1', 'Production', '', '2025-01-01T00:00:00Z')`).run();
+    db.prepare(`INSERT INTO audit (at, action, outcome, source) VALUES ('2025-01-01T00:00:00Z', 'cluster.create', 'ok', 'socket')`).run();
+    db.close();
+
+    const upgraded = openSqliteStore(oldPath);
+    try {
+      expect((await upgraded.listClusters()).map((c) => c.name)).toEqual(['Production']);
+      expect((await upgraded.listAudit({ limit: 10 })).map((e) => e.action)).toEqual(['cluster.create']);
+      // The table added by schema 2 works.
+      await upgraded.createApiToken({ id: 't1', name: 'ops', prefix: 'qxa_abcd', tokenHash: 'h1', createdAt: 'x', lastUsedAt: null, revokedAt: null });
+      expect((await upgraded.listApiTokens()).map((t) => t.name)).toEqual(['ops']);
+    } finally {
+      await upgraded.close();
+    }
+    const check = new Database(oldPath);
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    check.close();
+  });
+
+  it('refuses a database written by a newer version instead of guessing', () => {
+    const newer = join(dir, 'newer.db');
+    const db = new Database(newer);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => openSqliteStore(newer)).toThrow(/newer than this quantix-vdc understands/);
+  });
+});
+
+describe('identity', () => {
+  it('keeps the first id and creation time; a later save only renames', async () => {
+    expect(await store.identity()).toBeNull();
+    await store.saveIdentity({ id: 'v1', name: 'vdc01', createdAt: '2026-01-01T00:00:00.000Z' });
+    const renamed = await store.saveIdentity({ id: 'other', name: 'vdc-prod', createdAt: '2027-01-01T00:00:00.000Z' });
+    expect(renamed).toEqual({ id: 'v1', name: 'vdc-prod', createdAt: '2026-01-01T00:00:00.000Z' });
+    expect(await store.identity()).toEqual(renamed);
+  });
+});
+
+describe('clusters', () => {
+  it('refuses a second cluster whose name differs only in case', async () => {
+    await store.createCluster({ id: 'c1', name: 'Production', description: 'main', createdAt: 't' });
+    expect(await codeOf(store.createCluster({ id: 'c2', name: 'production', description: '', createdAt: 't' }))).toBe('CLUSTER_EXISTS');
+  });
+
+  it('finds a cluster by id or by name in any case', async () => {
+    await store.createCluster({ id: 'c1', name: 'Production', description: 'main', createdAt: 't' });
+    expect((await store.findCluster('c1'))?.name).toBe('Production');
+    expect((await store.findCluster('PRODUCTION'))?.id).toBe('c1');
+    expect(await store.findCluster('nope')).toBeNull();
+  });
+
+  it('refuses to delete a cluster while it has a host, and deletes it once empty', async () => {
+    await store.createCluster({ id: 'c1', name: 'Production', description: '', createdAt: 't' });
+    await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
+    expect(await codeOf(store.deleteCluster('c1'))).toBe('CLUSTER_NOT_EMPTY');
+    await store.deleteNode('n1');
+    expect((await store.deleteCluster('c1')).name).toBe('Production');
+    expect(await codeOf(store.deleteCluster('c1'))).toBe('CLUSTER_NOT_FOUND');
+  });
+
+  it('counts hosts and connected hosts per cluster', async () => {
+    await store.createCluster({ id: 'c1', name: 'A', description: '', createdAt: 't' });
+    await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
+    await store.insertPendingNode(newNode('n2', 'h2', 'c1'));
+    await store.completeNode('n1', '2026-01-01T00:00:01.000Z', 'node-h1');
+    const [c] = await store.listClusters();
+    expect(c).toMatchObject({ hosts: 2, connectedHosts: 1 });
+  });
+});
+
+describe('nodes', () => {
+  beforeEach(async () => {
+    await store.createCluster({ id: 'c1', name: 'Production', description: '', createdAt: 't' });
+  });
+
+  it('writes a pending row with its capacity, then completes it as connected', async () => {
+    const pending = await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
+    expect(pending.state).toBe('pending');
+    expect(pending.capacity).toMatchObject({ cpuCores: 64, cpuThreads: 128, localStorageBytes: 3.84e12, gpus: 0 });
+    const done = await store.completeNode('n1', '2026-01-01T00:00:05.000Z', 'node-h1');
+    expect(done).toMatchObject({ state: 'connected', stateSince: '2026-01-01T00:00:05.000Z', lastSeenAt: '2026-01-01T00:00:05.000Z' });
+    expect((await store.getNode('n1'))?.inventory?.system.hostId).toBe('h1');
+  });
+
+  it('refuses the same host twice and names the cluster it is in', async () => {
+    await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
+    const err = await store.insertPendingNode(newNode('n2', 'h1', 'c1')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(QuantixError);
+    expect((err as QuantixError).code).toBe('HOST_ALREADY_REGISTERED');
+    expect((err as QuantixError).message).toContain('Production');
+  });
+
+  it('lets a host that left come back under a new registration', async () => {
+    await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
+    await store.completeNode('n1', 't1', 'node-h1');
+    await store.recordHealth([{ nodeId: 'n1', at: 't2', state: 'left', error: { code: 'NOT_MANAGED_BY_YOU', message: 'gone' } }]);
+    await store.insertPendingNode(newNode('n2', 'h1', 'c1'));
+    expect(await store.getNode('n1')).toBeNull();
+    expect((await store.findNodeByHostId('h1'))?.id).toBe('n2');
+  });
+
+  it('refuses a host for a cluster that does not exist', async () => {
+    expect(await codeOf(store.insertPendingNode(newNode('n1', 'h1', 'missing')))).toBe('CLUSTER_NOT_FOUND');
+  });
+
+  it('moves stateSince only when the state changes, and keeps the reason for a disconnect', async () => {
+    await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
+    await store.completeNode('n1', 't0', 'node-h1');
+    const usage = { cpuPercent: 12, memoryUsedBytes: 1, memoryTotalBytes: 2, loadAverage: [0.1, 0.2, 0.3] as [number, number, number], uptimeSeconds: 5 };
+    await store.recordHealth([{ nodeId: 'n1', at: 't1', state: 'connected', usage, hostname: 'node-h1' }]);
+    expect(await store.getNode('n1')).toMatchObject({ state: 'connected', stateSince: 't0', lastSeenAt: 't1', usage });
+    const down = { code: 'HOST_UNREACHABLE', message: 'connection refused' };
+    await store.recordHealth([{ nodeId: 'n1', at: 't2', state: 'disconnected', error: down }]);
+    await store.recordHealth([{ nodeId: 'n1', at: 't3', state: 'disconnected', error: down }]);
+    expect(await store.getNode('n1')).toMatchObject({
+      state: 'disconnected',
+      stateSince: 't2',
+      lastSeenAt: 't1',
+      lastError: { code: 'HOST_UNREACHABLE', message: 'connection refused', at: 't3' },
+    });
+    await store.recordHealth([{ nodeId: 'n1', at: 't4', state: 'connected', usage, hostname: 'renamed' }]);
+    expect(await store.getNode('n1')).toMatchObject({ state: 'connected', stateSince: 't4', hostname: 'renamed' });
+  });
+
+  it('never lets a health result complete a pending row or revive a host that left', async () => {
+    await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
+    const usage = { cpuPercent: 1, memoryUsedBytes: 1, memoryTotalBytes: 2, loadAverage: null, uptimeSeconds: 1 };
+    await store.recordHealth([{ nodeId: 'n1', at: 't1', state: 'connected', usage, hostname: 'x' }]);
+    expect((await store.getNode('n1'))?.state).toBe('pending');
+    await store.completeNode('n1', 't2', 'node-h1');
+    await store.recordHealth([{ nodeId: 'n1', at: 't3', state: 'left', error: { code: 'NOT_MANAGED_BY_YOU', message: 'left' } }]);
+    await store.recordHealth([{ nodeId: 'n1', at: 't4', state: 'connected', usage, hostname: 'x' }]);
+    expect((await store.getNode('n1'))?.state).toBe('left');
+  });
+
+  it('filters by cluster and by state', async () => {
+    await store.createCluster({ id: 'c2', name: 'Staging', description: '', createdAt: 't' });
+    await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
+    await store.insertPendingNode(newNode('n2', 'h2', 'c2'));
+    await store.completeNode('n2', 't', 'node-h2');
+    expect((await store.listNodes({ clusterId: 'c2' })).map((n) => n.id)).toEqual(['n2']);
+    expect((await store.listNodes({ states: ['pending'] })).map((n) => n.id)).toEqual(['n1']);
+    expect((await store.listNodes()).map((n) => n.clusterName)).toEqual(['Production', 'Staging']);
+  });
+});
+
+describe('audit', () => {
+  it('lists newest first and pages backwards', async () => {
+    for (let i = 1; i <= 5; i++) await store.appendAudit({ at: `t${i}`, action: `a${i}`, outcome: 'ok', source: 'socket' });
+    const first = await store.listAudit({ limit: 2 });
+    expect(first.map((e) => e.action)).toEqual(['a5', 'a4']);
+    const next = await store.listAudit({ limit: 2, beforeId: first[1]!.id });
+    expect(next.map((e) => e.action)).toEqual(['a3', 'a2']);
+  });
+});
+
+describe('API tokens', () => {
+  const token = (id: string, name: string, hash: string) => ({ id, name, prefix: 'qxa_xxxx', tokenHash: hash, createdAt: 't', lastUsedAt: null, revokedAt: null });
+
+  it('finds an active token by hash, records its use, and forgets it once revoked', async () => {
+    await store.createApiToken(token('t1', 'ops', 'h1'));
+    expect((await store.findActiveApiToken('h1'))?.name).toBe('ops');
+    await store.touchApiToken('t1', 't9');
+    expect((await store.listApiTokens())[0]?.lastUsedAt).toBe('t9');
+    const revoked = await store.revokeApiToken('ops', 't10');
+    expect(revoked.revokedAt).toBe('t10');
+    expect(await store.findActiveApiToken('h1')).toBeNull();
+    // Revoking again by id keeps the first revocation time.
+    expect((await store.revokeApiToken('t1', 't11')).revokedAt).toBe('t10');
+  });
+
+  it('refuses two active tokens with one name, but allows the name again after a revoke', async () => {
+    await store.createApiToken(token('t1', 'ops', 'h1'));
+    expect(await codeOf(store.createApiToken(token('t2', 'ops', 'h2')))).toBe('VALIDATION_ERROR');
+    await store.revokeApiToken('ops', 't');
+    await store.createApiToken(token('t3', 'ops', 'h3'));
+    expect((await store.listApiTokens()).map((t) => [t.id, t.revokedAt !== null])).toEqual([
+      ['t1', true],
+      ['t3', false],
+    ]);
+  });
+
+  it('answers API_TOKEN_NOT_FOUND for an unknown token', async () => {
+    expect(await codeOf(store.revokeApiToken('nobody', 't'))).toBe('API_TOKEN_NOT_FOUND');
+  });
+});
+
+describe('durability', () => {
+  it('keeps everything across close and reopen', async () => {
+    await store.saveIdentity({ id: 'v1', name: 'vdc01', createdAt: 't' });
+    await store.createCluster({ id: 'c1', name: 'Production', description: 'd', createdAt: 't' });
+    await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
+    await store.appendAudit({ at: 't', action: 'node.register', outcome: 'ok', source: 'socket', hostId: 'h1' });
+    await store.close();
+    store = openSqliteStore(dbPath());
+    expect(await store.identity()).toMatchObject({ id: 'v1' });
+    expect((await store.listClusters()).map((c) => c.name)).toEqual(['Production']);
+    expect((await store.listNodes()).map((n) => [n.hostId, n.state])).toEqual([['h1', 'pending']]);
+    expect((await store.listAudit({ limit: 5 }))[0]).toMatchObject({ action: 'node.register', hostId: 'h1' });
+  });
+});

@@ -1,0 +1,514 @@
+/**
+ * The SQLite implementation of `Store` (better-sqlite3): WAL so readers never
+ * wait for the poller's writes, foreign keys on, a busy timeout so the
+ * `api-token` command and the server can share the file, full fsync so a
+ * pending host row survives a power cut, and versioned migrations tracked
+ * in `user_version`.
+ */
+import Database from 'better-sqlite3';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { QuantixError } from '../../common/protocol/errors.js';
+import type { Inventory, LiveUsage } from '../../common/protocol/inventory.js';
+import type { AuditEvent, AuditQuery, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
+import type {
+  ApiTokenRecord,
+  AuditInput,
+  ClusterRecord,
+  ClusterWithCounts,
+  HealthObservation,
+  NewNode,
+  NodeRecord,
+  NodeRecordWithInventory,
+  Store,
+  VdcIdentity,
+} from './store.js';
+
+/** Schema migrations, in order; migration i brings the schema to version i + 1. Never edit one that shipped. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE clusters (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE nodes (
+    id TEXT PRIMARY KEY,
+    host_id TEXT NOT NULL UNIQUE,
+    hostname TEXT NOT NULL,
+    address TEXT NOT NULL,
+    port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
+    cluster_id TEXT NOT NULL REFERENCES clusters(id) ON DELETE RESTRICT,
+    certificate_fingerprint TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'connected', 'disconnected', 'left')),
+    state_since TEXT NOT NULL,
+    registered_at TEXT NOT NULL,
+    last_seen_at TEXT,
+    last_error_code TEXT,
+    last_error_message TEXT,
+    last_error_at TEXT,
+    usage_json TEXT,
+    capacity_json TEXT NOT NULL,
+    inventory_json TEXT,
+    inventory_at TEXT
+  ) STRICT;
+  CREATE INDEX nodes_cluster ON nodes (cluster_id);
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'error')),
+    source TEXT NOT NULL,
+    actor TEXT,
+    address TEXT,
+    host_id TEXT,
+    node_id TEXT,
+    cluster_id TEXT,
+    code TEXT,
+    detail TEXT
+  ) STRICT;
+  `,
+  `
+  CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+  ) STRICT;
+  CREATE UNIQUE INDEX api_tokens_active_name ON api_tokens (name) WHERE revoked_at IS NULL;
+  `,
+];
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings a database to the latest schema, one transaction per migration.
+ * Refuses a database written by a newer version instead of guessing.
+ */
+export function migrate(db: Database.Database, upTo = SCHEMA_VERSION): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new QuantixError('INTERNAL', {
+      message: `The state database has schema version ${current}, newer than this quantix-vdc understands (${SCHEMA_VERSION}).`,
+      hint: 'Run the quantix-vdc version that wrote it, or restore a backup of the state directory.',
+    });
+  }
+  for (let v = current; v < upTo; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return Math.max(current, upTo);
+}
+
+/** Opens a database file with the vDC's settings (directory 0700, file 0600). */
+export function openDatabase(path: string): Database.Database {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const db = new Database(path, { timeout: 5_000 });
+  chmodSync(path, 0o600);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+interface NodeRow {
+  id: string;
+  host_id: string;
+  hostname: string;
+  address: string;
+  port: number;
+  cluster_id: string;
+  cluster_name: string;
+  certificate_fingerprint: string;
+  state: NodeState;
+  state_since: string;
+  registered_at: string;
+  last_seen_at: string | null;
+  last_error_code: string | null;
+  last_error_message: string | null;
+  last_error_at: string | null;
+  usage_json: string | null;
+  capacity_json: string;
+  inventory_json?: string | null;
+  inventory_at?: string | null;
+}
+
+interface ClusterRow {
+  id: string;
+  name: string;
+  description: string;
+  created_at: string;
+  hosts: number;
+  connected_hosts: number;
+}
+
+interface TokenRow {
+  id: string;
+  name: string;
+  prefix: string;
+  token_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+interface AuditRow {
+  id: number;
+  at: string;
+  action: string;
+  outcome: 'ok' | 'error';
+  source: string;
+  actor: string | null;
+  address: string | null;
+  host_id: string | null;
+  node_id: string | null;
+  cluster_id: string | null;
+  code: string | null;
+  detail: string | null;
+}
+
+const NODE_COLUMNS = `n.id, n.host_id, n.hostname, n.address, n.port, n.cluster_id, c.name AS cluster_name,
+  n.certificate_fingerprint, n.state, n.state_since, n.registered_at, n.last_seen_at,
+  n.last_error_code, n.last_error_message, n.last_error_at, n.usage_json, n.capacity_json`;
+
+const CLUSTER_SELECT = `SELECT c.id, c.name, c.description, c.created_at,
+  (SELECT COUNT(*) FROM nodes n WHERE n.cluster_id = c.id) AS hosts,
+  (SELECT COUNT(*) FROM nodes n WHERE n.cluster_id = c.id AND n.state = 'connected') AS connected_hosts
+  FROM clusters c`;
+
+function toCluster(r: ClusterRow): ClusterWithCounts {
+  return { id: r.id, name: r.name, description: r.description, createdAt: r.created_at, hosts: r.hosts, connectedHosts: r.connected_hosts };
+}
+
+function toNode(r: NodeRow): NodeRecord {
+  return {
+    id: r.id,
+    hostId: r.host_id,
+    hostname: r.hostname,
+    address: r.address,
+    port: r.port,
+    clusterId: r.cluster_id,
+    clusterName: r.cluster_name,
+    certificateFingerprint: r.certificate_fingerprint,
+    state: r.state,
+    stateSince: r.state_since,
+    registeredAt: r.registered_at,
+    lastSeenAt: r.last_seen_at,
+    lastError:
+      r.last_error_code === null ? null : { code: r.last_error_code, message: r.last_error_message ?? '', at: r.last_error_at ?? r.state_since },
+    usage: r.usage_json === null ? null : (JSON.parse(r.usage_json) as LiveUsage),
+    capacity: JSON.parse(r.capacity_json) as NodeCapacity,
+  };
+}
+
+function toToken(r: TokenRow): ApiTokenRecord {
+  return { id: r.id, name: r.name, prefix: r.prefix, tokenHash: r.token_hash, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at };
+}
+
+function toAudit(r: AuditRow): AuditEvent {
+  return {
+    id: r.id,
+    at: r.at,
+    action: r.action,
+    outcome: r.outcome,
+    source: r.source,
+    actor: r.actor,
+    address: r.address,
+    hostId: r.host_id,
+    nodeId: r.node_id,
+    clusterId: r.cluster_id,
+    code: r.code,
+    detail: r.detail,
+  };
+}
+
+function isConstraint(err: unknown, kind: 'UNIQUE' | 'FOREIGNKEY'): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && code === `SQLITE_CONSTRAINT_${kind}`;
+}
+
+/** Opens (creating and migrating) the SQLite store at path. */
+export function openSqliteStore(path: string): Store {
+  const db = openDatabase(path);
+  migrate(db);
+  return new SqliteStore(db);
+}
+
+/** Store over one better-sqlite3 connection. */
+class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly stmt: ReturnType<SqliteStore['prepare']>;
+
+  constructor(db: Database.Database) {
+    this.db = db;
+    this.stmt = this.prepare();
+  }
+
+  private prepare() {
+    const d = this.db;
+    return {
+      meta: d.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+      setMeta: d.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      clusters: d.prepare<[], ClusterRow>(`${CLUSTER_SELECT} ORDER BY c.name COLLATE NOCASE`),
+      clusterById: d.prepare<[string], ClusterRow>(`${CLUSTER_SELECT} WHERE c.id = ?`),
+      clusterByName: d.prepare<[string], ClusterRow>(`${CLUSTER_SELECT} WHERE c.name = ? COLLATE NOCASE`),
+      insertCluster: d.prepare('INSERT INTO clusters (id, name, description, created_at) VALUES (@id, @name, @description, @createdAt)'),
+      clusterHosts: d.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM nodes WHERE cluster_id = ?'),
+      deleteCluster: d.prepare<[string]>('DELETE FROM clusters WHERE id = ?'),
+      nodes: d.prepare<[], NodeRow>(`SELECT ${NODE_COLUMNS} FROM nodes n JOIN clusters c ON c.id = n.cluster_id ORDER BY c.name COLLATE NOCASE, n.hostname, n.id`),
+      nodesOfCluster: d.prepare<[string], NodeRow>(
+        `SELECT ${NODE_COLUMNS} FROM nodes n JOIN clusters c ON c.id = n.cluster_id WHERE n.cluster_id = ? ORDER BY n.hostname, n.id`,
+      ),
+      node: d.prepare<[string], NodeRow>(
+        `SELECT ${NODE_COLUMNS}, n.inventory_json, n.inventory_at FROM nodes n JOIN clusters c ON c.id = n.cluster_id WHERE n.id = ?`,
+      ),
+      nodeByHostId: d.prepare<[string], NodeRow>(`SELECT ${NODE_COLUMNS} FROM nodes n JOIN clusters c ON c.id = n.cluster_id WHERE n.host_id = ?`),
+      insertNode: d.prepare(`INSERT INTO nodes (id, host_id, hostname, address, port, cluster_id, certificate_fingerprint, state, state_since,
+        registered_at, capacity_json, inventory_json, inventory_at)
+        VALUES (@id, @hostId, @hostname, @address, @port, @clusterId, @certificateFingerprint, 'pending', @at, @at, @capacity, @inventory, @at)`),
+      deleteLeftNode: d.prepare<[string]>(`DELETE FROM nodes WHERE host_id = ? AND state = 'left'`),
+      completeNode: d.prepare(`UPDATE nodes SET state = 'connected', state_since = @at, last_seen_at = @at, registered_at = @at, hostname = @hostname
+        WHERE id = @id AND state = 'pending'`),
+      connected: d.prepare(`UPDATE nodes SET
+          state_since = CASE WHEN state = 'connected' THEN state_since ELSE @at END,
+          state = 'connected', last_seen_at = @at, usage_json = @usage, hostname = @hostname
+        WHERE id = @id AND state IN ('connected', 'disconnected')`),
+      notConnected: d.prepare(`UPDATE nodes SET
+          state_since = CASE WHEN state = @state THEN state_since ELSE @at END,
+          state = @state, last_error_code = @code, last_error_message = @message, last_error_at = @at
+        WHERE id = @id AND state IN ('connected', 'disconnected')`),
+      nodeError: d.prepare('UPDATE nodes SET last_error_code = @code, last_error_message = @message, last_error_at = @at WHERE id = @id'),
+      saveInventory: d.prepare('UPDATE nodes SET inventory_json = @inventory, inventory_at = @at, capacity_json = @capacity WHERE id = @id'),
+      deleteNode: d.prepare<[string]>('DELETE FROM nodes WHERE id = ?'),
+      insertAudit: d.prepare(`INSERT INTO audit (at, action, outcome, source, actor, address, host_id, node_id, cluster_id, code, detail)
+        VALUES (@at, @action, @outcome, @source, @actor, @address, @hostId, @nodeId, @clusterId, @code, @detail)`),
+      audit: d.prepare<[number | null, number | null, number], AuditRow>('SELECT * FROM audit WHERE (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?'),
+      insertToken: d.prepare(`INSERT INTO api_tokens (id, name, prefix, token_hash, created_at, last_used_at, revoked_at)
+        VALUES (@id, @name, @prefix, @tokenHash, @createdAt, @lastUsedAt, @revokedAt)`),
+      tokens: d.prepare<[], TokenRow>('SELECT * FROM api_tokens ORDER BY created_at, name'),
+      tokenByHash: d.prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL'),
+      tokenById: d.prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE id = ?'),
+      activeTokenByName: d.prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE name = ? AND revoked_at IS NULL'),
+      touchToken: d.prepare<[string, string]>('UPDATE api_tokens SET last_used_at = ? WHERE id = ?'),
+      revokeToken: d.prepare<[string, string]>('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    };
+  }
+
+  async identity(): Promise<VdcIdentity | null> {
+    const id = this.stmt.meta.get('vdc.id')?.value;
+    const name = this.stmt.meta.get('vdc.name')?.value;
+    const createdAt = this.stmt.meta.get('vdc.createdAt')?.value;
+    return id && name && createdAt ? { id, name, createdAt } : null;
+  }
+
+  async saveIdentity(identity: VdcIdentity): Promise<VdcIdentity> {
+    return this.db.transaction(() => {
+      const existing = this.stmt.meta.get('vdc.id')?.value;
+      if (!existing) {
+        this.stmt.setMeta.run('vdc.id', identity.id);
+        this.stmt.setMeta.run('vdc.createdAt', identity.createdAt);
+      }
+      this.stmt.setMeta.run('vdc.name', identity.name);
+      return {
+        id: this.stmt.meta.get('vdc.id')!.value,
+        name: identity.name,
+        createdAt: this.stmt.meta.get('vdc.createdAt')!.value,
+      };
+    })();
+  }
+
+  async listClusters(): Promise<ClusterWithCounts[]> {
+    return this.stmt.clusters.all().map(toCluster);
+  }
+
+  async findCluster(idOrName: string): Promise<ClusterWithCounts | null> {
+    const row = this.stmt.clusterById.get(idOrName) ?? this.stmt.clusterByName.get(idOrName);
+    return row ? toCluster(row) : null;
+  }
+
+  async createCluster(cluster: ClusterRecord): Promise<ClusterWithCounts> {
+    try {
+      this.stmt.insertCluster.run(cluster);
+    } catch (err) {
+      if (isConstraint(err, 'UNIQUE')) {
+        throw new QuantixError('CLUSTER_EXISTS', { message: `A cluster named "${cluster.name}" already exists.` });
+      }
+      throw err;
+    }
+    return toCluster(this.stmt.clusterById.get(cluster.id)!);
+  }
+
+  async deleteCluster(id: string): Promise<ClusterWithCounts> {
+    return this.db.transaction(() => {
+      const row = this.stmt.clusterById.get(id);
+      if (!row) throw new QuantixError('CLUSTER_NOT_FOUND');
+      const hosts = this.stmt.clusterHosts.get(id)!.n;
+      if (hosts > 0) {
+        throw new QuantixError('CLUSTER_NOT_EMPTY', {
+          message: `Cluster "${row.name}" still has ${hosts} host${hosts === 1 ? '' : 's'}.`,
+        });
+      }
+      this.stmt.deleteCluster.run(id);
+      return toCluster(row);
+    })();
+  }
+
+  async listNodes(filter: { clusterId?: string; states?: readonly NodeState[] } = {}): Promise<NodeRecord[]> {
+    const rows = filter.clusterId ? this.stmt.nodesOfCluster.all(filter.clusterId) : this.stmt.nodes.all();
+    const nodes = rows.map(toNode);
+    return filter.states ? nodes.filter((n) => filter.states!.includes(n.state)) : nodes;
+  }
+
+  async getNode(id: string): Promise<NodeRecordWithInventory | null> {
+    const row = this.stmt.node.get(id);
+    if (!row) return null;
+    return {
+      ...toNode(row),
+      inventory: row.inventory_json ? (JSON.parse(row.inventory_json) as Inventory) : null,
+      inventoryAt: row.inventory_at ?? null,
+    };
+  }
+
+  async findNodeByHostId(hostId: string): Promise<NodeRecord | null> {
+    const row = this.stmt.nodeByHostId.get(hostId);
+    return row ? toNode(row) : null;
+  }
+
+  async insertPendingNode(node: NewNode): Promise<NodeRecord> {
+    return this.db.transaction(() => {
+      const existing = this.stmt.nodeByHostId.get(node.hostId);
+      if (existing && existing.state !== 'left') {
+        throw new QuantixError('HOST_ALREADY_REGISTERED', {
+          message: `The host is already registered with this vDC, in cluster "${existing.cluster_name}".`,
+          phase: 'register',
+        });
+      }
+      // A host that left on its own may come back: its old row gives way to the new registration.
+      this.stmt.deleteLeftNode.run(node.hostId);
+      try {
+        this.stmt.insertNode.run({
+          id: node.id,
+          hostId: node.hostId,
+          hostname: node.hostname,
+          address: node.address,
+          port: node.port,
+          clusterId: node.clusterId,
+          certificateFingerprint: node.certificateFingerprint,
+          at: node.at,
+          capacity: JSON.stringify(node.capacity),
+          inventory: JSON.stringify(node.inventory),
+        });
+      } catch (err) {
+        if (isConstraint(err, 'FOREIGNKEY')) throw new QuantixError('CLUSTER_NOT_FOUND', { phase: 'register' });
+        if (isConstraint(err, 'UNIQUE')) throw new QuantixError('HOST_ALREADY_REGISTERED', { phase: 'register' });
+        throw err;
+      }
+      return toNode(this.stmt.node.get(node.id)!);
+    })();
+  }
+
+  async completeNode(id: string, at: string, hostname: string): Promise<NodeRecord | null> {
+    this.stmt.completeNode.run({ id, at, hostname });
+    const row = this.stmt.node.get(id);
+    return row ? toNode(row) : null;
+  }
+
+  async recordHealth(observations: readonly HealthObservation[]): Promise<void> {
+    if (observations.length === 0) return;
+    this.db.transaction(() => {
+      for (const o of observations) {
+        if (o.state === 'connected') {
+          this.stmt.connected.run({ id: o.nodeId, at: o.at, usage: JSON.stringify(o.usage), hostname: o.hostname });
+        } else {
+          this.stmt.notConnected.run({ id: o.nodeId, at: o.at, state: o.state, code: o.error.code, message: o.error.message });
+        }
+      }
+    })();
+  }
+
+  async recordNodeError(id: string, error: NodeError): Promise<void> {
+    this.stmt.nodeError.run({ id, code: error.code, message: error.message, at: error.at });
+  }
+
+  async saveInventory(id: string, inventory: Inventory, capacity: NodeCapacity, at: string): Promise<void> {
+    this.stmt.saveInventory.run({ id, inventory: JSON.stringify(inventory), capacity: JSON.stringify(capacity), at });
+  }
+
+  async deleteNode(id: string): Promise<boolean> {
+    return this.stmt.deleteNode.run(id).changes > 0;
+  }
+
+  async appendAudit(e: AuditInput): Promise<number> {
+    const info = this.stmt.insertAudit.run({
+      at: e.at,
+      action: e.action,
+      outcome: e.outcome,
+      source: e.source,
+      actor: e.actor ?? null,
+      address: e.address ?? null,
+      hostId: e.hostId ?? null,
+      nodeId: e.nodeId ?? null,
+      clusterId: e.clusterId ?? null,
+      code: e.code ?? null,
+      detail: e.detail ?? null,
+    });
+    return Number(info.lastInsertRowid);
+  }
+
+  async listAudit(q: AuditQuery & { limit: number }): Promise<AuditEvent[]> {
+    const before = q.beforeId ?? null;
+    return this.stmt.audit.all(before, before, q.limit).map(toAudit);
+  }
+
+  async createApiToken(t: ApiTokenRecord): Promise<ApiTokenRecord> {
+    try {
+      this.stmt.insertToken.run(t);
+    } catch (err) {
+      if (isConstraint(err, 'UNIQUE')) {
+        throw new QuantixError('VALIDATION_ERROR', {
+          message: `An active API token named "${t.name}" already exists.`,
+          hint: 'Choose another name, or revoke the old token first.',
+        });
+      }
+      throw err;
+    }
+    return t;
+  }
+
+  async listApiTokens(): Promise<ApiTokenRecord[]> {
+    return this.stmt.tokens.all().map(toToken);
+  }
+
+  async findActiveApiToken(tokenHash: string): Promise<ApiTokenRecord | null> {
+    const row = this.stmt.tokenByHash.get(tokenHash);
+    return row ? toToken(row) : null;
+  }
+
+  async touchApiToken(id: string, at: string): Promise<void> {
+    this.stmt.touchToken.run(at, id);
+  }
+
+  async revokeApiToken(idOrName: string, at: string): Promise<ApiTokenRecord> {
+    return this.db.transaction(() => {
+      const row = this.stmt.tokenById.get(idOrName) ?? this.stmt.activeTokenByName.get(idOrName);
+      if (!row) throw new QuantixError('API_TOKEN_NOT_FOUND', { message: `No API token with id or name "${idOrName.slice(0, 63)}".` });
+      this.stmt.revokeToken.run(at, row.id);
+      return toToken(this.stmt.tokenById.get(row.id)!);
+    })();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The vDC's durable state behind one interface, so the services never know
+ * which database holds it. Methods are asynchronous because a server
+ * database would be; each one is atomic on its own, and the ones that
+ * enforce a rule (a cluster is deleted only while empty, a host is
+ * registered once) enforce it inside the store, not by read-then-write in
+ * the caller.
+ */
+import type { Inventory, LiveUsage } from '../../common/protocol/inventory.js';
+import type { AuditEvent, AuditQuery, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
+
+/** This vDC's identity, created on first start. */
+export interface VdcIdentity {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+/** A cluster row. */
+export interface ClusterRecord {
+  id: string;
+  name: string;
+  description: string;
+  createdAt: string;
+}
+
+/** A cluster with its host counts. */
+export interface ClusterWithCounts extends ClusterRecord {
+  hosts: number;
+  connectedHosts: number;
+}
+
+/** A host row without its inventory (what lists and the poller need). */
+export interface NodeRecord {
+  id: string;
+  hostId: string;
+  hostname: string;
+  address: string;
+  port: number;
+  clusterId: string;
+  clusterName: string;
+  certificateFingerprint: string;
+  state: NodeState;
+  stateSince: string;
+  registeredAt: string;
+  lastSeenAt: string | null;
+  lastError: NodeError | null;
+  usage: LiveUsage | null;
+  capacity: NodeCapacity;
+}
+
+/** A host row with its inventory. */
+export interface NodeRecordWithInventory extends NodeRecord {
+  inventory: Inventory | null;
+  inventoryAt: string | null;
+}
+
+/** A new host, written as pending before the host is told to join. */
+export interface NewNode {
+  id: string;
+  hostId: string;
+  hostname: string;
+  address: string;
+  port: number;
+  clusterId: string;
+  certificateFingerprint: string;
+  inventory: Inventory;
+  capacity: NodeCapacity;
+  at: string;
+}
+
+/** The outcome of one health check of one host. */
+export type HealthObservation =
+  | { nodeId: string; at: string; state: 'connected'; usage: LiveUsage; hostname: string }
+  | { nodeId: string; at: string; state: 'disconnected' | 'left'; error: { code: string; message: string } };
+
+/** An audit record to append. */
+export interface AuditInput {
+  at: string;
+  action: string;
+  outcome: 'ok' | 'error';
+  source: string;
+  actor?: string | null;
+  address?: string | null;
+  hostId?: string | null;
+  nodeId?: string | null;
+  clusterId?: string | null;
+  code?: string | null;
+  detail?: string | null;
+}
+
+/** An API token row (the secret is only its SHA-256). */
+export interface ApiTokenRecord {
+  id: string;
+  name: string;
+  prefix: string;
+  tokenHash: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** Everything the vDC persists. */
+export interface Store {
+  /** This vDC's identity, null before the first start completed. */
+  identity(): Promise<VdcIdentity | null>;
+  /** Creates the identity, or renames it; the id never changes once written. */
+  saveIdentity(identity: VdcIdentity): Promise<VdcIdentity>;
+
+  listClusters(): Promise<ClusterWithCounts[]>;
+  /** A cluster by id, else by name (names compare case-insensitively). */
+  findCluster(idOrName: string): Promise<ClusterWithCounts | null>;
+  /** Creates a cluster; CLUSTER_EXISTS when the name is taken. */
+  createCluster(cluster: ClusterRecord): Promise<ClusterWithCounts>;
+  /** Deletes a cluster; CLUSTER_NOT_FOUND, or CLUSTER_NOT_EMPTY while any host row refers to it. */
+  deleteCluster(id: string): Promise<ClusterWithCounts>;
+
+  listNodes(filter?: { clusterId?: string; states?: readonly NodeState[] }): Promise<NodeRecord[]>;
+  getNode(id: string): Promise<NodeRecordWithInventory | null>;
+  findNodeByHostId(hostId: string): Promise<NodeRecord | null>;
+  /** Writes a pending host; HOST_ALREADY_REGISTERED when the hostId has a row, CLUSTER_NOT_FOUND when the cluster vanished. */
+  insertPendingNode(node: NewNode): Promise<NodeRecord>;
+  /** Marks a pending host registered (connected) after the host confirmed the join. */
+  completeNode(id: string, at: string, hostname: string): Promise<NodeRecord | null>;
+  /** Records health checks in one transaction; the state's `since` moves only when the state changes. */
+  recordHealth(observations: readonly HealthObservation[]): Promise<void>;
+  /** Records a failure seen while talking to a host, without changing its state. */
+  recordNodeError(id: string, error: NodeError): Promise<void>;
+  /** Replaces a host's inventory. */
+  saveInventory(id: string, inventory: Inventory, capacity: NodeCapacity, at: string): Promise<void>;
+  /** Deletes a host row; false when there was none. */
+  deleteNode(id: string): Promise<boolean>;
+
+  appendAudit(event: AuditInput): Promise<number>;
+  /** Newest first. */
+  listAudit(query: AuditQuery & { limit: number }): Promise<AuditEvent[]>;
+
+  /** Stores a new API token; VALIDATION_ERROR when the name is taken. */
+  createApiToken(token: ApiTokenRecord): Promise<ApiTokenRecord>;
+  listApiTokens(): Promise<ApiTokenRecord[]>;
+  /** An active (not revoked) token by the SHA-256 of its secret. */
+  findActiveApiToken(tokenHash: string): Promise<ApiTokenRecord | null>;
+  touchApiToken(id: string, at: string): Promise<void>;
+  /** Revokes by id or name; API_TOKEN_NOT_FOUND when there is none; revoking twice keeps the first time. */
+  revokeApiToken(idOrName: string, at: string): Promise<ApiTokenRecord>;
+
+  close(): Promise<void>;
+}
