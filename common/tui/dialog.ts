@@ -51,6 +51,7 @@ export function confirmDialog(opts: {
 export function dialogBindings(dialog: Dialog, close: () => void): KeyBinding[] {
   const bindings: KeyBinding[] = dialog.choices.map((c) => ({
     keys: c.keys,
+    display: choiceKey(c),
     label: c.label,
     handler: () => {
       close();

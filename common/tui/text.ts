@@ -181,3 +181,30 @@ export function progressBar(fraction: number, width: number, g: Glyphs): Line {
     { text: g.barEmpty.repeat(width - full), style: 'dim' },
   ];
 }
+
+/** Wraps text at spaces into lines of at most width columns (long words are cut). */
+export function wrapText(text: string, width: number): string[] {
+  if (width <= 0) return [];
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(/ +/)) {
+    let w = word;
+    while (textWidth(w) > width) {
+      if (current) {
+        lines.push(current);
+        current = '';
+      }
+      const chars = [...w];
+      lines.push(chars.slice(0, width).join(''));
+      w = chars.slice(width).join('');
+    }
+    if (!current) current = w;
+    else if (textWidth(current) + 1 + textWidth(w) <= width) current += ` ${w}`;
+    else {
+      lines.push(current);
+      current = w;
+    }
+  }
+  if (current || lines.length === 0) lines.push(current);
+  return lines;
+}

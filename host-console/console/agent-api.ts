@@ -1,127 +1,83 @@
 /**
- * The console's view of the agent's local API, over its Unix socket. Replies
- * are read defensively: a field the agent does not send shows as unknown on
- * screen instead of breaking the console.
+ * The console's view of the agent: the shared local client, with its
+ * replies reduced to what the screens show. The only path to the agent.
  */
-import { parseJsonBody, request } from '../../common/http/request.js';
-import { isErrorCode, QuantixError } from '../../common/protocol/errors.js';
-import type { Inventory } from '../../common/protocol/inventory.js';
+import { LocalAgentClient } from '../../common/http/local-agent-client.js';
+import type { LocalStatus, TokenInfo } from '../../common/protocol/agent-api.js';
+import { QuantixError } from '../../common/protocol/errors.js';
 import type { AgentApi } from './model.js';
-import type { HostStatusView, ManagementAddress, MembershipView, TokenView } from './types.js';
+import type { HostStatusView, TokenView } from './types.js';
 
-type Json = Record<string, unknown>;
-
-function obj(v: unknown): Json | null {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null;
-}
-
-function str(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
-}
-
-/** Reads management addresses given as strings or as `{address, interface}` objects. */
-export function toAddresses(v: unknown): ManagementAddress[] {
-  if (!Array.isArray(v)) return [];
-  const out: ManagementAddress[] = [];
-  for (const a of v) {
-    if (typeof a === 'string') out.push({ address: a, interface: null });
-    else {
-      const o = obj(a);
-      const address = str(o?.address) ?? str(o?.ip);
-      if (address) out.push({ address, interface: str(o?.interface) ?? str(o?.iface) ?? null });
-    }
-  }
-  return out;
-}
-
-/** Reads the membership part of a status reply. */
-export function toMembership(v: unknown): MembershipView | null {
-  const m = obj(v);
-  if (!m) return null;
-  const vdc = obj(m.vdc);
-  const cluster = obj(m.cluster);
-  if (!vdc && !cluster) return null;
+/** Status for the screens. */
+export function toHostStatus(s: LocalStatus): HostStatusView {
+  const t = s.token;
+  let tokenNote: string | null = null;
+  if (t.state === 'revoked') tokenNote = t.reason ?? 'The last token was revoked.';
+  else if (t.state === 'used') tokenNote = t.reason ?? 'The last token was used to join a cluster.';
   return {
-    vdcName: str(vdc?.name) ?? str(vdc?.id) ?? 'unknown',
-    vdcUrl: str(vdc?.url),
-    clusterName: str(cluster?.name) ?? str(cluster?.id) ?? 'unknown',
-    joinedAt: str(m.joinedAt),
-    lastContactAt: str(m.lastContactAt) ?? str(m.lastSeenAt),
+    hostname: s.hostname,
+    hostId: s.hostId,
+    agentVersion: s.agentVersion,
+    addresses: s.managementAddresses.map((a) => ({ address: a.address, interface: a.interface })),
+    port: s.port,
+    certificateFingerprint: s.certificateFingerprint,
+    membership: s.membership
+      ? {
+          vdcName: s.membership.vdc.name,
+          vdcUrl: s.membership.vdc.url,
+          clusterName: s.membership.cluster.name,
+          joinedAt: s.membership.joinedAt,
+          lastContactAt: s.membership.lastContactAt,
+        }
+      : null,
+    tokenNote,
   };
 }
 
-/** Reads a `GET /api/v1/node/status` reply. */
-export function toHostStatus(body: unknown): HostStatusView {
-  const b = obj(body) ?? {};
-  const identity = obj(b.identity) ?? b;
-  const tokenState = obj(b.token);
-  const port = Number(b.port ?? b.apiPort ?? obj(b.network)?.port ?? 8443);
+/** Token for the screens: canonical symbols, times, where to reach the host. */
+export function toToken(t: TokenInfo): TokenView {
   return {
-    hostname: str(identity.hostname) ?? 'unknown',
-    hostId: str(identity.hostId) ?? '',
-    agentVersion: str(b.agentVersion) ?? str(identity.agentVersion),
-    addresses: toAddresses(b.managementAddresses ?? b.addresses),
-    port: Number.isInteger(port) && port > 0 ? port : 8443,
-    certificateFingerprint: str(b.certificateFingerprint) ?? str(identity.certificateFingerprint),
-    membership: toMembership(b.membership),
-    tokenNote: str(tokenState?.note) ?? str(tokenState?.revokedReason) ?? null,
+    token: t.token.toUpperCase().replace(/^QUANTIX/, '').replace(/[^0-9A-Z]/g, ''),
+    createdAt: t.createdAt,
+    expiresAt: t.expiresAt,
+    addresses: t.managementAddresses.map((a) => ({ address: a.address, interface: a.interface })),
+    certificateFingerprint: t.certificateFingerprint,
   };
 }
 
-/** Reads a token reply. */
-export function toToken(body: unknown): TokenView {
-  const b = obj(body) ?? {};
-  const raw = str(b.token) ?? '';
-  const token = raw.toUpperCase().replace(/^QUANTIX/, '').replace(/[^0-9A-Z]/g, '');
-  const createdAt = str(b.createdAt) ?? new Date(0).toISOString();
-  const expiresAt = str(b.expiresAt) ?? createdAt;
-  return { token, createdAt, expiresAt, addresses: toAddresses(b.managementAddresses), certificateFingerprint: str(b.certificateFingerprint) };
-}
+// Answers that mean "there is no token now", not a failure.
+const NO_TOKEN = new Set(['NO_ACTIVE_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED', 'TOKEN_ALREADY_USED']);
 
-/** Creates the agent API over the local socket. */
+/** The agent API over the local socket. */
 export function createAgentApi(socketPath: string): AgentApi {
-  const where = `the local socket ${socketPath}`;
-  const call = async (method: 'GET' | 'POST' | 'DELETE', path: string): Promise<{ status: number; body: unknown }> => {
-    const res = await request(
-      { kind: 'socket', socketPath },
-      { method, path, connectTimeoutMs: 2_000, responseTimeoutMs: 10_000, ...(method === 'POST' ? { body: '{}' } : {}) },
-    );
-    const body = res.body.length ? parseJsonBody(res, where) : null;
-    if (res.status >= 400) {
-      const e = obj(body);
-      const code = isErrorCode(e?.code) ? e.code : 'INTERNAL';
-      throw new QuantixError(code, {
-        ...(str(e?.message) ? { message: str(e?.message)! } : {}),
-        ...(str(e?.hint) ? { hint: str(e?.hint)! } : {}),
-      });
-    }
-    return { status: res.status, body };
-  };
+  const client = new LocalAgentClient({ socketPath });
+  let lastTokenState: string | null = null;
   return {
     async status() {
-      return toHostStatus((await call('GET', '/api/v1/node/status')).body);
+      const s = await client.status();
+      lastTokenState = s.token.state;
+      return toHostStatus(s);
     },
     async currentToken() {
+      if (lastTokenState !== null && lastTokenState !== 'active') return null;
       try {
-        const r = await call('GET', '/api/v1/registration/token');
-        const b = obj(r.body);
-        return b && str(b.token) ? toToken(b) : null;
+        return toToken(await client.getToken());
       } catch (err) {
-        if (err instanceof QuantixError && ['NO_ACTIVE_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_REVOKED', 'TOKEN_ALREADY_USED', 'NOT_FOUND'].includes(err.code)) return null;
+        if (err instanceof QuantixError && NO_TOKEN.has(err.code)) return null;
         throw err;
       }
     },
     async generateToken() {
-      return toToken((await call('POST', '/api/v1/registration/token')).body);
+      return toToken(await client.generateToken());
     },
     async revokeToken() {
-      await call('DELETE', '/api/v1/registration/token');
+      await client.revokeToken();
     },
     async leave() {
-      await call('POST', '/api/v1/node/leave');
+      await client.leave();
     },
-    async inventory() {
-      return (await call('GET', '/api/v1/inventory')).body as Inventory;
+    async inventory(fresh) {
+      return client.inventory({ refresh: fresh });
     },
   };
 }

@@ -134,6 +134,7 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
       keys: ['g', 'S-g'],
       display: 'G',
       label: 'New token',
+      visible: () => !managed(),
       help: 'Generate a registration token (asks before replacing a valid one)',
       disabledReason: managedReason,
       handler: async () => {
@@ -155,6 +156,7 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
       keys: ['r', 'S-r'],
       display: 'R',
       label: 'Revoke',
+      visible: () => !managed(),
       help: 'Revoke the current token: it stops working at once',
       disabledReason: () => managedReason() ?? (model.tokenActive(now()) ? null : 'There is no valid token to revoke.'),
       handler: async () => {

@@ -17,7 +17,8 @@ export interface AgentApi {
   generateToken(): Promise<TokenView>;
   revokeToken(): Promise<void>;
   leave(): Promise<void>;
-  inventory(): Promise<Inventory>;
+  /** The inventory; fresh asks the agent to collect it again first. */
+  inventory(fresh: boolean): Promise<Inventory>;
 }
 
 /** Model timing. */
@@ -47,6 +48,7 @@ export class ConsoleModel extends EventEmitter {
   private inflight: Promise<void> | null = null;
   private stopped = true;
   private needInventory = true;
+  private freshInventory = false;
 
   constructor(
     private readonly api: AgentApi,
@@ -74,8 +76,10 @@ export class ConsoleModel extends EventEmitter {
   }
 
   /** Polls now, inventory included; resolves when done. Errors land in state.problem, never thrown. */
-  refresh(): Promise<void> {
+  async refresh(): Promise<void> {
+    await this.inflight;
     this.needInventory = true;
+    this.freshInventory = true;
     return this.poll();
   }
 
@@ -130,8 +134,9 @@ export class ConsoleModel extends EventEmitter {
       const status = await this.api.status();
       const token = status.membership ? null : await this.api.currentToken();
       if (this.needInventory || !this.state.inventory) {
-        this.state.inventory = await this.api.inventory();
+        this.state.inventory = await this.api.inventory(this.freshInventory);
         this.needInventory = false;
+        this.freshInventory = false;
       }
       this.state.status = status;
       this.state.token = this.mergeToken(token);

@@ -6,7 +6,7 @@ function table(log: string[]): KeyBinding[] {
     { keys: ['f1', '1'], label: 'Help', handler: () => void log.push('help') },
     { keys: ['f4', '4'], label: 'Token', handler: () => void log.push('token') },
     { keys: ['f9', '9'], label: 'Leave', dangerous: true, handler: () => void log.push('leave'), disabledReason: () => 'not managed by a vDC' },
-    { keys: ['f10', '0'], label: 'Power', dangerous: true, handler: () => void log.push('power') },
+    { keys: ['f10', '0'], label: 'Power', dangerous: true, confirm: { title: 'Power', message: 'Reboot?', confirmLabel: 'Reboot' }, handler: () => void log.push('power') },
     { keys: ['g', 'S-g'], display: 'G', label: 'New token', handler: () => Promise.reject(new Error('boom')) },
     { keys: ['x'], label: 'Hidden', visible: false, handler: () => void log.push('hidden') },
     { keys: ['escape'], label: 'Back', side: 'right', handler: () => void log.push('back') },

@@ -4,7 +4,7 @@
  */
 import type { Inventory } from '../../../common/protocol/inventory.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
-import { plain, seg, type Line } from '../../../common/tui/text.js';
+import { plain, seg, wrapText, type Line } from '../../../common/tui/text.js';
 import type { ConsoleState, HostStatusView, ManagementAddress } from '../types.js';
 import { agentUrl, ago, bytes, dateTimeUtc, timeOf } from './format.js';
 
@@ -51,35 +51,35 @@ export function renderHardware(inv: Inventory | null, g: Glyphs): Line[] {
   return [labelled('Hardware', [seg(first)]), continued([seg(parts.join(sep))])];
 }
 
-/** The membership row: standalone, or managed by vDC X in cluster Y since T, last contact. */
+/** The membership rows: standalone, or managed by vDC X in cluster Y since T, with the last contact. */
 export function renderMembership(status: HostStatusView, now: number, g: Glyphs): Line[] {
   const m = status.membership;
   if (!m) return [labelled('Status', [seg(g.dotOff, 'dim'), seg(' Standalone: not managed by a vDC')])];
-  const url = m.vdcUrl ? ` (${plain(m.vdcUrl)})` : '';
   const joined = timeOf(m.joinedAt);
   const contact = timeOf(m.lastContactAt);
-  const first: Line = [seg(g.dotOn, 'ok'), seg(` Managed by vDC `), seg(plain(m.vdcName), 'value'), seg(`${url},`)];
-  const second: Line = [seg('cluster '), seg(plain(m.clusterName), 'value')];
+  const first: Line = [seg(g.dotOn, 'ok'), seg(' Managed by vDC '), seg(plain(m.vdcName), 'value')];
+  if (m.vdcUrl) first.push(seg(` (${plain(m.vdcUrl)})`));
+  const second: Line = [seg('  cluster '), seg(plain(m.clusterName), 'value')];
   if (joined !== null) second.push(seg(`, since ${dateTimeUtc(joined)}`));
-  second.push(seg(contact !== null ? `; last contact ${ago(contact, now)}` : '; no contact from the vDC yet'));
-  return [labelled('Status', first), continued(second)];
+  const third: Line = [seg(contact !== null ? `  last contact ${ago(contact, now)}` : '  no contact from the vDC yet', 'dim')];
+  return [labelled('Status', first), continued(second), continued(third)];
 }
 
 /** What the console tried and why it failed, while the agent is unreachable. */
-export function renderProblem(state: ConsoleState, now: number, g: Glyphs): Line[] {
+export function renderProblem(state: ConsoleState, now: number, g: Glyphs, width = 78): Line[] {
   const p = state.problem;
   if (!p) return [];
   const wait = Math.max(0, Math.ceil((p.nextAttemptAt - now) / 1000));
   return [
     labelled('Agent', [seg(`${g.fail} `, 'error'), seg('quantix-node is not answering', 'error')]),
-    continued([seg(`Tried ${plain(p.target)}`)]),
-    continued([seg(`${plain(p.message)} (${plain(p.code)})`)]),
+    continued([seg(`Tried ${plain(p.target)}:`)]),
+    ...wrapText(`${plain(p.message)} (${plain(p.code)})`, width - 17).map((t) => continued([seg(t)])),
     continued([seg(`Retrying ${wait > 0 ? `in ${wait} s` : 'now'}; attempt ${p.attempts} since ${dateTimeUtc(p.since)}.`, 'dim')]),
   ];
 }
 
 /** Body of the main screen. */
-export function renderMainBody(state: ConsoleState, now: number, g: Glyphs): Line[] {
+export function renderMainBody(state: ConsoleState, now: number, g: Glyphs, width = 78): Line[] {
   const s = state.status;
   const lines: Line[] = [[]];
   if (!s) {
@@ -92,7 +92,7 @@ export function renderMainBody(state: ConsoleState, now: number, g: Glyphs): Lin
   }
   if (state.problem) {
     lines.push([]);
-    lines.push(...renderProblem(state, now, g));
+    lines.push(...renderProblem(state, now, g, width));
   } else if (s) {
     lines.push([]);
     lines.push(

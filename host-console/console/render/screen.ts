@@ -7,7 +7,7 @@
 import type { FlashMessage } from '../../../common/tui/flash.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
 import { renderFooter, renderHelp, type KeyBinding } from '../../../common/tui/keys.js';
-import { composeFrame, plain, seg, type Line } from '../../../common/tui/text.js';
+import { composeFrame, plain, seg, truncate, wrapText, type Line } from '../../../common/tui/text.js';
 import { overlayDialog, type Dialog } from '../../../common/tui/dialog.js';
 import { CONSOLE_VERSION, PRODUCT, type ConsoleState, type ViewName } from '../types.js';
 import { clockUtc } from './format.js';
@@ -39,14 +39,16 @@ export interface ScreenInput {
   dialog: Dialog | null;
 }
 
-/** The status line: the current message, or the agent and token summary. */
-export function renderStatusLine(state: ConsoleState, flash: FlashMessage | null, now: number, g: Glyphs): Line {
+/** The status lines (one, or two for a long message): the current message, or the agent and token summary. */
+export function renderStatusLines(state: ConsoleState, flash: FlashMessage | null, now: number, g: Glyphs, inner: number): Line[] {
   if (flash) {
     const style = flash.kind === 'error' ? 'error' : flash.kind === 'warn' ? 'warn' : flash.kind === 'ok' ? 'ok' : undefined;
     const mark = flash.kind === 'error' ? `${g.fail} ` : flash.kind === 'ok' ? `${g.ok} ` : '';
-    return [seg(' '), seg(mark + plain(flash.text), style)];
+    const wrapped = wrapText(mark + plain(flash.text), inner - 2);
+    const shown = wrapped.length > 2 ? [wrapped[0]!, truncate(wrapped.slice(1).join(' '), inner - 2, g.ellipsis)] : wrapped;
+    return shown.map((t) => [seg(' '), seg(t, style)]);
   }
-  return renderAgentSummary(state, now, g);
+  return [renderAgentSummary(state, now, g)];
 }
 
 /** The body of a view at an inner width. */
@@ -54,7 +56,7 @@ export function renderBody(input: ScreenInput, inner: number): Line[] {
   const { view, state, now, glyphs: g } = input;
   switch (view) {
     case 'main':
-      return renderMainBody(state, now, g);
+      return renderMainBody(state, now, g, inner);
     case 'system':
       return renderSystemBody(state, g);
     case 'network':
@@ -71,9 +73,10 @@ export function renderScreen(input: ScreenInput): Line[] {
   const { state, now, glyphs: g, cols, rows } = input;
   const version = state.status?.agentVersion ?? CONSOLE_VERSION;
   const title: Line = [seg(`${PRODUCT} ${plain(version)} ${g.middot} ${VIEW_TITLES[input.view]}`, 'title')];
+  const status = renderStatusLines(state, input.flash, now, g, cols - 2);
   const lines = composeFrame(cols, rows, g, [
     { title, right: [seg(clockUtc(now))], lines: renderBody(input, cols - 2) },
-    { lines: [renderStatusLine(state, input.flash, now, g)], height: 1 },
+    { lines: status, height: status.length },
     { lines: [renderFooter(input.bindings, cols - 2, g)], height: 1 },
   ]);
   return input.dialog ? overlayDialog(lines, input.dialog, cols, rows, g) : lines;
