@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { QuantixError } from '../../common/protocol/errors.js';
+import type { Inventory } from '../../common/protocol/inventory.js';
+import { ConsoleModel, type AgentApi } from '../../host-console/console/model.js';
+import { parseOptions, defaultSocketPath } from '../../host-console/console/options.js';
+import type { HostStatusView, TokenView } from '../../host-console/console/types.js';
+
+/** An in-memory agent whose answers the test changes between polls. */
+function fakeAgent() {
+  const state = {
+    down: false,
+    status: { hostname: 'h', hostId: 'id', agentVersion: '1', addresses: [], port: 8443, certificateFingerprint: 'ab', membership: null, tokenNote: null } as HostStatusView,
+    token: null as TokenView | null,
+    calls: 0,
+  };
+  const fail = () => {
+    throw new QuantixError('HOST_UNREACHABLE', { message: 'The host agent is not reachable on /s.' });
+  };
+  const api: AgentApi = {
+    status: async () => (state.calls++, state.down ? fail() : state.status),
+    currentToken: async () => (state.down ? fail() : state.token),
+    generateToken: async () => state.token!,
+    revokeToken: async () => {
+      state.token = null;
+    },
+    leave: async () => {},
+    inventory: async () => ({ collectedAt: 'x' }) as unknown as Inventory,
+  };
+  return { state, api };
+}
+
+async function until(pred: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 3_000;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('ConsoleModel', () => {
+  it('records why the agent is unreachable, retries, and recovers by itself', async () => {
+    const f = fakeAgent();
+    f.state.down = true;
+    const m = new ConsoleModel(f.api, { socketPath: '/s', pollMs: 10, retryMs: [10, 20] });
+    m.start();
+    await until(() => (m.state.problem?.attempts ?? 0) >= 2, 'two failed attempts');
+    expect(m.state.problem).toMatchObject({ code: 'HOST_UNREACHABLE', target: 'the local socket /s' });
+    f.state.down = false;
+    await until(() => m.state.problem === null && m.state.status !== null, 'recovery');
+    expect(m.state.inventory).not.toBeNull();
+    m.stop();
+  });
+
+  it('keeps a token that ran out (to say Expired) and drops one that vanished early', async () => {
+    const f = fakeAgent();
+    let now = 1_000_000;
+    f.state.token = { token: 'X', createdAt: new Date(now).toISOString(), expiresAt: new Date(now + 5_000).toISOString(), addresses: [], certificateFingerprint: null };
+    const m = new ConsoleModel(f.api, { socketPath: '/s', now: () => now, pollMs: 10 });
+    await m.refresh();
+    expect(m.tokenActive()).toBe(true);
+    f.state.token = null;
+    now += 6_000;
+    await m.refresh();
+    expect(m.state.token?.token).toBe('X');
+    expect(m.tokenActive()).toBe(false);
+
+    f.state.token = { token: 'Y', createdAt: new Date(now).toISOString(), expiresAt: new Date(now + 5_000).toISOString(), addresses: [], certificateFingerprint: null };
+    await m.refresh();
+    f.state.token = null;
+    await m.refresh();
+    expect(m.state.token).toBeNull();
+    m.stop();
+  });
+});
+
+describe('options', () => {
+  it.each([
+    // argv, expected subset
+    [[], { exitable: false, allowPower: false, socketPath: '/env/node.sock' }],
+    [['--exitable', '--allow-power', '--socket', '/x.sock'], { exitable: true, allowPower: true, socketPath: '/x.sock' }],
+    [['--help'], { help: true }],
+  ])('%j', (argv, expected) => {
+    const r = parseOptions(argv, { QUANTIX_NODE_SOCKET: '/env/node.sock' });
+    expect(r.ok && r.options).toMatchObject(expected);
+  });
+  it.each([[['--bogus']], [['extra']], [['--socket', '']]])('rejects %j with a usage error', (argv) => {
+    expect(parseOptions(argv, {}).ok).toBe(false);
+  });
+  it('defaults the socket like the agent: /run for root, the runtime dir otherwise', () => {
+    expect(defaultSocketPath({}, 0)).toBe('/run/quantix/node.sock');
+    expect(defaultSocketPath({ XDG_RUNTIME_DIR: '/run/user/1000' }, 1000)).toBe('/run/user/1000/quantix/node.sock');
+  });
+});
