@@ -42,8 +42,8 @@ on the main screen.`;
 export function defaultSocketPath(env: NodeJS.ProcessEnv, uid: number | null = typeof process.getuid === 'function' ? process.getuid() : null): string {
   if (env.QUANTIX_NODE_SOCKET) return env.QUANTIX_NODE_SOCKET;
   if (uid === 0) return '/run/quantix/node.sock';
-  if (env.XDG_RUNTIME_DIR) return path.join(env.XDG_RUNTIME_DIR, 'quantix', 'node.sock');
-  const state = env.XDG_STATE_HOME || path.join(env.HOME || os.homedir(), '.local', 'state');
+  if (env.XDG_RUNTIME_DIR?.startsWith('/')) return path.join(env.XDG_RUNTIME_DIR, 'quantix', 'node.sock');
+  const state = env.XDG_STATE_HOME?.startsWith('/') ? env.XDG_STATE_HOME : path.join(env.HOME || os.homedir(), '.local', 'state');
   return path.join(state, 'quantix', 'node', 'node.sock');
 }
 
@@ -51,7 +51,7 @@ export function defaultSocketPath(env: NodeJS.ProcessEnv, uid: number | null = t
 export function defaultLogFile(env: NodeJS.ProcessEnv, uid: number | null = typeof process.getuid === 'function' ? process.getuid() : null): string {
   if (env.QUANTIX_CONSOLE_LOG) return env.QUANTIX_CONSOLE_LOG;
   if (uid === 0) return '/var/log/quantix/host-console.log';
-  const state = env.XDG_STATE_HOME || path.join(env.HOME || os.homedir(), '.local', 'state');
+  const state = env.XDG_STATE_HOME?.startsWith('/') ? env.XDG_STATE_HOME : path.join(env.HOME || os.homedir(), '.local', 'state');
   return path.join(state, 'quantix', 'host-console.log');
 }
 
