@@ -1,0 +1,215 @@
+/**
+ * A complete host agent as a library: state directory, certificate,
+ * membership, token store, both APIs. `quantix-node serve` is a thin
+ * wrapper; tests and benchmarks start many agents in one process, each on
+ * its own loopback address with its own clock and inventory.
+ */
+import type { FastifyInstance } from 'fastify';
+import { existsSync, lstatSync, mkdirSync, readFileSync, chmodSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadOrCreateCertificate } from '../../common/http/certificates.js';
+import { DEFAULT_TOKEN_TTL_SECONDS } from '../../common/protocol/agent-api.js';
+import { createLogger, type Logger } from '../../common/log/logger.js';
+import { createInventoryCollector, type InventoryCollector } from '../inventory/index.js';
+import { managementAddresses, type InterfaceTable } from './addresses.js';
+import { createAuditLog } from './audit.js';
+import { type AgentIdentity, createCore } from './core.js';
+import { createLocalApi } from './local-api.js';
+import { loadMembership } from './membership.js';
+import { createNetworkApi } from './network-api.js';
+import { createNonceCache } from './nonce-cache.js';
+import { createRateLimiter } from './rate-limiter.js';
+import { createTokenStore } from './token-store.js';
+
+/** Limits on failed proofs. */
+export interface AgentLimits {
+  /** Failed proofs from one address within `failureWindowMs` before it is blocked (default 5). */
+  failuresPerSource?: number;
+  failureWindowMs?: number;
+  /** How long a blocked address waits (default 60 s). */
+  blockMs?: number;
+  /** Failed proofs after which the active token is revoked (default 20). */
+  tokenMaxFailures?: number;
+}
+
+/** Options of createAgent. */
+export interface AgentOptions {
+  stateDir: string;
+  socketPath: string;
+  /** Address of the network API (`0.0.0.0`, `::`, or one address). */
+  listenHost: string;
+  /** Port of the network API; 0 picks a free one. */
+  listenPort: number;
+  tokenTtlSeconds?: number;
+  /** Root the inventory reads /proc, /sys, /etc and /dev under (default `/`). */
+  inventoryRoot?: string;
+  /** A ready collector instead of one over inventoryRoot. */
+  inventory?: InventoryCollector;
+  /** Clock in ms (injectable). */
+  now?: () => number;
+  logger?: Logger;
+  limits?: AgentLimits;
+  /** Interface table for management addresses (default the machine's). */
+  interfaces?: InterfaceTable;
+}
+
+/** A running agent. */
+export interface RunningAgent {
+  /** Address the network API is bound to. */
+  address: string;
+  /** Actual port of the network API. */
+  port: number;
+  socketPath: string;
+  stateDir: string;
+  /** Fingerprint of the network API's certificate. */
+  fingerprint: string;
+  hostId: string;
+  hostname: string;
+  /** Stops both APIs, removes the socket and forgets the token. */
+  close(): Promise<void>;
+}
+
+/** Version from the package manifest, found by walking up from this file (source and dist alike). */
+export function agentVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const p = join(dir, 'package.json');
+    if (existsSync(p)) {
+      try {
+        const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'quantix-console' && pkg.version) return pkg.version;
+      } catch {
+        // Not ours or unreadable: keep walking up.
+      }
+    }
+    dir = dirname(dir);
+  }
+  return '0.0.0';
+}
+
+/** Removes a socket left by an agent that died; refuses when one is still answering or the path is not a socket. */
+async function clearStaleSocket(path: string): Promise<void> {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return;
+  }
+  if (!st.isSocket()) throw new Error(`${path} exists and is not a socket; remove it or choose another --socket`);
+  const alive = await new Promise<boolean>((resolve) => {
+    const s = net.connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+  if (alive) throw new Error(`another agent is already listening on ${path}`);
+  unlinkSync(path);
+}
+
+/** Listens on a Unix socket that is never, even briefly, accessible to others. */
+async function listenOnSocket(app: FastifyInstance, path: string): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  await clearStaleSocket(path);
+  await app.ready();
+  await new Promise<void>((resolve, reject) => {
+    const previous = process.umask(0o177);
+    try {
+      app.server.once('error', reject);
+      app.server.listen(path, () => {
+        app.server.off('error', reject);
+        resolve();
+      });
+    } finally {
+      process.umask(previous);
+    }
+  });
+  chmodSync(path, 0o600);
+}
+
+/** Starts an agent and resolves once both APIs listen. */
+export async function createAgent(opts: AgentOptions): Promise<RunningAgent> {
+  const now = opts.now ?? Date.now;
+  const log = opts.logger ?? createLogger({ name: 'quantix-node' });
+  const version = agentVersion();
+  mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
+
+  const cert = await loadOrCreateCertificate(opts.stateDir, 'agent', os.hostname());
+  if (cert.created) log.info({ fingerprint: cert.fingerprint }, 'created the agent certificate');
+  const membership = loadMembership(opts.stateDir);
+  const audit = createAuditLog(join(opts.stateDir, 'audit.log'), now, (err) => log.error({ err }, 'audit log write failed'));
+  const inventory = opts.inventory ?? createInventoryCollector({ root: opts.inventoryRoot ?? '/', stateDir: opts.stateDir, now });
+  const first = await inventory.get();
+
+  let port = opts.listenPort;
+  const identity = (): AgentIdentity => ({
+    hostId: first.system.hostId,
+    hostname: first.system.hostname,
+    agentVersion: version,
+    fingerprint: cert.fingerprint,
+    port,
+  });
+  const limits = opts.limits ?? {};
+  const core = createCore({
+    stateDir: opts.stateDir,
+    now,
+    log,
+    audit,
+    tokens: createTokenStore({ ttlSeconds: opts.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS, now, maxFailures: limits.tokenMaxFailures ?? 20 }),
+    nonces: createNonceCache({ now }),
+    limiter: createRateLimiter({
+      now,
+      ...(limits.failuresPerSource !== undefined ? { maxFailures: limits.failuresPerSource } : {}),
+      ...(limits.failureWindowMs !== undefined ? { windowMs: limits.failureWindowMs } : {}),
+      ...(limits.blockMs !== undefined ? { blockMs: limits.blockMs } : {}),
+    }),
+    inventory,
+    addresses: () => managementAddresses(opts.listenHost, port, opts.interfaces),
+    identity,
+    membership,
+  });
+
+  const local = createLocalApi(core, log);
+  const network = createNetworkApi(core, cert, log);
+  let tokensCleared = false;
+  const close = async () => {
+    await Promise.allSettled([network.close(), local.close()]);
+    try {
+      unlinkSync(opts.socketPath);
+    } catch {
+      // Already removed by the server.
+    }
+    if (!tokensCleared) {
+      tokensCleared = true;
+      core.dropToken();
+    }
+  };
+  try {
+    await listenOnSocket(local, opts.socketPath);
+    log.info({ socketPath: opts.socketPath }, 'local API listening');
+    await network.listen({ host: opts.listenHost, port: opts.listenPort });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const addr = network.server.address() as net.AddressInfo;
+  port = addr.port;
+  log.info(
+    { address: addr.address, port, fingerprint: cert.fingerprint, hostId: first.system.hostId, managed: membership !== null, version },
+    'network API listening',
+  );
+  return {
+    address: addr.address,
+    port,
+    socketPath: opts.socketPath,
+    stateDir: opts.stateDir,
+    fingerprint: cert.fingerprint,
+    hostId: first.system.hostId,
+    hostname: first.system.hostname,
+    close,
+  };
+}

@@ -1,0 +1,240 @@
+/**
+ * The `quantix-node` client commands: each calls the local API through
+ * LocalAgentClient and prints either the JSON answer or a readable text made
+ * by the pure render functions below. Every string that came from the agent
+ * or the machine is made inert before it reaches the terminal.
+ */
+import { LocalAgentClient } from '../../common/http/local-agent-client.js';
+import type { LeaveResponse, LocalStatus, TokenInfo, TokenState } from '../../common/protocol/agent-api.js';
+import { QuantixError } from '../../common/protocol/errors.js';
+import type { Inventory, LiveUsage } from '../../common/protocol/inventory.js';
+import { neutralizeControls as inert } from '../../common/tui/sanitize.js';
+import { type ClientCommand, EXIT } from './options.js';
+
+/** `1h 02m`, `4m 05s`, `12s`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
+  if (m > 0) return `${m}m ${String(r).padStart(2, '0')}s`;
+  return `${r}s`;
+}
+
+/** Binary units with one decimal: `15.6 GiB`. */
+export function formatBytes(n: number | null): string {
+  if (n === null) return 'unknown';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** Fingerprint in groups of four for reading aloud and comparing. */
+export function groupFingerprint(fp: string): string {
+  return (fp.match(/.{1,4}/g) ?? []).join(' ');
+}
+
+function rows(pairs: Array<[string, string]>): string[] {
+  const width = Math.max(...pairs.map(([k]) => k.length));
+  return pairs.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
+}
+
+function addressLines(list: TokenInfo['managementAddresses']): string {
+  if (list.length === 0) return 'none found (check the network configuration)';
+  return list.map((a) => `${inert(a.url)}${a.interface ? ` (${inert(a.interface)})` : ''}`).join('\n' + ' '.repeat(13));
+}
+
+/** Text of `token generate` / `token show`. */
+export function renderTokenInfo(t: TokenInfo, nowMs: number): string {
+  const remaining = Math.max(0, Math.floor((Date.parse(t.expiresAt) - nowMs) / 1000));
+  return [
+    '',
+    `  ${inert(t.token)}`,
+    '',
+    ...rows([
+      ['Expires', `in ${formatDuration(remaining)} (${inert(t.expiresAt)})`],
+      ['Host', `${inert(t.hostname)} (${inert(t.hostId)})`],
+      ['Addresses', addressLines(t.managementAddresses)],
+      ['Fingerprint', groupFingerprint(t.certificateFingerprint)],
+    ]),
+    '',
+    'On the vDC console press a (Add host), type one of the addresses and this',
+    'token, and check that the fingerprint it shows matches the one above.',
+  ].join('\n');
+}
+
+/** One line about the token state. */
+export function renderTokenState(t: TokenState, nowMs: number): string {
+  switch (t.state) {
+    case 'none':
+      return 'none (generate one with `quantix-node token generate`)';
+    case 'active':
+      return `active, expires in ${formatDuration((Date.parse(t.expiresAt ?? '') - nowMs) / 1000)}`;
+    case 'expired':
+      return `expired at ${inert(t.expiresAt ?? 'unknown')}`;
+    case 'revoked':
+      return `revoked${t.reason ? `: ${inert(t.reason)}` : ''}`;
+    case 'used':
+      return 'used to join a cluster';
+  }
+}
+
+function usageLine(u: LiveUsage): string {
+  const parts: string[] = [];
+  if (u.cpuPercent !== null) parts.push(`CPU ${u.cpuPercent.toFixed(0)}%`);
+  if (u.memoryUsedBytes !== null && u.memoryTotalBytes !== null) parts.push(`memory ${formatBytes(u.memoryUsedBytes)} of ${formatBytes(u.memoryTotalBytes)}`);
+  if (u.loadAverage) parts.push(`load ${u.loadAverage.map((x) => x.toFixed(2)).join(' ')}`);
+  if (u.uptimeSeconds !== null) parts.push(`up ${formatDuration(u.uptimeSeconds)}`);
+  return parts.length ? parts.join(', ') : 'unknown';
+}
+
+/** Text of `status`. */
+export function renderStatus(s: LocalStatus, nowMs: number): string {
+  const m = s.membership;
+  const membership = m
+    ? [
+        ['Cluster', `${inert(m.cluster.name)} on vDC ${inert(m.vdc.name)} (${inert(m.vdc.url)})`] as [string, string],
+        ['Node id', inert(m.nodeId)] as [string, string],
+        ['Joined', inert(m.joinedAt)] as [string, string],
+        ['Last contact', m.lastContactAt ? inert(m.lastContactAt) : 'not yet'] as [string, string],
+      ]
+    : [['Cluster', 'standalone (not managed by a vDC)'] as [string, string]];
+  return rows([
+    ['Host', inert(s.hostname)],
+    ['Host id', inert(s.hostId)],
+    ['Agent', `quantix-node ${inert(s.agentVersion)}`],
+    ['Addresses', addressLines(s.managementAddresses)],
+    ['Fingerprint', groupFingerprint(s.certificateFingerprint)],
+    ...membership,
+    ['Token', renderTokenState(s.token, nowMs)],
+    ['Usage', usageLine(s.usage)],
+  ]).join('\n');
+}
+
+/** Text of `inventory`. */
+export function renderInventory(inv: Inventory): string {
+  const out: string[] = [];
+  const v = (x: string | number | null | undefined) => (x === null || x === undefined || x === '' ? 'unknown' : inert(String(x)));
+  const sys = inv.system;
+  out.push('System');
+  out.push(
+    ...rows([
+      ['  Host', `${v(sys.hostname)} (${v(sys.hostId)}, from ${v(sys.hostIdSource)})`],
+      ['  Machine', `${v(sys.vendor)} ${v(sys.model)}, serial ${v(sys.serial)}`],
+      ['  BIOS', `${v(sys.biosVendor)} ${v(sys.biosVersion)} ${sys.biosDate ? inert(sys.biosDate) : ''}`.trimEnd()],
+      ['  OS', `${v(sys.os)}, kernel ${v(sys.kernel)}`],
+    ]),
+  );
+  const cpu = inv.cpu;
+  const virt = cpu.virtualization ? `${cpu.virtualization}${cpu.kvmUsable ? ', KVM usable' : ', KVM not usable'}` : 'none';
+  out.push('CPU');
+  out.push(
+    ...rows([
+      ['  Model', `${v(cpu.model)} (${v(cpu.vendor)})`],
+      ['  Topology', `${v(cpu.sockets)} sockets, ${v(cpu.cores)} cores, ${v(cpu.threads)} threads, ${v(cpu.numaNodes)} NUMA nodes`],
+      ['  Virtualization', virt],
+    ]),
+  );
+  out.push('Memory');
+  out.push(...rows([['  Total', `${formatBytes(inv.memory.totalBytes)} (${formatBytes(inv.memory.availableBytes)} available)`]]));
+  out.push(`Disks (${inv.storage.disks.length})`);
+  for (const d of inv.storage.disks) out.push(`  ${v(d.name)}  ${formatBytes(d.sizeBytes)}  ${d.kind}  ${v(d.transport)}  ${v(d.model)}`);
+  out.push(`NFS mounts (${inv.storage.nfs.length})`);
+  for (const n of inv.storage.nfs) out.push(`  ${v(n.source)} on ${v(n.mountPoint)}  ${n.responsive ? formatBytes(n.sizeBytes) : 'not responding'}`);
+  out.push(`iSCSI sessions (${inv.storage.iscsi.length})`);
+  for (const s of inv.storage.iscsi) out.push(`  ${v(s.targetIqn)} at ${v(s.portalAddress)}:${v(s.portalPort)}  ${v(s.state)}  ${s.devices.length} LUNs`);
+  out.push(`Network interfaces (${inv.network.length})`);
+  for (const n of inv.network) {
+    const addrs = [...n.ipv4, ...n.ipv6].map(inert).join(', ');
+    out.push(`  ${v(n.name)}  ${n.kind}  ${v(n.state)}  ${n.speedMbps !== null ? `${n.speedMbps} Mb/s` : ''}  ${v(n.mac)}  ${addrs}`.replace(/ {3,}/g, '  '));
+  }
+  out.push(`GPUs (${inv.gpus.length})`);
+  for (const g of inv.gpus) out.push(`  ${v(g.pciAddress)}  ${v(g.vendor)} ${v(g.model)}  driver ${v(g.driver)}`);
+  if (inv.warnings.length) {
+    out.push(`Warnings (${inv.warnings.length})`);
+    for (const w of inv.warnings) out.push(`  ${inert(w.code)}: ${inert(w.message)}`);
+  }
+  return out.join('\n');
+}
+
+/** Text of `leave`. */
+export function renderLeave(l: LeaveResponse): string {
+  return `Left cluster ${inert(l.cluster.name)} on vDC ${inert(l.vdc.name)}. This host is standalone; generate a token to add it to a cluster again.`;
+}
+
+/** Text of `token revoke`. */
+export function renderRevoke(): string {
+  return 'The registration token is revoked; a vDC can no longer use it.';
+}
+
+/** The one line printed for an error. */
+export function errorLine(err: QuantixError): string {
+  return `quantix-node: ${err.code}: ${inert(err.message)} ${inert(err.hint)}`;
+}
+
+/** Exit code for an error from the local API. */
+export function exitCodeOf(err: QuantixError): number {
+  if (err.code === 'HOST_UNREACHABLE' || err.code === 'CONNECTION_TIMEOUT') return EXIT.UNREACHABLE;
+  if (err.code === 'HOST_PROTOCOL_ERROR') return EXIT.PROTOCOL;
+  if (err.code === 'INTERNAL' && err.status >= 500) return EXIT.FAILURE;
+  return EXIT.REFUSED;
+}
+
+/** Output streams and clock of a command run. */
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  now: () => number;
+}
+
+/** Runs one client command; returns its exit code. */
+export async function runClientCommand(command: ClientCommand, opts: { socketPath: string; json: boolean; refresh: boolean }, io: CliIo): Promise<number> {
+  const client = new LocalAgentClient({ socketPath: opts.socketPath });
+  const print = (value: unknown, text: () => string) => io.out(opts.json ? JSON.stringify(value, null, 2) : text());
+  try {
+    switch (command) {
+      case 'token generate': {
+        const t = await client.generateToken();
+        print(t, () => renderTokenInfo(t, io.now()));
+        break;
+      }
+      case 'token show': {
+        const t = await client.getToken();
+        print(t, () => renderTokenInfo(t, io.now()));
+        break;
+      }
+      case 'token revoke': {
+        const t = await client.revokeToken();
+        print(t, renderRevoke);
+        break;
+      }
+      case 'status': {
+        const s = await client.status();
+        print(s, () => renderStatus(s, io.now()));
+        break;
+      }
+      case 'inventory': {
+        const inv = await client.inventory({ refresh: opts.refresh });
+        print(inv, () => renderInventory(inv));
+        break;
+      }
+      case 'leave': {
+        const l = await client.leave();
+        print(l, () => renderLeave(l));
+        break;
+      }
+    }
+    return EXIT.OK;
+  } catch (err) {
+    const q = err instanceof QuantixError ? err : new QuantixError('INTERNAL', { message: (err as Error)?.message ?? String(err) });
+    if (opts.json) io.out(JSON.stringify({ error: q.toBody() }, null, 2));
+    io.err(errorLine(q));
+    return exitCodeOf(q);
+  }
+}

@@ -1,0 +1,400 @@
+/**
+ * The agent's state and the rules over it, without HTTP: the token, the
+ * request-proof check, join, leave, and the views both APIs return. Both
+ * APIs are thin adapters over this, so a rule (a managed host issues no
+ * token; a join consumes the token exactly once) lives in one place.
+ */
+import type { InventoryCollector } from '../inventory/index.js';
+import {
+  AGENT_API_VERSION,
+  type DiscoveryResponse,
+  type HelloResponse,
+  type JoinRequest,
+  type JoinResponse,
+  type LeaveResponse,
+  type LocalStatus,
+  type ManagementAddress,
+  type NodeStatusResponse,
+  type TokenInfo,
+  type TokenState,
+} from '../../common/protocol/agent-api.js';
+import { QuantixError } from '../../common/protocol/errors.js';
+import type { LiveUsage } from '../../common/protocol/inventory.js';
+import {
+  computeHostProof,
+  computeRequestMac,
+  macEquals,
+  parseAuthorization,
+  TIMESTAMP_WINDOW_SECONDS,
+  timestampFresh,
+} from '../../common/protocol/proof.js';
+import type { Logger } from '../../common/log/logger.js';
+import type { AuditLog } from './audit.js';
+import { clearMembership, type MembershipRecord, membershipView, saveMembership } from './membership.js';
+import type { NonceCache } from './nonce-cache.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { displayToken, type TokenLookup, type TokenRecord, tokenStateOf, type TokenStore } from './token-store.js';
+
+/** The fixed facts of a running agent. */
+export interface AgentIdentity {
+  hostId: string;
+  hostname: string;
+  agentVersion: string;
+  /** Fingerprint of the certificate the network API serves. */
+  fingerprint: string;
+  /** Port the network API listens on. */
+  port: number;
+}
+
+/** What the core is built from. */
+export interface CoreDeps {
+  stateDir: string;
+  now: () => number;
+  log: Logger;
+  audit: AuditLog;
+  tokens: TokenStore;
+  nonces: NonceCache;
+  limiter: RateLimiter;
+  inventory: InventoryCollector;
+  addresses: () => ManagementAddress[];
+  identity: () => AgentIdentity;
+  membership: MembershipRecord | null;
+}
+
+/** A request to check for a proof. */
+export interface ProofRequest {
+  source: string;
+  method: string;
+  /** The request target as sent (path and query). */
+  path: string;
+  authorization: string | undefined;
+  body: Buffer;
+}
+
+/** A verified proof: the token's key, the request's nonce and this host's fingerprint, to prove the answer. */
+export interface VerifiedProof {
+  key: Buffer;
+  nonce: string;
+  fingerprint: string;
+  lookup: Exclude<TokenLookup, { state: 'none' }>;
+}
+
+/** A refused proof: the error, and the key and nonce when the answer can still be proven. */
+export class ProofRefused extends Error {
+  constructor(
+    readonly error: QuantixError,
+    readonly signWith: { key: Buffer; nonce: string; fingerprint: string } | null = null,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(error.message);
+  }
+}
+
+/** How long the last-contact time may lag on disk; written at most this often. */
+const CONTACT_PERSIST_MS = 60_000;
+
+/** Creates the agent core. */
+export function createCore(deps: CoreDeps) {
+  const { now, log, audit, tokens, nonces, limiter } = deps;
+  let membership = deps.membership;
+  let contactPersistedAt = 0;
+  const iso = () => new Date(now()).toISOString();
+
+  const emptyUsage: LiveUsage = { cpuPercent: null, memoryUsedBytes: null, memoryTotalBytes: null, loadAverage: null, uptimeSeconds: null };
+  const usage = async (): Promise<LiveUsage> => {
+    try {
+      return await deps.inventory.usage();
+    } catch (err) {
+      log.warn({ err }, 'live usage could not be read');
+      return emptyUsage;
+    }
+  };
+
+  const tokenInfo = (r: TokenRecord & { canonical: string }): TokenInfo => {
+    const id = deps.identity();
+    return {
+      token: displayToken(r)!,
+      createdAt: new Date(r.createdAtMs).toISOString(),
+      expiresAt: new Date(r.expiresAtMs).toISOString(),
+      expiresInSeconds: Math.max(0, Math.floor((r.expiresAtMs - now()) / 1000)),
+      hostId: id.hostId,
+      hostname: id.hostname,
+      managementAddresses: deps.addresses(),
+      certificateFingerprint: id.fingerprint,
+      port: id.port,
+    };
+  };
+
+  /** The error for a token that exists but cannot be used. */
+  const unusable = (l: TokenLookup): QuantixError => {
+    switch (l.state) {
+      case 'none':
+        return new QuantixError('NO_ACTIVE_TOKEN');
+      case 'expired':
+        return new QuantixError('TOKEN_EXPIRED');
+      case 'used':
+        return new QuantixError('TOKEN_ALREADY_USED');
+      case 'revoked':
+        return l.record.ended?.kind === 'operator'
+          ? new QuantixError('TOKEN_REVOKED', { message: 'The registration token was revoked on the host.', hint: 'On the host console press F4, then G, for a new token.' })
+          : new QuantixError('TOKEN_REVOKED');
+      case 'active':
+        return new QuantixError('INTERNAL');
+    }
+  };
+
+  function refuse(req: ProofRequest, error: QuantixError, countAgainstSource: boolean, sign: ProofRefused['signWith'] = null, extra = {}): never {
+    audit.write({ action: 'proof.failed', outcome: 'error', source: req.source, path: req.path, code: error.code, detail: error.message });
+    if (countAgainstSource) {
+      const after = limiter.fail(req.source);
+      if (!after.allowed) log.warn({ source: req.source, retryAfterSeconds: after.retryAfterSeconds }, 'source blocked after failed proofs');
+    }
+    log.info({ source: req.source, path: req.path, code: error.code }, 'request proof refused');
+    throw new ProofRefused(error, sign, extra);
+  }
+
+  const joinResponse = (m: MembershipRecord): JoinResponse => {
+    const id = deps.identity();
+    return {
+      hostId: id.hostId,
+      hostname: id.hostname,
+      nodeId: m.nodeId,
+      joinedAt: m.joinedAt,
+      vdc: { id: m.vdc.id, name: m.vdc.name, url: m.vdc.url },
+      cluster: { ...m.cluster },
+    };
+  };
+
+  return {
+    /** This agent's identity. */
+    identity: deps.identity,
+    /** The inventory collector. */
+    inventory: deps.inventory,
+    /** Current membership record (with the pinned fingerprint). */
+    membership: () => membership,
+
+    /** `hello`: unauthenticated identity and clock. */
+    hello(): HelloResponse {
+      const id = deps.identity();
+      return { apiVersion: AGENT_API_VERSION, hostId: id.hostId, hostname: id.hostname, agentVersion: id.agentVersion, managed: membership !== null, time: iso() };
+    },
+
+    /**
+     * Checks a request proof. Synchronous on purpose: nothing can run between
+     * this check and a join's consumption of the token.
+     */
+    verifyProof(req: ProofRequest): VerifiedProof {
+      const limit = limiter.check(req.source);
+      if (!limit.allowed) {
+        audit.write({ action: 'rate.limited', outcome: 'error', source: req.source, path: req.path, code: 'RATE_LIMITED' });
+        throw new ProofRefused(new QuantixError('RATE_LIMITED', { retryAfterSeconds: limit.retryAfterSeconds }));
+      }
+      if (req.authorization === undefined) {
+        refuse(req, new QuantixError('TOKEN_INVALID', { message: 'The request carries no registration proof (Authorization: Quantix v1;…).' }), true);
+      }
+      const auth = parseAuthorization(req.authorization);
+      if (!auth) refuse(req, new QuantixError('BAD_REQUEST', { message: 'The Authorization header is not a Quantix v1 proof (ts, nonce and mac in base64url).' }), true);
+      const lookup = tokens.lookup();
+      // Without a token there is nothing to guess, so this does not count against the source.
+      if (lookup.state === 'none') refuse(req, new QuantixError('NO_ACTIVE_TOKEN'), false);
+      if (!timestampFresh(auth.ts, now())) {
+        refuse(
+          req,
+          new QuantixError('BAD_REQUEST', {
+            message: `The proof's timestamp is more than ${TIMESTAMP_WINDOW_SECONDS} s away from the host's clock (${iso()}).`,
+            hint: 'Proofs are written on the host clock reported by hello; repeat the whole exchange starting with hello.',
+          }),
+          true,
+        );
+      }
+      const fingerprint = deps.identity().fingerprint;
+      const key = lookup.record.key;
+      const expected = computeRequestMac(key, { method: req.method, path: req.path, ts: auth.ts, nonce: auth.nonce, fingerprint, body: req.body });
+      if (!macEquals(auth.mac, expected)) {
+        const revoked = tokens.recordFailure(req.source);
+        if (revoked) {
+          const reason = tokenStateOf(tokens.lookup()).reason ?? 'revoked after too many failed attempts';
+          audit.write({ action: 'token.revoke.failures', outcome: 'ok', source: req.source, detail: reason });
+          log.warn({ source: req.source }, 'registration token revoked after too many failed proofs');
+        }
+        // Our own fingerprint, proven with the key, lets a vDC with the right token see that TLS is intercepted.
+        refuse(req, new QuantixError('TOKEN_INVALID'), true, { key, nonce: auth.nonce, fingerprint }, { certificateFingerprint: fingerprint });
+      }
+      const remembered = nonces.remember(auth.nonce);
+      if (remembered === 'replayed') {
+        refuse(req, new QuantixError('BAD_REQUEST', { message: 'This request was already received once (its nonce was used); proofs are single use.' }), true);
+      }
+      if (remembered === 'full') {
+        throw new ProofRefused(new QuantixError('RATE_LIMITED', { message: 'The host is receiving too many registration requests.', retryAfterSeconds: 60 }));
+      }
+      const sign = { key, nonce: auth.nonce, fingerprint };
+      if (lookup.state === 'expired' || lookup.state === 'revoked') refuse(req, unusable(lookup), false, sign);
+      audit.write({ action: 'proof.ok', outcome: 'ok', source: req.source, path: req.path });
+      return { key, nonce: auth.nonce, fingerprint, lookup };
+    },
+
+    /** Discovery after a verified proof. */
+    async discovery(proof: VerifiedProof): Promise<DiscoveryResponse> {
+      if (proof.lookup.state !== 'active') throw unusable(proof.lookup);
+      const inventory = await deps.inventory.get();
+      const id = deps.identity();
+      return {
+        hostId: id.hostId,
+        hostname: id.hostname,
+        agentVersion: id.agentVersion,
+        certificateFingerprint: id.fingerprint,
+        managementAddresses: deps.addresses(),
+        managed: membership !== null,
+        tokenExpiresAt: new Date(proof.lookup.record.expiresAtMs).toISOString(),
+        inventory,
+      };
+    },
+
+    /**
+     * Join after a verified proof. Synchronous from the proof check to the
+     * token's consumption, so of concurrent joins exactly one wins.
+     */
+    join(proof: VerifiedProof, body: JoinRequest, source: string): JoinResponse {
+      const l = proof.lookup;
+      if (l.state === 'used') {
+        const m = membership;
+        if (m && m.vdc.id === body.vdc.id && m.nodeId === body.nodeId && m.vdc.clientCertFingerprint === body.vdc.clientCertFingerprint) {
+          audit.write({ action: 'join.repeat', outcome: 'ok', source, vdcId: m.vdc.id, nodeId: m.nodeId, clusterId: m.cluster.id });
+          return joinResponse(m);
+        }
+        audit.write({ action: 'join', outcome: 'error', source, code: 'TOKEN_ALREADY_USED', vdcId: body.vdc.id, nodeId: body.nodeId });
+        throw new QuantixError('TOKEN_ALREADY_USED');
+      }
+      if (l.state !== 'active') throw unusable(l);
+      if (membership) throw new QuantixError('HOST_MANAGED');
+      const record: MembershipRecord = {
+        vdc: { ...body.vdc },
+        cluster: { ...body.cluster },
+        nodeId: body.nodeId,
+        joinedAt: iso(),
+        lastContactAt: null,
+      };
+      try {
+        saveMembership(deps.stateDir, record);
+      } catch (err) {
+        log.error({ err }, 'membership could not be saved');
+        throw new QuantixError('STATE_WRITE_FAILED');
+      }
+      tokens.consume();
+      membership = record;
+      contactPersistedAt = now();
+      audit.write({ action: 'join', outcome: 'ok', source, vdcId: record.vdc.id, nodeId: record.nodeId, clusterId: record.cluster.id, detail: `cluster ${record.cluster.name} on vDC ${record.vdc.name}` });
+      log.info({ vdcId: record.vdc.id, vdcName: record.vdc.name, clusterId: record.cluster.id, clusterName: record.cluster.name, nodeId: record.nodeId, source }, 'joined cluster');
+      return joinResponse(record);
+    },
+
+    /** Checks a client certificate against the pinned vDC and notes the contact. */
+    authorizeNode(peerFingerprint: string | null, source: string, path: string): MembershipRecord {
+      const m = membership;
+      if (!m) throw new QuantixError('NOT_MANAGED');
+      if (peerFingerprint !== m.vdc.clientCertFingerprint) {
+        audit.write({ action: 'node.refused', outcome: 'error', source, path, code: 'NOT_MANAGED_BY_YOU', detail: peerFingerprint ? `client certificate ${peerFingerprint.slice(0, 16)}…` : 'no client certificate' });
+        throw new QuantixError('NOT_MANAGED_BY_YOU');
+      }
+      m.lastContactAt = iso();
+      if (now() - contactPersistedAt >= CONTACT_PERSIST_MS) {
+        contactPersistedAt = now();
+        try {
+          saveMembership(deps.stateDir, m);
+        } catch (err) {
+          // Contact time is informative; failing the heartbeat for it would mark a healthy host disconnected.
+          log.warn({ err }, 'last contact time could not be saved');
+        }
+      }
+      return m;
+    },
+
+    /** Network node status. */
+    async nodeStatus(m: MembershipRecord): Promise<NodeStatusResponse> {
+      const id = deps.identity();
+      return {
+        hostId: id.hostId,
+        hostname: id.hostname,
+        nodeId: m.nodeId,
+        vdc: { id: m.vdc.id, name: m.vdc.name, url: m.vdc.url },
+        cluster: { ...m.cluster },
+        joinedAt: m.joinedAt,
+        usage: await usage(),
+        time: iso(),
+        agentVersion: id.agentVersion,
+      };
+    },
+
+    /** Leaves the cluster (local operator or the managing vDC). */
+    leave(source: string): LeaveResponse {
+      const m = membership;
+      if (!m) throw new QuantixError('NOT_MANAGED');
+      try {
+        clearMembership(deps.stateDir);
+      } catch (err) {
+        log.error({ err }, 'membership could not be removed');
+        throw new QuantixError('STATE_WRITE_FAILED');
+      }
+      membership = null;
+      const leftAt = iso();
+      audit.write({ action: 'leave', outcome: 'ok', source, vdcId: m.vdc.id, nodeId: m.nodeId, clusterId: m.cluster.id });
+      log.info({ vdcId: m.vdc.id, clusterId: m.cluster.id, nodeId: m.nodeId, source }, 'left cluster');
+      return { hostId: deps.identity().hostId, nodeId: m.nodeId, vdc: { id: m.vdc.id, name: m.vdc.name, url: m.vdc.url }, cluster: { ...m.cluster }, leftAt };
+    },
+
+    /** Generates a token (refused while managed). */
+    async generateToken(): Promise<TokenInfo> {
+      const record = await tokens.generate(() => {
+        if (membership) throw new QuantixError('HOST_MANAGED');
+      });
+      audit.write({ action: 'token.generate', outcome: 'ok', source: 'local', detail: `expires ${new Date(record.expiresAtMs).toISOString()}` });
+      log.info({ expiresAt: new Date(record.expiresAtMs).toISOString() }, 'registration token generated');
+      return tokenInfo(record);
+    },
+
+    /** The active token. */
+    currentToken(): TokenInfo {
+      const l = tokens.lookup();
+      if (l.state !== 'active' || !l.record.canonical) throw unusable(l);
+      return tokenInfo(l.record as TokenRecord & { canonical: string });
+    },
+
+    /** Revokes the active token. */
+    revokeToken(): TokenState {
+      if (!tokens.revoke()) throw new QuantixError('NO_ACTIVE_TOKEN', { message: 'There is no active registration token to revoke.', hint: 'Nothing to do.' });
+      audit.write({ action: 'token.revoke', outcome: 'ok', source: 'local' });
+      log.info('registration token revoked by the operator');
+      return tokenStateOf(tokens.lookup());
+    },
+
+    /** Local status. */
+    async localStatus(): Promise<LocalStatus> {
+      const id = deps.identity();
+      return {
+        hostId: id.hostId,
+        hostname: id.hostname,
+        agentVersion: id.agentVersion,
+        managementAddresses: deps.addresses(),
+        certificateFingerprint: id.fingerprint,
+        port: id.port,
+        membership: membershipView(membership),
+        token: tokenStateOf(tokens.lookup()),
+        usage: await usage(),
+        time: iso(),
+      };
+    },
+
+    /** Forgets the token (shutdown). */
+    dropToken(): void {
+      tokens.clear();
+    },
+
+    /** Proof header value for an answer body. */
+    hostProof(sign: { key: Buffer; nonce: string; fingerprint: string }, body: string): string {
+      return computeHostProof(sign.key, sign.nonce, sign.fingerprint, body);
+    },
+  };
+}
+
+/** The agent core. */
+export type AgentCore = ReturnType<typeof createCore>;

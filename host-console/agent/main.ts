@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+/**
+ * `quantix-node`: the host agent (`serve`) and its command-line client.
+ * Usage errors, refusals and unreachable agents end with one line and a
+ * documented exit code, never a stack trace.
+ */
+import os from 'node:os';
+import { createLogger } from '../../common/log/logger.js';
+import { createAgent, type RunningAgent } from './agent.js';
+import { runClientCommand } from './cli.js';
+import { EXIT, parseInvocation, type ServeOptions } from './options.js';
+
+function startupProblem(err: unknown, o: ServeOptions): string {
+  const e = err as NodeJS.ErrnoException;
+  const where = `${o.listenHost.includes(':') ? `[${o.listenHost}]` : o.listenHost}:${o.listenPort}`;
+  if (e?.code === 'EADDRINUSE') return `cannot listen on ${where}: the address is in use (another agent?); choose another with --listen`;
+  if (e?.code === 'EADDRNOTAVAIL') return `cannot listen on ${where}: no such local address; choose another with --listen`;
+  if (e?.code === 'EACCES' || e?.code === 'EPERM') return `permission denied (${e.syscall ?? 'access'} ${e.path ?? where}); run as root or choose other paths`;
+  return (e?.message ?? String(err)).split('\n')[0]!;
+}
+
+async function serve(o: ServeOptions): Promise<number> {
+  const log = createLogger({ name: 'quantix-node' });
+  let agent: RunningAgent;
+  try {
+    agent = await createAgent({
+      stateDir: o.stateDir,
+      socketPath: o.socketPath,
+      listenHost: o.listenHost,
+      listenPort: o.listenPort,
+      tokenTtlSeconds: o.tokenTtlSeconds,
+      inventoryRoot: o.inventoryRoot,
+      logger: log,
+    });
+  } catch (err) {
+    const problem = startupProblem(err, o);
+    log.fatal({ err }, `agent could not start: ${problem}`);
+    process.stderr.write(`quantix-node: the agent could not start: ${problem}\n`);
+    return EXIT.FAILURE;
+  }
+  return await new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'stopping');
+      // Exit explicitly: inventory probes may hold timers that would keep a stopped agent alive.
+      void agent.close().then(() => {
+        resolve(EXIT.OK);
+        process.exit(EXIT.OK);
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+async function main(): Promise<number> {
+  const inv = parseInvocation(process.argv.slice(2), process.env, typeof process.getuid === 'function' ? process.getuid() : null, os.homedir());
+  switch (inv.kind) {
+    case 'help':
+      process.stdout.write(inv.text + '\n');
+      return EXIT.OK;
+    case 'usage-error':
+      process.stderr.write(`quantix-node: ${inv.message}\n\n${inv.usage}\n`);
+      return EXIT.USAGE;
+    case 'serve':
+      return serve(inv.options);
+    case 'client':
+      return runClientCommand(inv.command, inv, {
+        out: (t) => process.stdout.write(t + '\n'),
+        err: (t) => process.stderr.write(t + '\n'),
+        now: Date.now,
+      });
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`quantix-node: unexpected failure: ${(err as Error)?.message ?? String(err)}\n`);
+    process.exitCode = EXIT.FAILURE;
+  },
+);
