@@ -1,0 +1,104 @@
+/**
+ * The direct console under every supported TERM, against a real agent, in a
+ * real pseudo-terminal read back through a headless emulator: main screen,
+ * F4 with this TERM's F-key bytes split across two reads, G, the token on
+ * screen equal to the agent's, the countdown going down, and the terminal
+ * restored on exit. Serial-style terminals run with LANG=C and must write
+ * no byte above 0x7F.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LocalAgentClient } from '../../common/http/local-agent-client.js';
+import { REPO_ROOT, spawnInPty, TERMS, type PtyProgram } from '../helpers/pty.js';
+
+const CONSOLE = 'dist/host-console/console/main.js';
+
+let dir: string;
+let socketPath: string;
+let agent: ChildProcess;
+let client: LocalAgentClient;
+
+async function until<T>(fn: () => Promise<T | null>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qx-hc-terms-'));
+  socketPath = path.join(dir, 'node.sock');
+  agent = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/host-console/agent/main.js'), 'serve', '--state-dir', dir, '--socket', socketPath, '--listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'ignore', 'ignore'],
+    env: { ...process.env, QUANTIX_LOG_LEVEL: 'warn' },
+  });
+  client = new LocalAgentClient({ socketPath });
+  await until(() => client.status(), 'the agent to answer on its socket');
+});
+
+afterAll(async () => {
+  if (agent.exitCode === null) {
+    agent.kill('SIGTERM');
+    await new Promise((r) => agent.once('exit', r));
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+let program: PtyProgram | null = null;
+afterEach(async () => {
+  await program?.dispose();
+  program = null;
+});
+
+/** Serial-style terminals run without a UTF-8 locale, as the serial unit does. */
+const langFor = (term: string) => (term === 'vt100' || term === 'vt220' ? 'C' : 'C.UTF-8');
+
+describe.each(TERMS)('TERM=%s', (term) => {
+  it('shows the host, takes a split F4 and G, shows the agent\'s token counting down, and restores the terminal', async () => {
+    const lang = langFor(term);
+    const p = (program = spawnInPty({ script: CONSOLE, args: ['--socket', socketPath, '--exitable', '--log-file', path.join(dir, `console-${term}.log`)], term, lang, cols: 80, rows: 24 }));
+    const status = await client.status();
+
+    await p.waitForText(status.hostname);
+    await p.waitForText(/Standalone: not managed by a vDC/);
+    await p.waitForText(`https://127.0.0.1:${status.port}`);
+    expect(p.screen()).toMatch(/F1 Help +F2 System +F3 Network +F4 Token/);
+
+    // F4 as this terminal sends it, its bytes arriving in two reads.
+    await p.pressSplit('F4', 1);
+    await p.waitForText('Registration token');
+    p.press('g');
+    await p.waitForText(/QUANTIX-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}/);
+    const agentToken = (await client.getToken()).token;
+    expect(p.screen()).toContain(agentToken);
+
+    const first = (await p.waitForText(/Expires in (\d\d):(\d\d)/)).slice(1).join(':');
+    await p.waitFor(() => {
+      const m = p.screen().match(/Expires in (\d\d):(\d\d)/);
+      return m && `${m[1]}:${m[2]}` < first;
+    }, `the countdown to go below ${first}`);
+
+    if (lang === 'C') {
+      const high = [...p.output()].filter((b) => b > 0x7f).length;
+      expect(high, 'bytes above 0x7F under LANG=C').toBe(0);
+      expect(p.screen()).toMatch(/^\+ Quantix-OS/);
+    }
+
+    p.press('q');
+    const exit = await p.exit();
+    expect(exit.exitCode).toBe(0);
+    expect(exit.restored, `normal buffer ${exit.normalBuffer}, cursor visible ${exit.cursorVisible}`).toBe(true);
+    await client.revokeToken();
+  });
+});
