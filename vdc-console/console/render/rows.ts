@@ -12,7 +12,7 @@ import { formatAge, formatBytesShort, formatPercent, formatUsedTotal } from './f
 /** Columns of the clusters table. */
 export const CLUSTER_COLUMNS: Column[] = [
   { title: 'CLUSTER', width: 13, grow: 1 },
-  { title: 'HOSTS', width: 7 },
+  { title: 'HOSTS', width: 9 },
   { title: 'CPU', width: 12 },
   { title: 'MEMORY', width: 15 },
   { title: 'STORAGE', width: 8 },
@@ -151,7 +151,8 @@ export function renderClusterRow(c: Pick<Cluster, 'name'>, t: ClusterTotals, g: 
               ? { text: g.dotOff, style: 'error' }
               : { text: g.dotOn, style: 'warn' },
         ];
-  const cpu = t.cores === null ? '-' : `${t.cores} c`.padEnd(7) + (t.connected > 0 ? formatPercent(t.cpuPercent) : '-');
+  const cores = `${t.cores} c`;
+  const cpu = t.cores === null ? '-' : `${cores.padEnd(Math.max(7, cores.length + 1))}${t.connected > 0 ? formatPercent(t.cpuPercent) : '-'}`;
   return [
     plain(c.name),
     count,

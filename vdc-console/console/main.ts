@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+/**
+ * `quantix-vdc-console`: the administrator's console. With a command it is
+ * a scriptable CLI (text or `--json`, documented exit codes); without one
+ * it opens the full-screen dashboard and add-host wizard. Options are
+ * checked before the terminal is touched: usage errors go to stderr with
+ * exit code 2.
+ */
+import os from 'node:os';
+import { runCommand } from './cli.js';
+import { EXIT, parseCommandLine } from './options.js';
+
+const parsed = parseCommandLine(process.argv.slice(2));
+
+switch (parsed.kind) {
+  case 'help':
+    process.stdout.write(`${parsed.text}\n`);
+    process.exitCode = EXIT.ok;
+    break;
+  case 'error':
+    process.stderr.write(`quantix-vdc-console: ${parsed.message} (VALIDATION_ERROR) Next: see the usage below.\n\n${parsed.usage}\n`);
+    process.exitCode = EXIT.usage;
+    break;
+  case 'command': {
+    const code = await runCommand(parsed.spec.words, parsed.globals, parsed.values, parsed.args, {
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env: process.env,
+      uid: process.getuid?.() ?? 1000,
+      home: os.homedir(),
+      now: Date.now,
+    });
+    process.exitCode = code;
+    break;
+  }
+  case 'tui': {
+    if (!process.stdout.isTTY || !process.stdin.isTTY) {
+      process.stderr.write('quantix-vdc-console: the console needs a terminal (VALIDATION_ERROR) Next: run it in a terminal, or use a command such as `hosts list --json`.\n');
+      process.exitCode = EXIT.usage;
+      break;
+    }
+    const { startTui } = await import('./tui.js');
+    const code = await startTui(parsed, process.env, process.getuid?.() ?? 1000, os.homedir());
+    if (code !== null) process.exitCode = code;
+    break;
+  }
+}

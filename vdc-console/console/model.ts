@@ -1,0 +1,238 @@
+/**
+ * The dashboard's state: clusters and hosts polled from the vDC, the
+ * selection and scroll position of each table (kept by id across
+ * refreshes, so a row never jumps away from the cursor), the host filter,
+ * and the last refresh problem. Emits `changed`; every failure goes to the
+ * one `problem` field, which the screen turns into a status line.
+ */
+import { EventEmitter } from 'node:events';
+import { QuantixError } from '../../common/protocol/errors.js';
+import type { Cluster, NodeDetail, NodeSummary } from '../../common/protocol/vdc-api.js';
+import { clusterTotals, hostsByCluster, type ClusterTotals } from './render/rows.js';
+
+/** What the model reads; VdcClient satisfies it (and so does the benchmark's fixture). */
+export interface DashboardSource {
+  listClusters(): Promise<Cluster[]>;
+  listNodes(): Promise<NodeSummary[]>;
+  getNode(id: string): Promise<NodeDetail>;
+}
+
+/** Which table has the keyboard. */
+export type Pane = 'clusters' | 'hosts';
+
+/** Selection and scroll of one table. */
+export interface TableCursor {
+  index: number;
+  offset: number;
+}
+
+/** The last refresh failure, kept until a refresh succeeds. */
+export interface RefreshProblem {
+  error: QuantixError;
+  since: number;
+  attempts: number;
+}
+
+/** True when a host matches the filter text (name, address, state, ids; any case). */
+export function hostMatches(n: NodeSummary, filter: string): boolean {
+  if (filter === '') return true;
+  const f = filter.toLowerCase();
+  return (
+    n.hostname.toLowerCase().includes(f) ||
+    n.address.toLowerCase().includes(f) ||
+    n.state.includes(f) ||
+    n.id.toLowerCase().startsWith(f) ||
+    n.hostId.toLowerCase().startsWith(f)
+  );
+}
+
+function byName<T extends { name?: string; hostname?: string; id: string }>(a: T, b: T): number {
+  const an = (a.name ?? a.hostname ?? '').toLowerCase();
+  const bn = (b.name ?? b.hostname ?? '').toLowerCase();
+  return an < bn ? -1 : an > bn ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** The dashboard model. */
+export class DashboardModel extends EventEmitter {
+  clusters: Cluster[] = [];
+  nodes: NodeSummary[] = [];
+  /** Hosts per cluster id, sorted by name (rebuilt on each refresh). */
+  private byCluster = new Map<string, NodeSummary[]>();
+  /** Totals per cluster id (rebuilt on each refresh, not on each frame). */
+  totals = new Map<string, ClusterTotals>();
+  /** Hosts of the selected cluster that match the filter (rebuilt when either changes). */
+  private visible: NodeSummary[] = [];
+  pane: Pane = 'clusters';
+  filter = '';
+  clusterCursor: TableCursor = { index: 0, offset: 0 };
+  hostCursor: TableCursor = { index: 0, offset: 0 };
+  private selectedClusterId: string | null = null;
+  private selectedHostId: string | null = null;
+  loaded = false;
+  lastRefreshAt: number | null = null;
+  problem: RefreshProblem | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly source: DashboardSource,
+    private readonly opts: { refreshMs: number; now?: () => number },
+  ) {
+    super();
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  /** Starts polling (first refresh at once). */
+  start(): void {
+    this.stopped = false;
+    void this.refresh();
+  }
+
+  /** Stops polling. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Refreshes now (joins a refresh already under way); never rejects: failures land in `problem`. */
+  refresh(): Promise<void> {
+    if (this.inFlight) return this.inFlight;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.inFlight = (async () => {
+      try {
+        const [clusters, nodes] = await Promise.all([this.source.listClusters(), this.source.listNodes()]);
+        this.apply(clusters, nodes);
+        this.problem = null;
+        this.loaded = true;
+        this.lastRefreshAt = this.now();
+      } catch (err) {
+        const error =
+          err instanceof QuantixError
+            ? err
+            : new QuantixError('INTERNAL', { message: `Refresh failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` });
+        this.problem = { error, since: this.problem?.since ?? this.now(), attempts: (this.problem?.attempts ?? 0) + 1 };
+      } finally {
+        this.inFlight = null;
+        if (!this.stopped) {
+          this.timer = setTimeout(() => void this.refresh(), this.opts.refreshMs);
+          this.timer.unref?.();
+        }
+        this.emit('changed');
+      }
+    })();
+    return this.inFlight;
+  }
+
+  /** Fetches one host with its inventory (for the details screen). */
+  node(id: string): Promise<NodeDetail> {
+    return this.source.getNode(id);
+  }
+
+  private apply(clusters: Cluster[], nodes: NodeSummary[]): void {
+    this.clusters = [...clusters].sort(byName);
+    this.nodes = nodes;
+    this.byCluster = hostsByCluster(nodes);
+    for (const list of this.byCluster.values()) list.sort(byName);
+    this.totals = new Map(this.clusters.map((c) => [c.id, clusterTotals(this.byCluster.get(c.id) ?? [])]));
+    this.reselect();
+  }
+
+  /** Puts both cursors back on the selected ids after the lists changed. */
+  private reselect(): void {
+    let ci = this.selectedClusterId === null ? -1 : this.clusters.findIndex((c) => c.id === this.selectedClusterId);
+    if (ci < 0) ci = Math.min(this.clusterCursor.index, Math.max(0, this.clusters.length - 1));
+    this.clusterCursor = { ...this.clusterCursor, index: Math.max(0, ci) };
+    this.selectedClusterId = this.clusters[this.clusterCursor.index]?.id ?? null;
+    this.rebuildVisible();
+  }
+
+  private rebuildVisible(): void {
+    const all = this.selectedClusterId ? (this.byCluster.get(this.selectedClusterId) ?? []) : [];
+    this.visible = this.filter ? all.filter((n) => hostMatches(n, this.filter)) : all;
+    let hi = this.selectedHostId === null ? -1 : this.visible.findIndex((n) => n.id === this.selectedHostId);
+    if (hi < 0) hi = Math.min(this.hostCursor.index, Math.max(0, this.visible.length - 1));
+    this.hostCursor = { ...this.hostCursor, index: Math.max(0, hi) };
+    this.selectedHostId = this.visible[this.hostCursor.index]?.id ?? null;
+  }
+
+  /** The selected cluster, if any. */
+  selectedCluster(): Cluster | null {
+    return this.clusters[this.clusterCursor.index] ?? null;
+  }
+
+  /** The selected host, if any. */
+  selectedHost(): NodeSummary | null {
+    return this.visible[this.hostCursor.index] ?? null;
+  }
+
+  /** Hosts shown in the hosts table (selected cluster, filtered). */
+  visibleHosts(): readonly NodeSummary[] {
+    return this.visible;
+  }
+
+  /** All hosts of a cluster. */
+  hostsOf(clusterId: string): readonly NodeSummary[] {
+    return this.byCluster.get(clusterId) ?? [];
+  }
+
+  /** Moves the focused table's selection by delta rows (clamped); `Infinity` goes to the end. */
+  move(delta: number): void {
+    if (this.pane === 'clusters') {
+      const n = this.clusters.length;
+      if (n === 0) return;
+      const index = Math.min(n - 1, Math.max(0, this.clusterCursor.index + delta));
+      if (index === this.clusterCursor.index) return;
+      this.clusterCursor = { ...this.clusterCursor, index };
+      this.selectedClusterId = this.clusters[index]!.id;
+      // A different cluster starts at its first host.
+      this.hostCursor = { index: 0, offset: 0 };
+      this.selectedHostId = null;
+      this.rebuildVisible();
+    } else {
+      const n = this.visible.length;
+      if (n === 0) return;
+      const index = Math.min(n - 1, Math.max(0, this.hostCursor.index + delta));
+      if (index === this.hostCursor.index) return;
+      this.hostCursor = { ...this.hostCursor, index };
+      this.selectedHostId = this.visible[index]!.id;
+    }
+    this.emit('changed');
+  }
+
+  /** Records the scroll offset the renderer settled on (so the next frame starts from it). */
+  setOffset(pane: Pane, offset: number): void {
+    if (pane === 'clusters') this.clusterCursor.offset = offset;
+    else this.hostCursor.offset = offset;
+  }
+
+  /** Switches the focused table. */
+  togglePane(): void {
+    this.pane = this.pane === 'clusters' ? 'hosts' : 'clusters';
+    this.emit('changed');
+  }
+
+  /** Sets the host filter, keeping the selected host when it still matches. */
+  setFilter(filter: string): void {
+    if (filter === this.filter) return;
+    this.filter = filter;
+    this.rebuildVisible();
+    this.emit('changed');
+  }
+
+  /** Selects a cluster and a host by id (after the wizard added it); refreshes first when they are not known yet. */
+  async select(clusterId: string, hostId: string | null): Promise<void> {
+    if (!this.clusters.some((c) => c.id === clusterId) || (hostId && !this.nodes.some((n) => n.id === hostId))) await this.refresh();
+    this.selectedClusterId = clusterId;
+    this.selectedHostId = hostId;
+    this.filter = '';
+    this.reselect();
+    if (hostId) this.pane = 'hosts';
+    this.emit('changed');
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * Command-line shape of `quantix-vdc-console`: the commands, their options
+ * and help texts, the exit codes, and how the vDC is found (the local
+ * socket by default, `--server URL` with a stored API token for remote use).
+ * Pure: environment, uid and home are parameters.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { defaultVdcPaths } from '../../common/protocol/vdc-api.js';
+
+/** Exit codes (stable; documented in docs/vdc-console.md). */
+export const EXIT = {
+  ok: 0,
+  /** An unexpected failure inside the console itself. */
+  internal: 1,
+  /** Bad command line or input refused before any network call (a mistyped token, a bad address). */
+  usage: 2,
+  /** The vDC could not be reached or its certificate did not match the pin. */
+  unreachable: 3,
+  /** The vDC, or the host through it, refused or failed the request. */
+  refused: 4,
+} as const;
+
+/** Options every command takes. */
+const GLOBAL_OPTIONS = {
+  socket: { type: 'string' },
+  server: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** One command: its words, options, positional arguments and help. */
+export interface CommandSpec {
+  words: string[];
+  options: ParseArgsConfig['options'];
+  /** Names of positional arguments, in order (a trailing `?` marks an optional one). */
+  positionals: string[];
+  summary: string;
+  usage: string;
+}
+
+const TARGET_HELP = `Where the vDC is:
+  --socket PATH   the vDC's local socket (default: $QUANTIX_VDC_SOCKET, else the
+                  vDC's default socket path, as quantix-vdc serve uses)
+  --server URL    a remote vDC over HTTPS (after \`login --server URL\`);
+                  also $QUANTIX_VDC_SERVER
+  --json          machine-readable output (stable shapes, see docs/vdc-console.md)
+  -h, --help      this help
+`;
+
+/** Every command of the scriptable interface. */
+export const COMMANDS: CommandSpec[] = [
+  {
+    words: ['hosts', 'add'],
+    options: { address: { type: 'string' }, token: { type: 'string' }, cluster: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
+    positionals: [],
+    summary: 'discover a host with its registration token and add it to a cluster',
+    usage: `Usage: quantix-vdc-console hosts add --address A --token T --cluster NAME|ID [--yes] [--json]
+
+Reaches the host through the vDC, verifies it with the registration token shown
+on its console (F4, then G), shows its hardware and asks before adding it.
+  --address A      host IP or name, optional :port (8443 by default)
+  --token T        QUANTIX-XXXX-XXXX-XXXX (any case, dashes optional)
+  --cluster C      cluster name or id
+  -y, --yes        add without asking (required when stdin is not a terminal)
+
+A mistyped token is refused before any network call.`,
+  },
+  {
+    words: ['hosts', 'list'],
+    options: { cluster: { type: 'string' } },
+    positionals: [],
+    summary: 'list registered hosts',
+    usage: `Usage: quantix-vdc-console hosts list [--cluster NAME|ID] [--json]`,
+  },
+  {
+    words: ['hosts', 'show'],
+    options: {},
+    positionals: ['host'],
+    summary: 'one host: state, last error and full inventory',
+    usage: `Usage: quantix-vdc-console hosts show ID|NAME [--json]`,
+  },
+  {
+    words: ['hosts', 'remove'],
+    options: { force: { type: 'boolean' }, yes: { type: 'boolean', short: 'y' } },
+    positionals: ['host'],
+    summary: 'tell a host to leave its cluster and forget it',
+    usage: `Usage: quantix-vdc-console hosts remove ID|NAME [--force] [--yes] [--json]
+
+  --force    forget the host even when it cannot be told to leave (unreachable)
+  -y, --yes  remove without asking (required when stdin is not a terminal)`,
+  },
+  {
+    words: ['clusters', 'list'],
+    options: {},
+    positionals: [],
+    summary: 'list clusters with their hosts and capacity',
+    usage: `Usage: quantix-vdc-console clusters list [--json]`,
+  },
+  {
+    words: ['clusters', 'create'],
+    options: { description: { type: 'string' } },
+    positionals: ['name'],
+    summary: 'create a cluster',
+    usage: `Usage: quantix-vdc-console clusters create NAME [--description TEXT] [--json]
+
+Names are 1-63 letters, digits, "-", "_" or ".".`,
+  },
+  {
+    words: ['clusters', 'delete'],
+    options: {},
+    positionals: ['cluster'],
+    summary: 'delete an empty cluster',
+    usage: `Usage: quantix-vdc-console clusters delete NAME|ID [--json]`,
+  },
+  {
+    words: ['login'],
+    options: { 'token-stdin': { type: 'boolean' }, fingerprint: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
+    positionals: [],
+    summary: 'trust a remote vDC and store an API token for it',
+    usage: `Usage: quantix-vdc-console login --server URL [--token-stdin] [--fingerprint FP | --yes] [--json]
+
+Shows the vDC's certificate fingerprint and asks once whether to trust it (as
+ssh does), then pins it: a different certificate later is refused. The API token
+(from \`quantix-vdc api-token create NAME\` on the vDC) is read from stdin, or
+typed without echo on a terminal, checked against the vDC, and stored in the OS
+keychain, or in a file only you can read when no keychain is reachable.
+  --token-stdin     read the API token from stdin
+  --fingerprint FP  the fingerprint you expect (from the appliance): no question
+  -y, --yes         trust the fingerprint shown without asking (first login only)`,
+  },
+  {
+    words: ['logout'],
+    options: {},
+    positionals: [],
+    summary: 'forget the API token and pin of a remote vDC',
+    usage: `Usage: quantix-vdc-console logout --server URL [--json]`,
+  },
+];
+
+/** Top-level help. */
+export const USAGE = `Usage: quantix-vdc-console [--socket PATH | --server URL]       the full-screen console
+       quantix-vdc-console COMMAND [options]                       scriptable
+
+Commands:
+${COMMANDS.map((c) => `  ${c.words.join(' ').padEnd(16)} ${c.summary}`).join('\n')}
+
+${TARGET_HELP}
+Console only:
+  --log-file PATH  where the console's log goes (default: none)
+  --refresh S      seconds between refreshes (default 2)
+
+Exit codes: 0 success, 2 usage error, 3 vDC unreachable, 4 refused by the vDC or
+the host. Run \`quantix-vdc-console COMMAND --help\` for a command's options.`;
+
+/** Values common to every command. */
+export interface GlobalValues {
+  socket?: string;
+  server?: string;
+  json: boolean;
+  help: boolean;
+}
+
+/** A parsed command line. */
+export type Parsed =
+  | { kind: 'tui'; globals: GlobalValues; logFile: string | null; refreshMs: number }
+  | { kind: 'help'; text: string }
+  | { kind: 'command'; spec: CommandSpec; globals: GlobalValues; values: Record<string, string | boolean | undefined>; args: string[] }
+  | { kind: 'error'; message: string; usage: string };
+
+/** The leading command words of argv, skipping global options (and the values of those that take one) before them. */
+function commandWords(argv: readonly string[]): string[] {
+  const takesValue = new Set(['--socket', '--server', '--log-file', '--refresh']);
+  const words: string[] = [];
+  for (let i = 0; i < argv.length && words.length < 2; i++) {
+    const a = argv[i]!;
+    if (takesValue.has(a)) i++;
+    else if (!a.startsWith('-')) words.push(a);
+  }
+  return words;
+}
+
+/** Parses argv (without node and the script). */
+export function parseCommandLine(argv: readonly string[]): Parsed {
+  const words = commandWords(argv);
+  const spec = COMMANDS.find((c) => c.words.every((w, i) => words[i] === w));
+  if (!spec) {
+    const first = words[0];
+    if (first && COMMANDS.some((c) => c.words[0] === first)) {
+      const subs = COMMANDS.filter((c) => c.words[0] === first).map((c) => c.words.slice(1).join(' '));
+      if (argv.includes('--help') || argv.includes('-h')) return { kind: 'help', text: `Usage: quantix-vdc-console ${first} ${subs.join('|')} …\n\n${COMMANDS.filter((c) => c.words[0] === first).map((c) => `  ${c.words.join(' ').padEnd(16)} ${c.summary}`).join('\n')}` };
+      return { kind: 'error', message: `${first} needs one of: ${subs.join(', ')}`, usage: USAGE };
+    }
+    if (first) return { kind: 'error', message: `unknown command "${first.slice(0, 40)}"`, usage: USAGE };
+    return parseTui(argv);
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: { ...GLOBAL_OPTIONS, ...spec.options }, allowPositionals: true, strict: true });
+  } catch (err) {
+    return { kind: 'error', message: (err as Error).message.split('\n')[0]!, usage: spec.usage };
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) return { kind: 'help', text: `${spec.usage}\n\n${TARGET_HELP}` };
+  const args = parsed.positionals.slice(spec.words.length);
+  const required = spec.positionals.filter((p) => !p.endsWith('?'));
+  if (args.length < required.length) return { kind: 'error', message: `missing ${required[args.length]!.toUpperCase()}`, usage: spec.usage };
+  if (args.length > spec.positionals.length) return { kind: 'error', message: `unexpected argument "${args[spec.positionals.length]!.slice(0, 40)}"`, usage: spec.usage };
+  return {
+    kind: 'command',
+    spec,
+    globals: { socket: values.socket as string | undefined, server: values.server as string | undefined, json: values.json === true, help: false },
+    values,
+    args,
+  };
+}
+
+function parseTui(argv: readonly string[]): Parsed {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: { ...GLOBAL_OPTIONS, 'log-file': { type: 'string' }, refresh: { type: 'string' } },
+      allowPositionals: false,
+      strict: true,
+    });
+  } catch (err) {
+    return { kind: 'error', message: (err as Error).message.split('\n')[0]!, usage: USAGE };
+  }
+  const v = parsed.values;
+  if (v.help) return { kind: 'help', text: USAGE };
+  let refreshMs = 2_000;
+  if (v.refresh !== undefined) {
+    const s = Number(v.refresh);
+    if (!Number.isFinite(s) || s < 0.2 || s > 3600) return { kind: 'error', message: '--refresh takes seconds from 0.2 to 3600', usage: USAGE };
+    refreshMs = Math.round(s * 1000);
+  }
+  return {
+    kind: 'tui',
+    globals: { socket: v.socket, server: v.server, json: v.json === true, help: false },
+    logFile: v['log-file'] ?? null,
+    refreshMs,
+  };
+}
+
+/** How the vDC is reached. */
+export type TargetChoice = { kind: 'socket'; socketPath: string } | { kind: 'server'; server: string };
+
+/** Picks the vDC: --server, then $QUANTIX_VDC_SERVER, then --socket, $QUANTIX_VDC_SOCKET, the default socket. */
+export function chooseTarget(g: Pick<GlobalValues, 'socket' | 'server'>, env: Record<string, string | undefined>, uid: number, home: string): TargetChoice {
+  if (g.server) return { kind: 'server', server: g.server };
+  if (g.socket) return { kind: 'socket', socketPath: g.socket };
+  if (env.QUANTIX_VDC_SERVER) return { kind: 'server', server: env.QUANTIX_VDC_SERVER };
+  if (env.QUANTIX_VDC_SOCKET) return { kind: 'socket', socketPath: env.QUANTIX_VDC_SOCKET };
+  return { kind: 'socket', socketPath: defaultVdcPaths(env, uid, home).socketPath };
+}

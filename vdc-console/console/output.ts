@@ -1,0 +1,170 @@
+/**
+ * What the command line prints: the stable `--json` shapes (documented in
+ * docs/vdc-console.md; fields are picked one by one so a new server field
+ * never changes them by accident) and plain-text tables for people, drawn
+ * from the same pure render functions as the full-screen console.
+ */
+import type { QuantixError } from '../../common/protocol/errors.js';
+import type { Inventory, LiveUsage } from '../../common/protocol/inventory.js';
+import type { Cluster, DiscoverResponse, DiscoveredHost, NodeCapacity, NodeDetail, NodeSummary, RemoveNodeResponse } from '../../common/protocol/vdc-api.js';
+import type { Glyphs } from '../../common/tui/glyphs.js';
+import { cellText, renderDataTable, type Cell, type Column, type DataTable } from '../../common/tui/table.js';
+import { lineText, padEnd, padStart, plain } from '../../common/tui/text.js';
+import { renderDiscoveryTables, renderHostDetails } from './render/inventory.js';
+import { CLUSTER_COLUMNS, HOST_COLUMNS, renderClusterRows, renderHostRow } from './render/rows.js';
+
+/** `--json` shape of a host in lists. */
+export interface HostJson {
+  id: string;
+  hostname: string;
+  address: string;
+  port: number;
+  clusterId: string;
+  clusterName: string;
+  hostId: string;
+  certificateFingerprint: string;
+  state: NodeSummary['state'];
+  stateSince: string;
+  lastSeenAt: string | null;
+  registeredAt: string;
+  lastError: { code: string; message: string; at: string } | null;
+  usage: LiveUsage | null;
+  capacity: NodeCapacity;
+}
+
+/** `--json` shape of one host with its inventory. */
+export interface HostDetailJson extends HostJson {
+  inventory: Inventory | null;
+  inventoryAt: string | null;
+}
+
+/** `--json` shape of a cluster. */
+export interface ClusterJson {
+  id: string;
+  name: string;
+  description: string;
+  createdAt: string;
+  hosts: number;
+  connectedHosts: number;
+}
+
+/** `--json` shape of an error (on stdout, with a non-zero exit code). */
+export interface ErrorJson {
+  error: { code: string; message: string; hint: string; phase?: string };
+}
+
+/** Picks the documented host fields. */
+export function hostJson(n: NodeSummary): HostJson {
+  return {
+    id: n.id,
+    hostname: n.hostname,
+    address: n.address,
+    port: n.port,
+    clusterId: n.clusterId,
+    clusterName: n.clusterName,
+    hostId: n.hostId,
+    certificateFingerprint: n.certificateFingerprint,
+    state: n.state,
+    stateSince: n.stateSince,
+    lastSeenAt: n.lastSeenAt,
+    registeredAt: n.registeredAt,
+    lastError: n.lastError ? { code: n.lastError.code, message: n.lastError.message, at: n.lastError.at } : null,
+    usage: n.usage,
+    capacity: n.capacity,
+  };
+}
+
+/** Picks the documented host fields plus the inventory. */
+export function hostDetailJson(n: NodeDetail): HostDetailJson {
+  return { ...hostJson(n), inventory: n.inventory, inventoryAt: n.inventoryAt };
+}
+
+/** Picks the documented cluster fields. */
+export function clusterJson(c: Cluster): ClusterJson {
+  return { id: c.id, name: c.name, description: c.description, createdAt: c.createdAt, hosts: c.hosts, connectedHosts: c.connectedHosts };
+}
+
+/** `hosts add --json`. */
+export function hostAddedJson(node: NodeDetail, d: DiscoverResponse): { host: HostDetailJson; discovery: { discoveryId: string; host: DiscoveredHost; warnings: Array<{ code: string; message: string }> } } {
+  return {
+    host: hostDetailJson(node),
+    discovery: {
+      discoveryId: d.discoveryId,
+      host: {
+        hostId: d.host.hostId,
+        hostname: d.host.hostname,
+        address: d.host.address,
+        port: d.host.port,
+        certificateFingerprint: d.host.certificateFingerprint,
+        identityVerified: d.host.identityVerified,
+        agentVersion: d.host.agentVersion,
+        clockOffsetSeconds: d.host.clockOffsetSeconds,
+      },
+      warnings: d.warnings.map((w) => ({ code: w.code, message: w.message })),
+    },
+  };
+}
+
+/** `hosts remove --json`. */
+export function hostRemovedJson(r: RemoveNodeResponse): { host: HostJson; hostNotified: boolean; reason: string | null } {
+  return { host: hostJson(r.node), hostNotified: r.hostNotified, reason: r.reason };
+}
+
+/** `--json` error object. */
+export function errorJson(err: QuantixError): ErrorJson {
+  return { error: { code: err.code, message: err.message, hint: err.hint, ...(err.phase ? { phase: err.phase } : {}) } };
+}
+
+/** A plain-text table: a header and rows, columns as wide as their content (capped), two spaces apart. */
+export function textTable(columns: readonly Column[], rows: readonly (readonly Cell[])[]): string[] {
+  const widths = columns.map((c, i) => Math.min(48, Math.max(c.title.length, ...rows.map((r) => [...cellText(r[i] ?? '')].length))));
+  const fmt = (cells: readonly string[]) =>
+    cells
+      .map((t, i) => (columns[i]!.align === 'right' ? padStart(t, widths[i]!) : padEnd(t, widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [fmt(columns.map((c) => c.title)), ...rows.map((r) => fmt(r.map((c) => cellText(c))))];
+}
+
+/** `hosts list` for people. */
+export function hostsText(nodes: readonly NodeSummary[], now: number, g: Glyphs): string[] {
+  if (nodes.length === 0) return ['No hosts. Add one with: quantix-vdc-console hosts add --address A --token T --cluster NAME'];
+  const columns: Column[] = [...HOST_COLUMNS.slice(0, 2), { title: 'CLUSTER', width: 8 }, ...HOST_COLUMNS.slice(2), { title: 'ID', width: 8 }];
+  const rows = nodes.map((n) => {
+    const r = renderHostRow(n, now, g);
+    return [...r.slice(0, 2), plain(n.clusterName), ...r.slice(2), n.id];
+  });
+  return textTable(columns, rows);
+}
+
+/** `clusters list` for people. */
+export function clustersText(clusters: readonly Cluster[], nodes: readonly NodeSummary[], now: number, g: Glyphs): string[] {
+  if (clusters.length === 0) return ['No clusters. Create one with: quantix-vdc-console clusters create NAME'];
+  const rows = renderClusterRows(clusters, nodes, now, g).map((r, i) => [...r, clusters[i]!.id]);
+  return textTable([...CLUSTER_COLUMNS, { title: 'ID', width: 8 }], rows);
+}
+
+/** A data table as text lines; key-value tables (no column titles) lose their blank header. */
+function tableLines(t: DataTable, width: number, g: Glyphs): string[] {
+  const lines = renderDataTable(t, width, g).map((l) => lineText(l).trimEnd());
+  return t.columns.every((c) => c.title === '') ? lines.filter((_, i) => i !== 1) : lines;
+}
+
+/** `hosts show` for people: state, then every inventory table. */
+export function hostDetailText(n: NodeDetail, now: number, g: Glyphs, width = 100): string[] {
+  const d = renderHostDetails(n, now, g);
+  const out = tableLines(d.status, width, g);
+  for (const tab of d.tabs.slice(1)) for (const t of tab.tables) out.push('', ...tableLines(t, width, g));
+  if (d.warnings.length) out.push('', ' Warnings', ...d.warnings.map((w) => `  ${w}`));
+  return out;
+}
+
+/** The discovery summary `hosts add` shows before asking. */
+export function discoveryText(d: DiscoverResponse, g: Glyphs, width = 100): string[] {
+  const v = renderDiscoveryTables(d, null, [], g);
+  const out = [cellText(v.headline), ''];
+  const summary = v.tabs[0]?.tables[0];
+  if (summary) out.push(...tableLines(summary, width, g));
+  if (v.warnings.length) out.push('', ' Warnings', ...v.warnings.map((w) => `  ${w}`));
+  return out;
+}
