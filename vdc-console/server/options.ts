@@ -1,0 +1,215 @@
+/**
+ * Command line of `quantix-vdc`: subcommands, flags, and the environment
+ * variable behind each flag. Pure: parsing takes argv, env, uid and home and
+ * returns a command or a usage error; nothing here touches the system.
+ */
+import { parseArgs } from 'node:util';
+import { QuantixError } from '../../common/protocol/errors.js';
+import { VDC_DEFAULT_LISTEN, defaultVdcPaths } from '../../common/protocol/vdc-api.js';
+
+/** Settings of `quantix-vdc serve`. */
+export interface ServeConfig {
+  stateDir: string;
+  socketPath: string;
+  /** null when the HTTPS listener is off (`--listen none`). */
+  listen: { host: string; port: number } | null;
+  name: string | null;
+  url: string | null;
+  pollIntervalMs: number;
+  pollConcurrency: number;
+  connectTimeoutMs: number;
+  responseTimeoutMs: number;
+}
+
+/** A parsed command line. */
+export type Command =
+  | { kind: 'help'; text: string }
+  | { kind: 'version' }
+  | { kind: 'serve'; config: ServeConfig }
+  | { kind: 'api-token-create'; stateDir: string; name: string; json: boolean }
+  | { kind: 'api-token-list'; stateDir: string; json: boolean }
+  | { kind: 'api-token-revoke'; stateDir: string; idOrName: string; json: boolean };
+
+/** Thrown for a command line that cannot run; main prints it on one line and exits 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+const MAIN_HELP = `quantix-vdc: the Quantix vDC control plane
+
+Usage:
+  quantix-vdc serve [options]             run the control plane
+  quantix-vdc api-token create NAME       create an API token for a remote console
+  quantix-vdc api-token list              list API tokens (never their secret)
+  quantix-vdc api-token revoke ID|NAME    revoke an API token
+  quantix-vdc --version
+
+Run 'quantix-vdc serve --help' or 'quantix-vdc api-token --help' for options.
+`;
+
+const SERVE_HELP = `Usage: quantix-vdc serve [options]
+
+Runs the control plane: clusters, host discovery and registration, health
+polling and the audit log. Local consoles use the Unix socket (mode 0600);
+remote consoles use HTTPS with an API token.
+
+Options (each also an environment variable):
+  --state-dir DIR          state: database, certificates   QUANTIX_VDC_STATE_DIR
+                           (default $XDG_STATE_HOME/quantix/vdc, /var/lib/quantix-vdc as root)
+  --socket PATH            local API socket                 QUANTIX_VDC_SOCKET
+                           (default $XDG_RUNTIME_DIR/quantix/vdc.sock, /run/quantix/vdc.sock as root)
+  --listen HOST:PORT       HTTPS for remote consoles        QUANTIX_VDC_LISTEN
+                           (default ${VDC_DEFAULT_LISTEN}; ':0' picks a free port; 'none' turns it off)
+  --name NAME              this vDC's name shown to hosts   QUANTIX_VDC_NAME (default: host name)
+  --url URL                URL hosts are told this vDC has  QUANTIX_VDC_URL
+  --poll-interval DUR      health check period              QUANTIX_VDC_POLL_INTERVAL (default 15s)
+  --poll-concurrency N     hosts checked at once            QUANTIX_VDC_POLL_CONCURRENCY (default 32)
+  --connect-timeout DUR    TCP+TLS limit toward hosts       QUANTIX_VDC_CONNECT_TIMEOUT (default 5s)
+  --response-timeout DUR   answer limit toward hosts        QUANTIX_VDC_RESPONSE_TIMEOUT (default 20s)
+  -h, --help
+
+Durations are a number of seconds or take a unit: 500ms, 15s, 2m.
+The listening line on stderr (JSON, "event":"listening") gives the real port.
+`;
+
+const TOKEN_HELP = `Usage:
+  quantix-vdc api-token create NAME [--json]
+  quantix-vdc api-token list [--json]
+  quantix-vdc api-token revoke ID|NAME [--json]
+
+API tokens let a remote vDC console use the HTTPS listener. A new token is
+shown once; the vDC keeps only its SHA-256. Names: letters, digits, '-',
+'_', '.', '@' (1-63).
+
+Options:
+  --state-dir DIR   state directory of the vDC   QUANTIX_VDC_STATE_DIR
+  --json            machine-readable output
+  -h, --help
+`;
+
+/** Parses a duration: seconds, or with a unit ms, s or m. */
+export function parseDuration(input: string): number | null {
+  const m = /^([0-9]{1,7})(ms|s|m)?$/.exec(input.trim());
+  if (!m) return null;
+  const n = Number(m[1]);
+  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
+}
+
+/** Parses `--listen`: `host:port`, `[v6]:port`, `:port` (loopback), or `none`. */
+export function parseListen(input: string): { host: string; port: number } | null | 'invalid' {
+  const s = input.trim();
+  if (s === 'none' || s === 'off') return null;
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]*)):([0-9]{1,5})$/.exec(s);
+  if (!m) return 'invalid';
+  const port = Number(m[3]);
+  if (port > 65535) return 'invalid';
+  const host = m[1] ?? (m[2] === '' ? '127.0.0.1' : m[2]!);
+  return { host, port };
+}
+
+function durationOption(value: string | undefined, flag: string, fallbackMs: number, minMs: number): number {
+  if (value === undefined || value === '') return fallbackMs;
+  const ms = parseDuration(value);
+  if (ms === null || ms < minMs) throw new UsageError(`${flag} must be a duration of at least ${minMs} ms, like 15s or 500ms (got ${JSON.stringify(value.slice(0, 40))})`);
+  return ms;
+}
+
+/** Parses the command line. */
+export function parseCommandLine(argv: readonly string[], env: Record<string, string | undefined>, uid: number, home: string): Command {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') return { kind: 'help', text: MAIN_HELP };
+  if (command === '--version' || command === '-V' || command === 'version') return { kind: 'version' };
+  const defaults = defaultVdcPaths(env, uid, home);
+  type Options = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  const parse = (args: readonly string[], options: Options): { values: Record<string, string | boolean | undefined>; positionals: string[] } => {
+    try {
+      const r = parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+      return { values: r.values as Record<string, string | boolean | undefined>, positionals: r.positionals };
+    } catch (err) {
+      throw new UsageError((err as Error).message.split('\n')[0]!.replace(/\. To specify .*$/, ''));
+    }
+  };
+
+  if (command === 'serve') {
+    const { values, positionals } = parse(rest, {
+      'state-dir': { type: 'string' },
+      socket: { type: 'string' },
+      listen: { type: 'string' },
+      name: { type: 'string' },
+      url: { type: 'string' },
+      'poll-interval': { type: 'string' },
+      'poll-concurrency': { type: 'string' },
+      'connect-timeout': { type: 'string' },
+      'response-timeout': { type: 'string' },
+    });
+    if (values.help) return { kind: 'help', text: SERVE_HELP };
+    if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0]!.slice(0, 40))} for serve`);
+    const v = (flag: string, envName: string): string | undefined => {
+      const x = values[flag];
+      return typeof x === 'string' ? x : env[envName] !== undefined && env[envName] !== '' ? env[envName] : undefined;
+    };
+    const stateDir = v('state-dir', 'QUANTIX_VDC_STATE_DIR') ?? defaults.stateDir;
+    const explicitState = v('state-dir', 'QUANTIX_VDC_STATE_DIR') !== undefined;
+    const socketPath = v('socket', 'QUANTIX_VDC_SOCKET') ?? (explicitState ? `${stateDir}/vdc.sock` : defaults.socketPath);
+    const listenText = v('listen', 'QUANTIX_VDC_LISTEN') ?? VDC_DEFAULT_LISTEN;
+    const listen = parseListen(listenText);
+    if (listen === 'invalid') throw new UsageError(`--listen must be HOST:PORT, [IPv6]:PORT, :PORT or none (got ${JSON.stringify(listenText.slice(0, 60))})`);
+    const name = v('name', 'QUANTIX_VDC_NAME') ?? null;
+    if (name !== null && !/^[A-Za-z0-9._-]{1,63}$/.test(name)) throw new UsageError('--name may only hold letters, digits, "-", "_" and "." (1-63)');
+    const url = v('url', 'QUANTIX_VDC_URL') ?? null;
+    if (url !== null && !/^https:\/\/[^\s/]+(?:\/[^\s]*)?$/.test(url)) throw new UsageError('--url must be an https:// URL');
+    const concText = v('poll-concurrency', 'QUANTIX_VDC_POLL_CONCURRENCY') ?? '32';
+    const pollConcurrency = /^[0-9]{1,4}$/.test(concText) ? Number(concText) : NaN;
+    if (!(pollConcurrency >= 1 && pollConcurrency <= 1024)) throw new UsageError('--poll-concurrency must be a whole number from 1 to 1024');
+    return {
+      kind: 'serve',
+      config: {
+        stateDir,
+        socketPath,
+        listen,
+        name,
+        url,
+        pollIntervalMs: durationOption(v('poll-interval', 'QUANTIX_VDC_POLL_INTERVAL'), '--poll-interval', 15_000, 100),
+        pollConcurrency,
+        connectTimeoutMs: durationOption(v('connect-timeout', 'QUANTIX_VDC_CONNECT_TIMEOUT'), '--connect-timeout', 5_000, 50),
+        responseTimeoutMs: durationOption(v('response-timeout', 'QUANTIX_VDC_RESPONSE_TIMEOUT'), '--response-timeout', 20_000, 50),
+      },
+    };
+  }
+
+  if (command === 'api-token') {
+    const [sub, ...args] = rest;
+    if (sub === undefined || sub === '-h' || sub === '--help') return { kind: 'help', text: TOKEN_HELP };
+    const { values, positionals } = parse(args, { 'state-dir': { type: 'string' }, json: { type: 'boolean' }, name: { type: 'string' } });
+    if (values.help) return { kind: 'help', text: TOKEN_HELP };
+    const stateDir = (values['state-dir'] as string | undefined) ?? (env.QUANTIX_VDC_STATE_DIR || defaults.stateDir);
+    const json = values.json === true;
+    const one = (what: string): string => {
+      const given = [...positionals, ...(typeof values.name === 'string' ? [values.name] : [])];
+      if (given.length !== 1) throw new UsageError(`api-token ${sub} needs exactly one ${what}`);
+      return given[0]!;
+    };
+    switch (sub) {
+      case 'create':
+        return { kind: 'api-token-create', stateDir, name: one('NAME'), json };
+      case 'list':
+        if (positionals.length) throw new UsageError('api-token list takes no arguments');
+        return { kind: 'api-token-list', stateDir, json };
+      case 'revoke':
+        return { kind: 'api-token-revoke', stateDir, idOrName: one('ID or NAME'), json };
+      default:
+        throw new UsageError(`unknown api-token command ${JSON.stringify(sub.slice(0, 40))} (create, list or revoke)`);
+    }
+  }
+  throw new UsageError(`unknown command ${JSON.stringify(command.slice(0, 40))}`);
+}
+
+/** The one-line text of an error for the terminal: message, then what to do. */
+export function errorLine(err: unknown): string {
+  if (err instanceof UsageError) return `quantix-vdc: ${err.message}. Run 'quantix-vdc --help'.`;
+  if (err instanceof QuantixError) return `quantix-vdc: ${err.message} ${err.hint} (${err.code})`;
+  return `quantix-vdc: ${(err as Error)?.message ?? String(err)}`;
+}

@@ -1,0 +1,167 @@
+/**
+ * The health poller: every interval, each registered host's `node/status`
+ * over mutual TLS, a bounded number at a time. A host that answers is
+ * connected with its live usage; one that does not is disconnected with the
+ * reason (its state's `since` stays at the first failure); one that says it
+ * is not managed by this vDC has left. Pending hosts (a registration the
+ * vDC could not finish, e.g. after a crash) are settled here too: joined →
+ * completed, not joined → removed. Rounds never overlap.
+ */
+import { QuantixError } from '../../common/protocol/errors.js';
+import type { Logger } from '../../common/log/logger.js';
+import type { HealthObservation, NodeRecord, Store } from './store.js';
+import { NOT_OURS, type PollerStats, type VdcService } from './service.js';
+
+/** Poller settings. */
+export interface PollerOptions {
+  store: Store;
+  service: VdcService;
+  log: Logger;
+  intervalMs: number;
+  concurrency: number;
+  now?: () => number;
+}
+
+/** Runs tasks with at most `limit` in flight. */
+export async function runBounded<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await task(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Results are written in batches so a thousand hosts cost a handful of transactions. */
+const FLUSH_EVERY = 256;
+
+/** The poller; `start` runs a first round at once (settling pending rows left by a crash). */
+export class HealthPoller {
+  private readonly o: PollerOptions;
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private readonly abort = new AbortController();
+  private stats: PollerStats;
+
+  constructor(o: PollerOptions) {
+    this.o = o;
+    this.now = o.now ?? Date.now;
+    this.stats = { intervalSeconds: o.intervalMs / 1000, lastRoundAt: null, lastRoundHosts: 0, lastRoundMs: null };
+    o.service.setPollerStats(() => ({ ...this.stats }));
+  }
+
+  /** Starts polling: one round now, then one per interval after the previous round ended. */
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      const started = this.now();
+      this.running = this.round()
+        .catch((err: unknown) => this.o.log.error({ err }, 'health round failed'))
+        .finally(() => {
+          this.running = null;
+          this.schedule(Math.max(0, this.o.intervalMs - (this.now() - started)));
+        });
+    }, delayMs);
+  }
+
+  /** Stops polling and waits for a round under way to end (its requests are cancelled). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.abort.abort();
+    await this.running;
+  }
+
+  /** One round over every host that is not gone; resolves when all answered or timed out. */
+  async round(): Promise<void> {
+    const started = this.now();
+    const nodes = (await this.o.store.listNodes({ states: ['connected', 'disconnected', 'pending'] })).filter(
+      (n) => !this.o.service.registering.has(n.hostId),
+    );
+    let batch: HealthObservation[] = [];
+    const flush = async () => {
+      const b = batch;
+      batch = [];
+      await this.o.store.recordHealth(b);
+    };
+    await runBounded(nodes, this.o.concurrency, async (node) => {
+      if (this.stopped) return;
+      const obs = node.state === 'pending' ? await this.settlePending(node) : await this.check(node);
+      if (obs) {
+        batch.push(obs);
+        if (batch.length >= FLUSH_EVERY) await flush();
+      }
+    });
+    await flush();
+    this.stats = {
+      intervalSeconds: this.o.intervalMs / 1000,
+      lastRoundAt: new Date(started).toISOString(),
+      lastRoundHosts: nodes.length,
+      lastRoundMs: this.now() - started,
+    };
+  }
+
+  private client(node: NodeRecord) {
+    return this.o.service.agent({ host: node.address, port: node.port, pinnedFingerprint: node.certificateFingerprint, signal: this.abort.signal });
+  }
+
+  /** Checks one registered host. */
+  private async check(node: NodeRecord): Promise<HealthObservation | null> {
+    const at = () => new Date(this.now()).toISOString();
+    try {
+      const st = await this.client(node).status();
+      if (st.vdc.id !== this.o.service.identity.id || st.nodeId !== node.id) {
+        return { nodeId: node.id, at: at(), state: 'left', error: { code: 'NOT_MANAGED_BY_YOU', message: `The host now belongs to vDC ${st.vdc.name}.` } };
+      }
+      return { nodeId: node.id, at: at(), state: 'connected', usage: st.usage, hostname: st.hostname };
+    } catch (err) {
+      if (this.stopped) return null;
+      const q = err instanceof QuantixError ? err : new QuantixError('INTERNAL', { cause: err });
+      if (NOT_OURS.has(q.code)) {
+        if (node.state !== 'left') this.o.log.info({ nodeId: node.id, hostId: node.hostId }, 'host left this vDC');
+        return { nodeId: node.id, at: at(), state: 'left', error: { code: q.code, message: 'The host says it is no longer managed by this vDC.' } };
+      }
+      if (node.state === 'connected') this.o.log.warn({ nodeId: node.id, hostId: node.hostId, code: q.code }, 'host disconnected');
+      return { nodeId: node.id, at: at(), state: 'disconnected', error: { code: q.code, message: q.message } };
+    }
+  }
+
+  /** Settles a pending registration with the host. */
+  private async settlePending(node: NodeRecord): Promise<null> {
+    const service = this.o.service;
+    const at = new Date(this.now()).toISOString();
+    try {
+      const st = await this.client(node).status();
+      if (st.vdc.id === service.identity.id && st.nodeId === node.id) {
+        await this.o.store.completeNode(node.id, at, st.hostname);
+        await service.audit({ action: 'node.register', outcome: 'ok', source: 'vdc', hostId: node.hostId, nodeId: node.id, clusterId: node.clusterId, detail: 'pending registration completed: the host had joined' });
+        this.o.log.info({ nodeId: node.id, hostId: node.hostId }, 'pending registration completed');
+      } else {
+        await this.rollBack(node, `the host belongs to vDC ${st.vdc.name}`);
+      }
+    } catch (err) {
+      if (this.stopped) return null;
+      const q = err instanceof QuantixError ? err : new QuantixError('INTERNAL', { cause: err });
+      if (NOT_OURS.has(q.code)) await this.rollBack(node, 'the host had not joined');
+      else await this.o.store.recordNodeError(node.id, { code: q.code, message: q.message, at });
+    }
+    return null;
+  }
+
+  private async rollBack(node: NodeRecord, why: string): Promise<void> {
+    await this.o.store.deleteNode(node.id);
+    await this.o.service.audit({ action: 'node.register', outcome: 'error', source: 'vdc', hostId: node.hostId, nodeId: node.id, clusterId: node.clusterId, code: 'NOT_MANAGED_BY_YOU', detail: `pending registration undone: ${why}` });
+    this.o.log.info({ nodeId: node.id, hostId: node.hostId }, 'pending registration undone');
+  }
+}

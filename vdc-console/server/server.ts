@@ -1,0 +1,184 @@
+/**
+ * Starting and stopping `quantix-vdc serve`: state directory, database,
+ * identity and certificates on first start, the two listeners, and the
+ * health poller (whose first round settles registrations a crash left
+ * pending).
+ */
+import { randomUUID } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { loadOrCreateCertificate } from '../../common/http/certificates.js';
+import type { Logger } from '../../common/log/logger.js';
+import { QuantixError } from '../../common/protocol/errors.js';
+import { buildApiServer } from './http.js';
+import type { ServeConfig } from './options.js';
+import { HealthPoller } from './poller.js';
+import { VdcService } from './service.js';
+import { openSqliteStore } from './sqlite-store.js';
+import type { Store, VdcIdentity } from './store.js';
+
+/** The version in the nearest package.json above this file. */
+export function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const p = join(dir, 'package.json');
+    if (existsSync(p)) {
+      try {
+        const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'quantix-console' && typeof pkg.version === 'string') return pkg.version;
+      } catch {
+        // an unreadable package.json further down the tree is not ours
+      }
+    }
+    dir = dirname(dir);
+  }
+  return '0.0.0';
+}
+
+/** The database file inside a state directory. */
+export function databasePath(stateDir: string): string {
+  return join(stateDir, 'vdc.db');
+}
+
+/** Opens the store of a state directory, creating the directory (0700). */
+export function openStateStore(stateDir: string): Store {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  return openSqliteStore(databasePath(stateDir));
+}
+
+/** Frees the socket path of a previous run, or refuses when a live server holds it. */
+async function claimSocket(path: string): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) return;
+  const alive = await new Promise<boolean>((resolve) => {
+    const s = net.connect({ path });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+  if (alive) {
+    throw new QuantixError('BUSY', {
+      message: `Another quantix-vdc is already serving ${path}.`,
+      hint: 'Stop it first, or give this one its own --socket and --state-dir.',
+    });
+  }
+  unlinkSync(path);
+}
+
+/** A running vDC. */
+export interface RunningVdc {
+  identity: VdcIdentity;
+  socketPath: string;
+  https: { host: string; port: number } | null;
+  /** Stops listening and polling, closes the database, removes the socket. */
+  close(): Promise<void>;
+}
+
+/** Starts the vDC with its configuration. */
+export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJoin?: () => void } = {}): Promise<RunningVdc> {
+  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  const store = openStateStore(config.stateDir);
+  const apps: FastifyInstance[] = [];
+  let poller: HealthPoller | null = null;
+  try {
+    let identity = await store.identity();
+    if (!identity) {
+      identity = await store.saveIdentity({ id: randomUUID(), name: config.name ?? (os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63) || 'vdc'), createdAt: new Date().toISOString() });
+      log.info({ vdcId: identity.id, vdcName: identity.name }, 'vDC identity created');
+    } else if (config.name !== null && config.name !== identity.name) {
+      identity = await store.saveIdentity({ ...identity, name: config.name });
+    }
+    const clientCert = await loadOrCreateCertificate(config.stateDir, 'vdc-client', `quantix-vdc-client-${identity.name}`);
+    const serverCert = await loadOrCreateCertificate(config.stateDir, 'vdc-server', `quantix-vdc-${identity.name}`);
+
+    let url = config.url ?? '';
+    const service = new VdcService({
+      store,
+      identity,
+      url: () => url,
+      clientCertificate: clientCert,
+      serverFingerprint: serverCert.fingerprint,
+      connectTimeoutMs: config.connectTimeoutMs,
+      responseTimeoutMs: config.responseTimeoutMs,
+      log,
+      version: packageVersion(),
+      ...(hooks.afterJoin ? { afterJoin: hooks.afterJoin } : {}),
+    });
+
+    await claimSocket(config.socketPath);
+    const local = buildApiServer({ service, store, log, remote: null });
+    apps.push(local);
+    await local.listen({ path: config.socketPath });
+    chmodSync(config.socketPath, 0o600);
+
+    let https: RunningVdc['https'] = null;
+    if (config.listen) {
+      const remote = buildApiServer({ service, store, log, remote: { keyPem: serverCert.keyPem, certPem: serverCert.certPem } });
+      apps.push(remote);
+      try {
+        await remote.listen({ host: config.listen.host, port: config.listen.port });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        const why = code === 'EADDRINUSE' ? 'the address is in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : (err as Error).message;
+        throw new QuantixError('INTERNAL', {
+          message: `Cannot listen on ${config.listen.host}:${config.listen.port}: ${why}.`,
+          hint: 'Choose another --listen address or port, or stop what holds it.',
+        });
+      }
+      const addr = remote.server.address() as net.AddressInfo;
+      https = { host: addr.address, port: addr.port };
+      if (!url) {
+        const shown = addr.address === '0.0.0.0' || addr.address === '::' ? os.hostname() : addr.address;
+        url = `https://${net.isIPv6(shown) ? `[${shown}]` : shown}:${addr.port}`;
+      }
+    }
+    if (!url) url = `https://${os.hostname()}`;
+
+    poller = new HealthPoller({ store, service, log, intervalMs: config.pollIntervalMs, concurrency: config.pollConcurrency });
+    poller.start();
+
+    log.info(
+      {
+        event: 'listening',
+        socket: config.socketPath,
+        https: https ? `${https.host.includes(':') ? `[${https.host}]` : https.host}:${https.port}` : null,
+        port: https?.port ?? null,
+        vdcId: identity.id,
+        vdcName: identity.name,
+        url,
+        clientCertificateFingerprint: clientCert.fingerprint,
+        serverCertificateFingerprint: serverCert.fingerprint,
+      },
+      'quantix-vdc listening',
+    );
+
+    const runningPoller = poller;
+    return {
+      identity,
+      socketPath: config.socketPath,
+      https,
+      close: async () => {
+        await runningPoller.stop();
+        await Promise.all(apps.map((a) => a.close()));
+        service.sessions.clear();
+        await store.close();
+        try {
+          unlinkSync(config.socketPath);
+        } catch {
+          // already gone
+        }
+      },
+    };
+  } catch (err) {
+    await poller?.stop();
+    await Promise.all(apps.map((a) => a.close().catch(() => undefined)));
+    await store.close();
+    throw err;
+  }
+}

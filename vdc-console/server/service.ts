@@ -1,0 +1,684 @@
+/**
+ * The vDC's services: clusters, the add-host flow (discover, register),
+ * host removal, audit and API tokens. This is the only code that talks to
+ * host agents on the administrator's behalf, always through
+ * `HostAgentClient` (pinned certificates, proofs, capped requests to the
+ * agent's own paths). Every failure is a QuantixError with the phase of the
+ * flow it happened in; every discover, register, remove and token operation
+ * is audited, successful or not.
+ */
+import { randomUUID } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import net from 'node:net';
+import type { CertificatePair } from '../../common/http/certificates.js';
+import { HostAgentClient, type HostAgentClientOptions } from '../../common/http/host-agent-client.js';
+import type { Logger } from '../../common/log/logger.js';
+import { forgetSecret, registerSecret } from '../../common/log/logger.js';
+import { AGENT_API_VERSION, type DiscoveryResponse, type HelloResponse } from '../../common/protocol/agent-api.js';
+import { type ErrorCode, type Phase, QuantixError } from '../../common/protocol/errors.js';
+import { deriveKey } from '../../common/protocol/proof.js';
+import {
+  type ApiTokenInfo,
+  type AuditEvent,
+  type Cluster,
+  type CreateApiTokenResponse,
+  type DiscoverResponse,
+  type DiscoverStage,
+  type DiscoveryWarning,
+  DISCOVERY_TTL_SECONDS,
+  type HealthResponse,
+  type HostAddress,
+  NODE_STATES,
+  type NodeDetail,
+  type NodeState,
+  type NodeSummary,
+  type RemoveNodeResponse,
+  parseAuditQuery,
+  parseCreateClusterRequest,
+  parseDiscoverRequest,
+  parseHostAddress,
+  parseRegisterRequest,
+} from '../../common/protocol/vdc-api.js';
+import { describeTokenProblem, parseToken } from '../../common/token/token.js';
+import { createApiToken, revokeApiToken } from './api-tokens.js';
+import { capacityOf } from './capacity.js';
+import { DiscoverySessions } from './sessions.js';
+import type { AuditInput, NodeRecord, Store, VdcIdentity } from './store.js';
+import { apiTokenView, auditView, clusterView, nodeDetailView, nodeSummaryView } from './views.js';
+
+/** Who is asking, for the audit, and a signal that fires if they hang up. */
+export interface RequestContext {
+  /** `socket`, `cli`, or `https <address>`. */
+  source: string;
+  /** API token name for remote requests. */
+  actor: string | null;
+  signal?: AbortSignal;
+}
+
+/** What the service needs. */
+export interface VdcServiceOptions {
+  store: Store;
+  identity: VdcIdentity;
+  /** The URL hosts are told this vDC has (known once the HTTPS listener is bound). */
+  url: () => string;
+  clientCertificate: CertificatePair;
+  serverFingerprint: string;
+  connectTimeoutMs: number;
+  responseTimeoutMs: number;
+  log: Logger;
+  version: string;
+  now?: () => number;
+  /** Builds agent clients (tests may bind a local address). */
+  agentClient?: (opts: HostAgentClientOptions) => HostAgentClient;
+  /** Runs after a host confirmed the join and before the vDC records it (crash-recovery test hook). */
+  afterJoin?: () => void;
+}
+
+/** Poller figures shown by `/api/health`. */
+export interface PollerStats {
+  intervalSeconds: number;
+  lastRoundAt: string | null;
+  lastRoundHosts: number;
+  lastRoundMs: number | null;
+}
+
+/** Codes with which a host refused a registration request outright: the host did not join. */
+const HOST_REFUSALS = new Set<ErrorCode>([
+  'TOKEN_INVALID',
+  'NO_ACTIVE_TOKEN',
+  'TOKEN_EXPIRED',
+  'TOKEN_ALREADY_USED',
+  'TOKEN_REVOKED',
+  'RATE_LIMITED',
+  'HOST_MANAGED',
+  'BAD_REQUEST',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+]);
+
+/** Codes meaning "this token cannot be used"; on a managed host the real reason is the membership. */
+const TOKEN_CODES = new Set<ErrorCode>(['TOKEN_INVALID', 'NO_ACTIVE_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_ALREADY_USED', 'TOKEN_REVOKED']);
+
+/** Codes with which a host says it is not (or no longer) managed by this vDC. */
+export const NOT_OURS = new Set<ErrorCode>(['NOT_MANAGED_BY_YOU', 'NOT_MANAGED']);
+
+/** Re-labels an error with the phase of the flow it happened in (keeping an earlier, more precise one). */
+export function inPhase(err: unknown, phase: Phase): QuantixError {
+  const q = err instanceof QuantixError ? err : new QuantixError('INTERNAL', { cause: err });
+  if (q.phase) return q;
+  return new QuantixError(q.code, {
+    message: q.message,
+    hint: q.hint,
+    phase,
+    ...(q.retryAfterSeconds !== undefined ? { retryAfterSeconds: q.retryAfterSeconds } : {}),
+    ...(q.details ? { details: q.details } : {}),
+    cause: q.cause ?? q,
+  });
+}
+
+/** An address as the audit stores it: parsed form, or the input made inert and short. */
+function auditAddress(input: unknown, parsed: HostAddress | null): string | null {
+  if (parsed) return parsed.display;
+  if (typeof input !== 'string') return null;
+  return input.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 100);
+}
+
+/** Strips a prefix length and zone, lower-cases: how addresses are compared. */
+function bareAddress(a: string): string {
+  return a.replace(/\/\d+$/, '').replace(/%.*$/, '').toLowerCase();
+}
+
+/** The vDC services. */
+export class VdcService {
+  readonly identity: VdcIdentity;
+  readonly sessions: DiscoverySessions;
+  /** Host ids with a registration under way; the poller leaves their pending rows alone. */
+  readonly registering = new Set<string>();
+  readonly startedAt: string;
+  private readonly o: VdcServiceOptions;
+  private readonly now: () => number;
+  private pollerStats: () => PollerStats = () => ({ intervalSeconds: 0, lastRoundAt: null, lastRoundHosts: 0, lastRoundMs: null });
+
+  constructor(o: VdcServiceOptions) {
+    this.o = o;
+    this.identity = o.identity;
+    this.now = o.now ?? Date.now;
+    this.sessions = new DiscoverySessions(DISCOVERY_TTL_SECONDS * 1000, this.now);
+    this.startedAt = new Date(this.now()).toISOString();
+  }
+
+  /** Lets `/api/health` report the poller. */
+  setPollerStats(fn: () => PollerStats): void {
+    this.pollerStats = fn;
+  }
+
+  private iso(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  /** A client of one host with this vDC's limits and client certificate. */
+  agent(opts: { host: string; port: number; pinnedFingerprint?: string | null; clockOffsetMs?: number; signal?: AbortSignal }): HostAgentClient {
+    const full: HostAgentClientOptions = {
+      host: opts.host,
+      port: opts.port,
+      pinnedFingerprint: opts.pinnedFingerprint ?? null,
+      ...(opts.clockOffsetMs !== undefined ? { clockOffsetMs: opts.clockOffsetMs } : {}),
+      clientCertificate: { certPem: this.o.clientCertificate.certPem, keyPem: this.o.clientCertificate.keyPem },
+      connectTimeoutMs: this.o.connectTimeoutMs,
+      responseTimeoutMs: this.o.responseTimeoutMs,
+      now: this.now,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    };
+    return this.o.agentClient ? this.o.agentClient(full) : new HostAgentClient(full);
+  }
+
+  /** Appends an audit record; a failing audit write is logged, never hides the operation's own outcome. */
+  async audit(e: Omit<AuditInput, 'at'>): Promise<void> {
+    try {
+      await this.o.store.appendAudit({ ...e, at: this.iso() });
+    } catch (err) {
+      this.o.log.error({ err, action: e.action }, 'audit write failed');
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Health and audit
+
+  /** Service identity and counts. */
+  async health(): Promise<HealthResponse> {
+    const nodes = await this.o.store.listNodes();
+    const hosts = Object.fromEntries(NODE_STATES.map((s) => [s, 0])) as Record<NodeState, number>;
+    for (const n of nodes) hosts[n.state]++;
+    return {
+      status: 'ok',
+      version: this.o.version,
+      vdc: {
+        id: this.identity.id,
+        name: this.identity.name,
+        url: this.o.url(),
+        clientCertificateFingerprint: this.o.clientCertificate.fingerprint,
+        serverCertificateFingerprint: this.o.serverFingerprint,
+      },
+      startedAt: this.startedAt,
+      clusters: (await this.o.store.listClusters()).length,
+      hosts: { ...hosts, total: nodes.length },
+      poller: this.pollerStats(),
+    };
+  }
+
+  /** Audit records, newest first. */
+  async listAudit(query: Record<string, unknown>): Promise<AuditEvent[]> {
+    return (await this.o.store.listAudit(parseAuditQuery(query))).map(auditView);
+  }
+
+  // -------------------------------------------------------------------------
+  // Clusters
+
+  /** Every cluster. */
+  async listClusters(): Promise<Cluster[]> {
+    return (await this.o.store.listClusters()).map(clusterView);
+  }
+
+  /** Creates a cluster. */
+  async createCluster(body: unknown, ctx: RequestContext): Promise<Cluster> {
+    const req = parseCreateClusterRequest(body);
+    try {
+      const c = await this.o.store.createCluster({ id: randomUUID(), name: req.name, description: req.description ?? '', createdAt: this.iso() });
+      await this.audit({ action: 'cluster.create', outcome: 'ok', source: ctx.source, actor: ctx.actor, clusterId: c.id, detail: c.name });
+      return clusterView(c);
+    } catch (err) {
+      const q = inPhase(err, 'register');
+      await this.audit({ action: 'cluster.create', outcome: 'error', source: ctx.source, actor: ctx.actor, code: q.code, detail: req.name });
+      throw err;
+    }
+  }
+
+  /** Deletes an empty cluster by id or name. */
+  async deleteCluster(idOrName: string, ctx: RequestContext): Promise<Cluster> {
+    const found = await this.o.store.findCluster(idOrName);
+    try {
+      if (!found) throw new QuantixError('CLUSTER_NOT_FOUND', { message: `No cluster with id or name "${idOrName.slice(0, 63)}".` });
+      const c = await this.o.store.deleteCluster(found.id);
+      await this.audit({ action: 'cluster.delete', outcome: 'ok', source: ctx.source, actor: ctx.actor, clusterId: c.id, detail: c.name });
+      return clusterView(c);
+    } catch (err) {
+      const code = err instanceof QuantixError ? err.code : 'INTERNAL';
+      await this.audit({ action: 'cluster.delete', outcome: 'error', source: ctx.source, actor: ctx.actor, clusterId: found?.id ?? null, code });
+      throw err;
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Nodes
+
+  /** Hosts, optionally of one cluster (id or name). */
+  async listNodes(clusterIdOrName: string | undefined): Promise<NodeSummary[]> {
+    if (clusterIdOrName === undefined) return (await this.o.store.listNodes()).map(nodeSummaryView);
+    const c = await this.o.store.findCluster(clusterIdOrName);
+    if (!c) throw new QuantixError('CLUSTER_NOT_FOUND', { message: `No cluster with id or name "${clusterIdOrName.slice(0, 63)}".` });
+    return (await this.o.store.listNodes({ clusterId: c.id })).map(nodeSummaryView);
+  }
+
+  /** One host with its inventory. */
+  async getNode(id: string): Promise<NodeDetail> {
+    const n = await this.o.store.getNode(id);
+    if (!n) throw new QuantixError('HOST_NOT_FOUND', { message: `No host with id "${id.slice(0, 64)}".` });
+    return nodeDetailView(n);
+  }
+
+  /**
+   * Which vDC manages a host that says it is managed: a successful mutual-TLS
+   * status with our client certificate means us.
+   */
+  private async managedByUs(host: string, port: number, fingerprint: string, signal?: AbortSignal): Promise<boolean> {
+    try {
+      const st = await this.agent({ host, port, pinnedFingerprint: fingerprint, ...(signal ? { signal } : {}) }).status();
+      return st.vdc.id === this.identity.id;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The error for a host that a vDC already manages. */
+  private async managedError(hostId: string, byUs: boolean, phase: Phase, cause?: unknown): Promise<QuantixError> {
+    const row = await this.o.store.findNodeByHostId(hostId);
+    if (byUs || (row && row.state !== 'left')) {
+      return new QuantixError('HOST_ALREADY_REGISTERED', {
+        message: row ? `The host is already registered with this vDC, in cluster "${row.clusterName}".` : 'The host is already managed by this vDC.',
+        phase,
+        cause,
+      });
+    }
+    return new QuantixError('HOST_MANAGED_ELSEWHERE', { message: 'The host is managed by another vDC, so it has no usable registration token.', phase, cause });
+  }
+
+  /**
+   * Discovery: validates the address and the token's shape locally, says
+   * hello (pinning the certificate and the clock offset), sends the
+   * proof-authenticated discovery, checks the host's proof, and keeps the
+   * verified host for ten minutes. `onStage` reports progress.
+   */
+  async discover(body: unknown, ctx: RequestContext, onStage: (stage: DiscoverStage) => void = () => undefined): Promise<DiscoverResponse> {
+    let parsed: HostAddress | null = null;
+    let rawAddress: unknown = null;
+    let hostId: string | null = null;
+    let canonical: string | null = null;
+    let key: Buffer | null = null;
+    let phase: Phase = 'connect';
+    try {
+      rawAddress = (body as { address?: unknown } | null)?.address ?? null;
+      const req = parseDiscoverRequest(body);
+      parsed = parseHostAddress(req.address);
+      const tok = parseToken(req.token);
+      if (!tok.ok) {
+        throw new QuantixError('TOKEN_FORMAT', { message: `The token is not well formed: ${describeTokenProblem(tok.problem)}.`, phase: 'verify' });
+      }
+      canonical = tok.canonical;
+      registerSecret(canonical);
+      // scrypt runs while the network says hello.
+      const keyPromise = deriveKey(canonical);
+      keyPromise.catch(() => undefined);
+
+      onStage('connecting');
+      const client = this.agent({ host: parsed.host, port: parsed.port, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      const { hello, fingerprint } = await client.hello();
+      hostId = hello.hostId;
+      if (hello.apiVersion !== AGENT_API_VERSION) {
+        throw new QuantixError('HOST_PROTOCOL_ERROR', { message: `The host speaks agent API version ${hello.apiVersion}; this vDC speaks ${AGENT_API_VERSION}.` });
+      }
+
+      phase = 'verify';
+      onStage('verifying');
+      key = await keyPromise;
+      let disc: DiscoveryResponse;
+      try {
+        disc = await client.discovery(key);
+      } catch (err) {
+        if (hello.managed && err instanceof QuantixError && TOKEN_CODES.has(err.code)) {
+          throw await this.managedError(hello.hostId, await this.managedByUs(parsed.host, parsed.port, fingerprint, ctx.signal), 'verify', err);
+        }
+        throw err;
+      }
+      if (disc.hostId !== hello.hostId) {
+        throw new QuantixError('HOST_IDENTITY_CHANGED', { message: `The host answered hello as ${hello.hostId} but discovery as ${disc.hostId}.` });
+      }
+
+      phase = 'discover';
+      onStage('collecting');
+      const warnings = await this.discoveryWarnings(parsed, hello, disc, fingerprint, ctx.signal);
+      const session = this.sessions.add({
+        key,
+        hostId: disc.hostId,
+        hostname: disc.hostname,
+        address: parsed.host,
+        port: parsed.port,
+        fingerprint,
+        clockOffsetMs: client.clockOffsetMs,
+        inventory: disc.inventory,
+      });
+      key = null;
+      await this.audit({
+        action: 'node.discover',
+        outcome: 'ok',
+        source: ctx.source,
+        actor: ctx.actor,
+        address: parsed.display,
+        hostId: disc.hostId,
+        detail: warnings.length ? `warnings: ${warnings.map((w) => w.code).join(', ')}` : null,
+      });
+      return {
+        discoveryId: session.id,
+        expiresAt: new Date(session.expiresAtMs).toISOString(),
+        host: {
+          hostId: disc.hostId,
+          hostname: disc.hostname,
+          address: parsed.host,
+          port: parsed.port,
+          certificateFingerprint: fingerprint,
+          identityVerified: true,
+          agentVersion: disc.agentVersion,
+          clockOffsetSeconds: Math.round(client.clockOffsetMs / 1000),
+        },
+        inventory: disc.inventory,
+        warnings,
+      };
+    } catch (err) {
+      const q = inPhase(err, phase);
+      await this.audit({
+        action: 'node.discover',
+        outcome: 'error',
+        source: ctx.source,
+        actor: ctx.actor,
+        address: auditAddress(rawAddress, parsed),
+        hostId,
+        code: q.code,
+        detail: ctx.signal?.aborted ? 'cancelled by the client' : null,
+      });
+      throw q;
+    } finally {
+      key?.fill(0);
+      if (canonical) forgetSecret(canonical);
+    }
+  }
+
+  /** What the administrator should know before adding the host. */
+  private async discoveryWarnings(
+    addr: HostAddress,
+    hello: HelloResponse,
+    disc: DiscoveryResponse,
+    fingerprint: string,
+    signal?: AbortSignal,
+  ): Promise<DiscoveryWarning[]> {
+    const warnings: DiscoveryWarning[] = [];
+    const row = await this.o.store.findNodeByHostId(disc.hostId);
+    if (row) {
+      warnings.push({
+        code: 'ALREADY_REGISTERED',
+        message:
+          row.state === 'left'
+            ? `This host was registered here in cluster "${row.clusterName}" and has left it; adding it replaces that record.`
+            : `This host is already registered here, in cluster "${row.clusterName}" (${row.state}).`,
+      });
+    } else if (disc.managed || hello.managed) {
+      const ours = await this.managedByUs(addr.host, addr.port, fingerprint, signal);
+      if (!ours) warnings.push({ code: 'MANAGED_ELSEWHERE', message: 'This host is managed by another vDC.' });
+    }
+    const cpu = disc.inventory.cpu;
+    if (!cpu.virtualization) {
+      warnings.push({ code: 'NO_VIRTUALIZATION', message: 'The CPU shows no hardware virtualization (VT-x or AMD-V): virtual machines cannot run on this host.' });
+    } else if (!cpu.kvmUsable) {
+      warnings.push({
+        code: 'VIRTUALIZATION_DISABLED',
+        message: `The CPU supports ${cpu.virtualization === 'vmx' ? 'VT-x' : 'AMD-V'} but /dev/kvm is not usable: enable virtualization in the firmware setup.`,
+      });
+    }
+    const reported = new Set<string>();
+    for (const a of disc.managementAddresses) reported.add(bareAddress(a.address));
+    for (const nic of disc.inventory.network) for (const a of [...nic.ipv4, ...nic.ipv6]) reported.add(bareAddress(a));
+    if (reported.size > 0) {
+      let used: string[] = [];
+      if (addr.kind === 'hostname') {
+        try {
+          used = (await lookup(addr.host, { all: true })).map((r) => bareAddress(r.address));
+        } catch {
+          used = [];
+        }
+      } else {
+        used = [bareAddress(addr.host)];
+      }
+      if (used.length > 0 && !used.some((u) => reported.has(u) || (net.isIPv6(u) && reported.has(u.replace(/^::ffff:/, ''))))) {
+        const list = [...disc.managementAddresses.map((a) => a.address)].slice(0, 4).join(', ') || [...reported].slice(0, 4).join(', ');
+        warnings.push({
+          code: 'ADDRESS_NOT_REPORTED',
+          message: `The host does not report ${addr.host} among its addresses (it reports ${list}): it may be behind NAT. The vDC will keep using ${addr.display}.`,
+        });
+      }
+    }
+    if (disc.inventory.warnings.length > 0) {
+      warnings.push({
+        code: 'INVENTORY_PARTIAL',
+        message: `The host could not read everything about itself (${disc.inventory.warnings.length} warning${disc.inventory.warnings.length === 1 ? '' : 's'}): ${disc.inventory.warnings
+          .slice(0, 2)
+          .map((w) => w.message)
+          .join('; ')}`,
+      });
+    }
+    return warnings;
+  }
+
+  /**
+   * Registration: re-checks that the host is the one reviewed (same hostId,
+   * same certificate), writes the host as pending, sends the
+   * proof-authenticated join, then completes the row. A failure that leaves
+   * it unclear whether the host joined is settled by asking the host over
+   * mutual TLS; if it cannot be asked, the pending row stays and the poller
+   * settles it later.
+   */
+  async register(body: unknown, ctx: RequestContext): Promise<NodeDetail> {
+    let session = null as ReturnType<DiscoverySessions['get']>;
+    let clusterId: string | null = null;
+    let nodeId: string | null = null;
+    let phase: Phase = 'register';
+    try {
+      const req = parseRegisterRequest(body);
+      session = this.sessions.get(req.discoveryId);
+      if (!session) throw new QuantixError('DISCOVERY_NOT_FOUND', { phase: 'register' });
+      const cluster = await this.o.store.findCluster(req.clusterId);
+      if (!cluster) throw new QuantixError('CLUSTER_NOT_FOUND', { message: `No cluster with id or name "${req.clusterId.slice(0, 63)}".`, phase: 'register' });
+      clusterId = cluster.id;
+      if (this.registering.has(session.hostId)) {
+        throw new QuantixError('BUSY', { message: 'This host is being registered by another request.', hint: 'Wait for it to finish, then list the hosts.' });
+      }
+      const existing = await this.o.store.findNodeByHostId(session.hostId);
+      if (existing && existing.state !== 'left') throw await this.managedError(session.hostId, true, 'register');
+
+      phase = 'connect';
+      const client = this.agent({
+        host: session.address,
+        port: session.port,
+        pinnedFingerprint: session.fingerprint,
+        clockOffsetMs: session.clockOffsetMs,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
+      let hello: HelloResponse;
+      try {
+        hello = (await client.hello()).hello;
+      } catch (err) {
+        if (err instanceof QuantixError && err.code === 'HOST_IDENTITY_CHANGED') throw inPhase(err, 'verify');
+        throw err;
+      }
+      if (hello.hostId !== session.hostId) {
+        throw new QuantixError('HOST_IDENTITY_CHANGED', {
+          message: `The host at ${session.address}:${session.port} is now ${hello.hostId}, not the host ${session.hostId} that was reviewed.`,
+          phase: 'verify',
+        });
+      }
+      phase = 'register';
+      if (hello.managed) {
+        throw await this.managedError(session.hostId, await this.managedByUs(session.address, session.port, session.fingerprint, ctx.signal), 'register');
+      }
+
+      this.registering.add(session.hostId);
+      try {
+        nodeId = randomUUID();
+        const node = await this.o.store.insertPendingNode({
+          id: nodeId,
+          hostId: session.hostId,
+          hostname: session.hostname,
+          address: session.address,
+          port: session.port,
+          clusterId: cluster.id,
+          certificateFingerprint: session.fingerprint,
+          inventory: session.inventory,
+          capacity: capacityOf(session.inventory),
+          at: this.iso(),
+        });
+        let hostname: string;
+        try {
+          const joined = await client.join(session.key, {
+            nodeId,
+            vdc: { id: this.identity.id, name: this.identity.name, url: this.o.url(), clientCertFingerprint: this.o.clientCertificate.fingerprint },
+            cluster: { id: cluster.id, name: cluster.name },
+          });
+          hostname = joined.hostname;
+        } catch (err) {
+          hostname = await this.settleFailedJoin(node, err);
+        }
+        this.o.afterJoin?.();
+        await this.o.store.completeNode(nodeId, this.iso(), hostname);
+        this.sessions.end(session.id);
+        await this.audit({
+          action: 'node.register',
+          outcome: 'ok',
+          source: ctx.source,
+          actor: ctx.actor,
+          address: `${session.address}:${session.port}`,
+          hostId: session.hostId,
+          nodeId,
+          clusterId: cluster.id,
+          detail: `${hostname} joined cluster ${cluster.name}`,
+        });
+        return nodeDetailView((await this.o.store.getNode(nodeId))!);
+      } finally {
+        this.registering.delete(session.hostId);
+      }
+    } catch (err) {
+      const q = inPhase(err, phase);
+      await this.audit({
+        action: 'node.register',
+        outcome: 'error',
+        source: ctx.source,
+        actor: ctx.actor,
+        address: session ? `${session.address}:${session.port}` : null,
+        hostId: session?.hostId ?? null,
+        nodeId,
+        clusterId,
+        code: q.code,
+      });
+      throw q;
+    }
+  }
+
+  /**
+   * After a failed join: a plain refusal means the host did not join (the
+   * pending row goes). Anything else (a lost answer, a timeout) is settled by
+   * asking the host; returns the hostname when it did join, throws otherwise.
+   */
+  private async settleFailedJoin(node: NodeRecord, err: unknown): Promise<string> {
+    const q = inPhase(err, 'register');
+    if (HOST_REFUSALS.has(q.code)) {
+      await this.o.store.deleteNode(node.id);
+      if (q.code === 'TOKEN_ALREADY_USED' && !(await this.managedByUs(node.address, node.port, node.certificateFingerprint))) {
+        throw new QuantixError('HOST_MANAGED_ELSEWHERE', {
+          message: 'The token was used by another vDC first: the host is now managed there.',
+          phase: 'register',
+          cause: q,
+        });
+      }
+      throw q;
+    }
+    try {
+      const st = await this.agent({ host: node.address, port: node.port, pinnedFingerprint: node.certificateFingerprint }).status();
+      if (st.vdc.id === this.identity.id && st.nodeId === node.id) {
+        this.o.log.warn({ nodeId: node.id, code: q.code }, 'join answer lost; the host confirms it joined');
+        return st.hostname;
+      }
+      await this.o.store.deleteNode(node.id);
+      throw q;
+    } catch (statusErr) {
+      if (statusErr === q) throw q;
+      if (statusErr instanceof QuantixError && NOT_OURS.has(statusErr.code)) {
+        await this.o.store.deleteNode(node.id);
+        throw q;
+      }
+      await this.o.store.recordNodeError(node.id, { code: q.code, message: q.message, at: this.iso() });
+      throw new QuantixError(q.code, {
+        message: `${q.message} It is not known whether the host joined.`,
+        hint: `${q.hint} The vDC keeps the host as pending and finishes or undoes the registration as soon as the host answers.`,
+        phase: 'register',
+        cause: q,
+      });
+    }
+  }
+
+  /**
+   * Removes a host: tells it to leave over mutual TLS, then forgets it.
+   * With `force` the host is forgotten even when it cannot be reached.
+   */
+  async removeNode(id: string, force: boolean, ctx: RequestContext): Promise<RemoveNodeResponse> {
+    const node = await this.o.store.getNode(id);
+    if (!node) throw new QuantixError('HOST_NOT_FOUND', { message: `No host with id "${id.slice(0, 64)}".` });
+    const auditBase = {
+      action: 'node.remove',
+      source: ctx.source,
+      actor: ctx.actor,
+      address: `${node.address}:${node.port}`,
+      hostId: node.hostId,
+      nodeId: node.id,
+      clusterId: node.clusterId,
+    };
+    let hostNotified = false;
+    let reason: string | null = null;
+    try {
+      await this.agent({ host: node.address, port: node.port, pinnedFingerprint: node.certificateFingerprint, ...(ctx.signal ? { signal: ctx.signal } : {}) }).leave();
+      hostNotified = true;
+    } catch (err) {
+      const q = err instanceof QuantixError ? err : new QuantixError('INTERNAL', { cause: err });
+      if (NOT_OURS.has(q.code)) {
+        reason = 'The host was no longer managed by this vDC.';
+      } else if (force) {
+        reason = `The host could not be told to leave (${q.code}): leave the cluster on its console (F9).`;
+      } else {
+        await this.audit({ ...auditBase, outcome: 'error', code: q.code });
+        throw new QuantixError(q.code, {
+          message: `${q.message} The host was not removed.`,
+          hint: 'Bring the host back online and retry, or remove it with force and then leave the cluster on the host console (F9).',
+          cause: q,
+        });
+      }
+    }
+    await this.o.store.deleteNode(node.id);
+    await this.audit({ ...auditBase, outcome: 'ok', detail: reason ?? `${node.hostname} left cluster ${node.clusterName}` });
+    return { node: nodeSummaryView(node), hostNotified, reason };
+  }
+
+  // -------------------------------------------------------------------------
+  // API tokens
+
+  /** Every API token (never the secret). */
+  async listApiTokens(): Promise<ApiTokenInfo[]> {
+    return (await this.o.store.listApiTokens()).map(apiTokenView);
+  }
+
+  /** Creates an API token; the secret is returned once and stored only as its hash. */
+  async createApiToken(body: unknown, ctx: RequestContext): Promise<CreateApiTokenResponse> {
+    return createApiToken(this.o.store, body, ctx, this.iso());
+  }
+
+  /** Revokes an API token by id or name. */
+  async revokeApiToken(idOrName: string, ctx: RequestContext): Promise<ApiTokenInfo> {
+    return revokeApiToken(this.o.store, idOrName, ctx, this.iso());
+  }
+}
