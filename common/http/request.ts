@@ -192,10 +192,10 @@ export async function request(ep: Endpoint, opts: RequestOptions): Promise<RawRe
       method: opts.method,
       path: opts.path,
       headers,
+      // With `agent: false` Node ignores createConnection and dials host:80 itself, so the pinned socket goes without an agent.
       ...(ep.kind === 'socket'
-        ? { socketPath: ep.socketPath }
+        ? { socketPath: ep.socketPath, agent: false }
         : { createConnection: () => tlsSocket as unknown as net.Socket }),
-      agent: false,
     });
     // Socket connect for the Unix socket is bounded by the same overall timer.
     const timer = setTimeout(() => settle(timeoutError()), (ep.kind === 'socket' ? connectTimeoutMs : 0) + responseTimeoutMs);
