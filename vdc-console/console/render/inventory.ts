@@ -5,7 +5,7 @@
  */
 import { UNICODE_GLYPHS, type Glyphs } from '../../../common/tui/glyphs.js';
 import type { Cell, DataTable } from '../../../common/tui/table.js';
-import { plain } from '../../../common/tui/text.js';
+import { plain, type Segment } from '../../../common/tui/text.js';
 import type { DiskInfo, FilesystemInfo, Inventory } from '../../../common/protocol/inventory.js';
 import type { DiscoveredHost, DiscoverResponse, NodeDetail } from '../../../common/protocol/vdc-api.js';
 import { formatAge, formatBytes, formatDuration, formatFingerprint, formatPercent, formatTimestamp, formatUsedTotal } from './format.js';
@@ -24,6 +24,8 @@ export interface InventoryTab {
 export interface DiscoveryView {
   /** One line: `qx-node-07 · Dell PowerEdge R750 · hostId … · identity verified by token ✓`. */
   headline: Cell;
+  /** The headline in two parts for narrow screens: `qx-node-07 · Dell PowerEdge R750`, then `hostId … · identity verified by token ✓`. */
+  headlineParts: [Cell, Cell];
   tabs: InventoryTab[];
   /** Warnings from the host and the vDC, one line each. */
   warnings: string[];
@@ -74,10 +76,13 @@ function summaryTable(inv: Inventory, id: HostIdentity | null, g: Pick<Glyphs, '
   ];
   if (id) {
     rows.unshift(['Address', plain(id.address.includes(':') ? `[${id.address}]:${id.port}` : `${id.address}:${id.port}`)]);
+    // Sixteen groups do not fit one row at 80 columns: two rows of eight, read aloud like the host console shows them.
+    const groups = formatFingerprint(plain(id.certificateFingerprint)).split(' ');
+    rows.push(['Certificate', groups.slice(0, 8).join(' ')]);
     rows.push([
-      'Certificate',
+      '',
       [
-        { text: formatFingerprint(plain(id.certificateFingerprint)) },
+        { text: groups.slice(8).join(' ') },
         id.identityVerified ? { text: ` ${g.ok} verified by token`, style: 'ok' } : { text: ` ${g.fail} not verified`, style: 'error' },
       ],
     ]);
@@ -256,11 +261,13 @@ export function renderDiscoveryTables(
   const inv = isResult ? input.inventory : input;
   const id = isResult ? input.host : identity;
   const warnings = isResult ? [...input.warnings, ...extraWarnings] : extraWarnings;
-  const head = `${text(inv.system.hostname)} ${g.middot} ${vendorModel(inv)} ${g.middot} hostId ${text(inv.system.hostId)}`;
-  const headline: Cell = id
-    ? [{ text: `${head} ${g.middot} ` }, id.identityVerified ? { text: `identity verified by token ${g.ok}`, style: 'ok' } : { text: `identity NOT verified ${g.fail}`, style: 'error' }]
-    : head;
-  return { headline, tabs: renderInventoryTabs(inv, id, g), warnings: renderWarnings(inv, warnings) };
+  const who = `${text(inv.system.hostname)} ${g.middot} ${vendorModel(inv)}`;
+  const hostId = `hostId ${text(inv.system.hostId)}`;
+  const verified: Segment[] = id
+    ? [{ text: ` ${g.middot} ` }, id.identityVerified ? { text: `identity verified by token ${g.ok}`, style: 'ok' } : { text: `identity NOT verified ${g.fail}`, style: 'error' }]
+    : [];
+  const headline: Cell = [{ text: `${who} ${g.middot} ${hostId}` }, ...verified];
+  return { headline, headlineParts: [who, [{ text: hostId }, ...verified]], tabs: renderInventoryTabs(inv, id, g), warnings: renderWarnings(inv, warnings) };
 }
 
 /** The host details screen: state lines, then the inventory tabs. */

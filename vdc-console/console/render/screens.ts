@@ -9,7 +9,7 @@ import type { Cluster, DiscoverResponse, NodeDetail, NodeSummary } from '../../.
 import type { FlashMessage } from '../../../common/tui/flash.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
 import { renderFooter, renderHelp, type KeyBinding } from '../../../common/tui/keys.js';
-import { renderDataTable, renderTableWindow, scrollWindow, type Cell } from '../../../common/tui/table.js';
+import { cellText, renderDataTable, renderTableWindow, scrollWindow, type Cell } from '../../../common/tui/table.js';
 import { composeFrame, plain, seg, textWidth, type FrameSection, type Line, type Segment } from '../../../common/tui/text.js';
 import type { DashboardModel } from '../model.js';
 import { PRODUCT } from '../product.js';
@@ -212,14 +212,14 @@ export function spinner(now: number, g: Glyphs): string {
   return frames[Math.floor(now / 200) % frames.length]!;
 }
 
-const FIELD_WIDTH = 32;
+const FIELD_WIDTH = 24;
 
 function field(label: string, value: string, focused: boolean, hint: Segment[]): Line {
   const shown = tail(value, FIELD_WIDTH - 1);
   const text = `${shown}${focused ? '_' : ''}`.padEnd(FIELD_WIDTH);
   return [
     seg(`  ${focused ? '>' : ' '}`, 'accent'),
-    seg(label.padEnd(10), focused ? 'accent' : 'label'),
+    seg(label.padEnd(9), focused ? 'accent' : 'label'),
     seg('['),
     seg(text, focused ? 'selected' : undefined),
     seg(']  '),
@@ -252,7 +252,7 @@ function inputBody(w: WizardState, f: Frame, height: number): Line[] {
     tc.kind === 'ok'
       ? [seg(`${g.ok} well formed`, 'ok')]
       : tc.kind === 'problem'
-        ? [seg(`${g.fail} ${tc.message}`, 'error')]
+        ? [seg(`${g.fail} ${tc.message.split(':')[0]}`, 'error')]
         : tc.kind === 'partial'
           ? [seg(tc.message, w.showProblems ? 'error' : 'dim')]
           : [seg(w.showProblems ? `${g.fail} enter the token from the host console` : 'QUANTIX-XXXX-XXXX-XXXX', w.showProblems ? 'error' : 'dim')];
@@ -266,12 +266,12 @@ function inputBody(w: WizardState, f: Frame, height: number): Line[] {
   const offset = scrollWindow(w.clusterIndex, 0, listHeight, entries.length);
   for (let i = offset; i < Math.min(entries.length, offset + listHeight); i++) {
     const selected = i === w.clusterIndex;
-    const lead = i === offset ? seg(`  ${focus === 'cluster' ? '>' : ' '}${'Cluster'.padEnd(10)}`, focus === 'cluster' ? 'accent' : 'label') : seg(' '.repeat(13));
+    const lead = i === offset ? seg(`  ${focus === 'cluster' ? '>' : ' '}${'Cluster'.padEnd(9)}`, focus === 'cluster' ? 'accent' : 'label') : seg(' '.repeat(12));
     const marker = seg(selected ? `${g.pointer} ` : '  ', 'accent');
     const entry = entries[i]!.map((s) => (selected && focus === 'cluster' ? { ...s, style: 'selected' as const } : s));
     out.push([lead, marker, ...entry]);
   }
-  if (entries.length > listHeight) out.push([seg(' '.repeat(15)), seg(`${w.clusterIndex + 1}/${entries.length}, ${g.enter === '⏎' ? '↑↓' : 'Up/Down'} to choose`, 'dim')]);
+  if (entries.length > listHeight) out.push([seg(' '.repeat(14)), seg(`${w.clusterIndex + 1}/${entries.length}, ${g.enter === '⏎' ? '↑↓' : 'Up/Down'} to choose`, 'dim')]);
   if (choosingNewCluster(w)) {
     const problem = checkNewClusterName(w.newClusterName, w.clusters);
     const hint: Segment[] =
@@ -306,13 +306,14 @@ function discoveryBody(d: DiscoverResponse, w: WizardState, f: Frame, height: nu
   const g = f.glyphs;
   const inner = f.cols - 2;
   const v = renderDiscoveryTables(d, null, [], g);
-  const head: Line = [seg(' '), ...cellSegments(v.headline)];
+  const wide = textWidth(cellText(v.headline)) <= inner - 2;
+  const head: Line[] = wide ? [[seg(' '), ...cellSegments(v.headline)]] : v.headlineParts.map((p) => [seg(' '), ...cellSegments(p)]);
   const tabs = tabBar(v.tabs.map((t) => t.title), w.tab, g);
   const warnLines: Line[] = v.warnings.length ? [[seg(` Warnings (${v.warnings.length})`, 'warn')], ...v.warnings.slice(0, 4).map((t) => [seg(`  ! ${t}`, 'warn')])] : [];
   if (v.warnings.length > 4) warnLines.push([seg(`  and ${v.warnings.length - 4} more`, 'warn')]);
-  const fixed = 3 + (warnLines.length ? warnLines.length + 1 : 0);
+  const fixed = head.length + 2 + (warnLines.length ? warnLines.length + 1 : 0);
   const s = scrolled(tabLines(v.tabs[w.tab], inner, g), Math.max(1, height - fixed), scroll);
-  const lines: Line[] = [head, tabs, [], ...s.lines];
+  const lines: Line[] = [...head, tabs, [], ...s.lines];
   while (lines.length < height - (warnLines.length ? warnLines.length + 1 : 0)) lines.push([]);
   if (warnLines.length) lines.push([], ...warnLines);
   return { lines, scroll: s.scroll, more: s.more };

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { QuantixError } from '../../common/protocol/errors.js';
+import { errorLine, exitCodeFor, UsageError } from '../../vdc-console/console/cli.js';
+import { chooseTarget, EXIT, parseCommandLine } from '../../vdc-console/console/options.js';
+
+describe('command line', () => {
+  it.each<[string, string[], string]>([
+    // No command opens the console.
+    ['no command', [], 'tui'],
+    ['console options', ['--socket', '/s', '--refresh', '5'], 'tui'],
+    // Global options may come before the command.
+    ['socket first', ['--socket', '/s', 'hosts', 'list'], 'command'],
+    ['hosts add', ['hosts', 'add', '--address', 'a', '--token', 't', '--cluster', 'c', '--yes', '--json'], 'command'],
+    ['login', ['login', '--server', 'vdc:9443', '--token-stdin'], 'command'],
+    // Help anywhere.
+    ['help', ['--help'], 'help'],
+    ['command help', ['hosts', 'remove', '--help'], 'help'],
+    ['group help', ['hosts', '--help'], 'help'],
+    // Usage errors: unknown command, missing subcommand, unknown option, missing or extra argument, bad refresh.
+    ['unknown command', ['frobnicate'], 'error'],
+    ['missing subcommand', ['hosts'], 'error'],
+    ['unknown option', ['hosts', 'list', '--colour'], 'error'],
+    ['missing argument', ['hosts', 'show'], 'error'],
+    ['extra argument', ['clusters', 'create', 'a', 'b'], 'error'],
+    ['bad refresh', ['--refresh', 'soon'], 'error'],
+  ])('%s', (_name, argv, kind) => expect(parseCommandLine(argv).kind).toBe(kind));
+
+  it('passes values and positionals through', () => {
+    const p = parseCommandLine(['--server', 'https://vdc01', 'hosts', 'remove', 'qx-node-07', '--force', '-y']);
+    expect(p.kind === 'command' && { words: p.spec.words, args: p.args, force: p.values.force, yes: p.values.yes, server: p.globals.server }).toEqual({
+      words: ['hosts', 'remove'],
+      args: ['qx-node-07'],
+      force: true,
+      yes: true,
+      server: 'https://vdc01',
+    });
+  });
+
+  it.each<[string, { socket?: string; server?: string }, Record<string, string>, object]>([
+    // --server wins, then --socket, then the environment, then the vDC's default socket.
+    ['server flag', { server: 'vdc:9443', socket: '/s' }, {}, { kind: 'server', server: 'vdc:9443' }],
+    ['socket flag', { socket: '/s' }, { QUANTIX_VDC_SERVER: 'x' }, { kind: 'socket', socketPath: '/s' }],
+    ['server env', {}, { QUANTIX_VDC_SERVER: 'x', QUANTIX_VDC_SOCKET: '/e' }, { kind: 'server', server: 'x' }],
+    ['socket env', {}, { QUANTIX_VDC_SOCKET: '/e' }, { kind: 'socket', socketPath: '/e' }],
+    ['runtime dir', {}, { XDG_RUNTIME_DIR: '/run/user/1000' }, { kind: 'socket', socketPath: '/run/user/1000/quantix/vdc.sock' }],
+    ['state dir', {}, {}, { kind: 'socket', socketPath: '/home/a/.local/state/quantix/vdc/vdc.sock' }],
+  ])('target: %s', (_name, g, env, want) => expect(chooseTarget(g, env, 1000, '/home/a')).toEqual(want));
+});
+
+describe('errors', () => {
+  it.each<[string, unknown, number]>([
+    // Input refused before any network call.
+    ['usage', new UsageError('TOKEN_FORMAT'), EXIT.usage],
+    // The vDC itself cannot be reached or is not the pinned one.
+    ['unreachable', new QuantixError('VDC_UNREACHABLE'), EXIT.unreachable],
+    ['identity', new QuantixError('VDC_IDENTITY_CHANGED'), EXIT.unreachable],
+    ['vDC timeout', new QuantixError('CONNECTION_TIMEOUT', { cause: new Error('t') }), EXIT.unreachable],
+    // The host timed out, as the vDC reports it: refused.
+    ['host timeout', new QuantixError('CONNECTION_TIMEOUT', { phase: 'connect' }), EXIT.refused],
+    ['wrong token', new QuantixError('TOKEN_INVALID'), EXIT.refused],
+    ['not logged in', new QuantixError('UNAUTHORIZED'), EXIT.refused],
+    // A bug in the console.
+    ['internal', new TypeError('x is undefined'), EXIT.internal],
+  ])('%s exits %i', (_name, err, code) => expect(exitCodeFor(err)).toBe(code));
+
+  it('one line with message, code and next step; never a stack', () => {
+    expect(errorLine(new QuantixError('TOKEN_EXPIRED'))).toBe(
+      'The registration token has expired. (TOKEN_EXPIRED) Next: Generate a new token on the host console: F4, then G.',
+    );
+    const line = errorLine(new Error('boom\n    at foo (x.js:1:1)'));
+    expect(line).toMatch(/^Unexpected error: boom \(INTERNAL\) Next:/);
+    expect(line).not.toContain('\n');
+  });
+
+  it('escape sequences in a server message are inert', () => {
+    expect(errorLine(new QuantixError('HOST_NOT_FOUND', { message: 'no \x1b[2J host' }))).toContain('no ^[[2J host');
+  });
+});

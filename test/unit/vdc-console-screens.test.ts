@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import type { Inventory } from '../../common/protocol/inventory.js';
+import type { DiscoverResponse } from '../../common/protocol/vdc-api.js';
+import { formatToken, tokenFromRandom } from '../../common/token/token.js';
+import { ASCII_GLYPHS, UNICODE_GLYPHS, lineText, type KeyBinding } from '../../common/tui/index.js';
+import { renderWizard, type Frame } from '../../vdc-console/console/render/screens.js';
+import { initialWizard, wizardReducer, type WizardState } from '../../vdc-console/console/wizard.js';
+
+const TOKEN = tokenFromRandom(new Uint8Array([9, 8, 7, 6, 5, 4, 3]));
+const keys: KeyBinding[] = [
+  { keys: ['enter'], label: 'Connect', handler: () => {} },
+  { keys: ['escape'], label: 'Cancel', handler: () => {} },
+];
+const frame = (over: Partial<Frame> = {}): Frame => ({ cols: 80, rows: 24, glyphs: UNICODE_GLYPHS, now: 0, bindings: keys, flash: null, ...over });
+const text = (w: WizardState<DiscoverResponse>, f = frame()) => renderWizard(f, w, 0).lines.map(lineText);
+
+const inv = {
+  collectedAt: '',
+  system: { hostname: 'qx-node-07', vendor: 'Dell Inc.', model: 'PowerEdge R750', serial: null, biosVendor: null, biosVersion: null, biosDate: null, os: 'Quantix-OS', kernel: null, uptimeSeconds: null, hostId: 'hid-1', hostIdSource: 'smbios' },
+  cpu: { model: 'Xeon', vendor: null, sockets: 2, cores: 16, threads: 32, mhz: null, numaNodes: 2, virtualization: 'vmx', kvmUsable: true },
+  memory: { totalBytes: 2 ** 37, availableBytes: null, swapTotalBytes: null, swapFreeBytes: null },
+  storage: { disks: [], nfs: [], iscsi: [] },
+  network: [],
+  gpus: [],
+  warnings: [],
+} as Inventory;
+const discovery: DiscoverResponse = {
+  discoveryId: 'd1',
+  expiresAt: '',
+  host: { hostId: 'hid-1', hostname: 'qx-node-07', address: '10.20.0.17', port: 8443, certificateFingerprint: 'ab'.repeat(32), identityVerified: true, agentVersion: '1', clockOffsetSeconds: 0 },
+  inventory: inv,
+  warnings: [{ code: 'NO_VIRTUALIZATION', message: 'VT-x is disabled in the BIOS' }],
+};
+
+function base(): WizardState<DiscoverResponse> {
+  return initialWizard([
+    { id: 'c1', name: 'Production', hosts: 8 },
+    { id: 'c2', name: 'Staging', hosts: 4 },
+  ]);
+}
+
+describe('wizard pages at 80x24', () => {
+  it('form: fields, token check, cluster list with "+ New cluster…", footer', () => {
+    const w = { ...base(), address: '10.20.0.17', tokenTyped: formatToken(TOKEN) };
+    const t = text(w);
+    expect(t).toHaveLength(24);
+    expect(t.every((l) => [...l].length === 80)).toBe(true);
+    expect(t[0]).toMatch(/^┌ Add host · 1\/4 Connect ─/);
+    expect(t.join('\n')).toContain(`[${formatToken(TOKEN)}`);
+    expect(t.join('\n')).toContain('✓ well formed');
+    expect(t.join('\n')).toMatch(/▶ Production +8 hosts/);
+    expect(t.join('\n')).toContain('+ New cluster…');
+    expect(t[22]).toMatch(/⏎ Connect {2}Esc Cancel/);
+  });
+
+  it('form: a mistyped symbol is flagged as typed', () => {
+    const typo = TOKEN.slice(0, 6) + (TOKEN[6] === 'A' ? 'B' : 'A') + TOKEN.slice(7);
+    expect(text({ ...base(), tokenTyped: typo }).join('\n')).toContain('✗ a symbol looks mistyped');
+  });
+
+  it('form: with no cluster, the new cluster name is asked for', () => {
+    const t = text(initialWizard([])).join('\n');
+    expect(t).toContain('+ New cluster…');
+    expect(t).toContain('no cluster yet: name the first one');
+  });
+
+  it('connecting: one line per stage, the current one with a spinner', () => {
+    let w = wizardReducer({ ...base(), address: '10.20.0.17', tokenTyped: TOKEN }, { type: 'submit' });
+    w = wizardReducer(w, { type: 'stage', requestId: 1, stage: 'verifying' });
+    const t = text(w).join('\n');
+    expect(t).toContain('✓ connecting to 10.20.0.17');
+    expect(t).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] verifying the host's identity with the token/);
+    expect(t).toContain('collecting hardware');
+  });
+
+  it('discovery: headline, tabs and warnings', () => {
+    let w = wizardReducer({ ...base(), address: '10.20.0.17', tokenTyped: TOKEN }, { type: 'submit' });
+    w = wizardReducer(w, { type: 'discovered', requestId: 1, result: discovery });
+    const t = text(w).join('\n');
+    expect(t).toContain('qx-node-07 · Dell Inc. PowerEdge R750');
+    expect(t).toContain('hostId hid-1 · identity verified by token ✓');
+    expect(t).toMatch(/abab abab abab abab abab abab abab abab ✓ verified by token/);
+    expect(t).toMatch(/Summary .*CPU\/Memory .*Storage .*Network .*GPUs/);
+    expect(t).toContain('VT-x is disabled in the BIOS (NO_VIRTUALIZATION)');
+    w = wizardReducer(w, { type: 'tab', delta: 1, count: 5 });
+    expect(text(w).join('\n')).toContain('2 sockets, 16 cores, 32 threads');
+  });
+
+  it('confirm: asks the question with host, address and cluster', () => {
+    let w = wizardReducer({ ...base(), address: '10.20.0.17', tokenTyped: TOKEN }, { type: 'submit' });
+    w = wizardReducer(wizardReducer(w, { type: 'discovered', requestId: 1, result: discovery }), { type: 'next' });
+    expect(text(w).join('\n')).toContain('Add qx-node-07 (10.20.0.17:8443) to cluster Production?');
+  });
+
+  it('error: message with code, Next: hint, retry and cancel; ASCII under LANG=C', () => {
+    let w = wizardReducer({ ...base(), address: '10.20.0.17', tokenTyped: TOKEN }, { type: 'submit' });
+    w = wizardReducer(w, { type: 'failed', requestId: 1, error: { code: 'TOKEN_EXPIRED', message: 'The registration token has expired.', hint: 'Generate a new token on the host console: F4, then G.' } });
+    const t = text(w, frame({ glyphs: ASCII_GLYPHS }));
+    const all = t.join('\n');
+    expect(all).toContain('!! The registration token has expired. (TOKEN_EXPIRED)');
+    expect(all).toContain('Next: Generate a new token on the host console: F4, then G.');
+    expect(all).toContain('r Retry (fields kept)   Esc Cancel');
+    expect(all).not.toMatch(/[^\x00-\x7f]/);
+  });
+});
