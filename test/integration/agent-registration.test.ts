@@ -119,9 +119,15 @@ async function raw(a: AgentProcess, o: RawProofOptions): Promise<RawResponse & {
   return { ...res, json: JSON.parse(res.body.toString('utf8')) as Record<string, unknown>, nonce };
 }
 
+/** TLS options for a connection to the agent from a fresh loopback source (localAddress works at runtime; the typings omit it). */
+function fromLoopback(a: AgentProcess): tls.ConnectionOptions {
+  const opts = { host: a.host, port: a.port, rejectUnauthorized: false, localAddress: source() };
+  return opts;
+}
+
 /** Bytes written by hand over TLS, for requests an HTTP library refuses to make. */
 async function rawTls(a: AgentProcess, text: string): Promise<{ status: number; json: Record<string, unknown> }> {
-  const sock = tls.connect({ host: a.host, port: a.port, rejectUnauthorized: false, localAddress: source() });
+  const sock = tls.connect(fromLoopback(a));
   const chunks: Buffer[] = [];
   await new Promise<void>((resolve, reject) => {
     sock.once('secureConnect', () => sock.write(text));
@@ -208,7 +214,7 @@ describe('registration over HTTPS', () => {
   it('a TLS interceptor is reported as HOST_IDENTITY_MISMATCH; a wrong token through it stays TOKEN_INVALID', async () => {
     const { key } = await newToken(a);
     const proxy = tls.createServer({ key: intruder.keyPem, cert: intruder.certPem }, (down) => {
-      const up = tls.connect({ host: a.host, port: a.port, rejectUnauthorized: false, localAddress: source() });
+      const up = tls.connect(fromLoopback(a));
       down.pipe(up).pipe(down);
       up.on('error', () => down.destroy());
       down.on('error', () => up.destroy());
