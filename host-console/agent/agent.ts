@@ -176,12 +176,16 @@ export async function createAgent(opts: AgentOptions): Promise<RunningAgent> {
   const local = createLocalApi(core, log);
   const network = createNetworkApi(core, cert, log);
   let tokensCleared = false;
+  let socketBound = false;
   const close = async () => {
     await Promise.allSettled([network.close(), local.close()]);
-    try {
-      unlinkSync(opts.socketPath);
-    } catch {
-      // Already removed by the server.
+    // Only our own socket: a failed start must not remove the socket of an agent that is still running.
+    if (socketBound) {
+      try {
+        unlinkSync(opts.socketPath);
+      } catch {
+        // Already removed by the server.
+      }
     }
     if (!tokensCleared) {
       tokensCleared = true;
@@ -190,6 +194,7 @@ export async function createAgent(opts: AgentOptions): Promise<RunningAgent> {
   };
   try {
     await listenOnSocket(local, opts.socketPath);
+    socketBound = true;
     log.info({ socketPath: opts.socketPath }, 'local API listening');
     await network.listen({ host: opts.listenHost, port: opts.listenPort });
   } catch (err) {

@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import { createLogger } from '../../common/log/logger.js';
-import { createAgent, type RunningAgent } from './agent.js';
+import type { RunningAgent } from './agent.js';
 import { runClientCommand } from './cli.js';
 import { EXIT, parseInvocation, type ServeOptions } from './options.js';
 
@@ -23,6 +23,8 @@ async function serve(o: ServeOptions): Promise<number> {
   const log = createLogger({ name: 'quantix-node' });
   let agent: RunningAgent;
   try {
+    // Loaded here so that client commands start without the server's dependencies.
+    const { createAgent } = await import('./agent.js');
     agent = await createAgent({
       stateDir: o.stateDir,
       socketPath: o.socketPath,
