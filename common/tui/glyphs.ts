@@ -105,7 +105,7 @@ export type Theme = Record<StyleName, readonly string[]>;
 
 /** Colour theme for terminals with at least 8 colours. */
 export const COLOR_THEME: Theme = {
-  frame: ['cyan-fg'],
+  frame: [],
   title: ['bold'],
   label: ['cyan-fg'],
   value: [],

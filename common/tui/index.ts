@@ -38,3 +38,4 @@ export * from './keys.js';
 export * from './flash.js';
 export * from './dialog.js';
 export * from './screen.js';
+export * from './economy.js';

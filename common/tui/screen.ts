@@ -13,6 +13,7 @@ import path from 'node:path';
 import blessed from 'blessed';
 import { detectCapabilities, type TerminalCaps } from './caps.js';
 import { glyphsFor, themeFor, type Glyphs, type Theme } from './glyphs.js';
+import { installOutputEconomy } from './economy.js';
 import { createKeyInput } from './input.js';
 import { toTagged, truncate, type Line } from './text.js';
 
@@ -148,6 +149,7 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
     dockBorders: false,
     resizeTimeout: 100,
   } as unknown as blessed.Widgets.IScreenOptions);
+  installOutputEconomy(screen);
   if (caps.xtermLike && opts.title) screen.title = opts.title;
 
   const canvas = blessed.box({
