@@ -6,9 +6,11 @@
  * a whole host and the agent serves it exactly.
  */
 import { statfs as fsStatfs, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import { basename, join } from 'node:path';
-import { execa } from 'execa';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 /** Runs an external command (injectable so tests need no real tools). A missing tool rejects with code ENOENT. */
 export type CommandRunner = (file: string, args: string[], opts?: { timeoutMs?: number }) => Promise<{ stdout: string; exitCode: number }>;
@@ -45,23 +47,83 @@ export function parseStatfsOutput(text: string): FsSpace | null {
   return spaceFromBlocks(bsize, blocks, bfree, bavail);
 }
 
-/** The default command runner: execa with a timeout, never a shell, stdin closed. */
-export function createCommandRunner(): CommandRunner {
-  return async (file, args, opts) => {
-    const result = await execa(file, args, {
-      reject: false,
-      stdin: 'ignore',
-      timeout: opts?.timeoutMs ?? 5000,
-      killSignal: 'SIGKILL',
-      maxBuffer: 4 * 1024 * 1024,
-    });
-    if (result.failed && result.exitCode === undefined) {
-      const code = (result as { code?: string }).code ?? (result.timedOut ? 'ETIMEDOUT' : 'EFAILED');
-      throw Object.assign(new Error(`${file} could not run (${code})`), { code });
+/**
+ * Runs in the command worker: execa with a timeout, never a shell, stdin
+ * closed, SIGKILL on timeout. Plain CommonJS so it needs no build step.
+ */
+const COMMAND_WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const loaded = import(workerData.execaUrl);
+parentPort.on('message', async ({ id, file, args, timeoutMs }) => {
+  try {
+    const { execa } = await loaded;
+    const r = await execa(file, args, { reject: false, stdin: 'ignore', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024 });
+    if (r.failed && r.exitCode === undefined) {
+      parentPort.postMessage({ id, error: r.code || (r.timedOut ? 'ETIMEDOUT' : 'EFAILED') });
+    } else {
+      parentPort.postMessage({ id, stdout: r.stdout, exitCode: r.exitCode });
     }
-    return { stdout: result.stdout, exitCode: result.exitCode ?? 1 };
+  } catch (err) {
+    parentPort.postMessage({ id, error: (err && err.code) || 'EFAILED' });
+  }
+});
+`;
+
+/** A reply from the command worker. */
+type WorkerReply = { id: number; stdout: string; exitCode: number } | { id: number; error: string };
+
+/**
+ * The default command runner: execa with a timeout, started from a worker
+ * thread. Spawning forks and waits for exec on the calling thread; measured
+ * on a loaded two-core host that is 10–50 ms per command, too long a stall
+ * for the agent's event loop, so the fork happens on the worker instead. The
+ * worker starts on the first command and holds the process open only while
+ * a command runs.
+ */
+export function createCommandRunner(): CommandRunner {
+  let worker: Worker | null = null;
+  let nextId = 0;
+  const pending = new Map<number, { resolve: (r: { stdout: string; exitCode: number }) => void; reject: (e: Error) => void }>();
+  const failAll = (code: string) => {
+    for (const [id, p] of pending) {
+      pending.delete(id);
+      p.reject(Object.assign(new Error(`command worker stopped (${code})`), { code }));
+    }
   };
+  const start = (): Worker => {
+    const execaUrl = pathToFileURL(createRequire(import.meta.url).resolve('execa')).href;
+    const w = new Worker(COMMAND_WORKER_SOURCE, { eval: true, workerData: { execaUrl } });
+    w.on('message', (reply: WorkerReply) => {
+      const p = pending.get(reply.id);
+      if (!p) return;
+      pending.delete(reply.id);
+      if (pending.size === 0) w.unref();
+      if ('error' in reply) p.reject(Object.assign(new Error(`command could not run (${reply.error})`), { code: reply.error }));
+      else p.resolve({ stdout: reply.stdout, exitCode: reply.exitCode });
+    });
+    w.on('error', () => failAll('EWORKER'));
+    w.on('exit', () => {
+      worker = null;
+      failAll('EWORKER');
+    });
+    w.unref();
+    return w;
+  };
+  return (file, args, opts) =>
+    new Promise((resolve, reject) => {
+      worker ??= start();
+      const id = ++nextId;
+      pending.set(id, {
+        resolve,
+        reject: (e) => reject(Object.assign(new Error(`${file} ${e.message.replace(/^command /, '')}`), { code: (e as { code?: string }).code })),
+      });
+      worker.ref();
+      worker.postMessage({ id, file, args, timeoutMs: opts?.timeoutMs ?? 5000 });
+    });
 }
+
+/** How much longer than the statfs deadline the isolated child may live before it is killed. */
+const CHILD_GRACE_MS = 500;
 
 /**
  * The live statfs: local filesystems through fs/promises; network filesystems
@@ -72,7 +134,8 @@ export function createLiveStatfs(root: string, run: CommandRunner, timeoutMs: nu
   return async (mountPoint, fsType) => {
     const path = join(root, mountPoint);
     if (NETWORK_FS_TYPES.has(fsType)) {
-      const { stdout, exitCode } = await run('stat', ['-f', '-c', '%S %b %f %a', '--', path], { timeoutMs });
+      // The child outlives the caller's deadline a little, so a hung server reads as a timeout, not as a failed command.
+      const { stdout, exitCode } = await run('stat', ['-f', '-c', '%S %b %f %a', '--', path], { timeoutMs: timeoutMs + CHILD_GRACE_MS });
       const space = exitCode === 0 ? parseStatfsOutput(stdout) : null;
       if (space === null) throw new Error(`stat -f ${mountPoint} failed (exit ${exitCode})`);
       return space;

@@ -64,6 +64,30 @@ export interface HostSource {
   usableCharDevice(hostPath: string): Promise<boolean>;
 }
 
+/**
+ * At most this many file operations in flight. sysfs reads finish in
+ * microseconds, so with hundreds started at once their completions pile up
+ * and run back to back in one loop turn; a small window keeps each turn
+ * short while still keeping libuv's four pool threads busy.
+ */
+const MAX_IN_FLIGHT = 8;
+
+/** A counting semaphore: run(work) waits for a free slot. */
+function createLimiter(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (work) => {
+    if (active >= limit) await new Promise<void>((go) => waiting.push(go));
+    active++;
+    try {
+      return await work();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
 function errorCode(err: unknown): string {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : 'EUNKNOWN';
 }
@@ -73,11 +97,12 @@ export function createHostSource(root: string, warnings: WarningSink = createWar
   const absRoot = resolve(root);
   const live = absRoot === sep;
   const abs = (hostPath: string): string => (live ? hostPath : join(absRoot, hostPath));
+  const limit = createLimiter(MAX_IN_FLIGHT);
 
   // A dangling symlink reads as ENOENT; it is a broken file, not an absent one.
   const missingIsProblem = async (hostPath: string): Promise<boolean> => {
     try {
-      await lstat(abs(hostPath));
+      await limit(() => lstat(abs(hostPath)));
       return true;
     } catch {
       return false;
@@ -103,36 +128,44 @@ export function createHostSource(root: string, warnings: WarningSink = createWar
     return null;
   };
 
-  const bytes = async (hostPath: string, opts?: ReadOptions): Promise<Buffer | null> => {
+  const readWhole = async (hostPath: string): Promise<Buffer | 'directory' | 'too-large'> => {
+    const handle = await open(abs(hostPath), 'r');
     try {
-      const handle = await open(abs(hostPath), 'r');
-      try {
-        const info = await handle.stat();
-        if (info.isDirectory()) {
-          warnings.warn('READ_FAILED', `${hostPath} is a directory, expected a file`, hostPath);
-          return null;
-        }
-        const buf = Buffer.alloc(info.size > 0 && info.size < MAX_FILE_BYTES ? info.size + 1 : 65536);
-        const chunks: Buffer[] = [];
-        let total = 0;
-        // proc and sysfs files report size 0 or 4096 whatever their content: read until EOF.
-        for (;;) {
-          const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-          if (bytesRead === 0) break;
-          chunks.push(Buffer.from(buf.subarray(0, bytesRead)));
-          total += bytesRead;
-          if (total > MAX_FILE_BYTES) {
-            warnings.warn('READ_FAILED', `${hostPath} is larger than ${MAX_FILE_BYTES} bytes`, hostPath);
-            return null;
-          }
-        }
-        return Buffer.concat(chunks, total);
-      } finally {
-        await handle.close();
+      const info = await handle.stat();
+      if (info.isDirectory()) return 'directory';
+      const buf = Buffer.alloc(info.size > 0 && info.size < MAX_FILE_BYTES ? info.size + 1 : 65536);
+      const chunks: Buffer[] = [];
+      let total = 0;
+      // proc and sysfs files report size 0 or 4096 whatever their content: read until EOF.
+      for (;;) {
+        const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        chunks.push(Buffer.from(buf.subarray(0, bytesRead)));
+        total += bytesRead;
+        if (total > MAX_FILE_BYTES) return 'too-large';
       }
+      return Buffer.concat(chunks, total);
+    } finally {
+      await handle.close();
+    }
+  };
+
+  const bytes = async (hostPath: string, opts?: ReadOptions): Promise<Buffer | null> => {
+    let result: Awaited<ReturnType<typeof readWhole>>;
+    try {
+      result = await limit(() => readWhole(hostPath));
     } catch (err) {
       return onReadError(hostPath, err, opts);
     }
+    if (result === 'directory') {
+      warnings.warn('READ_FAILED', `${hostPath} is a directory, expected a file`, hostPath);
+      return null;
+    }
+    if (result === 'too-large') {
+      warnings.warn('READ_FAILED', `${hostPath} is larger than ${MAX_FILE_BYTES} bytes`, hostPath);
+      return null;
+    }
+    return result;
   };
 
   const text = async (hostPath: string, opts?: ReadOptions): Promise<string | null> => {
@@ -155,7 +188,7 @@ export function createHostSource(root: string, warnings: WarningSink = createWar
     },
     async list(hostPath, opts) {
       try {
-        return (await readdir(abs(hostPath))).sort();
+        return (await limit(() => readdir(abs(hostPath)))).sort();
       } catch (err) {
         const code = errorCode(err);
         if (code === 'ENOTDIR') {
@@ -168,7 +201,7 @@ export function createHostSource(root: string, warnings: WarningSink = createWar
     },
     async linkName(hostPath) {
       try {
-        const target = await readlink(abs(hostPath));
+        const target = await limit(() => readlink(abs(hostPath)));
         const name = basename(target);
         return name === '' ? null : name;
       } catch {
@@ -177,7 +210,7 @@ export function createHostSource(root: string, warnings: WarningSink = createWar
     },
     async realHostPath(hostPath) {
       try {
-        const real = await realpath(abs(hostPath));
+        const real = await limit(() => realpath(abs(hostPath)));
         if (live) return real;
         return real.startsWith(absRoot + sep) ? real.slice(absRoot.length) : null;
       } catch {
@@ -186,7 +219,7 @@ export function createHostSource(root: string, warnings: WarningSink = createWar
     },
     async exists(hostPath) {
       try {
-        await stat(abs(hostPath));
+        await limit(() => stat(abs(hostPath)));
         return true;
       } catch {
         return false;
@@ -194,11 +227,13 @@ export function createHostSource(root: string, warnings: WarningSink = createWar
     },
     async usableCharDevice(hostPath) {
       try {
-        const info = await stat(abs(hostPath));
-        if (!info.isCharacterDevice()) return false;
-        const handle = await open(abs(hostPath), 'r+');
-        await handle.close();
-        return true;
+        return await limit(async () => {
+          const info = await stat(abs(hostPath));
+          if (!info.isCharacterDevice()) return false;
+          const handle = await open(abs(hostPath), 'r+');
+          await handle.close();
+          return true;
+        });
       } catch {
         return false;
       }

@@ -73,7 +73,8 @@ describe('live statfs', () => {
       return { stdout: '4096 100 40 30\n', exitCode: 0 };
     }, 1500);
     expect(await statfs('/mnt/isos', 'nfs')).toEqual({ sizeBytes: 409600, usedBytes: 245760, availableBytes: 122880 });
-    expect(calls).toEqual([['stat', '-f', '-c', '%S %b %f %a', '--', '/mnt/isos', '1500']]);
+    // the child may live a little past the deadline, so the caller sees a timeout rather than a killed command
+    expect(calls).toEqual([['stat', '-f', '-c', '%S %b %f %a', '--', '/mnt/isos', '2000']]);
   });
 
   it('reads local filesystems in-process and never runs a command for them', async () => {
@@ -94,6 +95,11 @@ describe('live statfs', () => {
     const run = createCommandRunner();
     await expect(run('quantix-no-such-tool', [])).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await run(process.execPath, ['-e', 'process.stdout.write("hi"); process.exit(3)'])).toEqual({ stdout: 'hi', exitCode: 3 });
+  });
+
+  it('the default runner kills a command that outlives its timeout', async () => {
+    const run = createCommandRunner();
+    await expect(run('sleep', ['30'], { timeoutMs: 100 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
   });
 });
 
