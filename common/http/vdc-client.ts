@@ -48,7 +48,7 @@ export type VdcTarget =
       kind: 'https';
       host: string;
       port: number;
-      /** `qxa_…` from `quantix-vdc api-token create`. */
+      /** `qxa_…` from `quantix-vdc api-token create` (empty: send none, the vDC answers UNAUTHORIZED). */
       apiToken: string;
       /** The vDC server certificate's fingerprint pinned at login. */
       fingerprint: string;
@@ -165,7 +165,7 @@ export class VdcClient {
     } else {
       this.endpoint = { kind: 'tls', host: target.host, port: target.port, pinnedFingerprint: target.fingerprint.toLowerCase() };
       this.where = `the vDC at ${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
-      this.authHeader = { authorization: `Bearer ${target.apiToken}` };
+      this.authHeader = target.apiToken ? { authorization: `Bearer ${target.apiToken}` } : {};
     }
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
     this.responseTimeoutMs = opts.responseTimeoutMs ?? 15_000;
