@@ -276,7 +276,7 @@ async function hostsAdd(ctx: Ctx): Promise<number> {
   }
   const node = await client.register({ discoveryId: discovery.discoveryId, clusterId: cluster.id });
   if (ctx.globals.json) ctx.json(hostAddedJson(node, discovery));
-  else ctx.out(`Added ${name} (${plain(node.address)}) to cluster ${plain(cluster.name)}; host id ${node.id}.`);
+  else ctx.out(`Added ${name} (${plain(addr.address.display)}) to cluster ${plain(cluster.name)}; host id ${node.id}.`);
   return EXIT.ok;
 }
 

@@ -39,6 +39,11 @@ const KV: DataTable['columns'] = [
   { title: '', width: 20, grow: 1 },
 ];
 
+/** `2 sockets`, `1 socket`, `? cores`. */
+function count(n: number | null, word: string): string {
+  return n === null ? `? ${word}s` : `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function text(v: string | number | null | undefined): string {
   return v === null || v === undefined || v === '' ? '-' : plain(String(v));
 }
@@ -57,7 +62,7 @@ function fsText(fs: FilesystemInfo | null): string {
 function diskRows(disks: readonly DiskInfo[]): Cell[][] {
   const rows: Cell[][] = [];
   for (const d of disks) {
-    rows.push([text(d.name), text(d.model), d.kind.toUpperCase(), text(d.transport), formatBytes(d.sizeBytes), fsText(d.filesystem)]);
+    rows.push([text(d.name), text(d.model), d.kind === 'unknown' ? '-' : d.kind.toUpperCase(), text(d.transport), formatBytes(d.sizeBytes), fsText(d.filesystem)]);
     for (const p of d.partitions) rows.push([`  ${plain(p.name)}`, '', '', '', formatBytes(p.sizeBytes), fsText(p.filesystem)]);
   }
   return rows;
@@ -104,7 +109,7 @@ function cpuTable(inv: Inventory): DataTable {
     rows: [
       ['Model', text(c.model)],
       ['Vendor', text(c.vendor)],
-      ['Topology', `${c.sockets ?? '?'} sockets, ${c.cores ?? '?'} cores, ${c.threads ?? '?'} threads`],
+      ['Topology', `${count(c.sockets, 'socket')}, ${count(c.cores, 'core')}, ${count(c.threads, 'thread')}`],
       ['Frequency', c.mhz === null ? '-' : `${Math.round(c.mhz)} MHz`],
       ['NUMA nodes', text(c.numaNodes)],
       ['Virtualization', `${virt}${c.kvmUsable ? ', KVM usable' : c.virtualization ? ', KVM not usable' : ''}`],
@@ -183,8 +188,8 @@ function networkTable(inv: Inventory): DataTable {
     columns: [
       { title: 'NAME', width: 8 },
       { title: 'KIND', width: 8 },
-      { title: 'STATE', width: 5 },
-      { title: 'SPEED', width: 7, align: 'right' },
+      { title: 'STATE', width: 7 },
+      { title: 'SPEED', width: 6, align: 'right' },
       { title: 'MTU', width: 5, align: 'right' },
       { title: 'MAC', width: 17 },
       { title: 'ADDRESSES', width: 12, grow: 1 },

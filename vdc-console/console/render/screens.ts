@@ -344,7 +344,7 @@ function errorBody(w: WizardState, f: Frame): Line[] {
   const wrapWidth = f.cols - 8;
   return [
     [],
-    [seg('  '), seg(`${g.fail} ${plain(e.message)} (${plain(e.code)})`, 'error')],
+    ...wrap(`${g.fail} ${plain(e.message)} (${plain(e.code)})`, wrapWidth).map((l) => [seg('  '), seg(l, 'error')]),
     [],
     ...wrap(`Next: ${plain(e.hint)}`, wrapWidth).map((l) => [seg(`  ${l}`)]),
     [],

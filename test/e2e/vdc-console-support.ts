@@ -1,0 +1,92 @@
+/**
+ * Shared pieces of the vDC console's end-to-end tests: the console in a
+ * pseudo-terminal against a real vDC, registration tokens from real agents,
+ * fixture hosts with hostile names, and a TCP listener that never speaks TLS.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { LocalAgentClient } from '../../common/http/local-agent-client.js';
+import { REPO_ROOT, type AgentProcess } from '../helpers/agent.js';
+import { spawnInPty, type PtyProgram, type PtySpawnOptions } from '../helpers/pty.js';
+import type { VdcProcess } from '../helpers/vdc.js';
+
+/** The compiled console. */
+export const CONSOLE = 'dist/vdc-console/console/main.js';
+
+/** Starts the console on a vDC's socket, refreshing every half second. */
+export function startConsole(vdc: VdcProcess, opts: Omit<PtySpawnOptions, 'script'> = {}): PtyProgram {
+  return spawnInPty({
+    script: CONSOLE,
+    args: ['--socket', vdc.socketPath, '--refresh', '0.5', ...(opts.args ?? [])],
+    ...opts,
+    env: { QUANTIX_VDC_SOCKET: undefined, QUANTIX_VDC_SERVER: undefined, ...(opts.env ?? {}) },
+  });
+}
+
+/** A fresh registration token from an agent, in its display form. */
+export async function newToken(agent: AgentProcess): Promise<string> {
+  return (await new LocalAgentClient({ socketPath: agent.socketPath }).generateToken()).token;
+}
+
+/** `host:port` of an agent's network API. */
+export function agentAddress(agent: AgentProcess): string {
+  return `${agent.host}:${agent.port}`;
+}
+
+/**
+ * A copy of a fixture host whose hostname holds escape sequences (a title
+ * change, a colour, a screen clear) and a brace tag; returns the root.
+ */
+export function hostileFixture(dir: string, hostname = 'evil\x1b]0;pwned\x07\x1b[31m{red-fg}\x1b[2Jname'): string {
+  const root = path.join(dir, 'hostile-root');
+  // cp -a keeps the sysfs symlinks the collectors follow.
+  execFileSync('cp', ['-a', path.join(REPO_ROOT, 'test/fixtures/hosts/server-2s'), root]);
+  fs.writeFileSync(path.join(root, 'proc/sys/kernel/hostname'), `${hostname}\n`);
+  return root;
+}
+
+/** A TCP listener that accepts connections and never answers (no TLS handshake). */
+export async function silentListener(): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A loopback port nothing listens on (bound, read, released). */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A temporary directory. */
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Opens the wizard and fills the form: address, token (typed as a person would), leaving the cluster as chosen. */
+export async function fillForm(p: PtyProgram, address: string, token: string): Promise<void> {
+  p.press('a');
+  await p.waitForText('Add host · 1/4 Connect');
+  p.write(address);
+  p.press('Tab');
+  p.write(token.toLowerCase());
+  await p.waitForText(/well formed|looks mistyped|not used in tokens/);
+}

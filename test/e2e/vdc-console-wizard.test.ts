@@ -1,0 +1,191 @@
+import fs from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LocalAgentClient } from '../../common/http/local-agent-client.js';
+import { tokenFromRandom, formatToken } from '../../common/token/token.js';
+import { startAgent, type AgentProcess } from '../helpers/agent.js';
+import type { PtyProgram } from '../helpers/pty.js';
+import { startVdc, waitFor, type VdcProcess } from '../helpers/vdc.js';
+import { agentAddress, closedPort, fillForm, hostileFixture, newToken, silentListener, startConsole, tempDir } from './vdc-console-support.js';
+
+/** A vDC with the cluster Production. */
+let vdc: VdcProcess;
+/** Never joined: for refused tokens. */
+let spare: AgentProcess;
+let prog: PtyProgram | null = null;
+const cleanups: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  [vdc, spare] = await Promise.all([startVdc({ name: 'vdc01' }), startAgent()]);
+  await vdc.client().createCluster({ name: 'Production' });
+});
+afterEach(async () => {
+  await prog?.dispose();
+  prog = null;
+  while (cleanups.length) await cleanups.pop()!();
+});
+afterAll(async () => {
+  await spare?.cleanup();
+  await vdc?.cleanup();
+});
+
+/** A well-formed token (valid check symbol) other than real. */
+function otherToken(real: string): string {
+  for (let i = 0; ; i++) {
+    const t = formatToken(tokenFromRandom(new Uint8Array([i, 1, 2, 3, 4, 5, 6])));
+    if (t !== real) return t;
+  }
+}
+
+async function discoverCount(): Promise<number> {
+  return (await vdc.client().audit({ limit: 1000 })).filter((e) => e.action === 'node.discover').length;
+}
+
+describe('add-host wizard against a real vDC and agent', () => {
+  it('with no cluster, creates one inline, adds the host, and shows it connected and selected', async () => {
+    const [empty, agent] = await Promise.all([startVdc({ name: 'vdc02' }), startAgent()]);
+    cleanups.push(() => empty.cleanup(), () => agent.cleanup());
+    const token = await newToken(agent);
+    const p = (prog = startConsole(empty));
+    await p.waitForText('No clusters yet');
+    await fillForm(p, agentAddress(agent), token);
+    expect(p.screen()).toContain(token);
+    expect(p.screen()).toContain('no cluster yet: name the first one');
+    p.press('Enter');
+    // No name yet: Enter points at the name field instead of connecting.
+    await p.waitForText(/✗ name the new cluster/);
+    p.write('Production');
+    p.press('Enter');
+    await p.waitForText('Add host · 3/4 Review', { timeoutMs: 20_000 });
+    expect(p.screen()).toContain('identity verified by token ✓');
+    expect(p.screen()).toMatch(/Summary .*CPU\/Memory .*Storage .*Network .*GPUs/);
+    p.press('Right');
+    await p.waitForText('Topology');
+    p.press('Right');
+    await p.waitForText('Local disks');
+    p.press('Enter');
+    await p.waitForText(new RegExp(`Add \\S+ \\(${agentAddress(agent).replace(/\./g, '\\.')}\\) to cluster Production\\?`));
+    expect(p.screen()).toContain('The cluster Production is created first.');
+    p.press('Enter');
+    await p.waitForText(/✓ Added \S+ to Production\./, { timeoutMs: 20_000 });
+    await p.waitForText(/▶\S+ +127\.0\.0\.1\S* +● connected/, { timeoutMs: 20_000 });
+    expect(p.screen()).toMatch(/Production +1\/1 ●/);
+    expect(p.screen()).toContain('Hosts · Production');
+    const status = await new LocalAgentClient({ socketPath: agent.socketPath }).status();
+    expect(JSON.stringify(status)).toContain('Production');
+  });
+
+  it('a typo is flagged as typed and Enter makes no network call', async () => {
+    const before = await discoverCount();
+    const p = (prog = startConsole(vdc));
+    await p.waitForText('Production');
+    const token = await newToken(spare);
+    // Swap two different neighbouring symbols: the check symbol catches it.
+    const symbols = token.replace(/^QUANTIX-/, '').replace(/-/g, '');
+    const i = [...symbols].findIndex((c, k) => k < 11 && c !== symbols[k + 1]);
+    const swapped = symbols.slice(0, i) + symbols[i + 1] + symbols[i] + symbols.slice(i + 2);
+    await fillForm(p, agentAddress(spare), swapped);
+    await p.waitForText('✗ a symbol looks mistyped');
+    p.press('Enter');
+    await p.waitForIdle();
+    expect(p.screen()).toContain('Add host · 1/4 Connect');
+    expect(await discoverCount()).toBe(before);
+  });
+
+  it.each<[string, () => Promise<{ address: string; token: string }>, RegExp]>([
+    // The host refuses a well-formed token that is not its own.
+    ['wrong token', async () => ({ address: agentAddress(spare), token: otherToken(await newToken(spare)) }), /\(TOKEN_INVALID\)/],
+    // Nothing listens at the address.
+    ['unreachable', async () => ({ address: `127.0.0.1:${await closedPort()}`, token: otherToken('') }), /\(HOST_UNREACHABLE\)/],
+  ])('%s: error page with code and Next:, retry keeps the fields', async (_name, setup, code) => {
+    const { address, token } = await setup();
+    const p = (prog = startConsole(vdc));
+    await p.waitForText('Production');
+    await fillForm(p, address, token);
+    p.press('Enter');
+    await p.waitForText(code, { timeoutMs: 20_000 });
+    expect(p.screen()).toContain('Add host · Failed');
+    expect(p.screen()).toMatch(/Next: \S/);
+    expect(p.screen()).toContain('r Retry (fields kept)   Esc Cancel');
+    p.press('r');
+    await p.waitForText('Add host · 1/4 Connect');
+    expect(p.screen()).toContain(address);
+    expect(p.screen()).toContain(token);
+  });
+
+  it('an expired token: error page, and Retry clears the token', async () => {
+    const short = await startAgent({ tokenTtl: '10s' });
+    cleanups.push(() => short.cleanup());
+    const issued = await new LocalAgentClient({ socketPath: short.socketPath }).generateToken();
+    const token = issued.token;
+    await waitFor('the token to expire', () => Date.now() > Date.parse(issued.expiresAt) + 100, 20_000, 100);
+    const p = (prog = startConsole(vdc));
+    await p.waitForText('Production');
+    await fillForm(p, agentAddress(short), token);
+    p.press('Enter');
+    await p.waitForText(/\(TOKEN_EXPIRED\)/, { timeoutMs: 20_000 });
+    expect(p.screen()).toContain('Next: Generate a new token on the host console');
+    p.press('r');
+    await p.waitForText('Add host · 1/4 Connect');
+    expect(p.screen()).toContain(agentAddress(short));
+    expect(p.screen()).not.toContain(token);
+  });
+
+  it('a host registered already: error page says so', async () => {
+    const agent = await startAgent();
+    cleanups.push(() => agent.cleanup());
+    const client = vdc.client();
+    const d = await client.discover({ address: agentAddress(agent), token: await newToken(agent) });
+    await client.register({ discoveryId: d.discoveryId, clusterId: 'Production' });
+    const p = (prog = startConsole(vdc));
+    await p.waitForText('Production');
+    await fillForm(p, agentAddress(agent), formatToken(tokenFromRandom(new Uint8Array([3, 1, 4, 1, 5, 9, 2]))));
+    p.press('Enter');
+    await p.waitForText(/\(HOST_ALREADY_REGISTERED\)/, { timeoutMs: 20_000 });
+    expect(p.screen()).toMatch(/Next: /);
+  });
+
+  it('Esc while connecting cancels and returns to the form with the fields kept', async () => {
+    const silent = await silentListener();
+    cleanups.push(silent.close);
+    const token = formatToken(tokenFromRandom(new Uint8Array([5, 5, 5, 5, 5, 5, 5])));
+    const p = (prog = startConsole(vdc));
+    await p.waitForText('Production');
+    await fillForm(p, `127.0.0.1:${silent.port}`, token);
+    p.press('Enter');
+    await p.waitForText('Add host · 2/4 Connecting');
+    await p.waitForText(`connecting to 127.0.0.1:${silent.port}`);
+    p.press('Esc');
+    await p.waitForText('Add host · 1/4 Connect');
+    expect(p.screen()).toContain(token);
+    // The cancelled request never comes back as an error page.
+    await p.waitForIdle({ quietMs: 600 });
+    expect(p.screen()).not.toContain('Failed');
+  });
+
+  it('a hostile hostname is shown inert on every page', async () => {
+    const dir = tempDir('qx-hostile-');
+    const hostile = await startAgent({ inventoryRoot: hostileFixture(dir) });
+    cleanups.push(async () => {
+      await hostile.cleanup();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const token = await newToken(hostile);
+    const p = (prog = startConsole(vdc));
+    const titles: string[] = [];
+    p.term.onTitleChange((t) => titles.push(t));
+    await p.waitForText('Production');
+    await fillForm(p, agentAddress(hostile), token);
+    p.press('Enter');
+    await p.waitForText('Add host · 3/4 Review', { timeoutMs: 20_000 });
+    expect(p.screen()).toContain('evil^[]0;pwned^G^[[31m{red-fg}^[[2Jname');
+    p.press('Enter');
+    await p.waitForText(/Add evil\^\[/);
+    p.press('Enter');
+    await p.waitForText(/✓ Added evil\^\[/, { timeoutMs: 20_000 });
+    await p.waitForText(/▶evil\^\[\]0;pwne/);
+    // Only the console's own window title was ever set.
+    expect(titles.filter((t) => t.includes('pwned'))).toEqual([]);
+    // The frame is intact: nothing cleared the screen or coloured the rest.
+    expect(p.screenText()[0]).toMatch(/^┌ Quantix vDC · vdc01/);
+  });
+});
