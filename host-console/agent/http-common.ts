@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
-import { type ErrorCode, errorBody, ERRORS, QuantixError } from '../../common/protocol/errors.js';
+import { type ErrorCode, errorBody, QuantixError } from '../../common/protocol/errors.js';
 import type { Logger } from '../../common/log/logger.js';
 
 /** Every method fastify can route. */
@@ -17,11 +17,6 @@ export function sendJson(reply: FastifyReply, status: number, body: unknown, hea
   const text = JSON.stringify(body);
   reply.code(status).headers({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers }).send(text);
   return text;
-}
-
-/** The JSON text of an error body. */
-export function errorText(err: QuantixError, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ ...err.toBody(), ...extra });
 }
 
 /** Sends an error (with Retry-After for RATE_LIMITED). */
@@ -114,9 +109,4 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Socke
       `HTTP/1.1 ${q.status} ${q.status === 413 ? 'Payload Too Large' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   } else socket.destroy();
-}
-
-/** Status of a code, for callers that only have the code. */
-export function statusOf(code: ErrorCode): number {
-  return ERRORS[code].status;
 }
