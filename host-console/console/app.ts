@@ -71,14 +71,14 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
   const fkeys = (main: boolean): KeyBinding[] => {
     const k = (f: string, digit: string) => (main ? [f, digit] : [f]);
     return [
-      { keys: k('f1', '1'), label: 'Help', help: 'This help: every key on every screen', handler: () => show('help') },
-      { keys: k('f2', '2'), label: 'System', help: 'System: model, CPU, memory, storage, GPUs', handler: () => show('system') },
+      { keys: k('f1', '1'), label: 'Help', help: 'This help', handler: () => show('help') },
+      { keys: k('f2', '2'), label: 'System', help: 'System: model, CPU, memory, storage', handler: () => show('system') },
       { keys: k('f3', '3'), label: 'Network', help: 'Network: interfaces and addresses', handler: () => show('network') },
-      { keys: k('f4', '4'), label: 'Token', help: 'Registration token for adding this host to a vDC', handler: () => show('token') },
+      { keys: k('f4', '4'), label: 'Token', help: 'Registration token', handler: () => show('token') },
       {
         keys: k('f5', '5'),
         label: 'Refresh',
-        help: 'Ask the agent again now (hardware included)',
+        help: 'Ask the agent again now',
         handler: async () => {
           await model.refresh();
           if (!model.state.problem) flash.show('ok', 'Refreshed.', 2_000);
@@ -87,7 +87,7 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
       {
         keys: k('f9', '9'),
         label: 'Leave',
-        help: 'Leave the cluster: the host stops being managed by its vDC',
+        help: 'Leave the cluster',
         dangerous: true,
         confirm: {
           title: 'Leave cluster?',
@@ -104,7 +104,7 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
       {
         keys: main ? ['f10', 'f12', '0'] : ['f10', 'f12'],
         label: 'Power',
-        help: opts.allowPower ? 'Reboot or shut down this host' : 'Reboot or shut down (simulated: started without --allow-power)',
+        help: opts.allowPower ? 'Reboot or shut down' : 'Reboot or shut down (simulated)',
         dangerous: true,
         handler: () =>
           openDialog({
@@ -135,7 +135,7 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
       display: 'G',
       label: 'New token',
       visible: () => !managed(),
-      help: 'Generate a registration token (asks before replacing a valid one)',
+      help: 'Generate a registration token',
       disabledReason: managedReason,
       handler: async () => {
         if (model.tokenActive(now())) {
@@ -157,7 +157,7 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
       display: 'R',
       label: 'Revoke',
       visible: () => !managed(),
-      help: 'Revoke the current token: it stops working at once',
+      help: 'Revoke the token: it stops working at once',
       disabledReason: () => managedReason() ?? (model.tokenActive(now()) ? null : 'There is no valid token to revoke.'),
       handler: async () => {
         await model.revokeToken();

@@ -83,11 +83,27 @@ describe.each(TERMS)('TERM=%s', (term) => {
     const agentToken = (await client.getToken()).token;
     expect(p.screen()).toContain(agentToken);
 
-    const first = (await p.waitForText(/Expires in (\d\d):(\d\d)/)).slice(1).join(':');
-    await p.waitFor(() => {
+    // The countdown goes down, at no more than 40 bytes a second once the status message is gone.
+    await p.waitForText(/token: active/);
+    const seconds = () => {
       const m = p.screen().match(/Expires in (\d\d):(\d\d)/);
-      return m && `${m[1]}:${m[2]}` < first;
-    }, `the countdown to go below ${first}`);
+      return m ? Number(m[1]) * 60 + Number(m[2]) : null;
+    };
+    const start = await p.waitFor(seconds, 'the countdown');
+    p.mark();
+    await p.waitFor(() => start - (seconds() ?? start) >= 3, 'three countdown steps');
+    const perSecond = p.bytesSinceMark() / (start - seconds()!);
+    expect(perSecond, 'countdown bytes per second').toBeLessThanOrEqual(40);
+
+    // A full repaint of the token screen at 80x24 (as after a resize) stays within 4 KB.
+    p.resize(81, 24);
+    await p.waitForIdle({ quietMs: 200 });
+    p.mark();
+    p.resize(80, 24);
+    await p.waitFor(() => p.bytesSinceMark() > 0, 'the redraw at 80x24');
+    await p.waitForIdle({ quietMs: 200 });
+    console.info(`[measure] ${term} ${lang}: countdown ${perSecond.toFixed(1)} B/s, full token screen ${p.bytesSinceMark()} B, spawn to first output ${p.firstOutputMs} ms`);
+    expect(p.bytesSinceMark(), 'bytes of a full token-screen paint').toBeLessThanOrEqual(4096);
 
     if (lang === 'C') {
       const high = [...p.output()].filter((b) => b > 0x7f).length;
