@@ -1,0 +1,206 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatToken, tokenFromRandom } from '../../common/token/token.js';
+import { REPO_ROOT, startAgent, type AgentProcess } from '../helpers/agent.js';
+import { runVdcCli, startVdc, waitFor, type VdcProcess } from '../helpers/vdc.js';
+import { agentAddress, CONSOLE, newToken, tempDir } from './vdc-console-support.js';
+
+let vdc: VdcProcess;
+let agentA: AgentProcess;
+let agentB: AgentProcess;
+let home: string;
+
+beforeAll(async () => {
+  // B reads a fixture machine, so the two hosts have different host ids.
+  [vdc, agentA, agentB] = await Promise.all([
+    startVdc({ name: 'vdc-cli' }),
+    startAgent(),
+    startAgent({ inventoryRoot: path.join(REPO_ROOT, 'test/fixtures/hosts/server-2s') }),
+  ]);
+  home = tempDir('qx-cli-home-');
+});
+afterAll(async () => {
+  await Promise.all([agentA?.cleanup(), agentB?.cleanup(), vdc?.cleanup()]);
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  json: any;
+}
+
+/** Runs the console CLI without a terminal, with HOME in a temporary directory and no desktop session (no keychain). */
+function cli(args: string[], opts: { input?: string; socket?: boolean } = {}): Promise<Run> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  for (const k of ['DBUS_SESSION_BUS_ADDRESS', 'XDG_CONFIG_HOME', 'XDG_RUNTIME_DIR', 'QUANTIX_VDC_SERVER']) delete env[k];
+  env.HOME = home;
+  env.QUANTIX_VDC_SOCKET = opts.socket === false ? path.join(home, 'no.sock') : vdc.socketPath;
+  return new Promise((resolve, reject) => {
+    // detached: no controlling terminal, so nothing can ever be asked on /dev/tty.
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, CONSOLE), ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdin.end(opts.input ?? '');
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`quantix-vdc-console ${args.join(' ')} did not finish:\n${stderr}`));
+    }, 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      let json: unknown = null;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        // text output
+      }
+      resolve({ code, stdout, stderr, json });
+    });
+  });
+}
+
+const HOST_FIELDS = ['id', 'hostname', 'address', 'port', 'clusterId', 'clusterName', 'hostId', 'certificateFingerprint', 'state', 'stateSince', 'lastSeenAt', 'registeredAt', 'lastError', 'usage', 'capacity'].sort();
+
+describe('quantix-vdc-console commands', () => {
+  it('clusters create, list (--json and text), and errors for a duplicate', async () => {
+    const created = await cli(['clusters', 'create', 'Production', '--description', 'main site', '--json']);
+    expect(created.code).toBe(0);
+    expect(created.json).toEqual({ cluster: { id: expect.any(String), name: 'Production', description: 'main site', createdAt: expect.any(String), hosts: 0, connectedHosts: 0 } });
+    const dup = await cli(['clusters', 'create', 'Production', '--json']);
+    expect(dup.code).toBe(4);
+    expect(dup.json.error).toMatchObject({ code: 'CLUSTER_EXISTS', message: expect.any(String), hint: expect.any(String) });
+    expect(dup.stderr).toMatch(/^quantix-vdc-console: .*\(CLUSTER_EXISTS\) Next: /);
+    const list = await cli(['clusters', 'list', '--json']);
+    expect(list.json.clusters.map((c: { name: string }) => c.name)).toEqual(['Production']);
+    const text = await cli(['clusters', 'list']);
+    expect(text.stdout).toMatch(/^CLUSTER +HOSTS +CPU +MEMORY +STORAGE +GPU +ID\nProduction +0\/0/);
+  });
+
+  it('hosts add: a typo exits 2 before any network call; a missing --yes without a terminal exits 2', async () => {
+    const token = await newToken(agentA);
+    const symbols = token.replace(/^QUANTIX-|-/g, '');
+    const typo = symbols.slice(0, 11) + (symbols[11] === '0' ? '1' : '0');
+    const r = await cli(['hosts', 'add', '--address', '10.255.255.1', '--token', typo, '--cluster', 'Production', '--yes', '--json'], { socket: false });
+    expect(r.code).toBe(2);
+    expect(r.json.error.code).toBe('TOKEN_FORMAT');
+    expect(r.stderr).toContain('a symbol looks mistyped');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const noYes = await cli(['hosts', 'add', '--address', agentAddress(agentA), '--token', token, '--cluster', 'Production']);
+    expect(noYes.code).toBe(2);
+    expect(noYes.stderr).toContain('Pass --yes');
+  });
+
+  it('hosts add --yes --json adds the host; list, show and the stable shapes', async () => {
+    const add = await cli(['hosts', 'add', '--address', agentAddress(agentA), '--token', await newToken(agentA), '--cluster', 'production', '--yes', '--json']);
+    expect(add.code, add.stderr).toBe(0);
+    expect(Object.keys(add.json).sort()).toEqual(['discovery', 'host']);
+    expect(Object.keys(add.json.host).sort()).toEqual([...HOST_FIELDS, 'inventory', 'inventoryAt'].sort());
+    expect(add.json.host.clusterName).toBe('Production');
+    expect(add.json.discovery.host).toMatchObject({ identityVerified: true, certificateFingerprint: agentA.fingerprint, port: agentA.port });
+    expect(add.stdout).not.toContain('QUANTIX-');
+
+    await waitFor('the host to be connected', async () => (await cli(['hosts', 'list', '--json'])).json.hosts[0]?.state === 'connected');
+    const list = await cli(['hosts', 'list', '--cluster', 'Production', '--json']);
+    expect(list.json.hosts).toHaveLength(1);
+    expect(Object.keys(list.json.hosts[0]).sort()).toEqual(HOST_FIELDS);
+    const text = await cli(['hosts', 'list']);
+    expect(text.stdout).toMatch(/NAME +ADDRESS +CLUSTER +STATE/);
+    expect(text.stdout).toMatch(/127\.0\.0\.1:\d+ +Production +● connected/);
+
+    const show = await cli(['hosts', 'show', add.json.host.id, '--json']);
+    expect(show.json.host.inventory.system.hostId).toBe(agentA.hostId);
+    const byName = await cli(['hosts', 'show', add.json.host.hostId]);
+    expect(byName.code).toBe(0);
+    expect(byName.stdout).toContain('Local disks');
+    expect(byName.stdout).toContain('Network interfaces');
+  });
+
+  it('a wrong token exits 4 with the host\'s code; an unreachable vDC exits 3', async () => {
+    const real = await newToken(agentB);
+    const wrong = [0, 1, 2, 3].map((i) => formatToken(tokenFromRandom(new Uint8Array([i, 9, 9, 9, 9, 9, 9])))).find((t) => t !== real)!;
+    const r = await cli(['hosts', 'add', '--address', agentAddress(agentB), '--token', wrong, '--cluster', 'Production', '--yes', '--json']);
+    expect(r.code).toBe(4);
+    expect(r.json.error.code).toBe('TOKEN_INVALID');
+    expect(r.json.error.hint).toMatch(/\S/);
+    const down = await cli(['hosts', 'list', '--json'], { socket: false });
+    expect(down.code).toBe(3);
+    expect(down.json.error.code).toBe('VDC_UNREACHABLE');
+    expect(down.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('hosts remove: refuses an unreachable host unless forced; clusters delete once empty', async () => {
+    const add = await cli(['hosts', 'add', '--address', agentAddress(agentB), '--token', await newToken(agentB), '--cluster', 'Production', '--yes', '--json']);
+    expect(add.code, add.stderr).toBe(0);
+    const id = add.json.host.id as string;
+    await agentB.kill();
+    const refused = await cli(['hosts', 'remove', id, '--yes', '--json']);
+    expect(refused.code).toBe(4);
+    expect(refused.json.error.hint).toContain('--force');
+    const forced = await cli(['hosts', 'remove', id, '--force', '--yes', '--json']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.json).toMatchObject({ host: { id }, hostNotified: false });
+    const notEmpty = await cli(['clusters', 'delete', 'Production', '--json']);
+    expect(notEmpty.json.error.code).toBe('CLUSTER_NOT_EMPTY');
+    const hostA = (await cli(['hosts', 'list', '--json'])).json.hosts.find((h: { id: string }) => h.id !== id);
+    const removed = await cli(['hosts', 'remove', hostA.hostname, '--yes', '--json']);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.json.hostNotified).toBe(true);
+    const deleted = await cli(['clusters', 'delete', 'Production', '--json']);
+    expect(deleted.code).toBe(0);
+    expect(deleted.json.cluster.name).toBe('Production');
+  });
+
+  it('login pins the certificate, stores the API token in a 0600 file without a keychain, and remote commands use them', async () => {
+    const created = await runVdcCli(['api-token', 'create', 'admin', '--state-dir', vdc.stateDir, '--json']);
+    const apiToken = (JSON.parse(created.stdout) as { token: string }).token;
+    const server = `https://127.0.0.1:${vdc.port}`;
+
+    const wrongPin = await cli(['login', '--server', server, '--fingerprint', '0'.repeat(64), '--token-stdin', '--json'], { input: apiToken });
+    expect(wrongPin.code).toBe(3);
+    expect(wrongPin.json.error.code).toBe('VDC_IDENTITY_CHANGED');
+
+    const badToken = await cli(['login', '--server', server, '--yes', '--token-stdin', '--json'], { input: `qxa_${'x'.repeat(43)}\n` });
+    expect(badToken.code).toBe(4);
+    expect(badToken.json.error.code).toBe('UNAUTHORIZED');
+
+    const login = await cli(['login', '--server', server, '--yes', '--token-stdin', '--json'], { input: `${apiToken}\n` });
+    expect(login.code, login.stderr).toBe(0);
+    const credentials = path.join(home, '.config/quantix/vdc-console/credentials.json');
+    expect(login.json).toMatchObject({ server: `127.0.0.1:${vdc.port}`, fingerprint: vdc.serverFingerprint, tokenStorage: 'file', location: credentials });
+    expect(fs.statSync(credentials).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(path.join(home, '.config/quantix/vdc-console/servers.json'), 'utf8')).not.toContain(apiToken);
+    const text = await cli(['login', '--server', server, '--token-stdin'], { input: apiToken });
+    expect(text.stdout).toContain(`stored in ${credentials} (mode 0600): no OS keychain was reachable`);
+
+    const remote = await cli(['--server', server, 'clusters', 'create', 'Remote', '--json']);
+    expect(remote.code, remote.stderr).toBe(0);
+    const listed = await cli(['clusters', 'list', '--server', server, '--json'], { socket: false });
+    expect(listed.json.clusters.map((c: { name: string }) => c.name)).toContain('Remote');
+
+    const out = await cli(['logout', '--server', server, '--json']);
+    expect(out.json).toEqual({ server: `127.0.0.1:${vdc.port}`, removed: true });
+    const after = await cli(['clusters', 'list', '--server', server, '--json']);
+    expect(after.code).toBe(4);
+    expect(after.json.error.code).toBe('UNAUTHORIZED');
+    expect(after.json.error.hint).toContain('login --server');
+  });
+
+  it('usage errors exit 2 with the usage; --help exits 0', async () => {
+    const bad = await cli(['hosts', 'frob']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Usage:');
+    const help = await cli(['hosts', 'add', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--address A');
+    const tui = await cli([]);
+    expect(tui.code).toBe(2);
+    expect(tui.stderr).toContain('needs a terminal');
+  });
+});
