@@ -27,20 +27,24 @@ interface Result {
   coldLoopStallMs: number;
   /** Median over the warm collections of each one's longest stall. */
   warmLoopStallMedianMs: number;
+  /** Time the event loop spent running (not waiting) during the cold collection: all the main-thread work it cost. */
+  coldLoopActiveMs: number;
   warnings: number;
 }
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const fixture = (name: string) => join(repoRoot, 'test/fixtures/hosts', name);
 
-async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number; stallMs: number }> {
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number; stallMs: number; activeMs: number }> {
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  const elu = performance.eventLoopUtilization();
   const t = performance.now();
   const value = await work();
   const ms = performance.now() - t;
+  const used = performance.eventLoopUtilization(elu);
   loop.disable();
-  return { value, ms, stallMs: loop.max / 1e6 };
+  return { value, ms, stallMs: loop.max / 1e6, activeMs: used.active };
 }
 
 function median(xs: number[]): number {
@@ -63,6 +67,7 @@ async function measure(scenario: string, opts: Omit<InventoryOptions, 'stateDir'
       cachedGetMs: round(cached.ms),
       coldLoopStallMs: round(cold.stallMs),
       warmLoopStallMedianMs: round(median(warm.map((w) => w.stallMs))),
+      coldLoopActiveMs: round(cold.activeMs),
       warnings: cold.value.warnings.length,
     };
   } finally {
