@@ -30,6 +30,7 @@ import { createSpaceReader, DEFAULT_STATFS_TIMEOUT_MS } from './space.js';
 import { readSystem, resolveHostId } from './system.js';
 import { readUsage, type CpuTimes } from './usage.js';
 
+/** The probe types a caller can inject, re-exported so the agent imports one module. */
 export type { AddressProbe, CommandRunner, FsSpace, StatfsProbe } from './probes.js';
 
 /** Options of an inventory collector. */
