@@ -21,9 +21,9 @@ export const CLUSTER_COLUMNS: Column[] = [
 
 /** Columns of the hosts table. */
 export const HOST_COLUMNS: Column[] = [
-  { title: 'NAME', width: 12, grow: 2 },
-  { title: 'ADDRESS', width: 12, grow: 1 },
-  { title: 'STATE', width: 12 },
+  { title: 'NAME', width: 13, grow: 2 },
+  { title: 'ADDRESS', width: 15, grow: 1 },
+  { title: 'STATE', width: 11 },
   { title: 'CPU', width: 8 },
   { title: 'MEMORY', width: 9 },
   { title: 'STORAGE', width: 7 },

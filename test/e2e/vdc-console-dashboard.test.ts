@@ -1,0 +1,184 @@
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LocalAgentClient } from '../../common/http/local-agent-client.js';
+import { REPO_ROOT, startAgent, type AgentProcess } from '../helpers/agent.js';
+import type { PtyProgram } from '../helpers/pty.js';
+import { startVdc, waitFor, type VdcProcess } from '../helpers/vdc.js';
+import { agentAddress, newToken, startConsole } from './vdc-console-support.js';
+
+let vdc: VdcProcess;
+/** This machine's own inventory (hostname as the machine has it). */
+let local: AgentProcess;
+/** The Dell fixture: hostname qx-node-07. */
+let dell: AgentProcess;
+let localName: string;
+let prog: PtyProgram | null = null;
+
+async function register(agent: AgentProcess, cluster: string): Promise<string> {
+  const client = vdc.client();
+  const d = await client.discover({ address: agentAddress(agent), token: await newToken(agent) });
+  return (await client.register({ discoveryId: d.discoveryId, clusterId: cluster })).id;
+}
+
+beforeAll(async () => {
+  [vdc, local, dell] = await Promise.all([
+    startVdc({ name: 'vdc01' }),
+    startAgent(),
+    startAgent({ inventoryRoot: path.join(REPO_ROOT, 'test/fixtures/hosts/server-2s') }),
+  ]);
+  const client = vdc.client();
+  await client.createCluster({ name: 'Production' });
+  await client.createCluster({ name: 'Staging' });
+  await register(local, 'Production');
+  await register(dell, 'Production');
+  localName = (await client.listNodes()).find((n) => n.port === local.port)!.hostname;
+  await waitFor('both hosts connected', async () => (await client.listNodes()).every((n) => n.state === 'connected'));
+});
+afterEach(async () => {
+  await prog?.dispose();
+  prog = null;
+});
+afterAll(async () => {
+  await Promise.all([local?.cleanup(), dell?.cleanup(), vdc?.cleanup()]);
+});
+
+describe('vDC console dashboard against a real vDC', () => {
+  it('shows clusters and hosts live, details with the inventory, and help from the key tables', async () => {
+    const p = (prog = startConsole(vdc));
+    await p.waitForText(/qx-node-07 +127\.0\.0\.1:\d+ +● connected/);
+    const screen = p.screen();
+    expect(screen).toMatch(/^┌ Quantix vDC · vdc01 ─+ \d clusters · 2 hosts ┐/);
+    expect(screen).toMatch(/▶Production +2\/2 ●/);
+    expect(screen).toMatch(/ Staging +0\/0/);
+    expect(screen).toContain('Hosts · Production');
+    expect(p.screenText()[22]).toMatch(/a Add host {2}c Cluster {2}d Remove {2}⏎ Details {2}\/ Filter {2}Tab Pane +\? Help {2}q/);
+
+    p.press('Tab');
+    await p.waitFor(() => p.screenText().find((l) => l.includes('▶') && l.includes('connected')), 'a selected host');
+    // Select the Dell host whichever row it is on.
+    if (!/▶qx-node-07/.test(p.screen())) p.press('j');
+    await p.waitForText('▶qx-node-07');
+    p.press('Enter');
+    await p.waitForText('Host · qx-node-07');
+    await p.waitForText('Dell Inc.');
+    expect(p.screen()).toContain('● connected');
+    expect(p.screen()).toMatch(/Summary .*CPU\/Memory .*Storage .*Network .*GPUs/);
+    p.press('Right', 'Right');
+    await p.waitForText('Local disks');
+    p.press('Right', 'Right');
+    await p.waitFor(() => /GPUs/.test(p.screen()) && /A100|NVIDIA/.test(p.screen()), 'the GPU table');
+    p.press('Esc');
+    await p.waitForText('Hosts · Production');
+
+    p.press('?');
+    await p.waitForText(/^│ +Dashboard/m);
+    expect(p.screen()).toMatch(/d, Del +Remove the selected host from its cluster \(asks first\)/);
+    p.press('Esc');
+    await p.waitForText('Hosts · Production');
+    const exit = await (p.press('q'), p.exit());
+    expect(exit).toMatchObject({ exitCode: 0, restored: true });
+  });
+
+  it('filters the hosts as typed; Esc clears', async () => {
+    const p = (prog = startConsole(vdc));
+    await p.waitForText('qx-node-07');
+    await p.waitForText(localName);
+    p.press('/');
+    p.write('qx-node');
+    await p.waitForText('filter: qx-node_');
+    await p.waitFor(() => !p.screen().includes(` ${localName} `) || localName.startsWith('qx-node'), 'the other host to be filtered out');
+    expect(p.screen()).toContain('qx-node-07');
+    p.write('zzz');
+    await p.waitForText('No host matches "qx-nodezzz"');
+    p.press('Esc');
+    await p.waitForNoText('filter:');
+    expect(p.screen()).toContain('qx-node-07');
+  });
+
+  // Named to sort last, so the other tests still open on Production.
+  it('c creates a cluster inline and selects it', async () => {
+    const p = (prog = startConsole(vdc));
+    await p.waitForText('Production');
+    p.press('c');
+    await p.waitForText('Create cluster');
+    p.write('bad name');
+    p.press('Enter');
+    await p.waitForText(/letters, digits/);
+    for (let i = 0; i < 'bad name'.length; i++) p.press('Backspace');
+    p.write('Zone');
+    p.press('Enter');
+    await p.waitForText('✓ Created cluster Zone.');
+    await p.waitForText(/▶Zone +0\/0/);
+    expect((await vdc.client().listClusters()).map((c) => c.name)).toContain('Zone');
+  });
+
+  it('q while a host is being added asks first', async () => {
+    const p = (prog = startConsole(vdc));
+    await p.waitForText('Production');
+    p.press('a');
+    await p.waitForText('Add host · 1/4 Connect');
+    p.write('10.0.0.5q');
+    await p.waitForText('10.0.0.5q');
+    p.press('C-c');
+    await p.waitForText('Quit?');
+    p.press('n');
+    await p.waitForNoText('Quit?');
+    expect(p.screen()).toContain('10.0.0.5q');
+    p.press('C-c');
+    await p.waitForText('Quit?');
+    p.press('y');
+    const exit = await p.exit();
+    expect(exit).toMatchObject({ exitCode: 0, restored: true });
+  });
+
+  it.each([
+    ['linux', 'C.UTF-8'],
+    ['vt220', 'C'],
+    ['screen', 'C.UTF-8'],
+  ])('TERM=%s LANG=%s: draws, moves with split escape sequences, restores the terminal', async (term, lang) => {
+    const p = (prog = startConsole(vdc, { term, lang, noColor: lang === 'C' }));
+    await p.waitForText('qx-node-07');
+    p.press('Tab');
+    await p.waitForIdle();
+    const before = p.screenText().findIndex((l) => /[▶>]\S/.test(l.slice(1, 3)) && /connected/.test(l));
+    // Down arrow arriving in two reads, as on a slow serial line.
+    await p.pressSplit('Down', 1);
+    await p.waitFor(() => p.screenText().findIndex((l) => /[▶>]\S/.test(l.slice(1, 3)) && /connected/.test(l)) === before + 1, 'the selection to move down one row');
+    if (lang === 'C') {
+      expect([...p.output()].filter((b) => b > 0x7f)).toEqual([]);
+      // NO_COLOR: no foreground colour at all.
+      expect(p.output().toString('latin1')).not.toMatch(/\x1b\[(?:[0-9;]*;)?3[0-7](?:;[0-9;]*)?m/);
+    }
+    const exit = await (p.press('q'), p.exit());
+    expect(exit.restored).toBe(true);
+  });
+
+  it('d removes a host after confirmation; an unreachable one only when forced', async () => {
+    const p = (prog = startConsole(vdc));
+    await p.waitForText('qx-node-07');
+    p.press('Tab');
+    if (!/▶qx-node-07/.test(p.screen())) p.press('j');
+    await p.waitForText('▶qx-node-07');
+    p.press('d');
+    await p.waitForText('Remove host?');
+    expect(p.screen()).toMatch(/Remove qx-node-07 \(127\.0\.0\.1:\d+\) from cluster Production\?/);
+    p.press('n');
+    await p.waitForNoText('Remove host?');
+    p.press('d');
+    await p.waitForText('Remove host?');
+    p.press('y');
+    await p.waitForText('✓ Removed qx-node-07 from Production.');
+    await p.waitForNoText(/qx-node-07 +127/);
+    const status = await new LocalAgentClient({ socketPath: dell.socketPath }).status();
+    expect(JSON.stringify(status)).not.toContain('Production');
+
+    // The other host goes away without being told.
+    await local.kill();
+    await p.waitForText(/○ down/, { timeoutMs: 20_000 });
+    p.press('g', 'd');
+    await p.waitForText('Force remove');
+    p.press('f');
+    await p.waitForText(/Removed .* The host was not told/);
+    await p.waitForText('No hosts in this cluster');
+  });
+});
