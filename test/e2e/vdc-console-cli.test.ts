@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatToken, tokenFromRandom } from '../../common/token/token.js';
 import { REPO_ROOT, startAgent, type AgentProcess } from '../helpers/agent.js';
+import { spawnInPty } from '../helpers/pty.js';
 import { runVdcCli, startVdc, waitFor, type VdcProcess } from '../helpers/vdc.js';
 import { agentAddress, CONSOLE, newToken, tempDir } from './vdc-console-support.js';
 
@@ -190,6 +191,57 @@ describe('quantix-vdc-console commands', () => {
     expect(after.code).toBe(4);
     expect(after.json.error.code).toBe('UNAUTHORIZED');
     expect(after.json.error.hint).toContain('login --server');
+  });
+
+  it('on a terminal, login shows the fingerprint, asks once, and reads the API token without echo', async () => {
+    const created = await runVdcCli(['api-token', 'create', 'operator', '--state-dir', vdc.stateDir, '--json']);
+    const apiToken = (JSON.parse(created.stdout) as { token: string }).token;
+    const ttyHome = tempDir('qx-cli-tty-');
+    const env = { HOME: ttyHome, DBUS_SESSION_BUS_ADDRESS: undefined, XDG_CONFIG_HOME: undefined, QUANTIX_VDC_SERVER: undefined };
+    try {
+      const p = spawnInPty({ script: CONSOLE, args: ['login', '--server', `127.0.0.1:${vdc.port}`], env });
+      await p.waitForText('Trust this vDC and pin its certificate? [y/N]');
+      const groups = vdc.serverFingerprint.match(/.{4}/g)!;
+      expect(p.screen()).toContain(groups.slice(0, 8).join(' '));
+      p.write('y\r');
+      await p.waitForText('API token for 127.0.0.1:');
+      p.write(`${apiToken}\r`);
+      await p.waitForText('Logged in to the vDC');
+      expect(p.screen()).not.toContain(apiToken);
+      expect((await p.exit()).exitCode).toBe(0);
+      await p.dispose();
+      // A second login knows the pin and does not ask again.
+      const again = spawnInPty({ script: CONSOLE, args: ['login', '--server', `127.0.0.1:${vdc.port}`], env });
+      await again.waitForText('API token for 127.0.0.1:');
+      expect(again.screen()).not.toContain('Trust this vDC');
+      again.write('\x03');
+      expect((await again.exit()).exitCode).toBe(2);
+      await again.dispose();
+    } finally {
+      fs.rmSync(ttyHome, { recursive: true, force: true });
+    }
+  });
+
+  it('on a terminal, hosts add shows the discovery summary and asks before adding', async () => {
+    const fixture = await startAgent({ inventoryRoot: path.join(REPO_ROOT, 'test/fixtures/hosts/vm-minimal') });
+    try {
+      await cli(['clusters', 'create', 'Lab']);
+      const p = spawnInPty({
+        script: CONSOLE,
+        args: ['hosts', 'add', '--address', agentAddress(fixture), '--token', await newToken(fixture), '--cluster', 'Lab'],
+        env: { QUANTIX_VDC_SOCKET: vdc.socketPath },
+      });
+      await p.waitForText(/Add \S+ \(127\.0\.0\.1:\d+\) to cluster Lab\? \[y\/N\]/, { timeoutMs: 20_000 });
+      expect(p.screen()).toContain('verified by token');
+      expect(p.screen()).toContain('Certificate');
+      p.write('n\r');
+      await p.waitForText('Nothing was changed.');
+      expect((await p.exit()).exitCode).toBe(0);
+      await p.dispose();
+      expect((await vdc.client().listNodes()).some((n) => n.port === fixture.port)).toBe(false);
+    } finally {
+      await fixture.cleanup();
+    }
   });
 
   it('usage errors exit 2 with the usage; --help exits 0', async () => {

@@ -190,16 +190,19 @@ describe('discovery tables', () => {
     const v = renderDiscoveryTables(inventory(), { ...id, identityVerified: false });
     expect(cellText(v.headline)).toContain('identity NOT verified');
   });
-  it('takes a whole discovery result, vDC warnings after the host ones', () => {
+  it('takes a whole discovery result: vDC warnings first, the host\'s in full instead of its summary, no repeats', () => {
     const v = renderDiscoveryTables({
       discoveryId: 'd1',
       expiresAt: iso(NOW),
       host: { ...id, hostId: 'h', hostname: 'qx-node-07', agentVersion: '1', clockOffsetSeconds: 0 },
       inventory: inventory(),
-      warnings: [{ code: 'NO_VIRTUALIZATION', message: 'VT-x is off' }],
+      warnings: [
+        { code: 'NO_VIRTUALIZATION', message: 'VT-x is off' },
+        { code: 'INVENTORY_PARTIAL', message: 'The host could not read everything (1 warning): nas2…' },
+      ],
     });
     expect(cellText(v.headline)).toContain('identity verified by token');
-    expect(v.warnings).toEqual(['nas2:/iso did not answer (NFS_UNRESPONSIVE)', 'VT-x is off (NO_VIRTUALIZATION)']);
+    expect(v.warnings).toEqual(['VT-x is off (NO_VIRTUALIZATION)', 'nas2:/iso did not answer (NFS_UNRESPONSIVE)']);
   });
   it('extra warnings follow the host warnings', () => {
     expect(renderDiscoveryTables(inventory(), id, [{ code: 'NO_VIRTUALIZATION', message: 'no VT-x' }]).warnings).toHaveLength(2);

@@ -265,14 +265,22 @@ export function renderDiscoveryTables(
   const isResult = 'discoveryId' in input;
   const inv = isResult ? input.inventory : input;
   const id = isResult ? input.host : identity;
-  const warnings = isResult ? [...input.warnings, ...extraWarnings] : extraWarnings;
+  let lines: string[];
+  if (isResult) {
+    // The vDC's own warnings first; its INVENTORY_PARTIAL summary is replaced by
+    // the host's warnings in full, minus those the vDC already said in its words.
+    const vdc = input.warnings.filter((w) => w.code !== 'INVENTORY_PARTIAL');
+    const said = new Set(vdc.map((w) => w.code as string));
+    const own = inv.warnings.filter((w) => !said.has(w.code));
+    lines = renderWarnings({ ...inv, warnings: [] }, [...vdc, ...own, ...extraWarnings]);
+  } else lines = renderWarnings(inv, extraWarnings);
   const who = `${text(inv.system.hostname)} ${g.middot} ${vendorModel(inv)}`;
   const hostId = `hostId ${text(inv.system.hostId)}`;
   const verified: Segment[] = id
     ? [{ text: ` ${g.middot} ` }, id.identityVerified ? { text: `identity verified by token ${g.ok}`, style: 'ok' } : { text: `identity NOT verified ${g.fail}`, style: 'error' }]
     : [];
   const headline: Cell = [{ text: `${who} ${g.middot} ${hostId}` }, ...verified];
-  return { headline, headlineParts: [who, [{ text: hostId }, ...verified]], tabs: renderInventoryTabs(inv, id, g), warnings: renderWarnings(inv, warnings) };
+  return { headline, headlineParts: [who, [{ text: hostId }, ...verified]], tabs: renderInventoryTabs(inv, id, g), warnings: lines };
 }
 
 /** The host details screen: state lines, then the inventory tabs. */
