@@ -218,8 +218,8 @@ describe.each(['xterm-256color', 'linux'])('TERM=%s', (term) => {
     p.press('G');
     await p.waitForText(/Expires in 00:(0\d|10)/);
     await p.waitForText('The token works once, for 10 seconds');
-    await p.waitForText('Expired. Press G for a new token.', { timeoutMs: 20_000 });
-  });
+    await p.waitForText('Expired. Press G for a new token.', { timeoutMs: 30_000 });
+  }, 120_000);
 
   it('asks to be enlarged below 80x24 and redraws on resize', async () => {
     const p = open();
@@ -229,11 +229,11 @@ describe.each(['xterm-256color', 'linux'])('TERM=%s', (term) => {
     expect(p.screenText().filter((l) => l.trim() !== '')).toHaveLength(1);
     p.resize(100, 30);
     await p.waitForText('Direct Console');
-    await p.waitFor(() => [...(p.screenText()[0] ?? '')].length === 100, 'a 100-column header');
+    await p.waitFor(() => [...(p.screenText()[0] ?? '')].length === 100 && /[┐+]$/.test(p.screenText()[0] ?? ''), 'a 100-column header');
     expect([...(p.screenText()[29] ?? '')].length).toBe(100);
     p.resize(80, 24);
-    await p.waitFor(() => [...(p.screenText()[0] ?? '')].length === 80, 'an 80-column header');
-    await p.waitForText('F1 Help');
+    await p.waitFor(() => /^[┌+].*[┐+]$/.test(p.screenText()[0] ?? '') && /^[└+].*[┘+]$/.test(p.screenText()[23] ?? ''), 'the frame redrawn at 80x24');
+    expect(p.screen()).toContain('F1 Help');
     const exit = await p.exit({ signal: 'SIGHUP' });
     expect(exit.exitCode).toBe(129);
     expect(exit.restored).toBe(true);
@@ -252,14 +252,21 @@ describe('serial budget (xterm-256color, 80x24)', () => {
 
     p.press('F4');
     p.press('G');
-    await p.waitForText(/token: active/, { timeoutMs: 15_000 });
+    await p.waitForText(/token: active/, { timeoutMs: 30_000 });
     // A full repaint of the token screen at 80x24, as after a resize: everything is drawn again.
+    // Redrawn at a width when output arrived and the top border ends in its corner in the last column.
+    const redrawnAt = (cols: number) => () => {
+      const top = [...(p.screenText()[0] ?? '')];
+      return p.bytesSinceMark() > 0 && top.length === cols && /[┐+]/.test(top[cols - 1] ?? '');
+    };
+    p.mark();
     p.resize(81, 24);
-    await p.waitForIdle({ quietMs: 200 });
+    await p.waitFor(redrawnAt(81), 'the redraw at 81 columns', { timeoutMs: 30_000 });
+    await p.waitForIdle({ quietMs: 300, timeoutMs: 30_000 });
     p.mark();
     p.resize(80, 24);
-    await p.waitFor(() => p.bytesSinceMark() > 0 && [...(p.screenText()[0] ?? '')].length === 80, 'the redraw at 80 columns');
-    await p.waitForIdle({ quietMs: 200 });
+    await p.waitFor(redrawnAt(80), 'the redraw at 80 columns', { timeoutMs: 30_000 });
+    await p.waitForIdle({ quietMs: 300, timeoutMs: 30_000 });
     const fullPaint = p.bytesSinceMark();
     console.info(`[measure] full paint of the token screen at 80x24: ${fullPaint} bytes`);
     expect(fullPaint).toBeLessThanOrEqual(4096);
@@ -274,12 +281,12 @@ describe('serial budget (xterm-256color, 80x24)', () => {
     await p.waitFor(() => {
       const s = seconds();
       return s !== null && startS - s >= 6;
-    }, 'six countdown steps', { timeoutMs: 15_000 });
+    }, 'six countdown steps', { timeoutMs: 30_000 });
     const steps = startS - seconds()!;
     const perSecond = p.bytesSinceMark() / steps;
     console.info(`[measure] countdown: ${p.bytesSinceMark()} bytes over ${steps} s = ${perSecond.toFixed(1)} bytes/s`);
     expect(perSecond).toBeLessThanOrEqual(40);
-  });
+  }, 120_000);
 
   it('keeps everything written to stderr off the screen', async () => {
     const log = path.join(dir, 'stderr-test.log');

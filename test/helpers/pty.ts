@@ -202,7 +202,8 @@ export class PtyProgram {
   screenText(): string[] {
     const b = this.term.buffer.active;
     const out: string[] = [];
-    for (let i = 0; i < this.term.rows; i++) out.push(b.getLine(b.viewportY + i)?.translateToString(true) ?? '');
+    // Cut at the current width: after a shrink, cells beyond it can survive in the emulator's line data.
+    for (let i = 0; i < this.term.rows; i++) out.push(b.getLine(b.viewportY + i)?.translateToString(true, 0, this.term.cols) ?? '');
     return out;
   }
 
