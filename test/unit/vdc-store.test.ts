@@ -165,6 +165,7 @@ describe('clusters', () => {
     await store.completeNode('n1', '2026-01-01T00:00:01.000Z', 'node-h1');
     const [c] = await store.listClusters();
     expect(c).toMatchObject({ hosts: 2, connectedHosts: 1 });
+    expect(await store.counts()).toEqual({ clusters: 1, nodes: { pending: 1, connected: 1, disconnected: 0, left: 0 } });
   });
 });
 

@@ -71,7 +71,7 @@ Options (each also an environment variable):
   --response-timeout DUR   answer limit toward hosts        QUANTIX_VDC_RESPONSE_TIMEOUT (default 20s)
   -h, --help
 
-Durations are a number of seconds or take a unit: 500ms, 15s, 2m.
+Durations are a number of seconds or take a unit: 500ms, 15s, 2m, 1h.
 The listening line on stderr (JSON, "event":"listening") gives the real port.
 `;
 
@@ -90,12 +90,13 @@ Options:
   -h, --help
 `;
 
-/** Parses a duration: seconds, or with a unit ms, s or m. */
+/** Parses a duration: seconds, or with a unit ms, s, m or h. */
 export function parseDuration(input: string): number | null {
-  const m = /^([0-9]{1,7})(ms|s|m)?$/.exec(input.trim());
+  const m = /^([0-9]{1,7})(ms|s|m|h)?$/.exec(input.trim());
   if (!m) return null;
   const n = Number(m[1]);
-  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's']!;
+  return n * unit;
 }
 
 /** Parses `--listen`: `host:port`, `[v6]:port`, `:port` (loopback), or `none`. */

@@ -30,7 +30,6 @@ import {
   type HostAddress,
   NODE_STATES,
   type NodeDetail,
-  type NodeState,
   type NodeSummary,
   type RemoveNodeResponse,
   parseAuditQuery,
@@ -188,9 +187,8 @@ export class VdcService {
 
   /** Service identity and counts. */
   async health(): Promise<HealthResponse> {
-    const nodes = await this.o.store.listNodes();
-    const hosts = Object.fromEntries(NODE_STATES.map((s) => [s, 0])) as Record<NodeState, number>;
-    for (const n of nodes) hosts[n.state]++;
+    const counts = await this.o.store.counts();
+    const total = NODE_STATES.reduce((sum, s) => sum + counts.nodes[s], 0);
     return {
       status: 'ok',
       version: this.o.version,
@@ -202,8 +200,8 @@ export class VdcService {
         serverCertificateFingerprint: this.o.serverFingerprint,
       },
       startedAt: this.startedAt,
-      clusters: (await this.o.store.listClusters()).length,
-      hosts: { ...hosts, total: nodes.length },
+      clusters: counts.clusters,
+      hosts: { ...counts.nodes, total },
       poller: this.pollerStats(),
     };
   }

@@ -291,6 +291,8 @@ class SqliteStore implements Store {
       nodeError: d.prepare('UPDATE nodes SET last_error_code = @code, last_error_message = @message, last_error_at = @at WHERE id = @id'),
       saveInventory: d.prepare('UPDATE nodes SET inventory_json = @inventory, inventory_at = @at, capacity_json = @capacity WHERE id = @id'),
       deleteNode: d.prepare<[string]>('DELETE FROM nodes WHERE id = ?'),
+      clusterCount: d.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM clusters'),
+      stateCounts: d.prepare<[], { state: NodeState; n: number }>('SELECT state, COUNT(*) AS n FROM nodes GROUP BY state'),
       insertAudit: d.prepare(`INSERT INTO audit (at, action, outcome, source, actor, address, host_id, node_id, cluster_id, code, detail)
         VALUES (@at, @action, @outcome, @source, @actor, @address, @hostId, @nodeId, @clusterId, @code, @detail)`),
       audit: d.prepare<[number | null, number | null, number], AuditRow>('SELECT * FROM audit WHERE (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?'),
@@ -368,6 +370,12 @@ class SqliteStore implements Store {
     const rows = filter.clusterId ? this.stmt.nodesOfCluster.all(filter.clusterId) : this.stmt.nodes.all();
     const nodes = rows.map(toNode);
     return filter.states ? nodes.filter((n) => filter.states!.includes(n.state)) : nodes;
+  }
+
+  async counts(): Promise<{ clusters: number; nodes: Record<NodeState, number> }> {
+    const nodes: Record<NodeState, number> = { pending: 0, connected: 0, disconnected: 0, left: 0 };
+    for (const r of this.stmt.stateCounts.all()) nodes[r.state] = r.n;
+    return { clusters: this.stmt.clusterCount.get()!.n, nodes };
   }
 
   async getNode(id: string): Promise<NodeRecordWithInventory | null> {

@@ -116,6 +116,8 @@ export interface Store {
   deleteCluster(id: string): Promise<ClusterWithCounts>;
 
   listNodes(filter?: { clusterId?: string; states?: readonly NodeState[] }): Promise<NodeRecord[]>;
+  /** Number of clusters and of hosts in each state, without reading the hosts. */
+  counts(): Promise<{ clusters: number; nodes: Record<NodeState, number> }>;
   getNode(id: string): Promise<NodeRecordWithInventory | null>;
   findNodeByHostId(hostId: string): Promise<NodeRecord | null>;
   /** Writes a pending host; HOST_ALREADY_REGISTERED when the hostId has a row, CLUSTER_NOT_FOUND when the cluster vanished. */
