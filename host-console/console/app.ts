@@ -62,7 +62,7 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
       flash.show('warn', `Simulated ${words}: nothing was done (the console runs without --allow-power).`);
       return;
     }
-    flash.show('info', action === 'reboot' ? 'Rebooting…' : 'Shutting down…', Infinity);
+    flash.show('info', `${action === 'reboot' ? 'Rebooting' : 'Shutting down'}${app.glyphs.ellipsis}`, Infinity);
     const child = spawn('systemctl', [action], { stdio: 'ignore', detached: true });
     child.on('error', (err) => flash.error(err));
     child.unref();

@@ -33,7 +33,7 @@ export function renderAddresses(addresses: readonly ManagementAddress[], port: n
 
 /** Hardware summary in two rows: model and CPU, then memory and storage counts. */
 export function renderHardware(inv: Inventory | null, g: Glyphs): Line[] {
-  if (!inv) return [labelled('Hardware', [seg('collecting…'.replace('…', g.ellipsis), 'dim')])];
+  if (!inv) return [labelled('Hardware', [seg(`collecting${g.ellipsis}`, 'dim')])];
   const sep = ` ${g.middot} `;
   const model = [inv.system.vendor, inv.system.model].filter(Boolean).join(' ') || 'unknown model';
   const sockets = inv.cpu.sockets ?? 1;
@@ -83,7 +83,7 @@ export function renderMainBody(state: ConsoleState, now: number, g: Glyphs, widt
   const s = state.status;
   const lines: Line[] = [[]];
   if (!s) {
-    lines.push(labelled('Host', [seg(state.problem ? 'unknown (agent not reachable)' : 'asking quantix-node…'.replace('…', g.ellipsis), 'dim')]));
+    lines.push(labelled('Host', [seg(state.problem ? 'unknown (agent not reachable)' : `asking quantix-node${g.ellipsis}`, 'dim')]));
   } else {
     lines.push(labelled('Host', [seg(plain(s.hostname), 'title')]));
     lines.push(...renderAddresses(s.addresses, s.port));
@@ -121,7 +121,7 @@ export function renderAgentSummary(state: ConsoleState, now: number, g: Glyphs):
 /** Body of the F2 system screen: everything about the machine in a few rows. */
 export function renderSystemBody(state: ConsoleState, g: Glyphs): Line[] {
   const inv = state.inventory;
-  if (!inv) return [[], [seg(state.problem ? '  The agent is not reachable; no system information.' : '  Collecting system information…'.replace('…', g.ellipsis), 'dim')]];
+  if (!inv) return [[], [seg(state.problem ? '  The agent is not reachable; no system information.' : `  Collecting system information${g.ellipsis}`, 'dim')]];
   const v = (x: string | number | null | undefined): Line => [seg(x === null || x === undefined || x === '' ? '-' : plain(String(x)))];
   const sys = inv.system;
   const cpu = inv.cpu;

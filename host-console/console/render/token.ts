@@ -60,7 +60,7 @@ export function renderTokenPanel(state: ConsoleState, now: number, g: Glyphs, wi
   const mode = tokenPanelMode(state, now);
   const status = state.status;
   if (mode === 'unknown' || !status) {
-    return state.problem ? [[], ...renderProblem(state, now, g, width)] : [[], [seg('   Asking quantix-node for the token…'.replace('…', g.ellipsis), 'dim')]];
+    return state.problem ? [[], ...renderProblem(state, now, g, width)] : [[], [seg(`   Asking quantix-node for the token${g.ellipsis}`, 'dim')]];
   }
   if (mode === 'joined') {
     const m = status.membership!;
