@@ -33,14 +33,18 @@ export interface RefreshProblem {
   attempts: number;
 }
 
-/** True when a host matches the filter text (name, address, state, ids; any case). */
+/** The state as the table words it, so a filter matches what is on screen. */
+const STATE_WORD: Record<string, string> = { connected: 'connected', disconnected: 'down', pending: 'joining', left: 'left' };
+
+/** True when a host matches the filter text (name, address, state word, ids; any case). */
 export function hostMatches(n: NodeSummary, filter: string): boolean {
   if (filter === '') return true;
   const f = filter.toLowerCase();
   return (
     n.hostname.toLowerCase().includes(f) ||
     n.address.toLowerCase().includes(f) ||
-    n.state.includes(f) ||
+    (STATE_WORD[n.state] ?? n.state).startsWith(f) ||
+    n.state === f ||
     n.id.toLowerCase().startsWith(f) ||
     n.hostId.toLowerCase().startsWith(f)
   );

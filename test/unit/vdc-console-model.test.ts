@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { QuantixError } from '../../common/protocol/errors.js';
+import type { Cluster, NodeDetail, NodeSummary } from '../../common/protocol/vdc-api.js';
+import { DashboardModel, hostMatches, type DashboardSource } from '../../vdc-console/console/model.js';
+import { syntheticFleet } from '../../vdc-console/console/fixture.js';
+
+const NOW = Date.parse('2026-11-25T14:00:00Z');
+
+/** A source whose answers the test changes between refreshes. */
+function source(data: { clusters: Cluster[]; nodes: NodeSummary[] }): DashboardSource & { data: typeof data; fail: QuantixError | null } {
+  const s = {
+    data,
+    fail: null as QuantixError | null,
+    listClusters: async () => {
+      if (s.fail) throw s.fail;
+      return s.data.clusters;
+    },
+    listNodes: async () => s.data.nodes,
+    getNode: async (id: string) => ({ ...s.data.nodes.find((n) => n.id === id)!, inventory: null, inventoryAt: null }) as NodeDetail,
+  };
+  return s;
+}
+
+function model(src: DashboardSource): DashboardModel {
+  // A long interval: the test drives refreshes itself.
+  return new DashboardModel(src, { refreshMs: 3_600_000, now: () => NOW });
+}
+
+describe('dashboard model', () => {
+  it('keeps the selected host by id when rows are inserted above it', async () => {
+    const fleet = syntheticFleet(300, NOW);
+    const src = source(fleet);
+    const m = model(src);
+    await m.refresh();
+    m.togglePane();
+    m.move(40);
+    expect(m.selectedHost()!.hostname).toBe('qx-node-00041');
+    // A new host sorts first: the cursor follows the same host.
+    src.data = { ...fleet, nodes: [{ ...fleet.nodes[0]!, id: 'new', hostname: 'aaa-new' }, ...fleet.nodes] };
+    await m.refresh();
+    expect(m.selectedHost()!.hostname).toBe('qx-node-00041');
+    expect(m.hostCursor.index).toBe(41);
+    m.stop();
+  });
+
+  it('keeps the selected cluster by id and falls back when it disappears', async () => {
+    const fleet = syntheticFleet(600, NOW);
+    const src = source(fleet);
+    const m = model(src);
+    await m.refresh();
+    m.move(2);
+    expect(m.selectedCluster()!.name).toBe('cluster-003');
+    src.data = { ...fleet, clusters: fleet.clusters.filter((c) => c.name !== 'cluster-003') };
+    await m.refresh();
+    expect(m.selectedCluster()!.name).toBe('cluster-002');
+    m.stop();
+  });
+
+  it('filters within the selected cluster and keeps a still-matching selection', async () => {
+    const m = model(source(syntheticFleet(250, NOW)));
+    await m.refresh();
+    m.togglePane();
+    m.move(16);
+    m.setFilter('-00017');
+    expect(m.visibleHosts().map((n) => n.hostname)).toEqual(['qx-node-00017']);
+    m.setFilter('');
+    expect(m.selectedHost()!.hostname).toBe('qx-node-00017');
+    m.stop();
+  });
+
+  it('a failed refresh keeps the data and records one problem; success clears it', async () => {
+    const src = source(syntheticFleet(10, NOW));
+    const m = model(src);
+    await m.refresh();
+    src.fail = new QuantixError('VDC_UNREACHABLE');
+    await m.refresh();
+    await m.refresh();
+    expect(m.problem).toMatchObject({ attempts: 2, error: { code: 'VDC_UNREACHABLE' } });
+    expect(m.nodes).toHaveLength(10);
+    src.fail = null;
+    await m.refresh();
+    expect(m.problem).toBeNull();
+    m.stop();
+  });
+
+  it.each<[string, string, boolean]>([
+    // Filters match names and addresses anywhere, state words from the start, ids from the start.
+    ['name', 'node-0000', true],
+    ['address', '10.20.0.5', true],
+    ['state word', 'down', true],
+    ['connected is not disconnected', 'connected', false],
+    ['id prefix', 'n000', true],
+    ['nothing', 'zzz', false],
+  ])('hostMatches: %s', (_name, filter, want) => {
+    const down = syntheticFleet(6, NOW).nodes[5]!;
+    expect(down.state).toBe('disconnected');
+    expect(hostMatches(down, filter)).toBe(want);
+  });
+});
