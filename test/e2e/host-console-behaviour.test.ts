@@ -6,7 +6,6 @@
  * serial byte budget, stderr kept off the screen, and terminal restoration
  * on signals.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,14 +15,14 @@ import { HostAgentClient } from '../../common/http/host-agent-client.js';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { deriveKey } from '../../common/protocol/proof.js';
 import { canonicalizeToken } from '../../common/token/token.js';
-import { REPO_ROOT, spawnInPty, type PtyProgram, type PtySpawnOptions } from '../helpers/pty.js';
+import { startAgent as startAgentProcess, type AgentProcess } from '../helpers/agent.js';
+import { spawnInPty, type PtyProgram, type PtySpawnOptions } from '../helpers/pty.js';
 
 const CONSOLE = 'dist/host-console/console/main.js';
-const AGENT = path.join(REPO_ROOT, 'dist/host-console/agent/main.js');
 
 let dir: string;
 let socketPath: string;
-let agent: ChildProcess | null = null;
+let agent: AgentProcess | null = null;
 let agentTtl: string | null = null;
 let client: LocalAgentClient;
 
@@ -42,20 +41,16 @@ async function until<T>(fn: () => Promise<T | null | false>, what: string, timeo
   }
 }
 
+/** Starts the agent on this file's state dir and socket, so a restart is the same host. */
 async function startAgent(ttl: string | null = null): Promise<void> {
-  const args = ['serve', '--state-dir', dir, '--socket', socketPath, '--listen', '127.0.0.1:0', ...(ttl ? ['--token-ttl', ttl] : [])];
-  agent = spawn(process.execPath, [AGENT, ...args], { stdio: 'ignore', env: { ...process.env, QUANTIX_LOG_LEVEL: 'warn' } });
+  agent = await startAgentProcess({ stateDir: path.join(dir, 'state'), socketPath, ...(ttl ? { tokenTtl: ttl } : {}) });
   agentTtl = ttl;
-  await until(() => client.status(), 'the agent to answer on its socket');
 }
 
 async function stopAgent(): Promise<void> {
   const a = agent;
   agent = null;
-  if (!a || a.exitCode !== null) return;
-  const exited = new Promise((r) => a.once('exit', r));
-  a.kill('SIGTERM');
-  await exited;
+  await a?.cleanup();
 }
 
 /** A vDC's join, made with the shared host client and a test client certificate. */
@@ -86,7 +81,7 @@ afterAll(async () => {
 
 // Every test starts from a standalone host with no token and the default lifetime.
 beforeEach(async () => {
-  if (!agent || agent.exitCode !== null || agentTtl !== null) {
+  if (!agent || agent.child.exitCode !== null || agentTtl !== null) {
     await stopAgent();
     await startAgent();
   }

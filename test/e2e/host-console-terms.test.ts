@@ -7,53 +7,26 @@
  * no byte above 0x7F; colour and the window title appear only where the
  * terminal supports them; the countdown and a full repaint stay in budget.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
-import { REPO_ROOT, spawnInPty, TERMS, type PtyProgram } from '../helpers/pty.js';
+import { startAgent, type AgentProcess } from '../helpers/agent.js';
+import { spawnInPty, TERMS, type PtyProgram } from '../helpers/pty.js';
 
 const CONSOLE = 'dist/host-console/console/main.js';
 
-let dir: string;
+let agent: AgentProcess;
 let socketPath: string;
-let agent: ChildProcess;
 let client: LocalAgentClient;
 
-async function until<T>(fn: () => Promise<T | null>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qx-hc-terms-'));
-  socketPath = path.join(dir, 'node.sock');
-  agent = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/host-console/agent/main.js'), 'serve', '--state-dir', dir, '--socket', socketPath, '--listen', '127.0.0.1:0'], {
-    stdio: ['ignore', 'ignore', 'ignore'],
-    env: { ...process.env, QUANTIX_LOG_LEVEL: 'warn' },
-  });
+  agent = await startAgent();
+  socketPath = agent.socketPath;
   client = new LocalAgentClient({ socketPath });
-  await until(() => client.status(), 'the agent to answer on its socket');
 });
 
 afterAll(async () => {
-  if (agent.exitCode === null) {
-    agent.kill('SIGTERM');
-    await new Promise((r) => agent.once('exit', r));
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
+  await agent?.cleanup();
 });
 
 let program: PtyProgram | null = null;
@@ -76,7 +49,7 @@ describe.each(TERMS)('TERM=%s', (term) => {
     const lang = langFor(term);
     const p = (program = spawnInPty({
       script: CONSOLE,
-      args: ['--socket', socketPath, '--exitable', '--log-file', path.join(dir, `console-${term}.log`)],
+      args: ['--socket', socketPath, '--exitable', '--log-file', path.join(agent.tmpDir, `console-${term}.log`)],
       term,
       lang,
       noColor: noColorFor(term),
