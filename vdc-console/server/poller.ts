@@ -86,6 +86,7 @@ export class HealthPoller {
   /** One round over every host that is not gone; resolves when all answered or timed out. */
   async round(): Promise<void> {
     const started = this.now();
+    const cpuBefore = process.cpuUsage();
     const nodes = (await this.o.store.listNodes({ states: ['connected', 'disconnected', 'pending'] })).filter(
       (n) => !this.o.service.registering.has(n.hostId),
     );
@@ -110,6 +111,8 @@ export class HealthPoller {
       lastRoundHosts: nodes.length,
       lastRoundMs: this.now() - started,
     };
+    const cpu = process.cpuUsage(cpuBefore);
+    this.o.log.debug({ hosts: nodes.length, ms: this.stats.lastRoundMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000) }, 'health round done');
   }
 
   private client(node: NodeRecord) {
