@@ -182,7 +182,7 @@ describe('add-host wizard against a real vDC and agent', () => {
     await p.waitForText(/Add evil\^\[/);
     p.press('Enter');
     await p.waitForText(/✓ Added evil\^\[/, { timeoutMs: 20_000 });
-    await p.waitForText(/▶evil\^\[\]0;pwne/);
+    await p.waitForText(/▶evil\^\[\]0;pwn/);
     // Only the console's own window title was ever set.
     expect(titles.filter((t) => t.includes('pwned'))).toEqual([]);
     // The frame is intact: nothing cleared the screen or coloured the rest.
