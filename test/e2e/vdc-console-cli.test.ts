@@ -185,6 +185,19 @@ describe('quantix-vdc-console commands', () => {
     const listed = await cli(['clusters', 'list', '--server', server, '--json'], { socket: false });
     expect(listed.json.clusters.map((c: { name: string }) => c.name)).toContain('Remote');
 
+    // The full-screen console uses the same pin and token.
+    const tui = spawnInPty({
+      script: CONSOLE,
+      args: ['--server', server],
+      env: { HOME: home, DBUS_SESSION_BUS_ADDRESS: undefined, XDG_CONFIG_HOME: undefined, QUANTIX_VDC_SOCKET: path.join(home, 'no.sock') },
+    });
+    try {
+      await tui.waitForText(/Quantix vDC · vdc-cli/);
+      await tui.waitForText('Remote');
+    } finally {
+      await tui.dispose();
+    }
+
     const out = await cli(['logout', '--server', server, '--json']);
     expect(out.json).toEqual({ server: `127.0.0.1:${vdc.port}`, removed: true });
     const after = await cli(['clusters', 'list', '--server', server, '--json']);
