@@ -105,6 +105,12 @@ describe('the network', () => {
     expect(e.hint).toMatch(/8443/);
   });
 
+  it('HOST_UNREACHABLE when the host name does not resolve', async () => {
+    const e = await caught(vdc.client().discover({ address: 'no-such-host.invalid', token: foreignToken() }));
+    expect(e).toMatchObject({ code: 'HOST_UNREACHABLE', phase: 'connect' });
+    expect(e.message).toMatch(/name not found/);
+  });
+
   it('CONNECTION_TIMEOUT when a port accepts TCP but never speaks TLS', async () => {
     const silent = net.createServer(() => undefined);
     const port = await listen(silent, '127.0.0.45');
