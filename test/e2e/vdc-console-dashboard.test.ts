@@ -46,6 +46,7 @@ describe('vDC console dashboard against a real vDC', () => {
   it('shows clusters and hosts live, details with the inventory, and help from the key tables', async () => {
     const p = (prog = startConsole(vdc));
     await p.waitForText(/qx-node-07 +127\.0\.0\.1:\d+ +● connected/);
+    await p.waitForText('Quantix vDC · vdc01');
     const screen = p.screen();
     expect(screen).toMatch(/^┌ Quantix vDC · vdc01 ─+ \d clusters · 2 hosts ┐/);
     expect(screen).toMatch(/▶Production +2\/2 ●/);
@@ -151,6 +152,18 @@ describe('vDC console dashboard against a real vDC', () => {
     }
     const exit = await (p.press('q'), p.exit());
     expect(exit.restored).toBe(true);
+  });
+
+  it('says when the vDC is unreachable, keeps retrying, and recovers when it is back', async () => {
+    const p = (prog = startConsole(vdc));
+    await p.waitForText('qx-node-07');
+    await vdc.stop();
+    await p.waitForText(/\(VDC_UNREACHABLE\) Next: /, { timeoutMs: 15_000 });
+    // The last tables stay on screen while the vDC is away.
+    expect(p.screen()).toContain('qx-node-07');
+    await vdc.restart();
+    await p.waitForNoText('VDC_UNREACHABLE', { timeoutMs: 15_000 });
+    await p.waitForText(/qx-node-07 .*● connected/, { timeoutMs: 15_000 });
   });
 
   it('d removes a host after confirmation; an unreachable one only when forced', async () => {

@@ -36,30 +36,40 @@ export interface Frame {
   flash: FlashMessage | null;
 }
 
-/** The status line: the flash message, else a standing problem, else nothing. */
-export function statusLine(flash: FlashMessage | null, problem: string | null, g: Glyphs): Line {
+/**
+ * The status line: the flash message, else a standing problem, else
+ * nothing. A message too long for one row takes two, so its code and next
+ * step are never cut off.
+ */
+export function statusLines(flash: FlashMessage | null, problem: string | null, g: Glyphs, width: number): Line[] {
+  let text: string;
+  let style: 'error' | 'warn' | 'ok' | undefined;
   if (flash) {
-    const style = flash.kind === 'error' ? 'error' : flash.kind === 'warn' ? 'warn' : flash.kind === 'ok' ? 'ok' : undefined;
+    style = flash.kind === 'error' ? 'error' : flash.kind === 'warn' ? 'warn' : flash.kind === 'ok' ? 'ok' : undefined;
     const mark = flash.kind === 'error' ? `${g.fail} ` : flash.kind === 'ok' ? `${g.ok} ` : '';
-    return [seg(' '), seg(`${mark}${plain(flash.text)}`, style)];
-  }
-  if (problem) return [seg(' '), seg(`${g.fail} ${plain(problem)}`, 'error')];
-  return [];
+    text = `${mark}${plain(flash.text)}`;
+  } else if (problem) {
+    style = 'error';
+    text = `${g.fail} ${plain(problem)}`;
+  } else return [[]];
+  const rows = wrap(text, width - 2);
+  const shown = rows.length > 2 ? [rows[0]!, `${rows.slice(1).join(' ')}`] : rows;
+  return shown.map((r) => [seg(' '), seg(r, style)]);
 }
 
-function framed(f: Frame, title: Line, right: Line, body: FrameSection[], status: Line): Line[] {
+function framed(f: Frame, title: Line, right: Line, body: FrameSection[], status: Line[]): Line[] {
   const first = body[0]!;
   return composeFrame(f.cols, f.rows, f.glyphs, [
     { ...first, title, right },
     ...body.slice(1),
-    { lines: [status], height: 1 },
+    { lines: status, height: status.length },
     { lines: [renderFooter(f.bindings, f.cols - 2, f.glyphs)], height: 1 },
   ]);
 }
 
 /** Rows the frame leaves for content sections (borders, status and footer taken out). */
-function contentRows(rows: number, sections: number): number {
-  return rows - (sections + 3) - 2;
+function contentRows(rows: number, sections: number, statusHeight: number): number {
+  return rows - (sections + 3) - statusHeight - 1;
 }
 
 /** The dashboard: clusters on top, the selected cluster's hosts below. */
@@ -73,7 +83,9 @@ export function renderDashboard(
 ): { lines: Line[]; clusterOffset: number; hostOffset: number } {
   const g = f.glyphs;
   const inner = f.cols - 2;
-  const avail = contentRows(f.rows, 2);
+  const problem = m.problem ? `${m.problem.error.message} (${m.problem.error.code}) Next: ${m.problem.error.hint}` : null;
+  const status = statusLines(f.flash, problem, g, inner);
+  const avail = contentRows(f.rows, 2, status.length);
   // The clusters table takes what it needs up to about a third of the screen; the hosts table the rest.
   const clusterHeight = Math.max(3, Math.min(m.clusters.length + 1, Math.floor(avail / 3)));
   const hostHeight = Math.max(2, avail - clusterHeight);
@@ -115,7 +127,6 @@ export function renderDashboard(
 
   const title: Line = [seg(PRODUCT, 'title'), ...(opts.vdcName ? [seg(` ${g.middot} ${plain(opts.vdcName)}`)] : [])];
   const right: Line = m.loaded ? [seg(`${m.clusters.length} cluster${m.clusters.length === 1 ? '' : 's'} ${g.middot} ${m.nodes.length} host${m.nodes.length === 1 ? '' : 's'}`)] : [];
-  const problem = m.problem ? `${m.problem.error.message} (${m.problem.error.code}) Next: ${m.problem.error.hint}` : null;
   const lines = framed(
     f,
     title,
@@ -124,7 +135,7 @@ export function renderDashboard(
       { lines: clusterWin.lines, height: clusterHeight },
       { title: hostTitle, right: hostRight, lines: hostWin.lines },
     ],
-    statusLine(f.flash, problem, g),
+    status,
   );
   return { lines, clusterOffset: clusterWin.offset, hostOffset: hostWin.offset };
 }
@@ -180,17 +191,18 @@ export function renderDetails(
     } else body.push([], [seg('  No inventory has been collected from this host yet.', 'dim')]);
     if (v.warnings.length) body.push([], [seg(' Warnings', 'warn')], ...v.warnings.map((w) => [seg(`  ${w}`, 'warn')]));
   }
-  const height = contentRows(f.rows, 1);
-  const s = scrolled(body, height, d.scroll);
-  const lines = framed(f, [seg(`Host ${g.middot} ${plain(d.hostname)}`, 'title')], s.more ? [seg(s.more, 'dim')] : [], [{ lines: s.lines }], statusLine(f.flash, null, g));
+  const status = statusLines(f.flash, null, g, inner);
+  const s = scrolled(body, contentRows(f.rows, 1, status.length), d.scroll);
+  const lines = framed(f, [seg(`Host ${g.middot} ${plain(d.hostname)}`, 'title')], s.more ? [seg(s.more, 'dim')] : [], [{ lines: s.lines }], status);
   return { lines, scroll: s.scroll, tabs };
 }
 
 /** The help screen: every key of every table, generated from the tables themselves. */
 export function renderHelpScreen(f: Frame, groups: ReadonlyArray<{ title: string; bindings: readonly KeyBinding[] }>, scroll: number): { lines: Line[]; scroll: number } {
   const body = renderHelp(groups, f.glyphs);
-  const s = scrolled(body, contentRows(f.rows, 1), scroll);
-  return { lines: framed(f, [seg('Help', 'title')], s.more ? [seg(s.more, 'dim')] : [], [{ lines: s.lines }], statusLine(f.flash, null, f.glyphs)), scroll: s.scroll };
+  const status = statusLines(f.flash, null, f.glyphs, f.cols - 2);
+  const s = scrolled(body, contentRows(f.rows, 1, status.length), scroll);
+  return { lines: framed(f, [seg('Help', 'title')], s.more ? [seg(s.more, 'dim')] : [], [{ lines: s.lines }], status), scroll: s.scroll };
 }
 
 // ---------------------------------------------------------------------------
@@ -373,7 +385,8 @@ export function renderWizard(
   scroll: number,
 ): { lines: Line[]; scroll: number } {
   const g = f.glyphs;
-  const height = contentRows(f.rows, 1);
+  const status = statusLines(f.flash, null, g, f.cols - 2);
+  const height = contentRows(f.rows, 1, status.length);
   const address = w.discovery ? displayAddress(w.discovery.host.address, w.discovery.host.port) : w.address.trim();
   let body: Line[];
   let more: string | null = null;
@@ -402,7 +415,7 @@ export function renderWizard(
       body = [[seg(`  ${g.ok} Added.`, 'ok')]];
       break;
   }
-  const lines = framed(f, [seg(wizardTitle(w, g), 'title')], more ? [seg(more, 'dim')] : [], [{ lines: body }], statusLine(f.flash, null, g));
+  const lines = framed(f, [seg(wizardTitle(w, g), 'title')], more ? [seg(more, 'dim')] : [], [{ lines: body }], status);
   return { lines, scroll: s };
 }
 
