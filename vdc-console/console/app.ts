@@ -350,7 +350,14 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
   ];
 
   const filterKeys = (): KeyBinding[] => [
-    { keys: ['enter'], label: 'Keep filter', handler: () => ((filterEditing = false), draw()) },
+    {
+      keys: ['enter'],
+      label: 'Keep filter',
+      handler: () => {
+        filterEditing = false;
+        draw();
+      },
+    },
     {
       keys: ['escape'],
       label: 'Clear',
@@ -372,7 +379,15 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
     { keys: ['right'], label: 'Next tab', visible: false, handler: () => detailsTab(1) },
     { keys: ['d', 'delete'], label: 'Remove', help: 'Remove this host', dangerous: true, disabledReason: () => (details?.node ? null : 'The host is still loading.'), handler: () => askRemove(details!.node!) },
     { keys: ['r', 'f5'], label: 'Refresh', help: 'Load the host again', visible: false, handler: () => loadDetails() },
-    { keys: ['escape', 'backspace'], label: 'Back', help: 'Back to the dashboard', handler: () => ((details = null), show('dashboard')) },
+    {
+      keys: ['escape', 'backspace'],
+      label: 'Back',
+      help: 'Back to the dashboard',
+      handler: () => {
+        details = null;
+        show('dashboard');
+      },
+    },
     ...moveKeys((d) => {
       if (details) details.scroll = Number.isFinite(d) ? details.scroll + d : d > 0 ? 1e9 : 0;
       draw();
@@ -470,8 +485,23 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
         await p.submit(p.value);
       },
     },
-    { keys: ['escape'], label: 'Cancel', handler: () => ((prompt = null), draw()) },
-    { keys: ['backspace'], label: 'Erase', visible: false, handler: () => ((p.value = [...p.value].slice(0, -1).join('')), draw()) },
+    {
+      keys: ['escape'],
+      label: 'Cancel',
+      handler: () => {
+        prompt = null;
+        draw();
+      },
+    },
+    {
+      keys: ['backspace'],
+      label: 'Erase',
+      visible: false,
+      handler: () => {
+        p.value = [...p.value].slice(0, -1).join('');
+        draw();
+      },
+    },
     { keys: ['C-c'], label: 'Quit', visible: false, handler: quit },
   ];
 
@@ -594,8 +624,9 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
   app.onResize(draw);
   model.on('changed', () => {
     if (wizard && wizard.step === 'input') {
+      const known = wizard.clusters;
       const next = clusterChoices();
-      const same = next.length === wizard.clusters.length && next.every((c, i) => c.id === wizard!.clusters[i]!.id && c.hosts === wizard!.clusters[i]!.hosts && c.name === wizard!.clusters[i]!.name);
+      const same = next.length === known.length && next.every((c, i) => c.id === known[i]!.id && c.hosts === known[i]!.hosts && c.name === known[i]!.name);
       if (!same) wizard = wizardReducer(wizard, { type: 'clusters', clusters: next });
     }
     if (view === 'details' && details && !details.loading) void loadDetails();
