@@ -84,7 +84,7 @@ export function tempDir(prefix: string): string {
 /** Opens the wizard and fills the form: address, token (typed as a person would), leaving the cluster as chosen. */
 export async function fillForm(p: PtyProgram, address: string, token: string): Promise<void> {
   p.press('a');
-  await p.waitForText('Add host · 1/4 Connect');
+  await p.waitForText(/Add host . 1\/4 Connect/);
   p.write(address);
   p.press('Tab');
   p.write(token.toLowerCase());

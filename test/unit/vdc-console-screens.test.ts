@@ -64,6 +64,16 @@ describe('wizard pages at 80x24', () => {
     expect(t).toContain('no cluster yet: name the first one');
   });
 
+  it('form: a long cluster list is windowed around the choice', () => {
+    const many = Array.from({ length: 30 }, (_, i) => ({ id: `c${i}`, name: `cluster-${String(i).padStart(2, '0')}`, hosts: i }));
+    const w = { ...initialWizard<DiscoverResponse>(many), clusterIndex: 25, focus: 'cluster' as const };
+    const t = text(w);
+    expect(t).toHaveLength(24);
+    expect(t.join('\n')).toMatch(/▶ cluster-25/);
+    expect(t.join('\n')).toContain('26/31');
+    expect(t.join('\n')).not.toContain('cluster-00');
+  });
+
   it('connecting: one line per stage, the current one with a spinner', () => {
     let w = wizardReducer({ ...base(), address: '10.20.0.17', tokenTyped: TOKEN }, { type: 'submit' });
     w = wizardReducer(w, { type: 'stage', requestId: 1, stage: 'verifying' });
