@@ -166,7 +166,8 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
     if (after === before) return;
     wizard = after;
     if (after.step !== before.step || after.tab !== before.tab) wizardScroll = 0;
-    if (before.step === 'connecting' && after.step !== 'connecting' && after.step !== 'discovery' && after.step !== 'error') {
+    // Esc while connecting: the vDC abandons the discovery when the request goes away.
+    if (before.step === 'connecting' && after.step === 'input') {
       wizardAbort?.abort();
       wizardAbort = null;
     }
