@@ -1,0 +1,256 @@
+/**
+ * `npm start`: the whole product on this machine. A vDC with a "Default"
+ * cluster, an agent reading this machine's real hardware, optionally a fleet
+ * of simulated hosts already in a "Simulated" cluster, and both consoles
+ * side by side in tmux (or the two commands to run them by hand). State
+ * lives in `./.demo`; services keep running after the consoles close so the
+ * next `npm start` comes back to the same demo; `npm run demo:reset` stops
+ * them and deletes the directory.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { LocalAgentClient } from '../../common/http/local-agent-client.js';
+import { VdcClient } from '../../common/http/vdc-client.js';
+import { QuantixError } from '../../common/protocol/errors.js';
+import { SESSION, shellLine, tmuxSession } from './layout.js';
+import {
+  type DemoPaths,
+  type ServiceRecord,
+  demoPaths,
+  entry,
+  isRunning,
+  portFree,
+  readServices,
+  startDetached,
+  stopServices,
+  waitUntil,
+  wipe,
+  writeServices,
+} from './services.js';
+
+const USAGE = `usage: npm start [-- --hosts N] [-- --no-attach]
+       npm run demo:reset
+
+Starts the demo in ./.demo: a vDC with a "Default" cluster, an agent on
+this machine's hardware, and both consoles side by side in tmux.
+
+  --hosts N     also run N simulated hosts (0-250), each on its own
+                127.0.0.x address with a fixture inventory, already added
+                to the cluster "Simulated" (--hosts 0 stops them)
+  --no-attach   start the services and print the two console commands
+                instead of opening tmux
+  --stop        stop the demo's services, keep its state
+  --reset       stop the services and delete the demo directory
+  --dir DIR     demo directory (default ./.demo; env QUANTIX_DEMO_DIR)
+  -h, --help    this text`;
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const DEFAULT_CLUSTER = 'Default';
+const FLEET_CLUSTER = 'Simulated';
+const MAX_HOSTS = 250;
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`demo: ${message}\n`);
+  process.exit(code);
+}
+
+/** tmux session of this demo directory: the default one for ./.demo, a distinct one for any other. */
+function sessionFor(paths: DemoPaths): string {
+  if (paths.root === path.join(REPO, '.demo')) return SESSION;
+  return `${SESSION}-${createHash('sha256').update(paths.root).digest('hex').slice(0, 8)}`;
+}
+
+function hasTmux(): boolean {
+  return spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
+}
+
+function tmux(args: string[], inherit = false): number {
+  return spawnSync('tmux', args, { stdio: inherit ? 'inherit' : 'ignore' }).status ?? 1;
+}
+
+async function ensureCluster(vdc: VdcClient, name: string, description: string): Promise<void> {
+  try {
+    await vdc.createCluster({ name, description });
+  } catch (err) {
+    if (!(err instanceof QuantixError && err.code === 'CLUSTER_EXISTS')) throw err;
+  }
+}
+
+async function startVdc(paths: DemoPaths): Promise<ServiceRecord> {
+  const rec = startDetached(
+    paths,
+    'vdc',
+    [entry(paths, 'vdc-console/server/main.js'), 'serve', '--state-dir', paths.vdcState, '--socket', paths.vdcSocket, '--listen', 'none', '--name', 'demo-vdc', '--poll-interval', '5s'],
+    paths.vdcState,
+  );
+  const vdc = new VdcClient({ kind: 'socket', socketPath: paths.vdcSocket }, { connectTimeoutMs: 500 });
+  await waitUntil('the vDC', async () => Boolean(await vdc.health()), 20_000, () => isRunning(rec));
+  return rec;
+}
+
+async function startAgent(paths: DemoPaths): Promise<ServiceRecord> {
+  const listen = (await portFree('127.0.0.1', 8443)) ? '127.0.0.1:8443' : '127.0.0.1:0';
+  const rec = startDetached(
+    paths,
+    'agent',
+    [entry(paths, 'host-console/agent/main.js'), 'serve', '--state-dir', paths.nodeState, '--socket', paths.nodeSocket, '--listen', listen],
+    paths.nodeState,
+  );
+  const agent = new LocalAgentClient({ socketPath: paths.nodeSocket, connectTimeoutMs: 500 });
+  await waitUntil('the agent', async () => Boolean(await agent.status()), 30_000, () => isRunning(rec));
+  return rec;
+}
+
+async function startFleet(paths: DemoPaths, count: number): Promise<ServiceRecord> {
+  const rec = startDetached(
+    paths,
+    'fleet',
+    [entry(paths, 'scripts/demo/fleet.js'), '--count', String(count), '--state', paths.fleetState, '--vdc-socket', paths.vdcSocket, '--cluster', FLEET_CLUSTER],
+    paths.fleetState,
+  );
+  rec.detail = String(count);
+  const vdc = new VdcClient({ kind: 'socket', socketPath: paths.vdcSocket });
+  let shown = -1;
+  await waitUntil(
+    `${count} simulated hosts`,
+    async () => {
+      const nodes = await vdc.listNodes({ clusterId: FLEET_CLUSTER });
+      const connected = nodes.filter((n) => n.state === 'connected').length;
+      if (connected !== shown && process.stdout.isTTY) process.stdout.write(`\r  simulated hosts connected: ${connected}/${count}`);
+      shown = connected;
+      return connected >= count;
+    },
+    60_000 + count * 1_000,
+    () => isRunning(rec),
+  );
+  if (process.stdout.isTTY) process.stdout.write('\n');
+  return rec;
+}
+
+function consoleCommands(paths: DemoPaths): { host: string[]; vdc: string[] } {
+  return {
+    host: ['node', entry(paths, 'host-console/console/main.js'), '--socket', paths.nodeSocket, '--exitable', '--log-file', path.join(paths.logs, 'host-console.log')],
+    vdc: ['node', entry(paths, 'vdc-console/console/main.js'), '--socket', paths.vdcSocket, '--log-file', path.join(paths.logs, 'vdc-console.log')],
+  };
+}
+
+async function up(paths: DemoPaths, hosts: number | undefined): Promise<{ agentAddress: string }> {
+  if (!existsSync(entry(paths, 'vdc-console/server/main.js'))) fail('the programs are not built: run `npm run build` (npm start does it)');
+  mkdirSync(paths.root, { recursive: true, mode: 0o700 });
+  const old = readServices(paths);
+  const byName = (n: ServiceRecord['name']) => old.find((s) => s.name === n && isRunning(s));
+  const services: ServiceRecord[] = [];
+
+  const vdcRec = byName('vdc') ?? (await startVdc(paths));
+  services.push(vdcRec);
+  const vdc = new VdcClient({ kind: 'socket', socketPath: paths.vdcSocket });
+  await ensureCluster(vdc, DEFAULT_CLUSTER, 'Hosts added by hand in the demo');
+
+  const agentRec = byName('agent') ?? (await startAgent(paths));
+  services.push(agentRec);
+  const status = await new LocalAgentClient({ socketPath: paths.nodeSocket }).status();
+  const agentAddress = `${status.managementAddresses[0]?.address ?? '127.0.0.1'}:${status.port}`;
+
+  const fleetRec = byName('fleet');
+  const wanted = hosts ?? (fleetRec ? Number(fleetRec.detail) : 0);
+  if (fleetRec && Number(fleetRec.detail) === wanted) {
+    services.push(fleetRec);
+  } else {
+    if (fleetRec) await stopServices([fleetRec]);
+    if (wanted > 0) {
+      await ensureCluster(vdc, FLEET_CLUSTER, 'Simulated hosts with fixture inventories');
+      process.stdout.write(`Starting ${wanted} simulated host${wanted === 1 ? '' : 's'} and adding them to "${FLEET_CLUSTER}"...\n`);
+      services.push(await startFleet(paths, wanted));
+    }
+  }
+  writeServices(paths, services);
+  return { agentAddress };
+}
+
+function printGuide(paths: DemoPaths, agentAddress: string, printCommands: boolean): void {
+  const { host, vdc } = consoleCommands(paths);
+  const lines = [
+    '',
+    `Quantix demo running in ${paths.root}`,
+    `  vDC:   ${paths.vdcSocket} (log ${path.join(paths.logs, 'vdc.log')})`,
+    `  agent: https://${agentAddress} on this machine's hardware (log ${path.join(paths.logs, 'agent.log')})`,
+    '',
+    'Add this machine to the cluster:',
+    '  1. host console: F4 (or 4), then G: a registration token appears',
+    `  2. vDC console: a, address ${agentAddress}, type the token, cluster ${DEFAULT_CLUSTER}, Enter`,
+    '  3. review the hardware, Enter, Enter: the host joins; the host console says so',
+  ];
+  if (printCommands) {
+    lines.push('', 'Run the consoles in two terminals (80x24 or larger):', `  ${shellLine(host)}`, `  ${shellLine(vdc)}`);
+  }
+  lines.push('', 'The services keep running: `npm start` opens the consoles again; `npm run demo:reset` stops them and deletes the demo state.', '');
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+function attach(paths: DemoPaths): void {
+  const session = sessionFor(paths);
+  if (tmux(['has-session', '-t', `=${session}`]) !== 0) {
+    const { host, vdc } = consoleCommands(paths);
+    const { commands, sideBySide } = tmuxSession(host, vdc, process.stdout.columns ?? 80, process.stdout.rows ?? 24);
+    for (const cmd of commands) {
+      const args = cmd.map((a) => (a === SESSION ? session : a.startsWith(`${SESSION}:`) ? session + a.slice(SESSION.length) : a));
+      if (tmux(args) !== 0) fail(`tmux ${args[0]} failed; run the two commands above in two terminals instead`);
+    }
+    if (!sideBySide) process.stdout.write('This terminal is narrower than 161 columns: the consoles are in two tmux windows (Ctrl-b n switches).\n');
+  }
+  tmux(process.env.TMUX ? ['switch-client', '-t', session] : ['attach-session', '-t', session], true);
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        hosts: { type: 'string' },
+        'no-attach': { type: 'boolean', default: false },
+        stop: { type: 'boolean', default: false },
+        reset: { type: 'boolean', default: false },
+        dir: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    fail(`${(err as Error).message}\n${USAGE}`, 2);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  let hosts: number | undefined;
+  if (values.hosts !== undefined) {
+    hosts = Number(values.hosts);
+    if (!/^\d+$/.test(values.hosts) || hosts > MAX_HOSTS) fail(`--hosts takes a number from 0 to ${MAX_HOSTS}, not "${values.hosts}"`, 2);
+  }
+  const root = path.resolve(values.dir ?? process.env.QUANTIX_DEMO_DIR ?? path.join(REPO, '.demo'));
+  const paths = demoPaths(root, REPO);
+
+  if (values.stop || values.reset) {
+    const stopped = await stopServices(readServices(paths));
+    if (hasTmux()) tmux(['kill-session', '-t', `=${sessionFor(paths)}`]);
+    const wiped = values.reset && wipe(paths);
+    process.stdout.write(`${stopped.length ? `Stopped ${stopped.join(', ')}.` : 'No demo service was running.'}${wiped ? ` Deleted ${root}.` : ''}\n`);
+    return;
+  }
+
+  const { agentAddress } = await up(paths, hosts);
+  const interactive = process.stdin.isTTY && process.stdout.isTTY && !values['no-attach'];
+  const useTmux = interactive && hasTmux();
+  printGuide(paths, agentAddress, !useTmux);
+  if (interactive && !useTmux) process.stdout.write('tmux is not installed (apt-get install tmux), so the consoles were not opened.\n');
+  if (useTmux) attach(paths);
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof QuantixError ? `${err.code}: ${err.message} ${err.hint ?? ''}` : (err as Error).message;
+  fail(`${message}\nLogs are in the demo directory's logs/ folder; \`npm run demo:reset\` starts over.`);
+});

@@ -1,0 +1,101 @@
+/**
+ * The demo as a newcomer runs it without a terminal (as `npm start` does in
+ * a pipe): real services start, the guide names the address to type and the
+ * two console commands, a second run reuses the running services, the
+ * simulated fleet is registered and connected, and reset stops every process
+ * and deletes the directory.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LocalAgentClient } from '../../common/http/local-agent-client.js';
+import { VdcClient } from '../../common/http/vdc-client.js';
+import { REPO_ROOT } from '../helpers/agent.js';
+import { waitFor } from '../helpers/vdc.js';
+
+const DEMO = path.join(REPO_ROOT, 'dist/scripts/demo/main.js');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'qx-demo-'));
+const dir = path.join(tmp, 'demo');
+
+function demo(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [DEMO, '--dir', dir, ...args], { timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function pids(): Record<string, number> {
+  const { services } = JSON.parse(readFileSync(path.join(dir, 'services.json'), 'utf8')) as { services: { name: string; pid: number }[] };
+  return Object.fromEntries(services.map((s) => [s.name, s.pid]));
+}
+
+/** Whether the process still runs (a reaped-late zombie has an empty command line and counts as stopped). */
+function alive(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').length > 0;
+  } catch {
+    return false;
+  }
+}
+
+afterAll(async () => {
+  if (existsSync(dir)) await demo(['--reset']);
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('npm start without a terminal', () => {
+  let firstPids: Record<string, number> = {};
+
+  it('starts a vDC with a Default cluster and an agent on this machine, and prints what to type and the two console commands', async () => {
+    const run = await demo(['--no-attach']);
+    expect(run.stderr, 'the demo wrote an error').toBe('');
+    expect(run.code).toBe(0);
+    const vdc = new VdcClient({ kind: 'socket', socketPath: path.join(dir, 'vdc.sock') });
+    expect((await vdc.listClusters()).map((c) => c.name)).toContain('Default');
+    const status = await new LocalAgentClient({ socketPath: path.join(dir, 'node.sock') }).status();
+    expect(status.membership).toBeNull();
+    expect(run.stdout).toContain(`address 127.0.0.1:${status.port}`);
+    expect(run.stdout).toMatch(/dist\/host-console\/console\/main\.js --socket \S+node\.sock --exitable/);
+    expect(run.stdout).toMatch(/dist\/vdc-console\/console\/main\.js --socket \S+vdc\.sock/);
+    expect(run.stdout).toContain('npm run demo:reset');
+    firstPids = pids();
+    expect(Object.keys(firstPids).sort()).toEqual(['agent', 'vdc']);
+  });
+
+  it('a second run keeps the running services and adds a fleet of simulated hosts, each on its own 127.0.0.x address and connected', async () => {
+    const run = await demo(['--no-attach', '--hosts', '3']);
+    expect(run.code, run.stderr).toBe(0);
+    const now = pids();
+    expect(now.vdc).toBe(firstPids.vdc);
+    expect(now.agent).toBe(firstPids.agent);
+    expect(now.fleet).toBeGreaterThan(0);
+    const vdc = new VdcClient({ kind: 'socket', socketPath: path.join(dir, 'vdc.sock') });
+    const nodes = await waitFor('three connected simulated hosts', async () => {
+      const list = await vdc.listNodes({ clusterId: 'Simulated' });
+      return list.length === 3 && list.every((n) => n.state === 'connected') ? list : null;
+    });
+    expect(new Set(nodes.map((n) => n.address)).size).toBe(3);
+    for (const n of nodes) expect(n.address).toMatch(/^127\.0\.0\.\d+$/);
+    expect(new Set(nodes.map((n) => n.hostId)).size).toBe(3);
+  });
+
+  it('refuses a bad host count with a usage error and touches nothing', async () => {
+    const before = pids();
+    const run = await demo(['--hosts', 'many']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--hosts takes a number from 0 to 250');
+    expect(pids()).toEqual(before);
+  });
+
+  it('reset stops every service and deletes the demo directory', async () => {
+    const before = Object.values(pids());
+    const run = await demo(['--reset']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/Stopped .*vdc.*\. Deleted /);
+    for (const pid of before) expect(alive(pid), `process ${pid} still runs after reset`).toBe(false);
+    expect(existsSync(dir)).toBe(false);
+  });
+});
