@@ -12,8 +12,9 @@ import type { HostStatusView, TokenView } from './types.js';
 export function toHostStatus(s: LocalStatus): HostStatusView {
   const t = s.token;
   let tokenNote: string | null = null;
-  if (t.state === 'revoked') tokenNote = t.reason ?? 'The last token was revoked.';
-  else if (t.state === 'used') tokenNote = t.reason ?? 'The last token was used to join a cluster.';
+  // The agent words the reason as what happened to the token ("revoked after 20 failed attempts (last from …)").
+  if (t.state === 'revoked') tokenNote = `The last token was ${t.reason ?? 'revoked'}.`;
+  else if (t.state === 'used') tokenNote = `The last token was ${t.reason ?? 'used to join a cluster'}.`;
   return {
     hostname: s.hostname,
     hostId: s.hostId,

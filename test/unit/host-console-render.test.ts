@@ -6,6 +6,8 @@ import { renderScreen, type ScreenInput } from '../../host-console/console/rende
 import { tokenPanelMode } from '../../host-console/console/render/token.js';
 import { ago, mmss, secondsLeft } from '../../host-console/console/render/format.js';
 import type { ConsoleState, ViewName } from '../../host-console/console/types.js';
+import { toHostStatus } from '../../host-console/console/agent-api.js';
+import type { LocalStatus } from '../../common/protocol/agent-api.js';
 
 const T0 = Date.parse('2026-11-25T14:05:18Z');
 
@@ -88,6 +90,20 @@ describe('main screen', () => {
     expect(text).toContain('last contact 4 s ago');
   });
 
+  it('points out a vDC that stopped calling, with the time of its last contact', () => {
+    const s = baseState();
+    const joinedAt = '2026-11-25T13:00:00Z';
+    s.status!.membership = { vdcName: 'vdc01', vdcUrl: null, clusterName: 'Production', joinedAt, lastContactAt: new Date(T0 - 50_000).toISOString() };
+    // within six 15 s polling periods: just the age, dimmed
+    expect(screen(s, 'main').join('\n')).toMatch(/last contact 50 s ago\s*│/);
+    // past them: the clock time too, and that the vDC is silent
+    expect(screen(s, 'main', T0 + 5 * 60_000).join('\n')).toContain('last contact 5 min ago (14:04 UTC), vDC not heard from');
+    // a vDC that never called after the join
+    s.status!.membership.lastContactAt = null;
+    expect(screen(s, 'main', Date.parse(joinedAt) + 30_000).join('\n')).toContain('no contact from the vDC yet');
+    expect(screen(s, 'main').join('\n')).toContain('no contact from the vDC since the join (13:00 UTC)');
+  });
+
   it('says what it tried and why while the agent is unreachable', () => {
     const s = baseState();
     s.status = null;
@@ -157,6 +173,28 @@ describe('token screen', () => {
   ])('%s', (_what, tweak, offset, expected) => {
     const text = screen(tweak(baseState()), 'token', T0 + offset).join('\n');
     expect(text).toContain(expected);
+  });
+
+  it('says why the last token ended, from the reason the agent gives', () => {
+    const status = toHostStatus({
+      ...({} as LocalStatus),
+      hostname: 'h',
+      hostId: 'id',
+      agentVersion: '1.0.0',
+      managementAddresses: [],
+      port: 8443,
+      certificateFingerprint: 'ab',
+      membership: null,
+      token: { state: 'revoked', reason: 'revoked after 20 failed attempts (last from 2001:db8:ffff:ffff:ffff:ffff:ffff:fffe)' },
+    });
+    const s = baseState();
+    s.status!.tokenNote = status.tokenNote;
+    const lines = screen(s, 'token');
+    const text = lines.join('\n');
+    expect(text).toContain('No token. Press G to generate one.');
+    // a long source address wraps instead of being cut off
+    expect(text.replace(/\s*│\n│\s*/g, ' ')).toContain('The last token was revoked after 20 failed attempts (last from 2001:db8:ffff:ffff:ffff:ffff:ffff:fffe).');
+    for (const l of lines) expect([...l]).toHaveLength(80);
   });
 
   it('reaches 00:00 exactly at expiry, then says expired', () => {

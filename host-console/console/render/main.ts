@@ -6,7 +6,7 @@ import type { Inventory } from '../../../common/protocol/inventory.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
 import { plain, seg, wrapText, type Line } from '../../../common/tui/text.js';
 import type { ConsoleState, HostStatusView, ManagementAddress } from '../types.js';
-import { agentUrl, ago, bytes, dateTimeUtc, timeOf } from './format.js';
+import { agentUrl, ago, bytes, clockUtc, dateTimeUtc, timeOf } from './format.js';
 
 const LABEL_WIDTH = 13;
 
@@ -61,8 +61,25 @@ export function renderMembership(status: HostStatusView, now: number, g: Glyphs)
   if (m.vdcUrl) first.push(seg(` (${plain(m.vdcUrl)})`));
   const second: Line = [seg('  cluster '), seg(plain(m.clusterName), 'value')];
   if (joined !== null) second.push(seg(`, since ${dateTimeUtc(joined)}`));
-  const third: Line = [seg(contact !== null ? `  last contact ${ago(contact, now)}` : '  no contact from the vDC yet', 'dim')];
-  return [labelled('Status', first), continued(second), continued(third)];
+  return [labelled('Status', first), continued(second), continued(renderLastContact(contact, joined, now))];
+}
+
+/** Seconds without a call from the vDC after which the console points it out (the vDC checks every 15 s by default). */
+export const CONTACT_STALE_SECONDS = 90;
+
+/**
+ * When the vDC last called this host over mutual TLS. A vDC that went away
+ * stops calling; once that is well past its polling period the row says so,
+ * with the clock time, so the operator at the console knows since when.
+ */
+export function renderLastContact(contactMs: number | null, joinedMs: number | null, now: number): Line {
+  const since = contactMs ?? joinedMs;
+  const stale = since !== null && now - since >= CONTACT_STALE_SECONDS * 1000;
+  if (contactMs === null) {
+    return [seg(stale ? `  no contact from the vDC since the join (${clockUtc(joinedMs!)})` : '  no contact from the vDC yet', stale ? 'warn' : 'dim')];
+  }
+  if (!stale) return [seg(`  last contact ${ago(contactMs, now)}`, 'dim')];
+  return [seg(`  last contact ${ago(contactMs, now)} (${clockUtc(contactMs)}), vDC not heard from`, 'warn')];
 }
 
 /** What the console tried and why it failed, while the agent is unreachable. */

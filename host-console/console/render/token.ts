@@ -7,7 +7,7 @@
  */
 import { formatToken } from '../../../common/token/token.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
-import { plain, progressBar, seg, textWidth, type Line } from '../../../common/tui/text.js';
+import { plain, progressBar, seg, textWidth, wrapText, type Line } from '../../../common/tui/text.js';
 import type { ConsoleState, ManagementAddress } from '../types.js';
 import { bigTextWidth, FONT_HEIGHT, renderBigText } from './font.js';
 import { clockUtc, fingerprintLines, hhmmUtc, mmss, secondsLeft, timeOf } from './format.js';
@@ -98,7 +98,9 @@ export function renderTokenPanel(state: ConsoleState, now: number, g: Glyphs, wi
     lines.push([seg('   '), seg(formatToken(t.token), 'token')]);
     lines.push([seg('   Expires in ', 'label'), seg(mmss(left), 'accent'), seg('  ['), ...progressBar(left / total, barWidth, g), seg(tail)]);
   } else {
-    lines.push([], []);
+    // Why the last token ended (revoked after failed attempts, say) goes where the countdown would be.
+    const note = status.tokenNote ? wrapText(plain(status.tokenNote), width - 6).slice(0, 2) : [];
+    for (let i = 0; i < 2; i++) lines.push(note[i] ? [seg('   '), seg(note[i]!, 'warn')] : []);
   }
   lines.push([]);
   const addresses = t && t.addresses.length > 0 ? t.addresses : status.addresses;
@@ -112,6 +114,5 @@ export function renderTokenPanel(state: ConsoleState, now: number, g: Glyphs, wi
   lines.push([seg('   On the vDC console: press '), seg('a', 'key'), seg(' (Add host), enter this address and token,')]);
   lines.push([seg('   choose the cluster, review the hardware, confirm.')]);
   lines.push([seg(`   The token works once, for ${lifetimeWords(ttl > 0 ? ttl : 3600)}, and never leaves this host.`)]);
-  if (status.tokenNote && mode !== 'active') lines.push([seg('   '), seg(plain(status.tokenNote), 'warn')]);
   return lines;
 }
