@@ -39,7 +39,7 @@ export interface CreateScreenOptions {
   minRows?: number;
   /** Hold time for incomplete escape sequences (ms). */
   escapeHoldMs?: number;
-  /** Called once with the error when the process dies of an uncaught error (after the terminal is restored). */
+  /** Called once with the error when the process dies of an uncaught error, just before the terminal is restored. */
   onFatal?: (err: unknown) => void;
 }
 
@@ -190,14 +190,16 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
   };
 
   const fatal = (err: unknown) => {
-    destroy();
+    // Logged first: restoring the terminal closes the file that stderr and the log write to.
     try {
       opts.onFatal?.(err);
-    } finally {
-      const msg = err instanceof Error ? err.message : String(err);
-      process.stderr.write(`Unexpected error, the console stopped: ${msg}\n`);
-      process.exit(1);
+    } catch {
+      // The terminal is restored and the process ends whatever the log did.
     }
+    destroy();
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`Unexpected error, the console stopped: ${msg}\n`);
+    process.exit(1);
   };
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);
