@@ -12,6 +12,7 @@ import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import type { CertificatePair } from '../../common/http/certificates.js';
 import { HostAgentClient, type HostAgentClientOptions } from '../../common/http/host-agent-client.js';
+import type { TlsConnectionPool } from '../../common/http/request.js';
 import type { Logger } from '../../common/log/logger.js';
 import { forgetSecret, registerSecret } from '../../common/log/logger.js';
 import { AGENT_API_VERSION, type DiscoveryResponse, type HelloResponse } from '../../common/protocol/agent-api.js';
@@ -158,7 +159,7 @@ export class VdcService {
   }
 
   /** A client of one host with this vDC's limits and client certificate. */
-  agent(opts: { host: string; port: number; pinnedFingerprint?: string | null; clockOffsetMs?: number; signal?: AbortSignal }): HostAgentClient {
+  agent(opts: { host: string; port: number; pinnedFingerprint?: string | null; clockOffsetMs?: number; signal?: AbortSignal; connections?: TlsConnectionPool }): HostAgentClient {
     const full: HostAgentClientOptions = {
       host: opts.host,
       port: opts.port,
@@ -169,6 +170,7 @@ export class VdcService {
       responseTimeoutMs: this.o.responseTimeoutMs,
       now: this.now,
       ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.connections ? { connections: opts.connections } : {}),
     };
     return this.o.agentClient ? this.o.agentClient(full) : new HostAgentClient(full);
   }
@@ -518,6 +520,11 @@ export class VdcService {
         throw await this.managedError(session.hostId, await this.managedByUs(session.address, session.port, session.fingerprint, ctx.signal), 'register');
       }
 
+      // Checked again with no await before the add: concurrent requests for one host all pass the first check
+      // during the awaits above, and a loser's cleanup must not clear the winner's mark.
+      if (this.registering.has(session.hostId)) {
+        throw new QuantixError('BUSY', { message: 'This host is being registered by another request.', hint: 'Wait for it to finish, then list the hosts.' });
+      }
       this.registering.add(session.hostId);
       try {
         nodeId = randomUUID();
