@@ -4,8 +4,11 @@
  * (the collector runs inside the agent, so a stall here is a stall there).
  *
  *   node dist/scripts/bench/inventory.js [--runs N] [--out FILE]
+ *   node dist/scripts/bench/inventory.js --cold-root DIR
  *
- * Prints JSON; targets: cold ≤ 1500 ms, stall ≤ 20 ms.
+ * Prints JSON; targets: cold ≤ 1500 ms, stall ≤ 20 ms. `--cold-root` only
+ * collects DIR once in this fresh process and prints `{coldMs}`: what an agent
+ * pays at start (the main benchmark runs it in new processes).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
@@ -91,7 +94,17 @@ function hungStatRunner(): CommandRunner {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, out: { type: 'string' } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, out: { type: 'string' }, 'cold-root': { type: 'string' } } });
+  if (values['cold-root']) {
+    const stateDir = await mkdtemp(join(tmpdir(), 'qx-bench-inv-'));
+    try {
+      const cold = await timed(() => createInventoryCollector({ root: values['cold-root']!, stateDir }).refresh());
+      process.stdout.write(`${JSON.stringify({ coldMs: round(cold.ms), warnings: cold.value.warnings.length })}\n`);
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
+    return;
+  }
   const runs = Math.max(1, Number(values.runs) || 5);
   const idleBaselineStallMs = await idleStallMs();
   const results: Result[] = [];
