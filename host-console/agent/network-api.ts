@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { TLSSocket } from 'node:tls';
 import { AGENT_BODY_LIMIT_BYTES, AGENT_PATHS, parseJoinRequest } from '../../common/protocol/agent-api.js';
 import { certificateFingerprint, HOST_PROOF_HEADER } from '../../common/protocol/proof.js';
+import { SERVER_CIPHERS, SERVER_MIN_TLS_VERSION } from '../../common/http/tls-policy.js';
 import type { Logger } from '../../common/log/logger.js';
 import { type AgentCore, ProofRefused, type VerifiedProof } from './core.js';
 import { clientErrorHandler, installEdge, parseJsonObject, rawBody, requireJson, sendJson, toQuantixError } from './http-common.js';
@@ -26,7 +27,7 @@ function peerFingerprint(req: FastifyRequest): string | null {
 /** Creates the network API server (not yet listening). */
 export function createNetworkApi(core: AgentCore, tls: { certPem: string; keyPem: string }, log: Logger): FastifyInstance {
   const app = Fastify({
-    https: { key: tls.keyPem, cert: tls.certPem, minVersion: 'TLSv1.2', requestCert: true, rejectUnauthorized: false },
+    https: { key: tls.keyPem, cert: tls.certPem, minVersion: SERVER_MIN_TLS_VERSION, ciphers: SERVER_CIPHERS, requestCert: true, rejectUnauthorized: false },
     bodyLimit: AGENT_BODY_LIMIT_BYTES,
     return503OnClosing: true,
     clientErrorHandler,

@@ -13,6 +13,7 @@ import { NDJSON, STAGE_PHASE, VDC_BODY_LIMIT_BYTES, parseFlagQuery } from '../..
 import { bearerToken, hashApiToken } from './api-tokens.js';
 import type { RequestContext, VdcService } from './service.js';
 import type { Store } from './store.js';
+import { SERVER_CIPHERS, SERVER_MIN_TLS_VERSION } from '../../common/http/tls-policy.js';
 
 /** How one listener is built. */
 export interface ApiServerOptions {
@@ -95,7 +96,7 @@ export function buildApiServer(o: ApiServerOptions): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: VDC_BODY_LIMIT_BYTES,
-    ...(o.remote ? { https: { key: o.remote.keyPem, cert: o.remote.certPem, minVersion: 'TLSv1.2' as const } } : {}),
+    ...(o.remote ? { https: { key: o.remote.keyPem, cert: o.remote.certPem, minVersion: SERVER_MIN_TLS_VERSION, ciphers: SERVER_CIPHERS } } : {}),
     clientErrorHandler,
     return503OnClosing: true,
     forceCloseConnections: true,
