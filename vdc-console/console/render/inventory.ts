@@ -93,10 +93,9 @@ function summaryTable(inv: Inventory, id: HostIdentity | null, g: Pick<Glyphs, '
     ]);
   }
   const storage = inv.storage;
-  rows.push([
-    'Resources',
-    `${inv.cpu.threads ?? inv.cpu.cores ?? '?'} CPUs, ${formatBytes(inv.memory.totalBytes)} memory, ${storage.disks.length} disks, ${storage.nfs.length} NFS, ${storage.iscsi.length} iSCSI, ${inv.network.length} NICs, ${inv.gpus.length} GPUs`,
-  ]);
+  // Two rows: on one, a large host's counts ran past 80 columns and the GPUs were cut off.
+  rows.push(['Resources', `${inv.cpu.threads ?? inv.cpu.cores ?? '?'} CPUs, ${formatBytes(inv.memory.totalBytes)} memory, ${inv.gpus.length} GPUs`]);
+  rows.push(['', `${storage.disks.length} disks, ${storage.nfs.length} NFS, ${storage.iscsi.length} iSCSI, ${inv.network.length} NICs`]);
   return { title: 'Summary', columns: KV, rows };
 }
 
