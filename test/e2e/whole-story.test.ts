@@ -133,7 +133,8 @@ describe.each([
       'identity verified by token ✓',
       /Hostname +qx-node-07/,
       new RegExp(`Address +${escapeRegExp(hostAddress)}`),
-      /Resources +32 CPUs, 503 GiB memory, 7 disks/,
+      /Resources +32 CPUs, 503 GiB memory, 4 GPUs +│/,
+      / {15}7 disks, 2 NFS, 2 iSCSI, 8 NICs/,
     );
     admin.press('Right');
     await sees(
