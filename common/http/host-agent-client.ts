@@ -30,7 +30,7 @@ import {
 import { QuantixError } from '../protocol/errors.js';
 import type { Inventory } from '../protocol/inventory.js';
 import { computeHostProof, computeRequestMac, formatAuthorization, HOST_PROOF_HEADER, macEquals } from '../protocol/proof.js';
-import { type Endpoint, parseJsonBody, type RawResponse, request, REQUEST_DEFAULTS } from './request.js';
+import { type Endpoint, parseJsonBody, type RawResponse, request, REQUEST_DEFAULTS, type TlsConnectionPool } from './request.js';
 
 /** Options of a HostAgentClient. */
 export interface HostAgentClientOptions {
@@ -54,6 +54,8 @@ export interface HostAgentClientOptions {
   now?: () => number;
   /** Aborts every request of this client. */
   signal?: AbortSignal;
+  /** Kept-alive connections for the mutual-TLS reads (status, inventory): a poller's repeated checks. */
+  connections?: TlsConnectionPool;
 }
 
 /** What the first contact learnt. */
@@ -101,7 +103,7 @@ export class HostAgentClient {
     return `${host}:${this.opts.port ?? AGENT_PORT}`;
   }
 
-  private endpoint(mutual: boolean): Endpoint {
+  private endpoint(mutual: boolean, idempotent = false): Endpoint {
     return {
       kind: 'tls',
       host: this.opts.host,
@@ -109,11 +111,12 @@ export class HostAgentClient {
       pinnedFingerprint: this.pinned,
       ...(mutual && this.opts.clientCertificate ? { clientCert: this.opts.clientCertificate.certPem, clientKey: this.opts.clientCertificate.keyPem } : {}),
       ...(this.opts.localAddress ? { localAddress: this.opts.localAddress } : {}),
+      ...(mutual && idempotent && this.opts.connections ? { pool: this.opts.connections } : {}),
     };
   }
 
   private send(mutual: boolean, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<RawResponse> {
-    return request(this.endpoint(mutual), {
+    return request(this.endpoint(mutual, method === 'GET'), {
       method,
       path,
       headers,

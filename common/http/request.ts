@@ -26,6 +26,8 @@ export type Endpoint =
       clientKey?: string;
       /** Local address to connect from (tests use many loopback addresses). */
       localAddress?: string;
+      /** Keeps the verified connection open for the next request to the same host (idempotent requests only). */
+      pool?: TlsConnectionPool;
     };
 
 /** One request. */
@@ -101,13 +103,83 @@ function timeoutError(): NodeJS.ErrnoException {
 
 const secureContexts = new Map<string, tls.SecureContext>();
 
+/** Identity of a client certificate and key, for caches keyed by who connects. */
+function clientIdentity(cert: string | undefined, key: string | undefined): string {
+  return cert && key ? createHash('sha256').update(cert).update('\0').update(key).digest('hex') : '';
+}
+
+/**
+ * Idle TLS connections, each already verified against its pin, kept for the
+ * next request to the same host, port, pin and client identity. A poller
+ * that asks a thousand hosts every few seconds otherwise pays a TCP and TLS
+ * handshake per host per round on both sides. Idle sockets do not keep the
+ * process alive and leave the pool when the host closes them.
+ */
+export class TlsConnectionPool {
+  private readonly idle = new Map<string, { socket: tls.TLSSocket; drop: () => void }>();
+  private closed = false;
+
+  /** At most this many idle connections are kept; the oldest goes first. */
+  constructor(private readonly limit = 4096) {}
+
+  /** Number of idle connections held. */
+  get size(): number {
+    return this.idle.size;
+  }
+
+  /** Removes and returns a live idle connection for `key`, if any. */
+  take(key: string): tls.TLSSocket | null {
+    const entry = this.idle.get(key);
+    if (!entry) return null;
+    this.idle.delete(key);
+    const { socket, drop } = entry;
+    socket.removeListener('close', drop);
+    socket.removeListener('end', drop);
+    socket.removeListener('error', drop);
+    if (socket.destroyed || !socket.writable) return null;
+    socket.ref();
+    return socket;
+  }
+
+  /** Keeps a connection whose last answer ended cleanly; anything else is closed. */
+  give(key: string, socket: tls.TLSSocket): void {
+    if (this.closed || socket.destroyed || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    this.idle.get(key)?.socket.destroy();
+    this.idle.delete(key);
+    if (this.idle.size >= this.limit) {
+      const [oldest, e] = this.idle.entries().next().value as [string, { socket: tls.TLSSocket }];
+      this.idle.delete(oldest);
+      e.socket.destroy();
+    }
+    const drop = () => {
+      if (this.idle.get(key)?.socket === socket) this.idle.delete(key);
+      socket.destroy();
+    };
+    socket.once('close', drop);
+    socket.once('end', drop);
+    socket.once('error', drop);
+    socket.unref();
+    this.idle.set(key, { socket, drop });
+  }
+
+  /** Closes every idle connection; later ones are closed instead of kept. */
+  close(): void {
+    this.closed = true;
+    for (const e of this.idle.values()) e.socket.destroy();
+    this.idle.clear();
+  }
+}
+
 /**
  * One TLS context per client identity, reused: building one parses the key
  * and certificate, which costs more than the handshake itself when a poller
  * opens hundreds of mutual-TLS connections a round.
  */
 function secureContextFor(cert: string | undefined, key: string | undefined): tls.SecureContext {
-  const id = cert && key ? createHash('sha256').update(cert).update('\0').update(key).digest('hex') : '';
+  const id = clientIdentity(cert, key);
   let ctx = secureContexts.get(id);
   if (!ctx) {
     if (secureContexts.size >= 16) secureContexts.clear();
@@ -167,6 +239,20 @@ function connectTls(
 
 /** Sends one request and reads the whole response within the limits. */
 export async function request(ep: Endpoint, opts: RequestOptions): Promise<RawResponse> {
+  if (ep.kind !== 'tls' || !ep.pool) return await requestOnce(ep, opts, null);
+  const key = [ep.host, ep.port, ep.pinnedFingerprint ?? '', clientIdentity(ep.clientCert, ep.clientKey)].join('\0');
+  const reused = ep.pool.take(key);
+  if (!reused) return await requestOnce(ep, opts, { key, socket: null });
+  try {
+    return await requestOnce(ep, opts, { key, socket: reused });
+  } catch (err) {
+    // The host may have closed the idle connection just as it was reused: one fresh attempt.
+    if (opts.signal?.aborted || !(err instanceof QuantixError) || err.code !== 'HOST_UNREACHABLE') throw err;
+    return await requestOnce(ep, opts, { key, socket: null });
+  }
+}
+
+async function requestOnce(ep: Endpoint, opts: RequestOptions, pooled: { key: string; socket: tls.TLSSocket | null } | null): Promise<RawResponse> {
   const connectTimeoutMs = opts.connectTimeoutMs ?? REQUEST_DEFAULTS.connectTimeoutMs;
   const responseTimeoutMs = opts.responseTimeoutMs ?? REQUEST_DEFAULTS.responseTimeoutMs;
   const maxBytes = opts.maxResponseBytes ?? REQUEST_DEFAULTS.maxResponseBytes;
@@ -176,7 +262,10 @@ export async function request(ep: Endpoint, opts: RequestOptions): Promise<RawRe
   let peerFingerprint: string | null = null;
   let tlsSocket: tls.TLSSocket | null = null;
   try {
-    if (ep.kind === 'tls') {
+    if (pooled?.socket) {
+      tlsSocket = pooled.socket;
+      peerFingerprint = ep.kind === 'tls' ? ep.pinnedFingerprint : null;
+    } else if (ep.kind === 'tls') {
       const c = await connectTls(ep, connectTimeoutMs, opts.signal);
       tlsSocket = c.socket;
       peerFingerprint = c.fingerprint;
@@ -192,6 +281,7 @@ export async function request(ep: Endpoint, opts: RequestOptions): Promise<RawRe
     headers['content-type'] ??= 'application/json';
   }
   if (ep.kind === 'tls') headers.host = net.isIPv6(ep.host) ? `[${ep.host}]:${ep.port}` : `${ep.host}:${ep.port}`;
+  if (pooled) headers.connection = 'keep-alive';
 
   return await new Promise<RawResponse>((resolve, reject) => {
     let settled = false;
@@ -236,7 +326,12 @@ export async function request(ep: Endpoint, opts: RequestOptions): Promise<RawRe
       res.on('aborted', () => settle(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
       res.on('end', () => {
         settle(null, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), peerFingerprint });
-        tlsSocket?.end();
+        // Node frees a kept-alive socket on the next tick; one the server closes is destroyed instead.
+        if (pooled && tlsSocket) {
+          const socket = tlsSocket;
+          if (res.headers.connection?.toLowerCase() === 'close') socket.end();
+          else socket.once('free', () => (ep as Extract<Endpoint, { kind: 'tls' }>).pool!.give(pooled.key, socket));
+        } else tlsSocket?.end();
       });
     });
     req.end(body);

@@ -7,6 +7,7 @@
  * vDC could not finish, e.g. after a crash) are settled here too: joined →
  * completed, not joined → removed. Rounds never overlap.
  */
+import { TlsConnectionPool } from '../../common/http/request.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import type { Logger } from '../../common/log/logger.js';
 import type { HealthObservation, NodeRecord, Store } from './store.js';
@@ -45,6 +46,8 @@ export class HealthPoller {
   private running: Promise<void> | null = null;
   private stopped = false;
   private readonly abort = new AbortController();
+  /** One kept-alive, pinned connection per host between rounds: no handshake per host per round. */
+  private readonly connections = new TlsConnectionPool();
   private stats: PollerStats;
 
   constructor(o: PollerOptions) {
@@ -81,6 +84,7 @@ export class HealthPoller {
     this.timer = null;
     this.abort.abort();
     await this.running;
+    this.connections.close();
   }
 
   /** One round over every host that is not gone; resolves when all answered or timed out. */
@@ -116,7 +120,13 @@ export class HealthPoller {
   }
 
   private client(node: NodeRecord) {
-    return this.o.service.agent({ host: node.address, port: node.port, pinnedFingerprint: node.certificateFingerprint, signal: this.abort.signal });
+    return this.o.service.agent({
+      host: node.address,
+      port: node.port,
+      pinnedFingerprint: node.certificateFingerprint,
+      signal: this.abort.signal,
+      connections: this.connections,
+    });
   }
 
   /** Checks one registered host. */
