@@ -56,6 +56,11 @@ export const ERRORS = {
     message: 'This host is not managed by a vDC.',
     hint: 'Nothing to leave. To add it to a cluster, generate a token with F4, then G.',
   },
+  CONFIRMATION_REQUIRED: {
+    status: 400,
+    message: 'This action changes the host and needs confirming, but there is no terminal to ask on.',
+    hint: 'Run it on a terminal to be asked, or add --yes to proceed without asking.',
+  },
   NOT_MANAGED_BY_YOU: {
     status: 403,
     message: 'This host is not managed by the vDC that asked.',

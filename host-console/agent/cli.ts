@@ -180,6 +180,7 @@ export function errorLine(err: QuantixError): string {
 
 /** Exit code for an error from the local API. */
 export function exitCodeOf(err: QuantixError): number {
+  if (err.code === 'CONFIRMATION_REQUIRED') return EXIT.USAGE;
   if (err.code === 'HOST_UNREACHABLE' || err.code === 'CONNECTION_TIMEOUT') return EXIT.UNREACHABLE;
   if (err.code === 'HOST_PROTOCOL_ERROR') return EXIT.PROTOCOL;
   if (err.code === 'INTERNAL' && err.status >= 500) return EXIT.FAILURE;
@@ -191,10 +192,18 @@ export interface CliIo {
   out: (text: string) => void;
   err: (text: string) => void;
   now: () => number;
+  /** Asks a yes/no question on the operator's terminal; null when there is no terminal to ask on. */
+  ask?: ((question: string) => Promise<boolean>) | null;
+}
+
+/** The question `leave` asks before the host stops being managed. */
+export function leaveQuestion(s: LocalStatus): string {
+  const m = s.membership!;
+  return `Leave cluster ${inert(m.cluster.name)} on vDC ${inert(m.vdc.name)} (${inert(m.vdc.url)})? The vDC will no longer manage this host; its virtual machines keep running. [y/N] `;
 }
 
 /** Runs one client command; returns its exit code. */
-export async function runClientCommand(command: ClientCommand, opts: { socketPath: string; json: boolean; refresh: boolean }, io: CliIo): Promise<number> {
+export async function runClientCommand(command: ClientCommand, opts: { socketPath: string; json: boolean; refresh: boolean; yes?: boolean }, io: CliIo): Promise<number> {
   const client = new LocalAgentClient({ socketPath: opts.socketPath });
   const print = (value: unknown, text: () => string) => io.out(opts.json ? JSON.stringify(value, null, 2) : text());
   try {
@@ -225,6 +234,17 @@ export async function runClientCommand(command: ClientCommand, opts: { socketPat
         break;
       }
       case 'leave': {
+        if (!opts.yes) {
+          const s = await client.status();
+          // A standalone host gets the agent's own refusal (NOT_MANAGED), not a question.
+          if (s.membership) {
+            if (opts.json || !io.ask) throw new QuantixError('CONFIRMATION_REQUIRED');
+            if (!(await io.ask(leaveQuestion(s)))) {
+              io.out(`Nothing was changed: this host is still in cluster ${inert(s.membership.cluster.name)}.`);
+              break;
+            }
+          }
+        }
         const l = await client.leave();
         print(l, () => renderLeave(l));
         break;

@@ -5,6 +5,7 @@
  * documented exit code, never a stack trace.
  */
 import os from 'node:os';
+import readline from 'node:readline';
 import { createLogger } from '../../common/log/logger.js';
 import type { RunningAgent } from './agent.js';
 import { runClientCommand } from './cli.js';
@@ -54,6 +55,25 @@ async function serve(o: ServeOptions): Promise<number> {
   });
 }
 
+/** A yes/no question on the operator's terminal (asked on stderr, so stdout stays the command's answer); null without one. */
+function terminalQuestion(): ((question: string) => Promise<boolean>) | null {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return null;
+  return async (question) => {
+    const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    try {
+      const answer = await new Promise<string>((resolve) => {
+        rl.once('close', () => resolve(''));
+        // Ctrl-C at the question is a no, not a silent exit.
+        rl.once('SIGINT', () => rl.close());
+        rl.question(question, resolve);
+      });
+      return /^y(es)?$/i.test(answer.trim());
+    } finally {
+      rl.close();
+    }
+  };
+}
+
 async function main(): Promise<number> {
   const inv = parseInvocation(process.argv.slice(2), process.env, typeof process.getuid === 'function' ? process.getuid() : null, os.homedir());
   switch (inv.kind) {
@@ -70,6 +90,7 @@ async function main(): Promise<number> {
         out: (t) => process.stdout.write(t + '\n'),
         err: (t) => process.stderr.write(t + '\n'),
         now: Date.now,
+        ask: terminalQuestion(),
       });
   }
 }

@@ -125,9 +125,12 @@ ${CLIENT_OPTIONS}`,
   leave: `Usage: quantix-node leave [options]
 
 Leaves the cluster: the vDC's certificate is no longer accepted and the host
-is standalone again (a new token can then be generated).
+is standalone again (a new token can then be generated). Virtual machines
+keep running. On a terminal it names the cluster and vDC and asks first;
+without a terminal, or with --json, it needs --yes.
 
 Options:
+  -y, --yes       leave without asking
 ${CLIENT_OPTIONS}`,
 };
 
@@ -149,7 +152,7 @@ export type Invocation =
   | { kind: 'help'; text: string }
   | { kind: 'usage-error'; message: string; usage: string }
   | { kind: 'serve'; options: ServeOptions }
-  | { kind: 'client'; command: ClientCommand; socketPath: string; json: boolean; refresh: boolean };
+  | { kind: 'client'; command: ClientCommand; socketPath: string; json: boolean; refresh: boolean; yes: boolean };
 
 /** Parses argv (without node and script). */
 export function parseInvocation(argv: string[], env: Record<string, string | undefined>, uid: number | null, home: string): Invocation {
@@ -226,6 +229,7 @@ export function parseInvocation(argv: string[], env: Record<string, string | und
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         ...(command === 'inventory' ? { refresh: { type: 'boolean' as const } } : {}),
+        ...(command === 'leave' ? { yes: { type: 'boolean' as const, short: 'y' } } : {}),
       },
       allowPositionals: false,
       strict: true,
@@ -236,5 +240,5 @@ export function parseInvocation(argv: string[], env: Record<string, string | und
   if (values.help) return { kind: 'help', text: usage };
   const socketPath = (values.socket as string | undefined) ?? env.QUANTIX_NODE_SOCKET ?? defaults.socketPath;
   if (socketPath === '') return usageError('--socket needs a path', usage);
-  return { kind: 'client', command, socketPath: path.resolve(socketPath), json: values.json === true, refresh: values.refresh === true };
+  return { kind: 'client', command, socketPath: path.resolve(socketPath), json: values.json === true, refresh: values.refresh === true, yes: values.yes === true };
 }

@@ -2,7 +2,8 @@
  * The `quantix-node` command line against a real agent: every command with
  * readable and JSON output, help on every command, usage errors, refusals
  * and an absent agent, each with its documented exit code and one clear
- * line on stderr (never a stack trace).
+ * line on stderr (never a stack trace); leave asks on a terminal (read in a
+ * real pseudo-terminal) and otherwise needs --yes.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -13,6 +14,7 @@ import { HostAgentClient } from '../../common/http/host-agent-client.js';
 import { deriveKey } from '../../common/protocol/proof.js';
 import { canonicalizeToken } from '../../common/token/token.js';
 import { type AgentProcess, runAgentCli, startAgent } from '../helpers/agent.js';
+import { spawnInPty } from '../helpers/pty.js';
 
 let a: AgentProcess;
 const cli = (...args: string[]) => runAgentCli([...args, '--socket', a.socketPath]);
@@ -24,6 +26,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await a?.cleanup();
 });
+
+/** Joins the host to cluster lab of a test vDC with a fresh token. */
+async function joinLab(): Promise<void> {
+  const token = JSON.parse((await cli('token', 'generate', '--json')).stdout).token as string;
+  const vdc = await createSelfSignedCertificate('vdc-cli');
+  await new HostAgentClient({ host: a.host, port: a.port, clientCertificate: vdc }).join(await deriveKey(canonicalizeToken(token)!), {
+    nodeId: 'n-cli',
+    vdc: { id: 'v1', name: 'Lab vDC', url: 'https://vdc.lab:9443', clientCertFingerprint: vdc.fingerprint },
+    cluster: { id: 'c1', name: 'lab' },
+  });
+}
 
 function noStack(stderr: string): void {
   expect(stderr).not.toMatch(/\n\s+at /);
@@ -80,25 +93,58 @@ describe('quantix-node CLI', () => {
     expect(JSON.parse(j.stdout).system.hostId).toBe(a.hostId);
   });
 
-  it('leave: refused while standalone, then leaves after a join', async () => {
+  it('leave: refused while standalone, asks first, and without a terminal or with --json needs --yes', async () => {
     const refused = await cli('leave');
     expect(refused.code).toBe(4);
     expect(refused.stderr).toMatch(/NOT_MANAGED/);
-    const token = JSON.parse((await cli('token', 'generate', '--json')).stdout).token as string;
-    const vdc = await createSelfSignedCertificate('vdc-cli');
-    await new HostAgentClient({ host: a.host, port: a.port, clientCertificate: vdc }).join(await deriveKey(canonicalizeToken(token)!), {
-      nodeId: 'n-cli',
-      vdc: { id: 'v1', name: 'Lab vDC', url: 'https://vdc.lab:9443', clientCertFingerprint: vdc.fingerprint },
-      cluster: { id: 'c1', name: 'lab' },
-    });
+    await joinLab();
     const st = await cli('status');
     expect(st.stdout).toMatch(/Cluster\s+lab on vDC Lab vDC/);
     const gen = await cli('token', 'generate');
     expect(gen.code).toBe(4);
     expect(gen.stderr).toMatch(/HOST_MANAGED/);
-    const left = await cli('leave');
+
+    // No terminal to ask on (as here, stdin is not a tty): refused with a stable code, nothing changed.
+    const unasked = await cli('leave');
+    expect(unasked.code).toBe(2);
+    expect(unasked.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unasked.stderr).toMatch(/CONFIRMATION_REQUIRED: .* add --yes/);
+    noStack(unasked.stderr);
+    const unaskedJson = await cli('leave', '--json');
+    expect(unaskedJson.code).toBe(2);
+    expect(JSON.parse(unaskedJson.stdout).error.code).toBe('CONFIRMATION_REQUIRED');
+    expect(JSON.parse((await cli('status', '--json')).stdout).membership.cluster.name).toBe('lab');
+
+    const left = await cli('leave', '--yes');
     expect(left.code).toBe(0);
     expect(left.stdout).toMatch(/Left cluster lab on vDC Lab vDC/);
+    await joinLab();
+    const leftJson = await cli('leave', '-y', '--json');
+    expect(leftJson.code).toBe(0);
+    expect(JSON.parse(leftJson.stdout).cluster.name).toBe('lab');
+  });
+
+  it('leave on a terminal names the cluster and vDC and leaves only on yes', async () => {
+    await joinLab();
+    const run = async (answer: string) => {
+      const p = spawnInPty({ script: 'dist/host-console/agent/main.js', args: ['leave', '--socket', a.socketPath], cols: 100, rows: 10 });
+      try {
+        await p.waitForText(/Leave cluster lab on vDC Lab vDC \(https:\/\/vdc\.lab:9443\)\? .*virtual machines keep running\. \[y\/N\]/s);
+        p.write(`${answer}\r`);
+        const exit = await p.exit();
+        return { code: exit.exitCode, screen: p.screen() };
+      } finally {
+        await p.dispose();
+      }
+    };
+    const no = await run('n');
+    expect(no.code).toBe(0);
+    expect(no.screen).toContain('Nothing was changed: this host is still in cluster lab.');
+    expect(JSON.parse((await cli('status', '--json')).stdout).membership).not.toBeNull();
+    const yes = await run('y');
+    expect(yes.code).toBe(0);
+    expect(yes.screen).toContain('Left cluster lab on vDC Lab vDC.');
+    expect(JSON.parse((await cli('status', '--json')).stdout).membership).toBeNull();
   });
 
   it('--help works on every command and exits 0', async () => {

@@ -57,8 +57,12 @@ describe('command line', () => {
       socketPath: '/x.sock',
       json: true,
       refresh: false,
+      yes: false,
     });
     expect(parseInvocation(['status', '--refresh'], {}, 1000, '/h').kind).toBe('usage-error');
+    // --yes belongs to leave only.
+    expect(parseInvocation(['leave', '-y'], {}, 1000, '/h')).toMatchObject({ kind: 'client', command: 'leave', yes: true });
+    expect(parseInvocation(['status', '--yes'], {}, 1000, '/h').kind).toBe('usage-error');
   });
 });
 
