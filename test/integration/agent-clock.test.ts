@@ -3,10 +3,13 @@
  * address with an injected clock, still over the real socket and HTTPS:
  * token expiry exactly at its TTL, and a host clock hours off that
  * registration tolerates because proofs are written on the host's clock.
+ * Expiry is also checked on the compiled agent run as a child process, its
+ * clock set through a module loaded before it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSelfSignedCertificate, type CertificatePair } from '../../common/http/certificates.js';
@@ -17,6 +20,7 @@ import { QuantixError } from '../../common/protocol/errors.js';
 import { deriveKey } from '../../common/protocol/proof.js';
 import { canonicalizeToken } from '../../common/token/token.js';
 import { createAgent, type RunningAgent } from '../../host-console/agent/agent.js';
+import { startAgent } from '../helpers/agent.js';
 
 const dirs: string[] = [];
 const running: RunningAgent[] = [];
@@ -96,6 +100,56 @@ describe('token lifetime on the agent clock', () => {
     // Generating again starts a new lifetime.
     const again = await local.generateToken();
     expect(again.expiresInSeconds).toBe(3600);
+  });
+
+  it('holds for the compiled agent as a child process, its clock set from outside', async () => {
+    // Loaded before the agent: Date.now returns the time written in a file, read again on SIGUSR2.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'qx-agent-clock-child-'));
+    dirs.push(dir);
+    const clockFile = path.join(dir, 'now');
+    const shim = path.join(dir, 'clock.mjs');
+    writeFileSync(clockFile, String(Date.now()));
+    writeFileSync(
+      shim,
+      [
+        "import { readFileSync } from 'node:fs';",
+        `const file = ${JSON.stringify(clockFile)};`,
+        'let fixed = Number(readFileSync(file, "utf8"));',
+        'Date.now = () => fixed;',
+        "process.on('SIGUSR2', () => { fixed = Number(readFileSync(file, 'utf8')); });",
+        '',
+      ].join('\n'),
+    );
+    const child = await startAgent({ host: '127.0.3.4', env: { NODE_OPTIONS: `--import ${pathToFileURL(shim).href}` } });
+    try {
+      const local = new LocalAgentClient({ socketPath: child.socketPath });
+      const setClock = async (t: number) => {
+        writeFileSync(clockFile, String(t));
+        child.child.kill('SIGUSR2');
+        // The agent's hello reports its clock: wait until it shows the new time.
+        const hello = new HostAgentClient({ host: child.host, port: child.port, localAddress: '127.0.3.100' });
+        const deadline = Date.now() + 10_000;
+        while ((await hello.hello()).hello.time !== new Date(t).toISOString()) {
+          if (Date.now() > deadline) throw new Error(`the agent's clock did not move to ${new Date(t).toISOString()}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      const token = await local.generateToken();
+      const key = await deriveKey(canonicalizeToken(token.token)!);
+      const start = Date.parse(token.createdAt);
+      const client = () => new HostAgentClient({ host: child.host, port: child.port, localAddress: '127.0.3.100' });
+
+      await setClock(start + 3599_000);
+      expect((await local.getToken()).expiresInSeconds).toBe(1);
+      expect((await client().discovery(key)).hostId).toBe(child.hostId);
+
+      await setClock(start + 3600_000);
+      await expectCode(client().discovery(key), 'TOKEN_EXPIRED');
+      await expectCode(local.getToken(), 'TOKEN_EXPIRED');
+      expect((await local.status()).token).toMatchObject({ state: 'expired', reason: 'expired' });
+    } finally {
+      await child.cleanup();
+    }
   });
 
   it('registration works when the host clock is hours off', async () => {
