@@ -117,7 +117,7 @@ async function generatedHostId(stateDir: string): Promise<string> {
   const id = randomUUID();
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   // Once per machine lifetime and a few bytes: the synchronous fsync is acceptable here.
-  writeFileAtomic(path, `${id}\n`, 0o644);
+  writeFileAtomic(path, `${id}\n`, 0o600);
   return id;
 }
 
