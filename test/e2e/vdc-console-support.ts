@@ -18,11 +18,13 @@ export const CONSOLE = 'dist/vdc-console/console/main.js';
 
 /** Starts the console on a vDC's socket, refreshing every half second. */
 export function startConsole(vdc: VdcProcess, opts: Omit<PtySpawnOptions, 'script'> = {}): PtyProgram {
+  // Extra arguments follow the socket and refresh instead of replacing them.
+  const { args = [], env = {}, ...rest } = opts;
   return spawnInPty({
+    ...rest,
     script: CONSOLE,
-    args: ['--socket', vdc.socketPath, '--refresh', '0.5', ...(opts.args ?? [])],
-    ...opts,
-    env: { QUANTIX_VDC_SOCKET: undefined, QUANTIX_VDC_SERVER: undefined, ...(opts.env ?? {}) },
+    args: ['--socket', vdc.socketPath, '--refresh', '0.5', ...args],
+    env: { QUANTIX_VDC_SOCKET: undefined, QUANTIX_VDC_SERVER: undefined, ...env },
   });
 }
 
