@@ -9,6 +9,7 @@
  * the compiled agent on a fixture inventory (so the hardware is known), the
  * compiled vDC with its SQLite file, both compiled consoles.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT, startAgent, type AgentProcess } from '../helpers/agent.js';
@@ -26,6 +27,16 @@ const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
+
+/** Lines of a log file; none when it was never written. */
+function readLines(file: string): string[] {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n') : [];
+}
+
+/** Every regular file below dir. */
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -78,15 +89,17 @@ describe.each([
     await vdc.client().createCluster({ name: 'Production' });
 
     mark('processes up');
+    const hostLog = path.join(agent.tmpDir, 'host-console.log');
+    const adminLog = path.join(vdc.tmpDir, 'vdc-console.log');
     const host = spawnInPty({
       script: HOST_CONSOLE,
-      args: ['--socket', agent.socketPath, '--log-file', path.join(agent.tmpDir, 'host-console.log')],
+      args: ['--socket', agent.socketPath, '--log-file', hostLog],
       term: hostTerm,
       cols: 80,
       rows: 24,
     });
     cleanups.push(() => host.dispose());
-    const admin = startConsole(vdc, { term: vdcTerm, cols: 80, rows: 24 });
+    const admin = startConsole(vdc, { term: vdcTerm, cols: 80, rows: 24, args: ['--log-file', adminLog] });
     cleanups.push(() => admin.dispose());
 
     // The host: standalone, then F4 and G.
@@ -176,11 +189,21 @@ describe.each([
     host.press('Esc');
     await sees(host, 'the main screen managed', /● Managed by vDC vdc01 \(https:\/\/127\.0\.0\.1:\d+\)/, /cluster Production, since \d{4}-\d\d-\d\d \d\d:\d\d/);
 
-    // The token was only ever on the host's screen and in what the operator typed.
+    // The token was only ever on the host's screen and in what the operator typed: no log, no state file holds it.
     const symbols = token.slice('QUANTIX-'.length).replace(/-/g, '');
-    for (const [who, lines] of [['agent', agent.logs()], ['vDC', vdc.logs()]] as const) {
+    const logs: Array<[string, string[]]> = [
+      ['agent log', agent.logs()],
+      ['vDC log', vdc.logs()],
+      ['host console log', readLines(hostLog)],
+      ['vDC console log', readLines(adminLog)],
+    ];
+    for (const [who, lines] of logs) {
       const leaked = lines.filter((l) => l.toUpperCase().replace(/[^0-9A-Z]/g, '').includes(symbols));
-      expect(leaked, `${who} log lines holding the token`).toEqual([]);
+      expect(leaked, `${who} lines holding the token`).toEqual([]);
+    }
+    for (const file of [...filesUnder(agent.stateDir), ...filesUnder(vdc.stateDir)]) {
+      const bytes = fs.readFileSync(file);
+      expect(bytes.includes(token) || bytes.includes(symbols), `${file} holds the token`).toBe(false);
     }
 
     mark('managed');
