@@ -156,6 +156,8 @@ export class VdcClient {
   private readonly connectTimeoutMs: number;
   private readonly responseTimeoutMs: number;
   private readonly hostOperationTimeoutMs: number;
+  /** The last list read per path with its tag: a list that did not change comes back as the same array. */
+  private readonly lists = new Map<string, { etag: string; value: unknown }>();
 
   constructor(target: VdcTarget, opts: VdcClientOptions = {}) {
     if (target.kind === 'socket') {
@@ -179,7 +181,7 @@ export class VdcClient {
 
   /** Every cluster with its host counts. */
   async listClusters(o: CallOptions = {}): Promise<Cluster[]> {
-    return checkClusterList(await this.call('GET', VDC_PATHS.clusters, undefined, o)).clusters;
+    return await this.cachedList(VDC_PATHS.clusters, o, (json) => checkClusterList(json).clusters);
   }
 
   /** Creates a cluster (CLUSTER_EXISTS when the name is taken). */
@@ -234,7 +236,23 @@ export class VdcClient {
   /** Registered hosts, optionally of one cluster (id or name). */
   async listNodes(filter: { clusterId?: string } = {}, o: CallOptions = {}): Promise<NodeSummary[]> {
     const q = filter.clusterId ? `?clusterId=${encodeURIComponent(filter.clusterId)}` : '';
-    return checkNodeList(await this.call('GET', `${VDC_PATHS.nodes}${q}`, undefined, o)).nodes;
+    return await this.cachedList(`${VDC_PATHS.nodes}${q}`, o, (json) => checkNodeList(json).nodes);
+  }
+
+  /**
+   * Reads a list with the tag of the copy already held: when the vDC says
+   * it has not changed (304), the held copy is returned as is (the same
+   * array, so callers can skip rebuilding from it) without parsing anything.
+   */
+  private async cachedList<T>(path: string, o: CallOptions, check: (json: unknown) => T): Promise<T> {
+    const held = this.lists.get(path);
+    const res = await this.send('GET', path, undefined, o, this.responseTimeoutMs, held ? { 'if-none-match': held.etag } : {});
+    if (res.status === 304 && held) return held.value as T;
+    const value = check(this.decode(res));
+    const etag = res.headers.etag;
+    if (typeof etag === 'string' && res.status === 200) this.lists.set(path, { etag, value });
+    else this.lists.delete(path);
+    return value;
   }
 
   /** One host with its inventory, state, live usage, last contact and last error. */

@@ -78,6 +78,8 @@ export class DashboardModel extends EventEmitter {
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
   private stopped = false;
+  /** The lists of the last refresh as the source gave them. */
+  private received: { clusters: Cluster[] | null; nodes: NodeSummary[] | null } = { clusters: null, nodes: null };
 
   constructor(
     private readonly source: DashboardSource,
@@ -111,7 +113,11 @@ export class DashboardModel extends EventEmitter {
     this.inFlight = (async () => {
       try {
         const [clusters, nodes] = await Promise.all([this.source.listClusters(), this.source.listNodes()]);
-        this.apply(clusters, nodes);
+        // The client hands back the very same arrays when the vDC says nothing changed: nothing to rebuild.
+        if (clusters !== this.received.clusters || nodes !== this.received.nodes) {
+          this.received = { clusters, nodes };
+          this.apply(clusters, nodes);
+        }
         this.problem = null;
         this.loaded = true;
         this.lastRefreshAt = this.now();

@@ -6,6 +6,7 @@
  * status, and unexpected errors are logged, never described to the client.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { type ErrorCode, errorBody, QuantixError } from '../../common/protocol/errors.js';
 import type { Logger } from '../../common/log/logger.js';
@@ -52,6 +53,19 @@ export function toQuantixError(err: unknown): QuantixError {
 
 function send(reply: FastifyReply, status: number, body: unknown): FastifyReply {
   return reply.code(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(JSON.stringify(body));
+}
+
+/**
+ * A list that consoles re-read every few seconds: tagged with a hash of its
+ * body, and answered 304 with no body when the console already has it, so
+ * a console of 5,000 hosts parses the list only when a poller round changed it.
+ */
+function sendList(req: FastifyRequest, reply: FastifyReply, body: unknown): FastifyReply {
+  const json = JSON.stringify(body);
+  const etag = `"${createHash('sha256').update(json).digest('base64url').slice(0, 32)}"`;
+  reply.header('etag', etag);
+  if (req.headers['if-none-match'] === etag) return reply.code(304).header('cache-control', 'no-cache').send();
+  return reply.code(200).header('cache-control', 'no-cache').type('application/json; charset=utf-8').send(json);
 }
 
 function sendError(reply: FastifyReply, q: QuantixError): FastifyReply {
@@ -150,7 +164,7 @@ export function buildApiServer(o: ApiServerOptions): FastifyInstance {
 
   app.get('/api/health', async (_req, reply) => send(reply, 200, await service.health()));
 
-  app.get('/api/clusters', async (_req, reply) => send(reply, 200, { clusters: await service.listClusters() }));
+  app.get('/api/clusters', async (req, reply) => sendList(req, reply, { clusters: await service.listClusters() }));
   app.post('/api/clusters', async (req, reply) => send(reply, 201, await service.createCluster(req.body, ctx(req))));
   app.delete('/api/clusters/:id', async (req, reply) => send(reply, 200, await service.deleteCluster(param(req, 'id'), ctx(req))));
 
@@ -187,7 +201,7 @@ export function buildApiServer(o: ApiServerOptions): FastifyInstance {
     const unknown = Object.keys(q).filter((k) => k !== 'clusterId');
     if (unknown.length) throw new QuantixError('VALIDATION_ERROR', { message: `Unknown parameter ${JSON.stringify(unknown[0]!.slice(0, 40))}.`, details: unknown.map((k) => `unknown parameter ${k.slice(0, 40)}`) });
     const clusterId = typeof q.clusterId === 'string' && q.clusterId !== '' ? q.clusterId : undefined;
-    return send(reply, 200, { nodes: await service.listNodes(clusterId) });
+    return sendList(req, reply, { nodes: await service.listNodes(clusterId) });
   });
   app.get('/api/nodes/:id', async (req, reply) => send(reply, 200, await service.getNode(param(req, 'id'))));
   app.delete('/api/nodes/:id', async (req, reply) =>
