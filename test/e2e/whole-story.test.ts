@@ -38,6 +38,7 @@ function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
 }
 
+/** s as a literal inside a regular expression. */
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -188,6 +189,7 @@ describe.each([
     mark('joined');
     host.press('Esc');
     await sees(host, 'the main screen managed', /● Managed by vDC vdc01 \(https:\/\/127\.0\.0\.1:\d+\)/, /cluster Production, since \d{4}-\d\d-\d\d \d\d:\d\d/);
+    mark('managed');
 
     // The token was only ever on the host's screen and in what the operator typed: no log, no state file holds it.
     const symbols = token.slice('QUANTIX-'.length).replace(/-/g, '');
@@ -206,7 +208,6 @@ describe.each([
       expect(bytes.includes(token) || bytes.includes(symbols), `${file} holds the token`).toBe(false);
     }
 
-    mark('managed');
     // The operator leaves; the terminal is given back as it was.
     admin.press('q');
     const exit = await admin.exit(STEP);
