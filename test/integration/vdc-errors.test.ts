@@ -13,7 +13,7 @@ import tls from 'node:tls';
 import { createSelfSignedCertificate } from '../../common/http/certificates.js';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { QuantixError } from '../../common/protocol/errors.js';
-import { formatToken, tokenFromRandom } from '../../common/token/token.js';
+import { canonicalizeToken, formatToken, tokenFromRandom } from '../../common/token/token.js';
 import { type AgentProcess, startAgent } from '../helpers/agent.js';
 import { startVdc, type VdcProcess, waitFor } from '../helpers/vdc.js';
 
@@ -103,6 +103,10 @@ describe('the network', () => {
     expect(e).toMatchObject({ code: 'HOST_UNREACHABLE', phase: 'connect' });
     expect(e.message).toMatch(/connection refused/);
     expect(e.hint).toMatch(/8443/);
+    // The failed discovery is audited with where it came from, the address tried and the code.
+    const [event] = await vdc.client().audit({ limit: 1 });
+    expect(event).toMatchObject({ action: 'node.discover', outcome: 'error', source: 'socket', address: `${a.host}:${a.port}`, code: 'HOST_UNREACHABLE' });
+    for (const form of [token, canonicalizeToken(token)]) expect(JSON.stringify(event)).not.toContain(form);
   });
 
   it('HOST_UNREACHABLE when the host name does not resolve', async () => {
