@@ -459,6 +459,24 @@ describe('secrets and permissions', () => {
     }
   });
 
+  it('HTTPS refuses TLS 1.0 and 1.1 with a protocol-version alert and speaks 1.2 and 1.3', async () => {
+    const a = await start();
+    // The client is allowed the old versions (security level 0), so a refusal can only come from the agent.
+    const tryVersion = (v: tls.SecureVersion) =>
+      new Promise<string>((resolve) => {
+        const sock = tls.connect({ host: a.host, port: a.port, minVersion: v, maxVersion: v, ciphers: 'DEFAULT@SECLEVEL=0', rejectUnauthorized: false });
+        sock.once('secureConnect', () => {
+          resolve(sock.getProtocol() ?? 'unknown');
+          sock.destroy();
+        });
+        sock.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+      });
+    expect(await tryVersion('TLSv1')).toBe('ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION');
+    expect(await tryVersion('TLSv1.1')).toBe('ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION');
+    expect(await tryVersion('TLSv1.2')).toBe('TLSv1.2');
+    expect(await tryVersion('TLSv1.3')).toBe('TLSv1.3');
+  });
+
   it('the socket, the key, the membership and the audit log are 0600', async () => {
     const a = await start();
     await newToken(a);
