@@ -136,6 +136,8 @@ describe('vDC console dashboard against a real vDC', () => {
     ['linux', 'C.UTF-8'],
     ['vt220', 'C'],
     ['screen', 'C.UTF-8'],
+    ['tmux', 'C.UTF-8'],
+    ['xterm', 'C'],
   ])('TERM=%s LANG=%s: draws, moves with split escape sequences, restores the terminal', async (term, lang) => {
     const p = (prog = startConsole(vdc, { term, lang, noColor: lang === 'C' }));
     await p.waitForText('qx-node-07');
