@@ -133,12 +133,12 @@ describe('vDC console dashboard against a real vDC', () => {
   });
 
   it.each([
-    ['linux', 'C.UTF-8'],
-    ['vt220', 'C'],
-    ['screen', 'C.UTF-8'],
-    ['tmux', 'C.UTF-8'],
-    ['xterm', 'C'],
-  ])('TERM=%s LANG=%s: draws, moves with split escape sequences, restores the terminal', async (term, lang) => {
+    ['linux', 'C.UTF-8', 'q'],
+    ['vt220', 'C', 'q'],
+    ['screen', 'C.UTF-8', 'SIGHUP'],
+    ['tmux', 'C.UTF-8', 'SIGTERM'],
+    ['xterm', 'C', 'q'],
+  ] as const)('TERM=%s LANG=%s: draws, moves with split escape sequences, restores the terminal after %s', async (term, lang, how) => {
     const p = (prog = startConsole(vdc, { term, lang, noColor: lang === 'C' }));
     await p.waitForText('qx-node-07');
     p.press('Tab');
@@ -152,8 +152,9 @@ describe('vDC console dashboard against a real vDC', () => {
       // NO_COLOR: no foreground colour at all.
       expect(p.output().toString('latin1')).not.toMatch(/\x1b\[(?:[0-9;]*;)?3[0-7](?:;[0-9;]*)?m/);
     }
-    const exit = await (p.press('q'), p.exit());
-    expect(exit.restored).toBe(true);
+    const exit = how === 'q' ? await (p.press('q'), p.exit()) : await p.exit({ signal: how });
+    expect(exit.exitCode).toBe({ q: 0, SIGTERM: 143, SIGHUP: 129 }[how]);
+    expect(exit.restored, `normal buffer ${exit.normalBuffer}, cursor visible ${exit.cursorVisible}`).toBe(true);
   });
 
   it('says when the vDC is unreachable, keeps retrying, and recovers when it is back', async () => {
