@@ -105,14 +105,15 @@ export async function startTcpRelay(target: { host: string; port: number }, loca
     }
     const up = net.connect({ host: target.host, port: target.port, ...(localAddress ? { localAddress } : {}) });
     track(up);
-    up.on('close', () => down.destroy());
+    let stalled = false;
+    // A stalled connection stays open toward the client even when the server hangs up: the answer just stops.
+    up.on('close', () => stalled || down.destroy());
     down.on('close', () => up.destroy());
     if (mode === 'pass') {
       down.pipe(up).pipe(down);
       return;
     }
     let clientChunks = 0;
-    let stalled = false;
     down.on('data', (d: Buffer) => {
       clientChunks++;
       up.write(d);
