@@ -16,14 +16,14 @@ export async function addHostBench(ctx: BenchContext): Promise<Figure[]> {
   const count = ctx.quick ? 15 : 50;
   ctx.log(`add host: ${count} agents and a vDC`);
   const vdc = await startVdcProgram({ dir: scratch(ctx, 'add-host-vdc') });
-  const fleet = await startFleetProcess({ count, stateRoot: scratch(ctx, 'add-host-fleet'), base: '127.0.3.1' }).catch(async (err: unknown) => {
+  const fleet = await startFleetProcess({ count, stateRoot: scratch(ctx, 'add-host-fleet', true), base: '127.0.3.1' }).catch(async (err: unknown) => {
     await vdc.stop();
     throw err;
   });
   const samples: number[] = [];
   const discoverMs: number[] = [];
   try {
-    const { tokens } = await fleet.generateTokens(2);
+    const { tokens } = await fleet.tokens();
     const cluster = await vdc.client.createCluster({ name: 'bench' });
     ctx.log('add host: adding one after another');
     for (const [i, h] of fleet.hosts.entries()) {

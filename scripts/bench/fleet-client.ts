@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import type { FleetCommand, FleetHostInfo, FleetMessage } from './fleet-process.js';
-import { dist } from './lib.js';
+import { dist, track } from './lib.js';
 
 /** A fleet running in its own process. */
 export interface FleetProcess {
@@ -12,8 +12,8 @@ export interface FleetProcess {
   hosts: FleetHostInfo[];
   /** How long the fleet took to start, ms. */
   startMs: number;
-  /** Generates one token on every host, `concurrency` at a time; canonical tokens in host order. */
-  generateTokens(concurrency: number): Promise<{ tokens: string[]; ms: number }>;
+  /** The token each host generated as it started, canonical, in host order; ms from the first generation to the last. */
+  tokens(): Promise<{ tokens: string[]; ms: number }>;
   /** Stops every agent and the process. */
   close(): Promise<void>;
 }
@@ -38,11 +38,12 @@ function next(child: ChildProcess, want: FleetMessage['type'], timeoutMs: number
   });
 }
 
-/** Starts `count` agents from `base` in a child process and waits until all listen. */
+/** Starts `count` agents from `base` in a child process (each generating a token) and waits until all listen. */
 export async function startFleetProcess(opts: { count: number; stateRoot: string; base: string; timeoutMs?: number }): Promise<FleetProcess> {
   const child = fork(dist('scripts/bench/fleet-process.js'), ['--count', String(opts.count), '--state', opts.stateRoot, '--base', opts.base], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  track(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const close = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -63,9 +64,9 @@ export async function startFleetProcess(opts: { count: number; stateRoot: string
     pid: child.pid!,
     hosts: ready.hosts,
     startMs: ready.startMs,
-    async generateTokens(concurrency) {
+    async tokens() {
       const reply = next(child, 'tokens', 900_000);
-      child.send({ type: 'tokens', concurrency } satisfies FleetCommand);
+      child.send({ type: 'tokens' } satisfies FleetCommand);
       const msg = await reply;
       if (msg.type !== 'tokens') throw new Error('unexpected message');
       return { tokens: msg.tokens, ms: msg.ms };

@@ -52,6 +52,8 @@ export interface BenchContext {
   quick: boolean;
   /** Scratch directory for this run; removed at the end. */
   tmp: string;
+  /** Scratch directory in memory (tmpfs) when there is one, else on disk: for simulated hosts' state, whose disk cost is not what is measured. */
+  memTmp: string;
   /** Progress line for the operator (stderr, so the table stays clean). */
   log(msg: string): void;
 }
@@ -131,6 +133,7 @@ export interface Program {
 /** Starts a compiled script with node, stdout ignored, stderr read as JSON lines. */
 export function startProgram(script: string, args: string[], env: Record<string, string> = {}): Program {
   const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  track(child);
   const lines: string[] = [];
   const records: Array<Record<string, unknown>> = [];
   let partial = '';
@@ -240,15 +243,37 @@ export async function startVdcProgram(opts: { dir: string; pollInterval?: string
   }
 }
 
-/** A fresh directory under the run's scratch directory. */
-export function scratch(ctx: BenchContext, prefix: string): string {
-  return mkdtempSync(join(ctx.tmp, `${prefix}-`));
+/** A fresh directory under the run's scratch directory (in memory with `memory`). */
+export function scratch(ctx: BenchContext, prefix: string, memory = false): string {
+  return mkdtempSync(join(memory ? ctx.memTmp : ctx.tmp, `${prefix}-`));
 }
 
-/** A scratch directory for a whole run, in the system's temporary directory. */
-export function runScratch(): { dir: string; remove(): void } {
+/** Scratch directories for a whole run: one in the system's temporary directory, one in /dev/shm when it is writable. */
+export function runScratch(): { dir: string; memDir: string; remove(): void } {
   const dir = mkdtempSync(join(os.tmpdir(), 'qx-bench-'));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  let memDir = dir;
+  try {
+    memDir = mkdtempSync('/dev/shm/qx-bench-');
+  } catch {
+    // No tmpfs: simulated hosts live on disk, which only slows the fleet's start.
+  }
+  return {
+    dir,
+    memDir,
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(memDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Child processes still running, so an interrupted run can stop them. */
+export const liveChildren = new Set<ChildProcess>();
+
+/** Remembers a child until it exits. */
+export function track(child: ChildProcess): void {
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
 }
 
 /** Runs work at most `limit` at a time over items, in order of start. */

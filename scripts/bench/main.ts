@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { addHostBench } from './add-host.js';
 import { discoveryBench } from './discovery.js';
 import { hostConsoleBench } from './host-console.js';
-import { type BenchContext, type BenchModule, type Figure, REPO_ROOT, runScratch } from './lib.js';
+import { type BenchContext, type BenchModule, type Figure, liveChildren, REPO_ROOT, runScratch } from './lib.js';
 import { scaleBench } from './scale.js';
 import { vdcConsoleBench } from './vdc-console.js';
 
@@ -73,9 +73,18 @@ async function main(): Promise<void> {
   const started = performance.now();
   const loadAtStart = loadAverage();
   const tmp = runScratch();
+  const interrupted = (signal: NodeJS.Signals) => {
+    for (const child of liveChildren) child.kill('SIGKILL');
+    tmp.remove();
+    process.stderr.write(`benchmark interrupted (${signal}); nothing written\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const ctx: BenchContext = {
     quick: values.quick === true,
     tmp: tmp.dir,
+    memTmp: tmp.memDir,
     log: (msg) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`),
   };
   const figures: Figure[] = [];

@@ -49,6 +49,8 @@ export interface FleetOptions {
   logLevel?: string;
   /** How many agents start at once (default 16). */
   startConcurrency?: number;
+  /** Called as soon as each host listens, before the whole fleet is up (e.g. to generate its token while the others start). */
+  onHost?: (host: FleetHost, index: number) => void;
 }
 
 /** One simulated host. */
@@ -173,6 +175,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
         return canonical;
       },
     };
+    opts.onHost?.(hosts[i], i);
   };
   const worker = async () => {
     while (failure === null && next < opts.count) {
