@@ -32,6 +32,7 @@ export function toHostStatus(s: LocalStatus): HostStatusView {
         }
       : null,
     tokenNote,
+    tokenEnded: t.state === 'revoked' || t.state === 'used' ? t.state : null,
   };
 }
 

@@ -35,6 +35,8 @@ export interface HostStatusView {
   membership: MembershipView | null;
   /** Why the last token ended early (e.g. revoked after too many failed attempts), when the agent says. */
   tokenNote: string | null;
+  /** How the last token ended early, when it did: revoked (by the operator or after failed attempts) or used by a join. */
+  tokenEnded: 'revoked' | 'used' | null;
 }
 
 /** The active registration token as the agent reports it. */

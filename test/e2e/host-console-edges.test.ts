@@ -154,6 +154,8 @@ describe('token revoked after failed proofs', () => {
     const panelText = () => p.screenText().map((l) => l.replace(/^[│|]\s*|\s*[│|]$/g, '').trim()).filter(Boolean).join(' ');
     await p.waitFor(() => panelText().includes('The last token was revoked after 20 failed attempts (last from 127.0.2.14).'), 'the reason the token was revoked');
     expect(p.screen()).not.toMatch(/QUANTIX-[0-9A-Z]{4}-/);
+    p.press('Esc');
+    await p.waitForText('token: revoked (F4 says why)');
   });
 });
 

@@ -9,7 +9,7 @@ import type { HostStatusView, TokenView } from '../../host-console/console/types
 function fakeAgent() {
   const state = {
     down: false,
-    status: { hostname: 'h', hostId: 'id', agentVersion: '1', addresses: [], port: 8443, certificateFingerprint: 'ab', membership: null, tokenNote: null } as HostStatusView,
+    status: { hostname: 'h', hostId: 'id', agentVersion: '1', addresses: [], port: 8443, certificateFingerprint: 'ab', membership: null, tokenNote: null, tokenEnded: null } as HostStatusView,
     token: null as TokenView | null,
     calls: 0,
   };

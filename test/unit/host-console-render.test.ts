@@ -26,6 +26,7 @@ function baseState(): ConsoleState {
       certificateFingerprint: '9a2664f509c91cbde8035505ef382b9b00112233445566778899aabbccddeeff',
       membership: null,
       tokenNote: null,
+      tokenEnded: null,
     },
     token: null,
     inventory: null,
@@ -189,6 +190,9 @@ describe('token screen', () => {
     });
     const s = baseState();
     s.status!.tokenNote = status.tokenNote;
+    s.status!.tokenEnded = status.tokenEnded;
+    // The main screen's status line points to it.
+    expect(screen(s, 'main').join('\n')).toContain('quantix-node: running · token: revoked (F4 says why)');
     const lines = screen(s, 'token');
     const text = lines.join('\n');
     expect(text).toContain('No token. Press G to generate one.');
