@@ -40,13 +40,16 @@ export function agentAddress(agent: AgentProcess): string {
 
 /**
  * A copy of a fixture host whose hostname holds escape sequences (a title
- * change, a colour, a screen clear) and a brace tag; returns the root.
+ * change, a colour, a screen clear) and a brace tag, and whose first disk's
+ * model holds a screen clear and blink; returns the root.
  */
 export function hostileFixture(dir: string, hostname = 'evil\x1b]0;pwned\x07\x1b[31m{red-fg}\x1b[2Jname'): string {
   const root = path.join(dir, 'hostile-root');
   // cp -a keeps the sysfs symlinks the collectors follow.
   execFileSync('cp', ['-a', path.join(REPO_ROOT, 'test/fixtures/hosts/server-2s'), root]);
   fs.writeFileSync(path.join(root, 'proc/sys/kernel/hostname'), `${hostname}\n`);
+  // A disk whose model clears the screen if printed raw.
+  fs.writeFileSync(path.join(root, 'sys/block/sda/device/model'), '\x1b[2Jdisk\x1b[5m\n');
   return root;
 }
 

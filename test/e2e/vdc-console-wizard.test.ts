@@ -164,7 +164,7 @@ describe('add-host wizard against a real vDC and agent', () => {
     expect(p.screen()).not.toContain('Failed');
   });
 
-  it('a hostile hostname is shown inert on every page', async () => {
+  it('a hostile hostname and disk model are shown inert on every page', async () => {
     const dir = tempDir('qx-hostile-');
     const hostile = await startAgent({ inventoryRoot: hostileFixture(dir) });
     cleanups.push(async () => {
@@ -180,6 +180,9 @@ describe('add-host wizard against a real vDC and agent', () => {
     p.press('Enter');
     await p.waitForText('Add host · 3/4 Review', { timeoutMs: 20_000 });
     expect(p.screen()).toContain('evil^[]0;pwned^G^[[31m{red-fg}^[[2Jname');
+    // The storage tab shows the hostile disk model as text too.
+    p.press('Right', 'Right');
+    await p.waitForText('^[[2Jdisk');
     p.press('Enter');
     await p.waitForText(/Add evil\^\[/);
     p.press('Enter');
