@@ -145,8 +145,9 @@ async function askYesNo(io: CliIo, question: string, controlling = false): Promi
 async function askSecret(io: CliIo, prompt: string): Promise<string> {
   const t = openTerminal(io);
   if (!t) throw new UsageError('VALIDATION_ERROR', { message: 'There is no terminal to type the API token on.', hint: 'Pipe it in with --token-stdin.' });
-  t.output.write(prompt);
+  // Raw mode before the prompt: a key typed as soon as the prompt shows (Ctrl-C included) must reach us, not the line discipline.
   t.input.setRawMode(true);
+  t.output.write(prompt);
   t.input.resume();
   try {
     return await new Promise<string>((resolve, reject) => {
