@@ -79,7 +79,7 @@ function bodyArb(fields: string[], limit: number): fc.Arbitrary<Buffer | undefin
       Buffer.from([0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]),
       Buffer.from('['.repeat(Math.floor(limit * 0.9))),
       Buffer.from(`${'{"a":'.repeat(Math.floor(limit / 6))}1${'}'.repeat(Math.floor(limit / 6))}`),
-      // Larger bodies are sent raw below: Node's client reports the server closing early as a reset and drops the answer.
+      // Larger bodies are announced raw below: a server refusing early closes while Node's client still writes, which it reports as a reset.
       Buffer.alloc(limit * 2, 0x61),
       Buffer.from(JSON.stringify({ name: 'x'.repeat(limit * 2) })),
       Buffer.from(''),
@@ -208,9 +208,8 @@ describe('the vDC API', () => {
     }
   });
 
-  it('answers a 4 MiB body with 413 PAYLOAD_TOO_LARGE before reading it', async () => {
-    const big = 'a'.repeat(4 * 1024 * 1024);
-    const res = await rawExchange({ path: vdc.socketPath }, `POST /api/clusters HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${big.length}\r\n\r\n${big}`);
+  it('answers a 4 MiB body with 413 PAYLOAD_TOO_LARGE from its headers alone, before any of it is sent', async () => {
+    const res = await rawExchange({ path: vdc.socketPath }, `POST /api/clusters HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${4 * 1024 * 1024}\r\n\r\n`);
     expect(res.slice(0, 600)).toMatch(/^HTTP\/1\.1 413 [^]*"code":"PAYLOAD_TOO_LARGE"/);
   });
 
@@ -291,9 +290,8 @@ describe('the agent APIs', () => {
     expect(agent.child.exitCode, 'the agent exited').toBeNull();
   });
 
-  it('answers a 1 MiB join body with 413 PAYLOAD_TOO_LARGE before reading it', async () => {
-    const big = 'a'.repeat(1024 * 1024);
-    const res = await rawExchange({ host: agent.host, port: agent.port, tls: true }, `POST ${AGENT_PATHS.join} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${big.length}\r\n\r\n${big}`);
+  it('answers a 1 MiB join body with 413 PAYLOAD_TOO_LARGE from its headers alone, before any of it is sent', async () => {
+    const res = await rawExchange({ host: agent.host, port: agent.port, tls: true }, `POST ${AGENT_PATHS.join} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${1024 * 1024}\r\n\r\n`);
     expect(res.slice(0, 600)).toMatch(/^HTTP\/1\.1 413 [^]*"code":"PAYLOAD_TOO_LARGE"/);
   });
 
