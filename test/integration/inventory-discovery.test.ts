@@ -78,6 +78,28 @@ describe('inventory served by the agent on the server-2s fixture', () => {
     sameHost(await local.inventory({ refresh: true }));
   });
 
+  it('repeated discoveries answer from the cache: the same collection every time (warm timing printed, not asserted)', async () => {
+    const token = await new LocalAgentClient({ socketPath: agent.socketPath }).generateToken();
+    const key = await deriveKey(canonicalizeToken(token.token)!);
+    const client = new HostAgentClient({ host: agent.host, port: agent.port });
+    await client.hello();
+    const first = (await client.discovery(key)).inventory.collectedAt;
+    const hello: number[] = [];
+    const discovery: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      let t = performance.now();
+      await client.hello();
+      hello.push(performance.now() - t);
+      t = performance.now();
+      const d = await client.discovery(key);
+      discovery.push(performance.now() - t);
+      // Not collected again: the cached inventory, down to its collection time.
+      expect(d.inventory.collectedAt).toBe(first);
+    }
+    const p50 = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!.toFixed(1);
+    console.info(`[measure] server-2s over HTTPS, new TLS connection each: discovery p50 ${p50(discovery)} ms, hello p50 ${p50(hello)} ms (target: discovery <= 20 ms)`);
+  });
+
   it('`quantix-node inventory --json` prints the same inventory', async () => {
     const { code, stdout, stderr } = await runAgentCli(['inventory', '--json', '--socket', agent.socketPath]);
     expect(stderr).toBe('');
