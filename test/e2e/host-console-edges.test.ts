@@ -96,12 +96,12 @@ describe('crash', () => {
 
 describe('--allow-power', () => {
   it('F10 asks, then runs systemctl reboot or poweroff', async () => {
-    // A stand-in systemctl first on PATH records what the console asked for.
+    // A stand-in systemctl, alone on PATH so the machine's own can never be reached, records what the console asked for.
     const bin = path.join(dir, 'bin');
     const record = path.join(dir, 'power.log');
     fs.mkdirSync(bin, { recursive: true });
-    fs.writeFileSync(path.join(bin, 'systemctl'), `#!/bin/sh\necho "$*" >> '${record}'\n`, { mode: 0o755 });
-    const p = open(['--exitable', '--allow-power'], { env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
+    fs.writeFileSync(path.join(bin, 'systemctl'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${record}'\n`, { mode: 0o755 });
+    const p = open(['--exitable', '--allow-power'], { env: { PATH: bin } });
     await p.waitForText(/Standalone/);
     p.press('F1');
     await p.waitForText(/F10, F12, 0 +Reboot or shut down \(asks first\)/);
