@@ -91,7 +91,7 @@ describe('a read-only state directory', () => {
     expect(node.state).toBe('connected');
     expect(existsSync(path.join(stateDir, 'membership.json'))).toBe(true);
     await vdc.client().removeNode(node.id);
-  });
+  }, 60_000);
 });
 
 describe('a full state directory', () => {
@@ -138,5 +138,5 @@ describe('a full state directory', () => {
     expect((await new LocalAgentClient({ socketPath: agent.socketPath }).status()).membership?.nodeId).toBe('node-full');
     await agent.stop();
     unmount(stateDir);
-  });
+  }, 60_000);
 });

@@ -100,7 +100,7 @@ describe('kill -9 of the vDC inside register, before the host joined', () => {
     expect(dbRows()).toEqual([{ host_id: agent.hostId, state: 'connected' }]);
     expect((await local(agent).status()).membership).toMatchObject({ nodeId: node.id, vdc: { id: vdc.vdcId } });
     await vdc.client().removeNode(node.id);
-  });
+  }, 60_000);
 });
 
 describe('SQLite busy', () => {
@@ -132,7 +132,7 @@ describe('SQLite busy', () => {
       db.close();
     }
     expect((await vdc.client().listClusters()).map((c) => c.name)).toContain('Busy-wait');
-  });
+  }, 60_000);
 });
 
 describe('a host whose answer stops half-way', () => {
@@ -155,7 +155,7 @@ describe('a host whose answer stops half-way', () => {
     expect(e.code).toBe('CONNECTION_TIMEOUT');
     expect(e.hint).toBeTruthy();
     expect(vdc.child.exitCode).toBeNull();
-  });
+  }, 60_000);
 });
 
 describe('a vDC that disappears after the join', () => {
@@ -189,5 +189,5 @@ describe('a vDC that disappears after the join', () => {
     agents.push(back);
     expect((await local(back).status()).membership).toMatchObject({ nodeId: node.id, vdc: { id: vdc.vdcId } });
     await vdc.restart({ pollInterval: '1h' });
-  });
+  }, 60_000);
 });

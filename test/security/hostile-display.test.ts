@@ -75,7 +75,7 @@ describe('the host console', () => {
     await p.waitForText(shown('CPU'));
     expect(titles.filter((t) => t.includes('pwned')), 'window titles set by inventory strings').toEqual([]);
     expect(p.screenText()[0], 'the top row after the system screen').toBe(top);
-  });
+  }, 60_000);
 });
 
 describe('the vDC console', () => {
@@ -105,5 +105,5 @@ describe('the vDC console', () => {
     await p.waitForText('DM^[');
     expect(titles.filter((t) => t.includes('pwned')), 'window titles set by inventory strings').toEqual([]);
     expect(p.screenText()[0], 'the frame of the details page').toMatch(/^┌ Host · HN\^\[\]0;pwned\^G/);
-  });
+  }, 60_000);
 });

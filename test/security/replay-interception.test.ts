@@ -112,7 +112,7 @@ describe('replayed requests', () => {
     expect(later, 'the join proof under a later timestamp').toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
     expect((await local().status()).membership).toMatchObject({ nodeId: 'node-1', vdc: { id: 'vdc-r' } });
     await local().leave();
-  });
+  }, 60_000);
 });
 
 describe('a TLS-terminating interceptor between the vDC and the host', () => {
@@ -151,5 +151,5 @@ describe('a TLS-terminating interceptor between the vDC and the host', () => {
     } finally {
       await proxy.close();
     }
-  });
+  }, 60_000);
 });
