@@ -289,6 +289,7 @@ async function requestOnce(ep: Endpoint, opts: RequestOptions, pooled: { key: st
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      if (stale) clearTimeout(stale);
       opts.signal?.removeEventListener('abort', onAbort);
       if (err) {
         req.destroy();
@@ -307,10 +308,17 @@ async function requestOnce(ep: Endpoint, opts: RequestOptions, pooled: { key: st
     });
     // Socket connect for the Unix socket is bounded by the same overall timer.
     const timer = setTimeout(() => settle(timeoutError()), (ep.kind === 'socket' ? connectTimeoutMs : 0) + responseTimeoutMs);
+    // A kept connection to a host that went away (powered off, cable pulled) would wait for the whole response
+    // time; silence for the connect time instead sends the request again on a new connection, which fails as fast
+    // as a first contact would, while a host that is only slow gets its full response time there.
+    const stale = pooled?.socket
+      ? setTimeout(() => settle(Object.assign(new Error('kept connection silent'), { code: 'ECONNRESET' })), connectTimeoutMs)
+      : null;
     const onAbort = () => settle(Object.assign(new Error('aborted'), { code: 'ABORT_ERR' }));
     opts.signal?.addEventListener('abort', onAbort);
     req.on('error', (err) => settle(err));
     req.on('response', (res) => {
+      if (stale) clearTimeout(stale);
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {

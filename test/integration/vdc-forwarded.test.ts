@@ -5,7 +5,8 @@
  * vDC used is not one the host reports, and registration keeps that
  * address. The forwarder counts connections, which shows the poller
  * checking the host over one kept-alive connection rather than a new
- * handshake every round, and reconnecting when that connection is cut.
+ * handshake every round, reconnecting when that connection is cut, and
+ * giving up a kept connection that went silent when the host vanished.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
@@ -21,11 +22,14 @@ interface Forwarder {
   accepted: number;
   open: Set<net.Socket>;
   cutAll(): void;
+  /** The host vanishes: kept connections go silent, new ones are refused. */
+  vanish(): void;
   close(): Promise<void>;
 }
 
 async function forward(toHost: string, toPort: number): Promise<Forwarder> {
   const open = new Set<net.Socket>();
+  const silence: (() => void)[] = [];
   const f: Forwarder = {
     port: 0,
     accepted: 0,
@@ -33,10 +37,15 @@ async function forward(toHost: string, toPort: number): Promise<Forwarder> {
     cutAll() {
       for (const s of open) s.destroy();
     },
+    vanish() {
+      for (const quiet of silence) quiet();
+      server.close();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         f.cutAll();
-        server.close(() => resolve());
+        if (server.listening) server.close(() => resolve());
+        else resolve();
       }),
   };
   const server = net.createServer((inbound) => {
@@ -52,6 +61,12 @@ async function forward(toHost: string, toPort: number): Promise<Forwarder> {
     outbound.on('error', done).on('close', done);
     inbound.pipe(outbound);
     outbound.pipe(inbound);
+    silence.push(() => {
+      inbound.unpipe(outbound);
+      outbound.unpipe(inbound);
+      inbound.pause();
+      outbound.pause();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, FORWARD_HOST, resolve));
   f.port = (server.address() as net.AddressInfo).port;
@@ -125,4 +140,20 @@ describe('a host behind port forwarding', () => {
     expect(node.state).toBe('connected');
     expect(node.lastSeenAt! > cutAt).toBe(true);
   });
+
+  it('is found unreachable when it vanishes, not left waiting on the silent kept connection', async () => {
+    const client = vdc.client();
+    fwd.vanish();
+    // A kept connection that stays silent is given up after the connect time and the host asked afresh, which is
+    // refused: HOST_UNREACHABLE. Waiting out the response time on it would give CONNECTION_TIMEOUT instead.
+    const down = await waitFor(
+      'the host to be seen disconnected',
+      async () => {
+        const n = await client.getNode(nodeId);
+        return n.state === 'disconnected' ? n : null;
+      },
+      40_000,
+    );
+    expect(down.lastError?.code).toBe('HOST_UNREACHABLE');
+  }, 60_000);
 });
