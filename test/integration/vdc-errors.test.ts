@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -157,6 +158,51 @@ describe('the network', () => {
     } finally {
       await slow.cleanup();
     }
+  });
+});
+
+describe('discover cannot be turned against other addresses', () => {
+  it('asks only the agent path, and does not follow a redirect to another address', async () => {
+    const cert = await createSelfSignedCertificate('elsewhere');
+    let targetHits = 0;
+    const target = https.createServer({ key: cert.keyPem, cert: cert.certPem }, (_req, res) => {
+      targetHits++;
+      res.end('{}');
+    });
+    const targetPort = await listen(target, '127.0.0.49');
+    const asked: string[] = [];
+    const redirector = https.createServer({ key: cert.keyPem, cert: cert.certPem }, (req, res) => {
+      asked.push(`${req.method} ${req.url}`);
+      res.writeHead(302, { location: `https://127.0.0.49:${targetPort}/internal/admin` });
+      res.end();
+    });
+    const port = await listen(redirector, '127.0.0.50');
+    const e = await caught(vdc.client().discover({ address: `127.0.0.50:${port}`, token: foreignToken() }));
+    expect(e.code).toBe('HOST_PROTOCOL_ERROR');
+    expect(asked).toEqual(['GET /api/v1/registration/hello']);
+    expect(targetHits).toBe(0);
+  });
+
+  it('cuts off an answer larger than the response cap', async () => {
+    const cert = await createSelfSignedCertificate('flood');
+    const flood = https.createServer({ key: cert.keyPem, cert: cert.certPem }, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      let sent = 0;
+      const more = () => {
+        while (sent < 64 * 1024 * 1024 && !res.destroyed) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      res.on('error', () => undefined);
+      more();
+    });
+    const port = await listen(flood, '127.0.0.51');
+    const e = await caught(vdc.client().discover({ address: `127.0.0.51:${port}`, token: foreignToken() }));
+    expect(e.code).toBe('HOST_PROTOCOL_ERROR');
+    expect(e.message).toMatch(/more than \d+ bytes/);
   });
 });
 
