@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSelfSignedCertificate } from '../../common/http/certificates.js';
 import { HostAgentClient } from '../../common/http/host-agent-client.js';
+import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { deriveKey } from '../../common/protocol/proof.js';
 import { canonicalizeToken } from '../../common/token/token.js';
 import { type AgentProcess, runAgentCli, startAgent } from '../helpers/agent.js';
@@ -18,9 +19,11 @@ import { spawnInPty } from '../helpers/pty.js';
 
 let a: AgentProcess;
 const cli = (...args: string[]) => runAgentCli([...args, '--socket', a.socketPath]);
+let local: LocalAgentClient;
 
 beforeAll(async () => {
   a = await startAgent();
+  local = new LocalAgentClient({ socketPath: a.socketPath });
 });
 
 afterAll(async () => {
@@ -122,9 +125,12 @@ describe('quantix-node CLI', () => {
     const leftJson = await cli('leave', '-y', '--json');
     expect(leftJson.code).toBe(0);
     expect(JSON.parse(leftJson.stdout).cluster.name).toBe('lab');
-  });
+    // A dozen CLI runs, each a node start: slow on a loaded machine.
+  }, 120_000);
 
   it('leave on a terminal names the cluster and vDC and leaves only on yes', async () => {
+    // Standalone first, whatever an earlier test left.
+    if ((await local.status()).membership) await local.leave();
     await joinLab();
     const run = async (answer: string) => {
       const p = spawnInPty({ script: 'dist/host-console/agent/main.js', args: ['leave', '--socket', a.socketPath], cols: 100, rows: 10 });
@@ -145,7 +151,7 @@ describe('quantix-node CLI', () => {
     expect(yes.code).toBe(0);
     expect(yes.screen).toContain('Left cluster lab on vDC Lab vDC.');
     expect(JSON.parse((await cli('status', '--json')).stdout).membership).toBeNull();
-  });
+  }, 120_000);
 
   it('--help works on every command and exits 0', async () => {
     for (const args of [['--help'], ['serve', '--help'], ['token', '--help'], ['status', '--help'], ['inventory', '--help'], ['leave', '--help'], ['token', 'show', '--help']]) {
