@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/agent.js';
 import { runVdcCli, startVdc, type VdcProcess, waitFor } from '../helpers/vdc.js';
-import { CONSOLE, tempDir } from './vdc-console-support.js';
+import { CONSOLE, tempDir } from '../e2e/vdc-console-support.js';
 
 let vdc: VdcProcess;
 let dir: string;
