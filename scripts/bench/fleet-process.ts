@@ -34,7 +34,7 @@ export type FleetMessage =
 export type FleetCommand = { type: 'tokens' } | { type: 'close' };
 
 /** Token generations in flight at once: enough to keep the thread pool busy, few enough to leave the main thread its share. */
-const TOKEN_CONCURRENCY = 2;
+const TOKEN_CONCURRENCY = 4;
 
 function send(msg: FleetMessage): void {
   process.send!(msg);
