@@ -39,6 +39,7 @@ export async function hostConsoleBench(ctx: BenchContext): Promise<Figure[]> {
       ctx.log(`host console: ${term}`);
       const paintMs: number[] = [];
       const paintBytes: number[] = [];
+      const firstByteMs: number[] = [];
       for (let i = 0; i < runs; i++) {
         const last = i === runs - 1;
         const probe = new PtyProbe({
@@ -53,6 +54,7 @@ export async function hostConsoleBench(ctx: BenchContext): Promise<Figure[]> {
           );
           paintMs.push(painted.at - probe.startedAt);
           paintBytes.push(painted.bytes);
+          firstByteMs.push(probe.firstByteAt! - probe.startedAt);
           if (!last) continue;
           // The countdown on the token screen, measured once it has settled.
           probe.write('4');
@@ -65,6 +67,7 @@ export async function hostConsoleBench(ctx: BenchContext): Promise<Figure[]> {
           figures.push(
             figure({ figure: 3, name: `Host console first paint, ${term}`, unit: 'ms', target: 400 }, paintMs),
             figure({ figure: 3, name: `Host console first-paint bytes, ${term}`, unit: 'B' }, paintBytes),
+            figure({ figure: 3, name: `Host console spawn to first byte, ${term}`, unit: 'ms', note: 'context: start-up before the agent\'s answers are painted' }, firstByteMs),
             figure({ figure: 3, name: `Host console countdown, ${term}`, unit: 'B/s', target: 40, note: `token screen, ${windowSeconds} s window` }, [rate]),
             figure({ figure: 6, name: `Host console RSS, ${term}`, unit: 'MB', note: 'after the countdown window' }, [rss.rssMb]),
           );

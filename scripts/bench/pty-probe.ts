@@ -34,6 +34,8 @@ export class PtyProbe {
   private readonly term: InstanceType<typeof Terminal>;
   private readonly proc: pty.IPty;
   private total = 0;
+  /** When the first byte arrived (performance.now()), or null before any. */
+  firstByteAt: number | null = null;
   private waiters = new Set<(seen: Seen) => void>();
   private exitCode: number | null = null;
 
@@ -56,6 +58,7 @@ export class PtyProbe {
     } as pty.IPtyForkOptions);
     this.proc.onData((data: string | Buffer) => {
       const at = performance.now();
+      this.firstByteAt ??= at;
       const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
       this.total += buf.length;
       const seen = { at, bytes: this.total };
