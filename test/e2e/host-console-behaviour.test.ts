@@ -10,12 +10,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSelfSignedCertificate, fingerprintOfPem } from '../../common/http/certificates.js';
-import { HostAgentClient } from '../../common/http/host-agent-client.js';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
-import { deriveKey } from '../../common/protocol/proof.js';
-import { canonicalizeToken } from '../../common/token/token.js';
 import { startAgent as startAgentProcess, type AgentProcess } from '../helpers/agent.js';
+import { joinAsVdc } from '../helpers/host-join.js';
 import { spawnInPty, type PtyProgram, type PtySpawnOptions } from '../helpers/pty.js';
 
 const CONSOLE = 'dist/host-console/console/main.js';
@@ -51,20 +48,6 @@ async function stopAgent(): Promise<void> {
   const a = agent;
   agent = null;
   await a?.cleanup();
-}
-
-/** A vDC's join, made with the shared host client and a test client certificate. */
-async function joinAs(vdcName: string, clusterName: string): Promise<void> {
-  const status = await client.status();
-  const token = canonicalizeToken((await client.getToken()).token)!;
-  const cert = await createSelfSignedCertificate('test-vdc');
-  const host = new HostAgentClient({ host: '127.0.0.1', port: status.port });
-  await host.hello();
-  await host.join(await deriveKey(token), {
-    nodeId: 'node-test-1',
-    vdc: { id: 'vdc-test', name: vdcName, url: 'https://127.0.0.1:9443', clientCertFingerprint: fingerprintOfPem(cert.certPem) },
-    cluster: { id: 'cluster-test', name: clusterName },
-  });
 }
 
 beforeAll(async () => {
@@ -181,7 +164,7 @@ describe.each(['xterm-256color', 'linux'])('TERM=%s', (term) => {
     p.press('G');
     await p.waitForText(/QUANTIX-[0-9A-Z]{4}/);
     // Braces are printable, so the agent accepts them; the console must show them, not interpret them.
-    await joinAs('vdc01', 'Prod{bold}');
+    await joinAsVdc(client, 'vdc01', 'Prod{bold}');
     const joinedAt = Date.now();
     // No key is pressed between the join and the screen turning: the console notices the join by itself.
     await p.waitForText(/● Joined cluster Prod\{bold\} on vDC vdc01 at \d\d:\d\d/, { timeoutMs: 10_000 });

@@ -13,12 +13,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSelfSignedCertificate } from '../../common/http/certificates.js';
-import { HostAgentClient } from '../../common/http/host-agent-client.js';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
-import { deriveKey } from '../../common/protocol/proof.js';
-import { canonicalizeToken } from '../../common/token/token.js';
 import { startAgent, type AgentProcess } from '../helpers/agent.js';
+import { joinAsVdc } from '../helpers/host-join.js';
 import { spawnInPty, TERMS, type PtyProgram } from '../helpers/pty.js';
 
 const CONSOLE = 'dist/host-console/console/main.js';
@@ -38,20 +35,6 @@ async function stop(): Promise<void> {
   const a = agent;
   agent = null;
   await a?.cleanup();
-}
-
-/** A vDC's join, made with the shared host client and a test client certificate. */
-async function joinAs(vdcName: string, clusterName: string): Promise<void> {
-  const status = await client.status();
-  const token = canonicalizeToken((await client.getToken()).token)!;
-  const cert = await createSelfSignedCertificate('flow-vdc');
-  const host = new HostAgentClient({ host: '127.0.0.1', port: status.port });
-  await host.hello();
-  await host.join(await deriveKey(token), {
-    nodeId: `node-${vdcName}`,
-    vdc: { id: `vdc-${vdcName}`, name: vdcName, url: 'https://127.0.0.1:9443', clientCertFingerprint: cert.fingerprint },
-    cluster: { id: 'cluster-flow', name: clusterName },
-  });
 }
 
 beforeAll(async () => {
@@ -97,7 +80,7 @@ describe.each(TERMS)('TERM=%s', (term) => {
     await p.waitForText('Registration token');
     p.press('g');
     await p.waitForText(/QUANTIX-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}/);
-    await joinAs('vdc01', 'Edge');
+    await joinAsVdc(client, 'vdc01', 'Edge');
     await p.waitForText(/Joined cluster Edge on vDC vdc01 at \d\d:\d\d/, { timeoutMs: 10_000 });
 
     // Back to standalone, a new token, and its short life running out.

@@ -17,6 +17,7 @@ import { type AgentProcess, startAgent } from '../helpers/agent.js';
 import { startTcpRelay, type TcpRelay } from '../helpers/attack.js';
 import { type PtyProgram, spawnInPty } from '../helpers/pty.js';
 import { startVdc, type VdcProcess, waitFor } from '../helpers/vdc.js';
+import { expectQuantixError } from '../helpers/expect-error.js';
 
 let vdc: VdcProcess;
 let emptyRoot: string;
@@ -57,15 +58,6 @@ function dbRows(): Array<{ host_id: string; state: string }> {
   } finally {
     db.close();
   }
-}
-
-async function failure(p: Promise<unknown>): Promise<QuantixError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e, 'the call should have failed').toBeInstanceOf(QuantixError);
-  return e as QuantixError;
 }
 
 describe('kill -9 of the vDC inside register, before the host joined', () => {
@@ -144,7 +136,7 @@ describe('a host whose answer stops half-way', () => {
     relay.setPolicy(() => 'cut-response');
     const token = (await local(agent).generateToken()).token;
     let settled = false;
-    const pending = failure(vdc.client().discover({ address: `127.0.0.1:${relay.port}`, token })).finally(() => (settled = true));
+    const pending = expectQuantixError(vdc.client().discover({ address: `127.0.0.1:${relay.port}`, token })).finally(() => (settled = true));
     await waitFor('the host answer to be cut mid-way', () => relay.cut > 0);
     const health = await vdc.client().health();
     const clusters = await vdc.client().listClusters();

@@ -15,6 +15,7 @@ import { fetchVdcFingerprint, VdcClient } from '../../common/http/vdc-client.js'
 import { request } from '../../common/http/request.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { runVdcCli, startVdc, type VdcProcess } from '../helpers/vdc.js';
+import { expectQuantixError } from '../helpers/expect-error.js';
 
 let vdc: VdcProcess;
 
@@ -30,15 +31,6 @@ const cli = (args: string[]) => runVdcCli([...args, '--state-dir', vdc.stateDir]
 
 function remote(apiToken: string, fingerprint = vdc.serverFingerprint): VdcClient {
   return new VdcClient({ kind: 'https', host: '127.0.0.1', port: vdc.port, apiToken, fingerprint });
-}
-
-async function failure(p: Promise<unknown>): Promise<QuantixError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(QuantixError);
-  return e as QuantixError;
 }
 
 describe('local socket', () => {
@@ -57,10 +49,10 @@ describe('HTTPS with API tokens', () => {
   });
 
   it('refuses a request without a token, and one with a malformed token', async () => {
-    const none = await failure(remote('').health());
+    const none = await expectQuantixError(remote('').health());
     expect(none).toMatchObject({ code: 'UNAUTHORIZED', message: 'An API token is required.' });
     expect(none.hint).toMatch(/api-token create/);
-    const bogus = await failure(remote(`qxa_${'A'.repeat(43)}`).listClusters());
+    const bogus = await expectQuantixError(remote(`qxa_${'A'.repeat(43)}`).listClusters());
     expect(bogus).toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/not valid or has been revoked/) });
   });
 
@@ -99,12 +91,12 @@ describe('HTTPS with API tokens', () => {
   });
 
   it('refuses a server whose certificate is not the pinned one, before sending the token', async () => {
-    const e = await failure(remote(token, '0'.repeat(64)).health());
+    const e = await expectQuantixError(remote(token, '0'.repeat(64)).health());
     expect(e.code).toBe('VDC_IDENTITY_CHANGED');
   });
 
   it('keeps token management on the vDC itself', async () => {
-    const e = await failure(remote(token).createApiToken('sneaky'));
+    const e = await expectQuantixError(remote(token).createApiToken('sneaky'));
     expect(e.code).toBe('LOCAL_ONLY');
   });
 
@@ -112,7 +104,7 @@ describe('HTTPS with API tokens', () => {
     const r = await cli(['api-token', 'revoke', 'ops-laptop']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/revoked/);
-    const e = await failure(remote(token).listClusters());
+    const e = await expectQuantixError(remote(token).listClusters());
     expect(e).toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/revoked/) });
     const audit = await vdc.client().audit({ limit: 10 });
     expect(audit.map((x) => `${x.action}:${x.source}`)).toEqual(expect.arrayContaining(['api-token.create:cli', 'api-token.revoke:cli']));
@@ -123,8 +115,8 @@ describe('HTTPS with API tokens', () => {
     const created = await client.createApiToken('automation');
     expect((await remote(created.token).health()).status).toBe('ok');
     await client.revokeApiToken(created.info.id);
-    expect((await failure(remote(created.token).health())).code).toBe('UNAUTHORIZED');
-    expect((await failure(client.revokeApiToken('nobody'))).code).toBe('API_TOKEN_NOT_FOUND');
+    expect((await expectQuantixError(remote(created.token).health())).code).toBe('UNAUTHORIZED');
+    expect((await expectQuantixError(client.revokeApiToken('nobody'))).code).toBe('API_TOKEN_NOT_FOUND');
   });
 });
 

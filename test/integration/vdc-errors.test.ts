@@ -17,6 +17,7 @@ import { QuantixError } from '../../common/protocol/errors.js';
 import { canonicalizeToken, formatToken, tokenFromRandom } from '../../common/token/token.js';
 import { type AgentProcess, startAgent } from '../helpers/agent.js';
 import { startVdc, type VdcProcess, waitFor } from '../helpers/vdc.js';
+import { expectQuantixError } from '../helpers/expect-error.js';
 
 let vdc: VdcProcess;
 let other: VdcProcess;
@@ -37,15 +38,6 @@ async function listen(server: net.Server, host: string): Promise<number> {
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return (server.address() as net.AddressInfo).port;
-}
-
-async function caught(p: Promise<unknown>): Promise<QuantixError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err, 'the call should have failed').toBeInstanceOf(QuantixError);
-  return err as QuantixError;
 }
 
 function local(a: AgentProcess): LocalAgentClient {
@@ -76,19 +68,19 @@ describe('input checked before any network call', () => {
     const good = (await local(main).generateToken()).token;
     // Swap two neighbouring symbols: the check symbol catches it.
     const typo = `${good.slice(0, 8)}${good[9]}${good[8]}${good.slice(10)}`;
-    const e = await caught(vdc.client().discover({ address: '127.0.0.1:1', token: typo }));
+    const e = await expectQuantixError(vdc.client().discover({ address: '127.0.0.1:1', token: typo }));
     expect(e).toMatchObject({ code: 'TOKEN_FORMAT', phase: 'verify' });
     expect(e.hint).toMatch(/host console \(F4\)/);
   });
 
   it('VALIDATION_ERROR for an address that is a URL with a path', async () => {
-    const e = await caught(vdc.client().discover({ address: `https://${main.host}:${main.port}/api/v1/node/leave`, token: foreignToken() }));
+    const e = await expectQuantixError(vdc.client().discover({ address: `https://${main.host}:${main.port}/api/v1/node/leave`, token: foreignToken() }));
     expect(e).toMatchObject({ code: 'VALIDATION_ERROR', phase: 'connect' });
     expect(e.message).toMatch(/paths are not accepted/);
   });
 
   it('VALIDATION_ERROR for unknown fields and a missing cluster on register', async () => {
-    const e = await caught(vdc.client().register({ discoveryId: 'x', clusterId: '' }));
+    const e = await expectQuantixError(vdc.client().register({ discoveryId: 'x', clusterId: '' }));
     expect(e.code).toBe('VALIDATION_ERROR');
     expect(e.details).toContain('clusterId is required');
   });
@@ -100,7 +92,7 @@ describe('the network', () => {
     agents.push(a);
     const token = (await local(a).generateToken()).token;
     await a.stop();
-    const e = await caught(vdc.client().discover({ address: `${a.host}:${a.port}`, token }));
+    const e = await expectQuantixError(vdc.client().discover({ address: `${a.host}:${a.port}`, token }));
     expect(e).toMatchObject({ code: 'HOST_UNREACHABLE', phase: 'connect' });
     expect(e.message).toMatch(/connection refused/);
     expect(e.hint).toMatch(/8443/);
@@ -111,7 +103,7 @@ describe('the network', () => {
   });
 
   it('HOST_UNREACHABLE when the host name does not resolve', async () => {
-    const e = await caught(vdc.client().discover({ address: 'no-such-host.invalid', token: foreignToken() }));
+    const e = await expectQuantixError(vdc.client().discover({ address: 'no-such-host.invalid', token: foreignToken() }));
     expect(e).toMatchObject({ code: 'HOST_UNREACHABLE', phase: 'connect' });
     expect(e.message).toMatch(/name not found/);
   });
@@ -119,7 +111,7 @@ describe('the network', () => {
   it('CONNECTION_TIMEOUT when a port accepts TCP but never speaks TLS', async () => {
     const silent = net.createServer(() => undefined);
     const port = await listen(silent, '127.0.0.45');
-    const e = await caught(vdc.client().discover({ address: `127.0.0.45:${port}`, token: foreignToken() }));
+    const e = await expectQuantixError(vdc.client().discover({ address: `127.0.0.45:${port}`, token: foreignToken() }));
     expect(e).toMatchObject({ code: 'CONNECTION_TIMEOUT', phase: 'connect' });
   });
 
@@ -127,14 +119,14 @@ describe('the network', () => {
     const cert = await createSelfSignedCertificate('mute');
     const mute = tls.createServer({ key: cert.keyPem, cert: cert.certPem }, () => undefined);
     const port = await listen(mute, '127.0.0.47');
-    const e = await caught(vdc.client().discover({ address: `127.0.0.47:${port}`, token: foreignToken() }));
+    const e = await expectQuantixError(vdc.client().discover({ address: `127.0.0.47:${port}`, token: foreignToken() }));
     expect(e).toMatchObject({ code: 'CONNECTION_TIMEOUT', phase: 'connect' });
   });
 
   it('TLS_ERROR when the port speaks plain HTTP', async () => {
     const plain = net.createServer((s) => s.once('data', () => s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n')));
     const port = await listen(plain, '127.0.0.46');
-    const e = await caught(vdc.client().discover({ address: `127.0.0.46:${port}`, token: foreignToken() }));
+    const e = await expectQuantixError(vdc.client().discover({ address: `127.0.0.46:${port}`, token: foreignToken() }));
     expect(e).toMatchObject({ code: 'TLS_ERROR', phase: 'connect' });
     expect(e.hint).toMatch(/HTTPS/);
   });
@@ -177,7 +169,7 @@ describe('discover cannot be turned against other addresses', () => {
       res.end();
     });
     const port = await listen(redirector, '127.0.0.50');
-    const e = await caught(vdc.client().discover({ address: `127.0.0.50:${port}`, token: foreignToken() }));
+    const e = await expectQuantixError(vdc.client().discover({ address: `127.0.0.50:${port}`, token: foreignToken() }));
     expect(e.code).toBe('HOST_PROTOCOL_ERROR');
     expect(asked).toEqual(['GET /api/v1/registration/hello']);
     expect(targetHits).toBe(0);
@@ -200,7 +192,7 @@ describe('discover cannot be turned against other addresses', () => {
       more();
     });
     const port = await listen(flood, '127.0.0.51');
-    const e = await caught(vdc.client().discover({ address: `127.0.0.51:${port}`, token: foreignToken() }));
+    const e = await expectQuantixError(vdc.client().discover({ address: `127.0.0.51:${port}`, token: foreignToken() }));
     expect(e.code).toBe('HOST_PROTOCOL_ERROR');
     expect(e.message).toMatch(/more than \d+ bytes/);
   });
@@ -209,7 +201,7 @@ describe('discover cannot be turned against other addresses', () => {
 describe('the token', () => {
   it('TOKEN_INVALID for a well-formed token the host did not issue', async () => {
     await local(main).generateToken();
-    const e = await caught(vdc.client().discover({ address: `${main.host}:${main.port}`, token: foreignToken() }));
+    const e = await expectQuantixError(vdc.client().discover({ address: `${main.host}:${main.port}`, token: foreignToken() }));
     expect(e).toMatchObject({ code: 'TOKEN_INVALID', phase: 'verify' });
     expect(e.hint).toMatch(/F4/);
   });
@@ -220,7 +212,7 @@ describe('the token', () => {
     await main.stop();
     main = await startAgent({ host: main.host, port: main.port, stateDir: main.stateDir });
     agents.push(main);
-    const e = await caught(vdc.client().discover({ address: `${main.host}:${main.port}`, token }));
+    const e = await expectQuantixError(vdc.client().discover({ address: `${main.host}:${main.port}`, token }));
     expect(e).toMatchObject({ code: 'NO_ACTIVE_TOKEN', phase: 'verify' });
     expect(e.hint).toMatch(/F4, then G/);
   });
@@ -228,7 +220,7 @@ describe('the token', () => {
   it('TOKEN_REVOKED when the operator revoked the token that was typed', async () => {
     const token = (await local(main).generateToken()).token;
     await local(main).revokeToken();
-    const e = await caught(vdc.client().discover({ address: `${main.host}:${main.port}`, token }));
+    const e = await expectQuantixError(vdc.client().discover({ address: `${main.host}:${main.port}`, token }));
     expect(e).toMatchObject({ code: 'TOKEN_REVOKED', phase: 'verify' });
   });
 
@@ -239,12 +231,12 @@ describe('the token', () => {
     const d = await vdc.client().discover({ address: `${a.host}:${a.port}`, token });
     expect(d.warnings.map((w) => w.code)).toContain('NO_VIRTUALIZATION');
     await waitFor('the token to expire on the host', async () => (await local(a).status()).token.state === 'expired', 20_000, 250);
-    const e = await caught(vdc.client().register({ discoveryId: d.discoveryId, clusterId }));
+    const e = await expectQuantixError(vdc.client().register({ discoveryId: d.discoveryId, clusterId }));
     expect(e).toMatchObject({ code: 'TOKEN_EXPIRED', phase: 'register' });
     expect(e.hint).toMatch(/F4, then G/);
     expect((await vdc.client().listNodes()).map((n) => n.hostId)).not.toContain(a.hostId);
     // Discovering with it now fails the same way.
-    const again = await caught(vdc.client().discover({ address: `${a.host}:${a.port}`, token }));
+    const again = await expectQuantixError(vdc.client().discover({ address: `${a.host}:${a.port}`, token }));
     expect(again).toMatchObject({ code: 'TOKEN_EXPIRED', phase: 'verify' });
   }, 40_000);
 
@@ -254,7 +246,7 @@ describe('the token', () => {
     await local(a).generateToken();
     let last: QuantixError | null = null;
     for (let i = 0; i < 8 && last?.code !== 'RATE_LIMITED'; i++) {
-      last = await caught(vdc.client().discover({ address: `${a.host}:${a.port}`, token: foreignToken() }));
+      last = await expectQuantixError(vdc.client().discover({ address: `${a.host}:${a.port}`, token: foreignToken() }));
     }
     expect(last).toMatchObject({ code: 'RATE_LIMITED', phase: 'verify' });
     expect(last!.retryAfterSeconds).toBeGreaterThan(0);
@@ -273,7 +265,7 @@ describe('the host changes between review and registration', () => {
     const b = await startAgent({ host: a.host, port: a.port, stateDir: a.stateDir, inventoryRoot: emptyRoot });
     agents.push(b);
     expect(b.fingerprint).not.toBe(a.fingerprint);
-    const e = await caught(vdc.client().register({ discoveryId: d.discoveryId, clusterId }));
+    const e = await expectQuantixError(vdc.client().register({ discoveryId: d.discoveryId, clusterId }));
     expect(e).toMatchObject({ code: 'HOST_IDENTITY_CHANGED', phase: 'verify' });
     expect(e.hint).toMatch(/discovery/);
     expect(await vdc.client().listNodes()).toEqual([]);
@@ -294,20 +286,20 @@ describe('a host that is already managed', () => {
     expect(node.state).toBe('connected');
 
     // The same vDC again, with a discovery made before the join.
-    const dup = await caught(a.register({ discoveryId: second.discoveryId, clusterId }));
+    const dup = await expectQuantixError(a.register({ discoveryId: second.discoveryId, clusterId }));
     expect(dup).toMatchObject({ code: 'HOST_ALREADY_REGISTERED', phase: 'register' });
     expect(dup.message).toContain('"Errors"');
 
     // Another vDC that reviewed the host before the join, then tries to register it.
     const [rivalCluster] = await b.listClusters();
-    const taken = await caught(b.register({ discoveryId: rival.discoveryId, clusterId: rivalCluster!.id }));
+    const taken = await expectQuantixError(b.register({ discoveryId: rival.discoveryId, clusterId: rivalCluster!.id }));
     expect(taken).toMatchObject({ code: 'HOST_MANAGED_ELSEWHERE', phase: 'register' });
     expect(taken.hint).toMatch(/F9/);
 
     // And after the join: the spent token does not get anyone in, and the reason is given.
-    const later = await caught(b.discover({ address, token }));
+    const later = await expectQuantixError(b.discover({ address, token }));
     expect(later).toMatchObject({ code: 'HOST_MANAGED_ELSEWHERE', phase: 'verify' });
-    const own = await caught(a.discover({ address, token }));
+    const own = await expectQuantixError(a.discover({ address, token }));
     expect(own).toMatchObject({ code: 'HOST_ALREADY_REGISTERED', phase: 'verify' });
     expect(await b.listNodes()).toEqual([]);
 
@@ -322,7 +314,7 @@ describe('a host that is already managed', () => {
     expect((await local(main).status()).token.state).toBe('used');
     const [node] = await c.listNodes();
     expect((await c.removeNode(node!.id)).hostNotified).toBe(true);
-    const spent = await caught(c.discover({ address: `${main.host}:${main.port}`, token: joinToken }));
+    const spent = await expectQuantixError(c.discover({ address: `${main.host}:${main.port}`, token: joinToken }));
     expect(spent).toMatchObject({ code: 'TOKEN_ALREADY_USED', phase: 'verify' });
     expect(spent.hint).toMatch(/F9|F4/);
   });
@@ -332,13 +324,13 @@ describe('register against the vDC state', () => {
   it('CLUSTER_NOT_FOUND for a cluster that does not exist', async () => {
     const token = (await local(main).generateToken()).token;
     const d = await vdc.client().discover({ address: `${main.host}:${main.port}`, token });
-    const e = await caught(vdc.client().register({ discoveryId: d.discoveryId, clusterId: 'no-such-cluster' }));
+    const e = await expectQuantixError(vdc.client().register({ discoveryId: d.discoveryId, clusterId: 'no-such-cluster' }));
     expect(e).toMatchObject({ code: 'CLUSTER_NOT_FOUND', phase: 'register' });
     expect(e.hint).toMatch(/create one/);
   });
 
   it('DISCOVERY_NOT_FOUND for an unknown or expired discovery', async () => {
-    const e = await caught(vdc.client().register({ discoveryId: '00000000-0000-4000-8000-000000000000', clusterId }));
+    const e = await expectQuantixError(vdc.client().register({ discoveryId: '00000000-0000-4000-8000-000000000000', clusterId }));
     expect(e).toMatchObject({ code: 'DISCOVERY_NOT_FOUND', phase: 'register' });
   });
 

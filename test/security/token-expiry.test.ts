@@ -15,10 +15,10 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { createLogger } from '../../common/log/logger.js';
-import { QuantixError } from '../../common/protocol/errors.js';
 import type { RunningAgent } from '../../host-console/agent/agent.js';
 import { REPO_ROOT } from '../helpers/agent.js';
 import { startVdc, type VdcProcess } from '../helpers/vdc.js';
+import { expectQuantixError } from '../helpers/expect-error.js';
 
 type AgentModule = typeof import('../../host-console/agent/agent.js');
 
@@ -51,15 +51,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function failure(p: Promise<unknown>): Promise<QuantixError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e, 'the call should have failed').toBeInstanceOf(QuantixError);
-  return e as QuantixError;
-}
-
 describe('token lifetime through a real vDC', () => {
   it('discovers at TTL - 1 s, is TOKEN_EXPIRED at TTL, and a registration reviewed in time is refused after it', async () => {
     const local = new LocalAgentClient({ socketPath: agent.socketPath });
@@ -73,9 +64,9 @@ describe('token lifetime through a real vDC', () => {
     expect(d.host.hostId, 'discovery one second before the end of the lifetime').toBe(agent.hostId);
 
     clock.t = start + 600_000;
-    const expired = await failure(vdc.client().discover({ address, token: t.token }));
+    const expired = await expectQuantixError(vdc.client().discover({ address, token: t.token }));
     expect(expired).toMatchObject({ code: 'TOKEN_EXPIRED', phase: 'verify' });
-    const late = await failure(vdc.client().register({ discoveryId: d.discoveryId, clusterId: cluster.id }));
+    const late = await expectQuantixError(vdc.client().register({ discoveryId: d.discoveryId, clusterId: cluster.id }));
     expect(late).toMatchObject({ code: 'TOKEN_EXPIRED', phase: 'register' });
     expect(await vdc.client().listNodes()).toEqual([]);
     expect((await local.status()).membership).toBeNull();
