@@ -23,6 +23,16 @@ export function dist(rel: string): string {
   return join(REPO_ROOT, 'dist', rel);
 }
 
+/**
+ * The options the agent's systemd unit gives node (e.g. the young
+ * generation's size), so the agent is measured as it runs on a host.
+ */
+export function agentNodeFlags(): string[] {
+  const unit = readFileSync(join(REPO_ROOT, 'scripts/systemd/quantix-node.service'), 'utf8');
+  const exec = /^ExecStart=\S+((?:\s+--\S+)*)\s+\S+main\.js/m.exec(unit);
+  return exec?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+}
+
 /** A target a figure is held to. */
 export interface Target {
   /** Lower is better for every figure here. */
@@ -131,8 +141,8 @@ export interface Program {
 }
 
 /** Starts a compiled script with node, stdout ignored, stderr read as JSON lines. */
-export function startProgram(script: string, args: string[], env: Record<string, string> = {}): Program {
-  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+export function startProgram(script: string, args: string[], env: Record<string, string> = {}, nodeFlags: string[] = []): Program {
+  const child = spawn(process.execPath, [...nodeFlags, script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   track(child);
   const lines: string[] = [];
   const records: Array<Record<string, unknown>> = [];
@@ -205,12 +215,12 @@ export interface AgentProgram extends Program {
   socketPath: string;
 }
 
-/** Starts `quantix-node serve` on a loopback address and waits for its listening line. */
+/** Starts `quantix-node serve` on a loopback address, with the node options of its systemd unit, and waits for its listening line. */
 export async function startAgentProgram(opts: { dir: string; host: string; inventoryRoot?: string; script?: string }): Promise<AgentProgram> {
   const socketPath = join(opts.dir, 'node.sock');
   const args = ['serve', '--state-dir', join(opts.dir, 'state'), '--socket', socketPath, '--listen', `${opts.host}:0`];
   if (opts.inventoryRoot) args.push('--inventory-root', opts.inventoryRoot);
-  const p = startProgram(opts.script ?? dist('host-console/agent/main.js'), args, { QUANTIX_LOG_LEVEL: 'info' });
+  const p = startProgram(opts.script ?? dist('host-console/agent/main.js'), args, { QUANTIX_LOG_LEVEL: 'info' }, agentNodeFlags());
   try {
     const ready = await p.waitForLine((r) => r.msg === 'network API listening', 'listening line');
     return { ...p, port: ready.port as number, fingerprint: ready.fingerprint as string, socketPath };

@@ -71,7 +71,7 @@ describe('scripts/systemd/install.sh', () => {
     const node = (await run('sh', ['-c', 'command -v node'])).stdout.trim();
     for (const unit of UNITS) {
       const text = readFileSync(path.join(unitDir, unit), 'utf8');
-      expect(text).toContain(`ExecStart=${node} ${prefix}/dist/`);
+      expect(text).toMatch(new RegExp(`ExecStart=${node}( --\\S+)* ${prefix}/dist/`));
       expect(text, `${unit} still names /opt/quantix`).not.toContain("/opt/quantix");
     }
     expect(readFileSync(path.join(unitDir, 'quantix-host-console-serial@.service'), 'utf8')).toMatch(/115200[\s\S]*TERM=vt220/);
