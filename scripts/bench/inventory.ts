@@ -30,6 +30,8 @@ interface Result {
   coldLoopStallMs: number;
   /** Median over the warm collections of each one's longest stall. */
   warmLoopStallMedianMs: number;
+  /** The longest stall of any warm collection. */
+  warmLoopStallMaxMs: number;
   /** Time the event loop spent running (not waiting) during the cold collection: all the main-thread work it cost. */
   coldLoopActiveMs: number;
   warnings: number;
@@ -70,6 +72,7 @@ async function measure(scenario: string, opts: Omit<InventoryOptions, 'stateDir'
       cachedGetMs: round(cached.ms),
       coldLoopStallMs: round(cold.stallMs),
       warmLoopStallMedianMs: round(median(warm.map((w) => w.stallMs))),
+      warmLoopStallMaxMs: round(Math.max(...warm.map((w) => w.stallMs))),
       coldLoopActiveMs: round(cold.activeMs),
       warnings: cold.value.warnings.length,
     };
