@@ -186,6 +186,15 @@ describe('discovery tables', () => {
     expect(allText(v.tabs[4]!.tables[0]!)).toContain('A100');
     expect(v.warnings).toEqual(['nas2:/iso did not answer (NFS_UNRESPONSIVE)']);
   });
+  it('counts in the summary read as words: one disk, one GPU, one NIC', () => {
+    const inv = inventory();
+    inv.storage.disks = inv.storage.disks.slice(0, 1);
+    inv.gpus = inv.gpus.slice(0, 1);
+    inv.network = inv.network.slice(0, 1);
+    const summary = allText(renderDiscoveryTables(inv, id).tabs[0]!.tables[0]!);
+    expect(summary).toMatch(/\b1 GPU\b(?!s)/);
+    expect(summary).toMatch(/\b1 disk, .*\b1 NIC\b(?!s)/);
+  });
   it('an unverified identity is said plainly', () => {
     const v = renderDiscoveryTables(inventory(), { ...id, identityVerified: false });
     expect(cellText(v.headline)).toContain('identity NOT verified');

@@ -52,6 +52,11 @@ export function formatPercent(p: number | null | undefined): string {
   return `${Math.round(Math.min(100, Math.max(0, p)))}%`;
 }
 
+/** `1 disk`, `2 disks`: a count with its noun, plural unless it is one. */
+export function counted(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}
+
 /** How long ago, in the largest whole unit: `2s`, `3m`, `5h`, `2d`; `-` when never. */
 export function formatAge(at: number | null | undefined, now: number): string {
   if (at === null || at === undefined || !Number.isFinite(at)) return '-';

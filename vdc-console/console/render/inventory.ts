@@ -8,7 +8,7 @@ import type { Cell, DataTable } from '../../../common/tui/table.js';
 import { plain, type Segment } from '../../../common/tui/text.js';
 import type { DiskInfo, FilesystemInfo, Inventory } from '../../../common/protocol/inventory.js';
 import type { DiscoveredHost, DiscoverResponse, NodeDetail } from '../../../common/protocol/vdc-api.js';
-import { formatAge, formatBytes, formatDuration, formatFingerprint, formatPercent, formatTimestamp, formatUsedTotal } from './format.js';
+import { counted, formatAge, formatBytes, formatDuration, formatFingerprint, formatPercent, formatTimestamp, formatUsedTotal } from './format.js';
 import { renderHostState, timeOf } from './rows.js';
 
 /** What the vDC established about the host's identity during discovery. */
@@ -94,8 +94,9 @@ function summaryTable(inv: Inventory, id: HostIdentity | null, g: Pick<Glyphs, '
   }
   const storage = inv.storage;
   // Two rows: on one, a large host's counts ran past 80 columns and the GPUs were cut off.
-  rows.push(['Resources', `${inv.cpu.threads ?? inv.cpu.cores ?? '?'} CPUs, ${formatBytes(inv.memory.totalBytes)} memory, ${inv.gpus.length} GPUs`]);
-  rows.push(['', `${storage.disks.length} disks, ${storage.nfs.length} NFS, ${storage.iscsi.length} iSCSI, ${inv.network.length} NICs`]);
+  const cpus = inv.cpu.threads ?? inv.cpu.cores;
+  rows.push(['Resources', `${cpus === null || cpus === undefined ? '? CPUs' : counted(cpus, 'CPU')}, ${formatBytes(inv.memory.totalBytes)} memory, ${counted(inv.gpus.length, 'GPU')}`]);
+  rows.push(['', `${counted(storage.disks.length, 'disk')}, ${storage.nfs.length} NFS, ${storage.iscsi.length} iSCSI, ${counted(inv.network.length, 'NIC')}`]);
   return { title: 'Summary', columns: KV, rows };
 }
 
