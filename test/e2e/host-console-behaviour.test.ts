@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { startAgent as startAgentProcess, type AgentProcess } from '../helpers/agent.js';
-import { joinAsVdc } from '../helpers/host-join.js';
+import { joinAsVdc, resetToStandalone } from '../helpers/host-join.js';
 import { spawnInPty, type PtyProgram, type PtySpawnOptions } from '../helpers/pty.js';
 
 const CONSOLE = 'dist/host-console/console/main.js';
@@ -68,9 +68,7 @@ beforeEach(async () => {
     await stopAgent();
     await startAgent();
   }
-  const s = await client.status();
-  if (s.membership) await client.leave();
-  if (s.token.state === 'active') await client.revokeToken();
+  await resetToStandalone(client);
 });
 
 let program: PtyProgram | null = null;

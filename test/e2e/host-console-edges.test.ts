@@ -20,6 +20,7 @@ import { QuantixError } from '../../common/protocol/errors.js';
 import { deriveKey } from '../../common/protocol/proof.js';
 import { canonicalizeToken } from '../../common/token/token.js';
 import { startAgent, type AgentProcess } from '../helpers/agent.js';
+import { resetToStandalone } from '../helpers/host-join.js';
 import { spawnInPty, type PtyProgram, type PtySpawnOptions } from '../helpers/pty.js';
 
 const CONSOLE = 'dist/host-console/console/main.js';
@@ -51,9 +52,7 @@ afterAll(async () => {
 
 // Every test starts from a standalone host without a token.
 beforeEach(async () => {
-  const s = await client.status();
-  if (s.membership) await client.leave();
-  if (s.token.state === 'active') await client.revokeToken();
+  await resetToStandalone(client);
 });
 
 let program: PtyProgram | null = null;

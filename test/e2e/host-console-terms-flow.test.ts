@@ -15,7 +15,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { startAgent, type AgentProcess } from '../helpers/agent.js';
-import { joinAsVdc } from '../helpers/host-join.js';
+import { joinAsVdc, resetToStandalone } from '../helpers/host-join.js';
 import { spawnInPty, TERMS, type PtyProgram } from '../helpers/pty.js';
 
 const CONSOLE = 'dist/host-console/console/main.js';
@@ -55,9 +55,7 @@ afterEach(async () => {
   program = null;
   // The next terminal starts from a running, standalone host without a token.
   if (!agent) await start();
-  const s = await client.status();
-  if (s.membership) await client.leave();
-  if (s.token.state === 'active') await client.revokeToken();
+  await resetToStandalone(client);
 });
 
 const serial = (term: string) => term === 'vt100' || term === 'vt220';

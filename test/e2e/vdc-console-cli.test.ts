@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatToken, tokenFromRandom } from '../../common/token/token.js';
 import { REPO_ROOT, startAgent, type AgentProcess } from '../helpers/agent.js';
 import { spawnInPty } from '../helpers/pty.js';
+import { runNodeProgram } from '../helpers/run.js';
 import { runVdcCli, startVdc, waitFor, type VdcProcess } from '../helpers/vdc.js';
 import { agentAddress, CONSOLE, newToken, tempDir } from './vdc-console-support.js';
 
@@ -35,36 +35,20 @@ interface Run {
 }
 
 /** Runs the console CLI without a terminal, with HOME in a temporary directory and no desktop session (no keychain). */
-function cli(args: string[], opts: { input?: string; socket?: boolean } = {}): Promise<Run> {
+async function cli(args: string[], opts: { input?: string; socket?: boolean } = {}): Promise<Run> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   for (const k of ['DBUS_SESSION_BUS_ADDRESS', 'XDG_CONFIG_HOME', 'XDG_RUNTIME_DIR', 'QUANTIX_VDC_SERVER']) delete env[k];
   env.HOME = home;
   env.QUANTIX_VDC_SOCKET = opts.socket === false ? path.join(home, 'no.sock') : vdc.socketPath;
-  return new Promise((resolve, reject) => {
-    // detached: no controlling terminal, so nothing can ever be asked on /dev/tty.
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, CONSOLE), ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.stdin.end(opts.input ?? '');
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`quantix-vdc-console ${args.join(' ')} did not finish:\n${stderr}`));
-    }, 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      let json: unknown = null;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        // text output
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-  });
+  const run = await runNodeProgram(path.join(REPO_ROOT, CONSOLE), args, { env, input: opts.input ?? '', timeoutMs: 60_000, detached: true });
+  let json: unknown = null;
+  try {
+    json = JSON.parse(run.stdout);
+  } catch {
+    // text output
+  }
+  return { ...run, json };
 }
 
 const HOST_FIELDS = ['id', 'hostname', 'address', 'port', 'clusterId', 'clusterName', 'hostId', 'certificateFingerprint', 'state', 'stateSince', 'lastSeenAt', 'registeredAt', 'lastError', 'usage', 'capacity'].sort();

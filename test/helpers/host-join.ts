@@ -23,3 +23,10 @@ export async function joinAsVdc(client: LocalAgentClient, vdcName: string, clust
     cluster: { id: `cluster-${clusterName}`, name: clusterName },
   });
 }
+
+/** Brings the host behind `client` back to standalone without a token, the state each console test starts from. */
+export async function resetToStandalone(client: LocalAgentClient): Promise<void> {
+  const s = await client.status();
+  if (s.membership) await client.leave();
+  if (s.token.state === 'active') await client.revokeToken();
+}

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { VdcClient } from '../../common/http/vdc-client.js';
 import { REPO_ROOT } from './agent.js';
+import { type ProgramRun, runNodeProgram } from './run.js';
 
 /** The compiled vDC entry point. */
 export const VDC_MAIN = path.join(REPO_ROOT, 'dist/vdc-console/server/main.js');
@@ -184,21 +185,6 @@ export async function startVdc(opts: StartVdcOptions = {}): Promise<VdcProcess> 
 }
 
 /** Runs the compiled `quantix-vdc` CLI to completion. */
-export function runVdcCli(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [VDC_MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`quantix-vdc ${args.join(' ')} did not finish within ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+export function runVdcCli(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<ProgramRun> {
+  return runNodeProgram(VDC_MAIN, args, { env: { ...process.env, ...env }, timeoutMs });
 }

@@ -5,7 +5,6 @@
  * simulated fleet is registered and connected, and reset stops every process
  * and deletes the directory.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,18 +12,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { VdcClient } from '../../common/http/vdc-client.js';
 import { REPO_ROOT } from '../helpers/agent.js';
+import { type ProgramRun, runNodeProgram } from '../helpers/run.js';
 import { waitFor } from '../helpers/vdc.js';
 
 const DEMO = path.join(REPO_ROOT, 'dist/scripts/demo/main.js');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'qx-demo-'));
 const dir = path.join(tmp, 'demo');
 
-function demo(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [DEMO, '--dir', dir, ...args], { timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+function demo(args: string[]): Promise<ProgramRun> {
+  return runNodeProgram(DEMO, ['--dir', dir, ...args], { timeoutMs: 120_000 });
 }
 
 function pids(): Record<string, number> {

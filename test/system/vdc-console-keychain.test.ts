@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/agent.js';
+import { type ProgramRun, runNodeProgram } from '../helpers/run.js';
 import { runVdcCli, startVdc, type VdcProcess, waitFor } from '../helpers/vdc.js';
 import { CONSOLE, tempDir } from '../e2e/vdc-console-support.js';
 
@@ -62,17 +63,8 @@ afterAll(async () => {
 });
 
 /** Runs the console CLI with the private session bus, no terminal. */
-function cli(args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, CONSOLE), ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.stdin.end(input);
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: string[], input = ''): Promise<ProgramRun> {
+  return runNodeProgram(path.join(REPO_ROOT, CONSOLE), args, { env, input, timeoutMs: 60_000, detached: true });
 }
 
 /** Reads the keychain entry directly, as another program of the same user would. */
