@@ -69,12 +69,16 @@ describe('the host console', () => {
     }));
     const titles = titlesOf(p);
     await p.waitForText(shown('HN'));
-    const top = p.screenText()[0];
     p.press('2');
+    // The system screen's own title first: its model and CPU rows are also on the main screen.
+    await p.waitForText('· System');
     await p.waitForText(shown('PM'));
     await p.waitForText(shown('CPU'));
     expect(titles.filter((t) => t.includes('pwned')), 'window titles set by inventory strings').toEqual([]);
-    expect(p.screenText()[0], 'the top row after the system screen').toBe(top);
+    // The frame is whole: no hostile string moved the cursor or cleared part of the screen.
+    const rows = p.screenText();
+    expect(rows[0], 'the top row of the system screen').toMatch(/^┌ Quantix-OS .* System .*┐$/);
+    for (const [i, row] of rows.entries()) expect(row.at(-1), `right edge of row ${i + 1}: ${row}`).toMatch(/[│┐┘┤]/);
   }, 60_000);
 });
 
