@@ -150,6 +150,10 @@ export interface TokenInfo {
   certificateFingerprint: string;
   /** Port of the network API. */
   port: number;
+  /** Wrong proofs received for this token (it is never revoked for them; the operator decides). */
+  failedAttempts: number;
+  /** Address of the last wrong proof, null before the first. */
+  lastFailedFrom: string | null;
 }
 
 /** Where the host's registration token stands. */
@@ -160,8 +164,12 @@ export interface TokenState {
   state: TokenStateName;
   createdAt?: string;
   expiresAt?: string;
-  /** Why the token ended early, e.g. revoked after too many failed attempts. */
+  /** Why the token ended early: revoked by the operator, or used to join. */
   reason?: string;
+  /** Wrong proofs received for this token. */
+  failedAttempts?: number;
+  /** Address of the last wrong proof. */
+  lastFailedFrom?: string;
 }
 
 /** The host's membership in a vDC cluster. */
@@ -471,6 +479,8 @@ export function checkTokenInfo(v: unknown): TokenInfo {
     managementAddresses: checkManagementAddresses(o.managementAddresses, 'token.managementAddresses'),
     certificateFingerprint: checkFingerprint(o.certificateFingerprint, 'token.certificateFingerprint'),
     port: o.port as number,
+    failedAttempts: typeof o.failedAttempts === 'number' && Number.isSafeInteger(o.failedAttempts) && o.failedAttempts >= 0 ? o.failedAttempts : 0,
+    lastFailedFrom: typeof o.lastFailedFrom === 'string' ? o.lastFailedFrom : null,
   };
 }
 
@@ -484,6 +494,8 @@ export function checkTokenState(v: unknown): TokenState {
   if (typeof o.createdAt === 'string') out.createdAt = o.createdAt;
   if (typeof o.expiresAt === 'string') out.expiresAt = o.expiresAt;
   if (typeof o.reason === 'string') out.reason = o.reason;
+  if (typeof o.failedAttempts === 'number' && Number.isSafeInteger(o.failedAttempts) && o.failedAttempts >= 0) out.failedAttempts = o.failedAttempts;
+  if (typeof o.lastFailedFrom === 'string') out.lastFailedFrom = o.lastFailedFrom;
   return out;
 }
 

@@ -31,8 +31,6 @@ export interface AgentLimits {
   failureWindowMs?: number;
   /** How long a blocked address waits (default 60 s). */
   blockMs?: number;
-  /** Failed proofs after which the active token is revoked (default 20). */
-  tokenMaxFailures?: number;
 }
 
 /** Options of createAgent. */
@@ -159,7 +157,7 @@ export async function createAgent(opts: AgentOptions): Promise<RunningAgent> {
     now,
     log,
     audit,
-    tokens: createTokenStore({ ttlSeconds: opts.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS, now, maxFailures: limits.tokenMaxFailures ?? 20 }),
+    tokens: createTokenStore({ ttlSeconds: opts.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS, now }),
     nonces: createNonceCache({ now }),
     limiter: createRateLimiter({
       now,

@@ -122,6 +122,8 @@ export function createCore(deps: CoreDeps) {
       managementAddresses: deps.addresses(),
       certificateFingerprint: id.fingerprint,
       port: id.port,
+      failedAttempts: r.failures,
+      lastFailedFrom: r.lastFailureFrom,
     };
   };
 
@@ -135,9 +137,7 @@ export function createCore(deps: CoreDeps) {
       case 'used':
         return new QuantixError('TOKEN_ALREADY_USED');
       case 'revoked':
-        return l.record.ended?.kind === 'operator'
-          ? new QuantixError('TOKEN_REVOKED', { message: 'The registration token was revoked on the host.', hint: 'On the host console press F4, then G, for a new token.' })
-          : new QuantixError('TOKEN_REVOKED');
+        return new QuantixError('TOKEN_REVOKED');
       case 'active':
         return new QuantixError('INTERNAL');
     }
@@ -211,12 +211,8 @@ export function createCore(deps: CoreDeps) {
       const key = lookup.record.key;
       const expected = computeRequestMac(key, { method: req.method, path: req.path, ts: auth.ts, nonce: auth.nonce, fingerprint, body: req.body });
       if (!macEquals(auth.mac, expected)) {
-        const revoked = tokens.recordFailure(req.source);
-        if (revoked) {
-          const reason = tokenStateOf(tokens.lookup()).reason ?? 'revoked after too many failed attempts';
-          audit.write({ action: 'token.revoke.failures', outcome: 'ok', source: req.source, detail: reason });
-          log.warn({ source: req.source }, 'registration token revoked after too many failed proofs');
-        }
+        // Counted for the operator, never acted on: revoking on failures would let any peer cancel the token.
+        tokens.recordFailure(req.source);
         // Our own fingerprint, proven with the key, lets a vDC with the right token see that TLS is intercepted.
         refuse(req, new QuantixError('TOKEN_INVALID'), true, { key, nonce: auth.nonce, fingerprint }, { certificateFingerprint: fingerprint });
       }

@@ -1,20 +1,41 @@
 /**
  * Per-source limit on failed proofs: after `maxFailures` failures within
- * `windowMs`, the address is refused for `blockMs`. Successful requests do
- * not reset the count, so interleaving a good request cannot buy more
- * guesses. Memory is bounded: the least recently failing addresses are
- * forgotten first.
+ * `windowMs`, the source is refused for `blockMs`. A source is an IPv4
+ * address or an IPv6 /64 (one subnet holds endless addresses). Successful
+ * requests do not reset the count, so interleaving a good request cannot
+ * buy more guesses. Memory is bounded: the least recently failing sources
+ * are forgotten first.
  */
+import net from 'node:net';
+
+/**
+ * The key a peer address is limited under: an IPv4 address as is, an IPv6
+ * address as its /64 (`2001:db8:1:2::/64`), since whoever holds one
+ * address of a subnet usually holds all of it.
+ */
+export function sourceKey(address: string): string {
+  const bare = address.split('%')[0]!;
+  if (!net.isIPv6(bare)) return address.slice(0, 64);
+  const [head, tail = ''] = bare.split('::') as [string, string?];
+  const left = head ? head.split(':') : [];
+  const right = bare.includes('::') && tail ? tail.split(':') : [];
+  // An embedded IPv4 tail only ever sits in the low 64 bits, which the key drops.
+  const groups = bare.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (parseInt(g, 16) || 0).toString(16))
+    .join(':')}::/64`;
+}
 
 /** What the limiter says about a source. */
 export type LimitCheck = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-/** A failed-attempt limiter keyed by source address. */
+/** A failed-attempt limiter keyed by source (see sourceKey). */
 export interface RateLimiter {
-  /** Whether the source may try now. */
-  check(source: string): LimitCheck;
-  /** Counts a failure; returns the new state for that source. */
-  fail(source: string): LimitCheck;
+  /** Whether the peer at address may try now. */
+  check(address: string): LimitCheck;
+  /** Counts a failure of the peer at address; returns the new state for its source. */
+  fail(address: string): LimitCheck;
 }
 
 /** Options of a rate limiter. */
@@ -44,10 +65,11 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     e && e.blockedUntil > now ? { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((e.blockedUntil - now) / 1000)) } : { allowed: true };
 
   return {
-    check(source) {
-      return state(entries.get(source), opts.now());
+    check(address) {
+      return state(entries.get(sourceKey(address)), opts.now());
     },
-    fail(source) {
+    fail(address) {
+      const source = sourceKey(address);
       const now = opts.now();
       let e = entries.get(source);
       if (e) entries.delete(source);
