@@ -565,8 +565,13 @@ export function managementUrl(address: string, port: number): string {
 
 /** Parses a token lifetime: `3600`, `90s`, `5m`, `1h`; between 10 s and 24 h. Null when malformed or out of range. */
 export function parseTtl(input: string): number | null {
+  return parseSeconds(input, 10, 86_400);
+}
+
+/** Parses `3600`, `90s`, `5m`, `1h` into seconds within [min, max]; null otherwise. */
+export function parseSeconds(input: string, min: number, max: number): number | null {
   const m = /^([0-9]{1,6})([smh]?)$/.exec(input.trim());
   if (!m) return null;
   const n = Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
-  return n >= 10 && n <= 86_400 ? n : null;
+  return n >= min && n <= max ? n : null;
 }
