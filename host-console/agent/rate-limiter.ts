@@ -6,26 +6,7 @@
  * buy more guesses. Memory is bounded: the least recently failing sources
  * are forgotten first.
  */
-import net from 'node:net';
-
-/**
- * The key a peer address is limited under: an IPv4 address as is, an IPv6
- * address as its /64 (`2001:db8:1:2::/64`), since whoever holds one
- * address of a subnet usually holds all of it.
- */
-export function sourceKey(address: string): string {
-  const bare = address.split('%')[0]!;
-  if (!net.isIPv6(bare)) return address.slice(0, 64);
-  const [head, tail = ''] = bare.split('::') as [string, string?];
-  const left = head ? head.split(':') : [];
-  const right = bare.includes('::') && tail ? tail.split(':') : [];
-  // An embedded IPv4 tail only ever sits in the low 64 bits, which the key drops.
-  const groups = bare.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups
-    .slice(0, 4)
-    .map((g) => (parseInt(g, 16) || 0).toString(16))
-    .join(':')}::/64`;
-}
+import { sourceKey } from '../../common/http/connection-guard.js';
 
 /** What the limiter says about a source. */
 export type LimitCheck = { allowed: true } | { allowed: false; retryAfterSeconds: number };

@@ -11,7 +11,7 @@
  */
 import type { Logger } from '../../common/log/logger.js';
 import { type AuditAction, type AuditLog, auditPath } from './audit.js';
-import { sourceKey } from './rate-limiter.js';
+import { sourceKey } from '../../common/http/connection-guard.js';
 
 /** One refused request. */
 export interface Refusal {

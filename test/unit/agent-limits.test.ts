@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createNonceCache } from '../../host-console/agent/nonce-cache.js';
-import { createRateLimiter, sourceKey } from '../../host-console/agent/rate-limiter.js';
+import { sourceKey } from '../../common/http/connection-guard.js';
+import { createRateLimiter } from '../../host-console/agent/rate-limiter.js';
 
 describe('rate limiter', () => {
   const make = (o: { maxFailures?: number; windowMs?: number; blockMs?: number; maxSources?: number } = {}) => {
