@@ -150,6 +150,10 @@ export interface TokenInfo {
   certificateFingerprint: string;
   /** Port of the network API. */
   port: number;
+  /** Wrong proofs received for this token (it is never revoked for them; the operator decides). */
+  failedAttempts: number;
+  /** Address of the last wrong proof, null before the first. */
+  lastFailedFrom: string | null;
 }
 
 /** Where the host's registration token stands. */
@@ -160,8 +164,12 @@ export interface TokenState {
   state: TokenStateName;
   createdAt?: string;
   expiresAt?: string;
-  /** Why the token ended early, e.g. revoked after too many failed attempts. */
+  /** Why the token ended early: revoked by the operator, or used to join. */
   reason?: string;
+  /** Wrong proofs received for this token. */
+  failedAttempts?: number;
+  /** Address of the last wrong proof. */
+  lastFailedFrom?: string;
 }
 
 /** The host's membership in a vDC cluster. */
@@ -471,6 +479,8 @@ export function checkTokenInfo(v: unknown): TokenInfo {
     managementAddresses: checkManagementAddresses(o.managementAddresses, 'token.managementAddresses'),
     certificateFingerprint: checkFingerprint(o.certificateFingerprint, 'token.certificateFingerprint'),
     port: o.port as number,
+    failedAttempts: typeof o.failedAttempts === 'number' && Number.isSafeInteger(o.failedAttempts) && o.failedAttempts >= 0 ? o.failedAttempts : 0,
+    lastFailedFrom: typeof o.lastFailedFrom === 'string' ? o.lastFailedFrom : null,
   };
 }
 
@@ -484,6 +494,8 @@ export function checkTokenState(v: unknown): TokenState {
   if (typeof o.createdAt === 'string') out.createdAt = o.createdAt;
   if (typeof o.expiresAt === 'string') out.expiresAt = o.expiresAt;
   if (typeof o.reason === 'string') out.reason = o.reason;
+  if (typeof o.failedAttempts === 'number' && Number.isSafeInteger(o.failedAttempts) && o.failedAttempts >= 0) out.failedAttempts = o.failedAttempts;
+  if (typeof o.lastFailedFrom === 'string') out.lastFailedFrom = o.lastFailedFrom;
   return out;
 }
 
@@ -553,8 +565,13 @@ export function managementUrl(address: string, port: number): string {
 
 /** Parses a token lifetime: `3600`, `90s`, `5m`, `1h`; between 10 s and 24 h. Null when malformed or out of range. */
 export function parseTtl(input: string): number | null {
+  return parseSeconds(input, 10, 86_400);
+}
+
+/** Parses `3600`, `90s`, `5m`, `1h` into seconds within [min, max]; null otherwise. */
+export function parseSeconds(input: string, min: number, max: number): number | null {
   const m = /^([0-9]{1,6})([smh]?)$/.exec(input.trim());
   if (!m) return null;
   const n = Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
-  return n >= 10 && n <= 86_400 ? n : null;
+  return n >= min && n <= max ? n : null;
 }

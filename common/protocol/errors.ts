@@ -43,8 +43,8 @@ export const ERRORS = {
   },
   TOKEN_REVOKED: {
     status: 401,
-    message: 'The registration token was revoked after too many failed attempts.',
-    hint: 'On the host console press F4, then G, for a new token, and type it carefully.',
+    message: 'The registration token was revoked on the host.',
+    hint: 'On the host console press F4, then G, for a new token.',
   },
   HOST_MANAGED: {
     status: 409,

@@ -22,6 +22,7 @@ import { loadMembership } from './membership.js';
 import { createNetworkApi } from './network-api.js';
 import { createNonceCache } from './nonce-cache.js';
 import { createRateLimiter } from './rate-limiter.js';
+import { createRefusalReport } from './refusal-report.js';
 import { createTokenStore } from './token-store.js';
 
 /** Limits on failed proofs. */
@@ -31,8 +32,8 @@ export interface AgentLimits {
   failureWindowMs?: number;
   /** How long a blocked address waits (default 60 s). */
   blockMs?: number;
-  /** Failed proofs after which the active token is revoked (default 20). */
-  tokenMaxFailures?: number;
+  /** Window over which refused requests are counted per source and written as one line (default 60 s). */
+  refusalWindowMs?: number;
 }
 
 /** Options of createAgent. */
@@ -154,12 +155,14 @@ export async function createAgent(opts: AgentOptions): Promise<RunningAgent> {
     port,
   });
   const limits = opts.limits ?? {};
+  const refusals = createRefusalReport({ audit, log, ...(limits.refusalWindowMs !== undefined ? { windowMs: limits.refusalWindowMs } : {}) });
   const core = createCore({
     stateDir: opts.stateDir,
     now,
     log,
     audit,
-    tokens: createTokenStore({ ttlSeconds: opts.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS, now, maxFailures: limits.tokenMaxFailures ?? 20 }),
+    refusals,
+    tokens: createTokenStore({ ttlSeconds: opts.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS, now }),
     nonces: createNonceCache({ now }),
     limiter: createRateLimiter({
       now,
@@ -179,6 +182,7 @@ export async function createAgent(opts: AgentOptions): Promise<RunningAgent> {
   let socketBound = false;
   const close = async () => {
     await Promise.allSettled([network.close(), local.close()]);
+    refusals.close();
     // Only our own socket: a failed start must not remove the socket of an agent that is still running.
     if (socketBound) {
       try {

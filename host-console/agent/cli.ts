@@ -53,6 +53,7 @@ function addressLines(list: TokenInfo['managementAddresses']): string {
 /** Text of `token generate` / `token show`. */
 export function renderTokenInfo(t: TokenInfo, nowMs: number): string {
   const remaining = Math.max(0, Math.floor((Date.parse(t.expiresAt) - nowMs) / 1000));
+  const failed = failedAttemptsText(t.failedAttempts, t.lastFailedFrom);
   return [
     '',
     `  ${inert(t.token)}`,
@@ -62,6 +63,7 @@ export function renderTokenInfo(t: TokenInfo, nowMs: number): string {
       ['Host', `${inert(t.hostname)} (${inert(t.hostId)})`],
       ['Addresses', addressLines(t.managementAddresses)],
       ['Fingerprint', groupFingerprint(t.certificateFingerprint)],
+      ...(failed ? [['Attempts', failed] as [string, string]] : []),
     ]),
     '',
     'On the vDC console press a (Add host), type one of the addresses and this',
@@ -69,13 +71,21 @@ export function renderTokenInfo(t: TokenInfo, nowMs: number): string {
   ].join('\n');
 }
 
+/** `3 failed attempts, last from 192.0.2.7`, or null when there were none. */
+export function failedAttemptsText(count: number | undefined, lastFrom: string | null | undefined): string | null {
+  if (!count) return null;
+  return `${count} failed attempt${count === 1 ? '' : 's'}${lastFrom ? `, last from ${inert(lastFrom)}` : ''}`;
+}
+
 /** One line about the token state. */
 export function renderTokenState(t: TokenState, nowMs: number): string {
   switch (t.state) {
     case 'none':
       return 'none (generate one with `quantix-node token generate`)';
-    case 'active':
-      return `active, expires in ${formatDuration((Date.parse(t.expiresAt ?? '') - nowMs) / 1000)}`;
+    case 'active': {
+      const failed = failedAttemptsText(t.failedAttempts, t.lastFailedFrom);
+      return `active, expires in ${formatDuration((Date.parse(t.expiresAt ?? '') - nowMs) / 1000)}${failed ? `; ${failed}` : ''}`;
+    }
     case 'expired':
       return `expired at ${inert(t.expiresAt ?? 'unknown')}`;
     case 'revoked':

@@ -29,10 +29,11 @@ import {
   timestampFresh,
 } from '../../common/protocol/proof.js';
 import type { Logger } from '../../common/log/logger.js';
-import type { AuditLog } from './audit.js';
+import { type AuditLog, auditPath } from './audit.js';
 import { clearMembership, type MembershipRecord, membershipView, saveMembership } from './membership.js';
 import type { NonceCache } from './nonce-cache.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { RefusalReport } from './refusal-report.js';
 import { displayToken, type TokenLookup, type TokenRecord, tokenStateOf, type TokenStore } from './token-store.js';
 
 /** The fixed facts of a running agent. */
@@ -52,6 +53,8 @@ export interface CoreDeps {
   now: () => number;
   log: Logger;
   audit: AuditLog;
+  /** Where refused network requests go: counted per source, written once per window. */
+  refusals: RefusalReport;
   tokens: TokenStore;
   nonces: NonceCache;
   limiter: RateLimiter;
@@ -95,7 +98,7 @@ const CONTACT_PERSIST_MS = 60_000;
 
 /** Creates the agent core. */
 export function createCore(deps: CoreDeps) {
-  const { now, log, audit, tokens, nonces, limiter } = deps;
+  const { now, log, audit, refusals, tokens, nonces, limiter } = deps;
   let membership = deps.membership;
   let contactPersistedAt = 0;
   const iso = () => new Date(now()).toISOString();
@@ -122,6 +125,8 @@ export function createCore(deps: CoreDeps) {
       managementAddresses: deps.addresses(),
       certificateFingerprint: id.fingerprint,
       port: id.port,
+      failedAttempts: r.failures,
+      lastFailedFrom: r.lastFailureFrom,
     };
   };
 
@@ -135,21 +140,15 @@ export function createCore(deps: CoreDeps) {
       case 'used':
         return new QuantixError('TOKEN_ALREADY_USED');
       case 'revoked':
-        return l.record.ended?.kind === 'operator'
-          ? new QuantixError('TOKEN_REVOKED', { message: 'The registration token was revoked on the host.', hint: 'On the host console press F4, then G, for a new token.' })
-          : new QuantixError('TOKEN_REVOKED');
+        return new QuantixError('TOKEN_REVOKED');
       case 'active':
         return new QuantixError('INTERNAL');
     }
   };
 
   function refuse(req: ProofRequest, error: QuantixError, countAgainstSource: boolean, sign: ProofRefused['signWith'] = null, extra = {}): never {
-    audit.write({ action: 'proof.failed', outcome: 'error', source: req.source, path: req.path, code: error.code, detail: error.message });
-    if (countAgainstSource) {
-      const after = limiter.fail(req.source);
-      if (!after.allowed) log.warn({ source: req.source, retryAfterSeconds: after.retryAfterSeconds }, 'source blocked after failed proofs');
-    }
-    log.info({ source: req.source, path: req.path, code: error.code }, 'request proof refused');
+    refusals.refused({ action: 'proof.failed', source: req.source, target: req.path, code: error.code, detail: error.message });
+    if (countAgainstSource) limiter.fail(req.source);
     throw new ProofRefused(error, sign, extra);
   }
 
@@ -186,7 +185,7 @@ export function createCore(deps: CoreDeps) {
     verifyProof(req: ProofRequest): VerifiedProof {
       const limit = limiter.check(req.source);
       if (!limit.allowed) {
-        audit.write({ action: 'rate.limited', outcome: 'error', source: req.source, path: req.path, code: 'RATE_LIMITED' });
+        refusals.refused({ action: 'rate.limited', source: req.source, target: req.path, code: 'RATE_LIMITED' });
         throw new ProofRefused(new QuantixError('RATE_LIMITED', { retryAfterSeconds: limit.retryAfterSeconds }));
       }
       if (req.authorization === undefined) {
@@ -211,12 +210,8 @@ export function createCore(deps: CoreDeps) {
       const key = lookup.record.key;
       const expected = computeRequestMac(key, { method: req.method, path: req.path, ts: auth.ts, nonce: auth.nonce, fingerprint, body: req.body });
       if (!macEquals(auth.mac, expected)) {
-        const revoked = tokens.recordFailure(req.source);
-        if (revoked) {
-          const reason = tokenStateOf(tokens.lookup()).reason ?? 'revoked after too many failed attempts';
-          audit.write({ action: 'token.revoke.failures', outcome: 'ok', source: req.source, detail: reason });
-          log.warn({ source: req.source }, 'registration token revoked after too many failed proofs');
-        }
+        // Counted for the operator, never acted on: revoking on failures would let any peer cancel the token.
+        tokens.recordFailure(req.source);
         // Our own fingerprint, proven with the key, lets a vDC with the right token see that TLS is intercepted.
         refuse(req, new QuantixError('TOKEN_INVALID'), true, { key, nonce: auth.nonce, fingerprint }, { certificateFingerprint: fingerprint });
       }
@@ -225,11 +220,12 @@ export function createCore(deps: CoreDeps) {
         refuse(req, new QuantixError('BAD_REQUEST', { message: 'This request was already received once (its nonce was used); proofs are single use.' }), true);
       }
       if (remembered === 'full') {
+        refusals.refused({ action: 'rate.limited', source: req.source, target: req.path, code: 'RATE_LIMITED', detail: 'nonce cache full' });
         throw new ProofRefused(new QuantixError('RATE_LIMITED', { message: 'The host is receiving too many registration requests.', retryAfterSeconds: 60 }));
       }
       const sign = { key, nonce: auth.nonce, fingerprint };
       if (lookup.state === 'expired' || lookup.state === 'revoked') refuse(req, unusable(lookup), false, sign);
-      audit.write({ action: 'proof.ok', outcome: 'ok', source: req.source, path: req.path });
+      audit.write({ action: 'proof.ok', outcome: 'ok', source: req.source, path: auditPath(req.path) });
       return { key, nonce: auth.nonce, fingerprint, lookup };
     },
 
@@ -293,7 +289,7 @@ export function createCore(deps: CoreDeps) {
       const m = membership;
       if (!m) throw new QuantixError('NOT_MANAGED');
       if (peerFingerprint !== m.vdc.clientCertFingerprint) {
-        audit.write({ action: 'node.refused', outcome: 'error', source, path, code: 'NOT_MANAGED_BY_YOU', detail: peerFingerprint ? `client certificate ${peerFingerprint.slice(0, 16)}…` : 'no client certificate' });
+        refusals.refused({ action: 'node.refused', source, target: path, code: 'NOT_MANAGED_BY_YOU', detail: peerFingerprint ? `client certificate ${peerFingerprint.slice(0, 16)}…` : 'no client certificate' });
         throw new QuantixError('NOT_MANAGED_BY_YOU');
       }
       m.lastContactAt = iso();

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
+import { answerClientError } from '../../common/http/connection-guard.js';
 import { type ErrorCode, errorBody, QuantixError } from '../../common/protocol/errors.js';
 import type { Logger } from '../../common/log/logger.js';
 
@@ -100,17 +101,15 @@ export function installEdge(app: FastifyInstance, log: Logger, routes: Record<st
   }
 }
 
-/** A bad request line or header gets the same JSON error body as everything else. */
+/** A bad request line or header gets the same JSON error body as everything else; the connection is then destroyed. */
 export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
-  const q = new QuantixError(err.code === 'HPE_HEADER_OVERFLOW' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST');
-  const body = JSON.stringify(
-    err.code === 'HPE_HEADER_OVERFLOW'
-      ? errorBody(q.code, { message: 'The request headers are too large.', hint: 'Send only the documented headers.' })
-      : errorBody(q.code, { message: 'The request line or headers are malformed.' }),
-  );
-  if (socket.writable) {
-    socket.end(
-      `HTTP/1.1 ${q.status} ${q.status === 413 ? 'Payload Too Large' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  answerClientError(err, socket, () => {
+    const q = new QuantixError(err.code === 'HPE_HEADER_OVERFLOW' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST');
+    const body = JSON.stringify(
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? errorBody(q.code, { message: 'The request headers are too large.', hint: 'Send only the documented headers.' })
+        : errorBody(q.code, { message: 'The request line or headers are malformed.' }),
     );
-  } else socket.destroy();
+    return `HTTP/1.1 ${q.status} ${q.status === 413 ? 'Payload Too Large' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  });
 }

@@ -34,6 +34,7 @@ async function serve(o: ServeOptions): Promise<number> {
       tokenTtlSeconds: o.tokenTtlSeconds,
       inventoryRoot: o.inventoryRoot,
       logger: log,
+      limits: { refusalWindowMs: o.reportIntervalSeconds * 1000 },
     });
   } catch (err) {
     const problem = startupProblem(err, o);

@@ -8,10 +8,19 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { TLSSocket } from 'node:tls';
 import { AGENT_BODY_LIMIT_BYTES, AGENT_PATHS, parseJoinRequest } from '../../common/protocol/agent-api.js';
 import { certificateFingerprint, HOST_PROOF_HEADER } from '../../common/protocol/proof.js';
+import { guardConnections, NETWORK_LISTENER_LIMITS } from '../../common/http/connection-guard.js';
 import { SERVER_CIPHERS, SERVER_MIN_TLS_VERSION } from '../../common/http/tls-policy.js';
 import type { Logger } from '../../common/log/logger.js';
 import { type AgentCore, ProofRefused, type VerifiedProof } from './core.js';
 import { clientErrorHandler, installEdge, parseJsonObject, rawBody, requireJson, sendJson, toQuantixError } from './http-common.js';
+
+/**
+ * The network listener's bounds. A vDC keeps one connection per host
+ * between its health rounds (every 15 s by default), so an idle kept-alive
+ * connection lives 72 s here and a silent socket 90 s; every other bound is
+ * the shared one.
+ */
+export const AGENT_LISTENER_LIMITS = Object.freeze({ ...NETWORK_LISTENER_LIMITS, keepAliveTimeoutMs: 72_000, idleTimeoutMs: 90_000 });
 
 /** Peer address without the IPv4-mapped prefix, as the audit log and rate limiter key it. */
 export function sourceOf(req: FastifyRequest): string {
@@ -27,13 +36,20 @@ function peerFingerprint(req: FastifyRequest): string | null {
 /** Creates the network API server (not yet listening). */
 export function createNetworkApi(core: AgentCore, tls: { certPem: string; keyPem: string }, log: Logger): FastifyInstance {
   const app = Fastify({
-    https: { key: tls.keyPem, cert: tls.certPem, minVersion: SERVER_MIN_TLS_VERSION, ciphers: SERVER_CIPHERS, requestCert: true, rejectUnauthorized: false },
+    https: {
+      key: tls.keyPem,
+      cert: tls.certPem,
+      minVersion: SERVER_MIN_TLS_VERSION,
+      ciphers: SERVER_CIPHERS,
+      requestCert: true,
+      rejectUnauthorized: false,
+      handshakeTimeout: AGENT_LISTENER_LIMITS.handshakeTimeoutMs,
+    },
     bodyLimit: AGENT_BODY_LIMIT_BYTES,
     return503OnClosing: true,
     clientErrorHandler,
-    connectionTimeout: 30_000,
-    requestTimeout: 30_000,
   });
+  guardConnections(app.server, AGENT_LISTENER_LIMITS);
   installEdge(app, log, {
     [AGENT_PATHS.hello]: ['GET'],
     [AGENT_PATHS.discovery]: ['GET'],

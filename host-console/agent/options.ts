@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AGENT_PORT, DEFAULT_TOKEN_TTL_SECONDS, parseTtl } from '../../common/protocol/agent-api.js';
+import { AGENT_PORT, DEFAULT_TOKEN_TTL_SECONDS, parseSeconds, parseTtl } from '../../common/protocol/agent-api.js';
 
 /** Exit codes of every command. */
 export const EXIT = {
@@ -70,6 +70,9 @@ Options:
                         (env QUANTIX_NODE_TOKEN_TTL; default ${DEFAULT_TOKEN_TTL_SECONDS / 60} minutes)
   --inventory-root DIR  read /proc, /sys, /etc and /dev under DIR instead of /
                         (env QUANTIX_NODE_INVENTORY_ROOT; for test fixtures)
+  --report-interval T   refused network requests are written once per source and
+                        interval, with a count: 60, 90s, 5m; 1 s to 1 h
+                        (env QUANTIX_NODE_REPORT_INTERVAL; default 60 s)
   -h, --help            show this help
 
 Logs are JSON lines on stderr (level from QUANTIX_LOG_LEVEL, default info).`;
@@ -142,6 +145,8 @@ export interface ServeOptions {
   listenPort: number;
   tokenTtlSeconds: number;
   inventoryRoot: string;
+  /** Window over which refused requests are counted per source. */
+  reportIntervalSeconds: number;
 }
 
 /** A client command. */
@@ -172,6 +177,7 @@ export function parseInvocation(argv: string[], env: Record<string, string | und
           listen: { type: 'string' },
           'token-ttl': { type: 'string' },
           'inventory-root': { type: 'string' },
+          'report-interval': { type: 'string' },
           help: { type: 'boolean', short: 'h' },
         },
         allowPositionals: false,
@@ -190,6 +196,9 @@ export function parseInvocation(argv: string[], env: Record<string, string | und
     const ttlText = values['token-ttl'] ?? env.QUANTIX_NODE_TOKEN_TTL ?? String(DEFAULT_TOKEN_TTL_SECONDS);
     const ttl = parseTtl(ttlText);
     if (ttl === null) return usageError(`--token-ttl: '${ttlText}' is not a lifetime between 10 s and 24 h (e.g. 3600, 90s, 5m, 1h)`, SERVE_USAGE);
+    const reportText = values['report-interval'] ?? env.QUANTIX_NODE_REPORT_INTERVAL ?? '60';
+    const reportInterval = parseSeconds(reportText, 1, 3600);
+    if (reportInterval === null) return usageError(`--report-interval: '${reportText.slice(0, 40)}' is not an interval between 1 s and 1 h (e.g. 60, 90s, 5m)`, SERVE_USAGE);
     if (stateDir === '' || socketPath === '') return usageError('--state-dir and --socket need a path', SERVE_USAGE);
     return {
       kind: 'serve',
@@ -200,6 +209,7 @@ export function parseInvocation(argv: string[], env: Record<string, string | und
         listenPort: listen.port,
         tokenTtlSeconds: ttl,
         inventoryRoot: path.resolve(values['inventory-root'] ?? env.QUANTIX_NODE_INVENTORY_ROOT ?? '/'),
+        reportIntervalSeconds: reportInterval,
       },
     };
   }

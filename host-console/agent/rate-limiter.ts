@@ -1,20 +1,22 @@
 /**
  * Per-source limit on failed proofs: after `maxFailures` failures within
- * `windowMs`, the address is refused for `blockMs`. Successful requests do
- * not reset the count, so interleaving a good request cannot buy more
- * guesses. Memory is bounded: the least recently failing addresses are
- * forgotten first.
+ * `windowMs`, the source is refused for `blockMs`. A source is an IPv4
+ * address or an IPv6 /64 (one subnet holds endless addresses). Successful
+ * requests do not reset the count, so interleaving a good request cannot
+ * buy more guesses. Memory is bounded: the least recently failing sources
+ * are forgotten first.
  */
+import { sourceKey } from '../../common/http/connection-guard.js';
 
 /** What the limiter says about a source. */
 export type LimitCheck = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-/** A failed-attempt limiter keyed by source address. */
+/** A failed-attempt limiter keyed by source (see sourceKey). */
 export interface RateLimiter {
-  /** Whether the source may try now. */
-  check(source: string): LimitCheck;
-  /** Counts a failure; returns the new state for that source. */
-  fail(source: string): LimitCheck;
+  /** Whether the peer at address may try now. */
+  check(address: string): LimitCheck;
+  /** Counts a failure of the peer at address; returns the new state for its source. */
+  fail(address: string): LimitCheck;
 }
 
 /** Options of a rate limiter. */
@@ -44,10 +46,11 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     e && e.blockedUntil > now ? { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((e.blockedUntil - now) / 1000)) } : { allowed: true };
 
   return {
-    check(source) {
-      return state(entries.get(source), opts.now());
+    check(address) {
+      return state(entries.get(sourceKey(address)), opts.now());
     },
-    fail(source) {
+    fail(address) {
+      const source = sourceKey(address);
       const now = opts.now();
       let e = entries.get(source);
       if (e) entries.delete(source);

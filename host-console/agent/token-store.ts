@@ -13,8 +13,8 @@ import { deriveKey } from '../../common/protocol/proof.js';
 import { formatToken, tokenFromRandom } from '../../common/token/token.js';
 import { forgetSecret, registerSecret } from '../../common/log/logger.js';
 
-/** How a token ended before its time. */
-export type EndReason = { kind: 'operator' } | { kind: 'failures'; failures: number; lastSource: string } | { kind: 'joined' };
+/** How a token ended before its time. Never because of failed proofs: that would let any peer cancel it. */
+export type EndReason = { kind: 'operator' } | { kind: 'joined' };
 
 /** A token as the store holds it. */
 export interface TokenRecord {
@@ -25,8 +25,10 @@ export interface TokenRecord {
   expiresAtMs: number;
   /** Set when revoked or consumed. */
   ended: EndReason | null;
-  /** Failed proofs collected while active. */
+  /** Failed proofs (wrong MACs) counted while active, for the operator to judge. */
   failures: number;
+  /** Address of the last failed proof, null before the first. */
+  lastFailureFrom: string | null;
 }
 
 /** What a lookup says about the current token. */
@@ -38,8 +40,6 @@ export type TokenLookup =
 export interface TokenStoreOptions {
   ttlSeconds: number;
   now: () => number;
-  /** Failed proofs after which an active token is revoked. */
-  maxFailures: number;
   /** Randomness source (the OS CSPRNG unless a test pins it). */
   random?: (bytes: number) => Uint8Array;
   /** Key derivation (scrypt unless a test substitutes a faster one). */
@@ -54,8 +54,8 @@ export interface TokenStore {
   lookup(): TokenLookup;
   /** Revokes the active token; false when none is active. */
   revoke(): boolean;
-  /** Counts a failed proof against the active token; true when that revoked it. */
-  recordFailure(source: string): boolean;
+  /** Counts a failed proof against the active token and notes its source; the token stays usable. */
+  recordFailure(source: string): void;
   /** Marks the active token used; false when it is not active (someone else won). */
   consume(): boolean;
   /** Drops everything (agent shutdown). */
@@ -66,8 +66,6 @@ function describeEnd(end: EndReason): string {
   switch (end.kind) {
     case 'operator':
       return 'revoked by the operator';
-    case 'failures':
-      return `revoked after ${end.failures} failed attempts (last from ${end.lastSource})`;
     case 'joined':
       return 'used to join a cluster';
   }
@@ -84,6 +82,8 @@ export function tokenStateOf(lookup: TokenLookup): TokenState {
   };
   if (r.ended) out.reason = describeEnd(r.ended);
   else if (lookup.state === 'expired') out.reason = 'expired';
+  out.failedAttempts = r.failures;
+  if (r.lastFailureFrom) out.lastFailedFrom = r.lastFailureFrom;
   return out;
 }
 
@@ -133,7 +133,7 @@ export function createTokenStore(opts: TokenStoreOptions): TokenStore {
         if (registered && registered !== canonical) forgetSecret(registered);
         registered = canonical;
         const createdAtMs = opts.now();
-        current = { canonical, key, createdAtMs, expiresAtMs: createdAtMs + opts.ttlSeconds * 1000, ended: null, failures: 0 };
+        current = { canonical, key, createdAtMs, expiresAtMs: createdAtMs + opts.ttlSeconds * 1000, ended: null, failures: 0, lastFailureFrom: null };
         return { ...current, canonical };
       });
       chain = run.then(
@@ -151,11 +151,9 @@ export function createTokenStore(opts: TokenStoreOptions): TokenStore {
     },
     recordFailure(source) {
       const l = lookup();
-      if (l.state !== 'active') return false;
+      if (l.state !== 'active') return;
       l.record.failures += 1;
-      if (l.record.failures < opts.maxFailures) return false;
-      end(l.record, { kind: 'failures', failures: l.record.failures, lastSource: source });
-      return true;
+      l.record.lastFailureFrom = source;
     },
     consume() {
       const l = lookup();

@@ -12,7 +12,7 @@ import type { HostStatusView, TokenView } from './types.js';
 export function toHostStatus(s: LocalStatus): HostStatusView {
   const t = s.token;
   let tokenNote: string | null = null;
-  // The agent words the reason as what happened to the token ("revoked after 20 failed attempts (last from …)").
+  // The agent words the reason as what happened to the token ("revoked by the operator").
   if (t.state === 'revoked') tokenNote = `The last token was ${t.reason ?? 'revoked'}.`;
   else if (t.state === 'used') tokenNote = `The last token was ${t.reason ?? 'used to join a cluster'}.`;
   return {
@@ -44,6 +44,8 @@ export function toToken(t: TokenInfo): TokenView {
     expiresAt: t.expiresAt,
     addresses: t.managementAddresses.map((a) => ({ address: a.address, interface: a.interface })),
     certificateFingerprint: t.certificateFingerprint,
+    failedAttempts: t.failedAttempts,
+    lastFailedFrom: t.lastFailedFrom,
   };
 }
 

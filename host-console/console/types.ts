@@ -33,9 +33,9 @@ export interface HostStatusView {
   port: number;
   certificateFingerprint: string | null;
   membership: MembershipView | null;
-  /** Why the last token ended early (e.g. revoked after too many failed attempts), when the agent says. */
+  /** Why the last token ended early (revoked by the operator, used by a join), when the agent says. */
   tokenNote: string | null;
-  /** How the last token ended early, when it did: revoked (by the operator or after failed attempts) or used by a join. */
+  /** How the last token ended early, when it did: revoked by the operator or used by a join. */
   tokenEnded: 'revoked' | 'used' | null;
 }
 
@@ -47,6 +47,10 @@ export interface TokenView {
   expiresAt: string;
   addresses: ManagementAddress[];
   certificateFingerprint: string | null;
+  /** Wrong proofs the agent counted for this token. */
+  failedAttempts: number;
+  /** Address of the last wrong proof, null before the first. */
+  lastFailedFrom: string | null;
 }
 
 /** Why the console cannot talk to its agent. */

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeCommand } from './run.js';
 
 /** Repository root (where dist/ lives). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -37,6 +38,8 @@ export interface StartAgentOptions {
   args?: string[];
   /** How long to wait for the ready line (default 20 s). */
   readyTimeoutMs?: number;
+  /** Open-files limit of the agent process (`ulimit -n`); inherited when absent. */
+  fdLimit?: number;
 }
 
 /** A running agent process. */
@@ -79,7 +82,8 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentPro
   if (opts.tokenTtl) args.push('--token-ttl', opts.tokenTtl);
   if (opts.inventoryRoot) args.push('--inventory-root', opts.inventoryRoot);
   args.push(...(opts.args ?? []));
-  const child = spawn(process.execPath, args, {
+  const [command, argv] = nodeCommand(args, opts.fdLimit);
+  const child = spawn(command, argv, {
     env: { ...process.env, QUANTIX_LOG_LEVEL: 'debug', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

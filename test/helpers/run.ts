@@ -23,6 +23,16 @@ export interface RunOptions {
   detached?: boolean;
 }
 
+/**
+ * The command line that starts `node ...args`, under a lower open-files
+ * limit when fdLimit is given (through the shell's `ulimit -n`, which then
+ * execs node: the child's pid is node's).
+ */
+export function nodeCommand(args: string[], fdLimit?: number): [string, string[]] {
+  if (fdLimit === undefined) return [process.execPath, args];
+  return ['/bin/sh', ['-c', `ulimit -n ${Math.floor(fdLimit)} && exec "$0" "$@"`, process.execPath, ...args]];
+}
+
 /** Runs `node script ...args` and resolves when it exits. */
 export function runNodeProgram(script: string, args: string[], opts: RunOptions = {}): Promise<ProgramRun> {
   const timeoutMs = opts.timeoutMs ?? 20_000;

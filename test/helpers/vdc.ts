@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { VdcClient } from '../../common/http/vdc-client.js';
 import { REPO_ROOT } from './agent.js';
-import { type ProgramRun, runNodeProgram } from './run.js';
+import { nodeCommand, type ProgramRun, runNodeProgram } from './run.js';
 
 /** The compiled vDC entry point. */
 export const VDC_MAIN = path.join(REPO_ROOT, 'dist/vdc-console/server/main.js');
@@ -33,6 +33,8 @@ export interface StartVdcOptions {
   /** Extra arguments after `serve`. */
   args?: string[];
   readyTimeoutMs?: number;
+  /** Open-files limit of the vDC process (`ulimit -n`); inherited when absent. */
+  fdLimit?: number;
 }
 
 /** A running (or restartable) vDC process. */
@@ -108,7 +110,8 @@ export async function startVdc(opts: StartVdcOptions = {}): Promise<VdcProcess> 
       ...(settings.responseTimeout ? ['--response-timeout', settings.responseTimeout] : []),
       ...(settings.args ?? []),
     ];
-    const child = spawn(process.execPath, args, { env: { ...process.env, QUANTIX_LOG_LEVEL: 'debug', ...settings.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, argv] = nodeCommand(args, settings.fdLimit);
+    const child = spawn(command, argv, { env: { ...process.env, QUANTIX_LOG_LEVEL: 'debug', ...settings.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const mine: string[] = [];
     let partial = '';
     child.stderr!.setEncoding('utf8');

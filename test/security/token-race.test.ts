@@ -50,7 +50,8 @@ describe('50 concurrent joins with one token from two vDCs', () => {
     const { clockOffsetMs } = await new HostAgentClient({ host: agent.host, port: agent.port }).hello();
     const attempts = Array.from({ length: 50 }, (_, i) => {
       const side = i % 2 === 0 ? { id: 'vdc-a', cert: certA } : { id: 'vdc-b', cert: certB };
-      const c = new HostAgentClient({ host: agent.host, port: agent.port, pinnedFingerprint: agent.fingerprint, clockOffsetMs, clientCertificate: side.cert });
+      // Each from its own address: one address may hold only so many connections at once.
+      const c = new HostAgentClient({ host: agent.host, port: agent.port, pinnedFingerprint: agent.fingerprint, clockOffsetMs, clientCertificate: side.cert, localAddress: `127.0.3.${i + 1}` });
       return c.join(key, {
         nodeId: `racer-${i}`,
         vdc: { id: side.id, name: side.id, url: `https://${side.id}.example:9443`, clientCertFingerprint: side.cert.fingerprint },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createNonceCache } from '../../host-console/agent/nonce-cache.js';
+import { sourceKey } from '../../common/http/connection-guard.js';
 import { createRateLimiter } from '../../host-console/agent/rate-limiter.js';
 
 describe('rate limiter', () => {
@@ -42,6 +43,36 @@ describe('rate limiter', () => {
     expect(l.check('a').allowed).toBe(true);
     expect(l.check('b').allowed).toBe(false);
     expect(l.check('c').allowed).toBe(false);
+  });
+});
+
+describe('rate limiter source keys', () => {
+  it.each([
+    // IPv4 addresses are their own source
+    ['192.0.2.7', '192.0.2.7'],
+    // an IPv6 address stands for its /64
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+    // compressed forms, leading zeros and upper case give the same key
+    ['2001:0DB8:0001:0002::9', '2001:db8:1:2::/64'],
+    ['2001:db8:1::', '2001:db8:1:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    // a zone index does not make a new source
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    // an IPv4 tail lives in the low 64 bits
+    ['64:ff9b::192.0.2.7', '64:ff9b:0:0::/64'],
+  ])('%s is limited as %s', (address, key) => {
+    expect(sourceKey(address)).toBe(key);
+  });
+
+  it('blocks a whole /64 once its addresses together reach the limit', () => {
+    const clock = { t: 0 };
+    const l = createRateLimiter({ now: () => clock.t, maxFailures: 3 });
+    expect(l.fail('2001:db8:1:2::a')).toEqual({ allowed: true });
+    expect(l.fail('2001:db8:1:2::b')).toEqual({ allowed: true });
+    expect(l.fail('2001:db8:1:2:ffff::c').allowed).toBe(false);
+    expect(l.check('2001:db8:1:2::d').allowed).toBe(false);
+    // the neighbouring /64 is another source
+    expect(l.check('2001:db8:1:3::a')).toEqual({ allowed: true });
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseJoinRequest, parseTtl } from '../../common/protocol/agent-api.js';
-import { formatDuration, renderStatus } from '../../host-console/agent/cli.js';
+import { formatDuration, renderStatus, renderTokenState } from '../../host-console/agent/cli.js';
 import { defaultNodePaths, parseInvocation, parseListen } from '../../host-console/agent/options.js';
 
 describe('command line', () => {
@@ -96,6 +96,19 @@ describe('CLI rendering', () => {
     expect(formatDuration(3725)).toBe('1h 02m');
     expect(formatDuration(245)).toBe('4m 05s');
     expect(formatDuration(-3)).toBe('0s');
+  });
+
+  it.each([
+    // no failures: nothing about them
+    [{ failedAttempts: 0 }, 'active, expires in 10m 00s'],
+    // one, singular
+    [{ failedAttempts: 1, lastFailedFrom: '192.0.2.7' }, 'active, expires in 10m 00s; 1 failed attempt, last from 192.0.2.7'],
+    // many, with an IPv6 source
+    [{ failedAttempts: 212, lastFailedFrom: '2001:db8::7' }, 'active, expires in 10m 00s; 212 failed attempts, last from 2001:db8::7'],
+    // a source that is not an address is shown inert
+    [{ failedAttempts: 3, lastFailedFrom: 'x\u001b[2J' }, 'active, expires in 10m 00s; 3 failed attempts, last from x^[[2J'],
+  ])('counts failed attempts on an active token (%o)', (extra, expected) => {
+    expect(renderTokenState({ state: 'active', expiresAt: '2026-01-01T00:10:00.000Z', ...extra }, Date.parse('2026-01-01T00:00:00.000Z'))).toBe(expected);
   });
 
   it('shows hostile strings inert', () => {

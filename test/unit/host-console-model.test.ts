@@ -54,7 +54,7 @@ describe('ConsoleModel', () => {
   it('keeps a token that ran out (to say Expired) and drops one that vanished early', async () => {
     const f = fakeAgent();
     let now = 1_000_000;
-    f.state.token = { token: 'X', createdAt: new Date(now).toISOString(), expiresAt: new Date(now + 5_000).toISOString(), addresses: [], certificateFingerprint: null };
+    f.state.token = { token: 'X', createdAt: new Date(now).toISOString(), expiresAt: new Date(now + 5_000).toISOString(), addresses: [], certificateFingerprint: null, failedAttempts: 0, lastFailedFrom: null };
     const m = new ConsoleModel(f.api, { socketPath: '/s', now: () => now, pollMs: 10 });
     await m.refresh();
     expect(m.tokenActive()).toBe(true);
@@ -64,7 +64,7 @@ describe('ConsoleModel', () => {
     expect(m.state.token?.token).toBe('X');
     expect(m.tokenActive()).toBe(false);
 
-    f.state.token = { token: 'Y', createdAt: new Date(now).toISOString(), expiresAt: new Date(now + 5_000).toISOString(), addresses: [], certificateFingerprint: null };
+    f.state.token = { token: 'Y', createdAt: new Date(now).toISOString(), expiresAt: new Date(now + 5_000).toISOString(), addresses: [], certificateFingerprint: null, failedAttempts: 0, lastFailedFrom: null };
     await m.refresh();
     f.state.token = null;
     await m.refresh();

@@ -43,6 +43,8 @@ const withToken = (s: ConsoleState, ttlS = 3600, createdOffsetS = 18): ConsoleSt
     expiresAt: new Date(T0 - createdOffsetS * 1000 + ttlS * 1000).toISOString(),
     addresses: [{ address: '10.20.0.17', interface: 'eno1' }],
     certificateFingerprint: '9a2664f509c91cbde8035505ef382b9b00112233445566778899aabbccddeeff',
+    failedAttempts: 0,
+    lastFailedFrom: null,
   },
 });
 
@@ -186,7 +188,7 @@ describe('token screen', () => {
       port: 8443,
       certificateFingerprint: 'ab',
       membership: null,
-      token: { state: 'revoked', reason: 'revoked after 20 failed attempts (last from 2001:db8:ffff:ffff:ffff:ffff:ffff:fffe)' },
+      token: { state: 'revoked', reason: 'revoked by the operator' },
     });
     const s = baseState();
     s.status!.tokenNote = status.tokenNote;
@@ -196,9 +198,26 @@ describe('token screen', () => {
     const lines = screen(s, 'token');
     const text = lines.join('\n');
     expect(text).toContain('No token. Press G to generate one.');
-    // a long source address wraps instead of being cut off
-    expect(text.replace(/\s*│\n│\s*/g, ' ')).toContain('The last token was revoked after 20 failed attempts (last from 2001:db8:ffff:ffff:ffff:ffff:ffff:fffe).');
+    expect(text).toContain('The last token was revoked by the operator.');
     for (const l of lines) expect([...l]).toHaveLength(80);
+  });
+
+  it.each([
+    // one wrong proof, singular, with the key that ends the token
+    [1, '127.0.9.4', '1 failed attempt, last from 127.0.9.4  (R revokes)'],
+    // the longest IPv6 address still fits with the hint
+    [200, 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe', '200 failed attempts, last from ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe'],
+    // an address that is not one is shown inert
+    [3, '\u001b[2Jx', '3 failed attempts, last from ^[[2Jx'],
+  ])('shows %i failed attempts from %s under the countdown, keeping the token usable', (count, from, expected) => {
+    const s = withToken(baseState());
+    s.token = { ...s.token!, failedAttempts: count, lastFailedFrom: from };
+    const lines = screen(s, 'token');
+    expect(lines.join('\n')).toContain(expected);
+    expect(lines.join('\n')).toContain('QUANTIX-7K3M-9QDX-2BHF');
+    for (const l of lines) expect([...l]).toHaveLength(80);
+    // Without failures the line stays empty: the screen is the same as before.
+    expect(screen(withToken(baseState()), 'token').join('\n')).not.toContain('failed attempt');
   });
 
   it('reaches 00:00 exactly at expiry, then says expired', () => {

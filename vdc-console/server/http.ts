@@ -15,6 +15,7 @@ import { bearerToken, hashApiToken } from './api-tokens.js';
 import type { RequestContext, VdcService } from './service.js';
 import type { Store } from './store.js';
 import { SERVER_CIPHERS, SERVER_MIN_TLS_VERSION } from '../../common/http/tls-policy.js';
+import { answerClientError, guardConnections, NETWORK_LISTENER_LIMITS } from '../../common/http/connection-guard.js';
 
 /** How one listener is built. */
 export interface ApiServerOptions {
@@ -73,16 +74,14 @@ function sendError(reply: FastifyReply, q: QuantixError): FastifyReply {
   return send(reply, q.status, q.toBody());
 }
 
-/** A malformed request line or header gets the same JSON error body as everything else. */
+/** A malformed request line or header gets the same JSON error body as everything else; the connection is then destroyed. */
 function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
-  const code: ErrorCode = err.code === 'HPE_HEADER_OVERFLOW' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
-  const body = JSON.stringify(errorBody(code));
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const status = code === 'PAYLOAD_TOO_LARGE' ? '413 Payload Too Large' : '400 Bad Request';
-  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  answerClientError(err, socket, () => {
+    const code: ErrorCode = err.code === 'HPE_HEADER_OVERFLOW' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
+    const body = JSON.stringify(errorBody(code));
+    const status = code === 'PAYLOAD_TOO_LARGE' ? '413 Payload Too Large' : '400 Bad Request';
+    return `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  });
 }
 
 const contexts = new WeakMap<FastifyRequest, RequestContext>();
@@ -110,11 +109,15 @@ export function buildApiServer(o: ApiServerOptions): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: VDC_BODY_LIMIT_BYTES,
-    ...(o.remote ? { https: { key: o.remote.keyPem, cert: o.remote.certPem, minVersion: SERVER_MIN_TLS_VERSION, ciphers: SERVER_CIPHERS } } : {}),
+    ...(o.remote
+      ? { https: { key: o.remote.keyPem, cert: o.remote.certPem, minVersion: SERVER_MIN_TLS_VERSION, ciphers: SERVER_CIPHERS, handshakeTimeout: NETWORK_LISTENER_LIMITS.handshakeTimeoutMs } }
+      : {}),
     clientErrorHandler,
     return503OnClosing: true,
     forceCloseConnections: true,
   });
+  // The network listener is bounded against idle and slow peers; the Unix socket is not reachable by them.
+  if (o.remote) guardConnections(app.server, NETWORK_LISTENER_LIMITS);
   // JSON is the only body this API reads.
   app.removeContentTypeParser('text/plain');
 

@@ -8,7 +8,7 @@
 import { formatToken } from '../../../common/token/token.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
 import { plain, progressBar, seg, textWidth, wrapText, type Line } from '../../../common/tui/text.js';
-import type { ConsoleState, ManagementAddress } from '../types.js';
+import type { ConsoleState, ManagementAddress, TokenView } from '../types.js';
 import { bigTextWidth, FONT_HEIGHT, renderBigText } from './font.js';
 import { clockUtc, fingerprintLines, hhmmUtc, mmss, secondsLeft, timeOf } from './format.js';
 import { renderProblem } from './main.js';
@@ -55,6 +55,19 @@ function centred(text: string, width: number, style: 'title' | 'warn' | 'ok' | '
   return [seg(' '.repeat(left)), seg(text, style)];
 }
 
+/**
+ * Wrong proofs the agent counted for the active token (empty line when
+ * none): the token is never revoked for them, so the operator judges
+ * whether it is an attack and revokes with R.
+ */
+function failedAttemptsLine(t: TokenView, width: number): Line {
+  if (!t.failedAttempts) return [];
+  const from = t.lastFailedFrom ? `, last from ${plain(t.lastFailedFrom)}` : '';
+  const text = `   ${t.failedAttempts} failed attempt${t.failedAttempts === 1 ? '' : 's'}${from}`;
+  const action = '  (R revokes)';
+  return textWidth(text) + action.length <= width ? [seg(text, 'warn'), seg(action, 'dim')] : [seg(text.slice(0, width), 'warn')];
+}
+
 /** Body of the token screen for an inner width (columns inside the frame). */
 export function renderTokenPanel(state: ConsoleState, now: number, g: Glyphs, width: number): Line[] {
   const mode = tokenPanelMode(state, now);
@@ -97,12 +110,13 @@ export function renderTokenPanel(state: ConsoleState, now: number, g: Glyphs, wi
     const barWidth = Math.max(10, Math.min(40, width - head.length - tail.length - 1));
     lines.push([seg('   '), seg(formatToken(t.token), 'token')]);
     lines.push([seg('   Expires in ', 'label'), seg(mmss(left), 'accent'), seg('  ['), ...progressBar(left / total, barWidth, g), seg(tail)]);
+    lines.push(failedAttemptsLine(t, width));
   } else {
-    // Why the last token ended (revoked after failed attempts, say) goes where the countdown would be.
+    // Why the last token ended (revoked by the operator, say) goes where the countdown would be.
     const note = status.tokenNote ? wrapText(plain(status.tokenNote), width - 6).slice(0, 2) : [];
     for (let i = 0; i < 2; i++) lines.push(note[i] ? [seg('   '), seg(note[i]!, 'warn')] : []);
+    lines.push([]);
   }
-  lines.push([]);
   const addresses = t && t.addresses.length > 0 ? t.addresses : status.addresses;
   lines.push(addressLine(addresses, status.port, width));
   const fp = (t?.certificateFingerprint ?? status.certificateFingerprint) || null;
