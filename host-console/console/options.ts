@@ -6,6 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseEscapeDelay } from '../../common/tui/input.js';
 
 /** Parsed options. */
 export interface ConsoleOptions {
@@ -16,6 +17,8 @@ export interface ConsoleOptions {
   allowPower: boolean;
   /** Where stderr output goes while the screen is up (null: dropped). */
   logFile: string | null;
+  /** How long an incomplete escape sequence waits for its next byte (ms). */
+  escapeDelayMs: number;
   help: boolean;
 }
 
@@ -32,6 +35,9 @@ Options:
   --exitable       let q quit (for demos and SSH; a host console never exits)
   --allow-power    let F10 really reboot or shut down the host (otherwise simulated)
   --log-file PATH  where diagnostics go while the screen is up (env QUANTIX_CONSOLE_LOG)
+  --escape-delay MS  how long a key's escape sequence may take to arrive, for
+                   slow serial and IPMI links (env QUANTIX_ESCAPE_DELAY;
+                   default 200, 10-5000); a lone Esc acts after this delay
   -h, --help       show this help
 
 Keys: F1 help, F2 system, F3 network, F4 token, F5 refresh, F9 leave cluster,
@@ -68,6 +74,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): ParsedOpti
         exitable: { type: 'boolean', default: false },
         'allow-power': { type: 'boolean', default: false },
         'log-file': { type: 'string' },
+        'escape-delay': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: true,
@@ -75,6 +82,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): ParsedOpti
     });
     if (positionals.length > 0) return { ok: false, error: `unexpected argument '${positionals[0]}'` };
     if (values.socket === '') return { ok: false, error: '--socket needs a path' };
+    const delay = parseEscapeDelay(values['escape-delay'], env);
+    if (!delay.ok) return { ok: false, error: delay.error };
     return {
       ok: true,
       options: {
@@ -82,6 +91,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): ParsedOpti
         exitable: values.exitable === true,
         allowPower: values['allow-power'] === true,
         logFile: values['log-file'] ?? defaultLogFile(env),
+        escapeDelayMs: delay.ms,
         help: values.help === true,
       },
     };

@@ -263,15 +263,18 @@ export class PtyProgram {
   }
 
   /**
-   * Sends a key sequence in two reads, gapMs apart, as a slow serial line
-   * does: the first `at` bytes, then the rest. The gap is the condition
-   * under test (shorter than the console's escape hold), not a wait.
+   * Sends a key sequence in pieces, gapMs apart, as a slow serial line,
+   * terminal server or IPMI serial-over-LAN session does: cut before each
+   * offset in `at` (one offset: two reads). The gap is the condition under
+   * test, not a wait.
    */
-  async pressSplit(key: string, at: number, gapMs = 15): Promise<void> {
+  async pressSplit(key: string, at: number | number[], gapMs = 15): Promise<void> {
     const seq = keySequence(this.termName, key) ?? key;
-    this.proc.write(seq.slice(0, at));
-    await new Promise((r) => setTimeout(r, gapMs));
-    this.proc.write(seq.slice(at));
+    const cuts = [0, ...(Array.isArray(at) ? at : [at]), seq.length];
+    for (let i = 0; i + 1 < cuts.length; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, gapMs));
+      this.proc.write(seq.slice(cuts[i], cuts[i + 1]));
+    }
   }
 
   /** Resizes the pseudo-terminal and the emulator (the program gets SIGWINCH). */
