@@ -42,4 +42,4 @@ model.on('changed', () => {
     log.warn({ code: model.state.problem.code, socket: options.socketPath }, 'agent not reachable');
   }
 });
-runConsole(app, model, { exitable: options.exitable, allowPower: options.allowPower });
+runConsole(app, model, { exitable: options.exitable, allowPower: options.allowPower, idleRepaintMs: options.idleRepaintMs });

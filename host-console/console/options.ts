@@ -19,6 +19,8 @@ export interface ConsoleOptions {
   logFile: string | null;
   /** How long an incomplete escape sequence waits for its next byte (ms). */
   escapeDelayMs: number;
+  /** Repaint the idle main screen this often (ms; 0 never). */
+  idleRepaintMs: number;
   help: boolean;
 }
 
@@ -38,6 +40,9 @@ Options:
   --escape-delay MS  how long a key's escape sequence may take to arrive, for
                    slow serial and IPMI links (env QUANTIX_ESCAPE_DELAY;
                    default 200, 10-5000); a lone Esc acts after this delay
+  --idle-repaint S  repaint the main screen after S seconds without a key, to
+                   clear console messages (default 300; 0 never); Ctrl-L
+                   repaints at once
   -h, --help       show this help
 
 Keys: F1 help, F2 system, F3 network, F4 token, F5 refresh, F9 leave cluster,
@@ -75,6 +80,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): ParsedOpti
         'allow-power': { type: 'boolean', default: false },
         'log-file': { type: 'string' },
         'escape-delay': { type: 'string' },
+        'idle-repaint': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: true,
@@ -84,6 +90,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): ParsedOpti
     if (values.socket === '') return { ok: false, error: '--socket needs a path' };
     const delay = parseEscapeDelay(values['escape-delay'], env);
     if (!delay.ok) return { ok: false, error: delay.error };
+    const idle = values['idle-repaint'] === undefined ? 300 : /^\d+$/.test(values['idle-repaint']) ? Number(values['idle-repaint']) : NaN;
+    if (!(idle >= 0 && idle <= 86_400)) return { ok: false, error: '--idle-repaint takes seconds from 0 (never) to 86400' };
     return {
       ok: true,
       options: {
@@ -92,6 +100,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): ParsedOpti
         allowPower: values['allow-power'] === true,
         logFile: values['log-file'] ?? defaultLogFile(env),
         escapeDelayMs: delay.ms,
+        idleRepaintMs: idle * 1000,
         help: values.help === true,
       },
     };

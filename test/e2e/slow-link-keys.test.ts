@@ -9,37 +9,20 @@
  * The escape delay is configurable (--escape-delay, QUANTIX_ESCAPE_DELAY).
  */
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, type AgentProcess } from '../helpers/agent.js';
+import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, spawnInPty, type PtyProgram } from '../helpers/pty.js';
 import { runNodeProgram } from '../helpers/run.js';
-import { startVdc, type VdcProcess } from '../helpers/vdc.js';
-import { startConsole } from './vdc-console-support.js';
+import { bothConsoles, startConsole } from './vdc-console-support.js';
 
 const HOST_CONSOLE = 'dist/host-console/console/main.js';
 const VDC_CONSOLE = 'dist/vdc-console/console/main.js';
 
-let agent: AgentProcess;
-let vdc: VdcProcess;
-let program: PtyProgram | null = null;
-
-beforeAll(async () => {
-  [agent, vdc] = await Promise.all([startAgent(), startVdc({ name: 'vdc-slow' })]);
-  await vdc.client().createCluster({ name: 'Production' });
-});
-afterAll(async () => {
-  await agent?.cleanup();
-  await vdc?.cleanup();
-});
-afterEach(async () => {
-  await program?.dispose();
-  program = null;
-});
+const both = bothConsoles('vdc-slow');
 
 const hostConsole = (term: string, args: string[] = [], env: Record<string, string | undefined> = {}) =>
-  (program = spawnInPty({
+  both.run(spawnInPty({
     script: HOST_CONSOLE,
-    args: ['--socket', agent.socketPath, '--exitable', '--log-file', path.join(agent.tmpDir, 'slow-console.log'), ...args],
+    args: ['--socket', both.agent().socketPath, '--exitable', '--log-file', path.join(both.agent().tmpDir, 'slow-console.log'), ...args],
     term,
     lang: 'C',
     cols: 80,
@@ -91,7 +74,7 @@ describe('host console, TERM=vt220, keys in pieces 60-80 ms apart', () => {
 
 describe('vDC console add-host wizard, keys in pieces', () => {
   it('Down (ESC | [B, 70 ms apart) moves to the token field; the wizard stays and keeps the address', async () => {
-    const p = (program = startConsole(vdc, { term: 'xterm-256color', cols: 80, rows: 24 }));
+    const p = both.run(startConsole(both.vdc(), { term: 'xterm-256color', cols: 80, rows: 24 }));
     await p.waitForText('Production');
     p.press('a');
     await p.waitForText(/Add host . 1\/4 Connect/);
