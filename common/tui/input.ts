@@ -12,6 +12,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { keyPattern, translateKeys } from './keymap.js';
 
 /** Default escape delay: how long an incomplete escape sequence waits for its next byte, in milliseconds. */
 export const ESCAPE_HOLD_MS = 200;
@@ -94,6 +95,8 @@ export interface KeyInput extends PassThrough {
   isTTY: boolean;
   isRaw: boolean;
   setRawMode(mode: boolean): KeyInput;
+  /** Rewrites whole sequences before blessed sees them (the terminal's keys, see keymap.ts). */
+  setTranslations(map: ReadonlyMap<string, string>): void;
   /** Stops reading from the source (lets the process exit). */
   detach(): void;
 }
@@ -114,8 +117,11 @@ export function createKeyInput(source: NodeJS.ReadStream, opts: { holdMs?: numbe
   let late: string | null = null;
   let lateUntil = 0;
 
+  let translations: ReadonlyMap<string, string> = new Map();
+  let pattern: RegExp | null = null;
+
   const emit = (s: string) => {
-    if (s) out.write(Buffer.from(s, 'utf8'));
+    if (s) out.write(Buffer.from(translateKeys(s, translations, pattern), 'utf8'));
   };
   const giveUp = (s: string) => {
     late = s;
@@ -179,6 +185,10 @@ export function createKeyInput(source: NodeJS.ReadStream, opts: { holdMs?: numbe
   out.resume = () => {
     source.resume();
     return resume();
+  };
+  out.setTranslations = (map) => {
+    translations = map;
+    pattern = keyPattern(map);
   };
   out.detach = () => {
     source.off('data', onData);

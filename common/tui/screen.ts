@@ -17,6 +17,7 @@ import { detectCapabilities, type TerminalCaps } from './caps.js';
 import { glyphsFor, themeFor, type Glyphs, type Theme } from './glyphs.js';
 import { installOutputEconomy } from './economy.js';
 import { createKeyInput } from './input.js';
+import { keyTranslations, missingFunctionKeys } from './keymap.js';
 import type { KeyBinding } from './keys.js';
 import { toTagged, truncate, type Line } from './text.js';
 
@@ -52,6 +53,8 @@ export interface TuiApp {
   caps: TerminalCaps;
   glyphs: Glyphs;
   theme: Theme;
+  /** F-keys this terminal type lacks (terminfo): footers show the digit beside them. */
+  missingKeys: ReadonlySet<string>;
   /** Where a logger may write without touching the screen: the stderr log, stderr itself when it is not the terminal, or null (drop). */
   logFd: number | null;
   /** Current size. */
@@ -163,6 +166,10 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
     resizeTimeout: 100,
   } as unknown as blessed.Widgets.IScreenOptions);
   installOutputEconomy(screen);
+  // The keys this terminal type sends, as terminfo says, in the names blessed gives them.
+  const terminfo = (screen.program as unknown as { tput?: { strings?: Record<string, unknown> } }).tput?.strings ?? {};
+  keyInput.setTranslations(keyTranslations(terminfo));
+  const missingKeys = missingFunctionKeys(terminfo);
   if (caps.xtermLike && opts.title) screen.title = opts.title;
 
   const canvas = blessed.box({
@@ -244,6 +251,7 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
     caps,
     glyphs,
     theme,
+    missingKeys,
     logFd: captured.fd,
     size,
     tooSmall,

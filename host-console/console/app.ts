@@ -80,8 +80,9 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
     child.unref();
   };
 
-  const fkeys = (main: boolean): KeyBinding[] => {
-    const k = (f: string, digit: string) => (main ? [f, digit] : [f]);
+  // The digits work on every screen (none of them takes text): footers show them beside F-keys the terminal lacks.
+  const fkeys = (): KeyBinding[] => {
+    const k = (f: string, digit: string) => [f, digit];
     return [
       { keys: k('f1', '1'), label: 'Help', help: 'This help', handler: () => show('help') },
       { keys: k('f2', '2'), label: 'System', help: 'System: model, CPU, memory, storage', handler: () => show('system') },
@@ -114,7 +115,7 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
         },
       },
       {
-        keys: main ? ['f10', 'f12', '0'] : ['f10', 'f12'],
+        keys: ['f10', 'f12', '0'],
         label: 'Power',
         help: opts.allowPower ? 'Reboot or shut down' : 'Reboot or shut down (simulated)',
         dangerous: true,
@@ -186,11 +187,11 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
   const bindingsFor = (v: ViewName): KeyBinding[] => {
     switch (v) {
       case 'main':
-        return [...fkeys(true), redrawBinding(app), ...quitKeys(false)];
+        return [...fkeys(), redrawBinding(app), ...quitKeys(false)];
       case 'token':
-        return [...tokenKeys(), ...hide(fkeys(false), ['f1', 'f5']), ...quitKeys()];
+        return [...tokenKeys(), ...hide(fkeys(), ['f1', 'f5']), ...quitKeys()];
       default:
-        return [back, ...fkeys(false), ...quitKeys()];
+        return [back, ...fkeys(), ...quitKeys()];
     }
   };
 
@@ -226,6 +227,7 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
         ],
         flash: flash.current(now()),
         dialog,
+        missingKeys: app.missingKeys,
       }),
     );
   }

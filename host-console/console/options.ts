@@ -46,8 +46,8 @@ Options:
   -h, --help       show this help
 
 Keys: F1 help, F2 system, F3 network, F4 token, F5 refresh, F9 leave cluster,
-F10 power. Without F-keys: Esc then the digit (0 for F10), or the digit alone
-on the main screen.`;
+F10 power, Ctrl-L redraw. Without F-keys: the digit (0 for F10), or Esc then
+the digit; keypad keys and vt100's keypad F-keys work as terminfo defines them.`;
 
 /** The agent's default socket path, by the same rule as the agent: root uses /run, others their runtime or state dir. */
 export function defaultSocketPath(env: NodeJS.ProcessEnv, uid: number | null = typeof process.getuid === 'function' ? process.getuid() : null): string {
