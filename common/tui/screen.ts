@@ -170,7 +170,19 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
   const terminfo = (screen.program as unknown as { tput?: { strings?: Record<string, unknown> } }).tput?.strings ?? {};
   keyInput.setTranslations(keyTranslations(terminfo));
   const missingKeys = missingFunctionKeys(terminfo);
-  if (caps.xtermLike && opts.title) screen.title = opts.title;
+  // The title is pushed on xterm's title stack first and popped on exit, so the terminal's own title comes back.
+  const program = screen.program as unknown as {
+    _twrite(text: string): unknown;
+    put: { sgr0(): void };
+    csr(top: number, bottom: number): void;
+    hideCursor(): void;
+    cursorHidden: boolean;
+  };
+  const titled = caps.xtermLike && Boolean(opts.title);
+  if (titled) {
+    program._twrite('\x1b[22;0t');
+    screen.title = opts.title!;
+  }
 
   const canvas = blessed.box({
     parent: screen,
@@ -196,6 +208,7 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
     if (destroyed) return;
     destroyed = true;
     try {
+      if (titled) program._twrite('\x1b[23;0t');
       screen.destroy();
     } catch {
       // The terminal may be gone (SIGHUP); nothing left to restore.
@@ -206,7 +219,6 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
 
   const repaint = () => {
     if (destroyed) return;
-    const program = screen.program as unknown as { put: { sgr0(): void }; csr(top: number, bottom: number): void; hideCursor(): void; cursorHidden: boolean };
     // What a console message may have changed: attributes and the scroll region; then clear and draw every cell.
     program.put.sgr0();
     program.csr(0, (screen.height as number) - 1);

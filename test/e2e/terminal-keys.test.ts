@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { spawnInPty } from '../helpers/pty.js';
+import { footerText, spawnInPty } from '../helpers/pty.js';
 import { bothConsoles, startConsole } from './vdc-console-support.js';
 
 const HOST_CONSOLE = 'dist/host-console/console/main.js';
@@ -26,21 +26,11 @@ const hostConsole = (term: string, lang = 'C') =>
     }),
   );
 
-/** The footer row(s): between the last separator and the bottom border, without the frame. */
-function footer(screen: string[]): string {
-  const rows = screen.filter((l) => l !== '');
-  const sep = rows.slice(0, -1).map((l, i) => (/^[├+][─-]+[┤+]$/.test(l) ? i : -1)).filter((i) => i >= 0).pop()!;
-  return rows
-    .slice(sep + 1, -1)
-    .map((l) => l.slice(1, -1).trim())
-    .join(' / ');
-}
-
 describe('host console, TERM=vt100', () => {
   it('F5, F9 and F10 (ESC O t/w/x) act; the footer shows 5/F5, 9/F9 and 0/F10 whole', async () => {
     const p = hostConsole('vt100');
     await p.waitForText(/Standalone/);
-    expect(footer(p.screenText())).toBe('F1 Help F2 System F3 Network F4 Token 5/F5 Refresh 9/F9 Leave 0/F10 Power');
+    expect(footerText(p.screenText())).toBe('F1 Help F2 System F3 Network F4 Token 5/F5 Refresh 9/F9 Leave 0/F10 Power');
     p.press('F5');
     await p.waitForText('Refreshed.');
     p.press('F9');
@@ -62,7 +52,7 @@ describe('host console, TERM=vt220', () => {
   it('has no F5: the footer says 5/F5; its other F-keys show alone', async () => {
     const p = hostConsole('vt220');
     await p.waitForText(/Standalone/);
-    const f = footer(p.screenText());
+    const f = footerText(p.screenText());
     expect(f).toContain('5/F5 Refresh');
     expect(f).toMatch(/(^| )F9 Leave +F10 Power$/);
   });
@@ -73,7 +63,7 @@ describe('host console, TERM=xterm-256color, keypad in application mode', () => 
     const p = hostConsole('xterm-256color', 'C.UTF-8');
     await p.waitForText(/Standalone/);
     expect(p.term.modes.applicationKeypadMode).toBe(true);
-    expect(footer(p.screenText())).toBe('F1 Help  F2 System  F3 Network  F4 Token  F5 Refresh  F9 Leave  F10 Power');
+    expect(footerText(p.screenText())).toBe('F1 Help  F2 System  F3 Network  F4 Token  F5 Refresh  F9 Leave  F10 Power');
     p.press({ raw: '\x1bOt' });
     await p.waitForText('Registration token');
     p.press({ raw: '\x1bOr' });

@@ -119,7 +119,8 @@ export class PtyProgram {
     const cols = opts.cols ?? 80;
     const rows = opts.rows ?? 24;
     this.termName = opts.term ?? 'xterm-256color';
-    this.term = new Terminal({ cols, rows, allowProposedApi: true, scrollback: 0 });
+    // The title stack (CSI 22 t / 23 t) on, as in xterm itself, so a program's title restore can be checked.
+    this.term = new Terminal({ cols, rows, allowProposedApi: true, scrollback: 0, windowOptions: { pushTitle: true, popTitle: true } });
     this.term.parser.registerCsiHandler({ prefix: '?', final: 'h' }, (params) => {
       if (params.includes(25)) this.cursorVisible = true;
       return false;
@@ -326,6 +327,21 @@ export class PtyProgram {
     }
     this.term.dispose();
   }
+}
+
+/** The footer row(s) of a console's frame: between the last separator and the bottom border, without the frame, rows joined by ` / `. */
+export function footerText(screen: readonly string[]): string {
+  const rows = screen.filter((l) => l !== '');
+  const sep = rows
+    .slice(0, -1)
+    .map((l, i) => (/^[├+][─-]+[┤+]$/.test(l) ? i : -1))
+    .filter((i) => i >= 0)
+    .pop();
+  if (sep === undefined) return '';
+  return rows
+    .slice(sep + 1, -1)
+    .map((l) => l.slice(1, -1).trim())
+    .join(' / ');
 }
 
 /** Starts a compiled program in a pseudo-terminal. */

@@ -343,7 +343,7 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
         draw();
       },
     },
-    { keys: ['tab', 'S-tab'], label: 'Pane', help: 'Switch between the clusters and hosts tables', visible: g.enter === '⏎', handler: () => model.togglePane() },
+    { keys: ['tab', 'S-tab'], label: 'Pane', help: 'Switch between the clusters and hosts tables', handler: () => model.togglePane() },
     { keys: ['r', 'f5'], label: 'Refresh', help: 'Refresh now', visible: false, handler: () => model.refresh() },
     redrawBinding(app),
     ...moveKeys((d) => model.move(d)),
