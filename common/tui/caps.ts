@@ -1,8 +1,10 @@
 /**
  * What the terminal can show, decided once at start from the environment:
- * Unicode or ASCII glyphs (locale), colour or bold/inverse only (terminal
- * type, NO_COLOR), and whether the window title may be set (xterm-like
- * only: vt100, vt220 and the Linux console would print it as garbage).
+ * Unicode or ASCII glyphs (the locale, and the terminal type: a vt100 or
+ * vt220 cannot show UTF-8 whatever the locale says), colour or bold/inverse
+ * only (terminal type, NO_COLOR), and whether the window title may be set
+ * (xterm-like only: vt100, vt220 and the Linux console would print it as
+ * garbage).
  * Pure: the environment is a parameter.
  */
 
@@ -10,7 +12,7 @@
 export interface TerminalCaps {
   /** The terminal type in use (TERM, `xterm` when unset). */
   term: string;
-  /** The locale uses UTF-8: box drawing and symbols; otherwise ASCII only. */
+  /** The locale uses UTF-8 and the terminal type can show it: box drawing and symbols; otherwise ASCII only. */
   unicode: boolean;
   /** Colours may be used (≥ 8 colours and NO_COLOR unset); otherwise bold/inverse only. */
   color: boolean;
@@ -22,6 +24,14 @@ export interface TerminalCaps {
 
 /** Environment variables the detection reads. */
 export type TermEnv = Partial<Record<'TERM' | 'LANG' | 'LC_ALL' | 'LC_CTYPE' | 'NO_COLOR' | 'COLORTERM', string>>;
+
+/**
+ * Terminal types that show no UTF-8 (their terminfo entries describe a
+ * 7/8-bit DEC or ANSI terminal): the DEC VTs (vt52, vt100, vt220, vt320…),
+ * `dumb` and `ansi`. A serial console set to one of them with a UTF-8
+ * locale would show each multi-byte glyph as two or three wrong characters.
+ */
+const NO_UTF8 = /^(vt\d|dumb$|ansi($|-))/;
 
 const XTERM_LIKE = /^(xterm|rxvt|screen|tmux|alacritty|kitty|foot|st|gnome|konsole|vte|putty|wezterm)/;
 
@@ -53,7 +63,7 @@ export function detectCapabilities(env: TermEnv): TerminalCaps {
   const noColor = typeof env.NO_COLOR === 'string' && env.NO_COLOR !== '';
   return {
     term,
-    unicode: localeIsUtf8(env),
+    unicode: localeIsUtf8(env) && !NO_UTF8.test(term),
     colors,
     color: colors >= 8 && !noColor,
     xtermLike: XTERM_LIKE.test(term),

@@ -34,6 +34,7 @@ export * from './glyphs.js';
 export * from './sanitize.js';
 export * from './text.js';
 export * from './input.js';
+export * from './keymap.js';
 export * from './keys.js';
 export * from './flash.js';
 export * from './dialog.js';

@@ -75,29 +75,66 @@ function isVisible(b: KeyBinding): boolean {
   return typeof b.visible === 'function' ? b.visible() : b.visible !== false;
 }
 
-/** Footer line for a table: `F1 Help  F2 System …`, keys bold, disabled ones dimmed, global keys on the right. */
-export function renderFooter(bindings: readonly KeyBinding[], width: number, g?: Pick<Glyphs, 'enter'>): Line {
-  const part = (bs: KeyBinding[]): Line => {
+/** How a binding's key shows in a footer: its display, or its first key, with the digit beside an F-key the terminal lacks (`5/F5`). */
+export function footerKey(b: KeyBinding, g?: Pick<Glyphs, 'enter'>, missing?: ReadonlySet<string>): string {
+  if (b.display) return b.display;
+  const first = b.keys[0] ?? '';
+  const shown = keyDisplay(first, g);
+  const digit = missing?.has(first) ? b.keys.find((k) => /^\d$/.test(k)) : undefined;
+  return digit ? `${digit}/${shown}` : shown;
+}
+
+const lineWidth = (l: Line) => l.reduce((n, s) => n + [...s.text].length, 0);
+
+/** Bindings laid out in one row: screen actions from the left, global keys at the right edge; null when they do not fit in width. */
+function footerRow(left: readonly KeyBinding[], right: readonly KeyBinding[], width: number, gap: number, g?: Pick<Glyphs, 'enter'>, missing?: ReadonlySet<string>): Line | null {
+  const part = (bs: readonly KeyBinding[]): Line => {
     const out: Line = [];
     bs.forEach((b, i) => {
-      if (i > 0) out.push({ text: '  ' });
+      if (i > 0) out.push({ text: ' '.repeat(gap) });
       const disabled = b.disabledReason?.() ?? null;
-      out.push({ text: b.display ?? keyDisplay(b.keys[0] ?? '', g), style: disabled ? 'disabled' : 'key' });
+      out.push({ text: footerKey(b, g, missing), style: disabled ? 'disabled' : 'key' });
       out.push({ text: ` ${b.label}`, ...(disabled ? { style: 'disabled' as const } : {}) });
     });
     return out;
   };
-  const shown = bindings.filter(isVisible);
-  const left = part(shown.filter((b) => b.side !== 'right'));
-  const right = part(shown.filter((b) => b.side === 'right'));
-  const lw = left.reduce((n, s) => n + [...s.text].length, 0);
-  const rw = right.reduce((n, s) => n + [...s.text].length, 0);
-  const line: Line = [{ text: ' ' }, ...left];
-  if (rw > 0) {
-    const gap = Math.max(2, width - 2 - lw - rw);
-    line.push({ text: ' '.repeat(gap) }, ...right);
-  }
+  const l = part(left);
+  const r = part(right);
+  const lw = lineWidth(l);
+  const rw = lineWidth(r);
+  const line: Line = [{ text: ' ' }, ...l];
+  // One space of margin at each end.
+  const used = 1 + lw + (rw > 0 ? (lw > 0 ? gap : 0) + rw : 0) + 1;
+  if (used > width) return null;
+  if (rw > 0) line.push({ text: ' '.repeat(Math.max(lw > 0 ? gap : 0, width - 2 - lw - rw)) }, ...r);
   return line;
+}
+
+/**
+ * The footer for a table in as few rows as it takes, never cut: one row
+ * with two spaces between keys, else one space, else two rows (screen
+ * actions on the first, the rest and the global keys on the second).
+ */
+export function renderFooterLines(bindings: readonly KeyBinding[], width: number, g?: Pick<Glyphs, 'enter'>, missing?: ReadonlySet<string>): Line[] {
+  const shown = bindings.filter(isVisible);
+  const left = shown.filter((b) => b.side !== 'right');
+  const right = shown.filter((b) => b.side === 'right');
+  for (const gap of [2, 1]) {
+    const one = footerRow(left, right, width, gap, g, missing);
+    if (one) return [one];
+  }
+  // Two rows: as many screen actions as fit on the first.
+  let n = left.length;
+  while (n > 0 && !footerRow(left.slice(0, n), [], width, 2, g, missing)) n--;
+  const first = footerRow(left.slice(0, n), [], width, 2, g, missing) ?? [];
+  const rest = left.slice(n);
+  const second = footerRow(rest, right, width, 2, g, missing) ?? footerRow(rest, right, width, 1, g, missing) ?? footerRow(rest, right, Infinity, 1, g, missing)!;
+  return [first, second];
+}
+
+/** Footer line for a table: `F1 Help  F2 System …`, keys bold, disabled ones dimmed, global keys on the right (the first row of renderFooterLines). */
+export function renderFooter(bindings: readonly KeyBinding[], width: number, g?: Pick<Glyphs, 'enter'>, missing?: ReadonlySet<string>): Line {
+  return renderFooterLines(bindings, width, g, missing)[0]!;
 }
 
 /** Help lines for one or more titled tables: every key, its alternatives, and what it does now. */

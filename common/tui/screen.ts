@@ -1,8 +1,10 @@
 /**
  * Screen bootstrap shared by both consoles: capabilities, a blessed screen
  * fed by the escape-reassembling input, one full-screen canvas painted from
- * render lines, the minimum-size guard, and terminal restoration on every
- * way out (exit, uncaught error, SIGTERM, SIGHUP, SIGINT).
+ * render lines, the minimum-size guard, Ctrl-L (clear and repaint the
+ * whole screen, as in curses programs: kernel messages on a server's
+ * console write straight over it), and terminal restoration on every way
+ * out (exit, uncaught error, SIGTERM, SIGHUP, SIGINT).
  *
  * While the screen lives, nothing written to stderr reaches the terminal:
  * blessed's terminfo complaints ("Error on xterm-256color.Setulc") and any
@@ -15,6 +17,8 @@ import { detectCapabilities, type TerminalCaps } from './caps.js';
 import { glyphsFor, themeFor, type Glyphs, type Theme } from './glyphs.js';
 import { installOutputEconomy } from './economy.js';
 import { createKeyInput } from './input.js';
+import { keyTranslations, missingFunctionKeys } from './keymap.js';
+import type { KeyBinding } from './keys.js';
 import { toTagged, truncate, type Line } from './text.js';
 
 /** Smallest usable terminal. */
@@ -49,6 +53,8 @@ export interface TuiApp {
   caps: TerminalCaps;
   glyphs: Glyphs;
   theme: Theme;
+  /** F-keys this terminal type lacks (terminfo): footers show the digit beside them. */
+  missingKeys: ReadonlySet<string>;
   /** Where a logger may write without touching the screen: the stderr log, stderr itself when it is not the terminal, or null (drop). */
   logFd: number | null;
   /** Current size. */
@@ -61,7 +67,12 @@ export interface TuiApp {
    * Below the minimum size the lines are replaced by one line asking to enlarge.
    */
   paint(lines: Line[]): void;
-  /** Subscribes to key events (blessed's `keypress`). */
+  /**
+   * Clears the terminal and paints every cell again, whatever blessed
+   * believes is on it (Ctrl-L, from any screen and dialog).
+   */
+  repaint(): void;
+  /** Subscribes to key events (blessed's `keypress`); Ctrl-L never reaches them, it repaints. */
   onKey(handler: (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg | undefined) => void): void;
   /** Subscribes to size changes (after blessed has resized its buffers). */
   onResize(handler: () => void): void;
@@ -74,6 +85,11 @@ export interface TuiApp {
 /** The one line shown when the terminal is below the minimum size. */
 export function tooSmallLine(cols: number, rows: number, minCols: number, minRows: number, g: Glyphs): string {
   return truncate(`Enlarge the terminal to at least ${minCols}${g.times}${minRows} (now ${cols}${g.times}${rows}).`, cols, g.ellipsis);
+}
+
+/** Ctrl-L for a key table, so that help lists it; the screen handles the key itself, on every screen and dialog. */
+export function redrawBinding(app: Pick<TuiApp, 'repaint'>): KeyBinding {
+  return { keys: ['C-l'], label: 'Redraw', help: 'Redraw the whole screen (after console messages)', visible: false, handler: () => app.repaint() };
 }
 
 /** Redirects process.stderr writes to a file (or nowhere); returns the fd and a restore function. */
@@ -150,7 +166,23 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
     resizeTimeout: 100,
   } as unknown as blessed.Widgets.IScreenOptions);
   installOutputEconomy(screen);
-  if (caps.xtermLike && opts.title) screen.title = opts.title;
+  // The keys this terminal type sends, as terminfo says, in the names blessed gives them.
+  const terminfo = (screen.program as unknown as { tput?: { strings?: Record<string, unknown> } }).tput?.strings ?? {};
+  keyInput.setTranslations(keyTranslations(terminfo));
+  const missingKeys = missingFunctionKeys(terminfo);
+  // The title is pushed on xterm's title stack first and popped on exit, so the terminal's own title comes back.
+  const program = screen.program as unknown as {
+    _twrite(text: string): unknown;
+    put: { sgr0(): void };
+    csr(top: number, bottom: number): void;
+    hideCursor(): void;
+    cursorHidden: boolean;
+  };
+  const titled = caps.xtermLike && Boolean(opts.title);
+  if (titled) {
+    program._twrite('\x1b[22;0t');
+    screen.title = opts.title!;
+  }
 
   const canvas = blessed.box({
     parent: screen,
@@ -176,6 +208,7 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
     if (destroyed) return;
     destroyed = true;
     try {
+      if (titled) program._twrite('\x1b[23;0t');
       screen.destroy();
     } catch {
       // The terminal may be gone (SIGHUP); nothing left to restore.
@@ -183,6 +216,19 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
     keyInput.detach();
     captured.restore();
   };
+
+  const repaint = () => {
+    if (destroyed) return;
+    // What a console message may have changed: attributes and the scroll region; then clear and draw every cell.
+    program.put.sgr0();
+    program.csr(0, (screen.height as number) - 1);
+    if (program.cursorHidden) program.hideCursor();
+    screen.realloc();
+    screen.render();
+  };
+  screen.on('keypress', (_ch: unknown, key: { full?: string } | undefined) => {
+    if (key?.full === 'C-l') repaint();
+  });
 
   const exit = (code = 0) => {
     destroy();
@@ -217,6 +263,7 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
     caps,
     glyphs,
     theme,
+    missingKeys,
     logFd: captured.fd,
     size,
     tooSmall,
@@ -234,8 +281,11 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
       canvas.setContent(content);
       screen.render();
     },
+    repaint,
     onKey(handler) {
-      screen.on('keypress', handler);
+      screen.on('keypress', (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg | undefined) => {
+        if (key?.full !== 'C-l') handler(ch, key);
+      });
     },
     onResize(handler) {
       screen.on('resize', () => {

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { confirmDialog, dialogBindings, type Dialog } from '../../common/tui/dialog.js';
 import { FlashModel } from '../../common/tui/flash.js';
 import { createKeyDispatcher, type KeyBinding } from '../../common/tui/keys.js';
-import type { TuiApp } from '../../common/tui/screen.js';
+import { redrawBinding, type TuiApp } from '../../common/tui/screen.js';
 import { plain } from '../../common/tui/text.js';
 import { clockUtc, timeOf } from './render/format.js';
 import { renderScreen } from './render/screen.js';
@@ -19,8 +19,17 @@ import type { ViewName } from './types.js';
 export interface ConsoleAppOptions {
   exitable: boolean;
   allowPower: boolean;
+  /**
+   * Repaint the whole main screen when it has been left alone this long
+   * (ms; 0 never): kernel messages written over an unattended console go
+   * away without anyone pressing Ctrl-L.
+   */
+  idleRepaintMs?: number;
   now?: () => number;
 }
+
+/** Default idle repaint: every 5 minutes, about 1 KB each time, a few bytes a second on average. */
+export const IDLE_REPAINT_MS = 300_000;
 
 /** Runs the console on an app screen with a model; returns a stop function. */
 export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOptions): () => void {
@@ -29,6 +38,9 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
   let view: ViewName = 'main';
   let dialog: Dialog | null = null;
   let tickTimer: NodeJS.Timeout | null = null;
+  const idleRepaintMs = opts.idleRepaintMs ?? IDLE_REPAINT_MS;
+  // Last key or repaint: the idle repaint counts from the later one.
+  let quietSince = now();
 
   const show = (v: ViewName) => {
     view = v;
@@ -68,8 +80,9 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
     child.unref();
   };
 
-  const fkeys = (main: boolean): KeyBinding[] => {
-    const k = (f: string, digit: string) => (main ? [f, digit] : [f]);
+  // The digits work on every screen (none of them takes text): footers show them beside F-keys the terminal lacks.
+  const fkeys = (): KeyBinding[] => {
+    const k = (f: string, digit: string) => [f, digit];
     return [
       { keys: k('f1', '1'), label: 'Help', help: 'This help', handler: () => show('help') },
       { keys: k('f2', '2'), label: 'System', help: 'System: model, CPU, memory, storage', handler: () => show('system') },
@@ -102,7 +115,7 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
         },
       },
       {
-        keys: main ? ['f10', 'f12', '0'] : ['f10', 'f12'],
+        keys: ['f10', 'f12', '0'],
         label: 'Power',
         help: opts.allowPower ? 'Reboot or shut down' : 'Reboot or shut down (simulated)',
         dangerous: true,
@@ -174,11 +187,11 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
   const bindingsFor = (v: ViewName): KeyBinding[] => {
     switch (v) {
       case 'main':
-        return [...fkeys(true), ...quitKeys(false)];
+        return [...fkeys(), redrawBinding(app), ...quitKeys(false)];
       case 'token':
-        return [...tokenKeys(), ...hide(fkeys(false), ['f1', 'f5']), ...quitKeys()];
+        return [...tokenKeys(), ...hide(fkeys(), ['f1', 'f5']), ...quitKeys()];
       default:
-        return [back, ...fkeys(false), ...quitKeys()];
+        return [back, ...fkeys(), ...quitKeys()];
     }
   };
 
@@ -214,6 +227,7 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
         ],
         flash: flash.current(now()),
         dialog,
+        missingKeys: app.missingKeys,
       }),
     );
   }
@@ -221,10 +235,16 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
   // Redraw just after each wall-clock second so the countdown steps evenly.
   const tick = () => {
     draw();
+    const t = now();
+    if (idleRepaintMs > 0 && view === 'main' && !dialog && !flash.current(t) && t - quietSince >= idleRepaintMs) {
+      quietSince = t;
+      app.repaint();
+    }
     tickTimer = setTimeout(tick, 1_000 - (now() % 1_000) + 5);
   };
 
   app.onKey((ch, key) => {
+    quietSince = now();
     if (app.tooSmall() && !(opts.exitable && key && ['q', 'C-c'].includes(key.full))) return;
     keys.handleKey(ch, key);
   });

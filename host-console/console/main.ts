@@ -31,6 +31,7 @@ let log: Logger | undefined;
 const app = createScreen({
   title: `${PRODUCT} direct console`,
   stderrLog: options.logFile,
+  escapeHoldMs: options.escapeDelayMs,
   onFatal: (err) => log?.fatal({ err }, 'console stopped on an unexpected error'),
 });
 log = createLogger({ name: 'quantix-host-console', ...(app.logFd !== null ? { destination: app.logFd } : { level: 'silent' }) });
@@ -41,4 +42,4 @@ model.on('changed', () => {
     log.warn({ code: model.state.problem.code, socket: options.socketPath }, 'agent not reachable');
   }
 });
-runConsole(app, model, { exitable: options.exitable, allowPower: options.allowPower });
+runConsole(app, model, { exitable: options.exitable, allowPower: options.allowPower, idleRepaintMs: options.idleRepaintMs });

@@ -6,6 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseEscapeDelay } from '../../common/tui/input.js';
 
 /** Parsed options. */
 export interface ConsoleOptions {
@@ -16,6 +17,10 @@ export interface ConsoleOptions {
   allowPower: boolean;
   /** Where stderr output goes while the screen is up (null: dropped). */
   logFile: string | null;
+  /** How long an incomplete escape sequence waits for its next byte (ms). */
+  escapeDelayMs: number;
+  /** Repaint the idle main screen this often (ms; 0 never). */
+  idleRepaintMs: number;
   help: boolean;
 }
 
@@ -32,11 +37,17 @@ Options:
   --exitable       let q quit (for demos and SSH; a host console never exits)
   --allow-power    let F10 really reboot or shut down the host (otherwise simulated)
   --log-file PATH  where diagnostics go while the screen is up (env QUANTIX_CONSOLE_LOG)
+  --escape-delay MS  how long a key's escape sequence may take to arrive, for
+                   slow serial and IPMI links (env QUANTIX_ESCAPE_DELAY;
+                   default 200, 10-5000); a lone Esc acts after this delay
+  --idle-repaint S  repaint the main screen after S seconds without a key, to
+                   clear console messages (default 300; 0 never); Ctrl-L
+                   repaints at once
   -h, --help       show this help
 
 Keys: F1 help, F2 system, F3 network, F4 token, F5 refresh, F9 leave cluster,
-F10 power. Without F-keys: Esc then the digit (0 for F10), or the digit alone
-on the main screen.`;
+F10 power, Ctrl-L redraw. Without F-keys: the digit (0 for F10), or Esc then
+the digit; keypad keys and vt100's keypad F-keys work as terminfo defines them.`;
 
 /** The agent's default socket path, by the same rule as the agent: root uses /run, others their runtime or state dir. */
 export function defaultSocketPath(env: NodeJS.ProcessEnv, uid: number | null = typeof process.getuid === 'function' ? process.getuid() : null): string {
@@ -68,6 +79,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): ParsedOpti
         exitable: { type: 'boolean', default: false },
         'allow-power': { type: 'boolean', default: false },
         'log-file': { type: 'string' },
+        'escape-delay': { type: 'string' },
+        'idle-repaint': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: true,
@@ -75,6 +88,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): ParsedOpti
     });
     if (positionals.length > 0) return { ok: false, error: `unexpected argument '${positionals[0]}'` };
     if (values.socket === '') return { ok: false, error: '--socket needs a path' };
+    const delay = parseEscapeDelay(values['escape-delay'], env);
+    if (!delay.ok) return { ok: false, error: delay.error };
+    const idle = values['idle-repaint'] === undefined ? 300 : /^\d+$/.test(values['idle-repaint']) ? Number(values['idle-repaint']) : NaN;
+    if (!(idle >= 0 && idle <= 86_400)) return { ok: false, error: '--idle-repaint takes seconds from 0 (never) to 86400' };
     return {
       ok: true,
       options: {
@@ -82,6 +99,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): ParsedOpti
         exitable: values.exitable === true,
         allowPower: values['allow-power'] === true,
         logFile: values['log-file'] ?? defaultLogFile(env),
+        escapeDelayMs: delay.ms,
+        idleRepaintMs: idle * 1000,
         help: values.help === true,
       },
     };

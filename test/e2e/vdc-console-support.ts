@@ -8,10 +8,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
-import { REPO_ROOT, type AgentProcess } from '../helpers/agent.js';
+import { REPO_ROOT, startAgent, type AgentProcess } from '../helpers/agent.js';
 import { spawnInPty, type PtyProgram, type PtySpawnOptions } from '../helpers/pty.js';
-import type { VdcProcess } from '../helpers/vdc.js';
+import { startVdc, type VdcProcess } from '../helpers/vdc.js';
 
 /** The compiled console. */
 export const CONSOLE = 'dist/vdc-console/console/main.js';
@@ -94,4 +95,28 @@ export async function fillForm(p: PtyProgram, address: string, token: string): P
   p.press('Tab');
   p.write(token.toLowerCase());
   await p.waitForText(/well formed|looks mistyped|not used in tokens/);
+}
+
+/**
+ * For a test file that drives both consoles: an agent, and a vDC with the
+ * cluster Production, for the whole file; the console a test started
+ * (run(...)) is stopped after it.
+ */
+export function bothConsoles(vdcName: string): { agent: () => AgentProcess; vdc: () => VdcProcess; run: (p: PtyProgram) => PtyProgram } {
+  let agent: AgentProcess | undefined;
+  let vdc: VdcProcess | undefined;
+  let program: PtyProgram | null = null;
+  beforeAll(async () => {
+    [agent, vdc] = await Promise.all([startAgent(), startVdc({ name: vdcName })]);
+    await vdc.client().createCluster({ name: 'Production' });
+  });
+  afterAll(async () => {
+    await agent?.cleanup();
+    await vdc?.cleanup();
+  });
+  afterEach(async () => {
+    await program?.dispose();
+    program = null;
+  });
+  return { agent: () => agent!, vdc: () => vdc!, run: (p) => (program = p) };
 }

@@ -119,7 +119,8 @@ export class PtyProgram {
     const cols = opts.cols ?? 80;
     const rows = opts.rows ?? 24;
     this.termName = opts.term ?? 'xterm-256color';
-    this.term = new Terminal({ cols, rows, allowProposedApi: true, scrollback: 0 });
+    // The title stack (CSI 22 t / 23 t) on, as in xterm itself, so a program's title restore can be checked.
+    this.term = new Terminal({ cols, rows, allowProposedApi: true, scrollback: 0, windowOptions: { pushTitle: true, popTitle: true } });
     this.term.parser.registerCsiHandler({ prefix: '?', final: 'h' }, (params) => {
       if (params.includes(25)) this.cursorVisible = true;
       return false;
@@ -263,15 +264,18 @@ export class PtyProgram {
   }
 
   /**
-   * Sends a key sequence in two reads, gapMs apart, as a slow serial line
-   * does: the first `at` bytes, then the rest. The gap is the condition
-   * under test (shorter than the console's escape hold), not a wait.
+   * Sends a key sequence in pieces, gapMs apart, as a slow serial line,
+   * terminal server or IPMI serial-over-LAN session does: cut before each
+   * offset in `at` (one offset: two reads). The gap is the condition under
+   * test, not a wait.
    */
-  async pressSplit(key: string, at: number, gapMs = 15): Promise<void> {
+  async pressSplit(key: string, at: number | number[], gapMs = 15): Promise<void> {
     const seq = keySequence(this.termName, key) ?? key;
-    this.proc.write(seq.slice(0, at));
-    await new Promise((r) => setTimeout(r, gapMs));
-    this.proc.write(seq.slice(at));
+    const cuts = [0, ...(Array.isArray(at) ? at : [at]), seq.length];
+    for (let i = 0; i + 1 < cuts.length; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, gapMs));
+      this.proc.write(seq.slice(cuts[i], cuts[i + 1]));
+    }
   }
 
   /** Resizes the pseudo-terminal and the emulator (the program gets SIGWINCH). */
@@ -323,6 +327,21 @@ export class PtyProgram {
     }
     this.term.dispose();
   }
+}
+
+/** The footer row(s) of a console's frame: between the last separator and the bottom border, without the frame, rows joined by ` / `. */
+export function footerText(screen: readonly string[]): string {
+  const rows = screen.filter((l) => l !== '');
+  const sep = rows
+    .slice(0, -1)
+    .map((l, i) => (/^[├+][─-]+[┤+]$/.test(l) ? i : -1))
+    .filter((i) => i >= 0)
+    .pop();
+  if (sep === undefined) return '';
+  return rows
+    .slice(sep + 1, -1)
+    .map((l) => l.slice(1, -1).trim())
+    .join(' / ');
 }
 
 /** Starts a compiled program in a pseudo-terminal. */

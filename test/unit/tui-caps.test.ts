@@ -4,19 +4,21 @@ import { detectCapabilities, glyphsFor, themeFor, MONO_THEME, COLOR_THEME } from
 describe('detectCapabilities', () => {
   const utf8 = { LANG: 'C.UTF-8' };
   it.each([
-    // [TERM, colour expected, xterm-like expected]
-    ['linux', true, false],
-    ['vt100', false, false],
-    ['vt220', false, false],
-    ['xterm', true, true],
-    ['xterm-256color', true, true],
-    ['screen', true, true],
-    ['tmux-256color', true, true],
-  ])('TERM=%s: colour %s, title %s', (term, color, xtermLike) => {
+    // [TERM, colour expected, xterm-like expected, UTF-8 glyphs under a UTF-8 locale]
+    ['linux', true, false, true],
+    ['vt100', false, false, false],
+    ['vt220', false, false, false],
+    ['vt320', false, false, false],
+    ['dumb', false, false, false],
+    ['xterm', true, true, true],
+    ['xterm-256color', true, true, true],
+    ['screen', true, true, true],
+    ['tmux-256color', true, true, true],
+  ])('TERM=%s: colour %s, title %s, UTF-8 %s', (term, color, xtermLike, unicode) => {
     const caps = detectCapabilities({ ...utf8, TERM: term });
     expect(caps.color).toBe(color);
     expect(caps.xtermLike).toBe(xtermLike);
-    expect(caps.unicode).toBe(true);
+    expect(caps.unicode).toBe(unicode);
   });
 
   it('NO_COLOR turns colour off on a colour terminal', () => {

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
-import { createKeyInput, incompleteEscapeTail } from '../../common/tui/index.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createKeyInput, ESCAPE_HOLD_MS, incompleteEscapeTail, LATE_TAIL_MS, lateTailLength, MAX_HELD_CHARS, parseEscapeDelay } from '../../common/tui/index.js';
 
 describe('incompleteEscapeTail', () => {
   it.each([
@@ -84,6 +84,145 @@ describe('createKeyInput', () => {
     h.input.setRawMode(true);
     expect(calls).toBe(1);
     expect(h.input.isRaw).toBe(true);
+    h.input.detach();
+  });
+});
+
+describe('lateTailLength', () => {
+  it.each([
+    // prefix given up on, what arrives next, characters that complete it (-1: still incomplete, 0: not a tail)
+    ['\x1b', 'OS', 2],
+    ['\x1b', 'OSg', 2],
+    ['\x1b', '[[D', 3],
+    ['\x1b', '[21~', 4],
+    ['\x1b', '[2', -1],
+    ['\x1b[2', '1~', 2],
+    ['\x1bO', 'x', 1],
+    ['\x1b', '4', 0], // Esc then a digit is the F-key fallback, not a tail
+    ['\x1b', 'g', 0],
+    ['\x1b', '\x1bOS', 0], // a new key of its own
+    ['\x1b[2', 'q', 1], // any CSI final byte ends the cut sequence
+  ])('%j then %j: %i', (prefix, text, n) => {
+    expect(lateTailLength(prefix, text)).toBe(n);
+  });
+});
+
+describe('parseEscapeDelay', () => {
+  it('takes the option, then the environment, then the default', () => {
+    expect(parseEscapeDelay('500', { QUANTIX_ESCAPE_DELAY: '900' })).toEqual({ ok: true, ms: 500 });
+    expect(parseEscapeDelay(undefined, { QUANTIX_ESCAPE_DELAY: '900' })).toEqual({ ok: true, ms: 900 });
+    expect(parseEscapeDelay(undefined, {})).toEqual({ ok: true, ms: ESCAPE_HOLD_MS });
+    expect(ESCAPE_HOLD_MS).toBeGreaterThan(80);
+  });
+
+  it.each(['', 'abc', '5', '5001', '1.5', '-3'])('refuses %j with the range', (v) => {
+    const r = parseEscapeDelay(v, {});
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toMatch(/--escape-delay takes milliseconds from 10 to 5000/);
+    expect(parseEscapeDelay(undefined, { QUANTIX_ESCAPE_DELAY: v === '' ? 'x' : v }).ok).toBe(false);
+  });
+});
+
+describe('createKeyInput on a slow link (escape delay)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A harness on a fake clock: pieces arrive exactly gapMs apart. */
+  function slow(holdMs = ESCAPE_HOLD_MS) {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const source = new PassThrough() as unknown as NodeJS.ReadStream & PassThrough;
+    const input = createKeyInput(source, { holdMs });
+    const chunks: string[] = [];
+    input.on('data', (b: Buffer) => chunks.push(b.toString('utf8')));
+    // Streams deliver on the next tick; that is not faked.
+    const settle = () => new Promise((r) => setImmediate(r));
+    const send = async (s: string, afterMs = 0) => {
+      vi.advanceTimersByTime(afterMs);
+      source.write(s);
+      await settle();
+    };
+    const wait = async (ms: number) => {
+      vi.advanceTimersByTime(ms);
+      await settle();
+    };
+    return { input, chunks, send, wait };
+  }
+
+  it('joins F10 sent in three pieces 80 ms apart into one key', async () => {
+    const h = slow();
+    await h.send('\x1b');
+    await h.send('[2', 80);
+    await h.send('1~', 80);
+    expect(h.chunks).toEqual(['\x1b[21~']);
+    h.input.detach();
+  });
+
+  it('counts the delay from the latest byte, so a sequence may take longer than the delay in all', async () => {
+    const h = slow(100);
+    await h.send('\x1b');
+    await h.send('[', 90);
+    await h.send('2', 90);
+    await h.send('1~', 90);
+    expect(h.chunks).toEqual(['\x1b[21~']);
+    h.input.detach();
+  });
+
+  it('passes a lone Esc on once the delay is over, not before', async () => {
+    const h = slow();
+    await h.send('\x1b');
+    await h.wait(ESCAPE_HOLD_MS - 1);
+    expect(h.chunks).toEqual([]);
+    await h.wait(1);
+    expect(h.chunks).toEqual(['\x1b']);
+    h.input.detach();
+  });
+
+  it('drops the tail of a sequence that arrives after the delay: it never acts as keys', async () => {
+    const h = slow();
+    await h.send('\x1b');
+    await h.wait(ESCAPE_HOLD_MS);
+    await h.send('OS', 300);
+    await h.send('g', 10);
+    expect(h.chunks).toEqual(['\x1b', 'g']);
+    h.input.detach();
+  });
+
+  it('drops a cut sequence and its late tail, even when the tail comes in pieces', async () => {
+    const h = slow();
+    await h.send('\x1b[2');
+    await h.wait(ESCAPE_HOLD_MS);
+    await h.send('1', 300);
+    await h.send('~', 300);
+    await h.send('x', 10);
+    expect(h.chunks).toEqual(['x']);
+    h.input.detach();
+  });
+
+  it('keeps Esc then a digit (the F-key fallback) as two keys', async () => {
+    const h = slow();
+    await h.send('\x1b');
+    await h.send('4', ESCAPE_HOLD_MS + 50);
+    expect(h.chunks).toEqual(['\x1b', '4']);
+    h.input.detach();
+  });
+
+  it('treats what comes long after a lone Esc as keys again', async () => {
+    const h = slow();
+    await h.send('\x1b');
+    await h.wait(ESCAPE_HOLD_MS);
+    await h.send('[', LATE_TAIL_MS + 10);
+    expect(h.chunks).toEqual(['\x1b', '[']);
+    h.input.detach();
+  });
+
+  it('holds no more than a key can be long', async () => {
+    const h = slow();
+    await h.send('\x1b[' + '1'.repeat(MAX_HELD_CHARS));
+    // The final byte of the overlong sequence is dropped with it; what follows is keys again.
+    await h.send('~', 10);
+    await h.send('g', 10);
+    expect(h.chunks).toEqual(['g']);
     h.input.detach();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createKeyDispatcher, keyDisplay, lineText, renderFooter, renderHelp, ASCII_GLYPHS, type KeyBinding } from '../../common/tui/index.js';
+import { createKeyDispatcher, keyDisplay, lineText, renderFooter, renderFooterLines, renderHelp, ASCII_GLYPHS, type KeyBinding } from '../../common/tui/index.js';
 
 function table(log: string[]): KeyBinding[] {
   return [
@@ -31,6 +31,23 @@ describe('footer and help come from the same table', () => {
     expect(text).toMatch(/^ F1 Help {2}F4 Token {2}F9 Leave {2}F10 Power {2}G New token +Esc Back$/);
     expect(text).not.toContain('Hidden');
     expect(text.length).toBe(77);
+  });
+  it('shows the digit beside an F-key the terminal lacks', () => {
+    const text = lineText(renderFooter(table([]), 78, undefined, new Set(['f9', 'f10'])));
+    expect(text).toMatch(/^ F1 Help {2}F4 Token {2}9\/F9 Leave {2}0\/F10 Power {2}G New token +Esc Back$/);
+  });
+  it('never cuts a footer: one space between keys, then two rows', () => {
+    const many: KeyBinding[] = Array.from({ length: 8 }, (_, i) => ({ keys: [`f${i + 1}`], label: `Action${i + 1}`, handler: () => {} }));
+    const right: KeyBinding = { keys: ['q'], label: 'Quit', side: 'right', handler: () => {} };
+    // 8 keys of 10 characters and q Quit, with margins: 104 columns with two spaces between keys, 96 with one.
+    const rows = renderFooterLines([...many, right], 78).map(lineText);
+    expect(rows).toHaveLength(2);
+    for (const r of rows) expect(r.length).toBeLessThanOrEqual(77);
+    expect(rows.join(' ')).toMatch(/F1 Action1 {2}F2 Action2 .*F8 Action8 +q Quit$/);
+    // At 100 columns one row with single spaces is enough.
+    const wide = renderFooterLines([...many, right], 100).map(lineText);
+    expect(wide).toHaveLength(1);
+    expect(wide[0]).toMatch(/^ F1 Action1 F2 Action2 .* F8 Action8 +q Quit$/);
   });
   it('help lists every binding with alternatives, danger and disabled reason', () => {
     const lines = renderHelp([{ title: 'Main', bindings: table([]) }]).map(lineText);

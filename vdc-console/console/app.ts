@@ -11,7 +11,7 @@ import type { Cluster, CreateClusterRequest, DiscoverRequest, DiscoverResponse, 
 import { confirmDialog, dialogBindings, overlayDialog, type Dialog } from '../../common/tui/dialog.js';
 import { FlashModel } from '../../common/tui/flash.js';
 import { createKeyDispatcher, type KeyBinding } from '../../common/tui/keys.js';
-import type { TuiApp } from '../../common/tui/screen.js';
+import { redrawBinding, type TuiApp } from '../../common/tui/screen.js';
 import { plain, seg } from '../../common/tui/text.js';
 import { DashboardModel, type DashboardSource } from './model.js';
 import { displayAddress, promptLines, renderDashboard, renderDetails, renderHelpScreen, renderWizard, type Frame } from './render/screens.js';
@@ -343,8 +343,9 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
         draw();
       },
     },
-    { keys: ['tab', 'S-tab'], label: 'Pane', help: 'Switch between the clusters and hosts tables', visible: g.enter === '⏎', handler: () => model.togglePane() },
+    { keys: ['tab', 'S-tab'], label: 'Pane', help: 'Switch between the clusters and hosts tables', handler: () => model.togglePane() },
     { keys: ['r', 'f5'], label: 'Refresh', help: 'Refresh now', visible: false, handler: () => model.refresh() },
+    redrawBinding(app),
     ...moveKeys((d) => model.move(d)),
     helpKey,
     quitKey,

@@ -10,7 +10,7 @@ import os from 'node:os';
 import { runCommand } from './cli.js';
 import { EXIT, parseCommandLine } from './options.js';
 
-const parsed = parseCommandLine(process.argv.slice(2));
+const parsed = parseCommandLine(process.argv.slice(2), process.env);
 
 switch (parsed.kind) {
   case 'help':

@@ -6,6 +6,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { defaultVdcPaths } from '../../common/protocol/vdc-api.js';
+import { parseEscapeDelay } from '../../common/tui/input.js';
 
 /** Exit codes (stable; documented in docs/vdc-console.md). */
 export const EXIT = {
@@ -148,6 +149,8 @@ ${TARGET_HELP}
 Console only:
   --log-file PATH  where the console's log goes (default: none)
   --refresh S      seconds between refreshes (default 2)
+  --escape-delay MS  how long a key's escape sequence may take to arrive, for
+                   slow links (env QUANTIX_ESCAPE_DELAY; default 200, 10-5000)
 
 Exit codes: 0 success, 2 usage error, 3 vDC unreachable, 4 refused by the vDC or
 the host. Run \`quantix-vdc-console COMMAND --help\` for a command's options.`;
@@ -162,14 +165,14 @@ export interface GlobalValues {
 
 /** A parsed command line. */
 export type Parsed =
-  | { kind: 'tui'; globals: GlobalValues; logFile: string | null; refreshMs: number }
+  | { kind: 'tui'; globals: GlobalValues; logFile: string | null; refreshMs: number; escapeDelayMs: number }
   | { kind: 'help'; text: string }
   | { kind: 'command'; spec: CommandSpec; globals: GlobalValues; values: Record<string, string | boolean | undefined>; args: string[] }
   | { kind: 'error'; message: string; usage: string };
 
 /** The leading command words of argv, skipping global options (and the values of those that take one) before them. */
 function commandWords(argv: readonly string[]): string[] {
-  const takesValue = new Set(['--socket', '--server', '--log-file', '--refresh']);
+  const takesValue = new Set(['--socket', '--server', '--log-file', '--refresh', '--escape-delay']);
   const words: string[] = [];
   for (let i = 0; i < argv.length && words.length < 2; i++) {
     const a = argv[i]!;
@@ -180,7 +183,7 @@ function commandWords(argv: readonly string[]): string[] {
 }
 
 /** Parses argv (without node and the script). */
-export function parseCommandLine(argv: readonly string[]): Parsed {
+export function parseCommandLine(argv: readonly string[], env: Record<string, string | undefined> = {}): Parsed {
   const words = commandWords(argv);
   const spec = COMMANDS.find((c) => c.words.every((w, i) => words[i] === w));
   if (!spec) {
@@ -191,7 +194,7 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
       return { kind: 'error', message: `${first} needs one of: ${subs.join(', ')}`, usage: USAGE };
     }
     if (first) return { kind: 'error', message: `unknown command "${first.slice(0, 40)}"`, usage: USAGE };
-    return parseTui(argv);
+    return parseTui(argv, env);
   }
   let parsed;
   try {
@@ -214,12 +217,12 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
   };
 }
 
-function parseTui(argv: readonly string[]): Parsed {
+function parseTui(argv: readonly string[], env: Record<string, string | undefined>): Parsed {
   let parsed;
   try {
     parsed = parseArgs({
       args: [...argv],
-      options: { ...GLOBAL_OPTIONS, 'log-file': { type: 'string' }, refresh: { type: 'string' } },
+      options: { ...GLOBAL_OPTIONS, 'log-file': { type: 'string' }, refresh: { type: 'string' }, 'escape-delay': { type: 'string' } },
       allowPositionals: false,
       strict: true,
     });
@@ -234,11 +237,14 @@ function parseTui(argv: readonly string[]): Parsed {
     if (!Number.isFinite(s) || s < 0.2 || s > 3600) return { kind: 'error', message: '--refresh takes seconds from 0.2 to 3600', usage: USAGE };
     refreshMs = Math.round(s * 1000);
   }
+  const delay = parseEscapeDelay(v['escape-delay'], env);
+  if (!delay.ok) return { kind: 'error', message: delay.error, usage: USAGE };
   return {
     kind: 'tui',
     globals: { socket: v.socket, server: v.server, json: v.json === true, help: false },
     logFile: v['log-file'] ?? null,
     refreshMs,
+    escapeDelayMs: delay.ms,
   };
 }
 

@@ -19,7 +19,7 @@ export async function startTui(opts: Extract<Parsed, { kind: 'tui' }>, env: Node
     process.stderr.write(`quantix-vdc-console: ${errorLine(err)}\n`);
     return exitCodeFor(err);
   }
-  const app = createScreen({ title: `${PRODUCT} console`, env, stderrLog: opts.logFile });
+  const app = createScreen({ title: `${PRODUCT} console`, env, stderrLog: opts.logFile, escapeHoldMs: opts.escapeDelayMs });
   runConsole(app, api, { refreshMs: opts.refreshMs });
   return null;
 }

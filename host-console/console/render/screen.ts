@@ -6,7 +6,7 @@
  */
 import type { FlashMessage } from '../../../common/tui/flash.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
-import { renderFooter, renderHelp, type KeyBinding } from '../../../common/tui/keys.js';
+import { renderFooterLines, renderHelp, type KeyBinding } from '../../../common/tui/keys.js';
 import { composeFrame, plain, seg, truncate, wrapText, type Line } from '../../../common/tui/text.js';
 import { overlayDialog, type Dialog } from '../../../common/tui/dialog.js';
 import { CONSOLE_VERSION, PRODUCT, type ConsoleState, type ViewName } from '../types.js';
@@ -37,6 +37,8 @@ export interface ScreenInput {
   helpGroups: ReadonlyArray<{ title: string; bindings: readonly KeyBinding[] }>;
   flash: FlashMessage | null;
   dialog: Dialog | null;
+  /** F-keys the terminal lacks: the footer shows their digit beside them. */
+  missingKeys?: ReadonlySet<string>;
 }
 
 /** The status lines (one, or two for a long message): the current message, or the agent and token summary. */
@@ -74,10 +76,11 @@ export function renderScreen(input: ScreenInput): Line[] {
   const version = state.status?.agentVersion ?? CONSOLE_VERSION;
   const title: Line = [seg(`${PRODUCT} ${plain(version)} ${g.middot} ${VIEW_TITLES[input.view]}`, 'title')];
   const status = renderStatusLines(state, input.flash, now, g, cols - 2);
+  const footer = renderFooterLines(input.bindings, cols - 2, g, input.missingKeys);
   const lines = composeFrame(cols, rows, g, [
     { title, right: [seg(clockUtc(now))], lines: renderBody(input, cols - 2) },
     { lines: status, height: status.length },
-    { lines: [renderFooter(input.bindings, cols - 2, g)], height: 1 },
+    { lines: footer, height: footer.length },
   ]);
   return input.dialog ? overlayDialog(lines, input.dialog, cols, rows, g) : lines;
 }

@@ -8,7 +8,7 @@
 import type { Cluster, DiscoverResponse, NodeDetail, NodeSummary } from '../../../common/protocol/vdc-api.js';
 import type { FlashMessage } from '../../../common/tui/flash.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
-import { renderFooter, renderHelp, type KeyBinding } from '../../../common/tui/keys.js';
+import { renderFooterLines, renderHelp, type KeyBinding } from '../../../common/tui/keys.js';
 import { cellText, renderDataTable, renderTableWindow, scrollWindow, type Cell } from '../../../common/tui/table.js';
 import { composeFrame, plain, seg, textWidth, type FrameSection, type Line, type Segment } from '../../../common/tui/text.js';
 import type { DashboardModel } from '../model.js';
@@ -63,13 +63,18 @@ function framed(f: Frame, title: Line, right: Line, body: FrameSection[], status
     { ...first, title, right },
     ...body.slice(1),
     { lines: status, height: status.length },
-    { lines: [renderFooter(f.bindings, f.cols - 2, f.glyphs)], height: 1 },
+    { lines: footerOf(f), height: footerOf(f).length },
   ]);
 }
 
+/** The footer rows of a frame (two when its keys do not fit in one). */
+function footerOf(f: Frame): Line[] {
+  return renderFooterLines(f.bindings, f.cols - 2, f.glyphs);
+}
+
 /** Rows the frame leaves for content sections (borders, status and footer taken out). */
-function contentRows(rows: number, sections: number, statusHeight: number): number {
-  return rows - (sections + 3) - statusHeight - 1;
+function contentRows(f: Frame, sections: number, statusHeight: number): number {
+  return f.rows - (sections + 3) - statusHeight - footerOf(f).length;
 }
 
 /** The dashboard: clusters on top, the selected cluster's hosts below. */
@@ -85,7 +90,7 @@ export function renderDashboard(
   const inner = f.cols - 2;
   const problem = m.problem ? `${m.problem.error.message} (${m.problem.error.code}) Next: ${m.problem.error.hint}` : null;
   const status = statusLines(f.flash, problem, g, inner);
-  const avail = contentRows(f.rows, 2, status.length);
+  const avail = contentRows(f, 2, status.length);
   // The clusters table takes what it needs up to about a third of the screen; the hosts table the rest.
   const clusterHeight = Math.max(3, Math.min(m.clusters.length + 1, Math.floor(avail / 3)));
   const hostHeight = Math.max(2, avail - clusterHeight);
@@ -192,7 +197,7 @@ export function renderDetails(
     if (v.warnings.length) body.push([], [seg(' Warnings', 'warn')], ...v.warnings.map((w) => [seg(`  ${w}`, 'warn')]));
   }
   const status = statusLines(f.flash, null, g, inner);
-  const s = scrolled(body, contentRows(f.rows, 1, status.length), d.scroll);
+  const s = scrolled(body, contentRows(f, 1, status.length), d.scroll);
   const lines = framed(f, [seg(`Host ${g.middot} ${plain(d.hostname)}`, 'title')], s.more ? [seg(s.more, 'dim')] : [], [{ lines: s.lines }], status);
   return { lines, scroll: s.scroll, tabs };
 }
@@ -201,7 +206,7 @@ export function renderDetails(
 export function renderHelpScreen(f: Frame, groups: ReadonlyArray<{ title: string; bindings: readonly KeyBinding[] }>, scroll: number): { lines: Line[]; scroll: number } {
   const body = renderHelp(groups, f.glyphs);
   const status = statusLines(f.flash, null, f.glyphs, f.cols - 2);
-  const s = scrolled(body, contentRows(f.rows, 1, status.length), scroll);
+  const s = scrolled(body, contentRows(f, 1, status.length), scroll);
   return { lines: framed(f, [seg('Help', 'title')], s.more ? [seg(s.more, 'dim')] : [], [{ lines: s.lines }], status), scroll: s.scroll };
 }
 
@@ -386,7 +391,7 @@ export function renderWizard(
 ): { lines: Line[]; scroll: number } {
   const g = f.glyphs;
   const status = statusLines(f.flash, null, g, f.cols - 2);
-  const height = contentRows(f.rows, 1, status.length);
+  const height = contentRows(f, 1, status.length);
   const address = w.discovery ? displayAddress(w.discovery.host.address, w.discovery.host.port) : w.address.trim();
   let body: Line[];
   let more: string | null = null;
