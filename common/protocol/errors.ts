@@ -113,6 +113,16 @@ export const ERRORS = {
     message: 'Some fields are missing or invalid.',
     hint: 'Correct the fields named in the message and try again.',
   },
+  SECRET_ON_COMMAND_LINE: {
+    status: 400,
+    message: 'A secret was given on the command line, where any local user can read it; it was refused and nothing was sent.',
+    hint: 'Pass it on stdin (--token-stdin), in a file only you can read (--token-file FILE), in the environment, or type it at the prompt.',
+  },
+  SECRET_FILE_NOT_PRIVATE: {
+    status: 400,
+    message: 'The token file can be read by other users, or is not yours; it was not read.',
+    hint: 'Make it yours and private (chmod 600 FILE), or pass the token another way.',
+  },
   TOKEN_FORMAT: {
     status: 400,
     message: 'The token is not well formed.',
