@@ -67,6 +67,18 @@ export interface HelloResult {
   clockOffsetMs: number;
 }
 
+/**
+ * The largest agent answers read: discovery and inventory. The biggest
+ * fixture host (2 sockets, 8 interfaces, 7 disks with partitions, NFS,
+ * iSCSI, a GPU) serialises to 6.6 KB, about 440 bytes per disk or
+ * interface; 512 KiB holds some 1,100 of them, far beyond any real host,
+ * while 16 discoveries at once hold at most 8 MiB of answers.
+ */
+export const AGENT_LARGE_RESPONSE_BYTES = 512 * 1024;
+
+/** Every other agent answer (hello, status, join, leave, errors): well under 2 KB in practice. */
+export const AGENT_SMALL_RESPONSE_BYTES = 64 * 1024;
+
 function retryAfter(headers: IncomingHttpHeaders): number | undefined {
   const v = headers['retry-after'];
   const n = typeof v === 'string' && /^[0-9]{1,6}$/.test(v) ? Number(v) : NaN;
@@ -116,11 +128,13 @@ export class HostAgentClient {
   }
 
   private send(mutual: boolean, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<RawResponse> {
+    const large = path === AGENT_PATHS.discovery || path.startsWith(AGENT_PATHS.nodeInventory);
     return request(this.endpoint(mutual, method === 'GET'), {
       method,
       path,
       headers,
       ...(body === undefined ? {} : { body }),
+      maxResponseBytes: large ? AGENT_LARGE_RESPONSE_BYTES : AGENT_SMALL_RESPONSE_BYTES,
       connectTimeoutMs: this.opts.connectTimeoutMs ?? REQUEST_DEFAULTS.connectTimeoutMs,
       responseTimeoutMs: this.opts.responseTimeoutMs ?? REQUEST_DEFAULTS.responseTimeoutMs,
       ...(this.opts.signal ? { signal: this.opts.signal } : {}),

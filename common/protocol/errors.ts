@@ -213,6 +213,11 @@ export const ERRORS = {
     message: 'The vDC is busy.',
     hint: 'Try again in a moment.',
   },
+  TOO_MANY_DISCOVERIES: {
+    status: 503,
+    message: 'Too many discoveries are running on this vDC right now.',
+    hint: 'Wait for the time given in Retry-After, then try again; each discovery ends within the connect and response time limits.',
+  },
   LOCAL_ONLY: {
     status: 403,
     message: 'This operation is only available on the vDC itself.',

@@ -133,7 +133,7 @@ export function buildApiServer(o: ApiServerOptions): FastifyInstance {
       if (!reply.raw.writableFinished) controller.abort();
     });
     if (!o.remote) {
-      contexts.set(req, { source: 'socket', actor: null, signal: controller.signal });
+      contexts.set(req, { source: 'socket', actor: null, caller: 'socket', signal: controller.signal });
       return;
     }
     const source = `https ${req.socket.remoteAddress ?? 'unknown'}`;
@@ -152,7 +152,7 @@ export function buildApiServer(o: ApiServerOptions): FastifyInstance {
       lastTouch.set(rec.id, t);
       await store.touchApiToken(rec.id, new Date(t).toISOString());
     }
-    contexts.set(req, { source, actor: rec.name, signal: controller.signal });
+    contexts.set(req, { source, actor: rec.name, caller: `api-token ${rec.id}`, signal: controller.signal });
   });
 
   const ctx = (req: FastifyRequest): RequestContext => contexts.get(req) ?? { source: 'socket', actor: null };

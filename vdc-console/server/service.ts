@@ -40,6 +40,7 @@ import {
   parseRegisterRequest,
 } from '../../common/protocol/vdc-api.js';
 import { describeTokenProblem, parseToken } from '../../common/token/token.js';
+import { AdmissionGate } from './admission.js';
 import { createApiToken, revokeApiToken } from './api-tokens.js';
 import { capacityOf } from './capacity.js';
 import { DiscoverySessions } from './sessions.js';
@@ -52,8 +53,19 @@ export interface RequestContext {
   source: string;
   /** API token name for remote requests. */
   actor: string | null;
+  /** Whose share of limited work this is: the API token's id, or the local socket (default: source). */
+  caller?: string;
   signal?: AbortSignal;
 }
+
+/**
+ * Discoveries in flight at once, in total and per caller. Each holds at most
+ * one agent answer (AGENT_LARGE_RESPONSE_BYTES) and queues one scrypt
+ * derivation (32 MiB while it runs, four at a time on libuv's pool), so 16
+ * bound a burst to a few tens of MB; an operator adds hosts one at a time and
+ * scripts a handful at a time (the scale benchmark runs 8).
+ */
+export const DISCOVER_LIMITS = { total: 16, perCaller: 8, retryAfterSeconds: 5 } as const;
 
 /** What the service needs. */
 export interface VdcServiceOptions {
@@ -137,6 +149,8 @@ export class VdcService {
   /** Host ids with a registration under way; the poller leaves their pending rows alone. */
   readonly registering = new Set<string>();
   readonly startedAt: string;
+  /** Discoveries in flight. */
+  readonly discoveries = new AdmissionGate(DISCOVER_LIMITS.total, DISCOVER_LIMITS.perCaller);
   private readonly o: VdcServiceOptions;
   private readonly now: () => number;
   private pollerStats: () => PollerStats = () => ({ intervalSeconds: 0, lastRoundAt: null, lastRoundHosts: 0, lastRoundMs: null });
@@ -301,6 +315,23 @@ export class VdcService {
    * verified host for ten minutes. `onStage` reports progress.
    */
   async discover(body: unknown, ctx: RequestContext, onStage: (stage: DiscoverStage) => void = () => undefined): Promise<DiscoverResponse> {
+    // Refused before anything is read or written: a burst must cost neither memory nor audit rows.
+    const release = this.discoveries.tryEnter(ctx.caller ?? ctx.source);
+    if (!release) {
+      throw new QuantixError('TOO_MANY_DISCOVERIES', {
+        message: `${this.discoveries.inUse >= DISCOVER_LIMITS.total ? `${DISCOVER_LIMITS.total} discoveries are running on this vDC` : `${DISCOVER_LIMITS.perCaller} discoveries of yours are running`}; this one was not started.`,
+        retryAfterSeconds: DISCOVER_LIMITS.retryAfterSeconds,
+        phase: 'connect',
+      });
+    }
+    try {
+      return await this.discoverAdmitted(body, ctx, onStage);
+    } finally {
+      release();
+    }
+  }
+
+  private async discoverAdmitted(body: unknown, ctx: RequestContext, onStage: (stage: DiscoverStage) => void): Promise<DiscoverResponse> {
     let parsed: HostAddress | null = null;
     let rawAddress: unknown = null;
     let hostId: string | null = null;
@@ -317,9 +348,6 @@ export class VdcService {
       }
       canonical = tok.canonical;
       registerSecret(canonical);
-      // scrypt runs while the network says hello.
-      const keyPromise = deriveKey(canonical);
-      keyPromise.catch(() => undefined);
 
       onStage('connecting');
       const client = this.agent({ host: parsed.host, port: parsed.port, ...(ctx.signal ? { signal: ctx.signal } : {}) });
@@ -331,7 +359,9 @@ export class VdcService {
 
       phase = 'verify';
       onStage('verifying');
-      key = await keyPromise;
+      // Only after a Quantix agent said hello: the derivation costs 32 MiB and a CPU core for a tenth of a second,
+      // which any address the caller names must not be able to claim.
+      key = await deriveKey(canonical);
       let disc: DiscoveryResponse;
       try {
         disc = await client.discovery(key);
