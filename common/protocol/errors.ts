@@ -163,6 +163,11 @@ export const ERRORS = {
     message: 'The host answered something unexpected.',
     hint: 'Check that the host runs a compatible quantix-node version.',
   },
+  HOST_AGENT_FAILED: {
+    status: 502,
+    message: 'The host agent could not answer the request.',
+    hint: 'Try again in a moment; if it persists, look at the agent\'s log on the host (journalctl -u quantix-node).',
+  },
   DISCOVERY_NOT_FOUND: {
     status: 404,
     message: 'The discovery session has expired or does not exist.',

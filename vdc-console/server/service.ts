@@ -11,11 +11,11 @@ import { randomUUID } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import type { CertificatePair } from '../../common/http/certificates.js';
-import { HostAgentClient, type HostAgentClientOptions } from '../../common/http/host-agent-client.js';
+import { agentCodeOf, HostAgentClient, type HostAgentClientOptions } from '../../common/http/host-agent-client.js';
 import type { TlsConnectionPool } from '../../common/http/request.js';
 import type { Logger } from '../../common/log/logger.js';
 import { forgetSecret, registerSecret } from '../../common/log/logger.js';
-import { AGENT_API_VERSION, type DiscoveryResponse, type HelloResponse } from '../../common/protocol/agent-api.js';
+import { AGENT_API_VERSION, AGENT_NETWORK_ERROR_CODES, type DiscoveryResponse, type HelloResponse } from '../../common/protocol/agent-api.js';
 import { type ErrorCode, type Phase, QuantixError } from '../../common/protocol/errors.js';
 import { deriveKey } from '../../common/protocol/proof.js';
 import {
@@ -94,21 +94,13 @@ export interface PollerStats {
   lastRoundMs: number | null;
 }
 
-/** Codes with which a host refused a registration request outright: the host did not join. */
-const HOST_REFUSALS = new Set<ErrorCode>([
-  'TOKEN_INVALID',
-  'NO_ACTIVE_TOKEN',
-  'TOKEN_EXPIRED',
-  'TOKEN_ALREADY_USED',
-  'TOKEN_REVOKED',
-  'RATE_LIMITED',
-  'HOST_MANAGED',
-  'BAD_REQUEST',
-  'PAYLOAD_TOO_LARGE',
-  'UNSUPPORTED_MEDIA_TYPE',
-  'NOT_FOUND',
-  'METHOD_NOT_ALLOWED',
-]);
+/**
+ * Agent codes with which a host refused a registration request outright: the host did not join. The others
+ * (its own failure, membership answers) leave it open, and the host is asked.
+ */
+const HOST_REFUSALS = new Set<ErrorCode>(
+  AGENT_NETWORK_ERROR_CODES.filter((c) => !['NOT_MANAGED', 'NOT_MANAGED_BY_YOU', 'STATE_WRITE_FAILED', 'BUSY', 'INTERNAL'].includes(c)),
+);
 
 /** Codes meaning "this token cannot be used"; on a managed host the real reason is the membership. */
 const TOKEN_CODES = new Set<ErrorCode>(['TOKEN_INVALID', 'NO_ACTIVE_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_ALREADY_USED', 'TOKEN_REVOKED']);
@@ -623,7 +615,9 @@ export class VdcService {
    */
   private async settleFailedJoin(node: NodeRecord, err: unknown): Promise<string> {
     const q = inPhase(err, 'register');
-    if (HOST_REFUSALS.has(q.code)) {
+    // The agent's own code decides: BAD_REQUEST reaches the caller as HOST_PROTOCOL_ERROR, which a garbled answer can also be.
+    const refusal = agentCodeOf(q);
+    if (refusal !== null && HOST_REFUSALS.has(refusal)) {
       await this.o.store.deleteNode(node.id);
       if (q.code === 'TOKEN_ALREADY_USED' && !(await this.managedByUs(node.address, node.port, node.certificateFingerprint))) {
         throw new QuantixError('HOST_MANAGED_ELSEWHERE', {
