@@ -208,6 +208,11 @@ export const ERRORS = {
     message: 'An API token is required.',
     hint: 'Run `quantix-vdc-console login --server URL` with a token from `quantix-vdc api-token create`.',
   },
+  API_TOKEN_RATE_LIMITED: {
+    status: 429,
+    message: 'Too many requests with a wrong API token came from this address; the vDC refuses its requests for a while.',
+    hint: 'Wait for the time given in Retry-After, then log in again with a valid token: quantix-vdc-console login --server URL.',
+  },
   API_TOKEN_NOT_FOUND: {
     status: 404,
     message: 'No such API token.',

@@ -473,7 +473,7 @@ async function login(ctx: Ctx): Promise<number> {
   const apiToken = await readSecret(ctx, { what: 'API token', envVar: 'QUANTIX_API_TOKEN', prompt: `API token for ${s.key}: `, implicitStdin: true });
   if (!API_TOKEN_PATTERN.test(apiToken)) {
     throw new UsageError('VALIDATION_ERROR', {
-      message: 'That is not an API token (they look like qxa_ followed by 43 characters).',
+      message: 'That is not an API token (they look like qxa_, 12 hex digits, a dot and 43 characters).',
       hint: 'Create one on the vDC with `quantix-vdc api-token create NAME` and pass it on stdin, with --token-file FILE or in $QUANTIX_API_TOKEN.',
     });
   }
