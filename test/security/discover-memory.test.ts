@@ -1,8 +1,10 @@
 /**
  * Discover cannot exhaust the vDC's memory. 500 discoveries are started at
- * once against TLS targets that answer slowly (8 KiB every 50 ms) with 1 MiB each (more than
- * the agent answer cap): the compiled vDC admits at most 16 in total and 8
- * per caller (the local socket, each API token), refuses the rest at once
+ * once against TLS targets that say hello as an agent would (so each
+ * admitted discovery derives its scrypt key), then answer slowly (8 KiB
+ * every 50 ms) with 1 MiB, more than the agent answer cap: the compiled vDC
+ * admits at most 16 in total and 8 per caller (the local socket, each API
+ * token), refuses the rest at once
  * with TOO_MANY_DISCOVERIES (503, Retry-After), cuts every oversized answer
  * at the cap, and its RSS stays within 100 MB of what it was before the
  * burst while /api/health keeps answering.
@@ -12,6 +14,7 @@ import https from 'node:https';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSelfSignedCertificate } from '../../common/http/certificates.js';
+import { AGENT_API_VERSION, AGENT_PATHS } from '../../common/protocol/agent-api.js';
 import { VdcClient } from '../../common/http/vdc-client.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { formatToken, tokenFromRandom } from '../../common/token/token.js';
@@ -34,7 +37,13 @@ async function slowTarget(host: string): Promise<SlowTarget> {
   const cert = await createSelfSignedCertificate(`slow-${host}`);
   const sockets = new Set<net.Socket>();
   const t: SlowTarget = { host, port: 0, maxOpen: 0, accepted: 0, close: async () => undefined };
-  const server = https.createServer({ key: cert.keyPem, cert: cert.certPem }, (_req, res) => {
+  const server = https.createServer({ key: cert.keyPem, cert: cert.certPem }, (req, res) => {
+    if (req.url === AGENT_PATHS.hello) {
+      // Says hello as an agent would, so every admitted discovery also derives its key.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ apiVersion: AGENT_API_VERSION, hostId: `slow-${host}`, hostname: 'slow', agentVersion: '1.0.0', managed: false, time: new Date().toISOString() }));
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json' });
     res.on('error', () => undefined);
     const chunk = Buffer.alloc(CHUNK, 0x20);

@@ -42,3 +42,25 @@ export class AdmissionGate {
     };
   }
 }
+
+/** Runs async work at most `limit` at a time; the rest wait their turn, in order. */
+export class WorkQueue {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  /** Runs `work` once a place is free. */
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    // A finishing job hands its place straight to the next one, so a newcomer cannot overtake the queue.
+    if (this.running >= this.limit) await new Promise<void>((go) => this.waiting.push(go));
+    else this.running++;
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
+import os from 'node:os';
 import type { CertificatePair } from '../../common/http/certificates.js';
 import { agentCodeOf, HostAgentClient, type HostAgentClientOptions } from '../../common/http/host-agent-client.js';
 import type { TlsConnectionPool } from '../../common/http/request.js';
@@ -40,7 +41,7 @@ import {
   parseRegisterRequest,
 } from '../../common/protocol/vdc-api.js';
 import { describeTokenProblem, parseToken } from '../../common/token/token.js';
-import { AdmissionGate } from './admission.js';
+import { AdmissionGate, WorkQueue } from './admission.js';
 import { createApiToken, revokeApiToken } from './api-tokens.js';
 import { capacityOf } from './capacity.js';
 import { DiscoverySessions } from './sessions.js';
@@ -60,12 +61,20 @@ export interface RequestContext {
 
 /**
  * Discoveries in flight at once, in total and per caller. Each holds at most
- * one agent answer (AGENT_LARGE_RESPONSE_BYTES) and queues one scrypt
- * derivation (32 MiB while it runs, four at a time on libuv's pool), so 16
- * bound a burst to a few tens of MB; an operator adds hosts one at a time and
- * scripts a handful at a time (the scale benchmark runs 8).
+ * one agent answer (AGENT_LARGE_RESPONSE_BYTES) and waits for one scrypt
+ * derivation (KEY_DERIVATIONS at a time), so 16 bound a burst to a few tens
+ * of MB; an operator adds hosts one at a time and scripts a handful at a
+ * time (the scale benchmark runs 8).
  */
 export const DISCOVER_LIMITS = { total: 16, perCaller: 8, retryAfterSeconds: 5 } as const;
+
+/**
+ * scrypt derivations run at once: each holds 32 MiB and a core for about a
+ * tenth of a second. Left to libuv's four pool threads, 16 admitted
+ * discoveries held 128 MiB and starved the event loop on a 2-core machine;
+ * one core is always left to the event loop, and at most two run.
+ */
+export const KEY_DERIVATIONS = Math.max(1, Math.min(2, os.availableParallelism() - 1));
 
 /** What the service needs. */
 export interface VdcServiceOptions {
@@ -143,6 +152,7 @@ export class VdcService {
   readonly startedAt: string;
   /** Discoveries in flight. */
   readonly discoveries = new AdmissionGate(DISCOVER_LIMITS.total, DISCOVER_LIMITS.perCaller);
+  private readonly derivations = new WorkQueue(KEY_DERIVATIONS);
   private readonly o: VdcServiceOptions;
   private readonly now: () => number;
   private pollerStats: () => PollerStats = () => ({ intervalSeconds: 0, lastRoundAt: null, lastRoundHosts: 0, lastRoundMs: null });
@@ -351,9 +361,14 @@ export class VdcService {
 
       phase = 'verify';
       onStage('verifying');
-      // Only after a Quantix agent said hello: the derivation costs 32 MiB and a CPU core for a tenth of a second,
-      // which any address the caller names must not be able to claim.
-      key = await deriveKey(canonical);
+      // Only after a Quantix agent said hello, and a few at a time: the derivation costs 32 MiB and a CPU core for a
+      // tenth of a second, which any address the caller names must not be able to claim.
+      const token = canonical;
+      key = await this.derivations.run(async () => {
+        // A caller who hung up while waiting costs no derivation.
+        if (ctx.signal?.aborted) throw new QuantixError('CONNECTION_TIMEOUT', { message: 'The discovery was cancelled by the client.' });
+        return deriveKey(token);
+      });
       let disc: DiscoveryResponse;
       try {
         disc = await client.discovery(key);
