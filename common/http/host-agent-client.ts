@@ -10,9 +10,10 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import net from 'node:net';
 import {
+  AGENT_NETWORK_ERROR_CODES,
   AGENT_PATHS,
   AGENT_PORT,
-  type AgentErrorBody,
+  type AgentNetworkErrorCode,
   checkDiscoveryResponse,
   checkHelloResponse,
   checkInventory,
@@ -27,7 +28,7 @@ import {
   type NodeStatusResponse,
   readAgentErrorBody,
 } from '../protocol/agent-api.js';
-import { QuantixError } from '../protocol/errors.js';
+import { type ErrorCode, QuantixError } from '../protocol/errors.js';
 import type { Inventory } from '../protocol/inventory.js';
 import { computeHostProof, computeRequestMac, formatAuthorization, HOST_PROOF_HEADER, macEquals } from '../protocol/proof.js';
 import { type Endpoint, parseJsonBody, type RawResponse, request, REQUEST_DEFAULTS, type TlsConnectionPool } from './request.js';
@@ -67,10 +68,58 @@ export interface HelloResult {
   clockOffsetMs: number;
 }
 
-function retryAfter(headers: IncomingHttpHeaders): number | undefined {
+/**
+ * The largest agent answers read: discovery and inventory. The biggest
+ * fixture host (2 sockets, 8 interfaces, 7 disks with partitions, NFS,
+ * iSCSI, a GPU) serialises to 6.6 KB, about 440 bytes per disk or
+ * interface; 512 KiB holds some 1,100 of them, far beyond any real host,
+ * while 16 discoveries at once hold at most 8 MiB of answers.
+ */
+export const AGENT_LARGE_RESPONSE_BYTES = 512 * 1024;
+
+/** Every other agent answer (hello, status, join, leave, errors): well under 2 KB in practice. */
+export const AGENT_SMALL_RESPONSE_BYTES = 64 * 1024;
+
+/** The longest wait a host's Retry-After may ask for, seconds: a larger or malformed one is not believed. */
+const MAX_RETRY_AFTER_SECONDS = 3600;
+
+function retryAfter(json: unknown, headers: IncomingHttpHeaders): number | undefined {
+  const fromBody = (json as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
   const v = headers['retry-after'];
-  const n = typeof v === 'string' && /^[0-9]{1,6}$/.test(v) ? Number(v) : NaN;
-  return Number.isFinite(n) ? n : undefined;
+  const n = typeof fromBody === 'number' ? fromBody : typeof v === 'string' && /^[0-9]{1,6}$/.test(v) ? Number(v) : NaN;
+  return Number.isInteger(n) && n >= 0 ? Math.min(n, MAX_RETRY_AFTER_SECONDS) : undefined;
+}
+
+/** Agent codes that keep their meaning at the vDC; the others are the agent refusing the request's form, or failing. */
+const MEANINGFUL = new Set<AgentNetworkErrorCode>(['TOKEN_INVALID', 'NO_ACTIVE_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_ALREADY_USED', 'TOKEN_REVOKED', 'RATE_LIMITED', 'HOST_MANAGED', 'NOT_MANAGED', 'NOT_MANAGED_BY_YOU']);
+const FAILURES = new Set<AgentNetworkErrorCode>(['INTERNAL', 'STATE_WRITE_FAILED', 'BUSY']);
+
+function isAgentCode(code: unknown): code is AgentNetworkErrorCode {
+  return typeof code === 'string' && (AGENT_NETWORK_ERROR_CODES as readonly string[]).includes(code);
+}
+
+/**
+ * An error answer from a host agent, told in the vDC's own words: the code
+ * the agent sent is kept for the vDC's decisions (did the host refuse the
+ * join?), its message, hint and details never are.
+ */
+export class HostAgentError extends QuantixError {
+  constructor(
+    /** The code of the agent's catalogue that the host answered with. */
+    readonly agentCode: AgentNetworkErrorCode,
+    code: ErrorCode,
+    opts: ConstructorParameters<typeof QuantixError>[1] = {},
+  ) {
+    super(code, opts);
+  }
+}
+
+/** The agent code behind an error (through the causes it was wrapped in), or null when no agent answered with one. */
+export function agentCodeOf(err: unknown): AgentNetworkErrorCode | null {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof HostAgentError) return e.agentCode;
+  }
+  return null;
 }
 
 /** A client of one host agent. */
@@ -116,29 +165,54 @@ export class HostAgentClient {
   }
 
   private send(mutual: boolean, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<RawResponse> {
+    const large = path === AGENT_PATHS.discovery || path.startsWith(AGENT_PATHS.nodeInventory);
     return request(this.endpoint(mutual, method === 'GET'), {
       method,
       path,
       headers,
       ...(body === undefined ? {} : { body }),
+      maxResponseBytes: large ? AGENT_LARGE_RESPONSE_BYTES : AGENT_SMALL_RESPONSE_BYTES,
       connectTimeoutMs: this.opts.connectTimeoutMs ?? REQUEST_DEFAULTS.connectTimeoutMs,
       responseTimeoutMs: this.opts.responseTimeoutMs ?? REQUEST_DEFAULTS.responseTimeoutMs,
       ...(this.opts.signal ? { signal: this.opts.signal } : {}),
     });
   }
 
-  /** Turns an error answer into the host's QuantixError. */
-  private hostError(res: RawResponse, body: AgentErrorBody | null): QuantixError {
-    if (!body) {
-      return new QuantixError('HOST_PROTOCOL_ERROR', { message: `${this.where} answered HTTP ${res.status} without an error code.` });
-    }
-    const ra = body.retryAfterSeconds ?? retryAfter(res.headers);
-    return new QuantixError(body.code, {
-      ...(body.message ? { message: body.message } : {}),
-      ...(body.hint ? { hint: body.hint } : {}),
-      ...(ra !== undefined ? { retryAfterSeconds: ra } : {}),
-      ...(body.details ? { details: body.details } : {}),
+  /** The answer of a service that is not a Quantix host agent: nothing of what it said is repeated. */
+  private notAnAgent(): QuantixError {
+    return new QuantixError('HOST_PROTOCOL_ERROR', {
+      message: `The service at ${this.where} is not a Quantix host agent.`,
+      hint: `Check the address and port: the host agent listens on port ${AGENT_PORT} unless set otherwise, and the host console (F4) shows the address to use.`,
     });
+  }
+
+  /**
+   * Turns an error answer into an error in the vDC's words. Only codes of
+   * the agent's catalogue are believed, whatever HTTP status came with them;
+   * anything else means the peer is not a Quantix agent. The vDC's status
+   * comes from its own catalogue, never from the peer's.
+   */
+  private hostError(res: RawResponse, json: unknown): QuantixError {
+    const code = (json as { code?: unknown } | null)?.code;
+    if (!isAgentCode(code)) return this.notAnAgent();
+    if (MEANINGFUL.has(code)) {
+      const ra = code === 'RATE_LIMITED' ? retryAfter(json, res.headers) : undefined;
+      return new HostAgentError(code, code, ra !== undefined ? { retryAfterSeconds: ra } : {});
+    }
+    if (FAILURES.has(code)) return new HostAgentError(code, 'HOST_AGENT_FAILED', { message: `The host agent at ${this.where} could not answer the request (${code}).` });
+    return new HostAgentError(code, 'HOST_PROTOCOL_ERROR', {
+      message: `The host agent at ${this.where} refused the vDC's request (${code}).`,
+      hint: 'Check that the host runs a quantix-node version this vDC speaks (the same release, or one close to it).',
+    });
+  }
+
+  /** The JSON of an answer, or null when it is not JSON. */
+  private json(res: RawResponse): unknown {
+    try {
+      return parseJsonBody(res, this.where);
+    } catch {
+      return null;
+    }
   }
 
   /**
@@ -147,11 +221,22 @@ export class HostAgentClient {
    */
   async hello(): Promise<HelloResult> {
     const sentAt = this.now();
-    const res = await this.send(false, 'GET', AGENT_PATHS.hello, {});
+    let res: RawResponse;
+    try {
+      res = await this.send(false, 'GET', AGENT_PATHS.hello, {});
+    } catch (err) {
+      // Too long an answer to hello is not an agent's (the cap is far above any hello).
+      throw err instanceof QuantixError && err.code === 'HOST_PROTOCOL_ERROR' ? this.notAnAgent() : err;
+    }
     const receivedAt = this.now();
-    const json = parseJsonBody(res, this.where);
-    if (res.status !== 200) throw this.hostError(res, readAgentErrorBody(json));
-    const hello = checkHelloResponse(json);
+    const json = this.json(res);
+    if (res.status !== 200) throw this.hostError(res, json);
+    let hello: HelloResponse;
+    try {
+      hello = checkHelloResponse(json);
+    } catch {
+      throw this.notAnAgent();
+    }
     // The host read its clock somewhere between sending and receiving: the midpoint is the best estimate.
     this.offsetMs = Math.round(Date.parse(hello.time) - (sentAt + receivedAt) / 2);
     this.pinned = res.peerFingerprint;
@@ -174,7 +259,8 @@ export class HostAgentClient {
       }
       return parseJsonBody(res, this.where);
     }
-    const err = readAgentErrorBody(parseJsonBody(res, this.where));
+    const json = this.json(res);
+    const err = readAgentErrorBody(json);
     if (err?.code === 'TOKEN_INVALID' && err.certificateFingerprint && proof) {
       // The host signs its own fingerprint: if the token is right and that differs from what we see, TLS is intercepted.
       const own = err.certificateFingerprint;
@@ -184,7 +270,7 @@ export class HostAgentClient {
         });
       }
     }
-    throw this.hostError(res, err);
+    throw this.hostError(res, json);
   }
 
   /** Full inventory and identity, proven with the token-derived key. */
@@ -203,9 +289,8 @@ export class HostAgentClient {
       throw new QuantixError('INTERNAL', { message: `Node requests to ${this.where} need the host's pinned certificate fingerprint.` });
     }
     const res = await this.send(true, method, path, {}, method === 'POST' ? '{}' : undefined);
-    const json = parseJsonBody(res, this.where);
-    if (res.status >= 200 && res.status < 300) return json;
-    throw this.hostError(res, readAgentErrorBody(json));
+    if (res.status >= 200 && res.status < 300) return parseJsonBody(res, this.where);
+    throw this.hostError(res, this.json(res));
   }
 
   /** Heartbeat: membership and live usage. */

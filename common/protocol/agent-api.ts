@@ -198,6 +198,33 @@ export interface LocalStatus {
 }
 
 /**
+ * The codes a host agent's network API answers with: its catalogue. A code
+ * outside it (a vDC code, an unknown one) did not come from a Quantix agent.
+ */
+export const AGENT_NETWORK_ERROR_CODES = [
+  'TOKEN_INVALID',
+  'NO_ACTIVE_TOKEN',
+  'TOKEN_EXPIRED',
+  'TOKEN_ALREADY_USED',
+  'TOKEN_REVOKED',
+  'RATE_LIMITED',
+  'HOST_MANAGED',
+  'NOT_MANAGED',
+  'NOT_MANAGED_BY_YOU',
+  'BAD_REQUEST',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'STATE_WRITE_FAILED',
+  'BUSY',
+  'INTERNAL',
+] as const satisfies readonly ErrorCode[];
+
+/** A code of the agent's network API. */
+export type AgentNetworkErrorCode = (typeof AGENT_NETWORK_ERROR_CODES)[number];
+
+/**
  * Error body of the agent. A `TOKEN_INVALID` answer to a request proof
  * also carries the certificate fingerprint the host itself serves, with a
  * host proof over it, so the vDC can tell a TLS interceptor from a typo.

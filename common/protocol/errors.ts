@@ -113,6 +113,16 @@ export const ERRORS = {
     message: 'Some fields are missing or invalid.',
     hint: 'Correct the fields named in the message and try again.',
   },
+  SECRET_ON_COMMAND_LINE: {
+    status: 400,
+    message: 'A secret was given on the command line, where any local user can read it; it was refused and nothing was sent.',
+    hint: 'Pass it on stdin (--token-stdin), in a file only you can read (--token-file FILE), in the environment, or type it at the prompt.',
+  },
+  SECRET_FILE_NOT_PRIVATE: {
+    status: 400,
+    message: 'The token file can be read by other users, or is not yours; it was not read.',
+    hint: 'Make it yours and private (chmod 600 FILE), or pass the token another way.',
+  },
   TOKEN_FORMAT: {
     status: 400,
     message: 'The token is not well formed.',
@@ -152,6 +162,11 @@ export const ERRORS = {
     status: 502,
     message: 'The host answered something unexpected.',
     hint: 'Check that the host runs a compatible quantix-node version.',
+  },
+  HOST_AGENT_FAILED: {
+    status: 502,
+    message: 'The host agent could not answer the request.',
+    hint: 'Try again in a moment; if it persists, look at the agent\'s log on the host (journalctl -u quantix-node).',
   },
   DISCOVERY_NOT_FOUND: {
     status: 404,
@@ -193,6 +208,11 @@ export const ERRORS = {
     message: 'An API token is required.',
     hint: 'Run `quantix-vdc-console login --server URL` with a token from `quantix-vdc api-token create`.',
   },
+  API_TOKEN_RATE_LIMITED: {
+    status: 429,
+    message: 'Too many requests with a wrong API token came from this address; the vDC refuses its requests for a while.',
+    hint: 'Wait for the time given in Retry-After, then log in again with a valid token: quantix-vdc-console login --server URL.',
+  },
   API_TOKEN_NOT_FOUND: {
     status: 404,
     message: 'No such API token.',
@@ -202,6 +222,11 @@ export const ERRORS = {
     status: 503,
     message: 'The vDC is busy.',
     hint: 'Try again in a moment.',
+  },
+  TOO_MANY_DISCOVERIES: {
+    status: 503,
+    message: 'Too many discoveries are running on this vDC right now.',
+    hint: 'Wait for the time given in Retry-After, then try again; each discovery ends within the connect and response time limits.',
   },
   LOCAL_ONLY: {
     status: 403,

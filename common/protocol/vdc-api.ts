@@ -46,8 +46,12 @@ export const CLUSTER_DESCRIPTION_MAX = 256;
 /** API token names: 1–63 letters, digits, `-`, `_`, `.` or `@`. */
 export const API_TOKEN_NAME_PATTERN = /^[A-Za-z0-9._@-]{1,63}$/;
 
-/** API tokens: `qxa_` followed by 43 base64url characters (32 random bytes). */
-export const API_TOKEN_PATTERN = /^qxa_[A-Za-z0-9_-]{43}$/;
+/**
+ * API tokens: `qxa_`, a public id of 12 hex digits, `.`, and a secret of 43
+ * base64url characters (32 random bytes). Tokens made before public ids
+ * existed are `qxa_` and the 43 characters alone, and are still accepted.
+ */
+export const API_TOKEN_PATTERN = /^qxa_(?:[0-9a-f]{12}\.)?[A-Za-z0-9_-]{43}$/;
 
 // ---------------------------------------------------------------------------
 // Shapes
@@ -257,8 +261,8 @@ export interface HealthResponse {
 export interface ApiTokenInfo {
   id: string;
   name: string;
-  /** First characters of the token, to recognise it. */
-  prefix: string;
+  /** The token's public id (the 12 hex digits after `qxa_`), to recognise it; null for a token made before public ids. */
+  publicId: string | null;
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
@@ -505,7 +509,7 @@ export function checkHealth(v: unknown): HealthResponse {
 
 /** Checks an API token listing entry. */
 export function checkApiTokenInfo(v: unknown): ApiTokenInfo {
-  expectFields(v, 'apiToken', { id: 'string', name: 'string', prefix: 'string', createdAt: 'string', lastUsedAt: 'string?', revokedAt: 'string?' });
+  expectFields(v, 'apiToken', { id: 'string', name: 'string', publicId: 'string?', createdAt: 'string', lastUsedAt: 'string?', revokedAt: 'string?' });
   return v as ApiTokenInfo;
 }
 

@@ -38,7 +38,7 @@ interface Run {
 async function cli(args: string[], opts: { input?: string; socket?: boolean } = {}): Promise<Run> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  for (const k of ['DBUS_SESSION_BUS_ADDRESS', 'XDG_CONFIG_HOME', 'XDG_RUNTIME_DIR', 'QUANTIX_VDC_SERVER']) delete env[k];
+  for (const k of ['DBUS_SESSION_BUS_ADDRESS', 'XDG_CONFIG_HOME', 'XDG_RUNTIME_DIR', 'QUANTIX_VDC_SERVER', 'QUANTIX_TOKEN', 'QUANTIX_API_TOKEN']) delete env[k];
   env.HOME = home;
   env.QUANTIX_VDC_SOCKET = opts.socket === false ? path.join(home, 'no.sock') : vdc.socketPath;
   const run = await runNodeProgram(path.join(REPO_ROOT, CONSOLE), args, { env, input: opts.input ?? '', timeoutMs: 60_000, detached: true });
@@ -72,18 +72,18 @@ describe('quantix-vdc-console commands', () => {
     const token = await newToken(agentA);
     const symbols = token.replace(/^QUANTIX-|-/g, '');
     const typo = symbols.slice(0, 11) + (symbols[11] === '0' ? '1' : '0');
-    const r = await cli(['hosts', 'add', '--address', '10.255.255.1', '--token', typo, '--cluster', 'Production', '--yes', '--json'], { socket: false });
+    const r = await cli(['hosts', 'add', '--address', '10.255.255.1', '--token-stdin', '--cluster', 'Production', '--yes', '--json'], { socket: false, input: `${typo}\n` });
     expect(r.code).toBe(2);
     expect(r.json.error.code).toBe('TOKEN_FORMAT');
     expect(r.stderr).toContain('a symbol looks mistyped');
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    const noYes = await cli(['hosts', 'add', '--address', agentAddress(agentA), '--token', token, '--cluster', 'Production']);
+    const noYes = await cli(['hosts', 'add', '--address', agentAddress(agentA), '--token-stdin', '--cluster', 'Production'], { input: token });
     expect(noYes.code).toBe(2);
     expect(noYes.stderr).toContain('Pass --yes');
   });
 
   it('hosts add --yes --json adds the host; list, show and the stable shapes', async () => {
-    const add = await cli(['hosts', 'add', '--address', agentAddress(agentA), '--token', await newToken(agentA), '--cluster', 'production', '--yes', '--json']);
+    const add = await cli(['hosts', 'add', '--address', agentAddress(agentA), '--token-stdin', '--cluster', 'production', '--yes', '--json'], { input: await newToken(agentA) });
     expect(add.code, add.stderr).toBe(0);
     expect(Object.keys(add.json).sort()).toEqual(['discovery', 'host']);
     expect(Object.keys(add.json.host).sort()).toEqual([...HOST_FIELDS, 'inventory', 'inventoryAt'].sort());
@@ -110,7 +110,7 @@ describe('quantix-vdc-console commands', () => {
   it('a wrong token exits 4 with the host\'s code; an unreachable vDC exits 3', async () => {
     const real = await newToken(agentB);
     const wrong = [0, 1, 2, 3].map((i) => formatToken(tokenFromRandom(new Uint8Array([i, 9, 9, 9, 9, 9, 9])))).find((t) => t !== real)!;
-    const r = await cli(['hosts', 'add', '--address', agentAddress(agentB), '--token', wrong, '--cluster', 'Production', '--yes', '--json']);
+    const r = await cli(['hosts', 'add', '--address', agentAddress(agentB), '--token-stdin', '--cluster', 'Production', '--yes', '--json'], { input: wrong });
     expect(r.code).toBe(4);
     expect(r.json.error.code).toBe('TOKEN_INVALID');
     expect(r.json.error.hint).toMatch(/\S/);
@@ -121,7 +121,7 @@ describe('quantix-vdc-console commands', () => {
   });
 
   it('hosts remove: refuses an unreachable host unless forced; clusters delete once empty', async () => {
-    const add = await cli(['hosts', 'add', '--address', agentAddress(agentB), '--token', await newToken(agentB), '--cluster', 'Production', '--yes', '--json']);
+    const add = await cli(['hosts', 'add', '--address', agentAddress(agentB), '--token-stdin', '--cluster', 'Production', '--yes', '--json'], { input: await newToken(agentB) });
     expect(add.code, add.stderr).toBe(0);
     const id = add.json.host.id as string;
     await agentB.kill();
@@ -225,11 +225,16 @@ describe('quantix-vdc-console commands', () => {
       await cli(['clusters', 'create', 'Lab']);
       const p = spawnInPty({
         script: CONSOLE,
-        args: ['hosts', 'add', '--address', agentAddress(fixture), '--token', await newToken(fixture), '--cluster', 'Lab'],
-        env: { QUANTIX_VDC_SOCKET: vdc.socketPath },
+        args: ['hosts', 'add', '--address', agentAddress(fixture), '--cluster', 'Lab'],
+        env: { QUANTIX_VDC_SOCKET: vdc.socketPath, QUANTIX_TOKEN: undefined },
       });
+      // With no other source the token is asked for without echo.
+      await p.waitForText('Registration token (host console, F4): ');
+      const token = await newToken(fixture);
+      p.write(`${token}\r`);
       await p.waitForText(/Add \S+ \(127\.0\.0\.1:\d+\) to cluster Lab\? \[y\/N\]/, { timeoutMs: 20_000 });
       expect(p.screen()).toContain('verified by token');
+      expect(p.screen()).not.toContain(token.slice(8));
       expect(p.screen()).toContain('Certificate');
       p.write('n\r');
       await p.waitForText('Nothing was changed.');

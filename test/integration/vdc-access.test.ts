@@ -59,11 +59,11 @@ describe('HTTPS with API tokens', () => {
   it('creates a token shown once and stored only as its hash', async () => {
     const r = await cli(['api-token', 'create', 'ops-laptop', '--json']);
     expect(r.code).toBe(0);
-    const created = JSON.parse(r.stdout) as { token: string; info: { id: string; name: string; prefix: string } };
+    const created = JSON.parse(r.stdout) as { token: string; info: { id: string; name: string; publicId: string } };
     token = created.token;
     tokenId = created.info.id;
-    expect(token).toMatch(/^qxa_[A-Za-z0-9_-]{43}$/);
-    expect(token.startsWith(created.info.prefix)).toBe(true);
+    expect(token).toMatch(/^qxa_[0-9a-f]{12}\.[A-Za-z0-9_-]{43}$/);
+    expect(token.startsWith(`qxa_${created.info.publicId}.`)).toBe(true);
 
     const list = await cli(['api-token', 'list']);
     expect(list.stdout).toMatch(/ops-laptop/);

@@ -10,7 +10,13 @@ describe('command line', () => {
     ['console options', ['--socket', '/s', '--refresh', '5'], 'tui'],
     // Global options may come before the command.
     ['socket first', ['--socket', '/s', 'hosts', 'list'], 'command'],
-    ['hosts add', ['hosts', 'add', '--address', 'a', '--token', 't', '--cluster', 'c', '--yes', '--json'], 'command'],
+    ['hosts add', ['hosts', 'add', '--address', 'a', '--token-file', 'f', '--cluster', 'c', '--yes', '--json'], 'command'],
+    ['hosts add, token on stdin', ['hosts', 'add', '--address', 'a', '--token-stdin', '--cluster', 'c', '--yes'], 'command'],
+    // A secret on the command line is refused, in either spelling, for every command.
+    ['hosts add --token', ['hosts', 'add', '--address', 'a', '--token', 't', '--cluster', 'c', '--yes'], 'error'],
+    ['hosts add --token=', ['hosts', 'add', '--token=t'], 'error'],
+    ['login --token', ['login', '--server', 'vdc:9443', '--token', 'qxa_x'], 'error'],
+    ['--api-token anywhere', ['--api-token', 'qxa_x', 'hosts', 'list'], 'error'],
     ['login', ['login', '--server', 'vdc:9443', '--token-stdin'], 'command'],
     // Help anywhere.
     ['help', ['--help'], 'help'],
@@ -24,6 +30,17 @@ describe('command line', () => {
     ['extra argument', ['clusters', 'create', 'a', 'b'], 'error'],
     ['bad refresh', ['--refresh', 'soon'], 'error'],
   ])('%s', (_name, argv, kind) => expect(parseCommandLine(argv).kind).toBe(kind));
+
+  it('refuses a secret on the command line with its own code, the safe forms, and never the value', () => {
+    const p = parseCommandLine(['hosts', 'add', '--address', 'a', '--token', 'QUANTIX-7K3M-9QDX-2BHF', '--cluster', 'c']);
+    expect(p).toMatchObject({ kind: 'error', code: 'SECRET_ON_COMMAND_LINE' });
+    const text = p.kind === 'error' ? `${p.message} ${p.hint}` : '';
+    expect(text).not.toContain('7K3M');
+    for (const form of ['--token-stdin', '--token-file', '$QUANTIX_TOKEN']) expect(text).toContain(form);
+    const login = parseCommandLine(['login', '--server', 'vdc:9443', '--token=qxa_secret']);
+    expect(login.kind === 'error' && login.hint).toContain('$QUANTIX_API_TOKEN');
+    expect(login.kind === 'error' && `${login.message} ${login.hint}`).not.toContain('qxa_secret');
+  });
 
   it('passes values and positionals through', () => {
     const p = parseCommandLine(['--server', 'https://vdc01', 'hosts', 'remove', 'qx-node-07', '--force', '-y']);

@@ -107,7 +107,7 @@ describe('database settings and migrations', () => {
       expect((await upgraded.listClusters()).map((c) => c.name)).toEqual(['Production']);
       expect((await upgraded.listAudit({ limit: 10 })).map((e) => e.action)).toEqual(['cluster.create']);
       // The table added by schema 2 works.
-      await upgraded.createApiToken({ id: 't1', name: 'ops', prefix: 'qxa_abcd', tokenHash: 'h1', createdAt: 'x', lastUsedAt: null, revokedAt: null });
+      await upgraded.createApiToken({ id: 't1', name: 'ops', publicId: '0123456789ab', tokenHash: 'h1', createdAt: 'x', lastUsedAt: null, revokedAt: null });
       expect((await upgraded.listApiTokens()).map((t) => t.name)).toEqual(['ops']);
     } finally {
       await upgraded.close();
@@ -115,6 +115,22 @@ describe('database settings and migrations', () => {
     const check = new Database(oldPath);
     expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     check.close();
+  });
+
+  it('upgrades API tokens of schema 2: the clear prefix is gone, the hash still finds the token, which has no public id', async () => {
+    const oldPath = join(dir, 'tokens.db');
+    const db = openDatabase(oldPath);
+    migrate(db, 2);
+    db.prepare(`INSERT INTO api_tokens (id, name, prefix, token_hash, created_at) VALUES ('t1', 'ops', 'qxa_SeCrEt', 'h1', 'x')`).run();
+    db.close();
+    const upgraded = openSqliteStore(oldPath);
+    try {
+      expect(await upgraded.findActiveApiToken('h1')).toMatchObject({ id: 't1', name: 'ops', publicId: null });
+    } finally {
+      await upgraded.close();
+    }
+    const columns = new Database(oldPath).prepare('PRAGMA table_info(api_tokens)').all() as Array<{ name: string }>;
+    expect(columns.map((c) => c.name)).not.toContain('prefix');
   });
 
   it('refuses a database written by a newer version instead of guessing', () => {
@@ -256,7 +272,7 @@ describe('audit', () => {
 });
 
 describe('API tokens', () => {
-  const token = (id: string, name: string, hash: string) => ({ id, name, prefix: 'qxa_xxxx', tokenHash: hash, createdAt: 't', lastUsedAt: null, revokedAt: null });
+  const token = (id: string, name: string, hash: string) => ({ id, name, publicId: `pub-${id}`, tokenHash: hash, createdAt: 't', lastUsedAt: null, revokedAt: null });
 
   it('finds an active token by hash, records its use, and forgets it once revoked', async () => {
     await store.createApiToken(token('t1', 'ops', 'h1'));

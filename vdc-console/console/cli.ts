@@ -90,11 +90,11 @@ function asQuantix(err: unknown): QuantixError {
 }
 
 /** Reads all of a stream (stdin) as text, up to a limit. */
-async function readAll(stream: NodeJS.ReadableStream, limit = 64 * 1024): Promise<string> {
+async function readAll(stream: NodeJS.ReadableStream, limit: number): Promise<string> {
   let text = '';
   for await (const chunk of stream) {
     text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
-    if (text.length > limit) throw new UsageError('VALIDATION_ERROR', { message: 'stdin is too long for an API token.' });
+    if (text.length > limit) throw new UsageError('VALIDATION_ERROR', { message: 'stdin is too long to hold a token.', hint: 'Send only the token on stdin.' });
   }
   return text;
 }
@@ -142,9 +142,9 @@ async function askYesNo(io: CliIo, question: string, controlling = false): Promi
 }
 
 /** Reads a secret on the terminal without echo. */
-async function askSecret(io: CliIo, prompt: string): Promise<string> {
+async function askSecret(io: CliIo, prompt: string, noTerminalHint: string): Promise<string> {
   const t = openTerminal(io);
-  if (!t) throw new UsageError('VALIDATION_ERROR', { message: 'There is no terminal to type the API token on.', hint: 'Pipe it in with --token-stdin.' });
+  if (!t) throw new UsageError('VALIDATION_ERROR', { message: 'There is no terminal to type the token on.', hint: noTerminalHint });
   // Raw mode before the prompt: a key typed as soon as the prompt shows (Ctrl-C included) must reach us, not the line discipline.
   t.input.setRawMode(true);
   t.output.write(prompt);
@@ -161,7 +161,7 @@ async function askSecret(io: CliIo, prompt: string): Promise<string> {
           }
           if (ch === '\x03') {
             t.input.off('data', onData);
-            reject(new UsageError('VALIDATION_ERROR', { message: 'Cancelled.', hint: 'Run login again when you have the token.' }));
+            reject(new UsageError('VALIDATION_ERROR', { message: 'Cancelled.', hint: 'Run the command again when you have the token.' }));
             return;
           }
           if (ch === '\x7f' || ch === '\b') value = value.slice(0, -1);
@@ -176,6 +176,83 @@ async function askSecret(io: CliIo, prompt: string): Promise<string> {
     t.output.write('\n');
     t.close();
   }
+}
+
+/** Where a command's secret may come from besides --token-stdin and --token-file. */
+interface SecretSource {
+  /** What it is, for messages ("registration token", "API token"). */
+  what: string;
+  /** The environment variable that may hold it. */
+  envVar: string;
+  /** The prompt on a terminal. */
+  prompt: string;
+  /** Read stdin when it is not a terminal and no other source was given (login's historical behaviour). */
+  implicitStdin: boolean;
+}
+
+/** The largest secret file or stdin read: tokens are a few dozen bytes. */
+const SECRET_MAX_BYTES = 4096;
+
+/**
+ * Reads a secret file only if it is a regular file owned by this user that
+ * no one else can read: a token in a world-readable file is as exposed as
+ * one on the command line. The checks are made on the opened descriptor, so
+ * the file cannot be swapped between check and read, and a symbolic link is
+ * refused rather than followed.
+ */
+export function readPrivateFile(file: string, uid: number): string {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') {
+      throw new UsageError('SECRET_FILE_NOT_PRIVATE', { message: `The token file ${plain(file)} is a symbolic link; it was not read.`, hint: 'Name the file itself, owned by you with mode 0600.' });
+    }
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code ?? 'unreadable';
+    throw new UsageError('VALIDATION_ERROR', { message: `Cannot read the token file ${plain(file)} (${why}).`, hint: 'Check the path, or pass the token with --token-stdin.' });
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new UsageError('VALIDATION_ERROR', { message: `The token file ${plain(file)} is not a regular file.`, hint: 'Name a file holding the token, or pass it with --token-stdin.' });
+    if (st.uid !== uid || (st.mode & 0o077) !== 0) {
+      const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+      const problem = st.uid !== uid ? `is owned by uid ${st.uid}, not by you (uid ${uid})` : `has mode ${mode}: other users can read it`;
+      throw new UsageError('SECRET_FILE_NOT_PRIVATE', {
+        message: `The token file ${plain(file)} ${problem}; it was not read.`,
+        hint: st.uid !== uid ? 'Copy the token into a file of your own with mode 0600, or pass it with --token-stdin.' : `Run \`chmod 600 ${plain(file)}\`, then try again.`,
+      });
+    }
+    const buf = Buffer.alloc(SECRET_MAX_BYTES + 1);
+    const n = fs.readSync(fd, buf, 0, buf.length, 0);
+    if (n > SECRET_MAX_BYTES) throw new UsageError('VALIDATION_ERROR', { message: `The token file ${plain(file)} is too long to hold a token.`, hint: 'Put only the token in the file.' });
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The secret a command needs, never from its command line: --token-stdin,
+ * --token-file, the environment variable, stdin when piped (if allowed), or
+ * a prompt without echo. Only the first line counts, trimmed.
+ */
+async function readSecret(ctx: Ctx, source: SecretSource): Promise<string> {
+  const fromStdin = ctx.values['token-stdin'] === true;
+  const file = typeof ctx.values['token-file'] === 'string' ? ctx.values['token-file'] : null;
+  if (fromStdin && file !== null) {
+    throw new UsageError('VALIDATION_ERROR', { message: 'Give the token one way: --token-stdin or --token-file, not both.', hint: 'Drop one of the two options.' });
+  }
+  let raw: string;
+  if (fromStdin) raw = await readAll(ctx.io.stdin, SECRET_MAX_BYTES);
+  else if (file !== null) raw = readPrivateFile(file, ctx.io.uid);
+  else if (ctx.io.env[source.envVar]) raw = ctx.io.env[source.envVar]!;
+  else if (source.implicitStdin && ctx.io.stdin.isTTY !== true) raw = await readAll(ctx.io.stdin, SECRET_MAX_BYTES);
+  else {
+    raw = await askSecret(ctx.io, source.prompt, `Pass the ${source.what} with --token-stdin, --token-file FILE or $${source.envVar}.`);
+  }
+  const line = raw.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  return line.trim();
 }
 
 function credentialStore(io: Pick<CliIo, 'env' | 'home'>): CredentialStore {
@@ -247,16 +324,17 @@ function mustConfirm(ctx: Ctx, what: string): void {
 
 async function hostsAdd(ctx: Ctx): Promise<number> {
   const address = typeof ctx.values.address === 'string' ? ctx.values.address : '';
-  const tokenText = typeof ctx.values.token === 'string' ? ctx.values.token : '';
   const clusterRef = typeof ctx.values.cluster === 'string' ? ctx.values.cluster : '';
-  const missing = [!address && '--address', !tokenText && '--token', !clusterRef && '--cluster'].filter(Boolean);
+  const missing = [!address && '--address', !clusterRef && '--cluster'].filter(Boolean);
   if (missing.length) throw new UsageError('VALIDATION_ERROR', { message: `Missing ${missing.join(', ')}.`, hint: 'See `quantix-vdc-console hosts add --help`.' });
   const addr = parseHostAddressInput(address);
   if (!addr.ok) throw new UsageError('VALIDATION_ERROR', { message: `Invalid address: ${addr.problem}.`, hint: 'Give the host as an IP address or name with an optional port, e.g. 10.0.0.5 or [fd00::5]:8443.' });
+  mustConfirm(ctx, 'add a host');
+  const tokenText = await readSecret(ctx, { what: 'registration token', envVar: 'QUANTIX_TOKEN', prompt: 'Registration token (host console, F4): ', implicitStdin: false });
+  if (!tokenText) throw new UsageError('VALIDATION_ERROR', { message: 'No registration token was given.', hint: 'Pass it with --token-stdin, --token-file FILE or $QUANTIX_TOKEN, or type it when asked.' });
   const token = parseToken(tokenText);
   // A typo is caught here, before the host's failure counter is touched.
   if (!token.ok) throw new UsageError('TOKEN_FORMAT', { message: `The token is not well formed: ${describeTokenProblem(token.problem)}.` });
-  mustConfirm(ctx, 'add a host');
 
   const client = await connect(ctx.io, ctx.globals);
   const cluster = findCluster(await client.listClusters(), clusterRef);
@@ -367,7 +445,6 @@ async function login(ctx: Ctx): Promise<number> {
   if (expected !== null && !/^[0-9a-f]{64}$/.test(expected)) {
     throw new UsageError('VALIDATION_ERROR', { message: '--fingerprint takes the 64 hex digits of a SHA-256 fingerprint.', hint: 'Copy it from the vDC appliance.' });
   }
-  const readTokenFromStdin = ctx.values['token-stdin'] === true || ctx.io.stdin.isTTY !== true;
   const store = credentialStore(ctx.io);
   const pinned = store.server(s.key);
 
@@ -393,12 +470,11 @@ async function login(ctx: Ctx): Promise<number> {
     }
   }
 
-  const raw = readTokenFromStdin ? await readAll(ctx.io.stdin) : await askSecret(ctx.io, `API token for ${s.key}: `);
-  const apiToken = raw.trim();
+  const apiToken = await readSecret(ctx, { what: 'API token', envVar: 'QUANTIX_API_TOKEN', prompt: `API token for ${s.key}: `, implicitStdin: true });
   if (!API_TOKEN_PATTERN.test(apiToken)) {
     throw new UsageError('VALIDATION_ERROR', {
-      message: 'That is not an API token (they look like qxa_ followed by 43 characters).',
-      hint: 'Create one on the vDC with `quantix-vdc api-token create NAME` and pass it on stdin.',
+      message: 'That is not an API token (they look like qxa_, 12 hex digits, a dot and 43 characters).',
+      hint: 'Create one on the vDC with `quantix-vdc api-token create NAME` and pass it on stdin, with --token-file FILE or in $QUANTIX_API_TOKEN.',
     });
   }
   // The token must work before it is kept; listing clusters needs it.

@@ -7,7 +7,9 @@
  * exit code 2.
  */
 import os from 'node:os';
-import { runCommand } from './cli.js';
+import { QuantixError } from '../../common/protocol/errors.js';
+import { errorLine, runCommand } from './cli.js';
+import { errorJson } from './output.js';
 import { EXIT, parseCommandLine } from './options.js';
 
 const parsed = parseCommandLine(process.argv.slice(2), process.env);
@@ -18,7 +20,14 @@ switch (parsed.kind) {
     process.exitCode = EXIT.ok;
     break;
   case 'error':
-    process.stderr.write(`quantix-vdc-console: ${parsed.message} (VALIDATION_ERROR) Next: see the usage below.\n\n${parsed.usage}\n`);
+    if (parsed.code) {
+      // A refusal with its own next step; the usage would only bury it.
+      const err = new QuantixError(parsed.code, { message: `${parsed.message}.`, ...(parsed.hint ? { hint: parsed.hint } : {}) });
+      if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(errorJson(err), null, 2)}\n`);
+      process.stderr.write(`quantix-vdc-console: ${errorLine(err)}\n`);
+    } else {
+      process.stderr.write(`quantix-vdc-console: ${parsed.message} (VALIDATION_ERROR) Next: see the usage below.\n\n${parsed.usage}\n`);
+    }
     process.exitCode = EXIT.usage;
     break;
   case 'command': {

@@ -52,19 +52,25 @@ const TARGET_HELP = `Where the vDC is:
 export const COMMANDS: CommandSpec[] = [
   {
     words: ['hosts', 'add'],
-    options: { address: { type: 'string' }, token: { type: 'string' }, cluster: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
+    options: { address: { type: 'string' }, 'token-stdin': { type: 'boolean' }, 'token-file': { type: 'string' }, cluster: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
     positionals: [],
     summary: 'discover a host with its registration token and add it to a cluster',
-    usage: `Usage: quantix-vdc-console hosts add --address A --token T --cluster NAME|ID [--yes] [--json]
+    usage: `Usage: quantix-vdc-console hosts add --address A --cluster NAME|ID
+         [--token-stdin | --token-file FILE] [--yes] [--json]
 
 Reaches the host through the vDC, verifies it with the registration token shown
 on its console (F4, then G), shows its hardware and asks before adding it.
-  --address A      host IP or name, optional :port (8443 by default)
-  --token T        QUANTIX-XXXX-XXXX-XXXX (any case, dashes optional)
-  --cluster C      cluster name or id
-  -y, --yes        add without asking (required when stdin is not a terminal)
+  --address A        host IP or name, optional :port (8443 by default)
+  --cluster C        cluster name or id
+  --token-stdin      read the token from stdin (first line)
+  --token-file FILE  read the token from FILE, which only you may read (0600)
+  -y, --yes          add without asking (required when stdin is not a terminal)
 
-A mistyped token is refused before any network call.`,
+The token (QUANTIX-XXXX-XXXX-XXXX, any case, dashes optional) comes from stdin
+or a file as above, else from $QUANTIX_TOKEN, else it is asked for without
+echo on the terminal. It is never taken from the command line, where any local
+user can read it: --token is refused. A mistyped token is refused before any
+network call.`,
   },
   {
     words: ['hosts', 'list'],
@@ -115,19 +121,23 @@ Names are 1-63 letters, digits, "-", "_" or ".".`,
   },
   {
     words: ['login'],
-    options: { 'token-stdin': { type: 'boolean' }, fingerprint: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
+    options: { 'token-stdin': { type: 'boolean' }, 'token-file': { type: 'string' }, fingerprint: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
     positionals: [],
     summary: 'trust a remote vDC and store an API token for it',
-    usage: `Usage: quantix-vdc-console login --server URL [--token-stdin] [--fingerprint FP | --yes] [--json]
+    usage: `Usage: quantix-vdc-console login --server URL [--token-stdin | --token-file FILE]
+         [--fingerprint FP | --yes] [--json]
 
 Shows the vDC's certificate fingerprint and asks once whether to trust it (as
 ssh does), then pins it: a different certificate later is refused. The API token
-(from \`quantix-vdc api-token create NAME\` on the vDC) is read from stdin, or
-typed without echo on a terminal, checked against the vDC, and stored in the OS
-keychain, or in a file only you can read when no keychain is reachable.
-  --token-stdin     read the API token from stdin
-  --fingerprint FP  the fingerprint you expect (from the appliance): no question
-  -y, --yes         trust the fingerprint shown without asking (first login only)`,
+(from \`quantix-vdc api-token create NAME\` on the vDC) is read from stdin or a
+private file, else from $QUANTIX_API_TOKEN, else from stdin when it is not a
+terminal, else typed without echo; it is checked against the vDC and stored in
+the OS keychain, or in a file only you can read when no keychain is reachable.
+It is never taken from the command line: --token is refused.
+  --token-stdin       read the API token from stdin
+  --token-file FILE   read the API token from FILE, which only you may read (0600)
+  --fingerprint FP    the fingerprint you expect (from the appliance): no question
+  -y, --yes           trust the fingerprint shown without asking (first login only)`,
   },
   {
     words: ['logout'],
@@ -168,7 +178,41 @@ export type Parsed =
   | { kind: 'tui'; globals: GlobalValues; logFile: string | null; refreshMs: number; escapeDelayMs: number }
   | { kind: 'help'; text: string }
   | { kind: 'command'; spec: CommandSpec; globals: GlobalValues; values: Record<string, string | boolean | undefined>; args: string[] }
-  | { kind: 'error'; message: string; usage: string };
+  | { kind: 'error'; message: string; usage: string; code?: 'SECRET_ON_COMMAND_LINE'; hint?: string };
+
+/** Options that would put a secret in the process's command line, readable by every local user. */
+const SECRET_OPTIONS = ['--token', '--api-token', '--password', '--secret'];
+
+/** Where each command takes its secret from instead, for the refusal's next step. */
+function safeSecretForms(words: readonly string[]): string {
+  // Only a known command is named: a stray word could be the secret itself.
+  const login = words[0] === 'login';
+  const command = login ? 'login --server URL' : 'hosts add --address A --cluster C';
+  const env = login ? 'QUANTIX_API_TOKEN' : 'QUANTIX_TOKEN';
+  return `Give the token on stdin (\`quantix-vdc-console ${command} --token-stdin < FILE\`), with --token-file FILE (yours, mode 0600), in $${env}, or type it when asked on a terminal.`;
+}
+
+/**
+ * A secret option on the command line, found before anything else is parsed
+ * so that it is refused even next to other mistakes; the value is never
+ * repeated. Arguments after `--` are operands, not options.
+ */
+function secretOnCommandLine(argv: readonly string[], words: readonly string[]): Parsed | null {
+  for (const a of argv) {
+    if (a === '--') break;
+    const name = a.split('=', 1)[0]!;
+    if (SECRET_OPTIONS.includes(name)) {
+      return {
+        kind: 'error',
+        code: 'SECRET_ON_COMMAND_LINE',
+        message: `${name} is refused: a secret on the command line can be read by any local user (ps, /proc); nothing was sent`,
+        hint: safeSecretForms(words),
+        usage: USAGE,
+      };
+    }
+  }
+  return null;
+}
 
 /** The leading command words of argv, skipping global options (and the values of those that take one) before them. */
 function commandWords(argv: readonly string[]): string[] {
@@ -185,6 +229,8 @@ function commandWords(argv: readonly string[]): string[] {
 /** Parses argv (without node and the script). */
 export function parseCommandLine(argv: readonly string[], env: Record<string, string | undefined> = {}): Parsed {
   const words = commandWords(argv);
+  const secret = secretOnCommandLine(argv, words);
+  if (secret) return secret;
   const spec = COMMANDS.find((c) => c.words.every((w, i) => words[i] === w));
   if (!spec) {
     const first = words[0];

@@ -11,7 +11,8 @@ import type { Socket } from 'node:net';
 import { type ErrorCode, errorBody, QuantixError } from '../../common/protocol/errors.js';
 import type { Logger } from '../../common/log/logger.js';
 import { NDJSON, STAGE_PHASE, VDC_BODY_LIMIT_BYTES, parseFlagQuery } from '../../common/protocol/vdc-api.js';
-import { bearerToken, hashApiToken } from './api-tokens.js';
+import { bearerToken, findApiToken } from './api-tokens.js';
+import { AUTH_FAILURE_DEFAULTS, AuthFailures } from './auth-failures.js';
 import type { RequestContext, VdcService } from './service.js';
 import type { Store } from './store.js';
 import { SERVER_CIPHERS, SERVER_MIN_TLS_VERSION } from '../../common/http/tls-policy.js';
@@ -129,6 +130,23 @@ export function buildApiServer(o: ApiServerOptions): FastifyInstance {
   app.setNotFoundHandler((_req, reply) => sendError(reply, new QuantixError('NOT_FOUND')));
 
   const lastTouch = new Map<string, number>();
+  // Refused API requests: guessing limited per source, and one log line per source and minute with the count.
+  const failures = new AuthFailures({
+    ...AUTH_FAILURE_DEFAULTS,
+    now,
+    report: (source, refused, kind) =>
+      kind === 'first'
+        ? log.warn({ source, refused }, 'API request refused: no valid API token; more from this source in the next minute are counted, not logged')
+        : log.warn({ source, refused, windowSeconds: AUTH_FAILURE_DEFAULTS.windowMs / 1000 }, 'API requests refused: no valid API token'),
+  });
+  if (o.remote) {
+    const flusher = setInterval(() => failures.flush(), AUTH_FAILURE_DEFAULTS.windowMs);
+    flusher.unref();
+    app.addHook('onClose', async () => {
+      clearInterval(flusher);
+      failures.flush();
+    });
+  }
   app.addHook('onRequest', async (req, reply) => {
     const controller = new AbortController();
     // The connection closing before the answer is complete means the client gave up.
@@ -136,15 +154,22 @@ export function buildApiServer(o: ApiServerOptions): FastifyInstance {
       if (!reply.raw.writableFinished) controller.abort();
     });
     if (!o.remote) {
-      contexts.set(req, { source: 'socket', actor: null, signal: controller.signal });
+      contexts.set(req, { source: 'socket', actor: null, caller: 'socket', signal: controller.signal });
       return;
     }
-    const source = `https ${req.socket.remoteAddress ?? 'unknown'}`;
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const source = `https ${address}`;
+    const blocked = failures.blockedFor(address);
+    if (blocked !== null) {
+      failures.refused(address, false);
+      throw new QuantixError('API_TOKEN_RATE_LIMITED', { retryAfterSeconds: blocked });
+    }
     const header = req.headers.authorization;
     const token = bearerToken(header);
-    const rec = token ? await store.findActiveApiToken(hashApiToken(token)) : null;
+    const rec = token ? await findApiToken(store, token) : null;
     if (!rec) {
-      log.warn({ source, route: req.routeOptions.url ?? null, presented: header !== undefined }, 'API request refused: no valid API token');
+      // A request without any token is no guess; one with a wrong token is.
+      failures.refused(address, header !== undefined);
       throw new QuantixError('UNAUTHORIZED', {
         message: header === undefined ? 'An API token is required.' : 'The API token is not valid or has been revoked.',
       });
@@ -155,7 +180,7 @@ export function buildApiServer(o: ApiServerOptions): FastifyInstance {
       lastTouch.set(rec.id, t);
       await store.touchApiToken(rec.id, new Date(t).toISOString());
     }
-    contexts.set(req, { source, actor: rec.name, signal: controller.signal });
+    contexts.set(req, { source, actor: rec.name, caller: `api-token ${rec.id}`, signal: controller.signal });
   });
 
   const ctx = (req: FastifyRequest): RequestContext => contexts.get(req) ?? { source: 'socket', actor: null };

@@ -75,8 +75,8 @@ async function apiToken(command: Exclude<Command, { kind: 'help' | 'version' | '
       const tokens = (await store.listApiTokens()).map(apiTokenView);
       if (command.json) return print(JSON.stringify({ tokens }));
       if (tokens.length === 0) return print('No API tokens. Create one with: quantix-vdc api-token create NAME');
-      const rows = [['NAME', 'ID', 'PREFIX', 'CREATED', 'LAST USED', 'STATUS']];
-      for (const t of tokens) rows.push([cell(t.name), t.id, t.prefix, t.createdAt, cell(t.lastUsedAt), t.revokedAt ? `revoked ${t.revokedAt}` : 'active']);
+      const rows = [['NAME', 'ID', 'PUBLIC ID', 'CREATED', 'LAST USED', 'STATUS']];
+      for (const t of tokens) rows.push([cell(t.name), t.id, t.publicId ?? '(old form)', t.createdAt, cell(t.lastUsedAt), t.revokedAt ? `revoked ${t.revokedAt}` : 'active']);
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
       print(rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n'));
     } else {

@@ -80,9 +80,10 @@ const TOKEN_HELP = `Usage:
   quantix-vdc api-token list [--json]
   quantix-vdc api-token revoke ID|NAME [--json]
 
-API tokens let a remote vDC console use the HTTPS listener. A new token is
-shown once; the vDC keeps only its SHA-256. Names: letters, digits, '-',
-'_', '.', '@' (1-63).
+API tokens let a remote vDC console use the HTTPS listener. A token is
+qxa_<public id>.<secret>: the public id names it in lists and logs, the
+secret is 256 random bits. It is shown once; the vDC keeps only the SHA-256
+of the whole token. Names: letters, digits, '-', '_', '.', '@' (1-63).
 
 Options:
   --state-dir DIR   state directory of the vDC   QUANTIX_VDC_STATE_DIR

@@ -10,12 +10,13 @@
 import { randomUUID } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
+import os from 'node:os';
 import type { CertificatePair } from '../../common/http/certificates.js';
-import { HostAgentClient, type HostAgentClientOptions } from '../../common/http/host-agent-client.js';
+import { agentCodeOf, HostAgentClient, type HostAgentClientOptions } from '../../common/http/host-agent-client.js';
 import type { TlsConnectionPool } from '../../common/http/request.js';
 import type { Logger } from '../../common/log/logger.js';
 import { forgetSecret, registerSecret } from '../../common/log/logger.js';
-import { AGENT_API_VERSION, type DiscoveryResponse, type HelloResponse } from '../../common/protocol/agent-api.js';
+import { AGENT_API_VERSION, AGENT_NETWORK_ERROR_CODES, type DiscoveryResponse, type HelloResponse } from '../../common/protocol/agent-api.js';
 import { type ErrorCode, type Phase, QuantixError } from '../../common/protocol/errors.js';
 import { deriveKey } from '../../common/protocol/proof.js';
 import {
@@ -40,6 +41,7 @@ import {
   parseRegisterRequest,
 } from '../../common/protocol/vdc-api.js';
 import { describeTokenProblem, parseToken } from '../../common/token/token.js';
+import { AdmissionGate, WorkQueue } from './admission.js';
 import { createApiToken, revokeApiToken } from './api-tokens.js';
 import { capacityOf } from './capacity.js';
 import { DiscoverySessions } from './sessions.js';
@@ -52,8 +54,27 @@ export interface RequestContext {
   source: string;
   /** API token name for remote requests. */
   actor: string | null;
+  /** Whose share of limited work this is: the API token's id, or the local socket (default: source). */
+  caller?: string;
   signal?: AbortSignal;
 }
+
+/**
+ * Discoveries in flight at once, in total and per caller. Each holds at most
+ * one agent answer (AGENT_LARGE_RESPONSE_BYTES) and waits for one scrypt
+ * derivation (KEY_DERIVATIONS at a time), so 16 bound a burst to a few tens
+ * of MB; an operator adds hosts one at a time and scripts a handful at a
+ * time (the scale benchmark runs 8).
+ */
+export const DISCOVER_LIMITS = { total: 16, perCaller: 8, retryAfterSeconds: 5 } as const;
+
+/**
+ * scrypt derivations run at once: each holds 32 MiB and a core for about a
+ * tenth of a second. Left to libuv's four pool threads, 16 admitted
+ * discoveries held 128 MiB and starved the event loop on a 2-core machine;
+ * one core is always left to the event loop, and at most two run.
+ */
+export const KEY_DERIVATIONS = Math.max(1, Math.min(2, os.availableParallelism() - 1));
 
 /** What the service needs. */
 export interface VdcServiceOptions {
@@ -82,21 +103,13 @@ export interface PollerStats {
   lastRoundMs: number | null;
 }
 
-/** Codes with which a host refused a registration request outright: the host did not join. */
-const HOST_REFUSALS = new Set<ErrorCode>([
-  'TOKEN_INVALID',
-  'NO_ACTIVE_TOKEN',
-  'TOKEN_EXPIRED',
-  'TOKEN_ALREADY_USED',
-  'TOKEN_REVOKED',
-  'RATE_LIMITED',
-  'HOST_MANAGED',
-  'BAD_REQUEST',
-  'PAYLOAD_TOO_LARGE',
-  'UNSUPPORTED_MEDIA_TYPE',
-  'NOT_FOUND',
-  'METHOD_NOT_ALLOWED',
-]);
+/**
+ * Agent codes with which a host refused a registration request outright: the host did not join. The others
+ * (its own failure, membership answers) leave it open, and the host is asked.
+ */
+const HOST_REFUSALS = new Set<ErrorCode>(
+  AGENT_NETWORK_ERROR_CODES.filter((c) => !['NOT_MANAGED', 'NOT_MANAGED_BY_YOU', 'STATE_WRITE_FAILED', 'BUSY', 'INTERNAL'].includes(c)),
+);
 
 /** Codes meaning "this token cannot be used"; on a managed host the real reason is the membership. */
 const TOKEN_CODES = new Set<ErrorCode>(['TOKEN_INVALID', 'NO_ACTIVE_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_ALREADY_USED', 'TOKEN_REVOKED']);
@@ -137,6 +150,9 @@ export class VdcService {
   /** Host ids with a registration under way; the poller leaves their pending rows alone. */
   readonly registering = new Set<string>();
   readonly startedAt: string;
+  /** Discoveries in flight. */
+  readonly discoveries = new AdmissionGate(DISCOVER_LIMITS.total, DISCOVER_LIMITS.perCaller);
+  private readonly derivations = new WorkQueue(KEY_DERIVATIONS);
   private readonly o: VdcServiceOptions;
   private readonly now: () => number;
   private pollerStats: () => PollerStats = () => ({ intervalSeconds: 0, lastRoundAt: null, lastRoundHosts: 0, lastRoundMs: null });
@@ -301,6 +317,23 @@ export class VdcService {
    * verified host for ten minutes. `onStage` reports progress.
    */
   async discover(body: unknown, ctx: RequestContext, onStage: (stage: DiscoverStage) => void = () => undefined): Promise<DiscoverResponse> {
+    // Refused before anything is read or written: a burst must cost neither memory nor audit rows.
+    const release = this.discoveries.tryEnter(ctx.caller ?? ctx.source);
+    if (!release) {
+      throw new QuantixError('TOO_MANY_DISCOVERIES', {
+        message: `${this.discoveries.inUse >= DISCOVER_LIMITS.total ? `${DISCOVER_LIMITS.total} discoveries are running on this vDC` : `${DISCOVER_LIMITS.perCaller} discoveries of yours are running`}; this one was not started.`,
+        retryAfterSeconds: DISCOVER_LIMITS.retryAfterSeconds,
+        phase: 'connect',
+      });
+    }
+    try {
+      return await this.discoverAdmitted(body, ctx, onStage);
+    } finally {
+      release();
+    }
+  }
+
+  private async discoverAdmitted(body: unknown, ctx: RequestContext, onStage: (stage: DiscoverStage) => void): Promise<DiscoverResponse> {
     let parsed: HostAddress | null = null;
     let rawAddress: unknown = null;
     let hostId: string | null = null;
@@ -317,9 +350,6 @@ export class VdcService {
       }
       canonical = tok.canonical;
       registerSecret(canonical);
-      // scrypt runs while the network says hello.
-      const keyPromise = deriveKey(canonical);
-      keyPromise.catch(() => undefined);
 
       onStage('connecting');
       const client = this.agent({ host: parsed.host, port: parsed.port, ...(ctx.signal ? { signal: ctx.signal } : {}) });
@@ -331,7 +361,14 @@ export class VdcService {
 
       phase = 'verify';
       onStage('verifying');
-      key = await keyPromise;
+      // Only after a Quantix agent said hello, and a few at a time: the derivation costs 32 MiB and a CPU core for a
+      // tenth of a second, which any address the caller names must not be able to claim.
+      const token = canonical;
+      key = await this.derivations.run(async () => {
+        // A caller who hung up while waiting costs no derivation.
+        if (ctx.signal?.aborted) throw new QuantixError('CONNECTION_TIMEOUT', { message: 'The discovery was cancelled by the client.' });
+        return deriveKey(token);
+      });
       let disc: DiscoveryResponse;
       try {
         disc = await client.discovery(key);
@@ -593,7 +630,9 @@ export class VdcService {
    */
   private async settleFailedJoin(node: NodeRecord, err: unknown): Promise<string> {
     const q = inPhase(err, 'register');
-    if (HOST_REFUSALS.has(q.code)) {
+    // The agent's own code decides: BAD_REQUEST reaches the caller as HOST_PROTOCOL_ERROR, which a garbled answer can also be.
+    const refusal = agentCodeOf(q);
+    if (refusal !== null && HOST_REFUSALS.has(refusal)) {
       await this.o.store.deleteNode(node.id);
       if (q.code === 'TOKEN_ALREADY_USED' && !(await this.managedByUs(node.address, node.port, node.certificateFingerprint))) {
         throw new QuantixError('HOST_MANAGED_ELSEWHERE', {

@@ -85,6 +85,13 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE UNIQUE INDEX api_tokens_active_name ON api_tokens (name) WHERE revoked_at IS NULL;
   `,
+  // API tokens get a public id; the first characters of each secret, kept in clear until now, are dropped.
+  // Tokens made before keep working: their hash was already of the whole token. They have no public id.
+  `
+  ALTER TABLE api_tokens ADD COLUMN public_id TEXT;
+  ALTER TABLE api_tokens DROP COLUMN prefix;
+  CREATE UNIQUE INDEX api_tokens_public_id ON api_tokens (public_id);
+  `,
 ];
 
 /** The schema version this build writes. */
@@ -108,6 +115,9 @@ export function migrate(db: Database.Database, upTo = SCHEMA_VERSION): number {
       db.pragma(`user_version = ${v + 1}`);
     })();
   }
+  // A migration may drop data (secret material among it): with secure_delete the freed space is zeroed, and the
+  // WAL, which still holds the old pages, is written back and emptied.
+  if (upTo > current) db.pragma('wal_checkpoint(TRUNCATE)');
   return Math.max(current, upTo);
 }
 
@@ -119,6 +129,8 @@ export function openDatabase(path: string): Database.Database {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
+  // Deleted content (a revoked token's row, a dropped column) is overwritten, not left in free pages.
+  db.pragma('secure_delete = ON');
   return db;
 }
 
@@ -156,7 +168,7 @@ interface ClusterRow {
 interface TokenRow {
   id: string;
   name: string;
-  prefix: string;
+  public_id: string | null;
   token_hash: string;
   created_at: string;
   last_used_at: string | null;
@@ -213,7 +225,7 @@ function toNode(r: NodeRow): NodeRecord {
 }
 
 function toToken(r: TokenRow): ApiTokenRecord {
-  return { id: r.id, name: r.name, prefix: r.prefix, tokenHash: r.token_hash, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at };
+  return { id: r.id, name: r.name, publicId: r.public_id, tokenHash: r.token_hash, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at };
 }
 
 function toAudit(r: AuditRow): AuditEvent {
@@ -296,8 +308,8 @@ class SqliteStore implements Store {
       insertAudit: d.prepare(`INSERT INTO audit (at, action, outcome, source, actor, address, host_id, node_id, cluster_id, code, detail)
         VALUES (@at, @action, @outcome, @source, @actor, @address, @hostId, @nodeId, @clusterId, @code, @detail)`),
       audit: d.prepare<[number | null, number | null, number], AuditRow>('SELECT * FROM audit WHERE (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?'),
-      insertToken: d.prepare(`INSERT INTO api_tokens (id, name, prefix, token_hash, created_at, last_used_at, revoked_at)
-        VALUES (@id, @name, @prefix, @tokenHash, @createdAt, @lastUsedAt, @revokedAt)`),
+      insertToken: d.prepare(`INSERT INTO api_tokens (id, name, public_id, token_hash, created_at, last_used_at, revoked_at)
+        VALUES (@id, @name, @publicId, @tokenHash, @createdAt, @lastUsedAt, @revokedAt)`),
       tokens: d.prepare<[], TokenRow>('SELECT * FROM api_tokens ORDER BY created_at, name'),
       tokenByHash: d.prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL'),
       tokenById: d.prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE id = ?'),

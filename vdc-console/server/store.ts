@@ -89,11 +89,12 @@ export interface AuditInput {
   detail?: string | null;
 }
 
-/** An API token row (the secret is only its SHA-256). */
+/** An API token row: the secret is only the SHA-256 of the whole token, nothing of it in clear. */
 export interface ApiTokenRecord {
   id: string;
   name: string;
-  prefix: string;
+  /** Public id, part of the token (`qxa_<publicId>.<secret>`); null for a token made before public ids. */
+  publicId: string | null;
   tokenHash: string;
   createdAt: string;
   lastUsedAt: string | null;

@@ -39,7 +39,7 @@ export function nodeDetailView(n: NodeRecordWithInventory): NodeDetail {
 
 /** The API form of an API token: never its hash. */
 export function apiTokenView(t: ApiTokenRecord): ApiTokenInfo {
-  return { id: t.id, name: t.name, prefix: t.prefix, createdAt: t.createdAt, lastUsedAt: t.lastUsedAt, revokedAt: t.revokedAt };
+  return { id: t.id, name: t.name, publicId: t.publicId, createdAt: t.createdAt, lastUsedAt: t.lastUsedAt, revokedAt: t.revokedAt };
 }
 
 /** Audit events pass through as stored; they never hold secrets. */
