@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AuthFailures, sourceKey } from '../../vdc-console/server/auth-failures.js';
+import { sourceKey } from '../../common/http/connection-guard.js';
+import { AuthFailures } from '../../vdc-console/server/auth-failures.js';
 
 describe('sourceKey', () => {
   it.each<[string, string]>([

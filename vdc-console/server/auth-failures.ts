@@ -6,7 +6,7 @@
  * request. IPv6 sources are keyed by their /64, which one attacker holds
  * whole. The table is bounded: when full, the oldest source is dropped.
  */
-import net from 'node:net';
+import { sourceKey } from '../../common/http/connection-guard.js';
 
 /** How failures are limited and reported. */
 export interface AuthFailureOptions {
@@ -28,21 +28,6 @@ interface SourceState {
   failures: number;
   /** Refused requests not yet reported. */
   unreported: number;
-}
-
-/** The key of a source address: IPv4 as is (also when mapped into IPv6), IPv6 by its /64. */
-export function sourceKey(address: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return mapped[1]!;
-  if (!net.isIPv6(address)) return address;
-  const [head = '', tail = ''] = address.split('::') as [string, string?];
-  const left = head ? head.split(':') : [];
-  const right = address.includes('::') && tail ? tail.split(':') : [];
-  const groups = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
 }
 
 /** Failed API authentication per source. */
