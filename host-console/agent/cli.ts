@@ -10,6 +10,7 @@ import { QuantixError } from '../../common/protocol/errors.js';
 import type { Inventory, LiveUsage } from '../../common/protocol/inventory.js';
 import { neutralizeControls as inert } from '../../common/tui/sanitize.js';
 import { type ClientCommand, EXIT } from './options.js';
+import { formatHostPort } from '../../common/protocol/host-port.js';
 
 /** `1h 02m`, `4m 05s`, `12s`. */
 export function formatDuration(seconds: number): string {
@@ -148,7 +149,7 @@ export function renderInventory(inv: Inventory): string {
   out.push(`NFS mounts (${inv.storage.nfs.length})`);
   for (const n of inv.storage.nfs) out.push(`  ${v(n.source)} on ${v(n.mountPoint)}  ${n.responsive ? formatBytes(n.sizeBytes) : 'not responding'}`);
   out.push(`iSCSI sessions (${inv.storage.iscsi.length})`);
-  for (const s of inv.storage.iscsi) out.push(`  ${v(s.targetIqn)} at ${v(s.portalAddress)}:${v(s.portalPort)}  ${v(s.state)}  ${s.devices.length} LUNs`);
+  for (const s of inv.storage.iscsi) out.push(`  ${v(s.targetIqn)} at ${s.portalAddress ? inert(formatHostPort(s.portalAddress, s.portalPort)) : '-'}  ${v(s.state)}  ${s.devices.length} LUNs`);
   out.push(`Network interfaces (${inv.network.length})`);
   for (const n of inv.network) {
     const addrs = [...n.ipv4, ...n.ipv6].map(inert).join(', ');

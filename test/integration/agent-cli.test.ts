@@ -14,7 +14,7 @@ import { HostAgentClient } from '../../common/http/host-agent-client.js';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { deriveKey } from '../../common/protocol/proof.js';
 import { canonicalizeToken } from '../../common/token/token.js';
-import { type AgentProcess, runAgentCli, startAgent } from '../helpers/agent.js';
+import { type AgentProcess, REPO_ROOT, runAgentCli, startAgent } from '../helpers/agent.js';
 import { spawnInPty } from '../helpers/pty.js';
 
 let a: AgentProcess;
@@ -94,6 +94,18 @@ describe('quantix-node CLI', () => {
     expect(r.stdout).toMatch(/Network interfaces \(\d+\)/);
     const j = await cli('inventory', '--json', '--refresh');
     expect(JSON.parse(j.stdout).system.hostId).toBe(a.hostId);
+  });
+
+  it('inventory shows an IPv6 iSCSI portal with its port in brackets', async () => {
+    const fixture = await startAgent({ inventoryRoot: path.join(REPO_ROOT, 'test/fixtures/hosts/server-2s') });
+    try {
+      const r = await runAgentCli(['inventory', '--socket', fixture.socketPath]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('at 10.30.0.10:3260');
+      expect(r.stdout).toContain('at [fd00:30::20]:3261');
+    } finally {
+      await fixture.cleanup();
+    }
   });
 
   it('leave: refused while standalone, asks first, and without a terminal or with --json needs --yes', async () => {

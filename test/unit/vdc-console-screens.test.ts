@@ -88,7 +88,7 @@ describe('wizard pages at 80x24', () => {
     w = wizardReducer(w, { type: 'discovered', requestId: 1, result: discovery });
     const t = text(w).join('\n');
     expect(t).toContain('qx-node-07 · Dell Inc. PowerEdge R750');
-    expect(t).toContain('hostId hid-1 · identity verified by token ✓');
+    expect(t).toContain('host ID hid-1 · identity verified by token ✓');
     expect(t).toMatch(/abab abab abab abab abab abab abab abab ✓ verified by token/);
     expect(t).toMatch(/Summary .*CPU\/Memory .*Storage .*Network .*GPUs/);
     expect(t).toContain('VT-x is disabled in the BIOS (NO_VIRTUALIZATION)');

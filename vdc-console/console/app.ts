@@ -14,7 +14,7 @@ import { createKeyDispatcher, type KeyBinding } from '../../common/tui/keys.js';
 import type { TuiApp } from '../../common/tui/screen.js';
 import { plain, seg } from '../../common/tui/text.js';
 import { DashboardModel, type DashboardSource } from './model.js';
-import { displayAddress, promptLines, renderDashboard, renderDetails, renderHelpScreen, renderWizard, type Frame } from './render/screens.js';
+import { promptLines, renderDashboard, renderDetails, renderHelpScreen, renderWizard, type Frame } from './render/screens.js';
 import {
   canonicalTokenOf,
   checkNewClusterName,
@@ -27,6 +27,7 @@ import {
   type WizardError,
   type WizardState,
 } from './wizard.js';
+import { formatHostPort } from '../../common/protocol/host-port.js';
 
 /** What the console needs from the vDC; VdcClient provides it. */
 export interface ConsoleApi extends DashboardSource {
@@ -240,7 +241,7 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
     openDialog({
       title: 'Remove host?',
       lines: [
-        [seg(`Remove ${plain(n.hostname)} (${plain(displayAddress(n.address, n.port))}) from cluster ${plain(n.clusterName)}?`)],
+        [seg(`Remove ${plain(n.hostname)} (${plain(formatHostPort(n.address, n.port))}) from cluster ${plain(n.clusterName)}?`)],
         [seg('The host is told to leave and stops being managed by this vDC.')],
         ...(down ? [[seg(`It is ${n.state === 'disconnected' ? 'unreachable' : n.state}: Force forgets it without telling it.`, 'warn' as const)]] : []),
       ],

@@ -10,6 +10,7 @@ import type { DiskInfo, FilesystemInfo, Inventory } from '../../../common/protoc
 import type { DiscoveredHost, DiscoverResponse, NodeDetail } from '../../../common/protocol/vdc-api.js';
 import { counted, formatAge, formatBytes, formatDuration, formatFingerprint, formatPercent, formatTimestamp, formatUsedTotal } from './format.js';
 import { renderHostState, timeOf } from './rows.js';
+import { formatHostPort } from '../../../common/protocol/host-port.js';
 
 /** What the vDC established about the host's identity during discovery. */
 export type HostIdentity = Pick<DiscoveredHost, 'address' | 'port' | 'certificateFingerprint' | 'identityVerified'>;
@@ -22,9 +23,9 @@ export interface InventoryTab {
 
 /** The discovery page's content. */
 export interface DiscoveryView {
-  /** One line: `qx-node-07 · Dell PowerEdge R750 · hostId … · identity verified by token ✓`. */
+  /** One line: `qx-node-07 · Dell PowerEdge R750 · host ID … · identity verified by token ✓`. */
   headline: Cell;
-  /** The headline in two parts for narrow screens: `qx-node-07 · Dell PowerEdge R750`, then `hostId … · identity verified by token ✓`. */
+  /** The headline in two parts for narrow screens: `qx-node-07 · Dell PowerEdge R750`, then `host ID … · identity verified by token ✓`. */
   headlineParts: [Cell, Cell];
   tabs: InventoryTab[];
   /** Warnings from the host and the vDC, one line each. */
@@ -80,7 +81,7 @@ function summaryTable(inv: Inventory, id: HostIdentity | null, g: Pick<Glyphs, '
     ['Uptime', formatDuration(inv.system.uptimeSeconds)],
   ];
   if (id) {
-    rows.unshift(['Address', plain(id.address.includes(':') ? `[${id.address}]:${id.port}` : `${id.address}:${id.port}`)]);
+    rows.unshift(['Address', plain(formatHostPort(id.address, id.port))]);
     // Sixteen groups do not fit one row at 80 columns: two rows of eight, read aloud like the host console shows them.
     const groups = formatFingerprint(plain(id.certificateFingerprint)).split(' ');
     rows.push(['Certificate', groups.slice(0, 8).join(' ')]);
@@ -173,7 +174,7 @@ function storageTables(inv: Inventory): DataTable[] {
       ],
       rows: inv.storage.iscsi.map((s) => [
         text(s.targetIqn),
-        s.portalAddress ? plain(`${s.portalAddress}${s.portalPort ? `:${s.portalPort}` : ''}`) : '-',
+        s.portalAddress ? plain(formatHostPort(s.portalAddress, s.portalPort)) : '-',
         text(s.state),
         s.devices.map((d) => `${plain(d.name)} ${formatBytes(d.sizeBytes)}`).join(', ') || '-',
       ]),
@@ -275,7 +276,7 @@ export function renderDiscoveryTables(
     lines = renderWarnings({ ...inv, warnings: [] }, [...vdc, ...own, ...extraWarnings]);
   } else lines = renderWarnings(inv, extraWarnings);
   const who = `${text(inv.system.hostname)} ${g.middot} ${vendorModel(inv)}`;
-  const hostId = `hostId ${text(inv.system.hostId)}`;
+  const hostId = `host ID ${text(inv.system.hostId)}`;
   const verified: Segment[] = id
     ? [{ text: ` ${g.middot} ` }, id.identityVerified ? { text: `identity verified by token ${g.ok}`, style: 'ok' } : { text: `identity NOT verified ${g.fail}`, style: 'error' }]
     : [];
@@ -292,13 +293,14 @@ export function renderHostDetails(
   const u = h.usage;
   const rows: Cell[][] = [
     ['Host', text(h.hostname)],
-    ['Address', plain(h.address.includes(':') ? `[${h.address}]:${h.port}` : `${h.address}:${h.port}`)],
+    ['Address', plain(formatHostPort(h.address, h.port))],
     ['Cluster', plain(h.clusterName)],
     ['State', [renderHostState(h, now, g), { text: timeOf(h.stateSince) !== null ? ` since ${formatTimestamp(timeOf(h.stateSince))}` : '' }]],
     ['Last seen', timeOf(h.lastSeenAt) !== null ? `${formatAge(timeOf(h.lastSeenAt), now)} ago (${formatTimestamp(timeOf(h.lastSeenAt))})` : 'never'],
     ['Last error', h.lastError ? { text: `${plain(h.lastError.message)} (${plain(h.lastError.code)})`, style: 'error' } : 'none'],
     ['Usage', u ? `CPU ${formatPercent(u.cpuPercent)}, memory ${formatUsedTotal(u.memoryUsedBytes, u.memoryTotalBytes)}${u.loadAverage ? `, load ${u.loadAverage.map((n) => n.toFixed(2)).join(' ')}` : ''}` : '-'],
     ['Registered', formatTimestamp(timeOf(h.registeredAt))],
+    ['Node ID', plain(h.id)],
     ['Host ID', plain(h.hostId)],
     ['Certificate', formatFingerprint(plain(h.certificateFingerprint))],
   ];

@@ -25,6 +25,7 @@ import {
 } from '../wizard.js';
 import { renderDiscoveryTables, renderHostDetails, type InventoryTab } from './inventory.js';
 import { CLUSTER_COLUMNS, HOST_COLUMNS, renderClusterRow, renderHostRow } from './rows.js';
+import { formatHostPort } from '../../../common/protocol/host-port.js';
 
 /** What every screen is drawn with. */
 export interface Frame {
@@ -387,7 +388,7 @@ export function renderWizard(
   const g = f.glyphs;
   const status = statusLines(f.flash, null, g, f.cols - 2);
   const height = contentRows(f.rows, 1, status.length);
-  const address = w.discovery ? displayAddress(w.discovery.host.address, w.discovery.host.port) : w.address.trim();
+  const address = w.discovery ? formatHostPort(w.discovery.host.address, w.discovery.host.port) : w.address.trim();
   let body: Line[];
   let more: string | null = null;
   let s = 0;
@@ -417,11 +418,6 @@ export function renderWizard(
   }
   const lines = framed(f, [seg(wizardTitle(w, g), 'title')], more ? [seg(more, 'dim')] : [], [{ lines: body }], status);
   return { lines, scroll: s };
-}
-
-/** `host:port` with IPv6 in brackets. */
-export function displayAddress(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** Text shown in a one-field prompt dialog. */
