@@ -44,6 +44,7 @@ const NAMED: Record<string, string> = {
   enter: '⏎',
   return: '⏎',
   tab: 'Tab',
+  'S-tab': 'Shift-Tab',
   space: 'Space',
   up: '↑',
   down: '↓',
@@ -100,6 +101,14 @@ export function renderFooter(bindings: readonly KeyBinding[], width: number, g?:
   return line;
 }
 
+/** A disabled reason as a clause after the help text: `Not now: the host is still loading.` */
+function notNow(reason: string): string {
+  const r = reason.trim().replace(/\.$/, '');
+  // Lower-case a leading capital word (`The host`), never an acronym or key name (`F4`, `DNS`).
+  const first = /^[A-Z][a-z]/.test(r) ? r[0]!.toLowerCase() + r.slice(1) : r;
+  return `Not now: ${first}.`;
+}
+
 /** Help lines for one or more titled tables: every key, its alternatives, and what it does now. */
 export function renderHelp(groups: ReadonlyArray<{ title: string; bindings: readonly KeyBinding[] }>, g?: Pick<Glyphs, 'enter'>): Line[] {
   const out: Line[] = [];
@@ -107,8 +116,10 @@ export function renderHelp(groups: ReadonlyArray<{ title: string; bindings: read
     if (out.length > 0) out.push([]);
     out.push([{ text: `  ${group.title}`, style: 'title' }]);
     for (const b of group.bindings) {
-      const names = [b.display ?? keyDisplay(b.keys[0] ?? '', g), ...b.keys.slice(1).map((k) => keyDisplay(k, g))];
-      const unique = [...new Set(names)].join(', ');
+      const shown = b.display ?? keyDisplay(b.keys[0] ?? '', g);
+      // A display that already names several keys (`←→` for left and right) is not followed by one of them again.
+      const others = b.keys.slice(1).map((k) => keyDisplay(k, g)).filter((n) => !(b.display && n.length < shown.length && shown.includes(n)));
+      const unique = [...new Set([shown, ...others])].join(', ');
       const disabled = b.disabledReason?.() ?? null;
       const line: Line = [
         { text: '    ' },
@@ -116,7 +127,7 @@ export function renderHelp(groups: ReadonlyArray<{ title: string; bindings: read
         { text: b.help ?? b.label },
       ];
       if (b.dangerous) line.push({ text: ' (asks first)', style: 'warn' });
-      if (disabled) line.push({ text: ` - ${disabled}`, style: 'disabled' });
+      if (disabled) line.push({ text: `. ${notNow(disabled)}`, style: 'disabled' });
       out.push(line);
     }
   }

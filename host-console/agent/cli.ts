@@ -7,7 +7,7 @@
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import type { LeaveResponse, LocalStatus, TokenInfo, TokenState } from '../../common/protocol/agent-api.js';
 import { QuantixError } from '../../common/protocol/errors.js';
-import type { Inventory, LiveUsage } from '../../common/protocol/inventory.js';
+import { describeVmSupport, type Inventory, type LiveUsage } from '../../common/protocol/inventory.js';
 import { neutralizeControls as inert } from '../../common/tui/sanitize.js';
 import { type ClientCommand, EXIT } from './options.js';
 import { formatHostPort } from '../../common/protocol/host-port.js';
@@ -133,7 +133,7 @@ export function renderInventory(inv: Inventory): string {
     ]),
   );
   const cpu = inv.cpu;
-  const virt = cpu.virtualization ? `${cpu.virtualization}${cpu.kvmUsable ? ', KVM usable' : ', KVM not usable'}` : 'none';
+  const virt = describeVmSupport(cpu);
   out.push('CPU');
   out.push(
     ...rows([

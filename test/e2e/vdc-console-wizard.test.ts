@@ -1,11 +1,12 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { tokenFromRandom, formatToken } from '../../common/token/token.js';
 import { startAgent, type AgentProcess } from '../helpers/agent.js';
 import type { PtyProgram } from '../helpers/pty.js';
 import { startVdc, waitFor, type VdcProcess } from '../helpers/vdc.js';
-import { agentAddress, closedPort, fillForm, hostileFixture, newToken, silentListener, startConsole, tempDir } from './vdc-console-support.js';
+import { agentAddress, closedPort, fillForm, fixtureCopy, hostileFixture, newToken, silentListener, startConsole, tempDir } from './vdc-console-support.js';
 
 /** A vDC with the cluster Production. */
 let vdc: VdcProcess;
@@ -34,6 +35,16 @@ function otherToken(real: string): string {
     const t = formatToken(tokenFromRandom(new Uint8Array([i, 1, 2, 3, 4, 5, 6])));
     if (t !== real) return t;
   }
+}
+
+/** The console on the review page of host, reached through the form as an admin would. */
+async function reviewOf(host: AgentProcess, opts: Parameters<typeof startConsole>[1] = {}): Promise<PtyProgram> {
+  const p = (prog = startConsole(vdc, opts));
+  await p.waitForText('Production');
+  await fillForm(p, agentAddress(host), await newToken(host));
+  p.press('Enter');
+  await p.waitForText(/Add host . 3\/4 Review/, { timeoutMs: 20_000 });
+  return p;
 }
 
 async function discoverCount(): Promise<number> {
@@ -192,5 +203,50 @@ describe('add-host wizard against a real vDC and agent', () => {
     expect(titles.filter((t) => t.includes('pwned'))).toEqual([]);
     // The frame is intact: nothing cleared the screen or coloured the rest.
     expect(p.screenText()[0]).toMatch(/^┌ Quantix vDC · vdc01/);
+  });
+});
+
+describe('the wizard\'s pages agree with each other and with the inventory', () => {
+  /** The Dell fixture without VT-x in its CPU flags; with or without a usable /dev/kvm. */
+  async function hostWithoutVmxFlag(kvm: boolean): Promise<AgentProcess> {
+    const dir = tempDir('qx-novmx-');
+    const root = fixtureCopy(dir, 'root');
+    const cpuinfo = path.join(root, 'proc/cpuinfo');
+    fs.writeFileSync(cpuinfo, fs.readFileSync(cpuinfo, 'utf8').replace(/ vmx\b/g, ''));
+    if (!kvm) fs.rmSync(path.join(root, 'dev/kvm'));
+    // Another machine than the Dell fixture the other tests register.
+    fs.writeFileSync(path.join(root, 'sys/class/dmi/id/product_uuid'), `4C4C4544-0058-4B10-8032-00000000000${kvm ? 1 : 2}\n`);
+    const agent = await startAgent({ inventoryRoot: root });
+    cleanups.push(async () => {
+      await agent.cleanup();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    return agent;
+  }
+
+  it('review and confirm count the same warnings, and the CPU row says what the warnings say', async () => {
+    // Its one problem: no virtualization. The vDC says so too, and sums up the host's warnings.
+    const p = await reviewOf(await hostWithoutVmxFlag(false));
+    const [, count] = await p.waitForText(/Warnings \((\d+)\)/);
+    const n = Number(count);
+    expect(p.screen()).toContain('The CPU shows no hardware virtualization');
+    p.press('Right');
+    await p.waitForText('Topology');
+    expect(p.screen()).toMatch(/Virtualization +none: virtual machines cannot run/);
+    expect(p.screen()).not.toContain('KVM usable');
+    p.press('Enter');
+    await p.waitForText(/Add \S+ \(127\.0\.0\.1:\d+\) to cluster Production\?/);
+    expect(p.screen()).toContain(`${n} warning${n === 1 ? '' : 's'} on the previous page.`);
+  });
+
+  it('a usable KVM without the CPU flag (as on ARM) is "KVM usable" with no warning that VMs cannot run', async () => {
+    const p = await reviewOf(await hostWithoutVmxFlag(true));
+    p.press('Right');
+    await p.waitForText('Topology');
+    expect(p.screen()).toMatch(/Virtualization +KVM usable/);
+    expect(p.screen()).not.toMatch(/cannot run|Warnings/);
+    p.press('Enter');
+    await p.waitForText(/Add \S+ \(127\.0\.0\.1:\d+\) to cluster Production\?/);
+    expect(p.screen()).not.toContain('warning');
   });
 });

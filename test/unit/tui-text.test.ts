@@ -74,6 +74,13 @@ describe('dialogs', () => {
     await bindings.find((b) => b.keys.includes('escape'))!.handler();
     expect([confirmed, closed]).toEqual([1, 2]);
   });
+  it('names Enter and Esc as the footer does, per locale', () => {
+    const d = { title: 'Create cluster', lines: [], choices: [{ keys: ['enter'], label: 'Create', action: () => {} }, { keys: ['escape'], label: 'Cancel', action: () => {} }] };
+    const base = Array.from({ length: 24 }, () => [{ text: ' '.repeat(80) }]);
+    expect(overlayDialog(base, d, 80, 24, UNICODE_GLYPHS).map(lineText).join('\n')).toContain('⏎ Create   Esc Cancel');
+    expect(overlayDialog(base, d, 80, 24, ASCII_GLYPHS).map(lineText).join('\n')).toContain('Enter Create   Esc Cancel');
+    expect(dialogBindings(d, () => {}, ASCII_GLYPHS).map((b) => b.display)).toEqual(['Enter', 'Esc']);
+  });
 });
 
 describe('FlashModel', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Inventory } from '../../common/protocol/inventory.js';
+import { describeVmSupport, vmSupport, type CpuInfo, type Inventory } from '../../common/protocol/inventory.js';
 import { ASCII_GLYPHS } from '../../common/tui/glyphs.js';
 import { cellText, layoutColumns, renderTableWindow, scrollWindow, type Cell, type DataTable } from '../../common/tui/table.js';
 import { lineText } from '../../common/tui/text.js';
@@ -227,6 +227,35 @@ describe('discovery tables', () => {
     const v = renderDiscoveryTables(inv, id);
     const everything = [cellText(v.headline), ...v.tabs.flatMap((t) => t.tables.map(allText)), ...v.warnings].join('\n');
     expect(everything).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+  });
+});
+
+describe('one verdict on virtualization', () => {
+  it.each<[CpuInfo['virtualization'], boolean, boolean, string | null, string]>([
+    // Usable KVM decides: VMs run, whatever the flags name (ARM has no vmx/svm flag).
+    ['vmx', true, true, null, 'Intel VT-x (vmx), KVM usable'],
+    [null, true, true, null, 'KVM usable'],
+    // Not usable: the flag says which fix applies.
+    ['svm', false, false, 'KVM_UNAVAILABLE', 'AMD-V (svm), KVM not usable: virtual machines cannot run'],
+    [null, false, false, 'NO_VIRTUALIZATION', 'none: virtual machines cannot run'],
+  ])('%s with KVM usable %s: runs VMs %s, problem %s', (virtualization, kvmUsable, can, problem, words) => {
+    expect(vmSupport({ virtualization, kvmUsable })).toMatchObject({ canRunVms: can, problem });
+    expect(describeVmSupport({ virtualization, kvmUsable })).toBe(words);
+    const inv = inventory();
+    inv.cpu = { ...inv.cpu, virtualization, kvmUsable };
+    expect(allText(renderDiscoveryTables(inv, null).tabs[1]!.tables[0]!)).toContain(words);
+  });
+  it('the vDC\'s "KVM not usable" and the host\'s own warning for it are one warning', () => {
+    const inv = inventory();
+    inv.warnings = [{ code: 'KVM_UNAVAILABLE', message: '/dev/kvm is not usable', path: '/dev/kvm' }];
+    const v = renderDiscoveryTables({
+      discoveryId: 'd1',
+      expiresAt: iso(NOW),
+      host: { address: '10.20.0.17', port: 8443, certificateFingerprint: 'ab'.repeat(32), identityVerified: true, hostId: 'h', hostname: 'qx-node-07', agentVersion: '1', clockOffsetSeconds: 0 },
+      inventory: inv,
+      warnings: [{ code: 'VIRTUALIZATION_DISABLED', message: 'The CPU supports VT-x but /dev/kvm is not usable' }],
+    });
+    expect(v.warnings).toEqual(['The CPU supports VT-x but /dev/kvm is not usable (VIRTUALIZATION_DISABLED)']);
   });
 });
 

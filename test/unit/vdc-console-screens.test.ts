@@ -102,6 +102,22 @@ describe('wizard pages at 80x24', () => {
     expect(text(w).join('\n')).toContain('Add qx-node-07 (10.20.0.17:8443) to cluster Production?');
   });
 
+  it('confirm counts the warnings the review page listed, not the vDC\'s raw list', () => {
+    // The vDC says NO_VIRTUALIZATION and sums the host's warnings up; the host said the same.
+    const d: DiscoverResponse = {
+      ...discovery,
+      inventory: { ...inv, warnings: [{ code: 'NO_VIRTUALIZATION', message: 'no VT-x', path: '/proc/cpuinfo' }] },
+      warnings: [
+        { code: 'NO_VIRTUALIZATION', message: 'VT-x is disabled in the BIOS' },
+        { code: 'INVENTORY_PARTIAL', message: 'The host could not read everything about itself (1 warning): no VT-x' },
+      ],
+    };
+    let w = wizardReducer({ ...base(), address: '10.20.0.17', tokenTyped: TOKEN }, { type: 'submit' });
+    w = wizardReducer(w, { type: 'discovered', requestId: 1, result: d });
+    expect(text(w).join('\n')).toContain('Warnings (1)');
+    expect(text(wizardReducer(w, { type: 'next' })).join('\n')).toContain('1 warning on the previous page.');
+  });
+
   it('error: message with code, Next: hint, retry and cancel; ASCII under LANG=C', () => {
     let w = wizardReducer({ ...base(), address: '10.20.0.17', tokenTyped: TOKEN }, { type: 'submit' });
     w = wizardReducer(w, { type: 'failed', requestId: 1, error: { code: 'TOKEN_EXPIRED', message: 'The registration token has expired.', hint: 'Generate a new token on the host console: F4, then G.' } });

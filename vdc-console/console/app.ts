@@ -93,6 +93,8 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
   let details: { id: string; hostname: string; node: NodeDetail | null; loading: boolean; tab: number; scroll: number } | null = null;
   let helpScroll = 0;
   let spinTimer: NodeJS.Timeout | null = null;
+  /** The key being dispatched, for a binding that serves two keys (← and →). */
+  let pressedKey: string | undefined;
 
   const openDialog = (d: Dialog) => {
     dialog = d;
@@ -309,6 +311,15 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
     { keys: ['end', 'S-g'], label: 'Last', help: 'Last row', visible: false, handler: () => move(Infinity) },
   ];
 
+  /** ← and → in one binding, so footer and help name them once: `←→ Tab`. */
+  const tabKeys = (move: (delta: number) => void): KeyBinding => ({
+    keys: ['left', 'right'],
+    display: g.enter === '⏎' ? '←→' : 'Left/Right',
+    label: 'Tab',
+    help: 'Previous or next inventory tab',
+    handler: () => move(pressedKey === 'left' ? -1 : 1),
+  });
+
   const helpKey: KeyBinding = {
     keys: ['?'],
     label: 'Help',
@@ -377,8 +388,7 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
   ];
 
   const detailsKeys = (): KeyBinding[] => [
-    { keys: ['left'], display: g.enter === '⏎' ? '←→' : 'Left/Right', label: 'Tab', help: 'Previous inventory tab', handler: () => detailsTab(-1) },
-    { keys: ['right'], label: 'Next tab', visible: false, handler: () => detailsTab(1) },
+    tabKeys(detailsTab),
     { keys: ['d', 'delete'], label: 'Remove', help: 'Remove this host', dangerous: true, disabledReason: () => (details?.node ? null : 'The host is still loading.'), handler: () => askRemove(details!.node!) },
     { keys: ['r', 'f5'], label: 'Refresh', help: 'Load the host again', visible: false, handler: () => loadDetails() },
     {
@@ -438,14 +448,7 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
         return [{ keys: ['escape'], label: 'Cancel', help: 'Stop connecting and go back to the form', handler: () => dispatch({ type: 'cancel' }) }, ctrlC];
       case 'discovery':
         return [
-          {
-            keys: ['left'],
-            display: g.enter === '⏎' ? '←→' : 'Left/Right',
-            label: 'Tab',
-            help: 'Previous inventory tab',
-            handler: () => dispatch({ type: 'tab', delta: -1, count: 5 }),
-          },
-          { keys: ['right'], label: 'Next tab', visible: false, handler: () => dispatch({ type: 'tab', delta: 1, count: 5 }) },
+          tabKeys((delta) => dispatch({ type: 'tab', delta, count: 5 })),
           ...moveKeys((d) => {
             wizardScroll = Number.isFinite(d) ? wizardScroll + d : d > 0 ? 1e9 : 0;
             draw();
@@ -520,7 +523,7 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
     }
   };
 
-  const activeBindings = (): KeyBinding[] => (dialog ? dialogBindings(dialog, closeDialog) : prompt ? promptKeys(prompt) : viewBindings());
+  const activeBindings = (): KeyBinding[] => (dialog ? dialogBindings(dialog, closeDialog, g) : prompt ? promptKeys(prompt) : viewBindings());
 
   const keys = createKeyDispatcher(
     {
@@ -568,15 +571,19 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
         break;
       }
       case 'help': {
+        // Why a key cannot act is said only for the screen help was opened from: on the
+        // dashboard, "the host is still loading" about the details screen would be false.
+        const here = (v: View, bindings: KeyBinding[]) => (v === helpReturn ? bindings : bindings.map(({ disabledReason: _, ...b }) => b));
+        const form = wizard ?? initialWizard([]);
         const r = renderHelpScreen(
           f,
           [
-            { title: 'Dashboard', bindings: dashboardKeys() },
-            { title: 'Filter (after /)', bindings: filterKeys() },
-            { title: 'Host details', bindings: detailsKeys() },
-            { title: 'Add host: form', bindings: wizardKeys({ ...(wizard ?? initialWizard([])), step: 'input' }) },
-            { title: 'Add host: review', bindings: wizardKeys({ ...(wizard ?? initialWizard([])), step: 'discovery' }) },
-            { title: 'Add host: error', bindings: wizardKeys({ ...(wizard ?? initialWizard([])), step: 'error' }) },
+            { title: 'Dashboard', bindings: here('dashboard', dashboardKeys()) },
+            { title: 'Filter (after /)', bindings: here('dashboard', filterKeys()) },
+            { title: 'Host details', bindings: here('details', detailsKeys()) },
+            { title: 'Add host: form', bindings: here('wizard', wizardKeys({ ...form, step: 'input' })) },
+            { title: 'Add host: review', bindings: here('wizard', wizardKeys({ ...form, step: 'discovery' })) },
+            { title: 'Add host: error', bindings: here('wizard', wizardKeys({ ...form, step: 'error' })) },
           ],
           helpScroll,
         );
@@ -613,6 +620,7 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
       if (key?.full === 'C-c' || key?.full === 'q') quit();
       return;
     }
+    pressedKey = key?.full ?? key?.name;
     if (keys.handleKey(ch, key)) return;
     // Unbound printable keys are typing in whichever text field is open.
     const c = typedChar(ch, key);

@@ -6,7 +6,7 @@
 import { UNICODE_GLYPHS, type Glyphs } from '../../../common/tui/glyphs.js';
 import type { Cell, DataTable } from '../../../common/tui/table.js';
 import { plain, type Segment } from '../../../common/tui/text.js';
-import type { DiskInfo, FilesystemInfo, Inventory } from '../../../common/protocol/inventory.js';
+import { describeVmSupport, type DiskInfo, type FilesystemInfo, type Inventory } from '../../../common/protocol/inventory.js';
 import type { DiscoveredHost, DiscoverResponse, NodeDetail } from '../../../common/protocol/vdc-api.js';
 import { counted, formatAge, formatBytes, formatDuration, formatFingerprint, formatPercent, formatTimestamp, formatUsedTotal } from './format.js';
 import { renderHostState, timeOf } from './rows.js';
@@ -103,7 +103,6 @@ function summaryTable(inv: Inventory, id: HostIdentity | null, g: Pick<Glyphs, '
 
 function cpuTable(inv: Inventory): DataTable {
   const c = inv.cpu;
-  const virt = c.virtualization === 'vmx' ? 'Intel VT-x (vmx)' : c.virtualization === 'svm' ? 'AMD-V (svm)' : 'none';
   return {
     title: 'CPU',
     columns: KV,
@@ -113,7 +112,7 @@ function cpuTable(inv: Inventory): DataTable {
       ['Topology', `${count(c.sockets, 'socket')}, ${count(c.cores, 'core')}, ${count(c.threads, 'thread')}`],
       ['Frequency', c.mhz === null ? '-' : `${Math.round(c.mhz)} MHz`],
       ['NUMA nodes', text(c.numaNodes)],
-      ['Virtualization', `${virt}${c.kvmUsable ? ', KVM usable' : c.virtualization ? ', KVM not usable' : ''}`],
+      ['Virtualization', describeVmSupport(c)],
     ],
   };
 }
@@ -252,6 +251,22 @@ export function renderWarnings(inv: Inventory, extra: ReadonlyArray<{ code?: str
   return [...inv.warnings, ...extra].map((w) => (w.code ? `${plain(w.message)} (${plain(w.code)})` : plain(w.message)));
 }
 
+/** vDC warning codes that state a fact the host also reports under its own code. */
+const SAME_FACT: Record<string, readonly string[]> = { VIRTUALIZATION_DISABLED: ['KVM_UNAVAILABLE'] };
+
+/**
+ * The warnings of a discovery, counted and worded once for every page
+ * that mentions them (review, confirm, the CLI's summary): the vDC's own
+ * first; its INVENTORY_PARTIAL summary is replaced by the host's warnings
+ * in full, minus those the vDC already said in its words.
+ */
+export function discoveryWarnings(d: DiscoverResponse, extra: ReadonlyArray<{ code?: string; message: string }> = []): string[] {
+  const vdc = d.warnings.filter((w) => w.code !== 'INVENTORY_PARTIAL');
+  const said = new Set(vdc.flatMap((w) => [w.code as string, ...(SAME_FACT[w.code] ?? [])]));
+  const own = d.inventory.warnings.filter((w) => !said.has(w.code));
+  return renderWarnings({ ...d.inventory, warnings: [] }, [...vdc, ...own, ...extra]);
+}
+
 /**
  * Everything the discovery page shows: the headline, the tabs, the
  * warnings. Takes the inventory with the identity the vDC verified, or a
@@ -266,15 +281,7 @@ export function renderDiscoveryTables(
   const isResult = 'discoveryId' in input;
   const inv = isResult ? input.inventory : input;
   const id = isResult ? input.host : identity;
-  let lines: string[];
-  if (isResult) {
-    // The vDC's own warnings first; its INVENTORY_PARTIAL summary is replaced by
-    // the host's warnings in full, minus those the vDC already said in its words.
-    const vdc = input.warnings.filter((w) => w.code !== 'INVENTORY_PARTIAL');
-    const said = new Set(vdc.map((w) => w.code as string));
-    const own = inv.warnings.filter((w) => !said.has(w.code));
-    lines = renderWarnings({ ...inv, warnings: [] }, [...vdc, ...own, ...extraWarnings]);
-  } else lines = renderWarnings(inv, extraWarnings);
+  const lines = isResult ? discoveryWarnings(input, extraWarnings) : renderWarnings(inv, extraWarnings);
   const who = `${text(inv.system.hostname)} ${g.middot} ${vendorModel(inv)}`;
   const hostId = `host ID ${text(inv.system.hostId)}`;
   const verified: Segment[] = id

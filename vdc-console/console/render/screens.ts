@@ -23,7 +23,8 @@ import {
   type WizardField,
   type WizardState,
 } from '../wizard.js';
-import { renderDiscoveryTables, renderHostDetails, type InventoryTab } from './inventory.js';
+import { counted } from './format.js';
+import { discoveryWarnings, renderDiscoveryTables, renderHostDetails, type InventoryTab } from './inventory.js';
 import { CLUSTER_COLUMNS, HOST_COLUMNS, renderClusterRow, renderHostRow } from './rows.js';
 import { formatHostPort } from '../../../common/protocol/host-port.js';
 
@@ -346,7 +347,8 @@ function confirmBody(d: DiscoverResponse, w: WizardState, f: Frame, address: str
   ];
   if (target.kind === 'new') out.push([seg(`  The cluster ${plain(target.name)} is created first.`)]);
   out.push([seg(`  The host consumes its token and will be managed by this vDC.`)]);
-  if (d.warnings.length) out.push([], [seg(`  ${d.warnings.length} warning${d.warnings.length === 1 ? '' : 's'} on the previous page.`, 'warn')]);
+  const warnings = discoveryWarnings(d).length;
+  if (warnings) out.push([], [seg(`  ${counted(warnings, 'warning')} on the previous page.`, 'warn')]);
   if (w.registering) out.push([], [seg(`  ${spinner(f.now, g)} `, 'accent'), seg(`adding the host${g.ellipsis}`)]);
   return out;
 }
