@@ -14,6 +14,7 @@ import { createKeyDispatcher, type KeyBinding } from '../../common/tui/keys.js';
 import type { TuiApp } from '../../common/tui/screen.js';
 import { plain, seg } from '../../common/tui/text.js';
 import { DashboardModel, type DashboardSource } from './model.js';
+import { describeSort } from './sort.js';
 import { promptLines, renderDashboard, renderDetails, renderHelpScreen, renderWizard, type Frame } from './render/screens.js';
 import {
   canonicalTokenOf,
@@ -357,6 +358,14 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
     },
     { keys: ['tab', 'S-tab'], label: 'Pane', help: 'Switch between the clusters and hosts tables', visible: g.enter === '⏎', handler: () => model.togglePane() },
     { keys: ['r', 'f5'], label: 'Refresh', help: 'Refresh now', visible: false, handler: () => model.refresh() },
+    {
+      keys: ['s'],
+      label: 'Sort',
+      help: 'Sort the focused table by its next column: name, state, CPU, memory, last seen',
+      visible: false,
+      handler: () => flash.show('info', describeSort(model.cycleSort())),
+    },
+    { keys: ['S-s'], label: 'Reverse', help: 'Reverse the focused table\'s order', visible: false, handler: () => flash.show('info', describeSort(model.reverseSort())) },
     ...moveKeys((d) => model.move(d)),
     helpKey,
     quitKey,

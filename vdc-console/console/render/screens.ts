@@ -25,6 +25,7 @@ import {
 } from '../wizard.js';
 import { counted } from './format.js';
 import { discoveryWarnings, renderDiscoveryTables, renderHostDetails, type InventoryTab } from './inventory.js';
+import { sortedColumns } from '../sort.js';
 import { CLUSTER_COLUMNS, HOST_COLUMNS, renderClusterRow, renderHostRow } from './rows.js';
 import { formatHostPort } from '../../../common/protocol/host-port.js';
 
@@ -77,7 +78,7 @@ function contentRows(rows: number, sections: number, statusHeight: number): numb
 /** The dashboard: clusters on top, the selected cluster's hosts below. */
 export function renderDashboard(
   f: Frame,
-  m: Pick<DashboardModel, 'clusters' | 'totals' | 'pane' | 'filter' | 'clusterCursor' | 'hostCursor' | 'loaded' | 'nodes' | 'problem'> & {
+  m: Pick<DashboardModel, 'clusters' | 'totals' | 'pane' | 'filter' | 'clusterCursor' | 'hostCursor' | 'loaded' | 'nodes' | 'problem' | 'sort'> & {
     visibleHosts(): readonly NodeSummary[];
     selectedCluster(): Cluster | null;
   },
@@ -93,7 +94,7 @@ export function renderDashboard(
   const hostHeight = Math.max(2, avail - clusterHeight);
 
   const clusterWin = renderTableWindow({
-    columns: CLUSTER_COLUMNS,
+    columns: sortedColumns(CLUSTER_COLUMNS, 'clusters', m.sort.clusters, g),
     width: inner,
     height: clusterHeight,
     count: m.clusters.length,
@@ -110,7 +111,7 @@ export function renderDashboard(
   const hosts = m.visibleHosts();
   const cluster = m.selectedCluster();
   const hostWin = renderTableWindow({
-    columns: HOST_COLUMNS,
+    columns: sortedColumns(HOST_COLUMNS, 'hosts', m.sort.hosts, g),
     width: inner,
     height: hostHeight,
     count: hosts.length,
