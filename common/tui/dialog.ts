@@ -6,7 +6,7 @@
  */
 import type { Glyphs } from './glyphs.js';
 import { keyDisplay, type KeyBinding } from './keys.js';
-import { fitLine, lineText, textWidth, type Line, type Segment } from './text.js';
+import { fitLine, lineText, textWidth, wrapLine, type Line, type Segment } from './text.js';
 
 /** One answer of a dialog. */
 export interface DialogChoice {
@@ -91,7 +91,8 @@ export function renderDialog(dialog: Dialog, width: number, g: Glyphs): Line[] {
   return [
     top,
     body([]),
-    ...dialog.lines.map(body),
+    // Text wider than the box wraps: a question or an error in a dialog is read whole.
+    ...dialog.lines.flatMap((l) => wrapLine(l, inner - 1)).map(body),
     body([]),
     body(choices),
     [{ text: g.bottomLeft + g.horizontal.repeat(inner) + g.bottomRight, style: 'accent' }],

@@ -4,7 +4,7 @@ import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { REPO_ROOT, startAgent, type AgentProcess } from '../helpers/agent.js';
 import type { PtyProgram } from '../helpers/pty.js';
 import { startVdc, waitFor, type VdcProcess } from '../helpers/vdc.js';
-import { agentAddress, newToken, startConsole } from './vdc-console-support.js';
+import { agentAddress, newToken, prose, startConsole } from './vdc-console-support.js';
 
 let vdc: VdcProcess;
 /** This machine's own inventory (hostname as the machine has it). */
@@ -77,13 +77,16 @@ describe('vDC console dashboard against a real vDC', () => {
     await p.waitForText('▶qx-node-07');
     p.press('Enter');
     await p.waitForText('Host · qx-node-07');
-    await p.waitForText('Dell Inc.');
+    // The whole certificate fingerprint, in the host console's two rows of eight groups.
+    const groups = dell.fingerprint.match(/.{4}/g)!;
+    await p.waitForText(`Certificate    ${groups.slice(0, 8).join(' ')}`);
+    expect(p.screen()).toMatch(new RegExp(`^[│] {16}${groups.slice(8).join(' ')} *[│]$`, 'm'));
     expect(p.screen()).toContain('● connected');
     expect(p.screen()).toMatch(/Summary .*CPU\/Memory .*Storage .*Network .*GPUs/);
     p.press('Right', 'Right');
     await p.waitForText('Local disks');
     p.press('Right', 'Right');
-    await p.waitForText('ASPEED Graphics');
+    await p.waitForText(/GPUs\s+│\n│ PCI/);
     // The GPU table runs below the screen: End scrolls to it.
     p.press('G');
     await p.waitFor(() => /GPUs/.test(p.screen()) && /A100|NVIDIA/.test(p.screen()), 'the GPU table');
@@ -114,6 +117,9 @@ describe('vDC console dashboard against a real vDC', () => {
       expect(help).not.toMatch(utf8 ? /^ *→ +/m : /^ *Right +/m);
       // Opened from the dashboard, the details screen's keys are not "still loading".
       expect(help).not.toContain('still loading');
+      // A help text longer than the screen continues on the next row, whole.
+      expect(prose(help.split('\n'))).toContain('/ Filter hosts by name, address, state or id (Enter keeps it, Esc clears it)');
+      expect(help).not.toMatch(/…|\.\.\./);
       p.press('Esc');
       await p.waitForText(/Hosts . Production/);
       // The create-cluster dialog names Enter as the footer does.

@@ -6,7 +6,7 @@ import { tokenFromRandom, formatToken } from '../../common/token/token.js';
 import { startAgent, type AgentProcess } from '../helpers/agent.js';
 import type { PtyProgram } from '../helpers/pty.js';
 import { startVdc, waitFor, type VdcProcess } from '../helpers/vdc.js';
-import { agentAddress, closedPort, fillForm, fixtureCopy, hostileFixture, newToken, silentListener, startConsole, tempDir } from './vdc-console-support.js';
+import { agentAddress, closedPort, fillForm, fixtureCopy, hostileFixture, newToken, prose, silentListener, startConsole, tempDir } from './vdc-console-support.js';
 
 /** A vDC with the cluster Production. */
 let vdc: VdcProcess;
@@ -229,10 +229,14 @@ describe('the wizard\'s pages agree with each other and with the inventory', () 
     const p = await reviewOf(await hostWithoutVmxFlag(false));
     const [, count] = await p.waitForText(/Warnings \((\d+)\)/);
     const n = Number(count);
-    expect(p.screen()).toContain('The CPU shows no hardware virtualization');
+    // Whole, wrapped at 80 columns: not cut with an ellipsis.
+    expect(prose(p.screenText())).toContain('! The CPU shows no hardware virtualization (VT-x or AMD-V): virtual machines cannot run on this host. (NO_VIRTUALIZATION)');
+    expect(p.screen()).not.toContain('…');
     p.press('Right');
     await p.waitForText('Topology');
     expect(p.screen()).toMatch(/Virtualization +none: virtual machines cannot run/);
+    // The other tabs say where the warnings are.
+    expect(p.screen()).toContain(`Warnings (${n}) on the Summary tab`);
     expect(p.screen()).not.toContain('KVM usable');
     p.press('Enter');
     await p.waitForText(/Add \S+ \(127\.0\.0\.1:\d+\) to cluster Production\?/);
@@ -250,3 +254,34 @@ describe('the wizard\'s pages agree with each other and with the inventory', () 
     expect(p.screen()).not.toContain('warning');
   });
 });
+
+describe('every message readable whole at 80x24', () => {
+  it('form problems are shown whole under their fields', async () => {
+    const p = (prog = startConsole(vdc));
+    await p.waitForText('Production');
+    p.press('a');
+    await p.waitForText(/Add host . 1\/4 Connect/);
+    p.write('10.0.0.300');
+    p.press('Tab');
+    // U is never a token symbol: flagged as typed, before any Enter.
+    p.write('QUANTIX-7K3M-9QDX-2BHU');
+    await p.waitForText("symbol 12 ('U')");
+    p.press('Enter');
+    await p.waitForText('10.0.0.300" is');
+    const text = prose(p.screenText());
+    expect(text).toContain('✗ "10.0.0.300" is not a valid IPv4 address');
+    expect(text).toContain("✗ symbol 12 ('U') is not used in tokens");
+    // Nothing on the form is cut (the only ellipsis is the "+ New cluster…" entry's own).
+    expect(p.screen().replace('New cluster…', '')).not.toContain('…');
+  });
+
+  it('a typo\'s whole advice shows, not only its first clause', async () => {
+    const p = (prog = startConsole(vdc));
+    await p.waitForText('Production');
+    const token = await newToken(spare);
+    const symbols = token.replace(/^QUANTIX-|-/g, '');
+    await fillForm(p, agentAddress(spare), symbols.slice(0, 11) + (symbols[11] === '0' ? '1' : '0'));
+    expect(prose(p.screenText())).toContain('✗ a symbol looks mistyped: compare it with the host screen');
+  });
+});
+

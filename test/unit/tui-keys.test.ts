@@ -48,6 +48,11 @@ describe('help names each key once and says why a key is off', () => {
     expect(renderHelp([{ title: 'T', bindings: [two] }]).map(lineText)[1]).toMatch(/^ {4}←→ +Previous or next tab$/);
     expect(renderHelp([{ title: 'T', bindings: [{ ...two, display: 'Left/Right' }] }], ASCII_GLYPHS).map(lineText)[1]).toMatch(/^ {4}Left\/Right +Previous/);
   });
+  it('a help text wider than the screen continues under itself', () => {
+    const long: KeyBinding = { keys: ['/'], label: 'Filter', help: 'Filter hosts by name, address, state or id (Enter keeps it, Esc clears it)', handler: () => {} };
+    const lines = renderHelp([{ title: 'T', bindings: [long] }], undefined, 78).map(lineText);
+    expect(lines.slice(1)).toEqual(['    /                 Filter hosts by name, address, state or id (Enter keeps', '                      it, Esc clears it)']);
+  });
   it('a reason reads as a clause of the help text', () => {
     const off: KeyBinding = { keys: ['d'], label: 'Remove', help: 'Remove this host', dangerous: true, disabledReason: () => 'The host is still loading.', handler: () => {} };
     expect(lineText(renderHelp([{ title: 'T', bindings: [off] }])[1]!)).toMatch(/Remove this host \(asks first\)\. Not now: the host is still loading\.$/);

@@ -3,7 +3,7 @@ import type { Inventory } from '../../common/protocol/inventory.js';
 import type { DiscoverResponse } from '../../common/protocol/vdc-api.js';
 import { formatToken, tokenFromRandom } from '../../common/token/token.js';
 import { ASCII_GLYPHS, UNICODE_GLYPHS, lineText, type KeyBinding } from '../../common/tui/index.js';
-import { renderWizard, type Frame } from '../../vdc-console/console/render/screens.js';
+import { renderWizard, statusLines, type Frame } from '../../vdc-console/console/render/screens.js';
 import { initialWizard, wizardReducer, type WizardState } from '../../vdc-console/console/wizard.js';
 
 const TOKEN = tokenFromRandom(new Uint8Array([9, 8, 7, 6, 5, 4, 3]));
@@ -51,6 +51,22 @@ describe('wizard pages at 80x24', () => {
     expect(t.join('\n')).toMatch(/▶ Production +8 hosts/);
     expect(t.join('\n')).toContain('+ New cluster…');
     expect(t[22]).toMatch(/⏎ Connect {2}Esc Cancel/);
+  });
+
+  it('form: problems are whole under their fields, never cut', () => {
+    const w = { ...base(), address: '10.0.0.300', tokenTyped: 'QUANTIX-7K3M-9QDX-2BHU', showProblems: true };
+    const t = text(w);
+    const at = t.findIndex((l) => l.includes('Address'));
+    expect(t[at + 1]).toMatch(/^│ {13}✗ "10\.0\.0\.300" is not a valid IPv4 address +│$/);
+    expect(t.join('\n')).toContain("✗ symbol 12 ('U') is not used in tokens");
+    expect(t.join('\n').replace('New cluster…', '')).not.toContain('…');
+  });
+
+  it('status: a long message takes the rows it needs', () => {
+    const message = 'The vDC at 10.20.0.2:9443 did not answer within 15 s while listing the hosts of every cluster (VDC_UNREACHABLE) Next: check that quantix-vdc is running and that this machine can reach it; the console keeps retrying.';
+    const lines = statusLines({ kind: 'error', text: message, until: Infinity }, null, UNICODE_GLYPHS, 78).map(lineText);
+    expect(lines.length).toBe(3);
+    expect(lines.map((l) => l.trim()).join(' ')).toBe(`✗ ${message}`);
   });
 
   it('form: a mistyped symbol is flagged as typed', () => {

@@ -8,7 +8,7 @@ import type { Cell, DataTable } from '../../../common/tui/table.js';
 import { plain, type Segment } from '../../../common/tui/text.js';
 import { describeVmSupport, type DiskInfo, type FilesystemInfo, type Inventory } from '../../../common/protocol/inventory.js';
 import type { DiscoveredHost, DiscoverResponse, NodeDetail } from '../../../common/protocol/vdc-api.js';
-import { counted, formatAge, formatBytes, formatDuration, formatFingerprint, formatPercent, formatTimestamp, formatUsedTotal } from './format.js';
+import { counted, fingerprintRows, formatAge, formatBytes, formatDuration, formatPercent, formatTimestamp, formatUsedTotal } from './format.js';
 import { renderHostState, timeOf } from './rows.js';
 import { formatHostPort } from '../../../common/protocol/host-port.js';
 
@@ -82,16 +82,10 @@ function summaryTable(inv: Inventory, id: HostIdentity | null, g: Pick<Glyphs, '
   ];
   if (id) {
     rows.unshift(['Address', plain(formatHostPort(id.address, id.port))]);
-    // Sixteen groups do not fit one row at 80 columns: two rows of eight, read aloud like the host console shows them.
-    const groups = formatFingerprint(plain(id.certificateFingerprint)).split(' ');
-    rows.push(['Certificate', groups.slice(0, 8).join(' ')]);
-    rows.push([
-      '',
-      [
-        { text: groups.slice(8).join(' ') },
-        id.identityVerified ? { text: ` ${g.ok} verified by token`, style: 'ok' } : { text: ` ${g.fail} not verified`, style: 'error' },
-      ],
-    ]);
+    const [first = '', ...rest] = fingerprintRows(plain(id.certificateFingerprint));
+    const verdict: Segment = id.identityVerified ? { text: ` ${g.ok} verified by token`, style: 'ok' } : { text: ` ${g.fail} not verified`, style: 'error' };
+    rows.push(['Certificate', rest.length ? first : [{ text: first }, verdict]]);
+    rest.forEach((r, i) => rows.push(['', i === rest.length - 1 ? [{ text: r }, verdict] : r]));
   }
   const storage = inv.storage;
   // Two rows: on one, a large host's counts ran past 80 columns and the GPUs were cut off.
@@ -309,8 +303,8 @@ export function renderHostDetails(
     ['Registered', formatTimestamp(timeOf(h.registeredAt))],
     ['Node ID', plain(h.id)],
     ['Host ID', plain(h.hostId)],
-    ['Certificate', formatFingerprint(plain(h.certificateFingerprint))],
   ];
+  fingerprintRows(plain(h.certificateFingerprint)).forEach((r, i) => rows.push([i === 0 ? 'Certificate' : '', r]));
   const status: DataTable = { title: 'State', columns: KV, rows };
   if (!h.inventory) return { status, tabs: [], warnings: [] };
   return {

@@ -10,7 +10,7 @@ import type { FlashMessage } from '../../../common/tui/flash.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
 import { renderFooter, renderHelp, type KeyBinding } from '../../../common/tui/keys.js';
 import { cellText, renderDataTable, renderTableWindow, scrollWindow, type Cell } from '../../../common/tui/table.js';
-import { composeFrame, plain, seg, textWidth, type FrameSection, type Line, type Segment } from '../../../common/tui/text.js';
+import { composeFrame, plain, seg, textWidth, wrapText, type FrameSection, type Line, type Segment } from '../../../common/tui/text.js';
 import type { DashboardModel } from '../model.js';
 import { PRODUCT } from '../product.js';
 import {
@@ -41,8 +41,8 @@ export interface Frame {
 
 /**
  * The status line: the flash message, else a standing problem, else
- * nothing. A message too long for one row takes two, so its code and next
- * step are never cut off.
+ * nothing. A message too long for one row takes as many as it needs (up to
+ * four, which no message fills), so its code and next step are never cut off.
  */
 export function statusLines(flash: FlashMessage | null, problem: string | null, g: Glyphs, width: number): Line[] {
   let text: string;
@@ -55,8 +55,8 @@ export function statusLines(flash: FlashMessage | null, problem: string | null, 
     style = 'error';
     text = `${g.fail} ${plain(problem)}`;
   } else return [[]];
-  const rows = wrap(text, width - 2);
-  const shown = rows.length > 2 ? [rows[0]!, `${rows.slice(1).join(' ')}`] : rows;
+  const rows = wrapText(text, width - 2);
+  const shown = rows.length > 4 ? [...rows.slice(0, 3), rows.slice(3).join(' ')] : rows;
   return shown.map((r) => [seg(' '), seg(r, style)]);
 }
 
@@ -192,7 +192,7 @@ export function renderDetails(
       body.push([], tabBar(v.tabs.map((t) => t.title), Math.min(d.tab, tabs - 1), g), []);
       body.push(...tabLines(v.tabs[Math.min(d.tab, tabs - 1)], inner, g));
     } else body.push([], [seg('  No inventory has been collected from this host yet.', 'dim')]);
-    if (v.warnings.length) body.push([], [seg(' Warnings', 'warn')], ...v.warnings.map((w) => [seg(`  ${w}`, 'warn')]));
+    if (v.warnings.length) body.push([], [seg(` Warnings (${v.warnings.length})`, 'warn')], ...warningLines(v.warnings, inner));
   }
   const status = statusLines(f.flash, null, g, inner);
   const s = scrolled(body, contentRows(f.rows, 1, status.length), d.scroll);
@@ -202,7 +202,7 @@ export function renderDetails(
 
 /** The help screen: every key of every table, generated from the tables themselves. */
 export function renderHelpScreen(f: Frame, groups: ReadonlyArray<{ title: string; bindings: readonly KeyBinding[] }>, scroll: number): { lines: Line[]; scroll: number } {
-  const body = renderHelp(groups, f.glyphs);
+  const body = renderHelp(groups, f.glyphs, f.cols - 2);
   const status = statusLines(f.flash, null, f.glyphs, f.cols - 2);
   const s = scrolled(body, contentRows(f.rows, 1, status.length), scroll);
   return { lines: framed(f, [seg('Help', 'title')], s.more ? [seg(s.more, 'dim')] : [], [{ lines: s.lines }], status), scroll: s.scroll };
@@ -254,30 +254,48 @@ export function wizardTitle(w: WizardState, g: Glyphs): string {
   return `Add host ${g.middot} ${step}`;
 }
 
+/** Columns before a field's value: where a problem under the field starts. */
+const FIELD_INDENT = 13;
+
+/**
+ * A field with its short hint beside it, or its problem whole under it:
+ * a problem ("symbol 12 ('U') is not used in tokens") is longer than the
+ * room beside the field, and a cut one cannot be acted on.
+ */
+function fieldLines(label: string, value: string, focused: boolean, hint: Segment[], problem: string | null, f: Frame): Line[] {
+  if (!problem) return [field(label, value, focused, hint)];
+  const wrapped = wrapText(`${f.glyphs.fail} ${problem}`, f.cols - 2 - FIELD_INDENT - 1);
+  return [field(label, value, focused, []), ...wrapped.map((l) => [seg(' '.repeat(FIELD_INDENT)), seg(l, 'error')])];
+}
+
 function inputBody(w: WizardState, f: Frame, height: number): Line[] {
   const g = f.glyphs;
   const focus: WizardField = w.focus;
   const out: Line[] = [[seg("  On the host's console press F4, then G, to show its registration token.")], []];
   const addrProblem = checkAddress(w.address);
-  const addrHint: Segment[] =
-    w.showProblems && addrProblem ? [seg(`${g.fail} ${addrProblem}`, 'error')] : [seg('IP or name, port 8443', 'dim')];
-  out.push(field('Address', w.address, focus === 'address', addrHint));
+  out.push(...fieldLines('Address', w.address, focus === 'address', [seg('IP or name, port 8443', 'dim')], w.showProblems ? addrProblem : null, f));
   const tc = checkToken(w.tokenTyped);
   const tokenHint: Segment[] =
     tc.kind === 'ok'
       ? [seg(`${g.ok} well formed`, 'ok')]
-      : tc.kind === 'problem'
-        ? [seg(`${g.fail} ${tc.message.split(':')[0]}`, 'error')]
-        : tc.kind === 'partial'
-          ? [seg(tc.message, w.showProblems ? 'error' : 'dim')]
-          : [seg(w.showProblems ? `${g.fail} enter the token from the host console` : 'QUANTIX-XXXX-XXXX-XXXX', w.showProblems ? 'error' : 'dim')];
-  out.push(field('Token', tokenDisplay(w.tokenTyped), focus === 'token', tokenHint));
+      : tc.kind === 'partial'
+        ? [seg(tc.message, w.showProblems ? 'error' : 'dim')]
+        : [seg('QUANTIX-XXXX-XXXX-XXXX', 'dim')];
+  // A wrong symbol shows at once, as typed; a missing token only once Enter was refused.
+  const tokenProblem = tc.kind === 'problem' ? tc.message : tc.kind === 'empty' && w.showProblems ? 'enter the token from the host console' : null;
+  out.push(...fieldLines('Token', tokenDisplay(w.tokenTyped), focus === 'token', tokenHint, tokenProblem, f));
   out.push([]);
 
   // The cluster list, windowed around the choice so any number of clusters fits.
   const entries: Line[] = w.clusters.map((c) => [seg(plain(c.name).padEnd(20)), seg(`${c.hosts} host${c.hosts === 1 ? '' : 's'}`, 'dim')]);
   entries.push([seg(`+ New cluster${g.ellipsis}`, 'accent')]);
-  const listHeight = Math.max(2, Math.min(entries.length, height - out.length - (choosingNewCluster(w) ? 4 : 2)));
+  let nameLines: Line[] = [];
+  if (choosingNewCluster(w)) {
+    const problem = checkNewClusterName(w.newClusterName, w.clusters);
+    const hint = [seg(w.clusters.length === 0 ? 'no cluster yet: name the first one' : 'created when the host is added', 'dim')];
+    nameLines = fieldLines('Name', w.newClusterName, focus === 'newCluster', hint, w.showProblems ? problem : null, f);
+  }
+  const listHeight = Math.max(2, Math.min(entries.length, height - out.length - nameLines.length - (choosingNewCluster(w) ? 3 : 2)));
   const offset = scrollWindow(w.clusterIndex, 0, listHeight, entries.length);
   for (let i = offset; i < Math.min(entries.length, offset + listHeight); i++) {
     const selected = i === w.clusterIndex;
@@ -287,14 +305,7 @@ function inputBody(w: WizardState, f: Frame, height: number): Line[] {
     out.push([lead, marker, ...entry]);
   }
   if (entries.length > listHeight) out.push([seg(' '.repeat(14)), seg(`${w.clusterIndex + 1}/${entries.length}, ${g.enter === '⏎' ? '↑↓' : 'Up/Down'} to choose`, 'dim')]);
-  if (choosingNewCluster(w)) {
-    const problem = checkNewClusterName(w.newClusterName, w.clusters);
-    const hint: Segment[] =
-      w.showProblems && problem
-        ? [seg(`${g.fail} ${problem}`, 'error')]
-        : [seg(w.clusters.length === 0 ? 'no cluster yet: name the first one' : 'created when the host is added', 'dim')];
-    out.push(field('Name', w.newClusterName, focus === 'newCluster', hint));
-  }
+  out.push(...nameLines);
   return out;
 }
 
@@ -324,14 +335,21 @@ function discoveryBody(d: DiscoverResponse, w: WizardState, f: Frame, height: nu
   const wide = textWidth(cellText(v.headline)) <= inner - 2;
   const head: Line[] = wide ? [[seg(' '), ...cellSegments(v.headline)]] : v.headlineParts.map((p) => [seg(' '), ...cellSegments(p)]);
   const tabs = tabBar(v.tabs.map((t) => t.title), w.tab, g);
-  const warnLines: Line[] = v.warnings.length ? [[seg(` Warnings (${v.warnings.length})`, 'warn')], ...v.warnings.slice(0, 4).map((t) => [seg(`  ! ${t}`, 'warn')])] : [];
-  if (v.warnings.length > 4) warnLines.push([seg(`  and ${v.warnings.length - 4} more`, 'warn')]);
-  const fixed = head.length + 2 + (warnLines.length ? warnLines.length + 1 : 0);
-  const s = scrolled(tabLines(v.tabs[w.tab], inner, g), Math.max(1, height - fixed), scroll);
+  const count = `Warnings (${v.warnings.length})`;
+  // The warnings open the Summary tab whole, wrapped, and scroll with it; a fixed box
+  // cut them at 80 columns and hid all but four. Other tabs say where they are.
+  const content = w.tab === 0 && v.warnings.length ? [[seg(` ${count}`, 'warn')], ...warningLines(v.warnings, inner), [], ...tabLines(v.tabs[0], inner, g)] : tabLines(v.tabs[w.tab], inner, g);
+  const pointer: Line[] = w.tab !== 0 && v.warnings.length ? [[], [seg(` ${count} on the Summary tab`, 'warn')]] : [];
+  const s = scrolled(content, Math.max(1, height - head.length - 2 - pointer.length), scroll);
   const lines: Line[] = [...head, tabs, [], ...s.lines];
-  while (lines.length < height - (warnLines.length ? warnLines.length + 1 : 0)) lines.push([]);
-  if (warnLines.length) lines.push([], ...warnLines);
+  while (lines.length < height - pointer.length) lines.push([]);
+  lines.push(...pointer);
   return { lines, scroll: s.scroll, more: s.more };
+}
+
+/** Warnings as `! text` lines, each wrapped whole to the width under its own first line. */
+function warningLines(warnings: readonly string[], width: number): Line[] {
+  return warnings.flatMap((t) => wrapText(t, width - 5).map((l, i) => [seg(i === 0 ? '  ! ' : '    ', 'warn'), seg(l, 'warn')]));
 }
 
 function cellSegments(c: Cell): Segment[] {
@@ -360,26 +378,12 @@ function errorBody(w: WizardState, f: Frame): Line[] {
   const wrapWidth = f.cols - 8;
   return [
     [],
-    ...wrap(`${g.fail} ${plain(e.message)} (${plain(e.code)})`, wrapWidth).map((l) => [seg('  '), seg(l, 'error')]),
+    ...wrapText(`${g.fail} ${plain(e.message)} (${plain(e.code)})`, wrapWidth).map((l) => [seg('  '), seg(l, 'error')]),
     [],
-    ...wrap(`Next: ${plain(e.hint)}`, wrapWidth).map((l) => [seg(`  ${l}`)]),
+    ...wrapText(`Next: ${plain(e.hint)}`, wrapWidth).map((l) => [seg(`  ${l}`)]),
     [],
     [seg('  '), seg('r', 'key'), seg(' Retry (fields kept)   '), seg('Esc', 'key'), seg(' Cancel')],
   ];
-}
-
-/** Wraps text at spaces to lines of at most width columns. */
-export function wrap(text: string, width: number): string[] {
-  const out: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line && textWidth(line) + 1 + textWidth(word) > width) {
-      out.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) out.push(line);
-  return out;
 }
 
 /** The wizard's current page. */
