@@ -101,14 +101,14 @@ export function renderStatus(s: LocalStatus, nowMs: number): string {
   const membership = m
     ? [
         ['Cluster', `${inert(m.cluster.name)} on vDC ${inert(m.vdc.name)} (${inert(m.vdc.url)})`] as [string, string],
-        ['Node id', inert(m.nodeId)] as [string, string],
+        ['Node ID', inert(m.nodeId)] as [string, string],
         ['Joined', inert(m.joinedAt)] as [string, string],
         ['Last contact', m.lastContactAt ? inert(m.lastContactAt) : 'not yet'] as [string, string],
       ]
     : [['Cluster', 'standalone (not managed by a vDC)'] as [string, string]];
   return rows([
     ['Host', inert(s.hostname)],
-    ['Host id', inert(s.hostId)],
+    ['Host ID', inert(s.hostId)],
     ['Agent', `quantix-node ${inert(s.agentVersion)}`],
     ['Addresses', addressLines(s.managementAddresses)],
     ['Fingerprint', groupFingerprint(s.certificateFingerprint)],

@@ -51,6 +51,7 @@ describe('quantix-node CLI', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`https://127.0.0.1:${a.port}`);
     expect(r.stdout).toMatch(/Cluster\s+standalone/);
+    expect(r.stdout).toMatch(new RegExp(`Host ID\\s+${a.hostId}`));
     expect(r.stdout).toMatch(/Token\s+none/);
     const j = await cli('status', '--json');
     expect(JSON.parse(j.stdout)).toMatchObject({ hostId: a.hostId, membership: null, token: { state: 'none' } });
@@ -115,6 +116,8 @@ describe('quantix-node CLI', () => {
     await joinLab();
     const st = await cli('status');
     expect(st.stdout).toMatch(/Cluster\s+lab on vDC Lab vDC/);
+    // The vDC's id for this host, named as the vDC console names it.
+    expect(st.stdout).toMatch(/Node ID\s+n-cli/);
     const gen = await cli('token', 'generate');
     expect(gen.code).toBe(4);
     expect(gen.stderr).toMatch(/HOST_MANAGED/);
