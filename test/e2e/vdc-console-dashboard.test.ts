@@ -2,9 +2,9 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { REPO_ROOT, startAgent, type AgentProcess } from '../helpers/agent.js';
-import type { PtyProgram } from '../helpers/pty.js';
+import { prose, type PtyProgram } from '../helpers/pty.js';
 import { startVdc, waitFor, type VdcProcess } from '../helpers/vdc.js';
-import { agentAddress, newToken, prose, startConsole } from './vdc-console-support.js';
+import { agentAddress, newToken, startConsole } from './vdc-console-support.js';
 
 let vdc: VdcProcess;
 /** This machine's own inventory (hostname as the machine has it). */

@@ -101,17 +101,3 @@ export async function fillForm(p: PtyProgram, address: string, token: string): P
   p.write(token.toLowerCase());
   await p.waitForText(/well formed|looks mistyped|not used in tokens/);
 }
-
-/**
- * Screen lines as running text: frame borders dropped, each line trimmed,
- * lines joined by one space. A message wrapped over several rows reads
- * back as the one sentence it is.
- */
-export function prose(lines: readonly string[]): string {
-  return lines
-    .map((l) => l.replace(/^[│|+]|[│|+]$/g, '').trim())
-    .filter(Boolean)
-    .join(' ')
-    .replace(/ {2,}/g, ' ');
-}
-

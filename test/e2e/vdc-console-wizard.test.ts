@@ -4,9 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { tokenFromRandom, formatToken } from '../../common/token/token.js';
 import { startAgent, type AgentProcess } from '../helpers/agent.js';
-import type { PtyProgram } from '../helpers/pty.js';
+import { prose, type PtyProgram } from '../helpers/pty.js';
 import { startVdc, waitFor, type VdcProcess } from '../helpers/vdc.js';
-import { agentAddress, closedPort, fillForm, fixtureCopy, hostileFixture, newToken, prose, silentListener, startConsole, tempDir } from './vdc-console-support.js';
+import { agentAddress, closedPort, fillForm, fixtureCopy, hostileFixture, newToken, silentListener, startConsole, tempDir } from './vdc-console-support.js';
 
 /** A vDC with the cluster Production. */
 let vdc: VdcProcess;
