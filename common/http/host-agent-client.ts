@@ -32,6 +32,7 @@ import { type ErrorCode, QuantixError } from '../protocol/errors.js';
 import type { Inventory } from '../protocol/inventory.js';
 import { computeHostProof, computeRequestMac, formatAuthorization, HOST_PROOF_HEADER, macEquals } from '../protocol/proof.js';
 import { type Endpoint, parseJsonBody, type RawResponse, request, REQUEST_DEFAULTS, type TlsConnectionPool } from './request.js';
+import { formatHostPort } from '../protocol/host-port.js';
 
 /** Options of a HostAgentClient. */
 export interface HostAgentClientOptions {
@@ -148,8 +149,7 @@ export class HostAgentClient {
 
   /** `host:port` for messages. */
   get where(): string {
-    const host = net.isIPv6(this.opts.host) ? `[${this.opts.host}]` : this.opts.host;
-    return `${host}:${this.opts.port ?? AGENT_PORT}`;
+    return formatHostPort(this.opts.host, this.opts.port ?? AGENT_PORT);
   }
 
   private endpoint(mutual: boolean, idempotent = false): Endpoint {

@@ -11,6 +11,7 @@ import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import { QuantixError } from '../protocol/errors.js';
+import { formatHostPort } from '../protocol/host-port.js';
 
 /** Where a request goes. */
 export type Endpoint =
@@ -256,7 +257,7 @@ async function requestOnce(ep: Endpoint, opts: RequestOptions, pooled: { key: st
   const connectTimeoutMs = opts.connectTimeoutMs ?? REQUEST_DEFAULTS.connectTimeoutMs;
   const responseTimeoutMs = opts.responseTimeoutMs ?? REQUEST_DEFAULTS.responseTimeoutMs;
   const maxBytes = opts.maxResponseBytes ?? REQUEST_DEFAULTS.maxResponseBytes;
-  const where = ep.kind === 'socket' ? `the local socket ${ep.socketPath}` : `${net.isIPv6(ep.host) ? `[${ep.host}]` : ep.host}:${ep.port}`;
+  const where = ep.kind === 'socket' ? `the local socket ${ep.socketPath}` : formatHostPort(ep.host, ep.port);
   if (!opts.path.startsWith('/')) throw new QuantixError('BAD_REQUEST', { message: 'request path must be absolute' });
 
   let peerFingerprint: string | null = null;
@@ -280,7 +281,7 @@ async function requestOnce(ep: Endpoint, opts: RequestOptions, pooled: { key: st
     headers['content-length'] = String(body.length);
     headers['content-type'] ??= 'application/json';
   }
-  if (ep.kind === 'tls') headers.host = net.isIPv6(ep.host) ? `[${ep.host}]:${ep.port}` : `${ep.host}:${ep.port}`;
+  if (ep.kind === 'tls') headers.host = formatHostPort(ep.host, ep.port);
   if (pooled) headers.connection = 'keep-alive';
 
   return await new Promise<RawResponse>((resolve, reject) => {

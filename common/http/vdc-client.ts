@@ -40,6 +40,7 @@ import {
 } from '../protocol/vdc-api.js';
 import { QuantixError } from '../protocol/errors.js';
 import { type Endpoint, type RawResponse, request } from './request.js';
+import { formatHostPort } from '../protocol/host-port.js';
 
 /** Where the vDC is and how to authenticate. */
 export type VdcTarget =
@@ -166,7 +167,7 @@ export class VdcClient {
       this.authHeader = {};
     } else {
       this.endpoint = { kind: 'tls', host: target.host, port: target.port, pinnedFingerprint: target.fingerprint.toLowerCase() };
-      this.where = `the vDC at ${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+      this.where = `the vDC at ${formatHostPort(target.host, target.port)}`;
       this.authHeader = target.apiToken ? { authorization: `Bearer ${target.apiToken}` } : {};
     }
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;

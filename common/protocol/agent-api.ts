@@ -11,6 +11,7 @@
  */
 import { type ErrorBody, type ErrorCode, isErrorCode, QuantixError } from './errors.js';
 import type { Inventory, LiveUsage } from './inventory.js';
+import { formatHostPort } from './host-port.js';
 
 /** Version of the agent protocol reported by hello. */
 export const AGENT_API_VERSION = 1;
@@ -587,7 +588,7 @@ export function readAgentErrorBody(v: unknown): AgentErrorBody | null {
 
 /** `https://address:port`, IPv6 in brackets. */
 export function managementUrl(address: string, port: number): string {
-  return `https://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  return `https://${formatHostPort(address, port)}`;
 }
 
 /** Parses a token lifetime: `3600`, `90s`, `5m`, `1h`; between 10 s and 24 h. Null when malformed or out of range. */

@@ -38,6 +38,35 @@ export interface CpuInfo {
   flags?: string[];
 }
 
+/** Whether a host can run virtual machines, and what stands in the way. */
+export interface VmSupport {
+  /** True when /dev/kvm is usable: the kernel's own answer (it appears only once kvm_intel, kvm_amd or an ARM host's KVM has loaded). */
+  canRunVms: boolean;
+  /** The CPU's extension by name, or null when its flags name none (also on ARM, which has no such flag). */
+  extension: 'Intel VT-x (vmx)' | 'AMD-V (svm)' | null;
+  /** The warning code when virtual machines cannot run: no extension at all, or an extension KVM cannot use. */
+  problem: 'NO_VIRTUALIZATION' | 'KVM_UNAVAILABLE' | null;
+}
+
+/**
+ * The one verdict on virtualization every screen and warning uses, so a
+ * CPU row never says "KVM usable" next to a warning that virtual machines
+ * cannot run: usable KVM decides; the CPU flag only names the extension
+ * and, when KVM is not usable, tells which fix applies.
+ */
+export function vmSupport(cpu: Pick<CpuInfo, 'virtualization' | 'kvmUsable'>): VmSupport {
+  const extension = cpu.virtualization === 'vmx' ? 'Intel VT-x (vmx)' : cpu.virtualization === 'svm' ? 'AMD-V (svm)' : null;
+  if (cpu.kvmUsable) return { canRunVms: true, extension, problem: null };
+  return { canRunVms: false, extension, problem: extension ? 'KVM_UNAVAILABLE' : 'NO_VIRTUALIZATION' };
+}
+
+/** The verdict as one phrase: `Intel VT-x (vmx), KVM usable`, `none: virtual machines cannot run`. */
+export function describeVmSupport(cpu: Pick<CpuInfo, 'virtualization' | 'kvmUsable'>): string {
+  const v = vmSupport(cpu);
+  if (v.canRunVms) return v.extension ? `${v.extension}, KVM usable` : 'KVM usable';
+  return v.extension ? `${v.extension}, KVM not usable: virtual machines cannot run` : 'none: virtual machines cannot run';
+}
+
 /** Memory summary. */
 export interface MemoryInfo {
   totalBytes: number | null;

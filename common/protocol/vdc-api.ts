@@ -7,6 +7,7 @@
  */
 import { type ErrorBody, type ErrorCode, isErrorCode, type Phase, QuantixError } from './errors.js';
 import type { Inventory, LiveUsage } from './inventory.js';
+import { formatHostPort } from './host-port.js';
 
 /** Paths of every vDC endpoint. */
 export const VDC_PATHS = {
@@ -680,7 +681,7 @@ export function parseHostAddressInput(input: string, defaultPort = AGENT_DEFAULT
     if (p === null) return no(`"${portText.slice(0, 20)}" is not a port (1-65535)`);
     port = p;
   }
-  const display = kind === 'ipv6' ? `[${host}]:${port}` : `${host}:${port}`;
+  const display = formatHostPort(host, port);
   return { ok: true, address: { host, port, kind, display } };
 }
 

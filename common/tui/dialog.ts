@@ -5,8 +5,8 @@
  * dangerous action cannot run without an explicit answer.
  */
 import type { Glyphs } from './glyphs.js';
-import type { KeyBinding } from './keys.js';
-import { fitLine, lineText, textWidth, type Line, type Segment } from './text.js';
+import { keyDisplay, type KeyBinding } from './keys.js';
+import { fitLine, lineText, textWidth, wrapLine, type Line, type Segment } from './text.js';
 
 /** One answer of a dialog. */
 export interface DialogChoice {
@@ -48,10 +48,10 @@ export function confirmDialog(opts: {
  * The key table of an open dialog: each choice closes the dialog and then
  * acts. Escape always closes, even when no choice lists it.
  */
-export function dialogBindings(dialog: Dialog, close: () => void): KeyBinding[] {
+export function dialogBindings(dialog: Dialog, close: () => void, g?: Pick<Glyphs, 'enter'>): KeyBinding[] {
   const bindings: KeyBinding[] = dialog.choices.map((c) => ({
     keys: c.keys,
-    display: choiceKey(c),
+    display: choiceKey(c, g),
     label: c.label,
     handler: () => {
       close();
@@ -64,12 +64,12 @@ export function dialogBindings(dialog: Dialog, close: () => void): KeyBinding[] 
   return bindings;
 }
 
-function choiceKey(c: DialogChoice): string {
+/** A choice's key as the footer names keys (`Y`, `Esc`, `⏎` or `Enter` by locale). */
+function choiceKey(c: DialogChoice, g?: Pick<Glyphs, 'enter'>): string {
   const k = c.keys[0] ?? '';
-  if (k === 'escape') return 'Esc';
-  if (/^S-[a-z]$/.test(k)) return k.slice(2).toUpperCase();
+  // Single letters are answers (y/n): upper case reads as a button.
   if (/^[a-z]$/.test(k)) return k.toUpperCase();
-  return k;
+  return keyDisplay(k, g);
 }
 
 /** The dialog's box as lines of the given width (borders included). */
@@ -86,12 +86,13 @@ export function renderDialog(dialog: Dialog, width: number, g: Glyphs): Line[] {
   const choices: Line = [];
   dialog.choices.forEach((c, i) => {
     if (i > 0) choices.push({ text: '   ' });
-    choices.push({ text: choiceKey(c), style: c.dangerous ? 'error' : 'key' }, { text: ` ${c.label}` });
+    choices.push({ text: choiceKey(c, g), style: c.dangerous ? 'error' : 'key' }, { text: ` ${c.label}` });
   });
   return [
     top,
     body([]),
-    ...dialog.lines.map(body),
+    // Text wider than the box wraps: a question or an error in a dialog is read whole.
+    ...dialog.lines.flatMap((l) => wrapLine(l, inner - 1)).map(body),
     body([]),
     body(choices),
     [{ text: g.bottomLeft + g.horizontal.repeat(inner) + g.bottomRight, style: 'accent' }],

@@ -10,7 +10,7 @@
  * then `4`, which the dispatcher also maps to `f4` within a short window.
  */
 import type { Glyphs } from './glyphs.js';
-import type { Line } from './text.js';
+import { wrapLine, type Line } from './text.js';
 
 /** One key binding. */
 export interface KeyBinding {
@@ -44,6 +44,7 @@ const NAMED: Record<string, string> = {
   enter: '⏎',
   return: '⏎',
   tab: 'Tab',
+  'S-tab': 'Shift-Tab',
   space: 'Space',
   up: '↑',
   down: '↓',
@@ -137,24 +138,36 @@ export function renderFooter(bindings: readonly KeyBinding[], width: number, g?:
   return renderFooterLines(bindings, width, g, missing)[0]!;
 }
 
+/** Columns before a help text: four, then the key names in eighteen. */
+const HELP_INDENT = 22;
+
+/** A disabled reason as a clause after the help text: `Not now: the host is still loading.` */
+function notNow(reason: string): string {
+  const r = reason.trim().replace(/\.$/, '');
+  // Lower-case a leading capital word (`The host`), never an acronym or key name (`F4`, `DNS`).
+  const first = /^[A-Z][a-z]/.test(r) ? r[0]!.toLowerCase() + r.slice(1) : r;
+  return `Not now: ${first}.`;
+}
+
 /** Help lines for one or more titled tables: every key, its alternatives, and what it does now. */
-export function renderHelp(groups: ReadonlyArray<{ title: string; bindings: readonly KeyBinding[] }>, g?: Pick<Glyphs, 'enter'>): Line[] {
+export function renderHelp(groups: ReadonlyArray<{ title: string; bindings: readonly KeyBinding[] }>, g?: Pick<Glyphs, 'enter'>, width = Infinity): Line[] {
   const out: Line[] = [];
   for (const group of groups) {
     if (out.length > 0) out.push([]);
     out.push([{ text: `  ${group.title}`, style: 'title' }]);
     for (const b of group.bindings) {
-      const names = [b.display ?? keyDisplay(b.keys[0] ?? '', g), ...b.keys.slice(1).map((k) => keyDisplay(k, g))];
-      const unique = [...new Set(names)].join(', ');
+      const shown = b.display ?? keyDisplay(b.keys[0] ?? '', g);
+      // A display that already names several keys (`←→` for left and right) is not followed by one of them again.
+      const others = b.keys.slice(1).map((k) => keyDisplay(k, g)).filter((n) => !(b.display && n.length < shown.length && shown.includes(n)));
+      const unique = [...new Set([shown, ...others])].join(', ');
       const disabled = b.disabledReason?.() ?? null;
-      const line: Line = [
-        { text: '    ' },
-        { text: unique.padEnd(18), style: 'key' },
-        { text: b.help ?? b.label },
-      ];
-      if (b.dangerous) line.push({ text: ' (asks first)', style: 'warn' });
-      if (disabled) line.push({ text: ` - ${disabled}`, style: 'disabled' });
-      out.push(line);
+      const text: Line = [{ text: b.help ?? b.label }];
+      if (b.dangerous) text.push({ text: ' (asks first)', style: 'warn' });
+      if (disabled) text.push({ text: `. ${notNow(disabled)}`, style: 'disabled' });
+      // A line longer than the screen continues under its own text instead of being cut.
+      wrapLine(text, width - HELP_INDENT).forEach((part, i) => {
+        out.push([{ text: '    ' }, { text: i === 0 ? unique.padEnd(18) : ' '.repeat(18), style: 'key' }, ...part]);
+      });
     }
   }
   return out;

@@ -43,12 +43,13 @@ export function layoutColumns(columns: readonly Column[], width: number): number
   const used = 1 + base.reduce((n, w) => n + w, 0) + Math.max(0, columns.length - 1);
   let extra = width - used;
   if (extra <= 0) {
-    // Too narrow: shrink the growing columns first, never below 3.
+    // Too narrow: shrink the growing columns first (from the right), then the others, never below 3.
     const out = [...base];
     let over = -extra;
-    for (let i = out.length - 1; i >= 0 && over > 0; i--) {
-      const room = Math.max(0, out[i]! - 3);
-      const take = Math.min(room, over);
+    const order = [...columns.keys()].reverse();
+    for (const i of [...order.filter((j) => (columns[j]!.grow ?? 0) > 0), ...order.filter((j) => !((columns[j]!.grow ?? 0) > 0))]) {
+      if (over <= 0) break;
+      const take = Math.min(Math.max(0, out[i]! - 3), over);
       out[i] = out[i]! - take;
       over -= take;
     }

@@ -208,3 +208,38 @@ export function wrapText(text: string, width: number): string[] {
   if (current || lines.length === 0) lines.push(current);
   return lines;
 }
+
+/**
+ * Wraps a styled line at spaces into lines of at most width columns, each
+ * character keeping its style (long words are cut). For messages that must
+ * be read whole: help lines, dialog text.
+ */
+export function wrapLine(line: Line, width: number): Line[] {
+  const chars = line.flatMap((s) => [...s.text].map((c) => ({ c, style: s.style })));
+  if (width <= 0 || chars.length <= width) return [line];
+  const ranges: Array<[number, number]> = [];
+  let start = 0;
+  while (start < chars.length) {
+    while (start < chars.length && chars[start]!.c === ' ' && ranges.length > 0) start++;
+    if (start >= chars.length) break;
+    let end = Math.min(chars.length, start + width);
+    if (end < chars.length) {
+      // Break after the last space that fits; a word longer than the line is cut.
+      let space = -1;
+      for (let i = end; i > start; i--) if (chars[i]?.c === ' ') { space = i; break; }
+      if (space > start) end = space;
+    }
+    ranges.push([start, end]);
+    start = end;
+  }
+  return ranges.map(([a, b]) => {
+    const out: Line = [];
+    for (const { c, style } of chars.slice(a, b)) {
+      const last = out[out.length - 1];
+      if (last && last.style === style) last.text += c;
+      else out.push(style ? { text: c, style } : { text: c });
+    }
+    return out;
+  });
+}
+

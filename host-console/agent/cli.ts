@@ -7,9 +7,10 @@
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import type { LeaveResponse, LocalStatus, TokenInfo, TokenState } from '../../common/protocol/agent-api.js';
 import { QuantixError } from '../../common/protocol/errors.js';
-import type { Inventory, LiveUsage } from '../../common/protocol/inventory.js';
+import { describeVmSupport, type Inventory, type LiveUsage } from '../../common/protocol/inventory.js';
 import { neutralizeControls as inert } from '../../common/tui/sanitize.js';
 import { type ClientCommand, EXIT } from './options.js';
+import { formatHostPort } from '../../common/protocol/host-port.js';
 
 /** `1h 02m`, `4m 05s`, `12s`. */
 export function formatDuration(seconds: number): string {
@@ -110,14 +111,14 @@ export function renderStatus(s: LocalStatus, nowMs: number): string {
   const membership = m
     ? [
         ['Cluster', `${inert(m.cluster.name)} on vDC ${inert(m.vdc.name)} (${inert(m.vdc.url)})`] as [string, string],
-        ['Node id', inert(m.nodeId)] as [string, string],
+        ['Node ID', inert(m.nodeId)] as [string, string],
         ['Joined', inert(m.joinedAt)] as [string, string],
         ['Last contact', m.lastContactAt ? inert(m.lastContactAt) : 'not yet'] as [string, string],
       ]
     : [['Cluster', 'standalone (not managed by a vDC)'] as [string, string]];
   return rows([
     ['Host', inert(s.hostname)],
-    ['Host id', inert(s.hostId)],
+    ['Host ID', inert(s.hostId)],
     ['Agent', `quantix-node ${inert(s.agentVersion)}`],
     ['Addresses', addressLines(s.managementAddresses)],
     ['Fingerprint', groupFingerprint(s.certificateFingerprint)],
@@ -142,7 +143,7 @@ export function renderInventory(inv: Inventory): string {
     ]),
   );
   const cpu = inv.cpu;
-  const virt = cpu.virtualization ? `${cpu.virtualization}${cpu.kvmUsable ? ', KVM usable' : ', KVM not usable'}` : 'none';
+  const virt = describeVmSupport(cpu);
   out.push('CPU');
   out.push(
     ...rows([
@@ -158,7 +159,7 @@ export function renderInventory(inv: Inventory): string {
   out.push(`NFS mounts (${inv.storage.nfs.length})`);
   for (const n of inv.storage.nfs) out.push(`  ${v(n.source)} on ${v(n.mountPoint)}  ${n.responsive ? formatBytes(n.sizeBytes) : 'not responding'}`);
   out.push(`iSCSI sessions (${inv.storage.iscsi.length})`);
-  for (const s of inv.storage.iscsi) out.push(`  ${v(s.targetIqn)} at ${v(s.portalAddress)}:${v(s.portalPort)}  ${v(s.state)}  ${s.devices.length} LUNs`);
+  for (const s of inv.storage.iscsi) out.push(`  ${v(s.targetIqn)} at ${s.portalAddress ? inert(formatHostPort(s.portalAddress, s.portalPort)) : '-'}  ${v(s.state)}  ${s.devices.length} LUNs`);
   out.push(`Network interfaces (${inv.network.length})`);
   for (const n of inv.network) {
     const addrs = [...n.ipv4, ...n.ipv6].map(inert).join(', ');

@@ -10,10 +10,11 @@ import { createLogger } from '../../common/log/logger.js';
 import type { RunningAgent } from './agent.js';
 import { runClientCommand } from './cli.js';
 import { EXIT, parseInvocation, type ServeOptions } from './options.js';
+import { formatHostPort } from '../../common/protocol/host-port.js';
 
 function startupProblem(err: unknown, o: ServeOptions): string {
   const e = err as NodeJS.ErrnoException;
-  const where = `${o.listenHost.includes(':') ? `[${o.listenHost}]` : o.listenHost}:${o.listenPort}`;
+  const where = formatHostPort(o.listenHost, o.listenPort);
   if (e?.code === 'EADDRINUSE') return `cannot listen on ${where}: the address is in use (another agent?); choose another with --listen`;
   if (e?.code === 'EADDRNOTAVAIL') return `cannot listen on ${where}: no such local address; choose another with --listen`;
   if (e?.code === 'EACCES' || e?.code === 'EPERM') return `permission denied (${e.syscall ?? 'access'} ${e.path ?? where}); run as root or choose other paths`;

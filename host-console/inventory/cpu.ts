@@ -2,7 +2,7 @@
  * Processor summary from /proc/cpuinfo and the sysfs CPU topology, NUMA
  * nodes, and whether this host can run virtual machines at all.
  */
-import type { CpuInfo } from '../../common/protocol/inventory.js';
+import { vmSupport, type CpuInfo } from '../../common/protocol/inventory.js';
 import type { HostSource } from './source.js';
 
 /** What /proc/cpuinfo says, before topology is reconciled with sysfs. */
@@ -154,11 +154,12 @@ export async function readCpu(src: HostSource): Promise<CpuInfo> {
   const numaNodes = nodes.filter((n) => /^node\d+$/.test(n)).length;
   const virtualization = info === null ? null : virtualizationFromFlags(info.flags);
 
-  if (fromCpuinfo && virtualization === null) {
+  const verdict = vmSupport({ virtualization, kvmUsable });
+  if (fromCpuinfo && verdict.problem === 'NO_VIRTUALIZATION') {
     // A guest without nested virtualization is fixed on its hypervisor, not in this machine's firmware.
     const fix = info.flags.has('hypervisor') ? 'Enable nested virtualization for this virtual machine on its hypervisor.' : 'Enable VT-x or AMD-V in the firmware setup.';
     src.warnings.warn('NO_VIRTUALIZATION', `The CPU shows neither VT-x (vmx) nor AMD-V (svm): this host cannot run virtual machines. ${fix}`, '/proc/cpuinfo');
-  } else if (virtualization !== null && !kvmUsable) {
+  } else if (verdict.problem === 'KVM_UNAVAILABLE') {
     src.warnings.warn('KVM_UNAVAILABLE', `The CPU supports ${virtualization} but /dev/kvm is not usable: load the kvm_${virtualization === 'vmx' ? 'intel' : 'amd'} module or enable virtualization in the firmware setup.`, '/dev/kvm');
   }
   return {

@@ -6,6 +6,7 @@
 import type { NfsMount } from '../../common/protocol/inventory.js';
 import type { MountEntry, MountTable } from './mounts.js';
 import type { SpaceReader } from './space.js';
+import { bracketHost } from '../../common/protocol/host-port.js';
 
 /** Filesystem types reported as NFS. */
 const NFS_TYPES = new Set(['nfs', 'nfs4']);
@@ -25,7 +26,7 @@ export function splitNfsSource(source: string): { server: string; export: string
 
 /** `server:/export` with an IPv6 server in brackets. */
 export function formatNfsSource(server: string, exportPath: string): string {
-  return `${server.includes(':') ? `[${server}]` : server}:${exportPath}`;
+  return `${bracketHost(server)}:${exportPath}`;
 }
 
 /** The NFS version from `vers=`/`nfsvers=` options, else 4 for nfs4, else null. */

@@ -121,9 +121,18 @@ describe('quantix-vdc-console commands', () => {
   });
 
   it('hosts remove: refuses an unreachable host unless forced; clusters delete once empty', async () => {
-    const add = await cli(['hosts', 'add', '--address', agentAddress(agentB), '--token-stdin', '--cluster', 'Production', '--yes', '--json'], { input: await newToken(agentB) });
+    const add = await cli(['hosts', 'add', '--address', agentAddress(agentB), '--token-stdin', '--cluster', 'Production', '--yes'], { input: await newToken(agentB) });
     expect(add.code, add.stderr).toBe(0);
-    const id = add.json.host.id as string;
+    // The vDC's id for the registration is the node ID; the machine's own id is the host ID.
+    const id = /; node ID (\S+)\.$/m.exec(add.stdout)?.[1] ?? '';
+    expect(id, add.stdout).not.toBe('');
+    expect(id).not.toBe(agentB.hostId);
+    const shown = await cli(['hosts', 'show', id]);
+    expect(shown.stdout).toMatch(new RegExp(`Node ID +${id}`));
+    expect(shown.stdout).toMatch(new RegExp(`Host ID +${agentB.hostId}`));
+    // The fixture's IPv6 iSCSI portal, bracketed so its port is not read as part of the address.
+    expect(shown.stdout).toContain('[fd00:30::20]:3261');
+    expect((await cli(['hosts', 'list'])).stdout).toMatch(/NODE ID/);
     await agentB.kill();
     const refused = await cli(['hosts', 'remove', id, '--yes', '--json']);
     expect(refused.code).toBe(4);

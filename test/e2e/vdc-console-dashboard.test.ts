@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { REPO_ROOT, startAgent, type AgentProcess } from '../helpers/agent.js';
-import type { PtyProgram } from '../helpers/pty.js';
+import { prose, type PtyProgram } from '../helpers/pty.js';
 import { startVdc, waitFor, type VdcProcess } from '../helpers/vdc.js';
 import { agentAddress, newToken, startConsole } from './vdc-console-support.js';
 
@@ -18,6 +18,22 @@ async function register(agent: AgentProcess, cluster: string): Promise<string> {
   const client = vdc.client();
   const d = await client.discover({ address: agentAddress(agent), token: await newToken(agent) });
   return (await client.register({ discoveryId: d.discoveryId, clusterId: cluster })).id;
+}
+
+/** Opens help and reads all of it, a page at a time. */
+async function readHelp(p: PtyProgram): Promise<string> {
+  p.press('?');
+  await p.waitForText(/^[│|] +Dashboard/m);
+  const seen: string[] = [];
+  for (;;) {
+    const screen = p.screenText();
+    seen.push(...screen.slice(1, -4));
+    const at = /(\d+)-(\d+)\/(\d+)/.exec(screen[0]!);
+    if (!at || at[2] === at[3]) break;
+    p.press({ raw: '\x1b[6~' });
+    await p.waitFor(() => !p.screenText()[0]!.includes(at[0]) && p.screenText()[0], 'the next help page');
+  }
+  return [...new Set(seen)].join('\n');
 }
 
 beforeAll(async () => {
@@ -61,12 +77,18 @@ describe('vDC console dashboard against a real vDC', () => {
     await p.waitForText('▶qx-node-07');
     p.press('Enter');
     await p.waitForText('Host · qx-node-07');
-    await p.waitForText('Dell Inc.');
+    // The whole certificate fingerprint, in the host console's two rows of eight groups.
+    const groups = dell.fingerprint.match(/.{4}/g)!;
+    await p.waitForText(`Certificate    ${groups.slice(0, 8).join(' ')}`);
+    expect(p.screen()).toMatch(new RegExp(`^[│] {16}${groups.slice(8).join(' ')} *[│]$`, 'm'));
     expect(p.screen()).toContain('● connected');
     expect(p.screen()).toMatch(/Summary .*CPU\/Memory .*Storage .*Network .*GPUs/);
     p.press('Right', 'Right');
     await p.waitForText('Local disks');
     p.press('Right', 'Right');
+    await p.waitForText(/GPUs\s+│\n│ PCI/);
+    // The GPU table runs below the screen: End scrolls to it.
+    p.press('G');
     await p.waitFor(() => /GPUs/.test(p.screen()) && /A100|NVIDIA/.test(p.screen()), 'the GPU table');
     p.press('Esc');
     await p.waitForText('Hosts · Production');
@@ -78,6 +100,40 @@ describe('vDC console dashboard against a real vDC', () => {
     await p.waitForText('Hosts · Production');
     const exit = await (p.press('q'), p.exit());
     expect(exit).toMatchObject({ exitCode: 0, restored: true });
+  });
+
+  it('help and dialogs name every key one way, and say why a key is off only where it is', async () => {
+    for (const lang of ['C.UTF-8', 'C']) {
+      const p = (prog = startConsole(vdc, { lang }));
+      await p.waitForText('qx-node-07');
+      const help = await readHelp(p);
+      const utf8 = lang !== 'C';
+      expect(help).toMatch(/Tab, Shift-Tab +Switch between the clusters and hosts tables/);
+      expect(help).toMatch(/Shift-Tab +Previous field/);
+      expect(help).not.toContain('S-tab');
+      // Left and right are one entry, named once.
+      const arrows = utf8 ? '←→' : 'Left/Right';
+      expect(help).toMatch(new RegExp(`${arrows} +Previous or next inventory tab`));
+      expect(help).not.toMatch(utf8 ? /^ *→ +/m : /^ *Right +/m);
+      // Opened from the dashboard, the details screen's keys are not "still loading".
+      expect(help).not.toContain('still loading');
+      // A help text longer than the screen continues on the next row, whole.
+      expect(prose(help.split('\n'))).toContain('/ Filter hosts by name, address, state or id (Enter keeps it, Esc clears it)');
+      expect(help).not.toMatch(/…|\.\.\./);
+      p.press('Esc');
+      await p.waitForText(/Hosts . Production/);
+      // The create-cluster dialog names Enter as the footer does.
+      p.press('c');
+      await p.waitForText('Create cluster');
+      const enter = utf8 ? '⏎' : 'Enter';
+      expect(p.screen()).toMatch(new RegExp(`[│|] +${enter} Create +Esc Cancel`));
+      expect(p.screenText()[22]).toMatch(new RegExp(`^[│|] ${enter} Create  Esc Cancel`));
+      expect(p.screen()).not.toContain('enter Create');
+      p.press('Esc');
+      await p.waitForNoText('Create cluster');
+      await p.dispose();
+    }
+    prog = null;
   });
 
   it('filters the hosts as typed; Esc clears', async () => {

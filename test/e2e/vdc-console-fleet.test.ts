@@ -53,6 +53,44 @@ describe('vDC console with 5,000 hosts', () => {
     expect(p.screen()).toMatch(/▶qx-node-00017/);
   });
 
+  it('s sorts the hosts by state, CPU, memory, last seen; S reverses; the header shows the column and direction', async () => {
+    /** After a sort: the status line says it, then Home shows the first host under the arrowed header. */
+    const sortedBy = async (p: PtyProgram, key: string, header: RegExp, words: string, first: string) => {
+      p.press(key);
+      await p.waitForText(words);
+      p.press('g');
+      return p.waitFor(() => {
+        const lines = p.screenText();
+        const at = lines.findIndex((l) => header.test(l));
+        return at >= 0 && new RegExp(`^[│|][▶>]${first} `).test(lines[at + 1]!) ? lines[at] : null;
+      }, `${first} first under ${header}`);
+    };
+    for (const ascii of [false, true]) {
+      const p = ascii ? start({ term: 'vt100', lang: 'C' }) : start();
+      const [up, down] = ascii ? ['\\^', 'v'] : ['↑', '↓'];
+      await p.waitForText('qx-node-00001');
+      expect(p.screen()).toMatch(new RegExp(`NAME${up}`));
+      p.press('\t', 'j');
+      await p.waitForText('2/250');
+      // The selection stays on its host while the rows move around it.
+      p.press('s');
+      await p.waitForText('Sorted by state, down first.');
+      expect(p.screen()).toMatch(/[▶>]qx-node-00002 /);
+      // Synthetic hosts: every 17th from the 6th is down; CPU use is 37 i mod 100.
+      await sortedBy(p, 'S', new RegExp(`STATE${up}`), 'Sorted by state, connected first.', 'qx-node-00001');
+      const header = await sortedBy(p, 's', new RegExp(`CPU${down}`), 'Sorted by CPU use, highest first.', 'qx-node-00028');
+      // Only the sort column carries an arrow.
+      expect(header).toMatch(new RegExp(`NAME +ADDRESS +STATE +CPU${down} +MEMORY +STORAGE +GPU +SEEN[│|]`));
+      await sortedBy(p, 'S', new RegExp(`CPU${up}`), 'Sorted by CPU use, lowest first.', 'qx-node-00001');
+      await sortedBy(p, 's', new RegExp(`MEMORY${down}`), 'Sorted by memory use, highest first.', 'qx-node-00008');
+      await sortedBy(p, 's', new RegExp(`SEEN${down}`), 'Sorted by last seen, longest ago first.', 'qx-node-00006');
+      await sortedBy(p, 's', new RegExp(`NAME${up}`), 'Sorted by name, A to Z.', 'qx-node-00001');
+      if (ascii) expect([...p.output()].filter((b) => b > 0x7f)).toEqual([]);
+      await p.dispose();
+    }
+    prog = null;
+  });
+
   it('LANG=C draws ASCII only, NO_COLOR and vt100 work', async () => {
     const p = start({ term: 'vt100', lang: 'C', noColor: true });
     await p.waitForText('qx-node-00001');

@@ -45,12 +45,18 @@ export function agentAddress(agent: AgentProcess): string {
  * model holds a screen clear and blink; returns the root.
  */
 export function hostileFixture(dir: string, hostname = 'evil\x1b]0;pwned\x07\x1b[31m{red-fg}\x1b[2Jname'): string {
-  const root = path.join(dir, 'hostile-root');
-  // cp -a keeps the sysfs symlinks the collectors follow.
-  execFileSync('cp', ['-a', path.join(REPO_ROOT, 'test/fixtures/hosts/server-2s'), root]);
+  const root = fixtureCopy(dir, 'hostile-root');
   fs.writeFileSync(path.join(root, 'proc/sys/kernel/hostname'), `${hostname}\n`);
   // A disk whose model clears the screen if printed raw.
   fs.writeFileSync(path.join(root, 'sys/block/sda/device/model'), '\x1b[2Jdisk\x1b[5m\n');
+  return root;
+}
+
+/** A copy of the Dell fixture host under dir/name, to change one fact of it; returns the root. */
+export function fixtureCopy(dir: string, name: string): string {
+  const root = path.join(dir, name);
+  // cp -a keeps the sysfs symlinks the collectors follow.
+  execFileSync('cp', ['-a', path.join(REPO_ROOT, 'test/fixtures/hosts/server-2s'), root]);
   return root;
 }
 

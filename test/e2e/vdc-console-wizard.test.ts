@@ -1,11 +1,12 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { tokenFromRandom, formatToken } from '../../common/token/token.js';
 import { startAgent, type AgentProcess } from '../helpers/agent.js';
-import type { PtyProgram } from '../helpers/pty.js';
+import { prose, type PtyProgram } from '../helpers/pty.js';
 import { startVdc, waitFor, type VdcProcess } from '../helpers/vdc.js';
-import { agentAddress, closedPort, fillForm, hostileFixture, newToken, silentListener, startConsole, tempDir } from './vdc-console-support.js';
+import { agentAddress, closedPort, fillForm, fixtureCopy, hostileFixture, newToken, silentListener, startConsole, tempDir } from './vdc-console-support.js';
 
 /** A vDC with the cluster Production. */
 let vdc: VdcProcess;
@@ -34,6 +35,16 @@ function otherToken(real: string): string {
     const t = formatToken(tokenFromRandom(new Uint8Array([i, 1, 2, 3, 4, 5, 6])));
     if (t !== real) return t;
   }
+}
+
+/** The console on the review page of host, reached through the form as an admin would. */
+async function reviewOf(host: AgentProcess, opts: Parameters<typeof startConsole>[1] = {}): Promise<PtyProgram> {
+  const p = (prog = startConsole(vdc, opts));
+  await p.waitForText('Production');
+  await fillForm(p, agentAddress(host), await newToken(host));
+  p.press('Enter');
+  await p.waitForText(/Add host . 3\/4 Review/, { timeoutMs: 20_000 });
+  return p;
 }
 
 async function discoverCount(): Promise<number> {
@@ -194,3 +205,83 @@ describe('add-host wizard against a real vDC and agent', () => {
     expect(p.screenText()[0]).toMatch(/^┌ Quantix vDC · vdc01/);
   });
 });
+
+describe('the wizard\'s pages agree with each other and with the inventory', () => {
+  /** The Dell fixture without VT-x in its CPU flags; with or without a usable /dev/kvm. */
+  async function hostWithoutVmxFlag(kvm: boolean): Promise<AgentProcess> {
+    const dir = tempDir('qx-novmx-');
+    const root = fixtureCopy(dir, 'root');
+    const cpuinfo = path.join(root, 'proc/cpuinfo');
+    fs.writeFileSync(cpuinfo, fs.readFileSync(cpuinfo, 'utf8').replace(/ vmx\b/g, ''));
+    if (!kvm) fs.rmSync(path.join(root, 'dev/kvm'));
+    // Another machine than the Dell fixture the other tests register.
+    fs.writeFileSync(path.join(root, 'sys/class/dmi/id/product_uuid'), `4C4C4544-0058-4B10-8032-00000000000${kvm ? 1 : 2}\n`);
+    const agent = await startAgent({ inventoryRoot: root });
+    cleanups.push(async () => {
+      await agent.cleanup();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    return agent;
+  }
+
+  it('review and confirm count the same warnings, and the CPU row says what the warnings say', async () => {
+    // Its one problem: no virtualization. The vDC says so too, and sums up the host's warnings.
+    const p = await reviewOf(await hostWithoutVmxFlag(false));
+    const [, count] = await p.waitForText(/Warnings \((\d+)\)/);
+    const n = Number(count);
+    // Whole, wrapped at 80 columns: not cut with an ellipsis.
+    expect(prose(p.screenText())).toContain('! The CPU shows no hardware virtualization (VT-x or AMD-V): virtual machines cannot run on this host. (NO_VIRTUALIZATION)');
+    expect(p.screen()).not.toContain('…');
+    p.press('Right');
+    await p.waitForText('Topology');
+    expect(p.screen()).toMatch(/Virtualization +none: virtual machines cannot run/);
+    // The other tabs say where the warnings are.
+    expect(p.screen()).toContain(`Warnings (${n}) on the Summary tab`);
+    expect(p.screen()).not.toContain('KVM usable');
+    p.press('Enter');
+    await p.waitForText(/Add \S+ \(127\.0\.0\.1:\d+\) to cluster Production\?/);
+    expect(p.screen()).toContain(`${n} warning${n === 1 ? '' : 's'} on the previous page.`);
+  });
+
+  it('a usable KVM without the CPU flag (as on ARM) is "KVM usable" with no warning that VMs cannot run', async () => {
+    const p = await reviewOf(await hostWithoutVmxFlag(true));
+    p.press('Right');
+    await p.waitForText('Topology');
+    expect(p.screen()).toMatch(/Virtualization +KVM usable/);
+    expect(p.screen()).not.toMatch(/cannot run|Warnings/);
+    p.press('Enter');
+    await p.waitForText(/Add \S+ \(127\.0\.0\.1:\d+\) to cluster Production\?/);
+    expect(p.screen()).not.toContain('warning');
+  });
+});
+
+describe('every message readable whole at 80x24', () => {
+  it('form problems are shown whole under their fields', async () => {
+    const p = (prog = startConsole(vdc));
+    await p.waitForText('Production');
+    p.press('a');
+    await p.waitForText(/Add host . 1\/4 Connect/);
+    p.write('10.0.0.300');
+    p.press('Tab');
+    // U is never a token symbol: flagged as typed, before any Enter.
+    p.write('QUANTIX-7K3M-9QDX-2BHU');
+    await p.waitForText("symbol 12 ('U')");
+    p.press('Enter');
+    await p.waitForText('10.0.0.300" is');
+    const text = prose(p.screenText());
+    expect(text).toContain('✗ "10.0.0.300" is not a valid IPv4 address');
+    expect(text).toContain("✗ symbol 12 ('U') is not used in tokens");
+    // Nothing on the form is cut (the only ellipsis is the "+ New cluster…" entry's own).
+    expect(p.screen().replace('New cluster…', '')).not.toContain('…');
+  });
+
+  it('a typo\'s whole advice shows, not only its first clause', async () => {
+    const p = (prog = startConsole(vdc));
+    await p.waitForText('Production');
+    const token = await newToken(spare);
+    const symbols = token.replace(/^QUANTIX-|-/g, '');
+    await fillForm(p, agentAddress(spare), symbols.slice(0, 11) + (symbols[11] === '0' ? '1' : '0'));
+    expect(prose(p.screenText())).toContain('✗ a symbol looks mistyped: compare it with the host screen');
+  });
+});
+

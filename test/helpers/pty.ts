@@ -348,3 +348,16 @@ export function footerText(screen: readonly string[]): string {
 export function spawnInPty(opts: PtySpawnOptions): PtyProgram {
   return new PtyProgram(opts);
 }
+
+/**
+ * Screen lines as running text: frame borders dropped, each line trimmed,
+ * lines joined by one space. A message wrapped over several rows reads
+ * back as the one sentence it is.
+ */
+export function prose(lines: readonly string[]): string {
+  return lines
+    .map((l) => l.replace(/^[│|+]|[│|+]$/g, '').trim())
+    .filter(Boolean)
+    .join(' ')
+    .replace(/ {2,}/g, ' ');
+}

@@ -14,7 +14,7 @@ import { HostAgentClient } from '../../common/http/host-agent-client.js';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { deriveKey } from '../../common/protocol/proof.js';
 import { canonicalizeToken } from '../../common/token/token.js';
-import { type AgentProcess, runAgentCli, startAgent } from '../helpers/agent.js';
+import { type AgentProcess, REPO_ROOT, runAgentCli, startAgent } from '../helpers/agent.js';
 import { spawnInPty } from '../helpers/pty.js';
 
 let a: AgentProcess;
@@ -51,6 +51,7 @@ describe('quantix-node CLI', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`https://127.0.0.1:${a.port}`);
     expect(r.stdout).toMatch(/Cluster\s+standalone/);
+    expect(r.stdout).toMatch(new RegExp(`Host ID\\s+${a.hostId}`));
     expect(r.stdout).toMatch(/Token\s+none/);
     const j = await cli('status', '--json');
     expect(JSON.parse(j.stdout)).toMatchObject({ hostId: a.hostId, membership: null, token: { state: 'none' } });
@@ -96,6 +97,18 @@ describe('quantix-node CLI', () => {
     expect(JSON.parse(j.stdout).system.hostId).toBe(a.hostId);
   });
 
+  it('inventory shows an IPv6 iSCSI portal with its port in brackets', async () => {
+    const fixture = await startAgent({ inventoryRoot: path.join(REPO_ROOT, 'test/fixtures/hosts/server-2s') });
+    try {
+      const r = await runAgentCli(['inventory', '--socket', fixture.socketPath]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('at 10.30.0.10:3260');
+      expect(r.stdout).toContain('at [fd00:30::20]:3261');
+    } finally {
+      await fixture.cleanup();
+    }
+  });
+
   it('leave: refused while standalone, asks first, and without a terminal or with --json needs --yes', async () => {
     const refused = await cli('leave');
     expect(refused.code).toBe(4);
@@ -103,6 +116,8 @@ describe('quantix-node CLI', () => {
     await joinLab();
     const st = await cli('status');
     expect(st.stdout).toMatch(/Cluster\s+lab on vDC Lab vDC/);
+    // The vDC's id for this host, named as the vDC console names it.
+    expect(st.stdout).toMatch(/Node ID\s+n-cli/);
     const gen = await cli('token', 'generate');
     expect(gen.code).toBe(4);
     expect(gen.stderr).toMatch(/HOST_MANAGED/);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -102,5 +103,22 @@ describe('token codec', () => {
     expect(groupTokenInput('7k3m9q')).toBe('QUANTIX-7K3M-9Q');
     expect(groupTokenInput('quantix-7k3m')).toBe('QUANTIX-7K3M');
     expect(groupTokenInput('')).toBe('');
+  });
+});
+
+describe('example tokens in the documentation', () => {
+  it('every QUANTIX-XXXX-XXXX-XXXX example in the README and the docs passes its check symbol', () => {
+    const root = new URL('../../', import.meta.url);
+    const files = ['README.md', ...readdirSync(new URL('docs/', root)).map((f) => `docs/${f}`)];
+    // The protocol vectors' token only feeds the key derivation (the vectors say so) and the docs quote it as such.
+    const vectorToken = (JSON.parse(readFileSync(new URL('test/fixtures/protocol-vectors.json', root), 'utf8')) as { displayToken: string }).displayToken;
+    const found: string[] = [];
+    for (const f of files) {
+      const text = readFileSync(new URL(f, root), 'utf8');
+      // The placeholder XXXX is a pattern, not an example.
+      for (const m of text.matchAll(/QUANTIX[- ][0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b/gi)) if (!/X{4}/.test(m[0]) && m[0] !== vectorToken) found.push(`${f}: ${m[0]}`);
+    }
+    expect(found.length).toBeGreaterThanOrEqual(1);
+    for (const f of found) expect(parseToken(f.split(': ')[1]!).ok, f).toBe(true);
   });
 });

@@ -21,6 +21,7 @@ describe('keyDisplay', () => {
     ['escape', 'Esc'],
     ['M-4', 'Esc 4'],
     ['q', 'q'],
+    ['S-tab', 'Shift-Tab'],
   ])('%s shows as %s', (k, shown) => expect(keyDisplay(k)).toBe(shown));
   it('uses words for Enter in ASCII mode', () => expect(keyDisplay('enter', ASCII_GLYPHS)).toBe('Enter'));
 });
@@ -53,8 +54,25 @@ describe('footer and help come from the same table', () => {
     const lines = renderHelp([{ title: 'Main', bindings: table([]) }]).map(lineText);
     expect(lines[0]).toContain('Main');
     expect(lines.find((l) => l.includes('F4, 4'))).toContain('Token');
-    expect(lines.find((l) => l.includes('F9'))).toMatch(/Leave \(asks first\) - not managed by a vDC/);
+    expect(lines.find((l) => l.includes('F9'))).toMatch(/Leave \(asks first\)\. Not now: not managed by a vDC\./);
     expect(lines.some((l) => l.includes('Hidden'))).toBe(true);
+  });
+});
+
+describe('help names each key once and says why a key is off', () => {
+  const two: KeyBinding = { keys: ['left', 'right'], display: '←→', label: 'Tab', help: 'Previous or next tab', handler: () => {} };
+  it('a display naming both keys is not followed by one of them again', () => {
+    expect(renderHelp([{ title: 'T', bindings: [two] }]).map(lineText)[1]).toMatch(/^ {4}←→ +Previous or next tab$/);
+    expect(renderHelp([{ title: 'T', bindings: [{ ...two, display: 'Left/Right' }] }], ASCII_GLYPHS).map(lineText)[1]).toMatch(/^ {4}Left\/Right +Previous/);
+  });
+  it('a help text wider than the screen continues under itself', () => {
+    const long: KeyBinding = { keys: ['/'], label: 'Filter', help: 'Filter hosts by name, address, state or id (Enter keeps it, Esc clears it)', handler: () => {} };
+    const lines = renderHelp([{ title: 'T', bindings: [long] }], undefined, 78).map(lineText);
+    expect(lines.slice(1)).toEqual(['    /                 Filter hosts by name, address, state or id (Enter keeps', '                      it, Esc clears it)']);
+  });
+  it('a reason reads as a clause of the help text', () => {
+    const off: KeyBinding = { keys: ['d'], label: 'Remove', help: 'Remove this host', dangerous: true, disabledReason: () => 'The host is still loading.', handler: () => {} };
+    expect(lineText(renderHelp([{ title: 'T', bindings: [off] }])[1]!)).toMatch(/Remove this host \(asks first\)\. Not now: the host is still loading\.$/);
   });
 });
 

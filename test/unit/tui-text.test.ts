@@ -14,6 +14,7 @@ import {
   progressBar,
   toTagged,
   tooSmallLine,
+  wrapLine,
 } from '../../common/tui/index.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 
@@ -59,6 +60,21 @@ describe('lines and frames', () => {
   });
 });
 
+describe('wrapLine', () => {
+  it.each<[string, number, string[]]>([
+    // Fits: unchanged.
+    ['short line', 20, ['short line']],
+    // Breaks at the last space that fits; no line starts with the space.
+    ['symbol 12 is not used in tokens', 12, ['symbol 12 is', 'not used in', 'tokens']],
+    // A word longer than the line is cut, not lost.
+    ['fd00:0000:0000:0000:0000:0000:0000:0001 ok', 16, ['fd00:0000:0000:0', '000:0000:0000:00', '00:0001 ok']],
+  ])('%s at %i', (text, width, want) => expect(wrapLine([{ text }], width).map(lineText)).toEqual(want));
+  it('keeps each character\'s style across the break', () => {
+    const lines = wrapLine([{ text: 'Remove this host' }, { text: ' (asks first)', style: 'warn' }], 20);
+    expect(lines).toEqual([[{ text: 'Remove this host' }], [{ text: '(asks first)', style: 'warn' }]]);
+  });
+});
+
 describe('dialogs', () => {
   it('overlays a centred confirm box and binds y/Enter and n/Esc', async () => {
     let confirmed = 0;
@@ -73,6 +89,22 @@ describe('dialogs', () => {
     await bindings.find((b) => b.keys.includes('enter'))!.handler();
     await bindings.find((b) => b.keys.includes('escape'))!.handler();
     expect([confirmed, closed]).toEqual([1, 2]);
+  });
+  it('wraps a long line inside the box instead of cutting it', () => {
+    const why = 'qx-node-07 could not be told to leave: connect ECONNREFUSED 127.0.0.1:8443 while the vDC was reaching the host (HOST_UNREACHABLE)';
+    const d = { title: 'Host unreachable', lines: [[{ text: why }]], choices: [{ keys: ['escape'], label: 'Cancel', action: () => {} }] };
+    const base = Array.from({ length: 24 }, () => [{ text: ' '.repeat(80) }]);
+    const out = overlayDialog(base, d, 80, 24, UNICODE_GLYPHS).map(lineText);
+    const text = out.map((l) => l.replace(/^[^│]*│|│[^│]*$/g, '').trim()).filter(Boolean).join(' ');
+    expect(text).toContain(why);
+    expect(out.join('')).not.toContain('…');
+  });
+  it('names Enter and Esc as the footer does, per locale', () => {
+    const d = { title: 'Create cluster', lines: [], choices: [{ keys: ['enter'], label: 'Create', action: () => {} }, { keys: ['escape'], label: 'Cancel', action: () => {} }] };
+    const base = Array.from({ length: 24 }, () => [{ text: ' '.repeat(80) }]);
+    expect(overlayDialog(base, d, 80, 24, UNICODE_GLYPHS).map(lineText).join('\n')).toContain('⏎ Create   Esc Cancel');
+    expect(overlayDialog(base, d, 80, 24, ASCII_GLYPHS).map(lineText).join('\n')).toContain('Enter Create   Esc Cancel');
+    expect(dialogBindings(d, () => {}, ASCII_GLYPHS).map((b) => b.display)).toEqual(['Enter', 'Esc']);
   });
 });
 

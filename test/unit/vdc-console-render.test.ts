@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Inventory } from '../../common/protocol/inventory.js';
+import { describeVmSupport, vmSupport, type CpuInfo, type Inventory } from '../../common/protocol/inventory.js';
 import { ASCII_GLYPHS } from '../../common/tui/glyphs.js';
 import { cellText, layoutColumns, renderTableWindow, scrollWindow, type Cell, type DataTable } from '../../common/tui/table.js';
 import { lineText } from '../../common/tui/text.js';
@@ -53,7 +53,10 @@ function inventory(over: Partial<Inventory['system']> = {}): Inventory {
         { server: 'nas1', export: '/vm', source: 'nas1:/vm', mountPoint: '/mnt/vm', version: '4.2', options: 'rw', sizeBytes: 10 * TiB, usedBytes: 4 * TiB, availableBytes: 6 * TiB, responsive: true },
         { server: 'nas2', export: '/iso', source: 'nas2:/iso', mountPoint: '/mnt/iso', version: '3', options: 'ro', sizeBytes: null, usedBytes: null, availableBytes: null, responsive: false },
       ],
-      iscsi: [{ session: 'session1', targetIqn: 'iqn.2020-01.com.example:lun1', portalAddress: '10.0.0.5', portalPort: 3260, state: 'LOGGED_IN', devices: [{ name: 'sdb', sizeBytes: 1 * TiB, lun: 0 }] }],
+      iscsi: [
+        { session: 'session1', targetIqn: 'iqn.2020-01.com.example:lun1', portalAddress: '10.0.0.5', portalPort: 3260, state: 'LOGGED_IN', devices: [{ name: 'sdb', sizeBytes: 1 * TiB, lun: 0 }] },
+        { session: 'session2', targetIqn: 'iqn.1992-08.com.netapp:sn.1', portalAddress: 'fd00:30::20', portalPort: 3261, state: 'LOGGED_IN', devices: [] },
+      ],
     },
     network: [
       { name: 'eno1', mac: 'aa:bb:cc:dd:ee:ff', state: 'up', speedMbps: 25_000, mtu: 9000, driver: 'ice', kind: 'physical', ipv4: ['10.20.0.17/24'], ipv6: [], master: null, members: [], vlanParent: null, vlanId: null },
@@ -158,9 +161,9 @@ describe('cluster rows', () => {
 
 describe('discovery tables', () => {
   const id = { address: '10.20.0.17', port: 8443, certificateFingerprint: '9a2664f509c91cbde8035505ef382b9b5587064378c151f07ba10b3339060210', identityVerified: true };
-  it('headline names host, hardware, hostId and the verified identity', () => {
+  it('headline names host, hardware, host ID and the verified identity', () => {
     const v = renderDiscoveryTables(inventory(), id);
-    expect(cellText(v.headline)).toBe('qx-node-07 · Dell Inc. PowerEdge R750 · hostId 4c4c4544-0042 · identity verified by token ✓');
+    expect(cellText(v.headline)).toBe('qx-node-07 · Dell Inc. PowerEdge R750 · host ID 4c4c4544-0042 · identity verified by token ✓');
   });
   it('has the five tabs with every section', () => {
     const v = renderDiscoveryTables(inventory(), id);
@@ -180,6 +183,7 @@ describe('discovery tables', () => {
     expect(storage).toContain('hung');
     expect(storage).toContain('iqn.2020-01.com.example:lun1');
     expect(storage).toContain('10.0.0.5:3260');
+    expect(storage).toContain('[fd00:30::20]:3261');
     const net = allText(v.tabs[3]!.tables[0]!);
     expect(net).toContain('25G');
     expect(net).toContain('of eno2+eno3');
@@ -226,6 +230,35 @@ describe('discovery tables', () => {
   });
 });
 
+describe('one verdict on virtualization', () => {
+  it.each<[CpuInfo['virtualization'], boolean, boolean, string | null, string]>([
+    // Usable KVM decides: VMs run, whatever the flags name (ARM has no vmx/svm flag).
+    ['vmx', true, true, null, 'Intel VT-x (vmx), KVM usable'],
+    [null, true, true, null, 'KVM usable'],
+    // Not usable: the flag says which fix applies.
+    ['svm', false, false, 'KVM_UNAVAILABLE', 'AMD-V (svm), KVM not usable: virtual machines cannot run'],
+    [null, false, false, 'NO_VIRTUALIZATION', 'none: virtual machines cannot run'],
+  ])('%s with KVM usable %s: runs VMs %s, problem %s', (virtualization, kvmUsable, can, problem, words) => {
+    expect(vmSupport({ virtualization, kvmUsable })).toMatchObject({ canRunVms: can, problem });
+    expect(describeVmSupport({ virtualization, kvmUsable })).toBe(words);
+    const inv = inventory();
+    inv.cpu = { ...inv.cpu, virtualization, kvmUsable };
+    expect(allText(renderDiscoveryTables(inv, null).tabs[1]!.tables[0]!)).toContain(words);
+  });
+  it('the vDC\'s "KVM not usable" and the host\'s own warning for it are one warning', () => {
+    const inv = inventory();
+    inv.warnings = [{ code: 'KVM_UNAVAILABLE', message: '/dev/kvm is not usable', path: '/dev/kvm' }];
+    const v = renderDiscoveryTables({
+      discoveryId: 'd1',
+      expiresAt: iso(NOW),
+      host: { address: '10.20.0.17', port: 8443, certificateFingerprint: 'ab'.repeat(32), identityVerified: true, hostId: 'h', hostname: 'qx-node-07', agentVersion: '1', clockOffsetSeconds: 0 },
+      inventory: inv,
+      warnings: [{ code: 'VIRTUALIZATION_DISABLED', message: 'The CPU supports VT-x but /dev/kvm is not usable' }],
+    });
+    expect(v.warnings).toEqual(['The CPU supports VT-x but /dev/kvm is not usable (VIRTUALIZATION_DISABLED)']);
+  });
+});
+
 describe('host details', () => {
   it('shows state, last error and the inventory tabs', () => {
     const d = renderHostDetails(host({ state: 'disconnected', lastError: { code: 'HOST_UNREACHABLE', message: 'connection refused', at: iso(NOW) } }), NOW);
@@ -234,6 +267,14 @@ describe('host details', () => {
     expect(status).toContain('connection refused (HOST_UNREACHABLE)');
     expect(status).toContain('Production');
     expect(d.tabs).toHaveLength(5);
+  });
+  it("names the node ID (the vDC's) and the host ID (the machine's) apart", () => {
+    const status = allText(renderHostDetails(host({ id: 'node-7', hostId: '4c4c4544-0042' }), NOW).status);
+    expect(status).toMatch(/Node ID\nnode-7/);
+    expect(status).toMatch(/Host ID\n4c4c4544-0042/);
+  });
+  it('shows an IPv6 host address with its port in brackets', () => {
+    expect(allText(renderHostDetails(host({ address: 'fd00:20::17', port: 8443 }), NOW).status)).toContain('[fd00:20::17]:8443');
   });
   it('without an inventory there are no tabs', () => {
     expect(renderHostDetails(host({ inventory: null }), NOW).tabs).toEqual([]);

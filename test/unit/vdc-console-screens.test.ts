@@ -3,7 +3,7 @@ import type { Inventory } from '../../common/protocol/inventory.js';
 import type { DiscoverResponse } from '../../common/protocol/vdc-api.js';
 import { formatToken, tokenFromRandom } from '../../common/token/token.js';
 import { ASCII_GLYPHS, UNICODE_GLYPHS, lineText, type KeyBinding } from '../../common/tui/index.js';
-import { renderWizard, type Frame } from '../../vdc-console/console/render/screens.js';
+import { renderWizard, statusLines, type Frame } from '../../vdc-console/console/render/screens.js';
 import { initialWizard, wizardReducer, type WizardState } from '../../vdc-console/console/wizard.js';
 
 const TOKEN = tokenFromRandom(new Uint8Array([9, 8, 7, 6, 5, 4, 3]));
@@ -53,6 +53,22 @@ describe('wizard pages at 80x24', () => {
     expect(t[22]).toMatch(/⏎ Connect {2}Esc Cancel/);
   });
 
+  it('form: problems are whole under their fields, never cut', () => {
+    const w = { ...base(), address: '10.0.0.300', tokenTyped: 'QUANTIX-7K3M-9QDX-2BHU', showProblems: true };
+    const t = text(w);
+    const at = t.findIndex((l) => l.includes('Address'));
+    expect(t[at + 1]).toMatch(/^│ {13}✗ "10\.0\.0\.300" is not a valid IPv4 address +│$/);
+    expect(t.join('\n')).toContain("✗ symbol 12 ('U') is not used in tokens");
+    expect(t.join('\n').replace('New cluster…', '')).not.toContain('…');
+  });
+
+  it('status: a long message takes the rows it needs', () => {
+    const message = 'The vDC at 10.20.0.2:9443 did not answer within 15 s while listing the hosts of every cluster (VDC_UNREACHABLE) Next: check that quantix-vdc is running and that this machine can reach it; the console keeps retrying.';
+    const lines = statusLines({ kind: 'error', text: message, until: Infinity }, null, UNICODE_GLYPHS, 78).map(lineText);
+    expect(lines.length).toBe(3);
+    expect(lines.map((l) => l.trim()).join(' ')).toBe(`✗ ${message}`);
+  });
+
   it('form: a mistyped symbol is flagged as typed', () => {
     const typo = TOKEN.slice(0, 6) + (TOKEN[6] === 'A' ? 'B' : 'A') + TOKEN.slice(7);
     expect(text({ ...base(), tokenTyped: typo }).join('\n')).toContain('✗ a symbol looks mistyped');
@@ -88,7 +104,7 @@ describe('wizard pages at 80x24', () => {
     w = wizardReducer(w, { type: 'discovered', requestId: 1, result: discovery });
     const t = text(w).join('\n');
     expect(t).toContain('qx-node-07 · Dell Inc. PowerEdge R750');
-    expect(t).toContain('hostId hid-1 · identity verified by token ✓');
+    expect(t).toContain('host ID hid-1 · identity verified by token ✓');
     expect(t).toMatch(/abab abab abab abab abab abab abab abab ✓ verified by token/);
     expect(t).toMatch(/Summary .*CPU\/Memory .*Storage .*Network .*GPUs/);
     expect(t).toContain('VT-x is disabled in the BIOS (NO_VIRTUALIZATION)');
@@ -100,6 +116,22 @@ describe('wizard pages at 80x24', () => {
     let w = wizardReducer({ ...base(), address: '10.20.0.17', tokenTyped: TOKEN }, { type: 'submit' });
     w = wizardReducer(wizardReducer(w, { type: 'discovered', requestId: 1, result: discovery }), { type: 'next' });
     expect(text(w).join('\n')).toContain('Add qx-node-07 (10.20.0.17:8443) to cluster Production?');
+  });
+
+  it('confirm counts the warnings the review page listed, not the vDC\'s raw list', () => {
+    // The vDC says NO_VIRTUALIZATION and sums the host's warnings up; the host said the same.
+    const d: DiscoverResponse = {
+      ...discovery,
+      inventory: { ...inv, warnings: [{ code: 'NO_VIRTUALIZATION', message: 'no VT-x', path: '/proc/cpuinfo' }] },
+      warnings: [
+        { code: 'NO_VIRTUALIZATION', message: 'VT-x is disabled in the BIOS' },
+        { code: 'INVENTORY_PARTIAL', message: 'The host could not read everything about itself (1 warning): no VT-x' },
+      ],
+    };
+    let w = wizardReducer({ ...base(), address: '10.20.0.17', tokenTyped: TOKEN }, { type: 'submit' });
+    w = wizardReducer(w, { type: 'discovered', requestId: 1, result: d });
+    expect(text(w).join('\n')).toContain('Warnings (1)');
+    expect(text(wizardReducer(w, { type: 'next' })).join('\n')).toContain('1 warning on the previous page.');
   });
 
   it('error: message with code, Next: hint, retry and cancel; ASCII under LANG=C', () => {

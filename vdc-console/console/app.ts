@@ -14,7 +14,8 @@ import { createKeyDispatcher, type KeyBinding } from '../../common/tui/keys.js';
 import { redrawBinding, type TuiApp } from '../../common/tui/screen.js';
 import { plain, seg } from '../../common/tui/text.js';
 import { DashboardModel, type DashboardSource } from './model.js';
-import { displayAddress, promptLines, renderDashboard, renderDetails, renderHelpScreen, renderWizard, type Frame } from './render/screens.js';
+import { describeSort } from './sort.js';
+import { promptLines, renderDashboard, renderDetails, renderHelpScreen, renderWizard, type Frame } from './render/screens.js';
 import {
   canonicalTokenOf,
   checkNewClusterName,
@@ -27,6 +28,7 @@ import {
   type WizardError,
   type WizardState,
 } from './wizard.js';
+import { formatHostPort } from '../../common/protocol/host-port.js';
 
 /** What the console needs from the vDC; VdcClient provides it. */
 export interface ConsoleApi extends DashboardSource {
@@ -92,6 +94,8 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
   let details: { id: string; hostname: string; node: NodeDetail | null; loading: boolean; tab: number; scroll: number } | null = null;
   let helpScroll = 0;
   let spinTimer: NodeJS.Timeout | null = null;
+  /** The key being dispatched, for a binding that serves two keys (← and →). */
+  let pressedKey: string | undefined;
 
   const openDialog = (d: Dialog) => {
     dialog = d;
@@ -240,7 +244,7 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
     openDialog({
       title: 'Remove host?',
       lines: [
-        [seg(`Remove ${plain(n.hostname)} (${plain(displayAddress(n.address, n.port))}) from cluster ${plain(n.clusterName)}?`)],
+        [seg(`Remove ${plain(n.hostname)} (${plain(formatHostPort(n.address, n.port))}) from cluster ${plain(n.clusterName)}?`)],
         [seg('The host is told to leave and stops being managed by this vDC.')],
         ...(down ? [[seg(`It is ${n.state === 'disconnected' ? 'unreachable' : n.state}: Force forgets it without telling it.`, 'warn' as const)]] : []),
       ],
@@ -308,6 +312,15 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
     { keys: ['end', 'S-g'], label: 'Last', help: 'Last row', visible: false, handler: () => move(Infinity) },
   ];
 
+  /** ← and → in one binding, so footer and help name them once: `←→ Tab`. */
+  const tabKeys = (move: (delta: number) => void): KeyBinding => ({
+    keys: ['left', 'right'],
+    display: g.enter === '⏎' ? '←→' : 'Left/Right',
+    label: 'Tab',
+    help: 'Previous or next inventory tab',
+    handler: () => move(pressedKey === 'left' ? -1 : 1),
+  });
+
   const helpKey: KeyBinding = {
     keys: ['?'],
     label: 'Help',
@@ -346,6 +359,14 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
     { keys: ['tab', 'S-tab'], label: 'Pane', help: 'Switch between the clusters and hosts tables', handler: () => model.togglePane() },
     { keys: ['r', 'f5'], label: 'Refresh', help: 'Refresh now', visible: false, handler: () => model.refresh() },
     redrawBinding(app),
+    {
+      keys: ['s'],
+      label: 'Sort',
+      help: 'Sort the focused table by its next column: name, state, CPU, memory, last seen',
+      visible: false,
+      handler: () => flash.show('info', describeSort(model.cycleSort())),
+    },
+    { keys: ['S-s'], label: 'Reverse', help: 'Reverse the focused table\'s order', visible: false, handler: () => flash.show('info', describeSort(model.reverseSort())) },
     ...moveKeys((d) => model.move(d)),
     helpKey,
     quitKey,
@@ -377,8 +398,7 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
   ];
 
   const detailsKeys = (): KeyBinding[] => [
-    { keys: ['left'], display: g.enter === '⏎' ? '←→' : 'Left/Right', label: 'Tab', help: 'Previous inventory tab', handler: () => detailsTab(-1) },
-    { keys: ['right'], label: 'Next tab', visible: false, handler: () => detailsTab(1) },
+    tabKeys(detailsTab),
     { keys: ['d', 'delete'], label: 'Remove', help: 'Remove this host', dangerous: true, disabledReason: () => (details?.node ? null : 'The host is still loading.'), handler: () => askRemove(details!.node!) },
     { keys: ['r', 'f5'], label: 'Refresh', help: 'Load the host again', visible: false, handler: () => loadDetails() },
     {
@@ -438,14 +458,7 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
         return [{ keys: ['escape'], label: 'Cancel', help: 'Stop connecting and go back to the form', handler: () => dispatch({ type: 'cancel' }) }, ctrlC];
       case 'discovery':
         return [
-          {
-            keys: ['left'],
-            display: g.enter === '⏎' ? '←→' : 'Left/Right',
-            label: 'Tab',
-            help: 'Previous inventory tab',
-            handler: () => dispatch({ type: 'tab', delta: -1, count: 5 }),
-          },
-          { keys: ['right'], label: 'Next tab', visible: false, handler: () => dispatch({ type: 'tab', delta: 1, count: 5 }) },
+          tabKeys((delta) => dispatch({ type: 'tab', delta, count: 5 })),
           ...moveKeys((d) => {
             wizardScroll = Number.isFinite(d) ? wizardScroll + d : d > 0 ? 1e9 : 0;
             draw();
@@ -520,7 +533,7 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
     }
   };
 
-  const activeBindings = (): KeyBinding[] => (dialog ? dialogBindings(dialog, closeDialog) : prompt ? promptKeys(prompt) : viewBindings());
+  const activeBindings = (): KeyBinding[] => (dialog ? dialogBindings(dialog, closeDialog, g) : prompt ? promptKeys(prompt) : viewBindings());
 
   const keys = createKeyDispatcher(
     {
@@ -568,15 +581,19 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
         break;
       }
       case 'help': {
+        // Why a key cannot act is said only for the screen help was opened from: on the
+        // dashboard, "the host is still loading" about the details screen would be false.
+        const here = (v: View, bindings: KeyBinding[]) => (v === helpReturn ? bindings : bindings.map(({ disabledReason: _, ...b }) => b));
+        const form = wizard ?? initialWizard([]);
         const r = renderHelpScreen(
           f,
           [
-            { title: 'Dashboard', bindings: dashboardKeys() },
-            { title: 'Filter (after /)', bindings: filterKeys() },
-            { title: 'Host details', bindings: detailsKeys() },
-            { title: 'Add host: form', bindings: wizardKeys({ ...(wizard ?? initialWizard([])), step: 'input' }) },
-            { title: 'Add host: review', bindings: wizardKeys({ ...(wizard ?? initialWizard([])), step: 'discovery' }) },
-            { title: 'Add host: error', bindings: wizardKeys({ ...(wizard ?? initialWizard([])), step: 'error' }) },
+            { title: 'Dashboard', bindings: here('dashboard', dashboardKeys()) },
+            { title: 'Filter (after /)', bindings: here('dashboard', filterKeys()) },
+            { title: 'Host details', bindings: here('details', detailsKeys()) },
+            { title: 'Add host: form', bindings: here('wizard', wizardKeys({ ...form, step: 'input' })) },
+            { title: 'Add host: review', bindings: here('wizard', wizardKeys({ ...form, step: 'discovery' })) },
+            { title: 'Add host: error', bindings: here('wizard', wizardKeys({ ...form, step: 'error' })) },
           ],
           helpScroll,
         );
@@ -613,6 +630,7 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
       if (key?.full === 'C-c' || key?.full === 'q') quit();
       return;
     }
+    pressedKey = key?.full ?? key?.name;
     if (keys.handleKey(ch, key)) return;
     // Unbound printable keys are typing in whichever text field is open.
     const c = typedChar(ch, key);

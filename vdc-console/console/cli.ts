@@ -30,6 +30,7 @@ import {
 } from './output.js';
 import { chooseTarget, EXIT, type GlobalValues } from './options.js';
 import { formatFingerprint } from './render/format.js';
+import { formatHostPort } from '../../common/protocol/host-port.js';
 
 /** The process around a command: streams, environment, clock; replaced in tests. */
 export interface CliIo {
@@ -267,7 +268,7 @@ function serverKey(url: string): { host: string; port: number; key: string } {
   } catch (err) {
     throw new UsageError('VALIDATION_ERROR', { message: (err as QuantixError).message, hint: (err as QuantixError).hint });
   }
-  return { ...a, key: a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}` };
+  return { ...a, key: formatHostPort(a.host, a.port) };
 }
 
 /** The client for the chosen vDC: the socket, or the pinned server with its stored token. */
@@ -299,7 +300,7 @@ function findCluster(clusters: readonly Cluster[], ref: string): Cluster {
   });
 }
 
-/** Finds a host by node id, host id, or host name (which must be unique). */
+/** Finds a host by node ID (the vDC's), host ID (the machine's), or host name (which must be unique). */
 async function findHost(client: VdcClient, ref: string): Promise<NodeSummary> {
   const nodes = await client.listNodes();
   const byId = nodes.find((n) => n.id === ref) ?? nodes.find((n) => n.hostId === ref);
@@ -309,7 +310,7 @@ async function findHost(client: VdcClient, ref: string): Promise<NodeSummary> {
   if (named.length > 1) {
     throw new UsageError('VALIDATION_ERROR', {
       message: `${named.length} hosts are called "${ref}".`,
-      hint: `Name it by id: ${named.map((n) => `${n.id} (${n.address}, ${n.clusterName})`).join(', ')}.`,
+      hint: `Name it by node ID: ${named.map((n) => `${n.id} (${n.address}, ${n.clusterName})`).join(', ')}.`,
     });
   }
   throw new QuantixError('HOST_NOT_FOUND', { message: `There is no host "${ref}".`, hint: 'List hosts with `quantix-vdc-console hosts list`.' });
@@ -355,7 +356,7 @@ async function hostsAdd(ctx: Ctx): Promise<number> {
   }
   const node = await client.register({ discoveryId: discovery.discoveryId, clusterId: cluster.id });
   if (ctx.globals.json) ctx.json(hostAddedJson(node, discovery));
-  else ctx.out(`Added ${name} (${plain(addr.address.display)}) to cluster ${plain(cluster.name)}; host id ${node.id}.`);
+  else ctx.out(`Added ${name} (${plain(addr.address.display)}) to cluster ${plain(cluster.name)}; node ID ${node.id}.`);
   return EXIT.ok;
 }
 

@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import { QuantixError } from '../../common/protocol/errors.js';
 import type { Cluster, NodeDetail, NodeSummary } from '../../common/protocol/vdc-api.js';
 import { clusterTotals, hostsByCluster, type ClusterTotals } from './render/rows.js';
+import { CLUSTER_SORT_KEYS, compareClusters, compareHosts, DEFAULT_SORT, HOST_SORT_KEYS, nextSort, reverseSort, type TableSort } from './sort.js';
 
 /** What the model reads; VdcClient satisfies it (and so does the benchmark's fixture). */
 export interface DashboardSource {
@@ -50,17 +51,11 @@ export function hostMatches(n: NodeSummary, filter: string): boolean {
   );
 }
 
-function byName<T extends { name?: string; hostname?: string; id: string }>(a: T, b: T): number {
-  const an = (a.name ?? a.hostname ?? '').toLowerCase();
-  const bn = (b.name ?? b.hostname ?? '').toLowerCase();
-  return an < bn ? -1 : an > bn ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
 /** The dashboard model. */
 export class DashboardModel extends EventEmitter {
   clusters: Cluster[] = [];
   nodes: NodeSummary[] = [];
-  /** Hosts per cluster id, sorted by name (rebuilt on each refresh). */
+  /** Hosts per cluster id, in the hosts table's order (rebuilt on each refresh and each sort change). */
   private byCluster = new Map<string, NodeSummary[]>();
   /** Totals per cluster id (rebuilt on each refresh, not on each frame). */
   totals = new Map<string, ClusterTotals>();
@@ -68,6 +63,8 @@ export class DashboardModel extends EventEmitter {
   private visible: NodeSummary[] = [];
   pane: Pane = 'clusters';
   filter = '';
+  /** The order of each table; `s` and `S` change the focused one's. */
+  sort: Record<Pane, TableSort> = { clusters: DEFAULT_SORT, hosts: DEFAULT_SORT };
   clusterCursor: TableCursor = { index: 0, offset: 0 };
   hostCursor: TableCursor = { index: 0, offset: 0 };
   private selectedClusterId: string | null = null;
@@ -145,12 +142,36 @@ export class DashboardModel extends EventEmitter {
   }
 
   private apply(clusters: Cluster[], nodes: NodeSummary[]): void {
-    this.clusters = [...clusters].sort(byName);
     this.nodes = nodes;
     this.byCluster = hostsByCluster(nodes);
-    for (const list of this.byCluster.values()) list.sort(byName);
-    this.totals = new Map(this.clusters.map((c) => [c.id, clusterTotals(this.byCluster.get(c.id) ?? [])]));
+    this.totals = new Map(clusters.map((c) => [c.id, clusterTotals(this.byCluster.get(c.id) ?? [])]));
+    this.clusters = [...clusters];
+    this.order();
+  }
+
+  /** Sorts both tables by their keys; the cursors stay on the selected rows. */
+  private order(): void {
+    this.clusters.sort(compareClusters(this.sort.clusters, this.totals));
+    const byHost = compareHosts(this.sort.hosts);
+    for (const list of this.byCluster.values()) list.sort(byHost);
     this.reselect();
+  }
+
+  /** Sorts the focused table by its next key (`s`). */
+  cycleSort(): TableSort {
+    return this.setSort(this.pane, nextSort(this.sort[this.pane], this.pane === 'hosts' ? HOST_SORT_KEYS : CLUSTER_SORT_KEYS));
+  }
+
+  /** Reverses the focused table's order (`S`). */
+  reverseSort(): TableSort {
+    return this.setSort(this.pane, reverseSort(this.sort[this.pane]));
+  }
+
+  private setSort(pane: Pane, s: TableSort): TableSort {
+    this.sort = { ...this.sort, [pane]: s };
+    this.order();
+    this.emit('changed');
+    return s;
   }
 
   /** Puts both cursors back on the selected ids after the lists changed. */

@@ -84,14 +84,14 @@ network call.`,
     options: {},
     positionals: ['host'],
     summary: 'one host: state, last error and full inventory',
-    usage: `Usage: quantix-vdc-console hosts show ID|NAME [--json]`,
+    usage: `Usage: quantix-vdc-console hosts show NODE-ID|HOST-ID|NAME [--json]`,
   },
   {
     words: ['hosts', 'remove'],
     options: { force: { type: 'boolean' }, yes: { type: 'boolean', short: 'y' } },
     positionals: ['host'],
     summary: 'tell a host to leave its cluster and forget it',
-    usage: `Usage: quantix-vdc-console hosts remove ID|NAME [--force] [--yes] [--json]
+    usage: `Usage: quantix-vdc-console hosts remove NODE-ID|HOST-ID|NAME [--force] [--yes] [--json]
 
   --force    forget the host even when it cannot be told to leave (unreachable)
   -y, --yes  remove without asking (required when stdin is not a terminal)`,

@@ -129,7 +129,7 @@ export function textTable(columns: readonly Column[], rows: readonly (readonly C
 /** `hosts list` for people. */
 export function hostsText(nodes: readonly NodeSummary[], now: number, g: Glyphs): string[] {
   if (nodes.length === 0) return ['No hosts. Add one with: quantix-vdc-console hosts add --address A --cluster NAME (it asks for the token)'];
-  const columns: Column[] = [...HOST_COLUMNS.slice(0, 2), { title: 'CLUSTER', width: 8 }, ...HOST_COLUMNS.slice(2), { title: 'ID', width: 8 }];
+  const columns: Column[] = [...HOST_COLUMNS.slice(0, 2), { title: 'CLUSTER', width: 8 }, ...HOST_COLUMNS.slice(2), { title: 'NODE ID', width: 8 }];
   const rows = nodes.map((n) => {
     const r = renderHostRow(n, now, g);
     return [...r.slice(0, 2), plain(n.clusterName), ...r.slice(2), n.id];

@@ -20,6 +20,7 @@ import { HealthPoller } from './poller.js';
 import { VdcService } from './service.js';
 import { openSqliteStore } from './sqlite-store.js';
 import type { Store, VdcIdentity } from './store.js';
+import { formatHostPort } from '../../common/protocol/host-port.js';
 
 /** The version in the nearest package.json above this file. */
 export function packageVersion(): string {
@@ -127,7 +128,7 @@ export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJ
         const code = (err as NodeJS.ErrnoException).code;
         const why = code === 'EADDRINUSE' ? 'the address is in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : (err as Error).message;
         throw new QuantixError('INTERNAL', {
-          message: `Cannot listen on ${config.listen.host}:${config.listen.port}: ${why}.`,
+          message: `Cannot listen on ${formatHostPort(config.listen.host, config.listen.port)}: ${why}.`,
           hint: 'Choose another --listen address or port, or stop what holds it.',
         });
       }
@@ -135,7 +136,7 @@ export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJ
       https = { host: addr.address, port: addr.port };
       if (!url) {
         const shown = addr.address === '0.0.0.0' || addr.address === '::' ? os.hostname() : addr.address;
-        url = `https://${net.isIPv6(shown) ? `[${shown}]` : shown}:${addr.port}`;
+        url = `https://${formatHostPort(shown, addr.port)}`;
       }
     }
     if (!url) url = `https://${os.hostname()}`;
@@ -147,7 +148,7 @@ export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJ
       {
         event: 'listening',
         socket: config.socketPath,
-        https: https ? `${https.host.includes(':') ? `[${https.host}]` : https.host}:${https.port}` : null,
+        https: https ? formatHostPort(https.host, https.port) : null,
         port: https?.port ?? null,
         vdcId: identity.id,
         vdcName: identity.name,

@@ -18,6 +18,7 @@ import type { Logger } from '../../common/log/logger.js';
 import { forgetSecret, registerSecret } from '../../common/log/logger.js';
 import { AGENT_API_VERSION, AGENT_NETWORK_ERROR_CODES, type DiscoveryResponse, type HelloResponse } from '../../common/protocol/agent-api.js';
 import { type ErrorCode, type Phase, QuantixError } from '../../common/protocol/errors.js';
+import { vmSupport } from '../../common/protocol/inventory.js';
 import { deriveKey } from '../../common/protocol/proof.js';
 import {
   type ApiTokenInfo,
@@ -463,9 +464,10 @@ export class VdcService {
       if (!ours) warnings.push({ code: 'MANAGED_ELSEWHERE', message: 'This host is managed by another vDC.' });
     }
     const cpu = disc.inventory.cpu;
-    if (!cpu.virtualization) {
+    const vm = vmSupport(cpu);
+    if (vm.problem === 'NO_VIRTUALIZATION') {
       warnings.push({ code: 'NO_VIRTUALIZATION', message: 'The CPU shows no hardware virtualization (VT-x or AMD-V): virtual machines cannot run on this host.' });
-    } else if (!cpu.kvmUsable) {
+    } else if (vm.problem === 'KVM_UNAVAILABLE') {
       warnings.push({
         code: 'VIRTUALIZATION_DISABLED',
         message: `The CPU supports ${cpu.virtualization === 'vmx' ? 'VT-x' : 'AMD-V'} but /dev/kvm is not usable: enable virtualization in the firmware setup.`,

@@ -1,4 +1,5 @@
 /** Small, pure formatters shared by the console's render functions. All times are shown in UTC. */
+import { formatHostPort } from '../../../common/protocol/host-port.js';
 
 function pad2(n: number): string {
   return String(n).padStart(2, '0');
@@ -75,5 +76,5 @@ export function fingerprintLines(fp: string, perLine = 8): string[] {
 
 /** `https://10.20.0.17:8443` or `https://[fd00::17]:8443`. */
 export function agentUrl(address: string, port: number): string {
-  return address.includes(':') ? `https://[${address}]:${port}` : `https://${address}:${port}`;
+  return `https://${formatHostPort(address, port)}`;
 }

@@ -2,7 +2,7 @@
  * The main screen and the information screens (F2 system, F3 network):
  * pure functions from console state and a clock value to lines.
  */
-import type { Inventory } from '../../../common/protocol/inventory.js';
+import { vmSupport, type Inventory } from '../../../common/protocol/inventory.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
 import { plain, seg, wrapText, type Line } from '../../../common/tui/text.js';
 import type { ConsoleState, HostStatusView, ManagementAddress } from '../types.js';
@@ -143,7 +143,10 @@ export function renderSystemBody(state: ConsoleState, g: Glyphs): Line[] {
   const v = (x: string | number | null | undefined): Line => [seg(x === null || x === undefined || x === '' ? '-' : plain(String(x)))];
   const sys = inv.system;
   const cpu = inv.cpu;
-  const virt = cpu.virtualization ? `${cpu.virtualization === 'vmx' ? 'Intel VT-x' : 'AMD-V'}${cpu.kvmUsable ? ', KVM usable' : ', KVM not usable'}` : 'none (cannot run VMs)';
+  const vm = vmSupport(cpu);
+  // The short name (`Intel VT-x`): the row has less room than the vDC's CPU tab.
+  const ext = vm.extension?.replace(/ \(.*/, '') ?? null;
+  const virt = vm.canRunVms ? (ext ? `${ext}, KVM usable` : 'KVM usable') : ext ? `${ext}, KVM not usable (cannot run VMs)` : 'none (cannot run VMs)';
   const disks = inv.storage.disks;
   const diskTotal = disks.reduce((n, d) => n + (d.sizeBytes ?? 0), 0);
   const lines: Line[] = [
@@ -157,7 +160,7 @@ export function renderSystemBody(state: ConsoleState, g: Glyphs): Line[] {
     [],
     labelled('CPU', v(cpu.model)),
     continued(v(`${cpu.sockets ?? '?'} socket(s), ${cpu.cores ?? '?'} cores, ${cpu.threads ?? '?'} threads${cpu.mhz ? `, ${Math.round(cpu.mhz)} MHz` : ''}${cpu.numaNodes ? `, ${cpu.numaNodes} NUMA node(s)` : ''}`)),
-    labelled('Virtualize', [seg(cpu.virtualization && cpu.kvmUsable ? g.ok : g.fail, cpu.virtualization && cpu.kvmUsable ? 'ok' : 'warn'), seg(' '), ...v(virt)]),
+    labelled('Virtualize', [seg(vm.canRunVms ? g.ok : g.fail, vm.canRunVms ? 'ok' : 'warn'), seg(' '), ...v(virt)]),
     labelled('Memory', v(`${bytes(inv.memory.totalBytes)} total, ${bytes(inv.memory.availableBytes)} available, swap ${bytes(inv.memory.swapTotalBytes)}`)),
     labelled('Storage', v(`${disks.length} local disk(s), ${bytes(diskTotal)}; ${inv.storage.nfs.length} NFS mount(s); ${inv.storage.iscsi.length} iSCSI session(s)`)),
     labelled('GPUs', v(inv.gpus.length ? inv.gpus.map((x) => x.model ?? x.vendor ?? x.pciAddress).join(', ') : 'none')),

@@ -66,7 +66,7 @@ export function renderBody(input: ScreenInput, inner: number): Line[] {
     case 'token':
       return renderTokenPanel(state, now, g, inner);
     case 'help':
-      return [[], ...renderHelp(input.helpGroups, g)];
+      return [[], ...renderHelp(input.helpGroups, g, inner)];
   }
 }
 

@@ -91,3 +91,15 @@ export function formatFingerprint(fp: string, groups = 16): string {
   const g = fp.match(/.{1,4}/g) ?? [];
   return g.slice(0, groups).join(' ');
 }
+
+/**
+ * The whole fingerprint as the host console shows it, eight groups a row:
+ * sixteen groups do not fit one table row at 80 columns, and a cut
+ * fingerprint cannot be compared with the one on the host's screen.
+ */
+export function fingerprintRows(fp: string): string[] {
+  const groups = formatFingerprint(fp).split(' ');
+  const rows: string[] = [];
+  for (let i = 0; i < groups.length; i += 8) rows.push(groups.slice(i, i + 8).join(' '));
+  return rows;
+}

@@ -6,10 +6,11 @@
 import { UNICODE_GLYPHS, type Glyphs } from '../../../common/tui/glyphs.js';
 import type { Cell, DataTable } from '../../../common/tui/table.js';
 import { plain, type Segment } from '../../../common/tui/text.js';
-import type { DiskInfo, FilesystemInfo, Inventory } from '../../../common/protocol/inventory.js';
+import { describeVmSupport, type DiskInfo, type FilesystemInfo, type Inventory } from '../../../common/protocol/inventory.js';
 import type { DiscoveredHost, DiscoverResponse, NodeDetail } from '../../../common/protocol/vdc-api.js';
-import { counted, formatAge, formatBytes, formatDuration, formatFingerprint, formatPercent, formatTimestamp, formatUsedTotal } from './format.js';
+import { counted, fingerprintRows, formatAge, formatBytes, formatDuration, formatPercent, formatTimestamp, formatUsedTotal } from './format.js';
 import { renderHostState, timeOf } from './rows.js';
+import { formatHostPort } from '../../../common/protocol/host-port.js';
 
 /** What the vDC established about the host's identity during discovery. */
 export type HostIdentity = Pick<DiscoveredHost, 'address' | 'port' | 'certificateFingerprint' | 'identityVerified'>;
@@ -22,9 +23,9 @@ export interface InventoryTab {
 
 /** The discovery page's content. */
 export interface DiscoveryView {
-  /** One line: `qx-node-07 · Dell PowerEdge R750 · hostId … · identity verified by token ✓`. */
+  /** One line: `qx-node-07 · Dell PowerEdge R750 · host ID … · identity verified by token ✓`. */
   headline: Cell;
-  /** The headline in two parts for narrow screens: `qx-node-07 · Dell PowerEdge R750`, then `hostId … · identity verified by token ✓`. */
+  /** The headline in two parts for narrow screens: `qx-node-07 · Dell PowerEdge R750`, then `host ID … · identity verified by token ✓`. */
   headlineParts: [Cell, Cell];
   tabs: InventoryTab[];
   /** Warnings from the host and the vDC, one line each. */
@@ -80,17 +81,11 @@ function summaryTable(inv: Inventory, id: HostIdentity | null, g: Pick<Glyphs, '
     ['Uptime', formatDuration(inv.system.uptimeSeconds)],
   ];
   if (id) {
-    rows.unshift(['Address', plain(id.address.includes(':') ? `[${id.address}]:${id.port}` : `${id.address}:${id.port}`)]);
-    // Sixteen groups do not fit one row at 80 columns: two rows of eight, read aloud like the host console shows them.
-    const groups = formatFingerprint(plain(id.certificateFingerprint)).split(' ');
-    rows.push(['Certificate', groups.slice(0, 8).join(' ')]);
-    rows.push([
-      '',
-      [
-        { text: groups.slice(8).join(' ') },
-        id.identityVerified ? { text: ` ${g.ok} verified by token`, style: 'ok' } : { text: ` ${g.fail} not verified`, style: 'error' },
-      ],
-    ]);
+    rows.unshift(['Address', plain(formatHostPort(id.address, id.port))]);
+    const [first = '', ...rest] = fingerprintRows(plain(id.certificateFingerprint));
+    const verdict: Segment = id.identityVerified ? { text: ` ${g.ok} verified by token`, style: 'ok' } : { text: ` ${g.fail} not verified`, style: 'error' };
+    rows.push(['Certificate', rest.length ? first : [{ text: first }, verdict]]);
+    rest.forEach((r, i) => rows.push(['', i === rest.length - 1 ? [{ text: r }, verdict] : r]));
   }
   const storage = inv.storage;
   // Two rows: on one, a large host's counts ran past 80 columns and the GPUs were cut off.
@@ -102,7 +97,6 @@ function summaryTable(inv: Inventory, id: HostIdentity | null, g: Pick<Glyphs, '
 
 function cpuTable(inv: Inventory): DataTable {
   const c = inv.cpu;
-  const virt = c.virtualization === 'vmx' ? 'Intel VT-x (vmx)' : c.virtualization === 'svm' ? 'AMD-V (svm)' : 'none';
   return {
     title: 'CPU',
     columns: KV,
@@ -112,7 +106,7 @@ function cpuTable(inv: Inventory): DataTable {
       ['Topology', `${count(c.sockets, 'socket')}, ${count(c.cores, 'core')}, ${count(c.threads, 'thread')}`],
       ['Frequency', c.mhz === null ? '-' : `${Math.round(c.mhz)} MHz`],
       ['NUMA nodes', text(c.numaNodes)],
-      ['Virtualization', `${virt}${c.kvmUsable ? ', KVM usable' : c.virtualization ? ', KVM not usable' : ''}`],
+      ['Virtualization', describeVmSupport(c)],
     ],
   };
 }
@@ -173,7 +167,7 @@ function storageTables(inv: Inventory): DataTable[] {
       ],
       rows: inv.storage.iscsi.map((s) => [
         text(s.targetIqn),
-        s.portalAddress ? plain(`${s.portalAddress}${s.portalPort ? `:${s.portalPort}` : ''}`) : '-',
+        s.portalAddress ? plain(formatHostPort(s.portalAddress, s.portalPort)) : '-',
         text(s.state),
         s.devices.map((d) => `${plain(d.name)} ${formatBytes(d.sizeBytes)}`).join(', ') || '-',
       ]),
@@ -251,6 +245,22 @@ export function renderWarnings(inv: Inventory, extra: ReadonlyArray<{ code?: str
   return [...inv.warnings, ...extra].map((w) => (w.code ? `${plain(w.message)} (${plain(w.code)})` : plain(w.message)));
 }
 
+/** vDC warning codes that state a fact the host also reports under its own code. */
+const SAME_FACT: Record<string, readonly string[]> = { VIRTUALIZATION_DISABLED: ['KVM_UNAVAILABLE'] };
+
+/**
+ * The warnings of a discovery, counted and worded once for every page
+ * that mentions them (review, confirm, the CLI's summary): the vDC's own
+ * first; its INVENTORY_PARTIAL summary is replaced by the host's warnings
+ * in full, minus those the vDC already said in its words.
+ */
+export function discoveryWarnings(d: DiscoverResponse, extra: ReadonlyArray<{ code?: string; message: string }> = []): string[] {
+  const vdc = d.warnings.filter((w) => w.code !== 'INVENTORY_PARTIAL');
+  const said = new Set(vdc.flatMap((w) => [w.code as string, ...(SAME_FACT[w.code] ?? [])]));
+  const own = d.inventory.warnings.filter((w) => !said.has(w.code));
+  return renderWarnings({ ...d.inventory, warnings: [] }, [...vdc, ...own, ...extra]);
+}
+
 /**
  * Everything the discovery page shows: the headline, the tabs, the
  * warnings. Takes the inventory with the identity the vDC verified, or a
@@ -265,17 +275,9 @@ export function renderDiscoveryTables(
   const isResult = 'discoveryId' in input;
   const inv = isResult ? input.inventory : input;
   const id = isResult ? input.host : identity;
-  let lines: string[];
-  if (isResult) {
-    // The vDC's own warnings first; its INVENTORY_PARTIAL summary is replaced by
-    // the host's warnings in full, minus those the vDC already said in its words.
-    const vdc = input.warnings.filter((w) => w.code !== 'INVENTORY_PARTIAL');
-    const said = new Set(vdc.map((w) => w.code as string));
-    const own = inv.warnings.filter((w) => !said.has(w.code));
-    lines = renderWarnings({ ...inv, warnings: [] }, [...vdc, ...own, ...extraWarnings]);
-  } else lines = renderWarnings(inv, extraWarnings);
+  const lines = isResult ? discoveryWarnings(input, extraWarnings) : renderWarnings(inv, extraWarnings);
   const who = `${text(inv.system.hostname)} ${g.middot} ${vendorModel(inv)}`;
-  const hostId = `hostId ${text(inv.system.hostId)}`;
+  const hostId = `host ID ${text(inv.system.hostId)}`;
   const verified: Segment[] = id
     ? [{ text: ` ${g.middot} ` }, id.identityVerified ? { text: `identity verified by token ${g.ok}`, style: 'ok' } : { text: `identity NOT verified ${g.fail}`, style: 'error' }]
     : [];
@@ -292,16 +294,17 @@ export function renderHostDetails(
   const u = h.usage;
   const rows: Cell[][] = [
     ['Host', text(h.hostname)],
-    ['Address', plain(h.address.includes(':') ? `[${h.address}]:${h.port}` : `${h.address}:${h.port}`)],
+    ['Address', plain(formatHostPort(h.address, h.port))],
     ['Cluster', plain(h.clusterName)],
     ['State', [renderHostState(h, now, g), { text: timeOf(h.stateSince) !== null ? ` since ${formatTimestamp(timeOf(h.stateSince))}` : '' }]],
     ['Last seen', timeOf(h.lastSeenAt) !== null ? `${formatAge(timeOf(h.lastSeenAt), now)} ago (${formatTimestamp(timeOf(h.lastSeenAt))})` : 'never'],
     ['Last error', h.lastError ? { text: `${plain(h.lastError.message)} (${plain(h.lastError.code)})`, style: 'error' } : 'none'],
     ['Usage', u ? `CPU ${formatPercent(u.cpuPercent)}, memory ${formatUsedTotal(u.memoryUsedBytes, u.memoryTotalBytes)}${u.loadAverage ? `, load ${u.loadAverage.map((n) => n.toFixed(2)).join(' ')}` : ''}` : '-'],
     ['Registered', formatTimestamp(timeOf(h.registeredAt))],
+    ['Node ID', plain(h.id)],
     ['Host ID', plain(h.hostId)],
-    ['Certificate', formatFingerprint(plain(h.certificateFingerprint))],
   ];
+  fingerprintRows(plain(h.certificateFingerprint)).forEach((r, i) => rows.push([i === 0 ? 'Certificate' : '', r]));
   const status: DataTable = { title: 'State', columns: KV, rows };
   if (!h.inventory) return { status, tabs: [], warnings: [] };
   return {

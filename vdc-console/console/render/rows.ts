@@ -8,6 +8,7 @@ import type { Cell, Column } from '../../../common/tui/table.js';
 import { plain, type Segment } from '../../../common/tui/text.js';
 import type { Cluster, NodeSummary } from '../../../common/protocol/vdc-api.js';
 import { formatAge, formatBytesShort, formatPercent, formatUsedTotal } from './format.js';
+import { formatHostPort } from '../../../common/protocol/host-port.js';
 
 /** Columns of the clusters table. */
 export const CLUSTER_COLUMNS: Column[] = [
@@ -71,7 +72,7 @@ export function renderHostRow(h: NodeSummary, now: number, g: Pick<Glyphs, 'dotO
   const cpu = cores === null ? '-' : `${cores}c ${live ? formatPercent(h.usage?.cpuPercent) : '-'}`;
   return [
     plain(h.hostname),
-    plain(h.port === 8443 ? h.address : `${h.address}:${h.port}`),
+    plain(h.port === 8443 ? h.address : formatHostPort(h.address, h.port)),
     renderHostState(h, now, g),
     cpu,
     formatUsedTotal(live ? h.usage?.memoryUsedBytes : null, hostMemoryTotal(h), true),

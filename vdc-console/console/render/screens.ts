@@ -10,7 +10,7 @@ import type { FlashMessage } from '../../../common/tui/flash.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
 import { renderFooterLines, renderHelp, type KeyBinding } from '../../../common/tui/keys.js';
 import { cellText, renderDataTable, renderTableWindow, scrollWindow, type Cell } from '../../../common/tui/table.js';
-import { composeFrame, plain, seg, textWidth, type FrameSection, type Line, type Segment } from '../../../common/tui/text.js';
+import { composeFrame, plain, seg, textWidth, wrapText, type FrameSection, type Line, type Segment } from '../../../common/tui/text.js';
 import type { DashboardModel } from '../model.js';
 import { PRODUCT } from '../product.js';
 import {
@@ -23,8 +23,11 @@ import {
   type WizardField,
   type WizardState,
 } from '../wizard.js';
-import { renderDiscoveryTables, renderHostDetails, type InventoryTab } from './inventory.js';
+import { counted } from './format.js';
+import { discoveryWarnings, renderDiscoveryTables, renderHostDetails, type InventoryTab } from './inventory.js';
+import { sortedColumns } from '../sort.js';
 import { CLUSTER_COLUMNS, HOST_COLUMNS, renderClusterRow, renderHostRow } from './rows.js';
+import { formatHostPort } from '../../../common/protocol/host-port.js';
 
 /** What every screen is drawn with. */
 export interface Frame {
@@ -38,8 +41,8 @@ export interface Frame {
 
 /**
  * The status line: the flash message, else a standing problem, else
- * nothing. A message too long for one row takes two, so its code and next
- * step are never cut off.
+ * nothing. A message too long for one row takes as many as it needs (up to
+ * four, which no message fills), so its code and next step are never cut off.
  */
 export function statusLines(flash: FlashMessage | null, problem: string | null, g: Glyphs, width: number): Line[] {
   let text: string;
@@ -52,8 +55,8 @@ export function statusLines(flash: FlashMessage | null, problem: string | null, 
     style = 'error';
     text = `${g.fail} ${plain(problem)}`;
   } else return [[]];
-  const rows = wrap(text, width - 2);
-  const shown = rows.length > 2 ? [rows[0]!, `${rows.slice(1).join(' ')}`] : rows;
+  const rows = wrapText(text, width - 2);
+  const shown = rows.length > 4 ? [...rows.slice(0, 3), rows.slice(3).join(' ')] : rows;
   return shown.map((r) => [seg(' '), seg(r, style)]);
 }
 
@@ -80,7 +83,7 @@ function contentRows(f: Frame, sections: number, statusHeight: number): number {
 /** The dashboard: clusters on top, the selected cluster's hosts below. */
 export function renderDashboard(
   f: Frame,
-  m: Pick<DashboardModel, 'clusters' | 'totals' | 'pane' | 'filter' | 'clusterCursor' | 'hostCursor' | 'loaded' | 'nodes' | 'problem'> & {
+  m: Pick<DashboardModel, 'clusters' | 'totals' | 'pane' | 'filter' | 'clusterCursor' | 'hostCursor' | 'loaded' | 'nodes' | 'problem' | 'sort'> & {
     visibleHosts(): readonly NodeSummary[];
     selectedCluster(): Cluster | null;
   },
@@ -96,7 +99,7 @@ export function renderDashboard(
   const hostHeight = Math.max(2, avail - clusterHeight);
 
   const clusterWin = renderTableWindow({
-    columns: CLUSTER_COLUMNS,
+    columns: sortedColumns(CLUSTER_COLUMNS, 'clusters', m.sort.clusters, g),
     width: inner,
     height: clusterHeight,
     count: m.clusters.length,
@@ -113,7 +116,7 @@ export function renderDashboard(
   const hosts = m.visibleHosts();
   const cluster = m.selectedCluster();
   const hostWin = renderTableWindow({
-    columns: HOST_COLUMNS,
+    columns: sortedColumns(HOST_COLUMNS, 'hosts', m.sort.hosts, g),
     width: inner,
     height: hostHeight,
     count: hosts.length,
@@ -194,7 +197,7 @@ export function renderDetails(
       body.push([], tabBar(v.tabs.map((t) => t.title), Math.min(d.tab, tabs - 1), g), []);
       body.push(...tabLines(v.tabs[Math.min(d.tab, tabs - 1)], inner, g));
     } else body.push([], [seg('  No inventory has been collected from this host yet.', 'dim')]);
-    if (v.warnings.length) body.push([], [seg(' Warnings', 'warn')], ...v.warnings.map((w) => [seg(`  ${w}`, 'warn')]));
+    if (v.warnings.length) body.push([], [seg(` Warnings (${v.warnings.length})`, 'warn')], ...warningLines(v.warnings, inner));
   }
   const status = statusLines(f.flash, null, g, inner);
   const s = scrolled(body, contentRows(f, 1, status.length), d.scroll);
@@ -204,7 +207,7 @@ export function renderDetails(
 
 /** The help screen: every key of every table, generated from the tables themselves. */
 export function renderHelpScreen(f: Frame, groups: ReadonlyArray<{ title: string; bindings: readonly KeyBinding[] }>, scroll: number): { lines: Line[]; scroll: number } {
-  const body = renderHelp(groups, f.glyphs);
+  const body = renderHelp(groups, f.glyphs, f.cols - 2);
   const status = statusLines(f.flash, null, f.glyphs, f.cols - 2);
   const s = scrolled(body, contentRows(f, 1, status.length), scroll);
   return { lines: framed(f, [seg('Help', 'title')], s.more ? [seg(s.more, 'dim')] : [], [{ lines: s.lines }], status), scroll: s.scroll };
@@ -256,30 +259,48 @@ export function wizardTitle(w: WizardState, g: Glyphs): string {
   return `Add host ${g.middot} ${step}`;
 }
 
+/** Columns before a field's value: where a problem under the field starts. */
+const FIELD_INDENT = 13;
+
+/**
+ * A field with its short hint beside it, or its problem whole under it:
+ * a problem ("symbol 12 ('U') is not used in tokens") is longer than the
+ * room beside the field, and a cut one cannot be acted on.
+ */
+function fieldLines(label: string, value: string, focused: boolean, hint: Segment[], problem: string | null, f: Frame): Line[] {
+  if (!problem) return [field(label, value, focused, hint)];
+  const wrapped = wrapText(`${f.glyphs.fail} ${problem}`, f.cols - 2 - FIELD_INDENT - 1);
+  return [field(label, value, focused, []), ...wrapped.map((l) => [seg(' '.repeat(FIELD_INDENT)), seg(l, 'error')])];
+}
+
 function inputBody(w: WizardState, f: Frame, height: number): Line[] {
   const g = f.glyphs;
   const focus: WizardField = w.focus;
   const out: Line[] = [[seg("  On the host's console press F4, then G, to show its registration token.")], []];
   const addrProblem = checkAddress(w.address);
-  const addrHint: Segment[] =
-    w.showProblems && addrProblem ? [seg(`${g.fail} ${addrProblem}`, 'error')] : [seg('IP or name, port 8443', 'dim')];
-  out.push(field('Address', w.address, focus === 'address', addrHint));
+  out.push(...fieldLines('Address', w.address, focus === 'address', [seg('IP or name, port 8443', 'dim')], w.showProblems ? addrProblem : null, f));
   const tc = checkToken(w.tokenTyped);
   const tokenHint: Segment[] =
     tc.kind === 'ok'
       ? [seg(`${g.ok} well formed`, 'ok')]
-      : tc.kind === 'problem'
-        ? [seg(`${g.fail} ${tc.message.split(':')[0]}`, 'error')]
-        : tc.kind === 'partial'
-          ? [seg(tc.message, w.showProblems ? 'error' : 'dim')]
-          : [seg(w.showProblems ? `${g.fail} enter the token from the host console` : 'QUANTIX-XXXX-XXXX-XXXX', w.showProblems ? 'error' : 'dim')];
-  out.push(field('Token', tokenDisplay(w.tokenTyped), focus === 'token', tokenHint));
+      : tc.kind === 'partial'
+        ? [seg(tc.message, w.showProblems ? 'error' : 'dim')]
+        : [seg('QUANTIX-XXXX-XXXX-XXXX', 'dim')];
+  // A wrong symbol shows at once, as typed; a missing token only once Enter was refused.
+  const tokenProblem = tc.kind === 'problem' ? tc.message : tc.kind === 'empty' && w.showProblems ? 'enter the token from the host console' : null;
+  out.push(...fieldLines('Token', tokenDisplay(w.tokenTyped), focus === 'token', tokenHint, tokenProblem, f));
   out.push([]);
 
   // The cluster list, windowed around the choice so any number of clusters fits.
   const entries: Line[] = w.clusters.map((c) => [seg(plain(c.name).padEnd(20)), seg(`${c.hosts} host${c.hosts === 1 ? '' : 's'}`, 'dim')]);
   entries.push([seg(`+ New cluster${g.ellipsis}`, 'accent')]);
-  const listHeight = Math.max(2, Math.min(entries.length, height - out.length - (choosingNewCluster(w) ? 4 : 2)));
+  let nameLines: Line[] = [];
+  if (choosingNewCluster(w)) {
+    const problem = checkNewClusterName(w.newClusterName, w.clusters);
+    const hint = [seg(w.clusters.length === 0 ? 'no cluster yet: name the first one' : 'created when the host is added', 'dim')];
+    nameLines = fieldLines('Name', w.newClusterName, focus === 'newCluster', hint, w.showProblems ? problem : null, f);
+  }
+  const listHeight = Math.max(2, Math.min(entries.length, height - out.length - nameLines.length - (choosingNewCluster(w) ? 3 : 2)));
   const offset = scrollWindow(w.clusterIndex, 0, listHeight, entries.length);
   for (let i = offset; i < Math.min(entries.length, offset + listHeight); i++) {
     const selected = i === w.clusterIndex;
@@ -289,14 +310,7 @@ function inputBody(w: WizardState, f: Frame, height: number): Line[] {
     out.push([lead, marker, ...entry]);
   }
   if (entries.length > listHeight) out.push([seg(' '.repeat(14)), seg(`${w.clusterIndex + 1}/${entries.length}, ${g.enter === '⏎' ? '↑↓' : 'Up/Down'} to choose`, 'dim')]);
-  if (choosingNewCluster(w)) {
-    const problem = checkNewClusterName(w.newClusterName, w.clusters);
-    const hint: Segment[] =
-      w.showProblems && problem
-        ? [seg(`${g.fail} ${problem}`, 'error')]
-        : [seg(w.clusters.length === 0 ? 'no cluster yet: name the first one' : 'created when the host is added', 'dim')];
-    out.push(field('Name', w.newClusterName, focus === 'newCluster', hint));
-  }
+  out.push(...nameLines);
   return out;
 }
 
@@ -326,14 +340,21 @@ function discoveryBody(d: DiscoverResponse, w: WizardState, f: Frame, height: nu
   const wide = textWidth(cellText(v.headline)) <= inner - 2;
   const head: Line[] = wide ? [[seg(' '), ...cellSegments(v.headline)]] : v.headlineParts.map((p) => [seg(' '), ...cellSegments(p)]);
   const tabs = tabBar(v.tabs.map((t) => t.title), w.tab, g);
-  const warnLines: Line[] = v.warnings.length ? [[seg(` Warnings (${v.warnings.length})`, 'warn')], ...v.warnings.slice(0, 4).map((t) => [seg(`  ! ${t}`, 'warn')])] : [];
-  if (v.warnings.length > 4) warnLines.push([seg(`  and ${v.warnings.length - 4} more`, 'warn')]);
-  const fixed = head.length + 2 + (warnLines.length ? warnLines.length + 1 : 0);
-  const s = scrolled(tabLines(v.tabs[w.tab], inner, g), Math.max(1, height - fixed), scroll);
+  const count = `Warnings (${v.warnings.length})`;
+  // The warnings open the Summary tab whole, wrapped, and scroll with it; a fixed box
+  // cut them at 80 columns and hid all but four. Other tabs say where they are.
+  const content = w.tab === 0 && v.warnings.length ? [[seg(` ${count}`, 'warn')], ...warningLines(v.warnings, inner), [], ...tabLines(v.tabs[0], inner, g)] : tabLines(v.tabs[w.tab], inner, g);
+  const pointer: Line[] = w.tab !== 0 && v.warnings.length ? [[], [seg(` ${count} on the Summary tab`, 'warn')]] : [];
+  const s = scrolled(content, Math.max(1, height - head.length - 2 - pointer.length), scroll);
   const lines: Line[] = [...head, tabs, [], ...s.lines];
-  while (lines.length < height - (warnLines.length ? warnLines.length + 1 : 0)) lines.push([]);
-  if (warnLines.length) lines.push([], ...warnLines);
+  while (lines.length < height - pointer.length) lines.push([]);
+  lines.push(...pointer);
   return { lines, scroll: s.scroll, more: s.more };
+}
+
+/** Warnings as `! text` lines, each wrapped whole to the width under its own first line. */
+function warningLines(warnings: readonly string[], width: number): Line[] {
+  return warnings.flatMap((t) => wrapText(t, width - 5).map((l, i) => [seg(i === 0 ? '  ! ' : '    ', 'warn'), seg(l, 'warn')]));
 }
 
 function cellSegments(c: Cell): Segment[] {
@@ -350,7 +371,8 @@ function confirmBody(d: DiscoverResponse, w: WizardState, f: Frame, address: str
   ];
   if (target.kind === 'new') out.push([seg(`  The cluster ${plain(target.name)} is created first.`)]);
   out.push([seg(`  The host consumes its token and will be managed by this vDC.`)]);
-  if (d.warnings.length) out.push([], [seg(`  ${d.warnings.length} warning${d.warnings.length === 1 ? '' : 's'} on the previous page.`, 'warn')]);
+  const warnings = discoveryWarnings(d).length;
+  if (warnings) out.push([], [seg(`  ${counted(warnings, 'warning')} on the previous page.`, 'warn')]);
   if (w.registering) out.push([], [seg(`  ${spinner(f.now, g)} `, 'accent'), seg(`adding the host${g.ellipsis}`)]);
   return out;
 }
@@ -361,26 +383,12 @@ function errorBody(w: WizardState, f: Frame): Line[] {
   const wrapWidth = f.cols - 8;
   return [
     [],
-    ...wrap(`${g.fail} ${plain(e.message)} (${plain(e.code)})`, wrapWidth).map((l) => [seg('  '), seg(l, 'error')]),
+    ...wrapText(`${g.fail} ${plain(e.message)} (${plain(e.code)})`, wrapWidth).map((l) => [seg('  '), seg(l, 'error')]),
     [],
-    ...wrap(`Next: ${plain(e.hint)}`, wrapWidth).map((l) => [seg(`  ${l}`)]),
+    ...wrapText(`Next: ${plain(e.hint)}`, wrapWidth).map((l) => [seg(`  ${l}`)]),
     [],
     [seg('  '), seg('r', 'key'), seg(' Retry (fields kept)   '), seg('Esc', 'key'), seg(' Cancel')],
   ];
-}
-
-/** Wraps text at spaces to lines of at most width columns. */
-export function wrap(text: string, width: number): string[] {
-  const out: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line && textWidth(line) + 1 + textWidth(word) > width) {
-      out.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) out.push(line);
-  return out;
 }
 
 /** The wizard's current page. */
@@ -392,7 +400,7 @@ export function renderWizard(
   const g = f.glyphs;
   const status = statusLines(f.flash, null, g, f.cols - 2);
   const height = contentRows(f, 1, status.length);
-  const address = w.discovery ? displayAddress(w.discovery.host.address, w.discovery.host.port) : w.address.trim();
+  const address = w.discovery ? formatHostPort(w.discovery.host.address, w.discovery.host.port) : w.address.trim();
   let body: Line[];
   let more: string | null = null;
   let s = 0;
@@ -422,11 +430,6 @@ export function renderWizard(
   }
   const lines = framed(f, [seg(wizardTitle(w, g), 'title')], more ? [seg(more, 'dim')] : [], [{ lines: body }], status);
   return { lines, scroll: s };
-}
-
-/** `host:port` with IPv6 in brackets. */
-export function displayAddress(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** Text shown in a one-field prompt dialog. */
