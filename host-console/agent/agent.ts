@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadOrCreateCertificate } from '../../common/http/certificates.js';
 import { DEFAULT_TOKEN_TTL_SECONDS } from '../../common/protocol/agent-api.js';
+import { QuantixError } from '../../common/protocol/errors.js';
 import { createLogger, type Logger } from '../../common/log/logger.js';
 import { createInventoryCollector, type InventoryCollector } from '../inventory/index.js';
 import { managementAddresses, type InterfaceTable } from './addresses.js';
@@ -98,7 +99,7 @@ async function clearStaleSocket(path: string): Promise<void> {
   } catch {
     return;
   }
-  if (!st.isSocket()) throw new Error(`${path} exists and is not a socket; remove it or choose another --socket`);
+  if (!st.isSocket()) throw new QuantixError('LISTEN_FAILED', { message: `${path} exists and is not a socket.`, hint: 'Remove it, or choose another --socket.' });
   const alive = await new Promise<boolean>((resolve) => {
     const s = net.connect(path);
     s.once('connect', () => {
@@ -107,7 +108,7 @@ async function clearStaleSocket(path: string): Promise<void> {
     });
     s.once('error', () => resolve(false));
   });
-  if (alive) throw new Error(`another agent is already listening on ${path}`);
+  if (alive) throw new QuantixError('LISTEN_FAILED', { message: `Another agent is already listening on ${path}.`, hint: 'Stop it first, or give this one its own --socket.' });
   unlinkSync(path);
 }
 

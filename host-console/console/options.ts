@@ -6,6 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { argumentProblem } from '../../common/cli/error-line.js';
 
 /** Parsed options. */
 export interface ConsoleOptions {
@@ -73,7 +74,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): ParsedOpti
       allowPositionals: true,
       strict: true,
     });
-    if (positionals.length > 0) return { ok: false, error: `unexpected argument '${positionals[0]}'` };
+    if (positionals.length > 0) return { ok: false, error: `unexpected argument ${JSON.stringify(positionals[0]!.slice(0, 40))}` };
     if (values.socket === '') return { ok: false, error: '--socket needs a path' };
     return {
       ok: true,
@@ -86,6 +87,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): ParsedOpti
       },
     };
   } catch (err) {
-    return { ok: false, error: (err as Error).message };
+    return { ok: false, error: argumentProblem(err) };
   }
 }

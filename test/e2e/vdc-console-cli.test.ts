@@ -61,7 +61,7 @@ describe('quantix-vdc-console commands', () => {
     const dup = await cli(['clusters', 'create', 'Production', '--json']);
     expect(dup.code).toBe(4);
     expect(dup.json.error).toMatchObject({ code: 'CLUSTER_EXISTS', message: expect.any(String), hint: expect.any(String) });
-    expect(dup.stderr).toMatch(/^quantix-vdc-console: .*\(CLUSTER_EXISTS\) Next: /);
+    expect(dup.stderr).toMatch(/^quantix-vdc-console: CLUSTER_EXISTS: A cluster named "Production" already exists\. Choose another name\.$/m);
     const list = await cli(['clusters', 'list', '--json']);
     expect(list.json.clusters.map((c: { name: string }) => c.name)).toEqual(['Production']);
     const text = await cli(['clusters', 'list']);

@@ -7,7 +7,8 @@
  * exit code 2.
  */
 import os from 'node:os';
-import { runCommand } from './cli.js';
+import { errorLine, usageError } from '../../common/cli/error-line.js';
+import { PROGRAM, runCommand } from './cli.js';
 import { EXIT, parseCommandLine } from './options.js';
 
 const parsed = parseCommandLine(process.argv.slice(2));
@@ -18,7 +19,7 @@ switch (parsed.kind) {
     process.exitCode = EXIT.ok;
     break;
   case 'error':
-    process.stderr.write(`quantix-vdc-console: ${parsed.message} (VALIDATION_ERROR) Next: see the usage below.\n\n${parsed.usage}\n`);
+    process.stderr.write(`${errorLine(PROGRAM, usageError(parsed.message))}\n\n${parsed.usage}\n`);
     process.exitCode = EXIT.usage;
     break;
   case 'command': {
@@ -36,7 +37,7 @@ switch (parsed.kind) {
   }
   case 'tui': {
     if (!process.stdout.isTTY || !process.stdin.isTTY) {
-      process.stderr.write('quantix-vdc-console: the console needs a terminal (VALIDATION_ERROR) Next: run it in a terminal, or use a command such as `hosts list --json`.\n');
+      process.stderr.write(`${errorLine(PROGRAM, usageError('the console needs a terminal', 'Run it in a terminal, or use a command such as `hosts list --json`.'))}\n`);
       process.exitCode = EXIT.usage;
       break;
     }

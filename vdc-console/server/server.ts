@@ -50,6 +50,26 @@ export function openStateStore(stateDir: string): Store {
   return openSqliteStore(databasePath(stateDir));
 }
 
+/** Why the HTTPS address cannot be used, as a coded error. */
+function listenError(err: unknown, listen: { host: string; port: number }): QuantixError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'EADDRINUSE' ? 'the address is in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'no such host name' : (err as Error).message;
+  return new QuantixError('LISTEN_FAILED', {
+    message: `Cannot listen on ${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}: ${why}.`,
+    hint: 'Choose another --listen address or port, or stop what holds it.',
+    cause: err,
+  });
+}
+
+/** Binds the HTTPS address once and lets it go, so a wrong one fails before anything is created. */
+async function checkListen(listen: { host: string; port: number }): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (err) => reject(listenError(err, listen)));
+    probe.listen({ host: listen.host, port: listen.port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
 /** Frees the socket path of a previous run, or refuses when a live server holds it. */
 async function claimSocket(path: string): Promise<void> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -82,7 +102,7 @@ export interface RunningVdc {
 
 /** Starts the vDC with its configuration. */
 export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJoin?: () => void } = {}): Promise<RunningVdc> {
-  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  if (config.listen) await checkListen(config.listen);
   const store = openStateStore(config.stateDir);
   const apps: FastifyInstance[] = [];
   let poller: HealthPoller | null = null;
@@ -124,12 +144,7 @@ export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJ
       try {
         await remote.listen({ host: config.listen.host, port: config.listen.port });
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        const why = code === 'EADDRINUSE' ? 'the address is in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : (err as Error).message;
-        throw new QuantixError('INTERNAL', {
-          message: `Cannot listen on ${config.listen.host}:${config.listen.port}: ${why}.`,
-          hint: 'Choose another --listen address or port, or stop what holds it.',
-        });
+        throw listenError(err, config.listen);
       }
       const addr = remote.server.address() as net.AddressInfo;
       https = { host: addr.address, port: addr.port };
