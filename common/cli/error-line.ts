@@ -21,7 +21,7 @@ interface ErrorWords {
 function wordsOf(err: unknown): ErrorWords {
   if (err instanceof QuantixError) return err;
   const e = err as Partial<Record<keyof ErrorWords, unknown>> | null;
-  if (e && isErrorCode(e.code) && typeof e.message === 'string') {
+  if (e && (isErrorCode(e.code) || (typeof e.code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(e.code))) && typeof e.message === 'string') {
     return {
       code: e.code,
       message: e.message,

@@ -22,8 +22,8 @@ import { parseJsonBody, request } from './request.js';
 
 /**
  * A transport failure toward the local agent in words about the agent: it
- * is not running (AGENT_UNREACHABLE, not the vDC's HOST_UNREACHABLE), or it
- * does not answer.
+ * is not running (AGENT_UNREACHABLE, not the vDC's HOST_UNREACHABLE), it
+ * does not answer, or this user may not open its socket.
  */
 export function localAgentError(err: unknown, socketPath: string): unknown {
   if (!(err instanceof QuantixError)) return err;
@@ -33,6 +33,12 @@ export function localAgentError(err: unknown, socketPath: string): unknown {
       return new QuantixError('AGENT_UNREACHABLE', { message: `The host agent is not reachable on ${socketPath} (${/\(([^)]*)\)\.?$/.exec(err.message)?.[1] ?? 'no answer'}).`, hint: start, cause: err });
     case 'CONNECTION_TIMEOUT':
       return new QuantixError('CONNECTION_TIMEOUT', { message: `The host agent on ${socketPath} did not answer in time.`, hint: start, cause: err });
+    case 'PERMISSION_DENIED':
+      return new QuantixError('PERMISSION_DENIED', {
+        message: `Permission denied opening the host agent's socket ${socketPath}.`,
+        hint: 'Run it as the user quantix-node runs as (root on a host), e.g. with sudo.',
+        cause: err,
+      });
     default:
       return err;
   }

@@ -71,6 +71,11 @@ export const ERRORS = {
     message: 'The host agent (quantix-node) is not running, or not on this socket.',
     hint: 'Start it with `quantix-node serve` (or `systemctl start quantix-node`), or give the right path with --socket / QUANTIX_NODE_SOCKET.',
   },
+  PERMISSION_DENIED: {
+    status: 403,
+    message: 'Permission denied: this user may not open the service\'s socket or files.',
+    hint: 'Run the command as the user the service runs as, or as root (sudo).',
+  },
   LISTEN_FAILED: {
     status: 500,
     message: 'The service could not listen on its address.',

@@ -177,7 +177,7 @@ export function renderRevoke(): string {
 /** Exit code for an error from the local API. */
 export function exitCodeOf(err: QuantixError): number {
   if (err.code === 'CONFIRMATION_REQUIRED' || err.code === 'USAGE_ERROR') return EXIT.USAGE;
-  if (err.code === 'AGENT_UNREACHABLE' || err.code === 'CONNECTION_TIMEOUT') return EXIT.UNREACHABLE;
+  if (err.code === 'AGENT_UNREACHABLE' || err.code === 'CONNECTION_TIMEOUT' || err.code === 'PERMISSION_DENIED') return EXIT.UNREACHABLE;
   if (err.code === 'HOST_PROTOCOL_ERROR') return EXIT.PROTOCOL;
   if (err.code === 'INTERNAL' && err.status >= 500) return EXIT.FAILURE;
   return EXIT.REFUSED;

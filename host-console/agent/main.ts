@@ -21,7 +21,7 @@ function startupProblem(err: unknown, o: ServeOptions): QuantixError {
   if (e?.code === 'EADDRINUSE') return new QuantixError('LISTEN_FAILED', { message: `Cannot listen on ${where}: the address is in use (another agent?).`, hint: 'Choose another address with --listen, or stop what holds it.' });
   if (e?.code === 'EADDRNOTAVAIL') return new QuantixError('LISTEN_FAILED', { message: `Cannot listen on ${where}: no such local address.`, hint: 'Choose another address with --listen.' });
   if (e?.code === 'EACCES' || e?.code === 'EPERM') {
-    return new QuantixError('LISTEN_FAILED', { message: `The agent could not start: permission denied (${e.syscall ?? 'access'} ${e.path ?? where}).`, hint: 'Run it as root, or choose paths and a port this user may use.' });
+    return new QuantixError('PERMISSION_DENIED', { message: `The agent could not start: permission denied (${e.syscall ?? 'access'} ${e.path ?? where}).`, hint: 'Run it as root, or choose paths and a port this user may use.' });
   }
   return new QuantixError('INTERNAL', { message: `The agent could not start: ${(e?.message ?? String(err)).split('\n')[0]!}`, hint: 'Look at the log lines above, fix the cause, and start it again.' });
 }

@@ -31,11 +31,11 @@ export interface ModelOptions {
   retryMs?: readonly number[];
 }
 
-function problemOf(err: unknown): { code: string; message: string } {
-  const e = err as { code?: unknown; message?: unknown } | null;
-  const code = typeof e?.code === 'string' ? e.code : 'HOST_UNREACHABLE';
+function problemOf(err: unknown): { code: string; message: string; hint: string | null } {
+  const e = err as { code?: unknown; message?: unknown; hint?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : 'AGENT_UNREACHABLE';
   const message = typeof e?.message === 'string' && e.message ? e.message.split('\n')[0]! : 'no answer';
-  return { code, message };
+  return { code, message, hint: typeof e?.hint === 'string' && e.hint ? e.hint : null };
 }
 
 /** Polls the agent and holds what the console shows. */
@@ -152,6 +152,7 @@ export class ConsoleModel extends EventEmitter {
         target: `the local socket ${this.state.socketPath}`,
         code: p.code,
         message: p.message,
+        hint: p.hint,
         since: prev?.since ?? this.now(),
         attempts,
         nextAttemptAt: this.now() + delay,

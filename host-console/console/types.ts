@@ -55,6 +55,8 @@ export interface ConnectionProblem {
   target: string;
   code: string;
   message: string;
+  /** What to do about it, when the error says. */
+  hint: string | null;
   /** Clock time (ms) of the first failure in this run of failures. */
   since: number;
   attempts: number;

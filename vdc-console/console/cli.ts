@@ -71,7 +71,7 @@ const STAGE_WORDS: Record<DiscoverStage, string> = {
 export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError) return EXIT.usage;
   if (!(err instanceof QuantixError)) return EXIT.internal;
-  if (err.code === 'VDC_UNREACHABLE' || err.code === 'VDC_IDENTITY_CHANGED') return EXIT.unreachable;
+  if (err.code === 'VDC_UNREACHABLE' || err.code === 'VDC_IDENTITY_CHANGED' || err.code === 'PERMISSION_DENIED') return EXIT.unreachable;
   // A timeout of the vDC itself carries the transport failure as its cause; a host timeout reported by the vDC does not.
   if (err.code === 'CONNECTION_TIMEOUT' && err.cause !== undefined) return EXIT.unreachable;
   return EXIT.refused;

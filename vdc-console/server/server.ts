@@ -5,7 +5,7 @@
  * pending).
  */
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -44,10 +44,41 @@ export function databasePath(stateDir: string): string {
   return join(stateDir, 'vdc.db');
 }
 
-/** Opens the store of a state directory, creating the directory (0700). */
+/**
+ * Opens the store of a state directory, creating the directory (0700). A
+ * directory or database this user may not open is PERMISSION_DENIED with
+ * what to do, not SQLite's "unable to open database file".
+ */
 export function openStateStore(stateDir: string): Store {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  return openSqliteStore(databasePath(stateDir));
+  try {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    return openSqliteStore(databasePath(stateDir));
+  } catch (err) {
+    if (denied(err) || (/^SQLITE_(CANTOPEN|READONLY|PERM|AUTH)/.test(String((err as { code?: unknown }).code)) && !accessible(stateDir))) {
+      throw new QuantixError('PERMISSION_DENIED', {
+        message: `Permission denied opening the vDC's state in ${stateDir}.`,
+        hint: 'Run it as the user quantix-vdc runs as (root on the appliance), e.g. with sudo.',
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+function denied(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'EACCES' || code === 'EPERM';
+}
+
+/** True when this user may read and write the state directory and its database. */
+function accessible(stateDir: string): boolean {
+  try {
+    accessSync(stateDir, constants.R_OK | constants.W_OK | constants.X_OK);
+    if (existsSync(databasePath(stateDir))) accessSync(databasePath(stateDir), constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Why the HTTPS address cannot be used, as a coded error. */
