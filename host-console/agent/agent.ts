@@ -5,6 +5,7 @@
  * its own loopback address with its own clock and inventory.
  */
 import type { FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readFileSync, chmodSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -147,10 +148,13 @@ export async function createAgent(opts: AgentOptions): Promise<RunningAgent> {
   const first = await inventory.get();
 
   let port = opts.listenPort;
+  // New on every start: the token lives only in this process, so a console that sees another id knows its token is gone.
+  const instanceId = randomUUID();
   const identity = (): AgentIdentity => ({
     hostId: first.system.hostId,
     hostname: first.system.hostname,
     agentVersion: version,
+    instanceId,
     fingerprint: cert.fingerprint,
     port,
   });

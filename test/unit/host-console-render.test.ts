@@ -18,6 +18,7 @@ function baseState(): ConsoleState {
       hostname: 'qx-node-07.lab.local',
       hostId: 'h-1',
       agentVersion: '1.0.0',
+    agentInstanceId: 'run-1',
       addresses: [
         { address: '10.20.0.17', interface: 'eno1' },
         { address: 'fd00:20::17', interface: 'eno1' },
@@ -31,6 +32,7 @@ function baseState(): ConsoleState {
     token: null,
     inventory: null,
     problem: null,
+    tokenLost: null,
     updatedAt: T0,
   };
 }
@@ -194,6 +196,7 @@ describe('token screen', () => {
       hostname: 'h',
       hostId: 'id',
       agentVersion: '1.0.0',
+    agentInstanceId: 'run-1',
       managementAddresses: [],
       port: 8443,
       certificateFingerprint: 'ab',

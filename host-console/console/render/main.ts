@@ -135,6 +135,7 @@ export function renderAgentSummary(state: ConsoleState, now: number, g: Glyphs):
   if (state.status.membership) token = 'not needed (managed)';
   else if (t && exp !== null && exp > now) token = `active, ${Math.ceil((exp - now) / 60_000)} min left`;
   else if (t) token = 'expired';
+  else if (state.tokenLost === 'restarted') token = 'gone (the agent restarted)';
   else if (state.status.tokenEnded === 'revoked') token = 'revoked (F4 says why)';
   return [agent, seg('running'), seg(` ${g.middot} `), seg('token: ', 'label'), seg(token)];
 }
