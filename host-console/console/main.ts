@@ -31,6 +31,7 @@ if (!process.stdout.isTTY || !process.stdin.isTTY) {
 let log: Logger | undefined;
 const app = createScreen({
   title: `${PRODUCT} direct console`,
+  program: 'quantix-host-console',
   stderrLog: options.logFile,
   onFatal: (err) => log?.fatal({ err }, 'console stopped on an unexpected error'),
 });

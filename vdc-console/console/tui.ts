@@ -20,7 +20,7 @@ export async function startTui(opts: Extract<Parsed, { kind: 'tui' }>, env: Node
     process.stderr.write(`${errorLine(PROGRAM, err)}\n`);
     return exitCodeFor(err);
   }
-  const app = createScreen({ title: `${PRODUCT} console`, env, stderrLog: opts.logFile });
+  const app = createScreen({ title: `${PRODUCT} console`, program: PROGRAM, env, stderrLog: opts.logFile });
   runConsole(app, api, { refreshMs: opts.refreshMs });
   return null;
 }
