@@ -13,6 +13,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { describeError } from '../../common/cli/error-line.js';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { VdcClient } from '../../common/http/vdc-client.js';
 import { QuantixError } from '../../common/protocol/errors.js';
@@ -278,6 +279,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  const message = err instanceof QuantixError ? `${err.code}: ${err.message} ${err.hint ?? ''}` : (err as Error).message;
+  const message = err instanceof QuantixError ? describeError(err) : (err as Error).message;
   fail(`${message}\nLogs are in the demo directory's logs/ folder; \`npm run demo:reset\` starts over.`);
 });
