@@ -16,9 +16,33 @@ import {
   type TokenInfo,
   type TokenState,
 } from '../protocol/agent-api.js';
-import { QuantixError } from '../protocol/errors.js';
+import { ERRORS, QuantixError } from '../protocol/errors.js';
 import type { Inventory } from '../protocol/inventory.js';
 import { parseJsonBody, request } from './request.js';
+
+/**
+ * A transport failure toward the local agent in words about the agent: it
+ * is not running (AGENT_UNREACHABLE, not the vDC's HOST_UNREACHABLE), it
+ * does not answer, or this user may not open its socket.
+ */
+export function localAgentError(err: unknown, socketPath: string): unknown {
+  if (!(err instanceof QuantixError)) return err;
+  const start = ERRORS.AGENT_UNREACHABLE.hint;
+  switch (err.code) {
+    case 'HOST_UNREACHABLE':
+      return new QuantixError('AGENT_UNREACHABLE', { message: `The host agent is not reachable on ${socketPath} (${/\(([^)]*)\)\.?$/.exec(err.message)?.[1] ?? 'no answer'}).`, hint: start, cause: err });
+    case 'CONNECTION_TIMEOUT':
+      return new QuantixError('CONNECTION_TIMEOUT', { message: `The host agent on ${socketPath} did not answer in time.`, hint: start, cause: err });
+    case 'PERMISSION_DENIED':
+      return new QuantixError('PERMISSION_DENIED', {
+        message: `Permission denied opening the host agent's socket ${socketPath}.`,
+        hint: 'Run it as the user quantix-node runs as (root on a host), e.g. with sudo.',
+        cause: err,
+      });
+    default:
+      return err;
+  }
+}
 
 /** Options of a LocalAgentClient. */
 export interface LocalAgentClientOptions {
@@ -57,14 +81,7 @@ export class LocalAgentClient {
         },
       );
     } catch (err) {
-      if (err instanceof QuantixError && (err.code === 'HOST_UNREACHABLE' || err.code === 'CONNECTION_TIMEOUT')) {
-        throw new QuantixError(err.code, {
-          message: err.code === 'CONNECTION_TIMEOUT' ? `The host agent on ${this.opts.socketPath} did not answer in time.` : `The host agent is not reachable on ${this.opts.socketPath}.`,
-          hint: 'Start it with `quantix-node serve` (or `systemctl start quantix-node`), or give the right path with --socket / QUANTIX_NODE_SOCKET.',
-          cause: err,
-        });
-      }
-      throw err;
+      throw localAgentError(err, this.opts.socketPath);
     }
     const json = parseJsonBody(res, where);
     if (res.status >= 200 && res.status < 300) return json;

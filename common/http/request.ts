@@ -76,6 +76,8 @@ export function classifyNetworkError(err: unknown, where: string): QuantixError 
   if (code === 'ETIMEDOUT' || code === 'QX_TIMEOUT') {
     return new QuantixError('CONNECTION_TIMEOUT', { message: `${where} did not answer in time.`, cause: err });
   }
+  // A socket file this user may not open: the service may well be running, so "unreachable" would mislead.
+  if (code === 'EACCES' || code === 'EPERM') return new QuantixError('PERMISSION_DENIED', { message: `${where}: permission denied.`, cause: err });
   if (code === 'ABORT_ERR') return new QuantixError('CONNECTION_TIMEOUT', { message: `The request to ${where} was cancelled.`, cause: err });
   if (UNREACHABLE.has(code)) {
     const why =

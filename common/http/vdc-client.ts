@@ -112,6 +112,12 @@ function vdcTransportError(err: unknown, where: string): QuantixError {
       return new QuantixError('VDC_UNREACHABLE', { message: err.message.replace(/^the local socket/, 'The vDC socket'), cause: err });
     case 'HOST_IDENTITY_CHANGED':
       return new QuantixError('VDC_IDENTITY_CHANGED', { message: err.message, cause: err });
+    case 'PERMISSION_DENIED':
+      return new QuantixError('PERMISSION_DENIED', {
+        message: `Permission denied opening ${where}.`,
+        hint: 'Run it as the user quantix-vdc runs as (root on the appliance), e.g. with sudo; or use a remote console with --server and an API token.',
+        cause: err,
+      });
     case 'CONNECTION_TIMEOUT':
       return new QuantixError('CONNECTION_TIMEOUT', {
         message: err.message,

@@ -188,6 +188,12 @@ export interface LocalStatus {
   hostId: string;
   hostname: string;
   agentVersion: string;
+  /**
+   * Random id of this run of the agent, new at every start (null from an
+   * agent too old to send one). The token lives only in the agent's memory,
+   * so another id means any token shown before is gone.
+   */
+  agentInstanceId: string | null;
   managementAddresses: ManagementAddress[];
   certificateFingerprint: string;
   /** Port of the network API. */
@@ -558,6 +564,7 @@ export function checkLocalStatus(v: unknown): LocalStatus {
     hostId: o.hostId as string,
     hostname: o.hostname as string,
     agentVersion: o.agentVersion as string,
+    agentInstanceId: typeof o.agentInstanceId === 'string' ? o.agentInstanceId.slice(0, 64) : null,
     managementAddresses: checkManagementAddresses(o.managementAddresses, 'status.managementAddresses'),
     certificateFingerprint: checkFingerprint(o.certificateFingerprint, 'status.certificateFingerprint'),
     port: o.port as number,

@@ -61,6 +61,26 @@ export const ERRORS = {
     message: 'This action changes the host and needs confirming, but there is no terminal to ask on.',
     hint: 'Run it on a terminal to be asked, or add --yes to proceed without asking.',
   },
+  USAGE_ERROR: {
+    status: 400,
+    message: 'The command line is not valid.',
+    hint: 'Run the command with --help for its usage.',
+  },
+  AGENT_UNREACHABLE: {
+    status: 503,
+    message: 'The host agent (quantix-node) is not running, or not on this socket.',
+    hint: 'Start it with `quantix-node serve` (or `systemctl start quantix-node`), or give the right path with --socket / QUANTIX_NODE_SOCKET.',
+  },
+  PERMISSION_DENIED: {
+    status: 403,
+    message: 'Permission denied: this user may not open the service\'s socket or files.',
+    hint: 'Run the command as the user the service runs as, or as root (sudo).',
+  },
+  LISTEN_FAILED: {
+    status: 500,
+    message: 'The service could not listen on its address.',
+    hint: 'Choose another --listen address or port, or stop what holds it.',
+  },
   NOT_MANAGED_BY_YOU: {
     status: 403,
     message: 'This host is not managed by the vDC that asked.',

@@ -5,7 +5,7 @@
  * The clock is a parameter; a timer only wakes listeners at expiry.
  */
 import { EventEmitter } from 'node:events';
-import { isErrorCode, QuantixError } from '../protocol/errors.js';
+import { describeError } from '../cli/error-line.js';
 
 /** How a message is shown. */
 export type FlashKind = 'info' | 'ok' | 'warn' | 'error';
@@ -71,18 +71,4 @@ export class FlashModel extends EventEmitter {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
-}
-
-/**
- * One line describing an error for the status line: the message, the
- * stable code, and the next step. Unexpected errors never show a stack.
- */
-export function describeError(err: unknown): string {
-  if (err instanceof QuantixError) return `${err.message} (${err.code}) Next: ${err.hint}`;
-  const e = err as { code?: unknown; message?: unknown; hint?: unknown } | null;
-  if (e && isErrorCode(e.code) && typeof e.message === 'string') {
-    return `${e.message} (${e.code})${typeof e.hint === 'string' ? ` Next: ${e.hint}` : ''}`;
-  }
-  const msg = err instanceof Error ? err.message : String(err);
-  return `Unexpected error: ${msg.split('\n')[0]}`;
 }

@@ -10,6 +10,8 @@
  * blessed's terminfo complaints ("Error on xterm-256color.Setulc") and any
  * library warning go to a log file, or nowhere.
  */
+import { errorLine } from '../cli/error-line.js';
+import { QuantixError } from '../protocol/errors.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import blessed from 'blessed';
@@ -30,6 +32,8 @@ export const MIN_ROWS = 24;
 export interface CreateScreenOptions {
   /** Window title, set only on xterm-like terminals. */
   title?: string;
+  /** The program's name, which starts the error line printed when it stops on an unexpected error. */
+  program?: string;
   env?: NodeJS.ProcessEnv;
   input?: NodeJS.ReadStream;
   output?: NodeJS.WriteStream;
@@ -243,8 +247,9 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
       // The terminal is restored and the process ends whatever the log did.
     }
     destroy();
-    const msg = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`Unexpected error, the console stopped: ${msg}\n`);
+    const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+    const stopped = new QuantixError('INTERNAL', { message: `Unexpected error, the console stopped: ${msg}`, hint: 'The details are in its log file; start it again.' });
+    process.stderr.write(`${errorLine(opts.program ?? 'quantix-console', stopped)}\n`);
     process.exit(1);
   };
   process.on('uncaughtException', fatal);

@@ -5,6 +5,7 @@
  * its own loopback address with its own clock and inventory.
  */
 import type { FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readFileSync, chmodSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadOrCreateCertificate } from '../../common/http/certificates.js';
 import { DEFAULT_TOKEN_TTL_SECONDS } from '../../common/protocol/agent-api.js';
+import { QuantixError } from '../../common/protocol/errors.js';
 import { createLogger, type Logger } from '../../common/log/logger.js';
 import { createInventoryCollector, type InventoryCollector } from '../inventory/index.js';
 import { managementAddresses, type InterfaceTable } from './addresses.js';
@@ -99,7 +101,7 @@ async function clearStaleSocket(path: string): Promise<void> {
   } catch {
     return;
   }
-  if (!st.isSocket()) throw new Error(`${path} exists and is not a socket; remove it or choose another --socket`);
+  if (!st.isSocket()) throw new QuantixError('LISTEN_FAILED', { message: `${path} exists and is not a socket.`, hint: 'Remove it, or choose another --socket.' });
   const alive = await new Promise<boolean>((resolve) => {
     const s = net.connect(path);
     s.once('connect', () => {
@@ -108,7 +110,7 @@ async function clearStaleSocket(path: string): Promise<void> {
     });
     s.once('error', () => resolve(false));
   });
-  if (alive) throw new Error(`another agent is already listening on ${path}`);
+  if (alive) throw new QuantixError('LISTEN_FAILED', { message: `Another agent is already listening on ${path}.`, hint: 'Stop it first, or give this one its own --socket.' });
   unlinkSync(path);
 }
 
@@ -147,10 +149,13 @@ export async function createAgent(opts: AgentOptions): Promise<RunningAgent> {
   const first = await inventory.get();
 
   let port = opts.listenPort;
+  // New on every start: the token lives only in this process, so a console that sees another id knows its token is gone.
+  const instanceId = randomUUID();
   const identity = (): AgentIdentity => ({
     hostId: first.system.hostId,
     hostname: first.system.hostname,
     agentVersion: version,
+    instanceId,
     fingerprint: cert.fingerprint,
     port,
   });

@@ -4,6 +4,7 @@
  * by the pure render functions below. Every string that came from the agent
  * or the machine is made inert before it reaches the terminal.
  */
+import { errorLine } from '../../common/cli/error-line.js';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import type { LeaveResponse, LocalStatus, TokenInfo, TokenState } from '../../common/protocol/agent-api.js';
 import { QuantixError } from '../../common/protocol/errors.js';
@@ -184,15 +185,10 @@ export function renderRevoke(): string {
   return 'The registration token is revoked; a vDC can no longer use it.';
 }
 
-/** The one line printed for an error. */
-export function errorLine(err: QuantixError): string {
-  return `quantix-node: ${err.code}: ${inert(err.message)} ${inert(err.hint)}`;
-}
-
 /** Exit code for an error from the local API. */
 export function exitCodeOf(err: QuantixError): number {
-  if (err.code === 'CONFIRMATION_REQUIRED') return EXIT.USAGE;
-  if (err.code === 'HOST_UNREACHABLE' || err.code === 'CONNECTION_TIMEOUT') return EXIT.UNREACHABLE;
+  if (err.code === 'CONFIRMATION_REQUIRED' || err.code === 'USAGE_ERROR') return EXIT.USAGE;
+  if (err.code === 'AGENT_UNREACHABLE' || err.code === 'CONNECTION_TIMEOUT' || err.code === 'PERMISSION_DENIED') return EXIT.UNREACHABLE;
   if (err.code === 'HOST_PROTOCOL_ERROR') return EXIT.PROTOCOL;
   if (err.code === 'INTERNAL' && err.status >= 500) return EXIT.FAILURE;
   return EXIT.REFUSED;
@@ -265,7 +261,7 @@ export async function runClientCommand(command: ClientCommand, opts: { socketPat
   } catch (err) {
     const q = err instanceof QuantixError ? err : new QuantixError('INTERNAL', { message: (err as Error)?.message ?? String(err) });
     if (opts.json) io.out(JSON.stringify({ error: q.toBody() }, null, 2));
-    io.err(errorLine(q));
+    io.err(errorLine('quantix-node', q));
     return exitCodeOf(q);
   }
 }

@@ -41,6 +41,8 @@ export interface AgentIdentity {
   hostId: string;
   hostname: string;
   agentVersion: string;
+  /** Random id of this run of the agent, new at every start. */
+  instanceId: string;
   /** Fingerprint of the certificate the network API serves. */
   fingerprint: string;
   /** Port the network API listens on. */
@@ -370,6 +372,7 @@ export function createCore(deps: CoreDeps) {
         hostId: id.hostId,
         hostname: id.hostname,
         agentVersion: id.agentVersion,
+        agentInstanceId: id.instanceId,
         managementAddresses: deps.addresses(),
         certificateFingerprint: id.fingerprint,
         port: id.port,

@@ -6,19 +6,25 @@
  */
 import os from 'node:os';
 import readline from 'node:readline';
+import { errorLine, usageError } from '../../common/cli/error-line.js';
 import { createLogger } from '../../common/log/logger.js';
+import { QuantixError } from '../../common/protocol/errors.js';
 import type { RunningAgent } from './agent.js';
 import { runClientCommand } from './cli.js';
 import { EXIT, parseInvocation, type ServeOptions } from './options.js';
 import { formatHostPort } from '../../common/protocol/host-port.js';
 
-function startupProblem(err: unknown, o: ServeOptions): string {
+/** Why serve could not start, as a coded error with the next step. */
+function startupProblem(err: unknown, o: ServeOptions): QuantixError {
+  if (err instanceof QuantixError) return err;
   const e = err as NodeJS.ErrnoException;
   const where = formatHostPort(o.listenHost, o.listenPort);
-  if (e?.code === 'EADDRINUSE') return `cannot listen on ${where}: the address is in use (another agent?); choose another with --listen`;
-  if (e?.code === 'EADDRNOTAVAIL') return `cannot listen on ${where}: no such local address; choose another with --listen`;
-  if (e?.code === 'EACCES' || e?.code === 'EPERM') return `permission denied (${e.syscall ?? 'access'} ${e.path ?? where}); run as root or choose other paths`;
-  return (e?.message ?? String(err)).split('\n')[0]!;
+  if (e?.code === 'EADDRINUSE') return new QuantixError('LISTEN_FAILED', { message: `Cannot listen on ${where}: the address is in use (another agent?).`, hint: 'Choose another address with --listen, or stop what holds it.' });
+  if (e?.code === 'EADDRNOTAVAIL') return new QuantixError('LISTEN_FAILED', { message: `Cannot listen on ${where}: no such local address.`, hint: 'Choose another address with --listen.' });
+  if (e?.code === 'EACCES' || e?.code === 'EPERM') {
+    return new QuantixError('PERMISSION_DENIED', { message: `The agent could not start: permission denied (${e.syscall ?? 'access'} ${e.path ?? where}).`, hint: 'Run it as root, or choose paths and a port this user may use.' });
+  }
+  return new QuantixError('INTERNAL', { message: `The agent could not start: ${(e?.message ?? String(err)).split('\n')[0]!}`, hint: 'Look at the log lines above, fix the cause, and start it again.' });
 }
 
 async function serve(o: ServeOptions): Promise<number> {
@@ -39,8 +45,8 @@ async function serve(o: ServeOptions): Promise<number> {
     });
   } catch (err) {
     const problem = startupProblem(err, o);
-    log.fatal({ err }, `agent could not start: ${problem}`);
-    process.stderr.write(`quantix-node: the agent could not start: ${problem}\n`);
+    log.fatal({ err }, `agent could not start: ${problem.message}`);
+    process.stderr.write(`${errorLine('quantix-node', problem)}\n`);
     return EXIT.FAILURE;
   }
   return await new Promise<number>((resolve) => {
@@ -83,7 +89,7 @@ async function main(): Promise<number> {
       process.stdout.write(inv.text + '\n');
       return EXIT.OK;
     case 'usage-error':
-      process.stderr.write(`quantix-node: ${inv.message}\n\n${inv.usage}\n`);
+      process.stderr.write(`${errorLine('quantix-node', usageError(inv.message))}\n\n${inv.usage}\n`);
       return EXIT.USAGE;
     case 'serve':
       return serve(inv.options);
@@ -102,7 +108,7 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`quantix-node: unexpected failure: ${(err as Error)?.message ?? String(err)}\n`);
+    process.stderr.write(`${errorLine('quantix-node', err)}\n`);
     process.exitCode = EXIT.FAILURE;
   },
 );

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { argumentProblem } from '../../common/cli/error-line.js';
 import { AGENT_PORT, DEFAULT_TOKEN_TTL_SECONDS, parseSeconds, parseTtl } from '../../common/protocol/agent-api.js';
 
 /** Exit codes of every command. */
@@ -159,12 +160,34 @@ export type Invocation =
   | { kind: 'serve'; options: ServeOptions }
   | { kind: 'client'; command: ClientCommand; socketPath: string; json: boolean; refresh: boolean; yes: boolean };
 
+// Options that take a value, so that one given before the command keeps its value.
+const VALUE_OPTIONS = new Set(['--socket', '--state-dir', '--listen', '--token-ttl', '--inventory-root']);
+
+/**
+ * argv with the options given before the command moved after it
+ * (`--socket X status` as `status --socket X`), so each command's own
+ * strict parser sees them, as `git -C dir status` users expect.
+ */
+export function commandFirst(argv: readonly string[]): string[] {
+  let i = 0;
+  const lead: string[] = [];
+  while (i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '--help' && argv[i] !== '-h' && argv[i] !== '--') {
+    const a = argv[i++]!;
+    lead.push(a);
+    if (VALUE_OPTIONS.has(a) && i < argv.length) lead.push(argv[i++]!);
+  }
+  if (lead.length === 0 || i >= argv.length) return [...argv];
+  const words = argv[i] === 'token' && i + 1 < argv.length && !argv[i + 1]!.startsWith('-') ? 2 : 1;
+  return [...argv.slice(i, i + words), ...lead, ...argv.slice(i + words)];
+}
+
 /** Parses argv (without node and script). */
 export function parseInvocation(argv: string[], env: Record<string, string | undefined>, uid: number | null, home: string): Invocation {
   const defaults = defaultNodePaths(env, uid, home);
-  const [first, ...rest] = argv;
+  const [first, ...rest] = commandFirst(argv);
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') return { kind: 'help', text: USAGE.main! };
   const usageError = (message: string, usage: string): Invocation => ({ kind: 'usage-error', message, usage });
+  if (first.startsWith('-')) return usageError(argv.includes('--help') || argv.includes('-h') ? `unknown option ${first.slice(0, 40)}` : 'a command is needed (serve, token, status, inventory or leave)', USAGE.main!);
 
   if (first === 'serve') {
     let values;
@@ -184,7 +207,7 @@ export function parseInvocation(argv: string[], env: Record<string, string | und
         strict: true,
       }));
     } catch (err) {
-      return usageError((err as Error).message, SERVE_USAGE);
+      return usageError(argumentProblem(err), SERVE_USAGE);
     }
     if (values.help) return { kind: 'help', text: SERVE_USAGE };
     const stateDir = values['state-dir'] ?? env.QUANTIX_NODE_STATE_DIR ?? defaults.stateDir;
@@ -245,7 +268,7 @@ export function parseInvocation(argv: string[], env: Record<string, string | und
       strict: true,
     }));
   } catch (err) {
-    return usageError((err as Error).message, usage);
+    return usageError(argumentProblem(err), usage);
   }
   if (values.help) return { kind: 'help', text: usage };
   const socketPath = (values.socket as string | undefined) ?? env.QUANTIX_NODE_SOCKET ?? defaults.socketPath;

@@ -19,6 +19,7 @@ export function toHostStatus(s: LocalStatus): HostStatusView {
     hostname: s.hostname,
     hostId: s.hostId,
     agentVersion: s.agentVersion,
+    agentInstanceId: s.agentInstanceId,
     addresses: s.managementAddresses.map((a) => ({ address: a.address, interface: a.interface })),
     port: s.port,
     certificateFingerprint: s.certificateFingerprint,

@@ -4,6 +4,7 @@
  * before touching the terminal (usage errors go to stderr with exit 2),
  * then runs the full-screen console against the agent's local socket.
  */
+import { errorLine, usageError } from '../../common/cli/error-line.js';
 import { createLogger, type Logger } from '../../common/log/logger.js';
 import { createScreen } from '../../common/tui/screen.js';
 import { createAgentApi } from './agent-api.js';
@@ -14,7 +15,7 @@ import { PRODUCT } from './types.js';
 
 const parsed = parseOptions(process.argv.slice(2), process.env);
 if (!parsed.ok) {
-  process.stderr.write(`quantix-host-console: ${parsed.error}\n\n${USAGE}\n`);
+  process.stderr.write(`${errorLine('quantix-host-console', usageError(parsed.error))}\n\n${USAGE}\n`);
   process.exit(2);
 }
 const options = parsed.options;
@@ -23,13 +24,14 @@ if (options.help) {
   process.exit(0);
 }
 if (!process.stdout.isTTY || !process.stdin.isTTY) {
-  process.stderr.write('quantix-host-console: needs a terminal (stdin and stdout must be a tty).\n');
+  process.stderr.write(`${errorLine('quantix-host-console', usageError('the console needs a terminal (stdin and stdout must be a tty)', 'Run it on a terminal: tty1, a serial console, or an SSH session with a tty (ssh -t).'))}\n`);
   process.exit(2);
 }
 
 let log: Logger | undefined;
 const app = createScreen({
   title: `${PRODUCT} direct console`,
+  program: 'quantix-host-console',
   stderrLog: options.logFile,
   escapeHoldMs: options.escapeDelayMs,
   onFatal: (err) => log?.fatal({ err }, 'console stopped on an unexpected error'),

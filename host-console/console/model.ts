@@ -31,11 +31,11 @@ export interface ModelOptions {
   retryMs?: readonly number[];
 }
 
-function problemOf(err: unknown): { code: string; message: string } {
-  const e = err as { code?: unknown; message?: unknown } | null;
-  const code = typeof e?.code === 'string' ? e.code : 'HOST_UNREACHABLE';
+function problemOf(err: unknown): { code: string; message: string; hint: string | null } {
+  const e = err as { code?: unknown; message?: unknown; hint?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : 'AGENT_UNREACHABLE';
   const message = typeof e?.message === 'string' && e.message ? e.message.split('\n')[0]! : 'no answer';
-  return { code, message };
+  return { code, message, hint: typeof e?.hint === 'string' && e.hint ? e.hint : null };
 }
 
 /** Polls the agent and holds what the console shows. */
@@ -58,7 +58,7 @@ export class ConsoleModel extends EventEmitter {
     this.now = opts.now ?? Date.now;
     this.pollMs = opts.pollMs ?? 1_000;
     this.retryMs = opts.retryMs ?? [1_000, 2_000, 3_000];
-    this.state = { socketPath: opts.socketPath, status: null, token: null, inventory: null, problem: null, updatedAt: null };
+    this.state = { socketPath: opts.socketPath, status: null, token: null, inventory: null, problem: null, tokenLost: null, updatedAt: null };
   }
 
   /** Starts polling. */
@@ -87,6 +87,7 @@ export class ConsoleModel extends EventEmitter {
   async generateToken(): Promise<TokenView> {
     const token = await this.api.generateToken();
     this.state.token = token;
+    this.state.tokenLost = null;
     this.emit('changed');
     void this.poll();
     return token;
@@ -129,7 +130,7 @@ export class ConsoleModel extends EventEmitter {
   }
 
   private async pollOnce(): Promise<void> {
-    const before = JSON.stringify([this.state.status, this.state.token, this.state.problem, this.state.inventory?.collectedAt]);
+    const before = JSON.stringify([this.state.status, this.state.token, this.state.problem, this.state.tokenLost, this.state.inventory?.collectedAt]);
     try {
       const status = await this.api.status();
       const token = status.membership ? null : await this.api.currentToken();
@@ -138,6 +139,7 @@ export class ConsoleModel extends EventEmitter {
         this.needInventory = false;
         this.freshInventory = false;
       }
+      this.state.tokenLost = this.lostAfterAnswer(status, token);
       this.state.status = status;
       this.state.token = this.mergeToken(token);
       this.state.problem = null;
@@ -152,17 +154,37 @@ export class ConsoleModel extends EventEmitter {
         target: `the local socket ${this.state.socketPath}`,
         code: p.code,
         message: p.message,
+        hint: p.hint,
         since: prev?.since ?? this.now(),
         attempts,
         nextAttemptAt: this.now() + delay,
       };
       this.state.problem = problem;
+      // A token on screen is no use while the agent is away, and gone for good if it stopped: never keep counting it down.
+      if (this.tokenActive()) this.state.tokenLost = 'unreachable';
+      this.state.token = null;
       // Inventory is read again once the agent is back: it may have restarted with other facts.
       this.needInventory = true;
       this.schedule(delay);
     }
-    const after = JSON.stringify([this.state.status, this.state.token, this.state.problem, this.state.inventory?.collectedAt]);
+    const after = JSON.stringify([this.state.status, this.state.token, this.state.problem, this.state.tokenLost, this.state.inventory?.collectedAt]);
     if (after !== before) this.emit('changed');
+  }
+
+  /**
+   * Whether a token the console showed is gone now that the agent answers:
+   * the agent is another run (its instance id changed), or the active token
+   * vanished with no revoke or join to explain it (an agent too old to send
+   * an id). A new token, or a join, ends the note.
+   */
+  private lostAfterAnswer(status: HostStatusView, token: TokenView | null): ConsoleState['tokenLost'] {
+    if (token || status.membership) return null;
+    if (this.state.tokenLost === 'restarted') return 'restarted';
+    if (this.state.tokenLost !== 'unreachable' && !this.tokenActive()) return null;
+    const before = this.state.status?.agentInstanceId ?? null;
+    // The same run of the agent ended the token itself (expired, revoked, used): its status says how.
+    if (before !== null && status.agentInstanceId === before) return null;
+    return before !== null || status.tokenEnded === null ? 'restarted' : null;
   }
 
   /**

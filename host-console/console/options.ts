@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseEscapeDelay } from '../../common/tui/input.js';
+import { argumentProblem } from '../../common/cli/error-line.js';
 
 /** Parsed options. */
 export interface ConsoleOptions {
@@ -86,7 +87,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): ParsedOpti
       allowPositionals: true,
       strict: true,
     });
-    if (positionals.length > 0) return { ok: false, error: `unexpected argument '${positionals[0]}'` };
+    if (positionals.length > 0) return { ok: false, error: `unexpected argument ${JSON.stringify(positionals[0]!.slice(0, 40))}` };
     if (values.socket === '') return { ok: false, error: '--socket needs a path' };
     const delay = parseEscapeDelay(values['escape-delay'], env);
     if (!delay.ok) return { ok: false, error: delay.error };
@@ -105,6 +106,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): ParsedOpti
       },
     };
   } catch (err) {
-    return { ok: false, error: (err as Error).message };
+    return { ok: false, error: argumentProblem(err) };
   }
 }

@@ -28,6 +28,8 @@ export interface HostStatusView {
   hostname: string;
   hostId: string;
   agentVersion: string | null;
+  /** Id of the agent's current run (new at every start), when the agent sends one. */
+  agentInstanceId: string | null;
   addresses: ManagementAddress[];
   /** Port of the registration API. */
   port: number;
@@ -59,6 +61,8 @@ export interface ConnectionProblem {
   target: string;
   code: string;
   message: string;
+  /** What to do about it, when the error says. */
+  hint: string | null;
   /** Clock time (ms) of the first failure in this run of failures. */
   since: number;
   attempts: number;
@@ -74,6 +78,12 @@ export interface ConsoleState {
   token: TokenView | null;
   inventory: Inventory | null;
   problem: ConnectionProblem | null;
+  /**
+   * Why a token the console showed is gone without being revoked or used:
+   * the agent stopped answering (the token lived only in its memory), or it
+   * came back as a new run. Cleared by the next token.
+   */
+  tokenLost: 'unreachable' | 'restarted' | null;
   /** Clock time (ms) of the last successful status. */
   updatedAt: number | null;
 }

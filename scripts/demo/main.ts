@@ -7,16 +7,17 @@
  * next `npm start` comes back to the same demo; `npm run demo:reset` stops
  * them and deletes the directory.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { describeError } from '../../common/cli/error-line.js';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { VdcClient } from '../../common/http/vdc-client.js';
 import { QuantixError } from '../../common/protocol/errors.js';
-import { SESSION, shellLine, tmuxSession } from './layout.js';
+import { HINT_SECONDS, SESSION, SIDE_BY_SIDE_COLUMNS, shellLine, switchHint, tmuxSession } from './layout.js';
 import {
   type DemoPaths,
   type ServiceRecord,
@@ -24,6 +25,7 @@ import {
   entry,
   isRunning,
   portFree,
+  readDemoHosts,
   readServices,
   startDetached,
   stopServices,
@@ -156,7 +158,8 @@ async function up(paths: DemoPaths, hosts: number | undefined): Promise<{ agentA
   const agentAddress = `${status.managementAddresses[0]?.address ?? '127.0.0.1'}:${status.port}`;
 
   const fleetRec = byName('fleet');
-  const wanted = hosts ?? (fleetRec ? Number(fleetRec.detail) : 0);
+  // Without --hosts the demo comes back with the fleet it had, also after --stop.
+  const wanted = hosts ?? readDemoHosts(paths);
   if (fleetRec && Number(fleetRec.detail) === wanted) {
     services.push(fleetRec);
   } else {
@@ -167,7 +170,7 @@ async function up(paths: DemoPaths, hosts: number | undefined): Promise<{ agentA
       services.push(await startFleet(paths, wanted));
     }
   }
-  writeServices(paths, services);
+  writeServices(paths, services, wanted);
   return { agentAddress };
 }
 
@@ -191,7 +194,25 @@ function printGuide(paths: DemoPaths, agentAddress: string, printCommands: boole
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-function attach(paths: DemoPaths): void {
+function tmuxOutput(args: string[]): string {
+  const r = spawnSync('tmux', args, { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout : '';
+}
+
+/**
+ * Shows the switching hint over the bottom row of every client of the
+ * session once the console in view has painted its first screen (a message
+ * shown earlier is covered by that paint). Gives up after 30 s.
+ */
+async function showHintWhenPainted(session: string, hint: string): Promise<void> {
+  // Both consoles name the product in their header.
+  await waitUntil('the console to paint', async () => tmuxOutput(['capture-pane', '-p', '-t', session]).includes('Quantix'), 30_000).catch(() => undefined);
+  for (const client of tmuxOutput(['list-clients', '-t', session, '-F', '#{client_name}']).split('\n').filter(Boolean)) {
+    tmux(['display-message', '-c', client, '-d', String(HINT_SECONDS * 1000), hint]);
+  }
+}
+
+function attach(paths: DemoPaths): Promise<void> {
   const session = sessionFor(paths);
   if (tmux(['has-session', '-t', `=${session}`]) !== 0) {
     const { host, vdc } = consoleCommands(paths);
@@ -200,9 +221,13 @@ function attach(paths: DemoPaths): void {
       const args = cmd.map((a) => (a === SESSION ? session : a.startsWith(`${SESSION}:`) ? session + a.slice(SESSION.length) : a));
       if (tmux(args) !== 0) fail(`tmux ${args[0]} failed; run the two commands above in two terminals instead`);
     }
-    if (!sideBySide) process.stdout.write('This terminal is narrower than 161 columns: the consoles are in two tmux windows (Ctrl-b n switches).\n');
+    if (!sideBySide) process.stdout.write('This terminal is narrower than 161 columns: the consoles are in two tmux windows.\n');
   }
-  tmux(process.env.TMUX ? ['switch-client', '-t', session] : ['attach-session', '-t', session], true);
+  const hint = switchHint((process.stdout.columns ?? 80) >= SIDE_BY_SIDE_COLUMNS);
+  process.stdout.write(`${hint}.\n`);
+  const client = spawn('tmux', process.env.TMUX ? ['switch-client', '-t', session] : ['attach-session', '-t', session], { stdio: 'inherit' });
+  void showHintWhenPainted(session, hint);
+  return new Promise((resolve) => client.on('exit', () => resolve()));
 }
 
 async function main(): Promise<void> {
@@ -247,10 +272,13 @@ async function main(): Promise<void> {
   const useTmux = interactive && hasTmux();
   printGuide(paths, agentAddress, !useTmux);
   if (interactive && !useTmux) process.stdout.write('tmux is not installed (apt-get install tmux), so the consoles were not opened.\n');
-  if (useTmux) attach(paths);
+  if (useTmux) {
+    await attach(paths);
+    process.exit(0);
+  }
 }
 
 main().catch((err: unknown) => {
-  const message = err instanceof QuantixError ? `${err.code}: ${err.message} ${err.hint ?? ''}` : (err as Error).message;
+  const message = err instanceof QuantixError ? describeError(err) : (err as Error).message;
   fail(`${message}\nLogs are in the demo directory's logs/ folder; \`npm run demo:reset\` starts over.`);
 });

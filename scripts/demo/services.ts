@@ -79,9 +79,24 @@ export function readServices(paths: DemoPaths): ServiceRecord[] {
   }
 }
 
-/** Records the services. */
-export function writeServices(paths: DemoPaths, services: ServiceRecord[]): void {
-  writeFileAtomic(paths.services, JSON.stringify({ services }, null, 2) + '\n', 0o600);
+/**
+ * The number of simulated hosts the demo last ran with (`--hosts N`), kept
+ * across `--stop` so a plain `npm start` brings them back; 0 when unknown.
+ */
+export function readDemoHosts(paths: DemoPaths): number {
+  try {
+    const parsed = JSON.parse(readFileSync(paths.services, 'utf8')) as { hosts?: unknown; services?: ServiceRecord[] };
+    if (typeof parsed.hosts === 'number' && Number.isInteger(parsed.hosts) && parsed.hosts >= 0) return parsed.hosts;
+    const fleet = Array.isArray(parsed.services) ? parsed.services.find((s) => s.name === 'fleet') : undefined;
+    return fleet ? Number(fleet.detail) || 0 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Records the services and the fleet size asked for. */
+export function writeServices(paths: DemoPaths, services: ServiceRecord[], hosts: number): void {
+  writeFileAtomic(paths.services, JSON.stringify({ hosts, services }, null, 2) + '\n', 0o600);
 }
 
 /** Starts a detached program whose stdout and stderr go to `logs/<name>.log`. */

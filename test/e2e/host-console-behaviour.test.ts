@@ -189,7 +189,8 @@ describe.each(['xterm-256color', 'linux'])('TERM=%s', (term) => {
     await stopAgent();
     await p.waitForText('quantix-node is not answering');
     await p.waitForText(`Tried the local socket ${socketPath}`);
-    await p.waitForText(/HOST_UNREACHABLE/);
+    await p.waitForText(/AGENT_UNREACHABLE/);
+    expect(p.screen()).not.toContain('HOST_UNREACHABLE');
     await p.waitForText(/Retrying (in \d+ s|now); attempt \d+/);
     await startAgent('10s');
     await p.waitForNoText('quantix-node is not answering');

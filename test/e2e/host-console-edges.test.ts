@@ -85,7 +85,8 @@ describe('crash', () => {
     expect(exit.exitCode).toBe(1);
     expect(exit.restored, `normal buffer ${exit.normalBuffer}, cursor visible ${exit.cursorVisible}`).toBe(true);
     // One plain line on the restored terminal, no stack trace.
-    expect(p.screen()).toContain('Unexpected error, the console stopped: injected crash for the restore test');
+    // One line, wrapped by the 80-column terminal.
+    expect(p.screenText().join(' ').replace(/\s+/g, ' ')).toContain('quantix-host-console: INTERNAL: Unexpected error, the console stopped: injected crash for the restore test. The details are in its log file; start it again.');
     expect(p.screen()).not.toMatch(/\bat .*\.js:\d+|^Error:/m);
     const log = fs.readFileSync(path.join(dir, 'crash.log'), 'utf8');
     expect(log).toContain('console stopped on an unexpected error');

@@ -217,7 +217,7 @@ describe('vDC console dashboard against a real vDC', () => {
     const p = (prog = startConsole(vdc));
     await p.waitForText('qx-node-07');
     await vdc.stop();
-    await p.waitForText(/\(VDC_UNREACHABLE\) Next: /, { timeoutMs: 15_000 });
+    await p.waitForText(/VDC_UNREACHABLE: The vDC socket /, { timeoutMs: 15_000 });
     // The last tables stay on screen while the vDC is away.
     expect(p.screen()).toContain('qx-node-07');
     await vdc.restart();

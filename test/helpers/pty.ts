@@ -79,6 +79,9 @@ export interface PtySpawnOptions {
   /** Extra environment (undefined removes a variable). */
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /** Run as this user and group (needs root), as another user of the machine would. */
+  uid?: number;
+  gid?: number;
 }
 
 /** What `exit()` reports. */
@@ -146,6 +149,8 @@ export class PtyProgram {
       cwd: opts.cwd ?? REPO_ROOT,
       env,
       encoding: null,
+      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+      ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
     } as pty.IPtyForkOptions);
     this.proc.onData((data: string | Buffer) => {
       const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

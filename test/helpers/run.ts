@@ -21,6 +21,9 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Without a controlling terminal, so nothing can ever be asked on /dev/tty. */
   detached?: boolean;
+  /** Run as this user and group (needs root), as another user of the machine would. */
+  uid?: number;
+  gid?: number;
 }
 
 /**
@@ -37,7 +40,13 @@ export function nodeCommand(args: string[], fdLimit?: number): [string, string[]
 export function runNodeProgram(script: string, args: string[], opts: RunOptions = {}): Promise<ProgramRun> {
   const timeoutMs = opts.timeoutMs ?? 20_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: opts.detached ?? false });
+    const child = spawn(process.execPath, [script, ...args], {
+      env: opts.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: opts.detached ?? false,
+      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+      ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

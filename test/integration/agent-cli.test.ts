@@ -177,18 +177,34 @@ describe('quantix-node CLI', () => {
   });
 
   it('usage errors exit 2 with the usage text', async () => {
-    for (const args of [['frobnicate'], ['token'], ['token', 'eat'], ['status', '--bogus'], ['serve', '--listen', 'nowhere'], ['serve', '--token-ttl', '3d']]) {
+    for (const args of [['frobnicate'], ['token'], ['token', 'eat'], ['status', '--bogus'], ['serve', '--listen', 'nowhere'], ['serve', '--token-ttl', '3d'], ['--json']]) {
       const r = await runAgentCli(args);
       expect({ args, code: r.code }).toEqual({ args, code: 2 });
-      expect(r.stderr).toMatch(/^quantix-node: /);
+      expect(r.stderr).toMatch(/^quantix-node: USAGE_ERROR: \S.*\. /);
+      expect(r.stderr).toContain('Usage: quantix-node');
       noStack(r.stderr);
     }
+    const bogus = await runAgentCli(['status', '--bogus']);
+    expect(bogus.stderr.split('\n')[0]).toBe('quantix-node: USAGE_ERROR: Unknown option --bogus. See the usage below, or run the command with --help.');
+  });
+
+  it('takes options before the command as after it', async () => {
+    for (const args of [['--socket', a.socketPath, 'status'], [`--socket=${a.socketPath}`, '--json', 'status'], ['--json', '--socket', a.socketPath, 'status']]) {
+      const r = await runAgentCli(args);
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
+      expect(r.stdout).toContain(a.hostId);
+    }
+    // A two-word command after the options: the agent's own answer, not a usage error.
+    const show = await runAgentCli(['--socket', a.socketPath, 'token', 'show', '--json']);
+    expect(JSON.parse(show.stdout).error.code).not.toBe('USAGE_ERROR');
+    expect(show.stderr).toMatch(/^quantix-node: (NO_ACTIVE_TOKEN|TOKEN_[A-Z_]+): /);
   });
 
   it('an absent agent exits 3 with a hint to start it', async () => {
     const r = await runAgentCli(['status', '--socket', path.join(a.tmpDir, 'absent.sock')]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/HOST_UNREACHABLE: The host agent is not reachable on .*quantix-node serve/);
+    // The vDC's HOST_UNREACHABLE means a host it cannot reach; a local agent that is not running has its own code.
+    expect(r.stderr).toMatch(/^quantix-node: AGENT_UNREACHABLE: The host agent is not reachable on .*absent\.sock \(socket not found\)\. Start it with `quantix-node serve`/);
     noStack(r.stderr);
   });
 
@@ -198,7 +214,7 @@ describe('quantix-node CLI', () => {
       // The same socket as the running agent: refused, the running agent untouched.
       const r = await runAgentCli(['serve', '--state-dir', path.join(dir, 's'), '--socket', a.socketPath, '--listen', '127.0.0.1:0']);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/quantix-node: the agent could not start: another agent is already listening/);
+      expect(r.stderr).toMatch(/^quantix-node: LISTEN_FAILED: Another agent is already listening on .*\. Stop it first/m);
       noStack(r.stderr);
       const busy = await runAgentCli(['serve', '--state-dir', path.join(dir, 's'), '--socket', path.join(dir, 'n.sock'), '--listen', `127.0.0.1:${a.port}`]);
       expect(busy.code).toBe(1);

@@ -2,9 +2,12 @@
  * The demo as a newcomer runs it without a terminal (as `npm start` does in
  * a pipe): real services start, the guide names the address to type and the
  * two console commands, a second run reuses the running services, the
- * simulated fleet is registered and connected, and reset stops every process
- * and deletes the directory.
+ * simulated fleet is registered and connected, `--stop` then a plain run
+ * brings the same fleet back, `npm start` in an 80x24 terminal shows both
+ * consoles whole in tmux with the hint to switch between them, and reset
+ * stops every process and deletes the directory.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,15 +15,18 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { VdcClient } from '../../common/http/vdc-client.js';
 import { REPO_ROOT } from '../helpers/agent.js';
+import { spawnInPty } from '../helpers/pty.js';
 import { type ProgramRun, runNodeProgram } from '../helpers/run.js';
 import { waitFor } from '../helpers/vdc.js';
 
 const DEMO = path.join(REPO_ROOT, 'dist/scripts/demo/main.js');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'qx-demo-'));
 const dir = path.join(tmp, 'demo');
+// A tmux server of this test's own, so no other tmux on the machine is touched.
+const TMUX_ENV = { TMUX_TMPDIR: tmp, TMUX: undefined };
 
 function demo(args: string[]): Promise<ProgramRun> {
-  return runNodeProgram(DEMO, ['--dir', dir, ...args], { timeoutMs: 120_000 });
+  return runNodeProgram(DEMO, ['--dir', dir, ...args], { timeoutMs: 120_000, env: { ...process.env, ...TMUX_ENV } });
 }
 
 function pids(): Record<string, number> {
@@ -39,6 +45,7 @@ function alive(pid: number): boolean {
 
 afterAll(async () => {
   if (existsSync(dir)) await demo(['--reset']);
+  spawnSync('tmux', ['kill-server'], { env: { ...process.env, ...TMUX_ENV }, stdio: 'ignore' });
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -77,6 +84,47 @@ describe('npm start without a terminal', () => {
     for (const n of nodes) expect(n.address).toMatch(/^127\.0\.0\.\d+$/);
     expect(new Set(nodes.map((n) => n.hostId)).size).toBe(3);
   });
+
+  it('after --stop, a plain run brings back the simulated hosts it had, connected', async () => {
+    const before = pids();
+    const stop = await demo(['--stop']);
+    expect(stop.code, stop.stderr).toBe(0);
+    for (const pid of Object.values(before)) expect(alive(pid), `process ${pid} still runs after --stop`).toBe(false);
+    const run = await demo(['--no-attach']);
+    expect(run.code, run.stderr).toBe(0);
+    const now = pids();
+    expect(Object.keys(now).sort()).toEqual(['agent', 'fleet', 'vdc']);
+    expect(now.fleet).not.toBe(before.fleet);
+    const vdc = new VdcClient({ kind: 'socket', socketPath: path.join(dir, 'vdc.sock') });
+    await waitFor(
+      'the three simulated hosts connected again',
+      async () => {
+        const list = await vdc.listNodes({ clusterId: 'Simulated' });
+        return list.length === 3 && list.every((n) => n.state === 'connected');
+      },
+      30_000,
+    );
+  }, 120_000);
+
+  it('in an 80x24 terminal both consoles get the whole 80x24 in tmux, with the hint to switch', async () => {
+    const p = spawnInPty({ script: DEMO, args: ['--dir', dir], cols: 80, rows: 24, env: TMUX_ENV });
+    try {
+      await p.waitForText('Direct Console', { timeoutMs: 60_000 });
+      await p.waitForText('Ctrl-b n switches between the host and vDC consoles, Ctrl-b d detaches');
+      // The host console has all 24 rows: its footer on row 23, the hint over its bottom border on row 24.
+      await p.waitFor(() => /^[│|] F1 Help/.test(p.screenText()[22] ?? '') && /Ctrl-b n switches/.test(p.screenText()[23] ?? ''), 'the host console footer on row 23 and the hint on row 24');
+      expect(p.screenText()[0]).toMatch(/^[┌+] Quantix-OS/);
+      expect(p.screen()).not.toContain('Enlarge the terminal');
+      p.press({ raw: '\x02n' });
+      await p.waitForText('Quantix vDC');
+      await p.waitFor(() => /^[│|] a Add host.*\? Help/.test(p.screenText()[22] ?? '') && /^[┌+] Quantix vDC/.test(p.screenText()[0] ?? ''), 'the vDC console from row 1 to its footer on row 23');
+      expect(p.screen()).not.toContain('Enlarge the terminal');
+      p.press({ raw: '\x02d' });
+      expect((await p.exit()).exitCode).toBe(0);
+    } finally {
+      await p.dispose();
+    }
+  }, 120_000);
 
   it('refuses a bad host count with a usage error and touches nothing', async () => {
     const before = pids();

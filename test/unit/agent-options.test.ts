@@ -117,6 +117,7 @@ describe('CLI rendering', () => {
         hostId: 'id',
         hostname: 'evil\u001b]0;pwned\u0007',
         agentVersion: '1',
+        agentInstanceId: null,
         managementAddresses: [],
         certificateFingerprint: 'ab'.repeat(32),
         port: 8443,

@@ -9,12 +9,12 @@ import type { HostStatusView, TokenView } from '../../host-console/console/types
 function fakeAgent() {
   const state = {
     down: false,
-    status: { hostname: 'h', hostId: 'id', agentVersion: '1', addresses: [], port: 8443, certificateFingerprint: 'ab', membership: null, tokenNote: null, tokenEnded: null } as HostStatusView,
+    status: { hostname: 'h', hostId: 'id', agentVersion: '1', agentInstanceId: 'run-1', addresses: [], port: 8443, certificateFingerprint: 'ab', membership: null, tokenNote: null, tokenEnded: null } as HostStatusView,
     token: null as TokenView | null,
     calls: 0,
   };
   const fail = () => {
-    throw new QuantixError('HOST_UNREACHABLE', { message: 'The host agent is not reachable on /s.' });
+    throw new QuantixError('AGENT_UNREACHABLE', { message: 'The host agent is not reachable on /s.' });
   };
   const api: AgentApi = {
     status: async () => (state.calls++, state.down ? fail() : state.status),
@@ -44,7 +44,7 @@ describe('ConsoleModel', () => {
     const m = new ConsoleModel(f.api, { socketPath: '/s', pollMs: 10, retryMs: [10, 20] });
     m.start();
     await until(() => (m.state.problem?.attempts ?? 0) >= 2, 'two failed attempts');
-    expect(m.state.problem).toMatchObject({ code: 'HOST_UNREACHABLE', target: 'the local socket /s' });
+    expect(m.state.problem).toMatchObject({ code: 'AGENT_UNREACHABLE', target: 'the local socket /s' });
     f.state.down = false;
     await until(() => m.state.problem === null && m.state.status !== null, 'recovery');
     expect(m.state.inventory).not.toBeNull();
@@ -69,6 +69,46 @@ describe('ConsoleModel', () => {
     f.state.token = null;
     await m.refresh();
     expect(m.state.token).toBeNull();
+    expect(m.state.tokenLost, 'the same run dropped it (revoked, used): its status says why').toBeNull();
+    m.stop();
+  });
+
+  it('drops the token the moment the agent stops answering, and says it is gone when another run answers', async () => {
+    const f = fakeAgent();
+    const now = 1_000_000;
+    const token = (t: string): TokenView => ({ token: t, createdAt: new Date(now).toISOString(), expiresAt: new Date(now + 3_600_000).toISOString(), addresses: [], certificateFingerprint: null, failedAttempts: 0, lastFailedFrom: null });
+    f.state.token = token('X');
+    const m = new ConsoleModel(f.api, { socketPath: '/s', now: () => now, pollMs: 10_000, retryMs: [10_000] });
+    await m.refresh();
+    expect(m.tokenActive()).toBe(true);
+
+    // A stalled agent that comes back as the same run still holds its token.
+    f.state.down = true;
+    await m.refresh();
+    expect([m.state.token, m.state.tokenLost]).toEqual([null, 'unreachable']);
+    f.state.down = false;
+    await m.refresh();
+    expect([m.state.token?.token, m.state.tokenLost]).toEqual(['X', null]);
+
+    // A stopped agent comes back as another run without it.
+    f.state.down = true;
+    await m.refresh();
+    f.state.down = false;
+    f.state.token = null;
+    f.state.status = { ...f.state.status, agentInstanceId: 'run-2' };
+    await m.refresh();
+    expect([m.state.token, m.state.tokenLost]).toEqual([null, 'restarted']);
+    await m.refresh();
+    expect(m.state.tokenLost, 'the note stays until a new token').toBe('restarted');
+    f.state.token = token('Y');
+    await m.generateToken();
+    expect(m.state.tokenLost).toBeNull();
+
+    // A restart between two polls is seen by the id alone.
+    f.state.token = null;
+    f.state.status = { ...f.state.status, agentInstanceId: 'run-3' };
+    await m.refresh();
+    expect(m.state.tokenLost).toBe('restarted');
     m.stop();
   });
 });

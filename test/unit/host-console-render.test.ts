@@ -18,6 +18,7 @@ function baseState(): ConsoleState {
       hostname: 'qx-node-07.lab.local',
       hostId: 'h-1',
       agentVersion: '1.0.0',
+    agentInstanceId: 'run-1',
       addresses: [
         { address: '10.20.0.17', interface: 'eno1' },
         { address: 'fd00:20::17', interface: 'eno1' },
@@ -31,6 +32,7 @@ function baseState(): ConsoleState {
     token: null,
     inventory: null,
     problem: null,
+    tokenLost: null,
     updatedAt: T0,
   };
 }
@@ -110,13 +112,25 @@ describe('main screen', () => {
   it('says what it tried and why while the agent is unreachable', () => {
     const s = baseState();
     s.status = null;
-    s.problem = { target: 'the local socket /run/quantix/node.sock', code: 'HOST_UNREACHABLE', message: 'The host agent is not reachable on /run/quantix/node.sock.', since: T0 - 5_000, attempts: 3, nextAttemptAt: T0 + 2_000 };
+    s.problem = { target: 'the local socket /run/quantix/node.sock', code: 'AGENT_UNREACHABLE', message: 'The host agent is not reachable on /run/quantix/node.sock.', hint: 'Start it.', since: T0 - 5_000, attempts: 3, nextAttemptAt: T0 + 2_000 };
     const text = screen(s, 'main').join('\n');
     expect(text).toContain('quantix-node is not answering');
     expect(text).toContain('Tried the local socket /run/quantix/node.sock');
-    expect(text).toContain('(HOST_UNREACHABLE)');
+    expect(text).toContain('AGENT_UNREACHABLE: The host agent is not reachable');
+    expect(text).toContain('Start it.');
     expect(text).toContain('Retrying in 2 s; attempt 3');
     expect(text).toContain('quantix-node: unreachable');
+  });
+
+  it('says permission denied, not unreachable, when this user may not open the socket', () => {
+    const s = baseState();
+    s.status = null;
+    s.problem = { target: 'the local socket /run/quantix/node.sock', code: 'PERMISSION_DENIED', message: "Permission denied opening the host agent's socket /run/quantix/node.sock.", hint: 'Run it as root.', since: T0, attempts: 1, nextAttemptAt: T0 + 1_000 };
+    const text = screen(s, 'main').join('\n');
+    expect(text).toContain("permission denied on quantix-node's socket");
+    expect(text).toContain('Run it as root.');
+    expect(text).toContain('quantix-node: permission denied, retrying (PERMISSION_DENIED)');
+    expect(text).not.toContain('not answering');
   });
 
   it('shows a hostile hostname inert', () => {
@@ -184,6 +198,7 @@ describe('token screen', () => {
       hostname: 'h',
       hostId: 'id',
       agentVersion: '1.0.0',
+    agentInstanceId: 'run-1',
       managementAddresses: [],
       port: 8443,
       certificateFingerprint: 'ab',

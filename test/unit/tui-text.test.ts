@@ -5,7 +5,6 @@ import {
   UNICODE_GLYPHS,
   composeFrame,
   confirmDialog,
-  describeError,
   dialogBindings,
   fitLine,
   FlashModel,
@@ -16,7 +15,6 @@ import {
   tooSmallLine,
   wrapLine,
 } from '../../common/tui/index.js';
-import { QuantixError } from '../../common/protocol/errors.js';
 
 describe('lines and frames', () => {
   it('fitLine pads and cuts to an exact width', () => {
@@ -123,11 +121,5 @@ describe('FlashModel', () => {
     } finally {
       vi.useRealTimers();
     }
-  });
-
-  it('describes coded errors with their next step and hides stacks', () => {
-    expect(describeError(new QuantixError('HOST_MANAGED'))).toMatch(/cannot issue a registration token\. \(HOST_MANAGED\) Next: Leave the cluster first/);
-    expect(describeError({ code: 'TOKEN_EXPIRED', message: 'Expired.', hint: 'Press G.' })).toBe('Expired. (TOKEN_EXPIRED) Next: Press G.');
-    expect(describeError(new Error('x\n    at foo (bar.js:1:1)'))).toBe('Unexpected error: x');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { QuantixError } from '../../common/protocol/errors.js';
-import { errorLine, exitCodeFor, UsageError } from '../../vdc-console/console/cli.js';
+import { exitCodeFor, UsageError } from '../../vdc-console/console/cli.js';
 import { chooseTarget, EXIT, parseCommandLine } from '../../vdc-console/console/options.js';
 
 describe('command line', () => {
@@ -79,17 +79,4 @@ describe('errors', () => {
     // A bug in the console.
     ['internal', new TypeError('x is undefined'), EXIT.internal],
   ])('%s exits %i', (_name, err, code) => expect(exitCodeFor(err)).toBe(code));
-
-  it('one line with message, code and next step; never a stack', () => {
-    expect(errorLine(new QuantixError('TOKEN_EXPIRED'))).toBe(
-      'The registration token has expired. (TOKEN_EXPIRED) Next: Generate a new token on the host console: F4, then G.',
-    );
-    const line = errorLine(new Error('boom\n    at foo (x.js:1:1)'));
-    expect(line).toMatch(/^Unexpected error: boom \(INTERNAL\) Next:/);
-    expect(line).not.toContain('\n');
-  });
-
-  it('escape sequences in a server message are inert', () => {
-    expect(errorLine(new QuantixError('HOST_NOT_FOUND', { message: 'no \x1b[2J host' }))).toContain('no ^[[2J host');
-  });
 });

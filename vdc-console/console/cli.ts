@@ -1,11 +1,12 @@
 /**
  * The scriptable commands: each one reaches the vDC through VdcClient,
  * prints text for people or a stable JSON shape with `--json`, and ends
- * with a documented exit code. Every failure becomes one line with the
- * message, the code and "Next:" (and `{"error":…}` on stdout with --json);
- * no stack trace ever reaches the operator.
+ * with a documented exit code. Every failure becomes one line,
+ * `quantix-vdc-console: CODE: message next step` (and `{"error":…}` on
+ * stdout with --json); no stack trace ever reaches the operator.
  */
 import fs from 'node:fs';
+import { errorLine } from '../../common/cli/error-line.js';
 import readline from 'node:readline';
 import tty from 'node:tty';
 import { createCredentialStore, defaultConfigDir, type CredentialStore } from '../../common/http/credentials.js';
@@ -43,6 +44,9 @@ export interface CliIo {
   now: () => number;
 }
 
+/** The program name that starts every error line. */
+export const PROGRAM = 'quantix-vdc-console';
+
 /** Raised for problems found before any network call; exits with EXIT.usage. */
 export class UsageError extends QuantixError {}
 
@@ -68,20 +72,10 @@ const STAGE_WORDS: Record<DiscoverStage, string> = {
 export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError) return EXIT.usage;
   if (!(err instanceof QuantixError)) return EXIT.internal;
-  if (err.code === 'VDC_UNREACHABLE' || err.code === 'VDC_IDENTITY_CHANGED') return EXIT.unreachable;
+  if (err.code === 'VDC_UNREACHABLE' || err.code === 'VDC_IDENTITY_CHANGED' || err.code === 'PERMISSION_DENIED') return EXIT.unreachable;
   // A timeout of the vDC itself carries the transport failure as its cause; a host timeout reported by the vDC does not.
   if (err.code === 'CONNECTION_TIMEOUT' && err.cause !== undefined) return EXIT.unreachable;
   return EXIT.refused;
-}
-
-/** One line for the operator: message, code, next step; unexpected errors without a stack. */
-export function errorLine(err: unknown): string {
-  if (err instanceof QuantixError) {
-    const details = err.details?.length && !err.message.includes(err.details[0]!) ? ` (${err.details.map((d) => plain(d)).join('; ')})` : '';
-    return `${plain(err.message)}${details} (${err.code}) Next: ${plain(err.hint)}`;
-  }
-  const msg = err instanceof Error ? err.message : String(err);
-  return `Unexpected error: ${plain(msg.split('\n')[0])} (INTERNAL) Next: try again; if it persists, report it with the command you ran.`;
 }
 
 function asQuantix(err: unknown): QuantixError {
@@ -541,7 +535,7 @@ export async function runCommand(
   } catch (err) {
     const code = exitCodeFor(err);
     if (globals.json) ctx.json(errorJson(asQuantix(err)));
-    io.stderr.write(`quantix-vdc-console: ${errorLine(err)}\n`);
+    io.stderr.write(`${errorLine(PROGRAM, err)}\n`);
     return code;
   }
 }

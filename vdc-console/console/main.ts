@@ -8,7 +8,8 @@
  */
 import os from 'node:os';
 import { QuantixError } from '../../common/protocol/errors.js';
-import { errorLine, runCommand } from './cli.js';
+import { errorLine, usageError } from '../../common/cli/error-line.js';
+import { PROGRAM, runCommand } from './cli.js';
 import { errorJson } from './output.js';
 import { EXIT, parseCommandLine } from './options.js';
 
@@ -24,9 +25,9 @@ switch (parsed.kind) {
       // A refusal with its own next step; the usage would only bury it.
       const err = new QuantixError(parsed.code, { message: `${parsed.message}.`, ...(parsed.hint ? { hint: parsed.hint } : {}) });
       if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(errorJson(err), null, 2)}\n`);
-      process.stderr.write(`quantix-vdc-console: ${errorLine(err)}\n`);
+      process.stderr.write(`${errorLine(PROGRAM, err)}\n`);
     } else {
-      process.stderr.write(`quantix-vdc-console: ${parsed.message} (VALIDATION_ERROR) Next: see the usage below.\n\n${parsed.usage}\n`);
+      process.stderr.write(`${errorLine(PROGRAM, usageError(parsed.message))}\n\n${parsed.usage}\n`);
     }
     process.exitCode = EXIT.usage;
     break;
@@ -45,7 +46,7 @@ switch (parsed.kind) {
   }
   case 'tui': {
     if (!process.stdout.isTTY || !process.stdin.isTTY) {
-      process.stderr.write('quantix-vdc-console: the console needs a terminal (VALIDATION_ERROR) Next: run it in a terminal, or use a command such as `hosts list --json`.\n');
+      process.stderr.write(`${errorLine(PROGRAM, usageError('the console needs a terminal', 'Run it in a terminal, or use a command such as `hosts list --json`.'))}\n`);
       process.exitCode = EXIT.usage;
       break;
     }

@@ -5,6 +5,7 @@
  * Pure: environment, uid and home are parameters.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { argumentProblem } from '../../common/cli/error-line.js';
 import { defaultVdcPaths } from '../../common/protocol/vdc-api.js';
 import { parseEscapeDelay } from '../../common/tui/input.js';
 
@@ -246,7 +247,7 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
   try {
     parsed = parseArgs({ args: [...argv], options: { ...GLOBAL_OPTIONS, ...spec.options }, allowPositionals: true, strict: true });
   } catch (err) {
-    return { kind: 'error', message: (err as Error).message.split('\n')[0]!, usage: spec.usage };
+    return { kind: 'error', message: argumentProblem(err), usage: spec.usage };
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help) return { kind: 'help', text: `${spec.usage}\n\n${TARGET_HELP}` };
@@ -273,7 +274,7 @@ function parseTui(argv: readonly string[], env: Record<string, string | undefine
       strict: true,
     });
   } catch (err) {
-    return { kind: 'error', message: (err as Error).message.split('\n')[0]!, usage: USAGE };
+    return { kind: 'error', message: argumentProblem(err), usage: USAGE };
   }
   const v = parsed.values;
   if (v.help) return { kind: 'help', text: USAGE };

@@ -50,7 +50,7 @@ export interface ClusterJson {
 
 /** `--json` shape of an error (on stdout, with a non-zero exit code). */
 export interface ErrorJson {
-  error: { code: string; message: string; hint: string; phase?: string };
+  error: { code: string; message: string; hint: string; phase?: string; retryAfterSeconds?: number };
 }
 
 /** Picks the documented host fields. */
@@ -112,7 +112,15 @@ export function hostRemovedJson(r: RemoveNodeResponse): { host: HostJson; hostNo
 
 /** `--json` error object. */
 export function errorJson(err: QuantixError): ErrorJson {
-  return { error: { code: err.code, message: err.message, hint: err.hint, ...(err.phase ? { phase: err.phase } : {}) } };
+  return {
+    error: {
+      code: err.code,
+      message: err.message,
+      hint: err.hint,
+      ...(err.phase ? { phase: err.phase } : {}),
+      ...(err.retryAfterSeconds !== undefined ? { retryAfterSeconds: err.retryAfterSeconds } : {}),
+    },
+  };
 }
 
 /** A plain-text table: a header and rows, columns as wide as their content (capped), two spaces apart. */

@@ -3,7 +3,9 @@
  * variable behind each flag. Pure: parsing takes argv, env, uid and home and
  * returns a command or a usage error; nothing here touches the system.
  */
+import { isIPv4, isIPv6 } from 'node:net';
 import { parseArgs } from 'node:util';
+import { argumentProblem, errorLine as formatErrorLine, usageError } from '../../common/cli/error-line.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { VDC_DEFAULT_LISTEN, defaultVdcPaths } from '../../common/protocol/vdc-api.js';
 
@@ -100,7 +102,11 @@ export function parseDuration(input: string): number | null {
   return n * unit;
 }
 
-/** Parses `--listen`: `host:port`, `[v6]:port`, `:port` (loopback), or `none`. */
+/**
+ * Parses `--listen`: `host:port`, `[v6]:port`, `:port` (loopback), or
+ * `none`. The host must be a real IPv4 or IPv6 address or a well-formed
+ * name: `999.1.1.1` is refused here, before anything is created.
+ */
 export function parseListen(input: string): { host: string; port: number } | null | 'invalid' {
   const s = input.trim();
   if (s === 'none' || s === 'off') return null;
@@ -108,8 +114,12 @@ export function parseListen(input: string): { host: string; port: number } | nul
   if (!m) return 'invalid';
   const port = Number(m[3]);
   if (port > 65535) return 'invalid';
-  const host = m[1] ?? (m[2] === '' ? '127.0.0.1' : m[2]!);
-  return { host, port };
+  if (m[1] !== undefined) return isIPv6(m[1]) ? { host: m[1], port } : 'invalid';
+  const host = m[2] === '' ? '127.0.0.1' : m[2]!;
+  // All digits and dots reads as an IPv4 address, so it must be one; otherwise a DNS name (labels of 1-63).
+  if (/^[0-9.]+$/.test(host)) return isIPv4(host) ? { host, port } : 'invalid';
+  const label = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+  return host.length <= 253 && host.split('.').every((l) => label.test(l)) ? { host, port } : 'invalid';
 }
 
 function durationOption(value: string | undefined, flag: string, fallbackMs: number, minMs: number): number {
@@ -131,7 +141,7 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
       const r = parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
       return { values: r.values as Record<string, string | boolean | undefined>, positionals: r.positionals };
     } catch (err) {
-      throw new UsageError((err as Error).message.split('\n')[0]!.replace(/\. To specify .*$/, ''));
+      throw new UsageError(argumentProblem(err));
     }
   };
 
@@ -158,7 +168,7 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
     const socketPath = v('socket', 'QUANTIX_VDC_SOCKET') ?? (explicitState ? `${stateDir}/vdc.sock` : defaults.socketPath);
     const listenText = v('listen', 'QUANTIX_VDC_LISTEN') ?? VDC_DEFAULT_LISTEN;
     const listen = parseListen(listenText);
-    if (listen === 'invalid') throw new UsageError(`--listen must be HOST:PORT, [IPv6]:PORT, :PORT or none (got ${JSON.stringify(listenText.slice(0, 60))})`);
+    if (listen === 'invalid') throw new UsageError(`--listen must be HOST:PORT with a valid address or name, [IPv6]:PORT, :PORT or none (got ${JSON.stringify(listenText.slice(0, 60))})`);
     const name = v('name', 'QUANTIX_VDC_NAME') ?? null;
     if (name !== null && !/^[A-Za-z0-9._-]{1,63}$/.test(name)) throw new UsageError('--name may only hold letters, digits, "-", "_" and "." (1-63)');
     const url = v('url', 'QUANTIX_VDC_URL') ?? null;
@@ -209,9 +219,7 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
   throw new UsageError(`unknown command ${JSON.stringify(command.slice(0, 40))}`);
 }
 
-/** The one-line text of an error for the terminal: message, then what to do. */
+/** The one-line text of an error for the terminal: `quantix-vdc: CODE: message next step`. */
 export function errorLine(err: unknown): string {
-  if (err instanceof UsageError) return `quantix-vdc: ${err.message}. Run 'quantix-vdc --help'.`;
-  if (err instanceof QuantixError) return `quantix-vdc: ${err.message} ${err.hint} (${err.code})`;
-  return `quantix-vdc: ${(err as Error)?.message ?? String(err)}`;
+  return formatErrorLine('quantix-vdc', err instanceof UsageError ? usageError(err.message, "Run 'quantix-vdc --help' for the usage.") : err);
 }

@@ -5,7 +5,7 @@
  * pending).
  */
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -45,10 +45,61 @@ export function databasePath(stateDir: string): string {
   return join(stateDir, 'vdc.db');
 }
 
-/** Opens the store of a state directory, creating the directory (0700). */
+/**
+ * Opens the store of a state directory, creating the directory (0700). A
+ * directory or database this user may not open is PERMISSION_DENIED with
+ * what to do, not SQLite's "unable to open database file".
+ */
 export function openStateStore(stateDir: string): Store {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  return openSqliteStore(databasePath(stateDir));
+  try {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    return openSqliteStore(databasePath(stateDir));
+  } catch (err) {
+    if (denied(err) || (/^SQLITE_(CANTOPEN|READONLY|PERM|AUTH)/.test(String((err as { code?: unknown }).code)) && !accessible(stateDir))) {
+      throw new QuantixError('PERMISSION_DENIED', {
+        message: `Permission denied opening the vDC's state in ${stateDir}.`,
+        hint: 'Run it as the user quantix-vdc runs as (root on the appliance), e.g. with sudo.',
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+function denied(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'EACCES' || code === 'EPERM';
+}
+
+/** True when this user may read and write the state directory and its database. */
+function accessible(stateDir: string): boolean {
+  try {
+    accessSync(stateDir, constants.R_OK | constants.W_OK | constants.X_OK);
+    if (existsSync(databasePath(stateDir))) accessSync(databasePath(stateDir), constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why the HTTPS address cannot be used, as a coded error. */
+function listenError(err: unknown, listen: { host: string; port: number }): QuantixError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'EADDRINUSE' ? 'the address is in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'no such host name' : (err as Error).message;
+  return new QuantixError('LISTEN_FAILED', {
+    message: `Cannot listen on ${formatHostPort(listen.host, listen.port)}: ${why}.`,
+    hint: 'Choose another --listen address or port, or stop what holds it.',
+    cause: err,
+  });
+}
+
+/** Binds the HTTPS address once and lets it go, so a wrong one fails before anything is created. */
+async function checkListen(listen: { host: string; port: number }): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (err) => reject(listenError(err, listen)));
+    probe.listen({ host: listen.host, port: listen.port, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }
 
 /** Frees the socket path of a previous run, or refuses when a live server holds it. */
@@ -83,7 +134,7 @@ export interface RunningVdc {
 
 /** Starts the vDC with its configuration. */
 export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJoin?: () => void } = {}): Promise<RunningVdc> {
-  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  if (config.listen) await checkListen(config.listen);
   const store = openStateStore(config.stateDir);
   const apps: FastifyInstance[] = [];
   let poller: HealthPoller | null = null;
@@ -125,12 +176,7 @@ export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJ
       try {
         await remote.listen({ host: config.listen.host, port: config.listen.port });
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        const why = code === 'EADDRINUSE' ? 'the address is in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : (err as Error).message;
-        throw new QuantixError('INTERNAL', {
-          message: `Cannot listen on ${formatHostPort(config.listen.host, config.listen.port)}: ${why}.`,
-          hint: 'Choose another --listen address or port, or stop what holds it.',
-        });
+        throw listenError(err, config.listen);
       }
       const addr = remote.server.address() as net.AddressInfo;
       https = { host: addr.address, port: addr.port };

@@ -2,6 +2,7 @@
  * The main screen and the information screens (F2 system, F3 network):
  * pure functions from console state and a clock value to lines.
  */
+import { describeError } from '../../../common/cli/error-line.js';
 import { vmSupport, type Inventory } from '../../../common/protocol/inventory.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
 import { plain, seg, wrapText, type Line } from '../../../common/tui/text.js';
@@ -87,10 +88,11 @@ export function renderProblem(state: ConsoleState, now: number, g: Glyphs, width
   const p = state.problem;
   if (!p) return [];
   const wait = Math.max(0, Math.ceil((p.nextAttemptAt - now) / 1000));
+  const headline = p.code === 'PERMISSION_DENIED' ? "permission denied on quantix-node's socket" : 'quantix-node is not answering';
   return [
-    labelled('Agent', [seg(`${g.fail} `, 'error'), seg('quantix-node is not answering', 'error')]),
+    labelled('Agent', [seg(`${g.fail} `, 'error'), seg(headline, 'error')]),
     continued([seg(`Tried ${plain(p.target)}:`)]),
-    ...wrapText(`${plain(p.message)} (${plain(p.code)})`, width - 17).map((t) => continued([seg(t)])),
+    ...wrapText(describeError({ code: p.code, message: p.message, hint: p.hint ?? undefined }), width - 17).map((t) => continued([seg(t)])),
     continued([seg(`Retrying ${wait > 0 ? `in ${wait} s` : 'now'}; attempt ${p.attempts} since ${dateTimeUtc(p.since)}.`, 'dim')]),
   ];
 }
@@ -100,7 +102,8 @@ export function renderMainBody(state: ConsoleState, now: number, g: Glyphs, widt
   const s = state.status;
   const lines: Line[] = [[]];
   if (!s) {
-    lines.push(labelled('Host', [seg(state.problem ? 'unknown (agent not reachable)' : `asking quantix-node${g.ellipsis}`, 'dim')]));
+    const unknown = state.problem?.code === 'PERMISSION_DENIED' ? 'unknown (no permission to ask the agent)' : 'unknown (agent not reachable)';
+    lines.push(labelled('Host', [seg(state.problem ? unknown : `asking quantix-node${g.ellipsis}`, 'dim')]));
   } else {
     lines.push(labelled('Host', [seg(plain(s.hostname), 'title')]));
     lines.push(...renderAddresses(s.addresses, s.port));
@@ -124,7 +127,7 @@ export function renderMainBody(state: ConsoleState, now: number, g: Glyphs, widt
 /** Status-line text when no message is showing: agent state and token state. */
 export function renderAgentSummary(state: ConsoleState, now: number, g: Glyphs): Line {
   const agent = seg(' quantix-node: ', 'label');
-  if (state.problem) return [agent, seg('unreachable', 'error'), seg(`, retrying (${plain(state.problem.code)})`)];
+  if (state.problem) return [agent, seg(state.problem.code === 'PERMISSION_DENIED' ? 'permission denied' : 'unreachable', 'error'), seg(`, retrying (${plain(state.problem.code)})`)];
   if (!state.status) return [agent, seg('connecting')];
   const t = state.token;
   const exp = t ? timeOf(t.expiresAt) : null;
@@ -132,6 +135,7 @@ export function renderAgentSummary(state: ConsoleState, now: number, g: Glyphs):
   if (state.status.membership) token = 'not needed (managed)';
   else if (t && exp !== null && exp > now) token = `active, ${Math.ceil((exp - now) / 60_000)} min left`;
   else if (t) token = 'expired';
+  else if (state.tokenLost === 'restarted') token = 'gone (the agent restarted)';
   else if (state.status.tokenEnded === 'revoked') token = 'revoked (F4 says why)';
   return [agent, seg('running'), seg(` ${g.middot} `), seg('token: ', 'label'), seg(token)];
 }

@@ -72,9 +72,14 @@ function failedAttemptsLine(t: TokenView, width: number): Line {
 export function renderTokenPanel(state: ConsoleState, now: number, g: Glyphs, width: number): Line[] {
   const mode = tokenPanelMode(state, now);
   const status = state.status;
-  if (mode === 'unknown' || !status) {
-    return state.problem ? [[], ...renderProblem(state, now, g, width)] : [[], [seg(`   Asking quantix-node for the token${g.ellipsis}`, 'dim')]];
+  if (state.problem && mode !== 'joined') {
+    // Never a countdown for a token the agent may no longer hold: it lives only in the agent's memory.
+    const stopped = state.problem.code === 'AGENT_UNREACHABLE';
+    const first = stopped ? 'quantix-node has stopped: no registration token exists now.' : 'quantix-node is not answering: no token can be used now.';
+    const lost = state.tokenLost === 'unreachable' ? (stopped ? 'The token shown before is gone with it.' : 'The token shown before cannot be used until it answers.') : null;
+    return [[], [], centred(first, width, 'warn'), ...(lost ? [centred(lost, width, 'warn')] : []), centred('When it is back, press G for a new token.', width, 'title'), [], ...renderProblem(state, now, g, width)];
   }
+  if (mode === 'unknown' || !status) return [[], [seg(`   Asking quantix-node for the token${g.ellipsis}`, 'dim')]];
   if (mode === 'joined') {
     const m = status.membership!;
     const at = timeOf(m.joinedAt);
@@ -94,6 +99,9 @@ export function renderTokenPanel(state: ConsoleState, now: number, g: Glyphs, wi
     const big = renderBigText(t.token, g.barFull);
     const indent = Math.max(0, Math.floor((width - bigTextWidth(t.token)) / 2));
     for (const row of big) blockRows.push([seg(' '.repeat(indent)), seg(row, 'token')]);
+  } else if (mode === 'none' && state.tokenLost === 'restarted') {
+    const msg = ['The agent restarted; the previous token no longer exists.', 'Press G for a new one.'];
+    for (let r = 0; r < FONT_HEIGHT; r++) blockRows.push(msg[r - 2] !== undefined ? centred(msg[r - 2]!, width, r === 2 ? 'warn' : 'title') : []);
   } else {
     const msg = mode === 'expired' ? 'Expired. Press G for a new token.' : 'No token. Press G to generate one.';
     for (let r = 0; r < FONT_HEIGHT; r++) blockRows.push(r === 2 ? centred(msg, width, mode === 'expired' ? 'warn' : 'title') : []);

@@ -5,6 +5,7 @@
  * their inputs and the clock; the screen module only paints what they
  * return.
  */
+import { describeError } from '../../../common/cli/error-line.js';
 import type { Cluster, DiscoverResponse, NodeDetail, NodeSummary } from '../../../common/protocol/vdc-api.js';
 import type { FlashMessage } from '../../../common/tui/flash.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
@@ -91,7 +92,7 @@ export function renderDashboard(
 ): { lines: Line[]; clusterOffset: number; hostOffset: number } {
   const g = f.glyphs;
   const inner = f.cols - 2;
-  const problem = m.problem ? `${m.problem.error.message} (${m.problem.error.code}) Next: ${m.problem.error.hint}` : null;
+  const problem = m.problem ? describeError(m.problem.error) : null;
   const status = statusLines(f.flash, problem, g, inner);
   const avail = contentRows(f, 2, status.length);
   // The clusters table takes what it needs up to about a third of the screen; the hosts table the rest.
