@@ -92,8 +92,18 @@ function retryAfter(json: unknown, headers: IncomingHttpHeaders): number | undef
 }
 
 /** Agent codes that keep their meaning at the vDC; the others are the agent refusing the request's form, or failing. */
-const MEANINGFUL = new Set<AgentNetworkErrorCode>(['TOKEN_INVALID', 'NO_ACTIVE_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_ALREADY_USED', 'TOKEN_REVOKED', 'RATE_LIMITED', 'HOST_MANAGED', 'NOT_MANAGED', 'NOT_MANAGED_BY_YOU']);
-const FAILURES = new Set<AgentNetworkErrorCode>(['INTERNAL', 'STATE_WRITE_FAILED', 'BUSY']);
+const MEANINGFUL = new Set<AgentNetworkErrorCode>([
+  'TOKEN_INVALID',
+  'NO_ACTIVE_TOKEN',
+  'TOKEN_EXPIRED',
+  'TOKEN_ALREADY_USED',
+  'TOKEN_REVOKED',
+  'RATE_LIMITED',
+  'HOST_MANAGED',
+  'NOT_MANAGED',
+  'NOT_MANAGED_BY_YOU',
+]);
+const FAILURES = new Set<AgentNetworkErrorCode>(['INTERNAL', 'BUSY']);
 
 function isAgentCode(code: unknown): code is AgentNetworkErrorCode {
   return typeof code === 'string' && (AGENT_NETWORK_ERROR_CODES as readonly string[]).includes(code);
@@ -199,6 +209,8 @@ export class HostAgentClient {
       const ra = code === 'RATE_LIMITED' ? retryAfter(json, res.headers) : undefined;
       return new HostAgentError(code, code, ra !== undefined ? { retryAfterSeconds: ra } : {});
     }
+    // A full or read-only state directory on the host is something the administrator can act on.
+    if (code === 'STATE_WRITE_FAILED') return new HostAgentError(code, 'HOST_STATE_WRITE_FAILED');
     if (FAILURES.has(code)) return new HostAgentError(code, 'HOST_AGENT_FAILED', { message: `The host agent at ${this.where} could not answer the request (${code}).` });
     return new HostAgentError(code, 'HOST_PROTOCOL_ERROR', {
       message: `The host agent at ${this.where} refused the vDC's request (${code}).`,

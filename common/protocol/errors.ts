@@ -183,6 +183,11 @@ export const ERRORS = {
     message: 'The host answered something unexpected.',
     hint: 'Check that the host runs a compatible quantix-node version.',
   },
+  HOST_STATE_WRITE_FAILED: {
+    status: 502,
+    message: 'The host could not save its state: its state directory is read-only or full.',
+    hint: 'On the host, free space or make the state directory (/var/lib/quantix-node) writable, then add the host again; its token is kept.',
+  },
   HOST_AGENT_FAILED: {
     status: 502,
     message: 'The host agent could not answer the request.',

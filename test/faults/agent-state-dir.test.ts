@@ -2,7 +2,7 @@
  * The compiled agent with a state directory it cannot write: made
  * read-only under the running agent (a read-only bind mount over it), and
  * full (a 64 KiB tmpfs filled to the last byte). A join must fail with a
- * clear STATE_WRITE_FAILED, leave no membership file and no temporary
+ * clear STATE_WRITE_FAILED (HOST_STATE_WRITE_FAILED at the vDC), leave no membership file and no temporary
  * file behind, keep the token usable, and succeed once the directory is
  * writable again. Mounting needs root (as in CI): for any other user both
  * tests are skipped with that reason in their titles; as root a mount that
@@ -80,7 +80,7 @@ describe('a read-only state directory', () => {
       (err: unknown) => err as QuantixError,
     );
     expect(e, 'registration onto a read-only state dir succeeded').toBeInstanceOf(QuantixError);
-    expect(e!.code).toBe('STATE_WRITE_FAILED');
+    expect(e!.code).toBe('HOST_STATE_WRITE_FAILED');
     expect(e!.hint).toMatch(/writable|disk/);
     expect(listing(stateDir), 'files in the state dir after the failed join').toEqual(before);
     const s = await new LocalAgentClient({ socketPath: agent.socketPath }).status();
@@ -132,7 +132,7 @@ describe('a full state directory', () => {
       (err: unknown) => err as QuantixError,
     );
     expect(e, 'a join onto a full disk succeeded').toBeInstanceOf(QuantixError);
-    expect(e!.code).toBe('STATE_WRITE_FAILED');
+    expect(e!.code).toBe('HOST_STATE_WRITE_FAILED');
     expect(listing(stateDir), 'files in the state dir after the failed join (no membership, no temporary file)').toEqual(before);
     expect((await new LocalAgentClient({ socketPath: agent.socketPath }).status()).token.state).toBe('active');
 

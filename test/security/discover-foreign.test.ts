@@ -151,7 +151,7 @@ describe('discover pointed at something that is not a Quantix agent', () => {
       [errorAnswer(429, 'RATE_LIMITED'), 'RATE_LIMITED'],
       [errorAnswer(400, 'BAD_REQUEST'), 'HOST_PROTOCOL_ERROR'],
       [errorAnswer(500, 'INTERNAL'), 'HOST_AGENT_FAILED'],
-      [errorAnswer(503, 'STATE_WRITE_FAILED'), 'HOST_AGENT_FAILED'],
+      [errorAnswer(503, 'STATE_WRITE_FAILED'), 'HOST_STATE_WRITE_FAILED'],
       [errorAnswer(401, 'UNAUTHORIZED'), 'HOST_PROTOCOL_ERROR'],
       [errorAnswer(500, 'NO_SUCH_CODE'), 'HOST_PROTOCOL_ERROR'],
     ];

@@ -113,7 +113,7 @@ describe('secrets on the command line', () => {
       for (const a of attempts) {
         const r = await cli(a.args, { socketPath: sock.path });
         expect(r.code, r.stderr).toBe(2);
-        expect(r.stderr).toMatch(/^quantix-vdc-console: --token is refused: .*\(SECRET_ON_COMMAND_LINE\) Next: .*--token-stdin.*--token-file FILE.*/);
+        expect(r.stderr).toMatch(/^quantix-vdc-console: SECRET_ON_COMMAND_LINE: --token is refused: .*--token-stdin.*--token-file FILE.*/);
         expect(r.stderr).toContain(a.env);
         expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
         expect(r.stderr + r.stdout).not.toContain(a.secret.slice(-8));
