@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,9 @@ import { QuantixError } from '../../common/protocol/errors.js';
 import { capacityOf } from '../../vdc-console/server/capacity.js';
 import { migrate, openDatabase, openSqliteStore, SCHEMA_VERSION } from '../../vdc-console/server/sqlite-store.js';
 import type { NewNode, Store } from '../../vdc-console/server/store.js';
+import { openPgStore, PG_SCHEMA_VERSION } from '../../vdc-console/server/pg-store.js';
+import { createLogger } from '../../common/log/logger.js';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 
 function inventory(hostId: string): Inventory {
   return {
@@ -67,19 +70,43 @@ function codeOf(p: Promise<unknown>): Promise<string> {
 
 let dir: string;
 let store: Store;
+/** Opens the store under test again on the same data. */
+let reopen: () => Promise<Store>;
 const dbPath = () => join(dir, 'vdc.db');
+const quiet = createLogger({ name: 'test', level: 'silent' });
+
+let postgres: TestPostgres;
+beforeAll(async () => {
+  postgres = await startPostgres();
+});
+afterAll(async () => {
+  await postgres?.cleanup();
+});
+
+/** The same behaviour is required of both back ends. */
+const BACKENDS: Record<string, () => Promise<void>> = {
+  sqlite: async () => {
+    store = openSqliteStore(dbPath());
+    reopen = async () => openSqliteStore(dbPath());
+  },
+  postgresql: async () => {
+    const url = await postgres.createDatabase('store');
+    store = await openPgStore({ url, log: quiet });
+    reopen = () => openPgStore({ url, log: quiet });
+  },
+};
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'qx-vdc-store-'));
-  store = openSqliteStore(dbPath());
 });
 
 afterEach(async () => {
-  await store.close();
+  await store?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('database settings and migrations', () => {
+describe('SQLite settings and migrations', () => {
+  beforeEach(BACKENDS.sqlite!);
   it('creates a private WAL database with foreign keys at the latest schema', () => {
     const db = openDatabase(dbPath());
     try {
@@ -126,177 +153,204 @@ describe('database settings and migrations', () => {
   });
 });
 
-describe('identity', () => {
-  it('keeps the first id and creation time; a later save only renames', async () => {
-    expect(await store.identity()).toBeNull();
-    await store.saveIdentity({ id: 'v1', name: 'vdc01', createdAt: '2026-01-01T00:00:00.000Z' });
-    const renamed = await store.saveIdentity({ id: 'other', name: 'vdc-prod', createdAt: '2027-01-01T00:00:00.000Z' });
-    expect(renamed).toEqual({ id: 'v1', name: 'vdc-prod', createdAt: '2026-01-01T00:00:00.000Z' });
-    expect(await store.identity()).toEqual(renamed);
-  });
-});
-
-describe('clusters', () => {
-  it('refuses a second cluster whose name differs only in case', async () => {
-    await store.createCluster({ id: 'c1', name: 'Production', description: 'main', createdAt: 't' });
-    expect(await codeOf(store.createCluster({ id: 'c2', name: 'production', description: '', createdAt: 't' }))).toBe('CLUSTER_EXISTS');
+describe('PostgreSQL migrations', () => {
+  it('migrates once when replicas start together, and refuses a newer schema', async () => {
+    const url = await postgres.createDatabase('migrate');
+    const stores = await Promise.all([1, 2, 3].map(() => openPgStore({ url, log: quiet })));
+    await Promise.all(stores.map((s) => s.close()));
+    const rows = await postgres.query<{ version: number }>(new URL(url).pathname.slice(1), 'SELECT version FROM schema_version');
+    expect(rows).toEqual([{ version: PG_SCHEMA_VERSION }]);
+    await postgres.query(new URL(url).pathname.slice(1), 'UPDATE schema_version SET version = $1', [PG_SCHEMA_VERSION + 1]);
+    await expect(openPgStore({ url, log: quiet })).rejects.toThrow(/newer than this quantix-vdc understands/);
   });
 
-  it('finds a cluster by id or by name in any case', async () => {
-    await store.createCluster({ id: 'c1', name: 'Production', description: 'main', createdAt: 't' });
-    expect((await store.findCluster('c1'))?.name).toBe('Production');
-    expect((await store.findCluster('PRODUCTION'))?.id).toBe('c1');
-    expect(await store.findCluster('nope')).toBeNull();
-  });
-
-  it('refuses to delete a cluster while it has a host, and deletes it once empty', async () => {
-    await store.createCluster({ id: 'c1', name: 'Production', description: '', createdAt: 't' });
-    await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
-    expect(await codeOf(store.deleteCluster('c1'))).toBe('CLUSTER_NOT_EMPTY');
-    await store.deleteNode('n1');
-    expect((await store.deleteCluster('c1')).name).toBe('Production');
-    expect(await codeOf(store.deleteCluster('c1'))).toBe('CLUSTER_NOT_FOUND');
-  });
-
-  it('counts hosts and connected hosts per cluster', async () => {
-    await store.createCluster({ id: 'c1', name: 'A', description: '', createdAt: 't' });
-    await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
-    await store.insertPendingNode(newNode('n2', 'h2', 'c1'));
-    await store.completeNode('n1', '2026-01-01T00:00:01.000Z', 'node-h1');
-    const [c] = await store.listClusters();
-    expect(c).toMatchObject({ hosts: 2, connectedHosts: 1 });
-    expect(await store.counts()).toEqual({ clusters: 1, nodes: { pending: 1, connected: 1, disconnected: 0, left: 0 } });
-  });
-});
-
-describe('nodes', () => {
-  beforeEach(async () => {
-    await store.createCluster({ id: 'c1', name: 'Production', description: '', createdAt: 't' });
-  });
-
-  it('writes a pending row with its capacity, then completes it as connected', async () => {
-    const pending = await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
-    expect(pending.state).toBe('pending');
-    expect(pending.capacity).toMatchObject({ cpuCores: 64, cpuThreads: 128, localStorageBytes: 3.84e12, gpus: 0 });
-    const done = await store.completeNode('n1', '2026-01-01T00:00:05.000Z', 'node-h1');
-    expect(done).toMatchObject({ state: 'connected', stateSince: '2026-01-01T00:00:05.000Z', lastSeenAt: '2026-01-01T00:00:05.000Z' });
-    expect((await store.getNode('n1'))?.inventory?.system.hostId).toBe('h1');
-  });
-
-  it('refuses the same host twice and names the cluster it is in', async () => {
-    await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
-    const err = await store.insertPendingNode(newNode('n2', 'h1', 'c1')).catch((e: unknown) => e);
+  it('says the database cannot be reached, without the password', async () => {
+    const url = `postgres://quantix:sekrit-pw@127.0.0.1:1/none`;
+    const err = (await openPgStore({ url, log: quiet, connectTimeoutMs: 2000 }).catch((e: unknown) => e)) as QuantixError;
     expect(err).toBeInstanceOf(QuantixError);
-    expect((err as QuantixError).code).toBe('HOST_ALREADY_REGISTERED');
-    expect((err as QuantixError).message).toContain('Production');
+    expect(err.code).toBe('DATABASE_UNAVAILABLE');
+    expect(err.message).toContain('127.0.0.1:1/none');
+    expect(`${err.message} ${err.hint}`).not.toContain('sekrit');
+  });
+});
+
+describe.each(Object.keys(BACKENDS))('%s store', (backend) => {
+  beforeEach(async () => {
+    await BACKENDS[backend]!();
   });
 
-  it('lets a host that left come back under a new registration', async () => {
-    await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
-    await store.completeNode('n1', 't1', 'node-h1');
-    await store.recordHealth([{ nodeId: 'n1', at: 't2', state: 'left', error: { code: 'NOT_MANAGED_BY_YOU', message: 'gone' } }]);
-    await store.insertPendingNode(newNode('n2', 'h1', 'c1'));
-    expect(await store.getNode('n1')).toBeNull();
-    expect((await store.findNodeByHostId('h1'))?.id).toBe('n2');
-  });
-
-  it('refuses a host for a cluster that does not exist', async () => {
-    expect(await codeOf(store.insertPendingNode(newNode('n1', 'h1', 'missing')))).toBe('CLUSTER_NOT_FOUND');
-  });
-
-  it('moves stateSince only when the state changes, and keeps the reason for a disconnect', async () => {
-    await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
-    await store.completeNode('n1', 't0', 'node-h1');
-    const usage = { cpuPercent: 12, memoryUsedBytes: 1, memoryTotalBytes: 2, loadAverage: [0.1, 0.2, 0.3] as [number, number, number], uptimeSeconds: 5 };
-    await store.recordHealth([{ nodeId: 'n1', at: 't1', state: 'connected', usage, hostname: 'node-h1' }]);
-    expect(await store.getNode('n1')).toMatchObject({ state: 'connected', stateSince: 't0', lastSeenAt: 't1', usage });
-    const down = { code: 'HOST_UNREACHABLE', message: 'connection refused' };
-    await store.recordHealth([{ nodeId: 'n1', at: 't2', state: 'disconnected', error: down }]);
-    await store.recordHealth([{ nodeId: 'n1', at: 't3', state: 'disconnected', error: down }]);
-    expect(await store.getNode('n1')).toMatchObject({
-      state: 'disconnected',
-      stateSince: 't2',
-      lastSeenAt: 't1',
-      lastError: { code: 'HOST_UNREACHABLE', message: 'connection refused', at: 't3' },
+  describe('identity', () => {
+    it('keeps the first id and creation time; a later save only renames', async () => {
+      expect(await store.identity()).toBeNull();
+      await store.saveIdentity({ id: 'v1', name: 'vdc01', createdAt: '2026-01-01T00:00:00.000Z' });
+      const renamed = await store.saveIdentity({ id: 'other', name: 'vdc-prod', createdAt: '2027-01-01T00:00:00.000Z' });
+      expect(renamed).toEqual({ id: 'v1', name: 'vdc-prod', createdAt: '2026-01-01T00:00:00.000Z' });
+      expect(await store.identity()).toEqual(renamed);
     });
-    await store.recordHealth([{ nodeId: 'n1', at: 't4', state: 'connected', usage, hostname: 'renamed' }]);
-    expect(await store.getNode('n1')).toMatchObject({ state: 'connected', stateSince: 't4', hostname: 'renamed' });
   });
 
-  it('never lets a health result complete a pending row or revive a host that left', async () => {
-    await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
-    const usage = { cpuPercent: 1, memoryUsedBytes: 1, memoryTotalBytes: 2, loadAverage: null, uptimeSeconds: 1 };
-    await store.recordHealth([{ nodeId: 'n1', at: 't1', state: 'connected', usage, hostname: 'x' }]);
-    expect((await store.getNode('n1'))?.state).toBe('pending');
-    await store.completeNode('n1', 't2', 'node-h1');
-    await store.recordHealth([{ nodeId: 'n1', at: 't3', state: 'left', error: { code: 'NOT_MANAGED_BY_YOU', message: 'left' } }]);
-    await store.recordHealth([{ nodeId: 'n1', at: 't4', state: 'connected', usage, hostname: 'x' }]);
-    expect((await store.getNode('n1'))?.state).toBe('left');
+  describe('clusters', () => {
+    it('refuses a second cluster whose name differs only in case', async () => {
+      await store.createCluster({ id: 'c1', name: 'Production', description: 'main', createdAt: 't' });
+      expect(await codeOf(store.createCluster({ id: 'c2', name: 'production', description: '', createdAt: 't' }))).toBe('CLUSTER_EXISTS');
+    });
+
+    it('finds a cluster by id or by name in any case', async () => {
+      await store.createCluster({ id: 'c1', name: 'Production', description: 'main', createdAt: 't' });
+      expect((await store.findCluster('c1'))?.name).toBe('Production');
+      expect((await store.findCluster('PRODUCTION'))?.id).toBe('c1');
+      expect(await store.findCluster('nope')).toBeNull();
+    });
+
+    it('refuses to delete a cluster while it has a host, and deletes it once empty', async () => {
+      await store.createCluster({ id: 'c1', name: 'Production', description: '', createdAt: 't' });
+      await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
+      expect(await codeOf(store.deleteCluster('c1'))).toBe('CLUSTER_NOT_EMPTY');
+      await store.deleteNode('n1');
+      expect((await store.deleteCluster('c1')).name).toBe('Production');
+      expect(await codeOf(store.deleteCluster('c1'))).toBe('CLUSTER_NOT_FOUND');
+    });
+
+    it('counts hosts and connected hosts per cluster', async () => {
+      await store.createCluster({ id: 'c1', name: 'A', description: '', createdAt: 't' });
+      await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
+      await store.insertPendingNode(newNode('n2', 'h2', 'c1'));
+      await store.completeNode('n1', '2026-01-01T00:00:01.000Z', 'node-h1');
+      const [c] = await store.listClusters();
+      expect(c).toMatchObject({ hosts: 2, connectedHosts: 1 });
+      expect(await store.counts()).toEqual({ clusters: 1, nodes: { pending: 1, connected: 1, disconnected: 0, left: 0 } });
+    });
   });
 
-  it('filters by cluster and by state', async () => {
-    await store.createCluster({ id: 'c2', name: 'Staging', description: '', createdAt: 't' });
-    await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
-    await store.insertPendingNode(newNode('n2', 'h2', 'c2'));
-    await store.completeNode('n2', 't', 'node-h2');
-    expect((await store.listNodes({ clusterId: 'c2' })).map((n) => n.id)).toEqual(['n2']);
-    expect((await store.listNodes({ states: ['pending'] })).map((n) => n.id)).toEqual(['n1']);
-    expect((await store.listNodes()).map((n) => n.clusterName)).toEqual(['Production', 'Staging']);
+  describe('nodes', () => {
+    beforeEach(async () => {
+      await store.createCluster({ id: 'c1', name: 'Production', description: '', createdAt: 't' });
+    });
+
+    it('writes a pending row with its capacity, then completes it as connected', async () => {
+      const pending = await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
+      expect(pending.state).toBe('pending');
+      expect(pending.capacity).toMatchObject({ cpuCores: 64, cpuThreads: 128, localStorageBytes: 3.84e12, gpus: 0 });
+      const done = await store.completeNode('n1', '2026-01-01T00:00:05.000Z', 'node-h1');
+      expect(done).toMatchObject({ state: 'connected', stateSince: '2026-01-01T00:00:05.000Z', lastSeenAt: '2026-01-01T00:00:05.000Z' });
+      expect((await store.getNode('n1'))?.inventory?.system.hostId).toBe('h1');
+    });
+
+    it('refuses the same host twice and names the cluster it is in', async () => {
+      await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
+      const err = await store.insertPendingNode(newNode('n2', 'h1', 'c1')).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(QuantixError);
+      expect((err as QuantixError).code).toBe('HOST_ALREADY_REGISTERED');
+      expect((err as QuantixError).message).toContain('Production');
+    });
+
+    it('lets a host that left come back under a new registration', async () => {
+      await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
+      await store.completeNode('n1', 't1', 'node-h1');
+      await store.recordHealth([{ nodeId: 'n1', at: 't2', state: 'left', error: { code: 'NOT_MANAGED_BY_YOU', message: 'gone' } }]);
+      await store.insertPendingNode(newNode('n2', 'h1', 'c1'));
+      expect(await store.getNode('n1')).toBeNull();
+      expect((await store.findNodeByHostId('h1'))?.id).toBe('n2');
+    });
+
+    it('refuses a host for a cluster that does not exist', async () => {
+      expect(await codeOf(store.insertPendingNode(newNode('n1', 'h1', 'missing')))).toBe('CLUSTER_NOT_FOUND');
+    });
+
+    it('moves stateSince only when the state changes, and keeps the reason for a disconnect', async () => {
+      await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
+      await store.completeNode('n1', 't0', 'node-h1');
+      const usage = { cpuPercent: 12, memoryUsedBytes: 1, memoryTotalBytes: 2, loadAverage: [0.1, 0.2, 0.3] as [number, number, number], uptimeSeconds: 5 };
+      await store.recordHealth([{ nodeId: 'n1', at: 't1', state: 'connected', usage, hostname: 'node-h1' }]);
+      expect(await store.getNode('n1')).toMatchObject({ state: 'connected', stateSince: 't0', lastSeenAt: 't1', usage });
+      const down = { code: 'HOST_UNREACHABLE', message: 'connection refused' };
+      await store.recordHealth([{ nodeId: 'n1', at: 't2', state: 'disconnected', error: down }]);
+      await store.recordHealth([{ nodeId: 'n1', at: 't3', state: 'disconnected', error: down }]);
+      expect(await store.getNode('n1')).toMatchObject({
+        state: 'disconnected',
+        stateSince: 't2',
+        lastSeenAt: 't1',
+        lastError: { code: 'HOST_UNREACHABLE', message: 'connection refused', at: 't3' },
+      });
+      await store.recordHealth([{ nodeId: 'n1', at: 't4', state: 'connected', usage, hostname: 'renamed' }]);
+      expect(await store.getNode('n1')).toMatchObject({ state: 'connected', stateSince: 't4', hostname: 'renamed' });
+    });
+
+    it('never lets a health result complete a pending row or revive a host that left', async () => {
+      await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
+      const usage = { cpuPercent: 1, memoryUsedBytes: 1, memoryTotalBytes: 2, loadAverage: null, uptimeSeconds: 1 };
+      await store.recordHealth([{ nodeId: 'n1', at: 't1', state: 'connected', usage, hostname: 'x' }]);
+      expect((await store.getNode('n1'))?.state).toBe('pending');
+      await store.completeNode('n1', 't2', 'node-h1');
+      await store.recordHealth([{ nodeId: 'n1', at: 't3', state: 'left', error: { code: 'NOT_MANAGED_BY_YOU', message: 'left' } }]);
+      await store.recordHealth([{ nodeId: 'n1', at: 't4', state: 'connected', usage, hostname: 'x' }]);
+      expect((await store.getNode('n1'))?.state).toBe('left');
+    });
+
+    it('filters by cluster and by state', async () => {
+      await store.createCluster({ id: 'c2', name: 'Staging', description: '', createdAt: 't' });
+      await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
+      await store.insertPendingNode(newNode('n2', 'h2', 'c2'));
+      await store.completeNode('n2', 't', 'node-h2');
+      expect((await store.listNodes({ clusterId: 'c2' })).map((n) => n.id)).toEqual(['n2']);
+      expect((await store.listNodes({ states: ['pending'] })).map((n) => n.id)).toEqual(['n1']);
+      expect((await store.listNodes()).map((n) => n.clusterName)).toEqual(['Production', 'Staging']);
+    });
   });
-});
 
-describe('audit', () => {
-  it('lists newest first and pages backwards', async () => {
-    for (let i = 1; i <= 5; i++) await store.appendAudit({ at: `t${i}`, action: `a${i}`, outcome: 'ok', source: 'socket' });
-    const first = await store.listAudit({ limit: 2 });
-    expect(first.map((e) => e.action)).toEqual(['a5', 'a4']);
-    const next = await store.listAudit({ limit: 2, beforeId: first[1]!.id });
-    expect(next.map((e) => e.action)).toEqual(['a3', 'a2']);
-  });
-});
-
-describe('API tokens', () => {
-  const token = (id: string, name: string, hash: string) => ({ id, name, prefix: 'qxa_xxxx', tokenHash: hash, createdAt: 't', lastUsedAt: null, revokedAt: null });
-
-  it('finds an active token by hash, records its use, and forgets it once revoked', async () => {
-    await store.createApiToken(token('t1', 'ops', 'h1'));
-    expect((await store.findActiveApiToken('h1'))?.name).toBe('ops');
-    await store.touchApiToken('t1', 't9');
-    expect((await store.listApiTokens())[0]?.lastUsedAt).toBe('t9');
-    const revoked = await store.revokeApiToken('ops', 't10');
-    expect(revoked.revokedAt).toBe('t10');
-    expect(await store.findActiveApiToken('h1')).toBeNull();
-    // Revoking again by id keeps the first revocation time.
-    expect((await store.revokeApiToken('t1', 't11')).revokedAt).toBe('t10');
+  describe('audit', () => {
+    it('lists newest first and pages backwards', async () => {
+      for (let i = 1; i <= 5; i++) await store.appendAudit({ at: `t${i}`, action: `a${i}`, outcome: 'ok', source: 'socket' });
+      const first = await store.listAudit({ limit: 2 });
+      expect(first.map((e) => e.action)).toEqual(['a5', 'a4']);
+      const next = await store.listAudit({ limit: 2, beforeId: first[1]!.id });
+      expect(next.map((e) => e.action)).toEqual(['a3', 'a2']);
+    });
   });
 
-  it('refuses two active tokens with one name, but allows the name again after a revoke', async () => {
-    await store.createApiToken(token('t1', 'ops', 'h1'));
-    expect(await codeOf(store.createApiToken(token('t2', 'ops', 'h2')))).toBe('VALIDATION_ERROR');
-    await store.revokeApiToken('ops', 't');
-    await store.createApiToken(token('t3', 'ops', 'h3'));
-    expect((await store.listApiTokens()).map((t) => [t.id, t.revokedAt !== null])).toEqual([
-      ['t1', true],
-      ['t3', false],
-    ]);
+  describe('API tokens', () => {
+    const token = (id: string, name: string, hash: string) => ({ id, name, prefix: 'qxa_xxxx', tokenHash: hash, createdAt: 't', lastUsedAt: null, revokedAt: null });
+
+    it('finds an active token by hash, records its use, and forgets it once revoked', async () => {
+      await store.createApiToken(token('t1', 'ops', 'h1'));
+      expect((await store.findActiveApiToken('h1'))?.name).toBe('ops');
+      await store.touchApiToken('t1', 't9');
+      expect((await store.listApiTokens())[0]?.lastUsedAt).toBe('t9');
+      const revoked = await store.revokeApiToken('ops', 't10');
+      expect(revoked.revokedAt).toBe('t10');
+      expect(await store.findActiveApiToken('h1')).toBeNull();
+      // Revoking again by id keeps the first revocation time.
+      expect((await store.revokeApiToken('t1', 't11')).revokedAt).toBe('t10');
+    });
+
+    it('refuses two active tokens with one name, but allows the name again after a revoke', async () => {
+      await store.createApiToken(token('t1', 'ops', 'h1'));
+      expect(await codeOf(store.createApiToken(token('t2', 'ops', 'h2')))).toBe('VALIDATION_ERROR');
+      await store.revokeApiToken('ops', 't');
+      await store.createApiToken(token('t3', 'ops', 'h3'));
+      expect((await store.listApiTokens()).map((t) => [t.id, t.revokedAt !== null])).toEqual([
+        ['t1', true],
+        ['t3', false],
+      ]);
+    });
+
+    it('answers API_TOKEN_NOT_FOUND for an unknown token', async () => {
+      expect(await codeOf(store.revokeApiToken('nobody', 't'))).toBe('API_TOKEN_NOT_FOUND');
+    });
   });
 
-  it('answers API_TOKEN_NOT_FOUND for an unknown token', async () => {
-    expect(await codeOf(store.revokeApiToken('nobody', 't'))).toBe('API_TOKEN_NOT_FOUND');
-  });
-});
-
-describe('durability', () => {
-  it('keeps everything across close and reopen', async () => {
-    await store.saveIdentity({ id: 'v1', name: 'vdc01', createdAt: 't' });
-    await store.createCluster({ id: 'c1', name: 'Production', description: 'd', createdAt: 't' });
-    await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
-    await store.appendAudit({ at: 't', action: 'node.register', outcome: 'ok', source: 'socket', hostId: 'h1' });
-    await store.close();
-    store = openSqliteStore(dbPath());
-    expect(await store.identity()).toMatchObject({ id: 'v1' });
-    expect((await store.listClusters()).map((c) => c.name)).toEqual(['Production']);
-    expect((await store.listNodes()).map((n) => [n.hostId, n.state])).toEqual([['h1', 'pending']]);
-    expect((await store.listAudit({ limit: 5 }))[0]).toMatchObject({ action: 'node.register', hostId: 'h1' });
+  describe('durability', () => {
+    it('keeps everything across close and reopen', async () => {
+      await store.saveIdentity({ id: 'v1', name: 'vdc01', createdAt: 't' });
+      await store.createCluster({ id: 'c1', name: 'Production', description: 'd', createdAt: 't' });
+      await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
+      await store.appendAudit({ at: 't', action: 'node.register', outcome: 'ok', source: 'socket', hostId: 'h1' });
+      await store.close();
+      store = await reopen();
+      expect(await store.identity()).toMatchObject({ id: 'v1' });
+      expect((await store.listClusters()).map((c) => c.name)).toEqual(['Production']);
+      expect((await store.listNodes()).map((n) => [n.hostId, n.state])).toEqual([['h1', 'pending']]);
+      expect((await store.listAudit({ limit: 5 }))[0]).toMatchObject({ action: 'node.register', hostId: 'h1' });
+    });
   });
 });
