@@ -13,6 +13,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { afterAll } from 'vitest';
 
 /** A running embedded PostgreSQL. */
 export interface TestPostgres {
@@ -129,4 +130,25 @@ export async function startPostgres(): Promise<TestPostgres> {
     },
   };
   return instance;
+}
+
+/** The vDC back ends every integration suite runs against. */
+export const VDC_BACKENDS = ['sqlite', 'postgresql'] as const;
+export type VdcBackend = (typeof VDC_BACKENDS)[number];
+
+/**
+ * For a test file: one embedded PostgreSQL, started on first use and stopped
+ * after the file. `database(backend)` is a fresh database URL for
+ * `postgresql`, undefined (SQLite) otherwise.
+ */
+export function usePostgres(): { server(): Promise<TestPostgres>; database(backend: VdcBackend): Promise<string | undefined> } {
+  let started: Promise<TestPostgres> | null = null;
+  afterAll(async () => {
+    if (started) await (await started.catch(() => null))?.cleanup();
+  });
+  const server = () => (started ??= startPostgres());
+  return {
+    server,
+    database: async (backend) => (backend === 'postgresql' ? (await server()).createDatabase() : undefined),
+  };
 }

@@ -54,6 +54,10 @@ export interface VdcProcess {
   serverFingerprint: string;
   clientFingerprint: string;
   child: ChildProcess;
+  /** The PostgreSQL URL it uses, or null for SQLite in its state directory. */
+  database: string | null;
+  /** Environment for `quantix-vdc api-token` to reach the same store. */
+  cliEnv(): Record<string, string>;
   /** A client over the Unix socket. */
   client(): VdcClient;
   /** stderr lines of every run so far. */
@@ -170,6 +174,8 @@ export async function startVdc(opts: StartVdcOptions = {}): Promise<VdcProcess> 
     serverFingerprint: run.ready.serverCertificateFingerprint as string,
     clientFingerprint: run.ready.clientCertificateFingerprint as string,
     child: run.child,
+    database: opts.database ?? null,
+    cliEnv: (): Record<string, string> => (opts.database ? { QUANTIX_VDC_DATABASE: opts.database } : {}),
     client: () => new VdcClient({ kind: 'socket', socketPath }),
     logs: () => [...lines],
     async stop() {
