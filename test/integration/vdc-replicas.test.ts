@@ -65,8 +65,12 @@ describe('replicas on one PostgreSQL database', () => {
       expect(r.key_sealed).toMatch(/^v1\./);
       expect(r.key_sealed).not.toContain('PRIVATE KEY');
     }
-    // Neither replica wrote a private key into its state directory.
-    for (const v of [a, b]) expect(() => readFileSync(path.join(v.stateDir, 'vdc-client.key'))).toThrow();
+    // Neither replica wrote a private key into its state directory, nor the database password into its log.
+    for (const v of [a, b]) {
+      expect(() => readFileSync(path.join(v.stateDir, 'vdc-client.key'))).toThrow();
+      expect(v.logs().join('\n')).not.toContain(postgres.password);
+      expect(v.logs().join('\n')).toContain(`"database":"postgresql://quantix@127.0.0.1:${postgres.port}/`);
+    }
   });
 
   it('lists both replicas as alive in /api/health, on either replica', async () => {
