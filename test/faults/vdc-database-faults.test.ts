@@ -42,6 +42,16 @@ afterAll(async () => {
 });
 
 describe('database faults', () => {
+  it('refuses a database that is not a PostgreSQL URL as a usage error, without echoing it', async () => {
+    const r = await runVdcCli(['serve', '--state-dir', path.join(tmp, 'bad'), '--listen', 'none'], { QUANTIX_VDC_DATABASE: 'mysql://root:pa55word@db/x' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--database must be a PostgreSQL URL');
+    expect(r.stderr).not.toContain('pa55word');
+    const lease = await runVdcCli(['serve', '--state-dir', path.join(tmp, 'bad'), '--listen', 'none', '--lease', '10ms']);
+    expect(lease.code).toBe(2);
+    expect(lease.stderr).toContain('--lease must be a duration');
+  });
+
   it('refuses to start when the database cannot be reached: one line, exit 1, no password', async () => {
     const port = await freePort();
     const r = await runVdcCli(['serve', '--state-dir', path.join(tmp, 'nodb'), '--socket', path.join(tmp, 'nodb.sock'), '--listen', 'none'], {

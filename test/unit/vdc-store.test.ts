@@ -8,7 +8,8 @@ import { QuantixError } from '../../common/protocol/errors.js';
 import { capacityOf } from '../../vdc-console/server/capacity.js';
 import { migrate, openDatabase, openSqliteStore, SCHEMA_VERSION } from '../../vdc-console/server/sqlite-store.js';
 import type { NewNode, Store } from '../../vdc-console/server/store.js';
-import { openPgStore, PG_SCHEMA_VERSION } from '../../vdc-console/server/pg-store.js';
+import { openPgStore, PG_SCHEMA_VERSION, type PgStore } from '../../vdc-console/server/pg-store.js';
+import { waitFor } from '../helpers/vdc.js';
 import { createLogger } from '../../common/log/logger.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 
@@ -171,6 +172,83 @@ describe('PostgreSQL migrations', () => {
     expect(err.code).toBe('DATABASE_UNAVAILABLE');
     expect(err.message).toContain('127.0.0.1:1/none');
     expect(`${err.message} ${err.hint}`).not.toContain('sekrit');
+  });
+});
+
+describe('PostgreSQL: replicas, leases and discovery sessions', () => {
+  let pgs: PgStore;
+  beforeEach(async () => {
+    await BACKENDS.postgresql!();
+    pgs = store as PgStore;
+    await pgs.createCluster({ id: 'c1', name: 'Production', description: '', createdAt: 't' });
+    for (let i = 1; i <= 4; i++) {
+      await pgs.insertPendingNode(newNode(`n${i}`, `h${i}`, 'c1'));
+      await pgs.completeNode(`n${i}`, 't', `node-h${i}`);
+    }
+  });
+  const replica = (id: string) => ({ id, name: id, url: 'https://x', startedAt: 't' });
+  const ids = (nodes: { id: string }[]) => nodes.map((n) => n.id).sort();
+
+  it('spreads the hosts over the live replicas, each host to exactly one', async () => {
+    await pgs.heartbeat(replica('A'), 60_000);
+    expect(ids(await pgs.claimHosts('A', 60_000))).toEqual(['n1', 'n2', 'n3', 'n4']);
+    await pgs.heartbeat(replica('B'), 60_000);
+    // B finds nothing free until A gives back its excess at its next claim.
+    expect(await pgs.claimHosts('B', 60_000)).toEqual([]);
+    const a = await pgs.claimHosts('A', 60_000);
+    const b = await pgs.claimHosts('B', 60_000);
+    expect(a).toHaveLength(2);
+    expect(b).toHaveLength(2);
+    expect([...ids(a), ...ids(b)].sort()).toEqual(['n1', 'n2', 'n3', 'n4']);
+    expect((await pgs.replicas(60_000)).map((r) => [r.id, r.alive, r.hosts])).toEqual([
+      ['A', true, 2],
+      ['B', true, 2],
+    ]);
+  });
+
+  it("gives a silent replica's hosts to the others once its leases expire, and ignores its late results", async () => {
+    await pgs.heartbeat(replica('A'), 300);
+    await pgs.heartbeat(replica('B'), 300);
+    await pgs.claimHosts('A', 300);
+    const b = await pgs.claimHosts('B', 300);
+    await pgs.claimHosts('A', 300);
+    // A falls silent; B keeps beating and takes every host once A's leases ran out.
+    const all = await waitFor('B to hold every host', async () => {
+      await pgs.heartbeat(replica('B'), 300);
+      const mine = await pgs.claimHosts('B', 300);
+      return mine.length === 4 ? mine : null;
+    });
+    expect(ids(all)).toEqual(['n1', 'n2', 'n3', 'n4']);
+    const lost = ids(all).find((id) => !ids(b).includes(id))!;
+    await pgs.recordHealth([{ nodeId: lost, at: 't9', state: 'disconnected', error: { code: 'HOST_UNREACHABLE', message: 'late' } }], 'A');
+    expect((await pgs.getNode(lost))?.state).toBe('connected');
+    expect((await pgs.replicas(300)).find((r) => r.id === 'A')?.alive).toBe(false);
+  });
+
+  it('keeps a pending row with the replica registering it', async () => {
+    await pgs.heartbeat(replica('A'), 60_000);
+    await pgs.heartbeat(replica('B'), 60_000);
+    await pgs.insertPendingNode(newNode('p1', 'hp', 'c1'), { replicaId: 'A', leaseMs: 60_000 });
+    expect(ids(await pgs.claimHosts('B', 60_000))).not.toContain('p1');
+    expect(ids(await pgs.claimHosts('A', 60_000))).toContain('p1');
+  });
+
+  it('registers one host once when two registrations race', async () => {
+    const results = await Promise.allSettled([pgs.insertPendingNode(newNode('r1', 'hr', 'c1')), pgs.insertPendingNode(newNode('r2', 'hr', 'c1'))]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect((lost.reason as QuantixError).code).toBe('HOST_ALREADY_REGISTERED');
+    expect((await pgs.listNodes()).filter((n) => n.hostId === 'hr')).toHaveLength(1);
+  });
+
+  it('keeps at most the given number of discovery sessions, and none past its expiry', async () => {
+    const d = (id: string) => ({ id, hostId: 'h', hostname: 'n', address: '10.0.0.1', port: 8443, fingerprint: 'f', clockOffsetMs: 0, inventory: inventory('h'), keySealed: 'v1.x' });
+    for (const id of ['s1', 's2', 's3', 's4']) await pgs.putDiscovery(d(id), 60_000, 3);
+    expect(await pgs.countDiscoveries()).toBe(3);
+    expect(await pgs.getDiscovery('s1')).toBeNull();
+    expect((await pgs.getDiscovery('s4'))?.address).toBe('10.0.0.1');
+    await pgs.putDiscovery(d('short'), 1, 3);
+    await waitFor('the short session to expire', async () => (await pgs.getDiscovery('short')) === null);
   });
 });
 
