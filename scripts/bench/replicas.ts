@@ -17,7 +17,7 @@ import { demoDatabaseUrl, type DemoPostgres } from '../demo/postgres.js';
 import { startFleetProcess } from './fleet-client.js';
 import { type BenchContext, dist, type Figure, figure, pool, procStats, scratch, startProgram, startVdcProgram, type VdcProgram } from './lib.js';
 
-/** Hosts per back end (the targets are for 1,000). */
+/** Hosts per back end (the targets are for 1,000). */
 export const REPLICA_HOSTS = 1000;
 const QUICK_HOSTS = 200;
 const CONCURRENCY = 8;
