@@ -263,6 +263,21 @@ export const ERRORS = {
     message: 'The vDC could not be reached.',
     hint: 'Check that `quantix-vdc serve` is running and that the socket path or server address is right.',
   },
+  DATABASE_UNAVAILABLE: {
+    status: 503,
+    message: 'The vDC cannot reach its database right now.',
+    hint: 'Try again in a moment; if it persists, check that the database server is running and reachable from the vDC.',
+  },
+  STATE_DIR_IN_USE: {
+    status: 409,
+    message: 'Another quantix-vdc is already serving this state directory.',
+    hint: 'Stop the other one first, or give this one its own --state-dir. Several replicas need a shared PostgreSQL database (--database).',
+  },
+  VDC_SECRET_KEY: {
+    status: 500,
+    message: 'The vDC secret key does not open the identity stored in the database.',
+    hint: 'Give every replica the same secret key file (--secret-file), copied from the replica that created the database.',
+  },
   VDC_IDENTITY_CHANGED: {
     status: 502,
     message: 'The vDC presented a different certificate than the one pinned at login.',

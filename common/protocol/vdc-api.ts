@@ -256,6 +256,23 @@ export interface HealthResponse {
   clusters: number;
   hosts: Record<NodeState, number> & { total: number };
   poller: { intervalSeconds: number; lastRoundAt: string | null; lastRoundHosts: number; lastRoundMs: number | null };
+  /** Where the state is: `sqlite` (one process) or `postgresql` (replicas). */
+  backend?: 'sqlite' | 'postgresql';
+  /** The id of the replica that answered. */
+  replicaId?: string;
+  /** Every replica seen in the last hour; `alive` = seen within one lease period; `hosts` = hosts it polls. */
+  replicas?: ReplicaHealth[];
+}
+
+/** One vDC replica as `/api/health` lists it. */
+export interface ReplicaHealth {
+  id: string;
+  name: string;
+  url: string;
+  startedAt: string;
+  lastSeenAt: string;
+  alive: boolean;
+  hosts: number;
 }
 
 /** An API token as listed (never the secret itself). */

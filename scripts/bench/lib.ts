@@ -237,11 +237,11 @@ export interface VdcProgram extends Program {
 }
 
 /** Starts `quantix-vdc serve` with HTTPS off (the benchmarks use its socket) and waits for its listening line. */
-export async function startVdcProgram(opts: { dir: string; pollInterval?: string; env?: Record<string, string> }): Promise<VdcProgram> {
+export async function startVdcProgram(opts: { dir: string; pollInterval?: string; env?: Record<string, string>; args?: string[] }): Promise<VdcProgram> {
   const socketPath = join(opts.dir, 'vdc.sock');
   const p = startProgram(
     dist('vdc-console/server/main.js'),
-    ['serve', '--state-dir', join(opts.dir, 'state'), '--socket', socketPath, '--listen', 'none', '--name', 'bench', '--poll-interval', opts.pollInterval ?? '15s'],
+    ['serve', '--state-dir', join(opts.dir, 'state'), '--socket', socketPath, '--listen', 'none', '--name', 'bench', '--poll-interval', opts.pollInterval ?? '15s', ...(opts.args ?? [])],
     { QUANTIX_LOG_LEVEL: 'info', ...opts.env },
   );
   try {

@@ -4,7 +4,7 @@
  * scripts/bench/results.json. Benchmarks are not tests: nothing here fails
  * on a missed target; the table says by how much.
  *
- *   node dist/scripts/bench/main.js [--only discovery,add-host,host-console,vdc-console,scale] [--quick] [--out FILE]
+ *   node dist/scripts/bench/main.js [--only discovery,add-host,host-console,vdc-console,scale,replicas] [--quick] [--out FILE]
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,6 +15,7 @@ import { addHostBench } from './add-host.js';
 import { discoveryBench } from './discovery.js';
 import { hostConsoleBench } from './host-console.js';
 import { type BenchContext, type BenchModule, type Figure, liveChildren, REPO_ROOT, runScratch } from './lib.js';
+import { replicasBench } from './replicas.js';
 import { scaleBench } from './scale.js';
 import { vdcConsoleBench } from './vdc-console.js';
 
@@ -25,6 +26,7 @@ const MODULES: Record<string, BenchModule> = {
   'host-console': hostConsoleBench,
   'vdc-console': vdcConsoleBench,
   scale: scaleBench,
+  replicas: replicasBench,
 };
 
 const USAGE = `usage: node dist/scripts/bench/main.js [--only ${Object.keys(MODULES).join(',')}] [--quick] [--out FILE]`;

@@ -18,6 +18,7 @@ import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { VdcClient } from '../../common/http/vdc-client.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { HINT_SECONDS, SESSION, SIDE_BY_SIDE_COLUMNS, shellLine, switchHint, tmuxSession } from './layout.js';
+import { demoDatabaseUrl, readDemoPostgres } from './postgres.js';
 import {
   type DemoPaths,
   type ServiceRecord,
@@ -27,6 +28,7 @@ import {
   portFree,
   readDemoHosts,
   readServices,
+  replicaPaths,
   startDetached,
   stopServices,
   waitUntil,
@@ -34,7 +36,7 @@ import {
   writeServices,
 } from './services.js';
 
-const USAGE = `usage: npm start [-- --hosts N] [-- --no-attach]
+const USAGE = `usage: npm start [-- --hosts N] [-- --replicas N] [-- --no-attach]
        npm run demo:reset
 
 Starts the demo in ./.demo: a vDC with a "Default" cluster, an agent on
@@ -43,6 +45,9 @@ this machine's hardware, and both consoles side by side in tmux.
   --hosts N     also run N simulated hosts (0-250), each on its own
                 127.0.0.x address with a fixture inventory, already added
                 to the cluster "Simulated" (--hosts 0 stops them)
+  --replicas N  run N vDC replicas (2-4) on an embedded PostgreSQL instead
+                of one vDC on SQLite; stop one and watch the hosts stay
+                connected (a demo started without it needs --reset first)
   --no-attach   start the services and print the two console commands
                 instead of opening tmux
   --stop        stop the demo's services, keep its state
@@ -54,6 +59,7 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const DEFAULT_CLUSTER = 'Default';
 const FLEET_CLUSTER = 'Simulated';
 const MAX_HOSTS = 250;
+const MAX_REPLICAS = 4;
 
 function fail(message: string, code = 1): never {
   process.stderr.write(`demo: ${message}\n`);
@@ -82,15 +88,29 @@ async function ensureCluster(vdc: VdcClient, name: string, description: string):
   }
 }
 
-async function startVdc(paths: DemoPaths): Promise<ServiceRecord> {
-  const rec = startDetached(
-    paths,
-    'vdc',
-    [entry(paths, 'vdc-console/server/main.js'), 'serve', '--state-dir', paths.vdcState, '--socket', paths.vdcSocket, '--listen', 'none', '--name', 'demo-vdc', '--poll-interval', '5s'],
-    paths.vdcState,
+/** Starts vDC replica i; with a database URL it runs on PostgreSQL (passed in the environment), else on SQLite. */
+async function startVdc(paths: DemoPaths, i: number, database: string | null): Promise<ServiceRecord> {
+  const r = replicaPaths(paths, i);
+  const args = [entry(paths, 'vdc-console/server/main.js'), 'serve', '--state-dir', r.state, '--socket', r.socket, '--listen', 'none', '--name', 'demo-vdc', '--poll-interval', '5s'];
+  if (database) args.push('--secret-file', paths.secretFile, '--lease', '5s');
+  const rec = startDetached(paths, r.name, args, r.state, database ? { QUANTIX_VDC_DATABASE: database } : {});
+  rec.detail = database ? 'postgresql' : 'sqlite';
+  const vdc = new VdcClient({ kind: 'socket', socketPath: r.socket }, { connectTimeoutMs: 500 });
+  await waitUntil(`vDC replica ${i}`, async () => Boolean(await vdc.health()), 30_000, () => isRunning(rec));
+  return rec;
+}
+
+async function startPostgres(paths: DemoPaths): Promise<ServiceRecord> {
+  const rec = startDetached(paths, 'postgres', [entry(paths, 'scripts/demo/postgres.js'), '--config', paths.postgres], paths.postgres);
+  await waitUntil(
+    'the embedded PostgreSQL',
+    async () => {
+      const conf = readDemoPostgres(paths.postgres);
+      return conf !== null && !(await portFree('127.0.0.1', conf.port));
+    },
+    60_000,
+    () => isRunning(rec),
   );
-  const vdc = new VdcClient({ kind: 'socket', socketPath: paths.vdcSocket }, { connectTimeoutMs: 500 });
-  await waitUntil('the vDC', async () => Boolean(await vdc.health()), 20_000, () => isRunning(rec));
   return rec;
 }
 
@@ -140,15 +160,29 @@ function consoleCommands(paths: DemoPaths): { host: string[]; vdc: string[] } {
   };
 }
 
-async function up(paths: DemoPaths, hosts: number | undefined): Promise<{ agentAddress: string }> {
+async function up(paths: DemoPaths, hosts: number | undefined, replicasWanted: number | undefined): Promise<{ agentAddress: string; replicas: ServiceRecord[] }> {
   if (!existsSync(entry(paths, 'vdc-console/server/main.js'))) fail('the programs are not built: run `npm run build` (npm start does it)');
   mkdirSync(paths.root, { recursive: true, mode: 0o700 });
   const old = readServices(paths);
   const byName = (n: ServiceRecord['name']) => old.find((s) => s.name === n && isRunning(s));
   const services: ServiceRecord[] = [];
 
-  const vdcRec = byName('vdc') ?? (await startVdc(paths));
-  services.push(vdcRec);
+  // One vDC on SQLite, or replicas on PostgreSQL: hosts joined one identity, so a demo keeps the kind it started with.
+  const onPostgres = existsSync(paths.postgres);
+  const onSqlite = existsSync(path.join(paths.vdcState, 'vdc.db'));
+  const replicas = replicasWanted ?? (onPostgres ? Math.max(2, old.filter((s) => s.name.startsWith('vdc')).length) : 1);
+  if (replicas > 1 && onSqlite) fail('this demo runs one vDC on SQLite: run `npm run demo:reset` first to start it with --replicas', 2);
+  if (replicas === 1 && onPostgres) fail('this demo runs vDC replicas on PostgreSQL: run `npm run demo:reset` first to go back to one vDC', 2);
+  let database: string | null = null;
+  if (replicas > 1) {
+    services.push(byName('postgres') ?? (await startPostgres(paths)));
+    database = demoDatabaseUrl(readDemoPostgres(paths.postgres)!);
+  }
+  const replicaRecs: ServiceRecord[] = [];
+  for (let i = 1; i <= replicas; i++) replicaRecs.push(byName(replicaPaths(paths, i).name) ?? (await startVdc(paths, i, database)));
+  // Replicas beyond the number asked for stop.
+  await stopServices(old.filter((s) => /^vdc-\d+$/.test(s.name) && Number(s.name.slice(4)) > replicas));
+  services.push(...replicaRecs);
   const vdc = new VdcClient({ kind: 'socket', socketPath: paths.vdcSocket });
   await ensureCluster(vdc, DEFAULT_CLUSTER, 'Hosts added by hand in the demo');
 
@@ -171,15 +205,22 @@ async function up(paths: DemoPaths, hosts: number | undefined): Promise<{ agentA
     }
   }
   writeServices(paths, services, wanted);
-  return { agentAddress };
+  return { agentAddress, replicas: replicaRecs };
 }
 
-function printGuide(paths: DemoPaths, agentAddress: string, printCommands: boolean): void {
+function printGuide(paths: DemoPaths, agentAddress: string, replicas: ServiceRecord[], printCommands: boolean): void {
   const { host, vdc } = consoleCommands(paths);
+  const vdcLines =
+    replicas.length > 1
+      ? [
+          ...replicas.map((r, i) => `  vDC replica ${i + 1}: ${replicaPaths(paths, i + 1).socket}, pid ${r.pid} (log ${path.join(paths.logs, `${r.name}.log`)})`),
+          `  on an embedded PostgreSQL (log ${path.join(paths.logs, 'postgres.log')}); the vDC console uses replica 1`,
+        ]
+      : [`  vDC:   ${paths.vdcSocket} (log ${path.join(paths.logs, 'vdc.log')})`];
   const lines = [
     '',
     `Quantix demo running in ${paths.root}`,
-    `  vDC:   ${paths.vdcSocket} (log ${path.join(paths.logs, 'vdc.log')})`,
+    ...vdcLines,
     `  agent: https://${agentAddress} on this machine's hardware (log ${path.join(paths.logs, 'agent.log')})`,
     '',
     'Add this machine to the cluster:',
@@ -187,6 +228,15 @@ function printGuide(paths: DemoPaths, agentAddress: string, printCommands: boole
     `  2. vDC console: a, address ${agentAddress}, type the token, cluster ${DEFAULT_CLUSTER}, Enter`,
     '  3. review the hardware, Enter, Enter: the host joins; the host console says so',
   ];
+  if (replicas.length > 1) {
+    const last = replicas[replicas.length - 1]!;
+    lines.push(
+      '',
+      'Stop a replica and watch the host stay connected:',
+      `  kill ${last.pid}    (replica ${replicas.length}; within 5 s the others poll its hosts)`,
+      `  npm start -- --replicas ${replicas.length}    starts it again`,
+    );
+  }
   if (printCommands) {
     lines.push('', 'Run the consoles in two terminals (80x24 or larger):', `  ${shellLine(host)}`, `  ${shellLine(vdc)}`);
   }
@@ -236,6 +286,7 @@ async function main(): Promise<void> {
     ({ values } = parseArgs({
       options: {
         hosts: { type: 'string' },
+        replicas: { type: 'string' },
         'no-attach': { type: 'boolean', default: false },
         stop: { type: 'boolean', default: false },
         reset: { type: 'boolean', default: false },
@@ -256,6 +307,11 @@ async function main(): Promise<void> {
     hosts = Number(values.hosts);
     if (!/^\d+$/.test(values.hosts) || hosts > MAX_HOSTS) fail(`--hosts takes a number from 0 to ${MAX_HOSTS}, not "${values.hosts}"`, 2);
   }
+  let replicas: number | undefined;
+  if (values.replicas !== undefined) {
+    replicas = Number(values.replicas);
+    if (!/^\d+$/.test(values.replicas) || replicas < 1 || replicas > MAX_REPLICAS) fail(`--replicas takes a number from 1 to ${MAX_REPLICAS}, not "${values.replicas.slice(0, 20)}"`, 2);
+  }
   const root = path.resolve(values.dir ?? process.env.QUANTIX_DEMO_DIR ?? path.join(REPO, '.demo'));
   const paths = demoPaths(root, REPO);
 
@@ -267,10 +323,10 @@ async function main(): Promise<void> {
     return;
   }
 
-  const { agentAddress } = await up(paths, hosts);
+  const { agentAddress, replicas: running } = await up(paths, hosts, replicas);
   const interactive = process.stdin.isTTY && process.stdout.isTTY && !values['no-attach'];
   const useTmux = interactive && hasTmux();
-  printGuide(paths, agentAddress, !useTmux);
+  printGuide(paths, agentAddress, running, !useTmux);
   if (interactive && !useTmux) process.stdout.write('tmux is not installed (apt-get install tmux), so the consoles were not opened.\n');
   if (useTmux) {
     await attach(paths);

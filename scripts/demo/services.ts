@@ -22,6 +22,10 @@ export interface DemoPaths {
   fleetState: string;
   logs: string;
   services: string;
+  /** The embedded PostgreSQL of a demo with replicas (data directory, port, password). */
+  postgres: string;
+  /** The secret key file the replicas share. */
+  secretFile: string;
 }
 
 /** The paths of a demo rooted at `root`, running the programs compiled in `repo/dist`. */
@@ -37,16 +41,18 @@ export function demoPaths(root: string, repo: string): DemoPaths {
     fleetState: path.join(root, 'fleet'),
     logs: path.join(root, 'logs'),
     services: path.join(root, 'services.json'),
+    postgres: path.join(root, 'postgres.json'),
+    secretFile: path.join(root, 'vdc-secret.key'),
   };
 }
 
 /** One started service. */
 export interface ServiceRecord {
-  name: 'vdc' | 'agent' | 'fleet';
+  name: 'vdc' | `vdc-${number}` | 'agent' | 'fleet' | 'postgres';
   pid: number;
   /** A string of its command line that identifies it, checked before signalling the pid. */
   marker: string;
-  /** The agent's listen address, the fleet's size. */
+  /** The agent's listen address, the fleet's size, a vDC's back end. */
   detail?: string;
 }
 
@@ -162,9 +168,21 @@ export async function portFree(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** Removes the demo directory (services must be stopped first). */
+/** The state directory and socket of vDC replica `i` (1: the one the consoles use). */
+export function replicaPaths(paths: DemoPaths, i: number): { name: ServiceRecord['name']; state: string; socket: string } {
+  if (i === 1) return { name: 'vdc', state: paths.vdcState, socket: paths.vdcSocket };
+  return { name: `vdc-${i}`, state: `${paths.vdcState}-${i}`, socket: path.join(paths.root, `vdc-${i}.sock`) };
+}
+
+/** Removes the demo directory (services must be stopped first), and the data of its PostgreSQL. */
 export function wipe(paths: DemoPaths): boolean {
   if (!existsSync(paths.root)) return false;
+  try {
+    const { dataDir } = JSON.parse(readFileSync(paths.postgres, 'utf8')) as { dataDir?: string };
+    if (typeof dataDir === 'string' && path.basename(dataDir).startsWith('quantix-demo-pg-')) rmSync(dataDir, { recursive: true, force: true });
+  } catch {
+    // no PostgreSQL in this demo
+  }
   rmSync(paths.root, { recursive: true, force: true });
   return true;
 }

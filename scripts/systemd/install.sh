@@ -5,7 +5,7 @@ set -euo pipefail
 
 usage() {
   cat <<USAGE
-Usage: scripts/systemd/install.sh [--prefix DIR] [--serial TTY] [--no-enable]
+Usage: scripts/systemd/install.sh [--prefix DIR] [--serial TTY] [--vdc] [--no-enable]
                                   [--no-build] [--unit-dir DIR] [--help]
 
 Builds the suite, copies it to the prefix (default /opt/quantix) with its
@@ -13,12 +13,15 @@ production dependencies, installs the systemd units and enables:
   quantix-node.service                    the host agent (HTTPS :8443)
   quantix-host-console@tty1.service       the direct console on tty1
   quantix-host-console-serial@TTY.service the console on a serial port (with --serial ttyS0)
+  quantix-vdc.service                     the vDC control plane (with --vdc; installed always)
 The agent keeps its state in /var/lib/quantix-node and its socket in
-/run/quantix/node.sock (systemd creates both, mode 0700).
+/run/quantix/node.sock (systemd creates both, mode 0700). The vDC reads its
+database URL from /etc/quantix/vdc.env (mode 0600; see vdc.env.example).
 
 Options:
   --prefix DIR    install location (default /opt/quantix)
   --serial TTY    also run the console on this serial port at 115200 baud (e.g. ttyS0)
+  --vdc           also enable and start the vDC (quantix-vdc.service)
   --no-enable     install files only; do not enable or start units
   --no-build      use the checkout's existing build and node_modules (npm ci, npm run build done)
   --unit-dir DIR  where unit files go (default /etc/systemd/system)
@@ -32,6 +35,7 @@ USAGE
 prefix=/opt/quantix
 serial=""
 enable=1
+vdc=0
 build=1
 unit_dir=/etc/systemd/system
 while [ $# -gt 0 ]; do
@@ -39,6 +43,7 @@ while [ $# -gt 0 ]; do
     --prefix) prefix="${2:?--prefix needs a directory}"; shift 2 ;;
     --serial) serial="${2:?--serial needs a tty name such as ttyS0}"; shift 2 ;;
     --unit-dir) unit_dir="${2:?--unit-dir needs a directory}"; shift 2 ;;
+    --vdc) vdc=1; shift ;;
     --no-enable) enable=0; shift ;;
     --no-build) build=0; shift ;;
     --help|-h) usage; exit 0 ;;
@@ -68,7 +73,8 @@ fi
 stage="$prefix.new.$$"
 trap 'rm -rf "$stage"' EXIT
 install -d -m 0755 "$stage"
-cp -a dist node_modules package.json package-lock.json README.md "$stage/"
+cp -a dist docs node_modules package.json package-lock.json README.md "$stage/"
+install -m 0644 scripts/systemd/vdc.env.example "$stage/vdc.env.example"
 # The compiled native module is reused as built here; only dev packages go.
 (cd "$stage" && npm prune --omit=dev --ignore-scripts --no-audit --no-fund >/dev/null)
 rm -rf "$prefix.old"
@@ -78,7 +84,7 @@ rm -rf "$prefix.old"
 trap - EXIT
 
 install -d -m 0755 "$unit_dir"
-for unit in quantix-node.service quantix-host-console@.service quantix-host-console-serial@.service; do
+for unit in quantix-node.service quantix-host-console@.service quantix-host-console-serial@.service quantix-vdc.service; do
   sed -e "s#/opt/quantix#$prefix#g" -e "s#/usr/bin/node#$node_bin#g" "scripts/systemd/$unit" > "$unit_dir/$unit"
   chmod 0644 "$unit_dir/$unit"
 done
@@ -88,6 +94,7 @@ if [ "$enable" = 1 ]; then
   systemctl enable --now quantix-node.service
   systemctl enable --now quantix-host-console@tty1.service
   [ -n "$serial" ] && systemctl enable --now "quantix-host-console-serial@$serial.service"
+  [ "$vdc" = 1 ] && systemctl enable --now quantix-vdc.service
   echo "Installed to $prefix and started. Agent state: /var/lib/quantix-node, socket: /run/quantix/node.sock."
 else
   echo "Installed to $prefix; units in $unit_dir. Start with: systemctl daemon-reload && systemctl enable --now quantix-node.service quantix-host-console@tty1.service"

@@ -28,6 +28,12 @@ export interface StartVdcOptions {
   pollInterval?: string;
   connectTimeout?: string;
   responseTimeout?: string;
+  /** A PostgreSQL URL (passed in the environment, never on the command line); SQLite in the state directory otherwise. */
+  database?: string;
+  /** `--secret-file`: replicas of one vDC share it. */
+  secretFile?: string;
+  /** `--lease`, the poll lease period of a replica. */
+  lease?: string;
   /** Extra environment (e.g. the crash hook). */
   env?: Record<string, string>;
   /** Extra arguments after `serve`. */
@@ -45,9 +51,15 @@ export interface VdcProcess {
   stateDir: string;
   tmpDir: string;
   vdcId: string;
+  /** This run's replica id. */
+  replicaId: string;
   serverFingerprint: string;
   clientFingerprint: string;
   child: ChildProcess;
+  /** The PostgreSQL URL it uses, or null for SQLite in its state directory. */
+  database: string | null;
+  /** Environment for `quantix-vdc api-token` to reach the same store. */
+  cliEnv(): Record<string, string>;
   /** A client over the Unix socket. */
   client(): VdcClient;
   /** stderr lines of every run so far. */
@@ -59,7 +71,7 @@ export interface VdcProcess {
   /** Resolves when the current process exits by itself, with its code or signal. */
   exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Stops the current process if running and starts a new one on the same state. */
-  restart(overrides?: Partial<Pick<StartVdcOptions, 'env' | 'args' | 'pollInterval' | 'connectTimeout' | 'responseTimeout' | 'listen'>>): Promise<void>;
+  restart(overrides?: Partial<Pick<StartVdcOptions, 'env' | 'args' | 'pollInterval' | 'connectTimeout' | 'responseTimeout' | 'listen' | 'lease'>>): Promise<void>;
   /** Kills the process and removes the temporary directory. */
   cleanup(): Promise<void>;
 }
@@ -108,10 +120,13 @@ export async function startVdc(opts: StartVdcOptions = {}): Promise<VdcProcess> 
       ...(settings.name ? ['--name', settings.name] : []),
       ...(settings.connectTimeout ? ['--connect-timeout', settings.connectTimeout] : []),
       ...(settings.responseTimeout ? ['--response-timeout', settings.responseTimeout] : []),
+      ...(settings.secretFile ? ['--secret-file', settings.secretFile] : []),
+      ...(settings.lease ? ['--lease', settings.lease] : []),
       ...(settings.args ?? []),
     ];
+    const env: Record<string, string | undefined> = { ...process.env, QUANTIX_LOG_LEVEL: 'debug', ...(settings.database ? { QUANTIX_VDC_DATABASE: settings.database } : {}), ...settings.env };
     const [command, argv] = nodeCommand(args, settings.fdLimit);
-    const child = spawn(command, argv, { env: { ...process.env, QUANTIX_LOG_LEVEL: 'debug', ...settings.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const mine: string[] = [];
     let partial = '';
     child.stderr!.setEncoding('utf8');
@@ -158,9 +173,12 @@ export async function startVdc(opts: StartVdcOptions = {}): Promise<VdcProcess> 
     stateDir,
     tmpDir,
     vdcId: run.ready.vdcId as string,
+    replicaId: run.ready.replicaId as string,
     serverFingerprint: run.ready.serverCertificateFingerprint as string,
     clientFingerprint: run.ready.clientCertificateFingerprint as string,
     child: run.child,
+    database: opts.database ?? null,
+    cliEnv: (): Record<string, string> => (opts.database ? { QUANTIX_VDC_DATABASE: opts.database } : {}),
     client: () => new VdcClient({ kind: 'socket', socketPath }),
     logs: () => [...lines],
     async stop() {
@@ -178,6 +196,7 @@ export async function startVdc(opts: StartVdcOptions = {}): Promise<VdcProcess> 
       run = await launch();
       vdc.child = run.child;
       vdc.port = (run.ready.port as number | null) ?? 0;
+      vdc.replicaId = run.ready.replicaId as string;
     },
     async cleanup() {
       await vdc.kill();

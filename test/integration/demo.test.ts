@@ -25,12 +25,12 @@ const dir = path.join(tmp, 'demo');
 // A tmux server of this test's own, so no other tmux on the machine is touched.
 const TMUX_ENV = { TMUX_TMPDIR: tmp, TMUX: undefined };
 
-function demo(args: string[]): Promise<ProgramRun> {
-  return runNodeProgram(DEMO, ['--dir', dir, ...args], { timeoutMs: 120_000, env: { ...process.env, ...TMUX_ENV } });
+function demo(args: string[], where = dir): Promise<ProgramRun> {
+  return runNodeProgram(DEMO, ['--dir', where, ...args], { timeoutMs: 120_000, env: { ...process.env, ...TMUX_ENV } });
 }
 
-function pids(): Record<string, number> {
-  const { services } = JSON.parse(readFileSync(path.join(dir, 'services.json'), 'utf8')) as { services: { name: string; pid: number }[] };
+function pids(where = dir): Record<string, number> {
+  const { services } = JSON.parse(readFileSync(path.join(where, 'services.json'), 'utf8')) as { services: { name: string; pid: number }[] };
   return Object.fromEntries(services.map((s) => [s.name, s.pid]));
 }
 
@@ -43,8 +43,11 @@ function alive(pid: number): boolean {
   }
 }
 
+const replicasDir = path.join(tmp, 'replicas');
+
 afterAll(async () => {
   if (existsSync(dir)) await demo(['--reset']);
+  if (existsSync(replicasDir)) await demo(['--reset'], replicasDir);
   spawnSync('tmux', ['kill-server'], { env: { ...process.env, ...TMUX_ENV }, stdio: 'ignore' });
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -141,5 +144,37 @@ describe('npm start without a terminal', () => {
     expect(run.stdout).toMatch(/Stopped .*vdc.*\. Deleted /);
     for (const pid of before) expect(alive(pid), `process ${pid} still runs after reset`).toBe(false);
     expect(existsSync(dir)).toBe(false);
+  });
+});
+
+describe('npm start -- --replicas 2', () => {
+  it('runs two vDC replicas on an embedded PostgreSQL; one stopped, the other carries on; reset removes everything', async () => {
+    const run = await demo(['--no-attach', '--replicas', '2'], replicasDir);
+    expect(run.code, run.stderr).toBe(0);
+    const started = pids(replicasDir);
+    expect(Object.keys(started).sort()).toEqual(['agent', 'postgres', 'vdc', 'vdc-2']);
+    expect(run.stdout).toContain(`kill ${started['vdc-2']}`);
+    const vdc = new VdcClient({ kind: 'socket', socketPath: path.join(replicasDir, 'vdc.sock') });
+    const health = await waitFor('two live replicas', async () => {
+      const h = await vdc.health();
+      return h.replicas?.filter((r) => r.alive).length === 2 ? h : null;
+    });
+    expect(health.backend).toBe('postgresql');
+    // The database URL and its password stay out of the command lines.
+    const { password, dataDir } = JSON.parse(readFileSync(path.join(replicasDir, 'postgres.json'), 'utf8')) as { password: string; dataDir: string };
+    for (const pid of Object.values(started)) expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).not.toContain(password);
+
+    process.kill(started['vdc-2']!, 'SIGTERM');
+    await waitFor('replica 2 gone from the live replicas', async () => {
+      const h = await vdc.health();
+      return h.replicas?.filter((r) => r.alive).length === 1 ? h : null;
+    });
+    expect((await vdc.listClusters()).map((c) => c.name)).toContain('Default');
+
+    const reset = await demo(['--reset'], replicasDir);
+    expect(reset.code, reset.stderr).toBe(0);
+    for (const pid of Object.values(started)) expect(alive(pid), `process ${pid} still runs after reset`).toBe(false);
+    expect(existsSync(replicasDir)).toBe(false);
+    expect(existsSync(dataDir)).toBe(false);
   });
 });

@@ -14,7 +14,7 @@ import { REPO_ROOT } from '../helpers/agent.js';
 import { waitFor } from '../helpers/vdc.js';
 
 const INSTALL = path.join(REPO_ROOT, 'scripts/systemd/install.sh');
-const UNITS = ['quantix-node.service', 'quantix-host-console@.service', 'quantix-host-console-serial@.service'];
+const UNITS = ['quantix-node.service', 'quantix-host-console@.service', 'quantix-host-console-serial@.service', 'quantix-vdc.service'];
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'qx-install-'));
 const prefix = path.join(tmp, 'staged/quantix');
 const unitDir = path.join(tmp, 'units');
@@ -75,6 +75,11 @@ describe('scripts/systemd/install.sh', () => {
       expect(text, `${unit} still names /opt/quantix`).not.toContain("/opt/quantix");
     }
     expect(readFileSync(path.join(unitDir, 'quantix-host-console-serial@.service'), 'utf8')).toMatch(/115200[\s\S]*TERM=vt220/);
+    // The vDC's database URL comes from a root-only environment file, never from the unit or the command line.
+    const vdcUnit = readFileSync(path.join(unitDir, 'quantix-vdc.service'), 'utf8');
+    expect(vdcUnit).toMatch(/^EnvironmentFile=-\/etc\/quantix\/vdc\.env$/m);
+    expect(vdcUnit.split('\n').filter((l) => !l.startsWith('#'))).not.toEqual(expect.arrayContaining([expect.stringMatching(/postgres:\/\//)]));
+    expect(readFileSync(path.join(prefix, 'vdc.env.example'), 'utf8')).toMatch(/^QUANTIX_VDC_DATABASE=postgres:\/\//m);
     const verify = await run('systemd-analyze', ['verify', ...UNITS.map((u) => path.join(unitDir, u))]);
     expect(verify.code, `systemd-analyze verify:\n${verify.stderr}`).toBe(0);
   });

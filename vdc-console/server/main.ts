@@ -13,7 +13,7 @@ import os from 'node:os';
 import { createLogger } from '../../common/log/logger.js';
 import { createApiToken, revokeApiToken } from './api-tokens.js';
 import { type Command, errorLine, parseCommandLine, UsageError } from './options.js';
-import { openStateStore, packageVersion, startVdc } from './server.js';
+import { openStore, packageVersion, startVdc } from './server.js';
 import { apiTokenView } from './views.js';
 
 const CLI = { source: 'cli', actor: os.userInfo().username } as const;
@@ -55,7 +55,7 @@ async function serve(command: Extract<Command, { kind: 'serve' }>): Promise<void
 }
 
 async function apiToken(command: Exclude<Command, { kind: 'help' | 'version' | 'serve' }>): Promise<void> {
-  const store = openStateStore(command.stateDir);
+  const store = await openStore(command.stateDir, command.database, createLogger({ name: 'quantix-vdc', level: process.env.QUANTIX_LOG_LEVEL ?? 'warn' }));
   const at = new Date().toISOString();
   try {
     if (command.kind === 'api-token-create') {

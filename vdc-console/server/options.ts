@@ -12,6 +12,12 @@ import { VDC_DEFAULT_LISTEN, defaultVdcPaths } from '../../common/protocol/vdc-a
 /** Settings of `quantix-vdc serve`. */
 export interface ServeConfig {
   stateDir: string;
+  /** A `postgres://` URL: PostgreSQL shared by replicas; null keeps SQLite in the state directory. */
+  database: string | null;
+  /** The vDC secret key file (PostgreSQL only): seals the shared identity and discovery keys. */
+  secretFile: string;
+  /** Poll lease period (PostgreSQL): a replica silent this long has its hosts taken over. */
+  leaseMs: number;
   socketPath: string;
   /** null when the HTTPS listener is off (`--listen none`). */
   listen: { host: string; port: number } | null;
@@ -28,9 +34,9 @@ export type Command =
   | { kind: 'help'; text: string }
   | { kind: 'version' }
   | { kind: 'serve'; config: ServeConfig }
-  | { kind: 'api-token-create'; stateDir: string; name: string; json: boolean }
-  | { kind: 'api-token-list'; stateDir: string; json: boolean }
-  | { kind: 'api-token-revoke'; stateDir: string; idOrName: string; json: boolean };
+  | { kind: 'api-token-create'; stateDir: string; database: string | null; name: string; json: boolean }
+  | { kind: 'api-token-list'; stateDir: string; database: string | null; json: boolean }
+  | { kind: 'api-token-revoke'; stateDir: string; database: string | null; idOrName: string; json: boolean };
 
 /** Thrown for a command line that cannot run; main prints it on one line and exits 2. */
 export class UsageError extends Error {
@@ -61,6 +67,13 @@ remote consoles use HTTPS with an API token.
 Options (each also an environment variable):
   --state-dir DIR          state: database, certificates   QUANTIX_VDC_STATE_DIR
                            (default $XDG_STATE_HOME/quantix/vdc, /var/lib/quantix-vdc as root)
+  --database URL           PostgreSQL shared by replicas    QUANTIX_VDC_DATABASE
+                           (postgres://USER@HOST:PORT/DB; password from the URL,
+                           PGPASSWORD or PGPASSFILE; default: SQLite in the state dir)
+  --secret-file PATH       key sealing the shared identity  QUANTIX_VDC_SECRET_FILE
+                           (PostgreSQL; default vdc-secret.key in the state dir;
+                           the same file on every replica)
+  --lease DUR              poll lease of a replica          QUANTIX_VDC_LEASE (default 15s)
   --socket PATH            local API socket                 QUANTIX_VDC_SOCKET
                            (default $XDG_RUNTIME_DIR/quantix/vdc.sock, /run/quantix/vdc.sock as root)
   --listen HOST:PORT       HTTPS for remote consoles        QUANTIX_VDC_LISTEN
@@ -89,6 +102,7 @@ of the whole token. Names: letters, digits, '-', '_', '.', '@' (1-63).
 
 Options:
   --state-dir DIR   state directory of the vDC   QUANTIX_VDC_STATE_DIR
+  --database URL    PostgreSQL of the replicas   QUANTIX_VDC_DATABASE
   --json            machine-readable output
   -h, --help
 `;
@@ -129,6 +143,16 @@ function durationOption(value: string | undefined, flag: string, fallbackMs: num
   return ms;
 }
 
+/** Checks a `--database` value: a PostgreSQL URL (the only server database supported). */
+export function parseDatabase(value: string | undefined): string | null {
+  if (value === undefined || value === '') return null;
+  if (!/^postgres(?:ql)?:\/\/[^\s]*$/.test(value)) {
+    // Never echo the value: it may hold a password.
+    throw new UsageError('--database must be a PostgreSQL URL: postgres://USER@HOST:PORT/DATABASE');
+  }
+  return value;
+}
+
 /** Parses the command line. */
 export function parseCommandLine(argv: readonly string[], env: Record<string, string | undefined>, uid: number, home: string): Command {
   const [command, ...rest] = argv;
@@ -148,6 +172,9 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
   if (command === 'serve') {
     const { values, positionals } = parse(rest, {
       'state-dir': { type: 'string' },
+      database: { type: 'string' },
+      'secret-file': { type: 'string' },
+      lease: { type: 'string' },
       socket: { type: 'string' },
       listen: { type: 'string' },
       name: { type: 'string' },
@@ -180,6 +207,9 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
       kind: 'serve',
       config: {
         stateDir,
+        database: parseDatabase(v('database', 'QUANTIX_VDC_DATABASE')),
+        secretFile: v('secret-file', 'QUANTIX_VDC_SECRET_FILE') ?? `${stateDir}/vdc-secret.key`,
+        leaseMs: durationOption(v('lease', 'QUANTIX_VDC_LEASE'), '--lease', 15_000, 300),
         socketPath,
         listen,
         name,
@@ -195,9 +225,10 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
   if (command === 'api-token') {
     const [sub, ...args] = rest;
     if (sub === undefined || sub === '-h' || sub === '--help') return { kind: 'help', text: TOKEN_HELP };
-    const { values, positionals } = parse(args, { 'state-dir': { type: 'string' }, json: { type: 'boolean' }, name: { type: 'string' } });
+    const { values, positionals } = parse(args, { 'state-dir': { type: 'string' }, database: { type: 'string' }, json: { type: 'boolean' }, name: { type: 'string' } });
     if (values.help) return { kind: 'help', text: TOKEN_HELP };
     const stateDir = (values['state-dir'] as string | undefined) ?? (env.QUANTIX_VDC_STATE_DIR || defaults.stateDir);
+    const database = parseDatabase((values.database as string | undefined) ?? env.QUANTIX_VDC_DATABASE);
     const json = values.json === true;
     const one = (what: string): string => {
       const given = [...positionals, ...(typeof values.name === 'string' ? [values.name] : [])];
@@ -206,12 +237,12 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
     };
     switch (sub) {
       case 'create':
-        return { kind: 'api-token-create', stateDir, name: one('NAME'), json };
+        return { kind: 'api-token-create', stateDir, database, name: one('NAME'), json };
       case 'list':
         if (positionals.length) throw new UsageError('api-token list takes no arguments');
-        return { kind: 'api-token-list', stateDir, json };
+        return { kind: 'api-token-list', stateDir, database, json };
       case 'revoke':
-        return { kind: 'api-token-revoke', stateDir, idOrName: one('ID or NAME'), json };
+        return { kind: 'api-token-revoke', stateDir, database, idOrName: one('ID or NAME'), json };
       default:
         throw new UsageError(`unknown api-token command ${JSON.stringify(sub.slice(0, 40))} (create, list or revoke)`);
     }

@@ -6,11 +6,19 @@
  * is not managed by this vDC has left. Pending hosts (a registration the
  * vDC could not finish, e.g. after a crash) are settled here too: joined →
  * completed, not joined → removed. Rounds never overlap.
+ *
+ * Replicas on one PostgreSQL database split the hosts with poll leases: each
+ * round polls only the hosts this replica holds (`Store.claimHosts`), a
+ * heartbeat every third of a lease period renews them, and the hosts of a
+ * replica that stopped renewing are taken by the survivors and checked at
+ * once. A result is written only while its replica still holds the host's
+ * lease, so a handover never makes a host's state flap. With SQLite the one
+ * process holds every host.
  */
 import { TlsConnectionPool } from '../../common/http/request.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import type { Logger } from '../../common/log/logger.js';
-import type { HealthObservation, NodeRecord, Store } from './store.js';
+import type { HealthObservation, NodeRecord, ReplicaInfo, Store } from './store.js';
 import { NOT_OURS, type PollerStats, type VdcService } from './service.js';
 
 /** Poller settings. */
@@ -20,6 +28,10 @@ export interface PollerOptions {
   log: Logger;
   intervalMs: number;
   concurrency: number;
+  /** This process as a replica of the vDC. */
+  replica: ReplicaInfo;
+  /** Poll lease period: a replica silent this long has its hosts taken over. */
+  leaseMs: number;
   now?: () => number;
 }
 
@@ -43,7 +55,13 @@ export class HealthPoller {
   private readonly o: PollerOptions;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | null = null;
+  private beatTimer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  private beating: Promise<void> | null = null;
+  /** Hosts this replica held at its last claim, and hosts being checked right now. */
+  private owned = new Set<string>();
+  private readonly inflight = new Set<string>();
+  private databaseDown = false;
   private stopped = false;
   private readonly abort = new AbortController();
   /** One kept-alive, pinned connection per host between rounds: no handshake per host per round. */
@@ -57,10 +75,46 @@ export class HealthPoller {
     o.service.setPollerStats(() => ({ ...this.stats }));
   }
 
-  /** Starts polling: one round now, then one per interval after the previous round ended. */
+  /** Starts polling: one round now, then one per interval after the previous round ended; heartbeats every third of a lease. */
   start(): void {
     this.stopped = false;
+    this.beat();
     this.schedule(0);
+  }
+
+  private beat(): void {
+    if (this.stopped) return;
+    this.beating = this.heartbeat().finally(() => {
+      this.beating = null;
+      if (this.stopped) return;
+      this.beatTimer = setTimeout(() => {
+        this.beatTimer = null;
+        this.beat();
+      }, Math.max(50, Math.floor(this.o.leaseMs / 3)));
+    });
+  }
+
+  /** Renews this replica and its leases; checks at once the hosts it just took over from a replica that died. */
+  private async heartbeat(): Promise<void> {
+    try {
+      await this.o.store.heartbeat(this.o.replica, this.o.leaseMs);
+      if (this.databaseDown) this.o.log.info('database reachable again');
+      this.databaseDown = false;
+      if (this.o.store.backend !== 'postgresql') return;
+      const nodes = await this.o.store.claimHosts(this.o.replica.id, this.o.leaseMs);
+      const before = this.owned;
+      this.owned = new Set(nodes.map((n) => n.id));
+      const taken = nodes.filter((n) => !before.has(n.id));
+      if (taken.length > 0 && this.stats.lastRoundAt !== null) {
+        this.o.log.info({ hosts: taken.length }, 'took over hosts');
+        await this.pollNodes(taken);
+      }
+    } catch (err) {
+      if (this.stopped) return;
+      const code = err instanceof QuantixError ? err.code : 'INTERNAL';
+      if (!this.databaseDown) this.o.log.warn({ code, err: code === 'INTERNAL' ? err : undefined }, 'heartbeat failed: leases not renewed');
+      this.databaseDown = code === 'DATABASE_UNAVAILABLE';
+    }
   }
 
   private schedule(delayMs: number): void {
@@ -81,42 +135,57 @@ export class HealthPoller {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.beatTimer) clearTimeout(this.beatTimer);
     this.timer = null;
+    this.beatTimer = null;
     this.abort.abort();
-    await this.running;
+    await Promise.all([this.running, this.beating]);
     this.connections.close();
+    // The other replicas take this one's hosts at their next heartbeat rather than after a lease period.
+    await this.o.store.leaveReplica(this.o.replica.id).catch((err: unknown) => this.o.log.warn({ err }, 'could not release poll leases'));
   }
 
-  /** One round over every host that is not gone; resolves when all answered or timed out. */
+  /** One round over every host this replica holds that is not gone; resolves when all answered or timed out. */
   async round(): Promise<void> {
     const started = this.now();
     const cpuBefore = process.cpuUsage();
-    const nodes = (await this.o.store.listNodes({ states: ['connected', 'disconnected', 'pending'] })).filter(
-      (n) => !this.o.service.registering.has(n.hostId),
-    );
+    const claimed = await this.o.store.claimHosts(this.o.replica.id, this.o.leaseMs);
+    this.owned = new Set(claimed.map((n) => n.id));
+    await this.pollNodes(claimed);
+    this.stats = {
+      intervalSeconds: this.o.intervalMs / 1000,
+      lastRoundAt: new Date(started).toISOString(),
+      lastRoundHosts: claimed.length,
+      lastRoundMs: this.now() - started,
+    };
+    const cpu = process.cpuUsage(cpuBefore);
+    this.o.log.debug({ hosts: claimed.length, ms: this.stats.lastRoundMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000) }, 'health round done');
+  }
+
+  /** Checks hosts (skipping any being checked already) and records the results in batches. */
+  private async pollNodes(all: readonly NodeRecord[]): Promise<void> {
+    // A host with a registration under way in this process is settled by that registration, not here.
+    const nodes = all.filter((n) => !this.inflight.has(n.id) && !this.o.service.registering.has(n.hostId));
+    for (const n of nodes) this.inflight.add(n.id);
     let batch: HealthObservation[] = [];
     const flush = async () => {
       const b = batch;
       batch = [];
-      await this.o.store.recordHealth(b);
+      await this.o.store.recordHealth(b, this.o.replica.id);
     };
-    await runBounded(nodes, this.o.concurrency, async (node) => {
-      if (this.stopped) return;
-      const obs = node.state === 'pending' ? await this.settlePending(node) : await this.check(node);
-      if (obs) {
-        batch.push(obs);
-        if (batch.length >= FLUSH_EVERY) await flush();
-      }
-    });
-    await flush();
-    this.stats = {
-      intervalSeconds: this.o.intervalMs / 1000,
-      lastRoundAt: new Date(started).toISOString(),
-      lastRoundHosts: nodes.length,
-      lastRoundMs: this.now() - started,
-    };
-    const cpu = process.cpuUsage(cpuBefore);
-    this.o.log.debug({ hosts: nodes.length, ms: this.stats.lastRoundMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000) }, 'health round done');
+    try {
+      await runBounded(nodes, this.o.concurrency, async (node) => {
+        if (this.stopped) return;
+        const obs = node.state === 'pending' ? await this.settlePending(node) : await this.check(node);
+        if (obs) {
+          batch.push(obs);
+          if (batch.length >= FLUSH_EVERY) await flush();
+        }
+      });
+      await flush();
+    } finally {
+      for (const n of nodes) this.inflight.delete(n.id);
+    }
   }
 
   private client(node: NodeRecord) {

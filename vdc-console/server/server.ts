@@ -1,8 +1,14 @@
 /**
- * Starting and stopping `quantix-vdc serve`: state directory, database,
- * identity and certificates on first start, the two listeners, and the
- * health poller (whose first round settles registrations a crash left
- * pending).
+ * Starting and stopping `quantix-vdc serve`: state directory (locked: one
+ * process per directory), database (SQLite in the state directory, or a
+ * shared PostgreSQL), identity and certificates on first start, the two
+ * listeners, and the health poller (whose first round settles
+ * registrations a crash left pending).
+ *
+ * With PostgreSQL every replica presents one shared identity: the vDC id,
+ * and the client and server certificates, whose private keys are stored in
+ * the database sealed with the vDC secret key (a file each replica has).
+ * The first replica to start creates them, under an advisory lock.
  */
 import { randomUUID } from 'node:crypto';
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
@@ -11,16 +17,21 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { loadOrCreateCertificate } from '../../common/http/certificates.js';
+import { type CertificatePair, createSelfSignedCertificate, fingerprintOfPem, loadOrCreateCertificate } from '../../common/http/certificates.js';
 import type { Logger } from '../../common/log/logger.js';
 import { QuantixError } from '../../common/protocol/errors.js';
+import { DISCOVERY_TTL_SECONDS } from '../../common/protocol/vdc-api.js';
 import { buildApiServer } from './http.js';
 import type { ServeConfig } from './options.js';
+import { openPgStore, type PgStore } from './pg-store.js';
 import { HealthPoller } from './poller.js';
+import { loadSecretKey, seal, unseal } from './secret-key.js';
 import { VdcService } from './service.js';
+import { DatabaseSessions, type SessionStore } from './sessions.js';
 import { openSqliteStore } from './sqlite-store.js';
-import type { Store, VdcIdentity } from './store.js';
 import { formatHostPort } from '../../common/protocol/host-port.js';
+import { lockStateDir } from './state-lock.js';
+import type { ReplicaInfo, Store, VdcIdentity } from './store.js';
 
 /** The version in the nearest package.json above this file. */
 export function packageVersion(): string {
@@ -102,6 +113,67 @@ async function checkListen(listen: { host: string; port: number }): Promise<void
   });
 }
 
+/** Opens the store a command names: PostgreSQL with a database URL, else the state directory's SQLite file. */
+export async function openStore(stateDir: string, database: string | null, log: Logger): Promise<Store> {
+  if (database) return openPgStore({ url: database, log });
+  return openStateStore(stateDir);
+}
+
+/** The identity's name when none is configured: the machine's host name, made safe. */
+function defaultName(): string {
+  return os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63) || 'vdc';
+}
+
+/** The identity of a single vDC: its id in SQLite, its certificates in the state directory. */
+async function localIdentity(store: Store, config: ServeConfig, log: Logger): Promise<{ identity: VdcIdentity; client: CertificatePair; server: CertificatePair }> {
+  let identity = await store.identity();
+  if (!identity) {
+    identity = await store.saveIdentity({ id: randomUUID(), name: config.name ?? defaultName(), createdAt: new Date().toISOString() });
+    log.info({ vdcId: identity.id, vdcName: identity.name }, 'vDC identity created');
+  } else if (config.name !== null && config.name !== identity.name) {
+    identity = await store.saveIdentity({ ...identity, name: config.name });
+  }
+  const client = await loadOrCreateCertificate(config.stateDir, 'vdc-client', `quantix-vdc-client-${identity.name}`);
+  const server = await loadOrCreateCertificate(config.stateDir, 'vdc-server', `quantix-vdc-${identity.name}`);
+  return { identity, client, server };
+}
+
+/**
+ * The identity every replica shares, from the database: created by the first replica (with a new secret key
+ * file when it has none), opened by the others with theirs. VDC_SECRET_KEY when the key does not open it.
+ */
+async function sharedIdentity(
+  store: PgStore,
+  config: ServeConfig,
+  log: Logger,
+): Promise<{ identity: VdcIdentity; client: CertificatePair; server: CertificatePair; secretKey: Buffer }> {
+  return store.withStartupLock(async () => {
+    let identity = await store.identity();
+    const fresh = identity === null;
+    const { key, created } = loadSecretKey(config.secretFile, fresh);
+    if (created) log.warn({ secretFile: config.secretFile }, 'vDC secret key created: copy this file (mode 0600) to every other replica');
+    if (!identity) {
+      identity = await store.saveIdentity({ id: randomUUID(), name: config.name ?? defaultName(), createdAt: new Date().toISOString() });
+      log.info({ vdcId: identity.id, vdcName: identity.name }, 'vDC identity created');
+    } else if (config.name !== null && config.name !== identity.name) {
+      identity = await store.saveIdentity({ ...identity, name: config.name });
+    }
+    const name = identity.name;
+    const certificate = async (prefix: string, commonName: string): Promise<CertificatePair> => {
+      let row = await store.certificate(prefix);
+      if (!row) {
+        const pair = await createSelfSignedCertificate(commonName);
+        row = await store.saveCertificate({ name: prefix, certPem: pair.certPem, keySealed: seal(key, `certificate:${prefix}`, Buffer.from(pair.keyPem)) }, new Date().toISOString());
+      }
+      const keyPem = unseal(key, `certificate:${prefix}`, row.keySealed).toString('utf8');
+      return { certPem: row.certPem, keyPem, fingerprint: fingerprintOfPem(row.certPem) };
+    };
+    const client = await certificate('vdc-client', `quantix-vdc-client-${name}`);
+    const server = await certificate('vdc-server', `quantix-vdc-${name}`);
+    return { identity, client, server, secretKey: key };
+  });
+}
+
 /** Frees the socket path of a previous run, or refuses when a live server holds it. */
 async function claimSocket(path: string): Promise<void> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -135,21 +207,32 @@ export interface RunningVdc {
 /** Starts the vDC with its configuration. */
 export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJoin?: () => void } = {}): Promise<RunningVdc> {
   if (config.listen) await checkListen(config.listen);
-  const store = openStateStore(config.stateDir);
+  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  const lock = lockStateDir(config.stateDir);
+  let store: Store;
+  try {
+    store = await openStore(config.stateDir, config.database, log);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const apps: FastifyInstance[] = [];
   let poller: HealthPoller | null = null;
   try {
-    let identity = await store.identity();
-    if (!identity) {
-      identity = await store.saveIdentity({ id: randomUUID(), name: config.name ?? (os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63) || 'vdc'), createdAt: new Date().toISOString() });
-      log.info({ vdcId: identity.id, vdcName: identity.name }, 'vDC identity created');
-    } else if (config.name !== null && config.name !== identity.name) {
-      identity = await store.saveIdentity({ ...identity, name: config.name });
+    let identity: VdcIdentity;
+    let clientCert: CertificatePair;
+    let serverCert: CertificatePair;
+    let sessions: SessionStore | undefined;
+    if (store.backend === 'postgresql') {
+      const shared = await sharedIdentity(store as PgStore, config, log);
+      ({ identity, client: clientCert, server: serverCert } = shared);
+      sessions = new DatabaseSessions(store as PgStore, shared.secretKey, DISCOVERY_TTL_SECONDS * 1000);
+    } else {
+      ({ identity, client: clientCert, server: serverCert } = await localIdentity(store, config, log));
     }
-    const clientCert = await loadOrCreateCertificate(config.stateDir, 'vdc-client', `quantix-vdc-client-${identity.name}`);
-    const serverCert = await loadOrCreateCertificate(config.stateDir, 'vdc-server', `quantix-vdc-${identity.name}`);
 
     let url = config.url ?? '';
+    const replica: ReplicaInfo = { id: randomUUID(), name: `${os.hostname()}:${process.pid}`.slice(0, 100), url: '', startedAt: new Date().toISOString() };
     const service = new VdcService({
       store,
       identity,
@@ -160,6 +243,8 @@ export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJ
       responseTimeoutMs: config.responseTimeoutMs,
       log,
       version: packageVersion(),
+      replica: { info: replica, leaseMs: config.leaseMs },
+      ...(sessions ? { sessions } : {}),
       ...(hooks.afterJoin ? { afterJoin: hooks.afterJoin } : {}),
     });
 
@@ -186,8 +271,9 @@ export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJ
       }
     }
     if (!url) url = `https://${os.hostname()}`;
+    replica.url = https ? `https://${https.host.includes(':') ? `[${https.host}]` : https.host}:${https.port}` : url;
 
-    poller = new HealthPoller({ store, service, log, intervalMs: config.pollIntervalMs, concurrency: config.pollConcurrency });
+    poller = new HealthPoller({ store, service, log, intervalMs: config.pollIntervalMs, concurrency: config.pollConcurrency, replica, leaseMs: config.leaseMs });
     poller.start();
 
     log.info(
@@ -199,6 +285,9 @@ export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJ
         vdcId: identity.id,
         vdcName: identity.name,
         url,
+        backend: store.backend,
+        database: store.backend === 'postgresql' ? (store as PgStore).description : databasePath(config.stateDir),
+        replicaId: replica.id,
         clientCertificateFingerprint: clientCert.fingerprint,
         serverCertificateFingerprint: serverCert.fingerprint,
       },
@@ -213,8 +302,9 @@ export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJ
       close: async () => {
         await runningPoller.stop();
         await Promise.all(apps.map((a) => a.close()));
-        service.sessions.clear();
+        await service.sessions.clear();
         await store.close();
+        lock.release();
         try {
           unlinkSync(config.socketPath);
         } catch {
@@ -226,6 +316,7 @@ export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJ
     await poller?.stop();
     await Promise.all(apps.map((a) => a.close().catch(() => undefined)));
     await store.close();
+    lock.release();
     throw err;
   }
 }

@@ -45,8 +45,8 @@ import { describeTokenProblem, parseToken } from '../../common/token/token.js';
 import { AdmissionGate, WorkQueue } from './admission.js';
 import { createApiToken, revokeApiToken } from './api-tokens.js';
 import { capacityOf } from './capacity.js';
-import { DiscoverySessions } from './sessions.js';
-import type { AuditInput, NodeRecord, Store, VdcIdentity } from './store.js';
+import { DiscoverySessions, type DiscoverySession, type SessionStore } from './sessions.js';
+import type { AuditInput, LeaseHolder, NodeRecord, ReplicaInfo, Store, VdcIdentity } from './store.js';
 import { apiTokenView, auditView, clusterView, nodeDetailView, nodeSummaryView } from './views.js';
 
 /** Who is asking, for the audit, and a signal that fires if they hang up. */
@@ -94,6 +94,10 @@ export interface VdcServiceOptions {
   agentClient?: (opts: HostAgentClientOptions) => HostAgentClient;
   /** Runs after a host confirmed the join and before the vDC records it (crash-recovery test hook). */
   afterJoin?: () => void;
+  /** Where discovery sessions live (default: this process's memory). */
+  sessions?: SessionStore;
+  /** This process as a replica, and its lease period. */
+  replica?: { info: ReplicaInfo; leaseMs: number };
 }
 
 /** Poller figures shown by `/api/health`. */
@@ -147,7 +151,7 @@ function bareAddress(a: string): string {
 /** The vDC services. */
 export class VdcService {
   readonly identity: VdcIdentity;
-  readonly sessions: DiscoverySessions;
+  readonly sessions: SessionStore;
   /** Host ids with a registration under way; the poller leaves their pending rows alone. */
   readonly registering = new Set<string>();
   readonly startedAt: string;
@@ -162,7 +166,7 @@ export class VdcService {
     this.o = o;
     this.identity = o.identity;
     this.now = o.now ?? Date.now;
-    this.sessions = new DiscoverySessions(DISCOVERY_TTL_SECONDS * 1000, this.now);
+    this.sessions = o.sessions ?? new DiscoverySessions(DISCOVERY_TTL_SECONDS * 1000, this.now);
     this.startedAt = new Date(this.now()).toISOString();
   }
 
@@ -204,9 +208,11 @@ export class VdcService {
   // -------------------------------------------------------------------------
   // Health and audit
 
-  /** Service identity and counts. */
+  /** Service identity, counts, and the replicas sharing the store. */
   async health(): Promise<HealthResponse> {
     const counts = await this.o.store.counts();
+    const replica = this.o.replica;
+    const replicas = replica ? await this.o.store.replicas(replica.leaseMs) : [];
     const total = NODE_STATES.reduce((sum, s) => sum + counts.nodes[s], 0);
     return {
       status: 'ok',
@@ -222,6 +228,9 @@ export class VdcService {
       clusters: counts.clusters,
       hosts: { ...counts.nodes, total },
       poller: this.pollerStats(),
+      backend: this.o.store.backend,
+      ...(replica ? { replicaId: replica.info.id } : {}),
+      replicas,
     };
   }
 
@@ -386,7 +395,7 @@ export class VdcService {
       phase = 'discover';
       onStage('collecting');
       const warnings = await this.discoveryWarnings(parsed, hello, disc, fingerprint, ctx.signal);
-      const session = this.sessions.add({
+      const session = await this.sessions.add({
         key,
         hostId: disc.hostId,
         hostname: disc.hostname,
@@ -516,13 +525,13 @@ export class VdcService {
    * settles it later.
    */
   async register(body: unknown, ctx: RequestContext): Promise<NodeDetail> {
-    let session = null as ReturnType<DiscoverySessions['get']>;
+    let session: DiscoverySession | null = null;
     let clusterId: string | null = null;
     let nodeId: string | null = null;
     let phase: Phase = 'register';
     try {
       const req = parseRegisterRequest(body);
-      session = this.sessions.get(req.discoveryId);
+      session = await this.sessions.get(req.discoveryId);
       if (!session) throw new QuantixError('DISCOVERY_NOT_FOUND', { phase: 'register' });
       const cluster = await this.o.store.findCluster(req.clusterId);
       if (!cluster) throw new QuantixError('CLUSTER_NOT_FOUND', { message: `No cluster with id or name "${req.clusterId.slice(0, 63)}".`, phase: 'register' });
@@ -578,7 +587,7 @@ export class VdcService {
           inventory: session.inventory,
           capacity: capacityOf(session.inventory),
           at: this.iso(),
-        });
+        }, this.leaseHolder());
         let hostname: string;
         try {
           const joined = await client.join(session.key, {
@@ -592,7 +601,7 @@ export class VdcService {
         }
         this.o.afterJoin?.();
         await this.o.store.completeNode(nodeId, this.iso(), hostname);
-        this.sessions.end(session.id);
+        await this.sessions.end(session.id);
         await this.audit({
           action: 'node.register',
           outcome: 'ok',
@@ -622,7 +631,14 @@ export class VdcService {
         code: q.code,
       });
       throw q;
+    } finally {
+      session?.key.fill(0);
     }
+  }
+
+  /** The lease a registering replica holds on the pending row it writes. */
+  private leaseHolder(): LeaseHolder | undefined {
+    return this.o.replica ? { replicaId: this.o.replica.info.id, leaseMs: this.o.replica.leaseMs } : undefined;
   }
 
   /**

@@ -9,8 +9,9 @@ import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { QuantixError } from '../../common/protocol/errors.js';
-import type { Inventory, LiveUsage } from '../../common/protocol/inventory.js';
+import type { Inventory } from '../../common/protocol/inventory.js';
 import type { AuditEvent, AuditQuery, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
+import { type AuditRow, type ClusterRow, inventoryOf, NODE_COLUMNS, type NodeRow, type TokenRow, toAudit, toCluster, toNode, toToken } from './store-rows.js';
 import type {
   ApiTokenRecord,
   AuditInput,
@@ -20,6 +21,8 @@ import type {
   NewNode,
   NodeRecord,
   NodeRecordWithInventory,
+  ReplicaInfo,
+  ReplicaRecord,
   Store,
   VdcIdentity,
 } from './store.js';
@@ -134,116 +137,10 @@ export function openDatabase(path: string): Database.Database {
   return db;
 }
 
-interface NodeRow {
-  id: string;
-  host_id: string;
-  hostname: string;
-  address: string;
-  port: number;
-  cluster_id: string;
-  cluster_name: string;
-  certificate_fingerprint: string;
-  state: NodeState;
-  state_since: string;
-  registered_at: string;
-  last_seen_at: string | null;
-  last_error_code: string | null;
-  last_error_message: string | null;
-  last_error_at: string | null;
-  usage_json: string | null;
-  capacity_json: string;
-  inventory_json?: string | null;
-  inventory_at?: string | null;
-}
-
-interface ClusterRow {
-  id: string;
-  name: string;
-  description: string;
-  created_at: string;
-  hosts: number;
-  connected_hosts: number;
-}
-
-interface TokenRow {
-  id: string;
-  name: string;
-  public_id: string | null;
-  token_hash: string;
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
-
-interface AuditRow {
-  id: number;
-  at: string;
-  action: string;
-  outcome: 'ok' | 'error';
-  source: string;
-  actor: string | null;
-  address: string | null;
-  host_id: string | null;
-  node_id: string | null;
-  cluster_id: string | null;
-  code: string | null;
-  detail: string | null;
-}
-
-const NODE_COLUMNS = `n.id, n.host_id, n.hostname, n.address, n.port, n.cluster_id, c.name AS cluster_name,
-  n.certificate_fingerprint, n.state, n.state_since, n.registered_at, n.last_seen_at,
-  n.last_error_code, n.last_error_message, n.last_error_at, n.usage_json, n.capacity_json`;
-
 const CLUSTER_SELECT = `SELECT c.id, c.name, c.description, c.created_at,
   (SELECT COUNT(*) FROM nodes n WHERE n.cluster_id = c.id) AS hosts,
   (SELECT COUNT(*) FROM nodes n WHERE n.cluster_id = c.id AND n.state = 'connected') AS connected_hosts
   FROM clusters c`;
-
-function toCluster(r: ClusterRow): ClusterWithCounts {
-  return { id: r.id, name: r.name, description: r.description, createdAt: r.created_at, hosts: r.hosts, connectedHosts: r.connected_hosts };
-}
-
-function toNode(r: NodeRow): NodeRecord {
-  return {
-    id: r.id,
-    hostId: r.host_id,
-    hostname: r.hostname,
-    address: r.address,
-    port: r.port,
-    clusterId: r.cluster_id,
-    clusterName: r.cluster_name,
-    certificateFingerprint: r.certificate_fingerprint,
-    state: r.state,
-    stateSince: r.state_since,
-    registeredAt: r.registered_at,
-    lastSeenAt: r.last_seen_at,
-    lastError:
-      r.last_error_code === null ? null : { code: r.last_error_code, message: r.last_error_message ?? '', at: r.last_error_at ?? r.state_since },
-    usage: r.usage_json === null ? null : (JSON.parse(r.usage_json) as LiveUsage),
-    capacity: JSON.parse(r.capacity_json) as NodeCapacity,
-  };
-}
-
-function toToken(r: TokenRow): ApiTokenRecord {
-  return { id: r.id, name: r.name, publicId: r.public_id, tokenHash: r.token_hash, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at };
-}
-
-function toAudit(r: AuditRow): AuditEvent {
-  return {
-    id: r.id,
-    at: r.at,
-    action: r.action,
-    outcome: r.outcome,
-    source: r.source,
-    actor: r.actor,
-    address: r.address,
-    hostId: r.host_id,
-    nodeId: r.node_id,
-    clusterId: r.cluster_id,
-    code: r.code,
-    detail: r.detail,
-  };
-}
 
 function isConstraint(err: unknown, kind: 'UNIQUE' | 'FOREIGNKEY'): boolean {
   const code = (err as { code?: unknown })?.code;
@@ -257,9 +154,11 @@ export function openSqliteStore(path: string): Store {
   return new SqliteStore(db);
 }
 
-/** Store over one better-sqlite3 connection. */
+/** Store over one better-sqlite3 connection; one process serves it, so it is the only replica and polls every host. */
 class SqliteStore implements Store {
+  readonly backend = 'sqlite' as const;
   private readonly db: Database.Database;
+  private replica: { info: ReplicaInfo; seenAt: number } | null = null;
   private readonly stmt: ReturnType<SqliteStore['prepare']>;
 
   constructor(db: Database.Database) {
@@ -395,7 +294,7 @@ class SqliteStore implements Store {
     if (!row) return null;
     return {
       ...toNode(row),
-      inventory: row.inventory_json ? (JSON.parse(row.inventory_json) as Inventory) : null,
+      inventory: inventoryOf(row.inventory_json),
       inventoryAt: row.inventory_at ?? null,
     };
   }
@@ -526,6 +425,31 @@ class SqliteStore implements Store {
       this.stmt.revokeToken.run(at, row.id);
       return toToken(this.stmt.tokenById.get(row.id)!);
     })();
+  }
+
+  async heartbeat(replica: ReplicaInfo): Promise<void> {
+    this.replica = { info: replica, seenAt: Date.now() };
+  }
+
+  async replicas(leaseMs: number): Promise<ReplicaRecord[]> {
+    if (!this.replica) return [];
+    const c = await this.counts();
+    return [
+      {
+        ...this.replica.info,
+        lastSeenAt: new Date(this.replica.seenAt).toISOString(),
+        alive: Date.now() - this.replica.seenAt <= leaseMs,
+        hosts: c.nodes.connected + c.nodes.disconnected + c.nodes.pending,
+      },
+    ];
+  }
+
+  async leaveReplica(id: string): Promise<void> {
+    if (this.replica?.info.id === id) this.replica = null;
+  }
+
+  async claimHosts(): Promise<NodeRecord[]> {
+    return this.listNodes({ states: ['connected', 'disconnected', 'pending'] });
   }
 
   async close(): Promise<void> {

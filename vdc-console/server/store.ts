@@ -101,8 +101,36 @@ export interface ApiTokenRecord {
   revokedAt: string | null;
 }
 
+/** One `quantix-vdc serve` process using the store. */
+export interface ReplicaInfo {
+  id: string;
+  /** `<host name>:<pid>`. */
+  name: string;
+  /** The URL of its HTTPS listener (or the one it tells hosts). */
+  url: string;
+  startedAt: string;
+}
+
+/** A replica as the store knows it. */
+export interface ReplicaRecord extends ReplicaInfo {
+  lastSeenAt: string;
+  /** Seen within one lease period. */
+  alive: boolean;
+  /** Hosts whose poll lease it holds. */
+  hosts: number;
+}
+
+/** Which replica holds a host: given when a registration writes its pending row. */
+export interface LeaseHolder {
+  replicaId: string;
+  leaseMs: number;
+}
+
 /** Everything the vDC persists. */
 export interface Store {
+  /** `sqlite` (one process per state directory) or `postgresql` (any number of replicas). */
+  readonly backend: 'sqlite' | 'postgresql';
+
   /** This vDC's identity, null before the first start completed. */
   identity(): Promise<VdcIdentity | null>;
   /** Creates the identity, or renames it; the id never changes once written. */
@@ -121,12 +149,20 @@ export interface Store {
   counts(): Promise<{ clusters: number; nodes: Record<NodeState, number> }>;
   getNode(id: string): Promise<NodeRecordWithInventory | null>;
   findNodeByHostId(hostId: string): Promise<NodeRecord | null>;
-  /** Writes a pending host; HOST_ALREADY_REGISTERED when the hostId has a row, CLUSTER_NOT_FOUND when the cluster vanished. */
-  insertPendingNode(node: NewNode): Promise<NodeRecord>;
+  /**
+   * Writes a pending host; HOST_ALREADY_REGISTERED when the hostId has a row (also when another replica wrote it
+   * at the same moment), CLUSTER_NOT_FOUND when the cluster vanished. With `holder`, the row's poll lease is the
+   * registering replica's, so no other replica settles it while the registration runs.
+   */
+  insertPendingNode(node: NewNode, holder?: LeaseHolder): Promise<NodeRecord>;
   /** Marks a pending host registered (connected) after the host confirmed the join. */
   completeNode(id: string, at: string, hostname: string): Promise<NodeRecord | null>;
-  /** Records health checks in one transaction; the state's `since` moves only when the state changes. */
-  recordHealth(observations: readonly HealthObservation[]): Promise<void>;
+  /**
+   * Records health checks in one transaction; the state's `since` moves only when the state changes. With
+   * `replicaId`, only results for hosts whose lease that replica still holds are written (a replica that lost a
+   * lease while checking cannot overwrite what the new holder saw).
+   */
+  recordHealth(observations: readonly HealthObservation[], replicaId?: string): Promise<void>;
   /** Records a failure seen while talking to a host, without changing its state. */
   recordNodeError(id: string, error: NodeError): Promise<void>;
   /** Replaces a host's inventory. */
@@ -146,6 +182,19 @@ export interface Store {
   touchApiToken(id: string, at: string): Promise<void>;
   /** Revokes by id or name; API_TOKEN_NOT_FOUND when there is none; revoking twice keeps the first time. */
   revokeApiToken(idOrName: string, at: string): Promise<ApiTokenRecord>;
+
+  /** Announces or renews a replica and renews every lease it holds, for `leaseMs` from now. */
+  heartbeat(replica: ReplicaInfo, leaseMs: number): Promise<void>;
+  /** Replicas seen within the last hour, newest first; `alive` = seen within `leaseMs`. */
+  replicas(leaseMs: number): Promise<ReplicaRecord[]>;
+  /** A replica stopping: its leases are released at once and it leaves the list. */
+  leaveReplica(id: string): Promise<void>;
+  /**
+   * The hosts this replica is to poll (connected, disconnected, pending): its own leases renewed, up to its
+   * fair share of free or expired ones taken, and its excess over that share (beyond one) released, so the
+   * hosts spread evenly over the live replicas and a dead replica's hosts move to the others.
+   */
+  claimHosts(replicaId: string, leaseMs: number): Promise<NodeRecord[]>;
 
   close(): Promise<void>;
 }
