@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { QuantixError } from '../../common/protocol/errors.js';
 import type { Cluster, NodeDetail, NodeSummary } from '../../common/protocol/vdc-api.js';
-import { DashboardModel, hostMatches, type DashboardSource } from '../../vdc-console/console/model.js';
+import { DashboardModel, hostMatches, replicaCount, type DashboardSource } from '../../vdc-console/console/model.js';
 import { syntheticFleet } from '../../vdc-console/console/fixture.js';
 
 const NOW = Date.parse('2026-11-25T14:00:00Z');
@@ -95,5 +95,29 @@ describe('dashboard model', () => {
     const down = syntheticFleet(6, NOW).nodes[5]!;
     expect(down.state).toBe('disconnected');
     expect(hostMatches(down, filter)).toBe(want);
+  });
+});
+
+describe('dashboard model: replicas', () => {
+  const replica = (id: string, alive: boolean) => ({ id, name: `vdc-${id}`, url: '', startedAt: '', lastSeenAt: '', alive, hosts: 0 });
+
+  it('counts alive replicas only when there is more than one', () => {
+    expect(replicaCount({ vdc: { name: 'v' }, backend: 'sqlite' })).toBeNull();
+    expect(replicaCount({ vdc: { name: 'v' } })).toBeNull();
+    expect(replicaCount({ vdc: { name: 'v' }, backend: 'postgresql', replicas: [replica('a', true)] })).toBeNull();
+    expect(replicaCount({ vdc: { name: 'v' }, backend: 'postgresql', replicas: [replica('a', true), replica('b', false), replica('c', true)] })).toEqual({ alive: 2, total: 3 });
+  });
+
+  it('reads health with each refresh on PostgreSQL, and once on SQLite', async () => {
+    for (const [backend, expected] of [['postgresql', 3], ['sqlite', 1]] as const) {
+      let calls = 0;
+      const src = { ...source(syntheticFleet(3, NOW)), health: async () => (calls++, { vdc: { name: 'v' }, backend, replicas: [replica('a', true), replica('b', calls < 3)] }) };
+      const m = model(src);
+      for (let i = 0; i < 3; i++) await m.refresh();
+      m.stop();
+      expect(calls).toBe(expected);
+      expect(m.vdcName).toBe('v');
+      expect(m.replicas).toEqual(backend === 'sqlite' ? null : { alive: 1, total: 2 });
+    }
   });
 });

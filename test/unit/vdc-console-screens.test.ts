@@ -3,7 +3,8 @@ import type { Inventory } from '../../common/protocol/inventory.js';
 import type { DiscoverResponse } from '../../common/protocol/vdc-api.js';
 import { formatToken, tokenFromRandom } from '../../common/token/token.js';
 import { ASCII_GLYPHS, UNICODE_GLYPHS, lineText, type KeyBinding } from '../../common/tui/index.js';
-import { renderWizard, statusLines, type Frame } from '../../vdc-console/console/render/screens.js';
+import { renderDashboard, renderWizard, statusLines, type Frame } from '../../vdc-console/console/render/screens.js';
+import { DEFAULT_SORT } from '../../vdc-console/console/sort.js';
 import { initialWizard, wizardReducer, type WizardState } from '../../vdc-console/console/wizard.js';
 
 const TOKEN = tokenFromRandom(new Uint8Array([9, 8, 7, 6, 5, 4, 3]));
@@ -143,5 +144,48 @@ describe('wizard pages at 80x24', () => {
     expect(all).toContain('Next: Generate a new token on the host console: F4, then G.');
     expect(all).toContain('r Retry (fields kept)   Esc Cancel');
     expect(all).not.toMatch(/[^\x00-\x7f]/);
+  });
+});
+
+describe('dashboard header: replicas', () => {
+  const dashboard = (replicas: { alive: number; total: number } | null, over: Partial<Frame> = {}, vdcName = 'vdc01') =>
+    renderDashboard(
+      frame(over),
+      {
+        clusters: [],
+        nodes: [],
+        totals: new Map(),
+        pane: 'clusters',
+        filter: '',
+        clusterCursor: { index: 0, offset: 0 },
+        hostCursor: { index: 0, offset: 0 },
+        loaded: true,
+        problem: null,
+        sort: { clusters: DEFAULT_SORT, hosts: DEFAULT_SORT },
+        vdcName,
+        replicas,
+        visibleHosts: () => [],
+        selectedCluster: () => null,
+      },
+      { filterEditing: false },
+    ).lines[0]!;
+
+  it('says nothing of replicas for one process', () => {
+    expect(lineText(dashboard(null))).toMatch(/^┌ Quantix vDC · vdc01 ─+ 0 clusters · 0 hosts ┐$/);
+  });
+
+  it('shows alive/total, and flags a replica down in words and the warn style', () => {
+    const up = dashboard({ alive: 2, total: 2 });
+    expect(lineText(up)).toMatch(/^┌ Quantix vDC · vdc01 ─+ replicas 2\/2 · 0 clusters · 0 hosts ┐$/);
+    expect(up.some((s) => s.style === 'warn')).toBe(false);
+    const down = dashboard({ alive: 1, total: 2 }, { glyphs: ASCII_GLYPHS });
+    expect(lineText(down)).toMatch(/^\+ Quantix vDC - vdc01 -+ replicas 1\/2 ! - 0 clusters - 0 hosts \+$/);
+    expect(down.find((s) => s.text.includes('replicas'))!.style).toBe('warn');
+  });
+
+  it('keeps the counts whole in 80 columns by cutting a long vDC name', () => {
+    const line = lineText(dashboard({ alive: 9, total: 10 }, {}, 'x'.repeat(64)));
+    expect(line).toHaveLength(80);
+    expect(line).toMatch(/^┌ Quantix vDC · x+… ─+ replicas 9\/10 ! · 0 clusters · 0 hosts ┐$/);
   });
 });

@@ -13,7 +13,7 @@ import { FlashModel } from '../../common/tui/flash.js';
 import { createKeyDispatcher, type KeyBinding } from '../../common/tui/keys.js';
 import { redrawBinding, type TuiApp } from '../../common/tui/screen.js';
 import { plain, seg } from '../../common/tui/text.js';
-import { DashboardModel, type DashboardSource } from './model.js';
+import { DashboardModel, type DashboardHealth, type DashboardSource } from './model.js';
 import { describeSort } from './sort.js';
 import { promptLines, renderDashboard, renderDetails, renderHelpScreen, renderWizard, type Frame } from './render/screens.js';
 import {
@@ -32,7 +32,7 @@ import { formatHostPort } from '../../common/protocol/host-port.js';
 
 /** What the console needs from the vDC; VdcClient provides it. */
 export interface ConsoleApi extends DashboardSource {
-  health(): Promise<{ vdc: { name: string } }>;
+  health(): Promise<DashboardHealth>;
   createCluster(req: CreateClusterRequest): Promise<Cluster>;
   discover(req: DiscoverRequest, o?: DiscoverOptions): Promise<DiscoverResponse>;
   register(req: RegisterRequest): Promise<NodeDetail>;
@@ -87,7 +87,6 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
   let dialog: Dialog | null = null;
   let prompt: Prompt | null = null;
   let filterEditing = false;
-  let vdcName: string | null = null;
   let wizard: Wizard | null = null;
   let wizardAbort: AbortController | null = null;
   let wizardScroll = 0;
@@ -568,7 +567,7 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
     let lines;
     switch (view) {
       case 'dashboard': {
-        const r = renderDashboard(f, model, { vdcName, filterEditing });
+        const r = renderDashboard(f, model, { filterEditing });
         model.setOffset('clusters', r.clusterOffset);
         model.setOffset('hosts', r.hostOffset);
         lines = r.lines;
@@ -656,15 +655,6 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
 
   draw();
   model.start();
-  api.health().then(
-    (h) => {
-      vdcName = h.vdc.name;
-      draw();
-    },
-    () => {
-      // The refresh reports an unreachable vDC; the name just stays unknown.
-    },
-  );
 
   return () => {
     model.stop();

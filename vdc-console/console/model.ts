@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { QuantixError } from '../../common/protocol/errors.js';
-import type { Cluster, NodeDetail, NodeSummary } from '../../common/protocol/vdc-api.js';
+import type { Cluster, HealthResponse, NodeDetail, NodeSummary } from '../../common/protocol/vdc-api.js';
 import { clusterTotals, hostsByCluster, type ClusterTotals } from './render/rows.js';
 import { CLUSTER_SORT_KEYS, compareClusters, compareHosts, DEFAULT_SORT, HOST_SORT_KEYS, nextSort, reverseSort, type TableSort } from './sort.js';
 
@@ -16,6 +16,23 @@ export interface DashboardSource {
   listClusters(): Promise<Cluster[]>;
   listNodes(): Promise<NodeSummary[]>;
   getNode(id: string): Promise<NodeDetail>;
+  /** The vDC's name and, on PostgreSQL, its replicas; read with the lists while the back end may have replicas. */
+  health?(): Promise<DashboardHealth>;
+}
+
+/** What the dashboard reads of `GET /api/health`. */
+export type DashboardHealth = { vdc: Pick<HealthResponse['vdc'], 'name'> } & Partial<Pick<HealthResponse, 'backend' | 'replicas'>>;
+
+/** Replicas of a vDC that has more than one: how many answer, of how many known. */
+export interface ReplicaCount {
+  alive: number;
+  total: number;
+}
+
+/** The header's replica count: null for one process (SQLite, or a single replica). */
+export function replicaCount(h: DashboardHealth): ReplicaCount | null {
+  if (h.backend !== 'postgresql' || !h.replicas || h.replicas.length < 2) return null;
+  return { alive: h.replicas.filter((r) => r.alive).length, total: h.replicas.length };
 }
 
 /** Which table has the keyboard. */
@@ -72,6 +89,12 @@ export class DashboardModel extends EventEmitter {
   loaded = false;
   lastRefreshAt: number | null = null;
   problem: RefreshProblem | null = null;
+  /** The vDC's name, once health has answered. */
+  vdcName: string | null = null;
+  /** The replicas, when the vDC has more than one (see replicaCount). */
+  replicas: ReplicaCount | null = null;
+  /** The back end health reported; on SQLite there is one process, so health is not read again. */
+  private backend: DashboardHealth['backend'] | null = null;
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
   private stopped = false;
@@ -109,7 +132,14 @@ export class DashboardModel extends EventEmitter {
     this.timer = null;
     this.inFlight = (async () => {
       try {
-        const [clusters, nodes] = await Promise.all([this.source.listClusters(), this.source.listNodes()]);
+        // Health is one more small request per refresh, and only while the vDC may have replicas.
+        const health = this.source.health && this.backend !== 'sqlite' ? this.source.health() : null;
+        const [clusters, nodes, h] = await Promise.all([this.source.listClusters(), this.source.listNodes(), health]);
+        if (h) {
+          this.vdcName = h.vdc.name;
+          this.backend = h.backend ?? 'sqlite';
+          this.replicas = replicaCount(h);
+        }
         // The client hands back the very same arrays when the vDC says nothing changed: nothing to rebuild.
         if (clusters !== this.received.clusters || nodes !== this.received.nodes) {
           this.received = { clusters, nodes };

@@ -11,7 +11,7 @@ import type { FlashMessage } from '../../../common/tui/flash.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
 import { renderFooterLines, renderHelp, type KeyBinding } from '../../../common/tui/keys.js';
 import { cellText, renderDataTable, renderTableWindow, scrollWindow, type Cell } from '../../../common/tui/table.js';
-import { composeFrame, plain, seg, textWidth, wrapText, type FrameSection, type Line, type Segment } from '../../../common/tui/text.js';
+import { composeFrame, fitLine, lineText, plain, seg, textWidth, wrapText, type FrameSection, type Line, type Segment } from '../../../common/tui/text.js';
 import type { DashboardModel } from '../model.js';
 import { PRODUCT } from '../product.js';
 import {
@@ -84,11 +84,11 @@ function contentRows(f: Frame, sections: number, statusHeight: number): number {
 /** The dashboard: clusters on top, the selected cluster's hosts below. */
 export function renderDashboard(
   f: Frame,
-  m: Pick<DashboardModel, 'clusters' | 'totals' | 'pane' | 'filter' | 'clusterCursor' | 'hostCursor' | 'loaded' | 'nodes' | 'problem' | 'sort'> & {
+  m: Pick<DashboardModel, 'clusters' | 'totals' | 'pane' | 'filter' | 'clusterCursor' | 'hostCursor' | 'loaded' | 'nodes' | 'problem' | 'sort' | 'vdcName' | 'replicas'> & {
     visibleHosts(): readonly NodeSummary[];
     selectedCluster(): Cluster | null;
   },
-  opts: { vdcName: string | null; filterEditing: boolean },
+  opts: { filterEditing: boolean },
 ): { lines: Line[]; clusterOffset: number; hostOffset: number } {
   const g = f.glyphs;
   const inner = f.cols - 2;
@@ -134,8 +134,12 @@ export function renderDashboard(
   if (m.filter || opts.filterEditing) hostTitle.push(seg(` ${g.middot} filter: `), seg(`${plain(m.filter)}${opts.filterEditing ? '_' : ''}`, 'accent'));
   const hostRight: Line = hosts.length > hostHeight - 1 ? [seg(`${m.hostCursor.index + 1}/${hosts.length}`, 'dim')] : [];
 
-  const title: Line = [seg(PRODUCT, 'title'), ...(opts.vdcName ? [seg(` ${g.middot} ${plain(opts.vdcName)}`)] : [])];
-  const right: Line = m.loaded ? [seg(`${m.clusters.length} cluster${m.clusters.length === 1 ? '' : 's'} ${g.middot} ${m.nodes.length} host${m.nodes.length === 1 ? '' : 's'}`)] : [];
+  const right: Line = m.loaded ? [...replicaSegments(m.replicas, g), seg(`${m.clusters.length} cluster${m.clusters.length === 1 ? '' : 's'} ${g.middot} ${m.nodes.length} host${m.nodes.length === 1 ? '' : 's'}`)] : [];
+  // The counts keep their room: a long vDC name is cut instead (a space each side of both, and two rules between).
+  const nameRoom = inner - textWidth(lineText(right)) - 6;
+  const fullTitle: Line = [seg(PRODUCT, 'title'), ...(m.vdcName ? [seg(` ${g.middot} ${plain(m.vdcName)}`)] : [])];
+  const titleRoom = Math.max(textWidth(PRODUCT), nameRoom);
+  const title = textWidth(lineText(fullTitle)) > titleRoom ? fitLine(fullTitle, titleRoom, g.ellipsis) : fullTitle;
   const lines = framed(
     f,
     title,
@@ -147,6 +151,17 @@ export function renderDashboard(
     status,
   );
   return { lines, clusterOffset: clusterWin.offset, hostOffset: hostWin.offset };
+}
+
+/**
+ * The header's replica count, alive/total, when the vDC has more than one
+ * replica; a replica down adds a `!` in the warn style, so the fault reads
+ * without colour too.
+ */
+export function replicaSegments(r: { alive: number; total: number } | null, g: Glyphs): Segment[] {
+  if (!r) return [];
+  const down = r.alive < r.total;
+  return [seg(`replicas ${r.alive}/${r.total}${down ? ' !' : ''}`, down ? 'warn' : undefined), seg(` ${g.middot} `)];
 }
 
 /** A tab bar: the titles with the selected one inverted. */
