@@ -401,10 +401,20 @@ export function checkInventory(v: unknown, what = 'inventory'): Inventory {
   } as Inventory;
 }
 
+/** The longest strings a hello may carry: a UUID-like host id, a DNS name, a version, an ISO time. */
+const HELLO_STRING_LIMITS: ReadonlyArray<[string, number]> = [
+  ['hostId', 128],
+  ['hostname', 255],
+  ['agentVersion', 64],
+  ['time', 64],
+];
+
 /** Checks a hello reply. */
 export function checkHelloResponse(v: unknown): HelloResponse {
   const o = fields(v, 'hello', { apiVersion: 'number', hostId: 'string', hostname: 'string', agentVersion: 'string', managed: 'boolean', time: 'string' });
   if (!Number.isFinite(Date.parse(o.time as string))) unexpected('hello.time');
+  // Hello is unauthenticated: whatever answers at the address sets these, and the vDC shows and audits them.
+  for (const [k, max] of HELLO_STRING_LIMITS) if ((o[k] as string).length > max) unexpected(`hello.${k} is over ${max} characters`);
   return {
     apiVersion: o.apiVersion as number,
     hostId: o.hostId as string,

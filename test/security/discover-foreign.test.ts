@@ -135,6 +135,16 @@ describe('discover pointed at something that is not a Quantix agent', () => {
     }
   });
 
+  it('a hello whose host id is 20 KB (under the answer cap): refused, and neither the answer nor the audit holds any of it', async () => {
+    const hello = JSON.parse(AGENT_HELLO.body) as Record<string, unknown>;
+    foreign.hello = { status: 200, body: JSON.stringify({ ...hello, hostId: `${MARK}${'x'.repeat(20_000)}` }) };
+    const r = await discover(address());
+    expectOwnWords(r, 'HOST_PROTOCOL_ERROR');
+    const audit = JSON.stringify(await vdc.client().audit({ limit: 5 }));
+    expect(audit).not.toContain(MARK);
+    expect(audit.length).toBeLessThan(8 * 1024);
+  });
+
   it('the vDC itself: not a host agent, and not a 401 about the caller\'s API token', async () => {
     const self = `127.0.0.70:${vdc.port}`;
     const r = await discover(self);
