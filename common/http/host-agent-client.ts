@@ -92,17 +92,7 @@ function retryAfter(json: unknown, headers: IncomingHttpHeaders): number | undef
 }
 
 /** Agent codes that keep their meaning at the vDC; the others are the agent refusing the request's form, or failing. */
-const MEANINGFUL = new Set<AgentNetworkErrorCode>([
-  'TOKEN_INVALID',
-  'NO_ACTIVE_TOKEN',
-  'TOKEN_EXPIRED',
-  'TOKEN_ALREADY_USED',
-  'TOKEN_REVOKED',
-  'RATE_LIMITED',
-  'HOST_MANAGED',
-  'NOT_MANAGED',
-  'NOT_MANAGED_BY_YOU',
-]);
+const MEANINGFUL = new Set<AgentNetworkErrorCode>(['TOKEN_INVALID', 'NO_ACTIVE_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_ALREADY_USED', 'TOKEN_REVOKED', 'RATE_LIMITED', 'HOST_MANAGED', 'NOT_MANAGED', 'NOT_MANAGED_BY_YOU']);
 const FAILURES = new Set<AgentNetworkErrorCode>(['INTERNAL', 'BUSY']);
 
 function isAgentCode(code: unknown): code is AgentNetworkErrorCode {

@@ -181,7 +181,7 @@ export type Parsed =
   | { kind: 'command'; spec: CommandSpec; globals: GlobalValues; values: Record<string, string | boolean | undefined>; args: string[] }
   | { kind: 'error'; message: string; usage: string; code?: 'SECRET_ON_COMMAND_LINE'; hint?: string };
 
-/** Options that would put a secret in the process's command line, readable by every local user. */
+/** Options that would put a secret in the process's command line, readable by every local user: each is refused, never read. */
 const SECRET_OPTIONS = ['--token', '--api-token', '--password', '--secret'];
 
 /** Where each command takes its secret from instead, for the refusal's next step. */
