@@ -28,7 +28,7 @@ export function fingerprintOfPem(certPem: string): string {
 /** Creates a new self-signed ECDSA P-256 certificate for commonName. */
 export async function createSelfSignedCertificate(commonName: string, altNames: string[] = []): Promise<CertificatePair> {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']));
   const now = Date.now();
   const safeCn = commonName.replace(/[^A-Za-z0-9.\-_]/g, '-').slice(0, 64) || 'quantix';
   const { SubjectAlternativeNameExtension, KeyUsagesExtension, KeyUsageFlags, ExtendedKeyUsageExtension } = await import('@peculiar/x509');

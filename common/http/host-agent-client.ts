@@ -8,7 +8,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import net from 'node:net';
 import {
   AGENT_NETWORK_ERROR_CODES,
   AGENT_PATHS,

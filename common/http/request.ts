@@ -225,14 +225,14 @@ function connectTls(
     socket.once('secureConnect', () => {
       // The X509Certificate form gives the DER without building the whole parsed-certificate object.
       const cert = socket.getPeerX509Certificate();
-      if (!cert || !cert.raw) return finish(Object.assign(new Error('no server certificate'), { code: 'ERR_TLS_NO_CERT' }));
+      if (!cert || !cert.raw) { finish(Object.assign(new Error('no server certificate'), { code: 'ERR_TLS_NO_CERT' })); return; }
       const fp = fingerprintOf(cert.raw);
       if (ep.pinnedFingerprint && fp !== ep.pinnedFingerprint) {
-        return finish(
+        finish(
           new QuantixError('HOST_IDENTITY_CHANGED', {
             message: `${ep.host}:${ep.port} presented a different certificate (${fp.slice(0, 16)}…) than the one pinned (${ep.pinnedFingerprint.slice(0, 16)}…).`,
           }),
-        );
+        ); return;
       }
       finish(null, fp);
     });
@@ -307,7 +307,7 @@ async function requestOnce(ep: Endpoint, opts: RequestOptions, pooled: { key: st
       // With `agent: false` Node ignores createConnection and dials host:80 itself, so the pinned socket goes without an agent.
       ...(ep.kind === 'socket'
         ? { socketPath: ep.socketPath, agent: false }
-        : { createConnection: () => tlsSocket as unknown as net.Socket }),
+        : { createConnection: () => tlsSocket }),
     });
     // Socket connect for the Unix socket is bounded by the same overall timer.
     const timer = setTimeout(() => settle(timeoutError()), (ep.kind === 'socket' ? connectTimeoutMs : 0) + responseTimeoutMs);

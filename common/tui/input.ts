@@ -168,7 +168,7 @@ export function createKeyInput(source: NodeJS.ReadStream, opts: { holdMs?: numbe
   };
   source.on('data', onData);
 
-  out.isTTY = source.isTTY === true;
+  out.isTTY = source.isTTY;
   out.isRaw = false;
   out.setRawMode = (mode: boolean) => {
     if (typeof source.setRawMode === 'function' && source.isTTY) source.setRawMode(mode);

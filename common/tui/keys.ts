@@ -67,8 +67,8 @@ export function keyDisplay(key: string, g?: Pick<Glyphs, 'enter'>): string {
   if (/^S-[a-z]$/.test(key)) return key.slice(2).toUpperCase();
   if (/^C-[a-z]$/.test(key)) return `Ctrl-${key.slice(2).toUpperCase()}`;
   if (/^M-.$/.test(key)) return `Esc ${key.slice(2)}`;
-  if (ascii && ASCII_NAMED[key]) return ASCII_NAMED[key]!;
-  if (NAMED[key]) return NAMED[key]!;
+  if (ascii && ASCII_NAMED[key]) return ASCII_NAMED[key];
+  if (NAMED[key]) return NAMED[key];
   return key;
 }
 

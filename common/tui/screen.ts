@@ -119,10 +119,10 @@ function captureStderr(logPath: string | null | undefined): { fd: number | null;
       }
     }
     const done = typeof enc === 'function' ? enc : cb;
-    if (typeof done === 'function') process.nextTick(done as () => void);
+    if (typeof done === 'function') process.nextTick(done);
     return true;
   };
-  stderr.write = replacement as typeof stderr.write;
+  stderr.write = replacement;
   return {
     fd,
     restore: () => {
@@ -150,7 +150,7 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
   const glyphs = glyphsFor(caps);
   const theme = themeFor(caps);
 
-  const stderrIsTerminal = process.stderr.isTTY === true;
+  const stderrIsTerminal = process.stderr.isTTY;
   const captured = stderrIsTerminal ? captureStderr(opts.stderrLog) : { fd: 2, restore: () => {} };
   const keyInput = createKeyInput(input, opts.escapeHoldMs === undefined ? {} : { holdMs: opts.escapeHoldMs });
 
@@ -197,7 +197,7 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
     tags: true,
     wrap: false,
     scrollable: false,
-  } as blessed.Widgets.BoxOptions);
+  });
 
   let lastContent: string | null = null;
   let destroyed = false;

@@ -271,7 +271,7 @@ export function parseInvocation(argv: string[], env: Record<string, string | und
     return usageError(argumentProblem(err), usage);
   }
   if (values.help) return { kind: 'help', text: usage };
-  const socketPath = (values.socket as string | undefined) ?? env.QUANTIX_NODE_SOCKET ?? defaults.socketPath;
+  const socketPath = (values.socket) ?? env.QUANTIX_NODE_SOCKET ?? defaults.socketPath;
   if (socketPath === '') return usageError('--socket needs a path', usage);
   return { kind: 'client', command, socketPath: path.resolve(socketPath), json: values.json === true, refresh: values.refresh === true, yes: values.yes === true };
 }

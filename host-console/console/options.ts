@@ -97,12 +97,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): ParsedOpti
       ok: true,
       options: {
         socketPath: values.socket ?? defaultSocketPath(env),
-        exitable: values.exitable === true,
-        allowPower: values['allow-power'] === true,
+        exitable: values.exitable,
+        allowPower: values['allow-power'],
         logFile: values['log-file'] ?? defaultLogFile(env),
         escapeDelayMs: delay.ms,
         idleRepaintMs: idle * 1000,
-        help: values.help === true,
+        help: values.help,
       },
     };
   } catch (err) {

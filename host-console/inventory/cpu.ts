@@ -130,7 +130,7 @@ async function readTopology(src: HostSource): Promise<{ online: number[] | null;
     }),
   );
   // Topology counts only when every online CPU reported it; a partial count would understate the host.
-  return { online, topology: topology.every((t) => t !== null) ? (topology as CpuTopology[]) : null };
+  return { online, topology: topology.every((t) => t !== null) ? (topology) : null };
 }
 
 /** Reads the CPU section; warns when the host cannot run virtual machines. */

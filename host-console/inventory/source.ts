@@ -90,7 +90,7 @@ function createLimiter(limit: number): <T>(work: () => Promise<T>) => Promise<T>
 }
 
 function errorCode(err: unknown): string {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : 'EUNKNOWN';
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err).code) : 'EUNKNOWN';
 }
 
 /** Creates a source reading under root. */
@@ -133,7 +133,7 @@ export function createHostSource(root: string, warnings: WarningSink = createWar
   const readWhole = (hostPath: string): Promise<Buffer | 'directory' | 'too-large'> =>
     new Promise((done, fail) => {
       readFileCallback(abs(hostPath), (err, data) => {
-        if (err) return err.code === 'EISDIR' ? done('directory') : fail(err);
+        if (err) { err.code === 'EISDIR' ? done('directory') : fail(err); return; }
         done(data.length > MAX_FILE_BYTES ? 'too-large' : data);
       });
     });

@@ -148,7 +148,7 @@ export function startProgram(script: string, args: string[], env: Record<string,
   const records: Array<Record<string, unknown>> = [];
   let partial = '';
   const waiters = new Set<() => void>();
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     partial += chunk;
     const parts = partial.split('\n');
     partial = parts.pop()!;

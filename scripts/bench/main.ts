@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   const ctx: BenchContext = {
-    quick: values.quick === true,
+    quick: values.quick,
     tmp: tmp.dir,
     memTmp: tmp.memDir,
     log: (msg) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`),

@@ -55,7 +55,7 @@ export class PtyProbe {
       cwd: REPO_ROOT,
       env,
       encoding: null,
-    } as pty.IPtyForkOptions);
+    });
     this.proc.onData((data: string | Buffer) => {
       const at = performance.now();
       this.firstByteAt ??= at;

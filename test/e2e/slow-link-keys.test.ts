@@ -10,7 +10,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, spawnInPty, type PtyProgram } from '../helpers/pty.js';
+import { REPO_ROOT, spawnInPty } from '../helpers/pty.js';
 import { runNodeProgram } from '../helpers/run.js';
 import { bothConsoles, startConsole } from './vdc-console-support.js';
 

@@ -89,14 +89,14 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentPro
   });
   const lines: string[] = [];
   let partial = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
     partial += chunk;
     const parts = partial.split('\n');
     partial = parts.pop()!;
     lines.push(...parts);
   });
-  child.stdout!.resume();
+  child.stdout.resume();
   const records = () =>
     lines.flatMap((l) => {
       try {

@@ -252,10 +252,10 @@ export function opensslHandshake(host: string, port: number, flags: string[]): P
   return new Promise((resolve, reject) => {
     const child = execFile('openssl', ['s_client', '-connect', `${host}:${port}`, '-servername', 'localhost', ...flags], { timeout: 15_000 }, (err, stdout, stderr) => {
       const output = `${stdout}\n${stderr}`;
-      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return reject(new Error('the openssl command-line client is not installed'));
+      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') { reject(new Error('the openssl command-line client is not installed')); return; }
       const m = /New, (\S+), Cipher is (\S+)/.exec(output);
       const established = !!m && m[2] !== '(NONE)';
-      resolve({ established, protocol: established ? m![1]! : null, cipher: established ? m![2]! : null, output });
+      resolve({ established, protocol: established ? m[1]! : null, cipher: established ? m[2]! : null, output });
     });
     child.stdin?.end();
   });

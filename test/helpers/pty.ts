@@ -151,7 +151,7 @@ export class PtyProgram {
       encoding: null,
       ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
       ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
-    } as pty.IPtyForkOptions);
+    });
     this.proc.onData((data: string | Buffer) => {
       const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
       if (this.firstOutputMs === null) this.firstOutputMs = Date.now() - this.started;

@@ -129,15 +129,15 @@ export async function startVdc(opts: StartVdcOptions = {}): Promise<VdcProcess> 
     const child = spawn(command, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const mine: string[] = [];
     let partial = '';
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
       partial += chunk;
       const parts = partial.split('\n');
       partial = parts.pop()!;
       lines.push(...parts);
       mine.push(...parts);
     });
-    child.stdout!.resume();
+    child.stdout.resume();
     const deadline = Date.now() + (settings.readyTimeoutMs ?? 20_000);
     for (;;) {
       for (const l of mine) {

@@ -33,24 +33,24 @@ beforeAll(async () => {
       res.end(body);
     };
     if (req.url === AGENT_PATHS.hello) {
-      if (behaviour === 'bad-hello') return send(200, JSON.stringify({ apiVersion: 1, hostname: 'h' }));
-      return send(200, JSON.stringify({ apiVersion: 1, hostId: 'h1', hostname: 'fake', agentVersion: '0', managed: false, time: new Date().toISOString() }));
+      if (behaviour === 'bad-hello') { send(200, JSON.stringify({ apiVersion: 1, hostname: 'h' })); return; }
+      send(200, JSON.stringify({ apiVersion: 1, hostId: 'h1', hostname: 'fake', agentVersion: '0', managed: false, time: new Date().toISOString() })); return;
     }
     const nonce = parseAuthorization(req.headers.authorization)?.nonce ?? '';
     const ok = JSON.stringify({ hostId: 'h1' });
     switch (behaviour) {
       case 'no-proof':
-        return send(200, ok);
+        { send(200, ok); return; }
       case 'wrong-proof':
-        return send(200, ok, { [HOST_PROOF_HEADER]: computeHostProof(Buffer.alloc(32), nonce, cert.fingerprint, ok) });
+        { send(200, ok, { [HOST_PROOF_HEADER]: computeHostProof(Buffer.alloc(32), nonce, cert.fingerprint, ok) }); return; }
       case 'good-proof-bad-shape':
-        return send(200, ok, { [HOST_PROOF_HEADER]: computeHostProof(key, nonce, cert.fingerprint, ok) });
+        { send(200, ok, { [HOST_PROOF_HEADER]: computeHostProof(key, nonce, cert.fingerprint, ok) }); return; }
       case 'garbage':
-        return send(502, '<html>proxy error</html>', { 'content-type': 'text/html' });
+        { send(502, '<html>proxy error</html>', { 'content-type': 'text/html' }); return; }
       case 'rate-limited':
-        return send(429, JSON.stringify({ code: 'RATE_LIMITED', message: 'slow down', hint: 'wait' }), { 'retry-after': '42' });
+        { send(429, JSON.stringify({ code: 'RATE_LIMITED', message: 'slow down', hint: 'wait' }), { 'retry-after': '42' }); return; }
       default:
-        return send(500, '{}');
+        { send(500, '{}'); return; }
     }
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

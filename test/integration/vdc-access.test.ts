@@ -13,7 +13,6 @@ import http from 'node:http';
 import path from 'node:path';
 import { fetchVdcFingerprint, VdcClient } from '../../common/http/vdc-client.js';
 import { request } from '../../common/http/request.js';
-import { QuantixError } from '../../common/protocol/errors.js';
 import { runVdcCli, startVdc, type VdcProcess } from '../helpers/vdc.js';
 import { expectQuantixError } from '../helpers/expect-error.js';
 import { usePostgres, VDC_BACKENDS } from '../helpers/postgres.js';

@@ -29,7 +29,7 @@ function parse(bytes: string): string[] {
 describe.each(TERMS)('TERM=%s: every key terminfo defines reaches the console by its name', (term) => {
   const strings = terminfo(term);
   const map = keyTranslations(strings);
-  const defined = Object.entries(TERMINFO_KEYS).filter(([cap]) => typeof strings[cap] === 'string' && (strings[cap] as string).startsWith('\x1b'));
+  const defined = Object.entries(TERMINFO_KEYS).filter(([cap]) => typeof strings[cap] === 'string' && (strings[cap]).startsWith('\x1b'));
 
   it('defines the keys the consoles use', () => {
     expect(defined.map(([, n]) => n)).toEqual(expect.arrayContaining(['f1', 'f2', 'f3', 'f4', 'up']));

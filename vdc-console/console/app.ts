@@ -174,8 +174,8 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
       wizardAbort?.abort();
       wizardAbort = null;
     }
-    if (after.closed) return closeWizard();
-    if (after.step === 'success' && after.registered) return finishWizard(after.registered);
+    if (after.closed) { closeWizard(); return; }
+    if (after.step === 'success' && after.registered) { finishWizard(after.registered); return; }
     if (before.step !== 'connecting' && after.step === 'connecting') startDiscover(after);
     if (after.registering && !before.registering) startRegister(after);
     updateSpinner();
@@ -601,7 +601,7 @@ export function runConsole(app: TuiApp, api: ConsoleApi, opts: ConsoleOptions): 
         break;
       }
       case 'wizard': {
-        if (!wizard) return show('dashboard');
+        if (!wizard) { show('dashboard'); return; }
         const r = renderWizard(f, wizard, wizardScroll);
         wizardScroll = r.scroll;
         lines = r.lines;

@@ -88,7 +88,7 @@ function asQuantix(err: unknown): QuantixError {
 async function readAll(stream: NodeJS.ReadableStream, limit: number): Promise<string> {
   let text = '';
   for await (const chunk of stream) {
-    text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+    text += typeof chunk === 'string' ? chunk : (chunk).toString('utf8');
     if (text.length > limit) throw new UsageError('VALIDATION_ERROR', { message: 'stdin is too long to hold a token.', hint: 'Send only the token on stdin.' });
   }
   return text;
@@ -242,7 +242,7 @@ async function readSecret(ctx: Ctx, source: SecretSource): Promise<string> {
   if (fromStdin) raw = await readAll(ctx.io.stdin, SECRET_MAX_BYTES);
   else if (file !== null) raw = readPrivateFile(file, ctx.io.uid);
   else if (ctx.io.env[source.envVar]) raw = ctx.io.env[source.envVar]!;
-  else if (source.implicitStdin && ctx.io.stdin.isTTY !== true) raw = await readAll(ctx.io.stdin, SECRET_MAX_BYTES);
+  else if (source.implicitStdin && !ctx.io.stdin.isTTY) raw = await readAll(ctx.io.stdin, SECRET_MAX_BYTES);
   else {
     raw = await askSecret(ctx.io, source.prompt, `Pass the ${source.what} with --token-stdin, --token-file FILE or $${source.envVar}.`);
   }
@@ -312,7 +312,7 @@ async function findHost(client: VdcClient, ref: string): Promise<NodeSummary> {
 
 function mustConfirm(ctx: Ctx, what: string): void {
   if (ctx.values.yes) return;
-  if (!(ctx.io.stdin.isTTY === true && ctx.io.stderr.isTTY === true)) {
+  if (!(ctx.io.stdin.isTTY && ctx.io.stderr.isTTY)) {
     throw new UsageError('VALIDATION_ERROR', { message: `Refusing to ${what} without confirmation: there is no terminal to ask on.`, hint: 'Pass --yes to proceed without asking.' });
   }
 }
@@ -333,7 +333,7 @@ async function hostsAdd(ctx: Ctx): Promise<number> {
 
   const client = await connect(ctx.io, ctx.globals);
   const cluster = findCluster(await client.listClusters(), clusterRef);
-  const progress = !ctx.globals.json && ctx.io.stderr.isTTY === true;
+  const progress = !ctx.globals.json && ctx.io.stderr.isTTY;
   const discovery = await client.discover(
     { address, token: token.canonical },
     { onStage: (stage) => (progress ? ctx.note(`${STAGE_WORDS[stage]}${ctx.glyphs.ellipsis}`) : undefined) },

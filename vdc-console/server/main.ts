@@ -60,7 +60,7 @@ async function apiToken(command: Exclude<Command, { kind: 'help' | 'version' | '
   try {
     if (command.kind === 'api-token-create') {
       const r = await createApiToken(store, { name: command.name }, CLI, at);
-      if (command.json) return print(JSON.stringify(r));
+      if (command.json) { print(JSON.stringify(r)); return; }
       print(
         [
           `API token "${r.info.name}" created (id ${r.info.id}).`,
@@ -73,15 +73,15 @@ async function apiToken(command: Exclude<Command, { kind: 'help' | 'version' | '
       );
     } else if (command.kind === 'api-token-list') {
       const tokens = (await store.listApiTokens()).map(apiTokenView);
-      if (command.json) return print(JSON.stringify({ tokens }));
-      if (tokens.length === 0) return print('No API tokens. Create one with: quantix-vdc api-token create NAME');
+      if (command.json) { print(JSON.stringify({ tokens })); return; }
+      if (tokens.length === 0) { print('No API tokens. Create one with: quantix-vdc api-token create NAME'); return; }
       const rows = [['NAME', 'ID', 'PUBLIC ID', 'CREATED', 'LAST USED', 'STATUS']];
       for (const t of tokens) rows.push([cell(t.name), t.id, t.publicId ?? '(old form)', t.createdAt, cell(t.lastUsedAt), t.revokedAt ? `revoked ${t.revokedAt}` : 'active']);
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
       print(rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n'));
     } else {
       const info = await revokeApiToken(store, command.idOrName, CLI, at);
-      if (command.json) return print(JSON.stringify(info));
+      if (command.json) { print(JSON.stringify(info)); return; }
       print(`API token "${info.name}" (id ${info.id}) is revoked; consoles using it are refused from now on.`);
     }
   } finally {
@@ -93,9 +93,9 @@ async function main(argv: string[]): Promise<void> {
   const command = parseCommandLine(argv, process.env, process.getuid?.() ?? 1000, os.homedir());
   switch (command.kind) {
     case 'help':
-      return print(command.text);
+      { print(command.text); return; }
     case 'version':
-      return print(`quantix-vdc ${packageVersion()}`);
+      { print(`quantix-vdc ${packageVersion()}`); return; }
     case 'serve':
       return serve(command);
     default:

@@ -6,7 +6,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { parseArgs } from 'node:util';
 import { argumentProblem, errorLine as formatErrorLine, usageError } from '../../common/cli/error-line.js';
-import { QuantixError } from '../../common/protocol/errors.js';
 import { VDC_DEFAULT_LISTEN, defaultVdcPaths } from '../../common/protocol/vdc-api.js';
 
 /** Settings of `quantix-vdc serve`. */
@@ -163,7 +162,7 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
   const parse = (args: readonly string[], options: Options): { values: Record<string, string | boolean | undefined>; positionals: string[] } => {
     try {
       const r = parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-      return { values: r.values as Record<string, string | boolean | undefined>, positionals: r.positionals };
+      return { values: r.values, positionals: r.positionals };
     } catch (err) {
       throw new UsageError(argumentProblem(err));
     }
