@@ -12,6 +12,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import type { BusyTracker } from './idle.js';
 import { keyPattern, translateKeys } from './keymap.js';
 
 /** Default escape delay: how long an incomplete escape sequence waits for its next byte, in milliseconds. */
@@ -106,13 +107,25 @@ export interface KeyInput extends PassThrough {
  * escape sequences. holdMs is the escape delay: how long an incomplete
  * sequence waits for its next byte.
  */
-export function createKeyInput(source: NodeJS.ReadStream, opts: { holdMs?: number; now?: () => number } = {}): KeyInput {
+export function createKeyInput(
+  source: NodeJS.ReadStream,
+  opts: { holdMs?: number; now?: () => number; busy?: BusyTracker } = {},
+): KeyInput {
   const holdMs = opts.holdMs ?? ESCAPE_HOLD_MS;
   const now = opts.now ?? Date.now;
   const out = new PassThrough() as KeyInput;
   const decoder = new StringDecoder('utf8');
   let held = '';
   let timer: NodeJS.Timeout | null = null;
+  // While a sequence is held the console is busy: its key is still to come.
+  let holding: (() => void) | null = null;
+  const setHold = (on: boolean) => {
+    if (on && !holding) holding = opts.busy?.begin() ?? null;
+    if (!on && holding) {
+      holding();
+      holding = null;
+    }
+  };
   // A sequence given up on, whose tail is still to be dropped until lateUntil.
   let late: string | null = null;
   let lateUntil = 0;
@@ -134,8 +147,14 @@ export function createKeyInput(source: NodeJS.ReadStream, opts: { holdMs?: numbe
     held = '';
     if (/^\x1b+$/.test(s)) emit(s);
     giveUp(s);
+    setHold(false);
   };
   const onData = (chunk: Buffer | string) => {
+    if (opts.busy) {
+      // Handling this read, and drawing what it changes, is work in progress until the next turn of the loop.
+      opts.busy.consumed(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length);
+      setImmediate(opts.busy.begin());
+    }
     let text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
     if (late !== null && held === '') {
       const prefix = late;
@@ -165,6 +184,7 @@ export function createKeyInput(source: NodeJS.ReadStream, opts: { holdMs?: numbe
     // The delay counts from the latest byte, as curses' ESCDELAY does.
     if (timer) clearTimeout(timer);
     timer = held ? setTimeout(flush, holdMs) : null;
+    setHold(held !== '');
   };
   source.on('data', onData);
 
@@ -194,6 +214,7 @@ export function createKeyInput(source: NodeJS.ReadStream, opts: { holdMs?: numbe
     source.off('data', onData);
     if (timer) clearTimeout(timer);
     timer = null;
+    setHold(false);
     source.pause();
   };
   return out;

@@ -19,6 +19,7 @@ import { detectCapabilities, type TerminalCaps } from './caps.js';
 import { glyphsFor, themeFor, type Glyphs, type Theme } from './glyphs.js';
 import { installOutputEconomy } from './economy.js';
 import { createKeyInput } from './input.js';
+import { busyTrackerFor, type BusyTracker } from './idle.js';
 import { keyTranslations, missingFunctionKeys } from './keymap.js';
 import type { KeyBinding } from './keys.js';
 import { toTagged, truncate, type Line } from './text.js';
@@ -76,6 +77,11 @@ export interface TuiApp {
    * believes is on it (Ctrl-L, from any screen and dialog).
    */
   repaint(): void;
+  /**
+   * Work in progress that will change the screen (requests, timers that
+   * redraw): count it here so tests can wait for the console to be idle.
+   */
+  busy: BusyTracker;
   /** Subscribes to key events (blessed's `keypress`); Ctrl-L never reaches them, it repaints. */
   onKey(handler: (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg | undefined) => void): void;
   /** Subscribes to size changes (after blessed has resized its buffers). */
@@ -152,7 +158,10 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
 
   const stderrIsTerminal = process.stderr.isTTY;
   const captured = stderrIsTerminal ? captureStderr(opts.stderrLog) : { fd: 2, restore: () => {} };
-  const keyInput = createKeyInput(input, opts.escapeHoldMs === undefined ? {} : { holdMs: opts.escapeHoldMs });
+  const busy = busyTrackerFor(env, output);
+  // Starting up is work too: the console's first requests begin before this ends.
+  setImmediate(busy.begin());
+  const keyInput = createKeyInput(input, opts.escapeHoldMs === undefined ? { busy } : { holdMs: opts.escapeHoldMs, busy });
 
   const screen = blessed.screen({
     input: keyInput as unknown as NodeJS.ReadableStream,
@@ -270,6 +279,7 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
     theme,
     missingKeys,
     logFd: captured.fd,
+    busy,
     size,
     tooSmall,
     paint(lines: Line[]) {

@@ -203,7 +203,7 @@ describe.each(['vt100', 'vt220'])('TERM=%s, LANG=C: fallback keys', (term) => {
     p.press('2');
     await p.waitForText(/Quantix-OS \S+ . System/);
     p.press('Esc');
-    await p.waitForIdle({ quietMs: 200 });
+    await p.waitForSettled();
     p.press('3');
     await p.waitForText(/Quantix-OS \S+ . Network/);
     p.press({ raw: '\x1b4' });

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pty from '@lydell/node-pty';
 import xterm from '@xterm/headless';
+import { IDLE_OSC, IDLE_SIGNAL_ENV } from '../../common/tui/idle.js';
 
 const { Terminal } = xterm;
 type HeadlessTerminal = InstanceType<typeof Terminal>;
@@ -114,6 +115,10 @@ export class PtyProgram {
   private markAt = 0;
   private markChunk = 0;
   private lastOutputAt = Date.now();
+  private bytesSent = 0;
+  /** Input bytes the console had read when it last said it was idle; null before it first did. */
+  private idleInputBytes: number | null = null;
+  private idleCarry = '';
   private cursorVisible = true;
   private exitInfo: { exitCode: number; signal: number | undefined } | null = null;
   private readonly exited: Promise<{ exitCode: number; signal: number | undefined }>;
@@ -132,16 +137,15 @@ export class PtyProgram {
       if (params.includes(25)) this.cursorVisible = false;
       return false;
     });
+    const dropped = new Set(['LC_ALL', 'LC_CTYPE', 'NO_COLOR', 'COLORTERM', 'TMUX', 'STY']);
+    const base = new Map<string, string | undefined>(Object.entries(process.env).filter(([k]) => !dropped.has(k)));
+    base.set('TERM', this.termName);
+    base.set('LANG', opts.lang ?? 'C.UTF-8');
+    base.set(IDLE_SIGNAL_ENV, '1');
+    if (opts.noColor) base.set('NO_COLOR', '1');
+    for (const [k, v] of Object.entries(opts.env ?? {})) base.set(k, v);
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-    for (const k of ['LC_ALL', 'LC_CTYPE', 'NO_COLOR', 'COLORTERM', 'TMUX', 'STY']) delete env[k];
-    env.TERM = this.termName;
-    env.LANG = opts.lang ?? 'C.UTF-8';
-    if (opts.noColor) env.NO_COLOR = '1';
-    for (const [k, v] of Object.entries(opts.env ?? {})) {
-      if (v === undefined) delete env[k];
-      else env[k] = v;
-    }
+    for (const [k, v] of base) if (v !== undefined) env[k] = v;
     this.proc = pty.spawn(process.execPath, [path.resolve(REPO_ROOT, opts.script), ...(opts.args ?? [])], {
       name: this.termName,
       cols,
@@ -153,7 +157,8 @@ export class PtyProgram {
       ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
     });
     this.proc.onData((data: string | Buffer) => {
-      const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      const buf = this.takeIdleMarkers(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+      if (buf.length === 0) return;
       if (this.firstOutputMs === null) this.firstOutputMs = Date.now() - this.started;
       this.chunks.push(buf);
       this.total += buf.length;
@@ -251,7 +256,59 @@ export class PtyProgram {
 
   /** Writes raw bytes to the program's terminal input. */
   write(data: string): void {
+    this.send(data);
+  }
+
+  /**
+   * Removes the console's idle markers from its output (they are test-only:
+   * byte budgets and the screen never see them) and notes the latest.
+   */
+  private takeIdleMarkers(buf: Buffer): Buffer {
+    const start = `\x1b]${IDLE_OSC};`;
+    let s = this.idleCarry + buf.toString('latin1');
+    this.idleCarry = '';
+    let out = '';
+    for (;;) {
+      const i = s.indexOf(start);
+      if (i < 0) {
+        // A marker cut at the end of this read: keep its start for the next.
+        const j = s.lastIndexOf('\x1b');
+        const cut = j >= 0 && start.startsWith(s.slice(j));
+        out += cut ? s.slice(0, j) : s;
+        if (cut) this.idleCarry = s.slice(j);
+        break;
+      }
+      const end = s.indexOf('\x07', i);
+      if (end < 0) {
+        out += s.slice(0, i);
+        this.idleCarry = s.slice(i);
+        break;
+      }
+      const m = /^idle;(\d+)$/.exec(s.slice(i + start.length, end));
+      if (m) this.idleInputBytes = Number(m[1]);
+      out += s.slice(0, i);
+      s = s.slice(end + 1);
+    }
+    return Buffer.from(out, 'latin1');
+  }
+
+  private send(data: string): void {
+    this.bytesSent += Buffer.byteLength(data);
     this.proc.write(data);
+  }
+
+  /**
+   * Waits until the console says it is idle (see common/tui/idle.ts) after
+   * reading every byte sent to it so far: the keys were handled, requests
+   * they started have answered and the screen is drawn.
+   */
+  async waitForSettled(opts: WaitOptions = {}): Promise<void> {
+    await this.waitFor(
+      () => this.idleInputBytes !== null && this.idleInputBytes >= this.bytesSent,
+      `the console to be idle after ${this.bytesSent} input bytes (last idle after ${this.idleInputBytes ?? 'none'})`,
+      opts,
+    );
+    await this.flush();
   }
 
   /**
@@ -260,10 +317,10 @@ export class PtyProgram {
    */
   press(...keys: Array<string | { raw: string }>): void {
     for (const k of keys) {
-      if (typeof k !== 'string') this.proc.write(k.raw);
+      if (typeof k !== 'string') this.send(k.raw);
       else {
         const seq = keySequence(this.termName, k);
-        this.proc.write(seq ?? k);
+        this.send(seq ?? k);
       }
     }
   }
@@ -279,7 +336,7 @@ export class PtyProgram {
     const cuts = [0, ...(Array.isArray(at) ? at : [at]), seq.length];
     for (let i = 0; i + 1 < cuts.length; i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, gapMs));
-      this.proc.write(seq.slice(cuts[i], cuts[i + 1]));
+      this.send(seq.slice(cuts[i], cuts[i + 1]));
     }
   }
 
