@@ -98,9 +98,111 @@ export class ProofRefused extends Error {
 /** How long the last-contact time may lag on disk; written at most this often. */
 const CONTACT_PERSIST_MS = 60_000;
 
+/** The error for a token that exists but cannot be used. */
+function unusable(l: TokenLookup): QuantixError {
+  switch (l.state) {
+    case 'none':
+      return new QuantixError('NO_ACTIVE_TOKEN');
+    case 'expired':
+      return new QuantixError('TOKEN_EXPIRED');
+    case 'used':
+      return new QuantixError('TOKEN_ALREADY_USED');
+    case 'revoked':
+      return new QuantixError('TOKEN_REVOKED');
+    case 'active':
+      return new QuantixError('INTERNAL');
+  }
+}
+
+/** The token as both APIs report it. */
+function tokenInfo(deps: CoreDeps, r: TokenRecord & { canonical: string }): TokenInfo {
+  const id = deps.identity();
+  return {
+    token: displayToken(r)!,
+    createdAt: new Date(r.createdAtMs).toISOString(),
+    expiresAt: new Date(r.expiresAtMs).toISOString(),
+    expiresInSeconds: Math.max(0, Math.floor((r.expiresAtMs - deps.now()) / 1000)),
+    hostId: id.hostId,
+    hostname: id.hostname,
+    managementAddresses: deps.addresses(),
+    certificateFingerprint: id.fingerprint,
+    port: id.port,
+    failedAttempts: r.failures,
+    lastFailedFrom: r.lastFailureFrom,
+  };
+}
+
+/** Records a refused proof (counted against the source when asked) and throws it. */
+function refuse(
+  deps: CoreDeps,
+  req: ProofRequest,
+  error: QuantixError,
+  countAgainstSource: boolean,
+  sign: ProofRefused['signWith'] = null,
+  extra = {},
+): never {
+  deps.refusals.refused({ action: 'proof.failed', source: req.source, target: req.path, code: error.code, detail: error.message });
+  if (countAgainstSource) deps.limiter.fail(req.source);
+  throw new ProofRefused(error, sign, extra);
+}
+
+/**
+ * Checks a request proof: rate limit, header, token, clock, MAC, nonce,
+ * then the token's state. Synchronous on purpose: nothing can run between
+ * this check and a join's consumption of the token.
+ */
+function verifyProof(deps: CoreDeps, req: ProofRequest): VerifiedProof {
+  const { now, limiter, refusals, tokens, nonces, audit } = deps;
+  const limit = limiter.check(req.source);
+  if (!limit.allowed) {
+    refusals.refused({ action: 'rate.limited', source: req.source, target: req.path, code: 'RATE_LIMITED' });
+    throw new ProofRefused(new QuantixError('RATE_LIMITED', { retryAfterSeconds: limit.retryAfterSeconds }));
+  }
+  if (req.authorization === undefined) {
+    refuse(deps, req, new QuantixError('TOKEN_INVALID', { message: 'The request carries no registration proof (Authorization: Quantix v1;…).' }), true);
+  }
+  const auth = parseAuthorization(req.authorization);
+  if (!auth) refuse(deps, req, new QuantixError('BAD_REQUEST', { message: 'The Authorization header is not a Quantix v1 proof (ts, nonce and mac in base64url).' }), true);
+  const lookup = tokens.lookup();
+  // Without a token there is nothing to guess, so this does not count against the source.
+  if (lookup.state === 'none') refuse(deps, req, new QuantixError('NO_ACTIVE_TOKEN'), false);
+  if (!timestampFresh(auth.ts, now())) {
+    refuse(
+      deps,
+      req,
+      new QuantixError('BAD_REQUEST', {
+        message: `The proof's timestamp is more than ${TIMESTAMP_WINDOW_SECONDS} s away from the host's clock (${new Date(now()).toISOString()}).`,
+        hint: 'Proofs are written on the host clock reported by hello; repeat the whole exchange starting with hello.',
+      }),
+      true,
+    );
+  }
+  const fingerprint = deps.identity().fingerprint;
+  const key = lookup.record.key;
+  const expected = computeRequestMac(key, { method: req.method, path: req.path, ts: auth.ts, nonce: auth.nonce, fingerprint, body: req.body });
+  if (!macEquals(auth.mac, expected)) {
+    // Counted for the operator, never acted on: revoking on failures would let any peer cancel the token.
+    tokens.recordFailure(req.source);
+    // Our own fingerprint, proven with the key, lets a vDC with the right token see that TLS is intercepted.
+    refuse(deps, req, new QuantixError('TOKEN_INVALID'), true, { key, nonce: auth.nonce, fingerprint }, { certificateFingerprint: fingerprint });
+  }
+  const remembered = nonces.remember(auth.nonce);
+  if (remembered === 'replayed') {
+    refuse(deps, req, new QuantixError('BAD_REQUEST', { message: 'This request was already received once (its nonce was used); proofs are single use.' }), true);
+  }
+  if (remembered === 'full') {
+    refusals.refused({ action: 'rate.limited', source: req.source, target: req.path, code: 'RATE_LIMITED', detail: 'nonce cache full' });
+    throw new ProofRefused(new QuantixError('RATE_LIMITED', { message: 'The host is receiving too many registration requests.', retryAfterSeconds: 60 }));
+  }
+  const sign = { key, nonce: auth.nonce, fingerprint };
+  if (lookup.state === 'expired' || lookup.state === 'revoked') refuse(deps, req, unusable(lookup), false, sign);
+  audit.write({ action: 'proof.ok', outcome: 'ok', source: req.source, path: auditPath(req.path) });
+  return { key, nonce: auth.nonce, fingerprint, lookup };
+}
+
 /** Creates the agent core. */
 export function createCore(deps: CoreDeps) {
-  const { now, log, audit, refusals, tokens, nonces, limiter } = deps;
+  const { now, log, audit, refusals, tokens } = deps;
   let membership = deps.membership;
   let contactPersistedAt = 0;
   const iso = () => new Date(now()).toISOString();
@@ -114,45 +216,6 @@ export function createCore(deps: CoreDeps) {
       return emptyUsage;
     }
   };
-
-  const tokenInfo = (r: TokenRecord & { canonical: string }): TokenInfo => {
-    const id = deps.identity();
-    return {
-      token: displayToken(r)!,
-      createdAt: new Date(r.createdAtMs).toISOString(),
-      expiresAt: new Date(r.expiresAtMs).toISOString(),
-      expiresInSeconds: Math.max(0, Math.floor((r.expiresAtMs - now()) / 1000)),
-      hostId: id.hostId,
-      hostname: id.hostname,
-      managementAddresses: deps.addresses(),
-      certificateFingerprint: id.fingerprint,
-      port: id.port,
-      failedAttempts: r.failures,
-      lastFailedFrom: r.lastFailureFrom,
-    };
-  };
-
-  /** The error for a token that exists but cannot be used. */
-  const unusable = (l: TokenLookup): QuantixError => {
-    switch (l.state) {
-      case 'none':
-        return new QuantixError('NO_ACTIVE_TOKEN');
-      case 'expired':
-        return new QuantixError('TOKEN_EXPIRED');
-      case 'used':
-        return new QuantixError('TOKEN_ALREADY_USED');
-      case 'revoked':
-        return new QuantixError('TOKEN_REVOKED');
-      case 'active':
-        return new QuantixError('INTERNAL');
-    }
-  };
-
-  function refuse(req: ProofRequest, error: QuantixError, countAgainstSource: boolean, sign: ProofRefused['signWith'] = null, extra = {}): never {
-    refusals.refused({ action: 'proof.failed', source: req.source, target: req.path, code: error.code, detail: error.message });
-    if (countAgainstSource) limiter.fail(req.source);
-    throw new ProofRefused(error, sign, extra);
-  }
 
   const joinResponse = (m: MembershipRecord): JoinResponse => {
     const id = deps.identity();
@@ -184,52 +247,7 @@ export function createCore(deps: CoreDeps) {
      * Checks a request proof. Synchronous on purpose: nothing can run between
      * this check and a join's consumption of the token.
      */
-    verifyProof(req: ProofRequest): VerifiedProof {
-      const limit = limiter.check(req.source);
-      if (!limit.allowed) {
-        refusals.refused({ action: 'rate.limited', source: req.source, target: req.path, code: 'RATE_LIMITED' });
-        throw new ProofRefused(new QuantixError('RATE_LIMITED', { retryAfterSeconds: limit.retryAfterSeconds }));
-      }
-      if (req.authorization === undefined) {
-        refuse(req, new QuantixError('TOKEN_INVALID', { message: 'The request carries no registration proof (Authorization: Quantix v1;…).' }), true);
-      }
-      const auth = parseAuthorization(req.authorization);
-      if (!auth) refuse(req, new QuantixError('BAD_REQUEST', { message: 'The Authorization header is not a Quantix v1 proof (ts, nonce and mac in base64url).' }), true);
-      const lookup = tokens.lookup();
-      // Without a token there is nothing to guess, so this does not count against the source.
-      if (lookup.state === 'none') refuse(req, new QuantixError('NO_ACTIVE_TOKEN'), false);
-      if (!timestampFresh(auth.ts, now())) {
-        refuse(
-          req,
-          new QuantixError('BAD_REQUEST', {
-            message: `The proof's timestamp is more than ${TIMESTAMP_WINDOW_SECONDS} s away from the host's clock (${iso()}).`,
-            hint: 'Proofs are written on the host clock reported by hello; repeat the whole exchange starting with hello.',
-          }),
-          true,
-        );
-      }
-      const fingerprint = deps.identity().fingerprint;
-      const key = lookup.record.key;
-      const expected = computeRequestMac(key, { method: req.method, path: req.path, ts: auth.ts, nonce: auth.nonce, fingerprint, body: req.body });
-      if (!macEquals(auth.mac, expected)) {
-        // Counted for the operator, never acted on: revoking on failures would let any peer cancel the token.
-        tokens.recordFailure(req.source);
-        // Our own fingerprint, proven with the key, lets a vDC with the right token see that TLS is intercepted.
-        refuse(req, new QuantixError('TOKEN_INVALID'), true, { key, nonce: auth.nonce, fingerprint }, { certificateFingerprint: fingerprint });
-      }
-      const remembered = nonces.remember(auth.nonce);
-      if (remembered === 'replayed') {
-        refuse(req, new QuantixError('BAD_REQUEST', { message: 'This request was already received once (its nonce was used); proofs are single use.' }), true);
-      }
-      if (remembered === 'full') {
-        refusals.refused({ action: 'rate.limited', source: req.source, target: req.path, code: 'RATE_LIMITED', detail: 'nonce cache full' });
-        throw new ProofRefused(new QuantixError('RATE_LIMITED', { message: 'The host is receiving too many registration requests.', retryAfterSeconds: 60 }));
-      }
-      const sign = { key, nonce: auth.nonce, fingerprint };
-      if (lookup.state === 'expired' || lookup.state === 'revoked') refuse(req, unusable(lookup), false, sign);
-      audit.write({ action: 'proof.ok', outcome: 'ok', source: req.source, path: auditPath(req.path) });
-      return { key, nonce: auth.nonce, fingerprint, lookup };
-    },
+    verifyProof: (req: ProofRequest): VerifiedProof => verifyProof(deps, req),
 
     /** Discovery after a verified proof. */
     async discovery(proof: VerifiedProof): Promise<DiscoveryResponse> {
@@ -347,14 +365,14 @@ export function createCore(deps: CoreDeps) {
       });
       audit.write({ action: 'token.generate', outcome: 'ok', source: 'local', detail: `expires ${new Date(record.expiresAtMs).toISOString()}` });
       log.info({ expiresAt: new Date(record.expiresAtMs).toISOString() }, 'registration token generated');
-      return tokenInfo(record);
+      return tokenInfo(deps, record);
     },
 
     /** The active token. */
     currentToken(): TokenInfo {
       const l = tokens.lookup();
       if (l.state !== 'active' || !l.record.canonical) throw unusable(l);
-      return tokenInfo(l.record as TokenRecord & { canonical: string });
+      return tokenInfo(deps, l.record as TokenRecord & { canonical: string });
     },
 
     /** Revokes the active token. */
