@@ -5,6 +5,7 @@
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import type { LocalStatus, TokenInfo } from '../../common/protocol/agent-api.js';
 import { QuantixError } from '../../common/protocol/errors.js';
+import type { BusyTracker } from '../../common/tui/idle.js';
 import type { AgentApi } from './model.js';
 import type { HostStatusView, TokenView } from './types.js';
 
@@ -84,5 +85,20 @@ export function createAgentApi(socketPath: string): AgentApi {
     async inventory(fresh) {
       return client.inventory({ refresh: fresh });
     },
+  };
+}
+
+/**
+ * The same API with every request counted as work in progress until it
+ * answers, so the console is idle only when no request is out.
+ */
+export function trackRequests(api: AgentApi, busy: Pick<BusyTracker, 'track'>): AgentApi {
+  return {
+    status: () => busy.track(api.status()),
+    currentToken: () => busy.track(api.currentToken()),
+    generateToken: () => busy.track(api.generateToken()),
+    revokeToken: () => busy.track(api.revokeToken()),
+    leave: () => busy.track(api.leave()),
+    inventory: (fresh) => busy.track(api.inventory(fresh)),
   };
 }

@@ -7,7 +7,7 @@
 import { errorLine, usageError } from '../../common/cli/error-line.js';
 import { createLogger, type Logger } from '../../common/log/logger.js';
 import { createScreen } from '../../common/tui/screen.js';
-import { createAgentApi } from './agent-api.js';
+import { createAgentApi, trackRequests } from './agent-api.js';
 import { runConsole } from './app.js';
 import { ConsoleModel } from './model.js';
 import { parseOptions, USAGE } from './options.js';
@@ -28,18 +28,20 @@ if (!process.stdout.isTTY || !process.stdin.isTTY) {
   process.exit(2);
 }
 
-let log: Logger | undefined;
+// Set once the screen is up: a fatal error before that has no log to go to.
+const logger: { current?: Logger } = {};
 const app = createScreen({
   title: `${PRODUCT} direct console`,
   program: 'quantix-host-console',
   stderrLog: options.logFile,
   escapeHoldMs: options.escapeDelayMs,
-  onFatal: (err) => log?.fatal({ err }, 'console stopped on an unexpected error'),
+  onFatal: (err) => logger.current?.fatal({ err }, 'console stopped on an unexpected error'),
 });
-log = createLogger({ name: 'quantix-host-console', ...(app.logFd !== null ? { destination: app.logFd } : { level: 'silent' }) });
-const model = new ConsoleModel(createAgentApi(options.socketPath), { socketPath: options.socketPath });
+const log = createLogger({ name: 'quantix-host-console', ...(app.logFd !== null ? { destination: app.logFd } : { level: 'silent' }) });
+logger.current = log;
+// Every request to the agent is counted: tests wait for the console to be idle, not for silence.
+const model = new ConsoleModel(trackRequests(createAgentApi(options.socketPath), app.busy), { socketPath: options.socketPath });
 model.on('changed', () => {
-  if (!log) return;
   if (model.state.problem && model.state.problem.attempts === 1) {
     log.warn({ code: model.state.problem.code, socket: options.socketPath }, 'agent not reachable');
   }

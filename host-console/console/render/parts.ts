@@ -1,9 +1,11 @@
 /**
- * The main screen and the information screens (F2 system, F3 network):
- * pure functions from console state and a clock value to lines.
+ * Pieces several screens draw: labelled rows, the management addresses,
+ * the hardware summary, membership and last contact, why the agent cannot
+ * be reached, and the agent summary on the status line. Pure functions from
+ * console state and a clock value to lines.
  */
 import { describeError } from '../../../common/cli/error-line.js';
-import { vmSupport, type Inventory } from '../../../common/protocol/inventory.js';
+import type { Inventory } from '../../../common/protocol/inventory.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
 import { plain, seg, wrapText, type Line } from '../../../common/tui/text.js';
 import type { ConsoleState, HostStatusView, ManagementAddress } from '../types.js';
@@ -97,33 +99,6 @@ export function renderProblem(state: ConsoleState, now: number, g: Glyphs, width
   ];
 }
 
-/** Body of the main screen. */
-export function renderMainBody(state: ConsoleState, now: number, g: Glyphs, width = 78): Line[] {
-  const s = state.status;
-  const lines: Line[] = [[]];
-  if (!s) {
-    const unknown = state.problem?.code === 'PERMISSION_DENIED' ? 'unknown (no permission to ask the agent)' : 'unknown (agent not reachable)';
-    lines.push(labelled('Host', [seg(state.problem ? unknown : `asking quantix-node${g.ellipsis}`, 'dim')]));
-  } else {
-    lines.push(labelled('Host', [seg(plain(s.hostname), 'title')]));
-    lines.push(...renderAddresses(s.addresses, s.port));
-    lines.push(...renderHardware(state.inventory, g));
-    lines.push(...renderMembership(s, now, g));
-  }
-  if (state.problem) {
-    lines.push([]);
-    lines.push(...renderProblem(state, now, g, width));
-  } else if (s) {
-    lines.push([]);
-    lines.push(
-      s.membership
-        ? [seg('  To move this host to another vDC, leave the cluster first: press '), seg('F9', 'key'), seg(' (or 9).')]
-        : [seg('  To add this host to a cluster press '), seg('F4', 'key'), seg(' (or 4) for a registration token.')],
-    );
-  }
-  return lines;
-}
-
 /** Status-line text when no message is showing: agent state and token state. */
 export function renderAgentSummary(state: ConsoleState, now: number, g: Glyphs): Line {
   const agent = seg(' quantix-node: ', 'label');
@@ -138,68 +113,4 @@ export function renderAgentSummary(state: ConsoleState, now: number, g: Glyphs):
   else if (state.tokenLost === 'restarted') token = 'gone (the agent restarted)';
   else if (state.status.tokenEnded === 'revoked') token = 'revoked (F4 says why)';
   return [agent, seg('running'), seg(` ${g.middot} `), seg('token: ', 'label'), seg(token)];
-}
-
-/** Body of the F2 system screen: everything about the machine in a few rows. */
-export function renderSystemBody(state: ConsoleState, g: Glyphs): Line[] {
-  const inv = state.inventory;
-  if (!inv) return [[], [seg(state.problem ? '  The agent is not reachable; no system information.' : `  Collecting system information${g.ellipsis}`, 'dim')]];
-  const v = (x: string | number | null | undefined): Line => [seg(x === null || x === undefined || x === '' ? '-' : plain(String(x)))];
-  const sys = inv.system;
-  const cpu = inv.cpu;
-  const vm = vmSupport(cpu);
-  // The short name (`Intel VT-x`): the row has less room than the vDC's CPU tab.
-  const ext = vm.extension?.replace(/ \(.*/, '') ?? null;
-  const virt = vm.canRunVms ? (ext ? `${ext}, KVM usable` : 'KVM usable') : ext ? `${ext}, KVM not usable (cannot run VMs)` : 'none (cannot run VMs)';
-  const disks = inv.storage.disks;
-  const diskTotal = disks.reduce((n, d) => n + (d.sizeBytes ?? 0), 0);
-  const lines: Line[] = [
-    [],
-    labelled('Model', v([sys.vendor, sys.model].filter(Boolean).join(' '))),
-    labelled('Serial', v(sys.serial)),
-    labelled('Host ID', v(sys.hostId)),
-    labelled('BIOS', v([sys.biosVendor, sys.biosVersion, sys.biosDate].filter(Boolean).join(' '))),
-    labelled('OS', v([sys.os, sys.kernel ? `kernel ${sys.kernel}` : null].filter(Boolean).join(', '))),
-    labelled('Uptime', v(sys.uptimeSeconds !== null ? `${Math.floor(sys.uptimeSeconds / 86400)} d ${Math.floor((sys.uptimeSeconds % 86400) / 3600)} h` : null)),
-    [],
-    labelled('CPU', v(cpu.model)),
-    continued(v(`${cpu.sockets ?? '?'} socket(s), ${cpu.cores ?? '?'} cores, ${cpu.threads ?? '?'} threads${cpu.mhz ? `, ${Math.round(cpu.mhz)} MHz` : ''}${cpu.numaNodes ? `, ${cpu.numaNodes} NUMA node(s)` : ''}`)),
-    labelled('Virtualize', [seg(vm.canRunVms ? g.ok : g.fail, vm.canRunVms ? 'ok' : 'warn'), seg(' '), ...v(virt)]),
-    labelled('Memory', v(`${bytes(inv.memory.totalBytes)} total, ${bytes(inv.memory.availableBytes)} available, swap ${bytes(inv.memory.swapTotalBytes)}`)),
-    labelled('Storage', v(`${disks.length} local disk(s), ${bytes(diskTotal)}; ${inv.storage.nfs.length} NFS mount(s); ${inv.storage.iscsi.length} iSCSI session(s)`)),
-    labelled('GPUs', v(inv.gpus.length ? inv.gpus.map((x) => x.model ?? x.vendor ?? x.pciAddress).join(', ') : 'none')),
-  ];
-  if (inv.warnings.length) {
-    lines.push([]);
-    for (const w of inv.warnings.slice(0, 3)) lines.push([seg('  '), seg(`${g.fail} `, 'warn'), seg(plain(w.message))]);
-  }
-  return lines;
-}
-
-/** Body of the F3 network screen: one row per interface, then the management addresses. */
-export function renderNetworkBody(state: ConsoleState): Line[] {
-  const inv = state.inventory;
-  const lines: Line[] = [[]];
-  lines.push([seg('  ' + 'INTERFACE'.padEnd(12) + 'STATE'.padEnd(7) + 'SPEED'.padEnd(9) + 'MAC'.padEnd(19) + 'ADDRESSES', 'label')]);
-  if (!inv) lines.push([seg('  -', 'dim')]);
-  else {
-    for (const n of inv.network.filter((x) => x.kind !== 'loopback')) {
-      const speed = n.speedMbps ? (n.speedMbps >= 1000 ? `${n.speedMbps / 1000}G` : `${n.speedMbps}M`) : '-';
-      const addrs = [...n.ipv4, ...n.ipv6.filter((a) => !a.startsWith('fe80'))].join(' ');
-      const role = n.master ? `in ${n.master}` : n.vlanParent ? `vlan ${n.vlanId ?? '?'} on ${n.vlanParent}` : '';
-      const up = n.state === 'up';
-      lines.push([
-        seg('  ' + plain(n.name).padEnd(12)),
-        seg(plain(n.state ?? '-').padEnd(7), up ? 'ok' : 'dim'),
-        seg(speed.padEnd(9)),
-        seg(plain(n.mac ?? '-').padEnd(19)),
-        seg(plain(addrs || role || '-')),
-      ]);
-    }
-  }
-  if (state.status) {
-    lines.push([]);
-    lines.push(...renderAddresses(state.status.addresses, state.status.port, 'Agent URL'));
-  }
-  return lines;
 }

@@ -1,31 +1,22 @@
 /**
- * The whole console screen as lines: header with product, version, screen
- * name and clock (minutes only: a changing seconds digit would cost bytes
- * on a serial line every second), the current view's body, the status
- * line, and the footer generated from the key table.
+ * The frame around every screen: header with product, version, screen
+ * title and clock (minutes only: a changing seconds digit would cost bytes
+ * on a serial line every second), the screen's body, the status line, the
+ * footer generated from the key table, and the dialog over it all.
  */
 import type { FlashMessage } from '../../../common/tui/flash.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
-import { renderFooterLines, renderHelp, type KeyBinding } from '../../../common/tui/keys.js';
+import { renderFooterLines, type KeyBinding } from '../../../common/tui/keys.js';
 import { composeFrame, plain, seg, truncate, wrapText, type Line } from '../../../common/tui/text.js';
 import { overlayDialog, type Dialog } from '../../../common/tui/dialog.js';
-import { CONSOLE_VERSION, PRODUCT, type ConsoleState, type ViewName } from '../types.js';
+import { CONSOLE_VERSION, PRODUCT, type ConsoleState } from '../types.js';
 import { clockUtc } from './format.js';
-import { renderAgentSummary, renderMainBody, renderNetworkBody, renderSystemBody } from './main.js';
-import { renderTokenPanel } from './token.js';
+import { renderAgentSummary } from './parts.js';
 
-/** Titles of the views, as shown in the header. */
-export const VIEW_TITLES: Record<ViewName, string> = {
-  main: 'Direct Console',
-  help: 'Help',
-  system: 'System',
-  network: 'Network',
-  token: 'Registration token',
-};
-
-/** Everything one frame depends on. */
-export interface ScreenInput {
-  view: ViewName;
+/** Everything one frame depends on besides its body. */
+export interface FrameInput {
+  /** The screen's title in the header. */
+  title: string;
   state: ConsoleState;
   now: number;
   glyphs: Glyphs;
@@ -33,8 +24,6 @@ export interface ScreenInput {
   rows: number;
   /** The active key table (footer). */
   bindings: readonly KeyBinding[];
-  /** Tables listed on the help screen. */
-  helpGroups: ReadonlyArray<{ title: string; bindings: readonly KeyBinding[] }>;
   flash: FlashMessage | null;
   dialog: Dialog | null;
   /** F-keys the terminal lacks: the footer shows their digit beside them. */
@@ -53,32 +42,15 @@ export function renderStatusLines(state: ConsoleState, flash: FlashMessage | nul
   return [renderAgentSummary(state, now, g)];
 }
 
-/** The body of a view at an inner width. */
-export function renderBody(input: ScreenInput, inner: number): Line[] {
-  const { view, state, now, glyphs: g } = input;
-  switch (view) {
-    case 'main':
-      return renderMainBody(state, now, g, inner);
-    case 'system':
-      return renderSystemBody(state, g);
-    case 'network':
-      return renderNetworkBody(state);
-    case 'token':
-      return renderTokenPanel(state, now, g, inner);
-    case 'help':
-      return [[], ...renderHelp(input.helpGroups, g, inner)];
-  }
-}
-
-/** The full screen for one frame, exactly cols × rows. */
-export function renderScreen(input: ScreenInput): Line[] {
+/** The full screen for one frame around a body, exactly cols × rows. */
+export function renderFrame(input: FrameInput, body: Line[]): Line[] {
   const { state, now, glyphs: g, cols, rows } = input;
   const version = state.status?.agentVersion ?? CONSOLE_VERSION;
-  const title: Line = [seg(`${PRODUCT} ${plain(version)} ${g.middot} ${VIEW_TITLES[input.view]}`, 'title')];
+  const title: Line = [seg(`${PRODUCT} ${plain(version)} ${g.middot} ${input.title}`, 'title')];
   const status = renderStatusLines(state, input.flash, now, g, cols - 2);
   const footer = renderFooterLines(input.bindings, cols - 2, g, input.missingKeys);
   const lines = composeFrame(cols, rows, g, [
-    { title, right: [seg(clockUtc(now))], lines: renderBody(input, cols - 2) },
+    { title, right: [seg(clockUtc(now))], lines: body },
     { lines: status, height: status.length },
     { lines: footer, height: footer.length },
   ]);

@@ -1,17 +1,74 @@
 /**
- * The F4 registration-token panel: the token in block type and as plain
+ * The F4 registration-token screen: G generates a token (asking before
+ * replacing a valid one), R revokes it. The panel: the token in block type and as plain
  * text, the countdown and bar from the agent's expiresAt, the addresses and
  * certificate fingerprint the vDC operator needs, and the steps to follow.
  * Between two seconds only the countdown digits change (and one bar cell
  * every ~90 s), which keeps a 9600-baud line nearly idle.
  */
 import { formatToken } from '../../../common/token/token.js';
+import { confirmDialog } from '../../../common/tui/dialog.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
+import type { KeyBinding } from '../../../common/tui/keys.js';
 import { plain, progressBar, seg, textWidth, wrapText, type Line } from '../../../common/tui/text.js';
 import type { ConsoleState, ManagementAddress, TokenView } from '../types.js';
-import { bigTextWidth, FONT_HEIGHT, renderBigText } from './font.js';
-import { clockUtc, fingerprintLines, hhmmUtc, mmss, secondsLeft, timeOf } from './format.js';
-import { renderProblem } from './main.js';
+import { bigTextWidth, FONT_HEIGHT, renderBigText } from '../render/font.js';
+import { clockUtc, fingerprintLines, hhmmUtc, mmss, secondsLeft, timeOf } from '../render/format.js';
+import { renderProblem } from '../render/parts.js';
+import type { Screen, ScreenContext } from './context.js';
+import { backKey, footerOnly, menuKeys, quitKeys } from './menu.js';
+
+/** Why G and R do nothing while the host is managed, or null. */
+function managedReason(ctx: ScreenContext): string | null {
+  const m = ctx.state.status?.membership;
+  return m ? `This host is managed by vDC ${plain(m.vdcName)}: leave the cluster first (F9), then generate a token.` : null;
+}
+
+/** Generates a token and shows it. */
+async function generate(ctx: ScreenContext): Promise<void> {
+  await ctx.actions.generateToken();
+  ctx.dispatch({ type: 'show', view: 'token' });
+}
+
+/** The token screen's own keys (listed in help): G, R, Esc. */
+export function tokenKeys(ctx: ScreenContext): KeyBinding[] {
+  const standalone = () => !ctx.state.status?.membership;
+  return [
+    {
+      keys: ['g', 'S-g'],
+      display: 'G',
+      label: 'New token',
+      visible: standalone,
+      help: 'Generate a registration token',
+      disabledReason: () => managedReason(ctx),
+      handler: async () => {
+        if (!ctx.tokenActive()) return generate(ctx);
+        const dialog = confirmDialog({
+          title: 'Replace the token?',
+          message: 'The current token stops working at once.\nA vDC operator typing it now will be refused.',
+          confirmLabel: 'New token',
+          onConfirm: () => generate(ctx),
+        });
+        ctx.dispatch({ type: 'openDialog', dialog });
+      },
+    },
+    {
+      keys: ['r', 'S-r'],
+      display: 'R',
+      label: 'Revoke',
+      visible: standalone,
+      help: 'Revoke the token: it stops working at once',
+      disabledReason: () => managedReason(ctx) ?? (ctx.tokenActive() ? null : 'There is no valid token to revoke.'),
+      handler: () => ctx.actions.revokeToken(),
+    },
+    backKey(ctx),
+  ];
+}
+
+/** The whole key table of the token screen: its own keys, the menu (only F1 and F5 in the footer), quit. */
+export function tokenScreenKeys(ctx: ScreenContext): KeyBinding[] {
+  return [...tokenKeys(ctx), ...footerOnly(menuKeys(ctx), ['f1', 'f5']), ...quitKeys(ctx)];
+}
 
 /** What the panel shows, decided from state and clock. */
 export type TokenPanelMode = 'unknown' | 'joined' | 'none' | 'active' | 'expired';
@@ -138,3 +195,10 @@ export function renderTokenPanel(state: ConsoleState, now: number, g: Glyphs, wi
   lines.push([seg(`   The token works once, for ${lifetimeWords(ttl > 0 ? ttl : 3600)}, and never leaves this host.`)]);
   return lines;
 }
+
+/** The token screen. */
+export const tokenScreen: Screen = {
+  title: 'Registration token',
+  keys: tokenScreenKeys,
+  body: ({ state, now, glyphs, width }) => renderTokenPanel(state, now, glyphs, width),
+};
