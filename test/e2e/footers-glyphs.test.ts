@@ -17,10 +17,15 @@ const both = bothConsoles('vdc-footers');
 const serial = (term: string) => term.startsWith('vt');
 const xtermLike = (term: string) => term !== 'linux' && !serial(term);
 
+/** How to wait for the screen to be final once it shows: the host console says when it is idle. */
+type Settle = (p: PtyProgram) => Promise<void>;
+const settled: Settle = (p) => p.waitForSettled();
+const quiet: Settle = (p) => p.waitForIdle({ quietMs: 250 });
+
 /** Waits for a screen, then checks its footer is whole and holds each of the keys. */
-async function footerWhole(p: PtyProgram, screen: RegExp | string, keys: string[]): Promise<string> {
+async function footerWhole(p: PtyProgram, screen: RegExp | string, keys: string[], settle: Settle = quiet): Promise<string> {
   await p.waitForText(screen);
-  await p.waitForIdle({ quietMs: 250 });
+  await settle(p);
   const f = footerText(p.screenText());
   expect(f, `footer of ${screen}`).not.toMatch(/…|\.\.\./);
   for (const k of keys) expect(f, `footer of ${screen}`).toContain(k);
@@ -54,18 +59,18 @@ describe.each(RUNS)('TERM=%s LANG=%s', (term, lang) => {
     );
     const titles = watchTitle(p);
     await p.waitForText(/Standalone/);
-    await footerWhole(p, /Direct Console/, ['F1 Help', 'F4 Token', 'F10 Power']);
+    await footerWhole(p, /Direct Console/, ['F1 Help', 'F4 Token', 'F10 Power'], settled);
     const everyKey = ['Esc Back', 'F1 Help', 'F2 System', 'F3 Network', 'F4 Token', 'F5 Refresh', 'F9 Leave', 'F10 Power', 'q Quit'];
     p.press('1');
-    await footerWhole(p, /Quantix-OS \S+ . Help/, everyKey);
+    await footerWhole(p, /Quantix-OS \S+ . Help/, everyKey, settled);
     p.press('2');
-    await footerWhole(p, /Quantix-OS \S+ . System/, everyKey);
+    await footerWhole(p, /Quantix-OS \S+ . System/, everyKey, settled);
     p.press('3');
-    await footerWhole(p, /Quantix-OS \S+ . Network/, everyKey);
+    await footerWhole(p, /Quantix-OS \S+ . Network/, everyKey, settled);
     p.press('4');
-    await footerWhole(p, 'Registration token', ['G New token', 'R Revoke', 'Esc Back', 'F1 Help', 'F5 Refresh', 'q Quit']);
+    await footerWhole(p, 'Registration token', ['G New token', 'R Revoke', 'Esc Back', 'F1 Help', 'F5 Refresh', 'q Quit'], settled);
     p.press('0');
-    await footerWhole(p, /Reboot or shut down this host\?/, []);
+    await footerWhole(p, /Reboot or shut down this host\?/, [], settled);
     p.press('n');
     await p.waitForNoText('Reboot or shut down this host?');
     // The standalone dot on the main screen, in the glyph the terminal has.

@@ -98,7 +98,8 @@ describe.each(['xterm-256color', 'linux'])('TERM=%s', (term) => {
     await p.waitForText('Direct Console');
     // Esc, a pause longer than the escape hold, then the digit: as typed on a keyboard without F-keys.
     p.press('Esc');
-    await p.waitForIdle({ quietMs: 200 });
+    // Settled: the lone Esc was held for the escape delay, then acted.
+    await p.waitForSettled();
     p.press('3');
     await p.waitForText(/Quantix-OS \S+ . Network/);
     await p.waitForText(/INTERFACE +STATE +SPEED +MAC +ADDRESSES/);
@@ -210,8 +211,8 @@ describe.each(['xterm-256color', 'linux'])('TERM=%s', (term) => {
     expect(p.screenText().filter((l) => l.trim() !== '')).toHaveLength(1);
     p.resize(100, 30);
     await p.waitForText('Direct Console');
-    await p.waitFor(() => [...(p.screenText()[0] ?? '')].length === 100 && /[┐+]$/.test(p.screenText()[0] ?? ''), 'a 100-column header');
-    expect([...(p.screenText()[29] ?? '')].length).toBe(100);
+    await p.waitFor(() => Array.from(p.screenText()[0] ?? '').length === 100 && /[┐+]$/.test(p.screenText()[0] ?? ''), 'a 100-column header');
+    expect(Array.from(p.screenText()[29] ?? '').length).toBe(100);
     p.resize(80, 24);
     await p.waitFor(() => /^[┌+].*[┐+]$/.test(p.screenText()[0] ?? '') && /^[└+].*[┘+]$/.test(p.screenText()[23] ?? ''), 'the frame redrawn at 80x24');
     expect(p.screen()).toContain('F1 Help');
@@ -226,7 +227,7 @@ describe('serial budget (xterm-256color, 80x24)', () => {
     const p = (program = spawnInPty({ script: CONSOLE, args: ['--socket', socketPath, '--exitable'], term: 'xterm-256color', cols: 80, rows: 24 }));
     await p.waitForText('Direct Console');
     await p.waitForText(/Standalone/);
-    await p.waitForIdle({ quietMs: 300 });
+    await p.waitForSettled();
     const firstPaint = p.bytes;
     console.info(`[measure] spawn to first output ${p.firstOutputMs} ms; main screen first paint ${firstPaint} bytes`);
     expect(firstPaint).toBeLessThanOrEqual(4096);
@@ -237,17 +238,18 @@ describe('serial budget (xterm-256color, 80x24)', () => {
     // A full repaint of the token screen at 80x24, as after a resize: everything is drawn again.
     // Redrawn at a width when output arrived and the top border ends in its corner in the last column.
     const redrawnAt = (cols: number) => () => {
-      const top = [...(p.screenText()[0] ?? '')];
+      const top = Array.from(p.screenText()[0] ?? '');
       return p.bytesSinceMark() > 0 && top.length === cols && /[┐+]/.test(top[cols - 1] ?? '');
     };
     p.mark();
     p.resize(81, 24);
     await p.waitFor(redrawnAt(81), 'the redraw at 81 columns', { timeoutMs: 30_000 });
-    await p.waitForIdle({ quietMs: 300, timeoutMs: 30_000 });
+    // A resize is no input: the marker that follows the redraw says it is all written.
+    await p.waitForNextSettled({ timeoutMs: 30_000 });
     p.mark();
     p.resize(80, 24);
     await p.waitFor(redrawnAt(80), 'the redraw at 80 columns', { timeoutMs: 30_000 });
-    await p.waitForIdle({ quietMs: 300, timeoutMs: 30_000 });
+    await p.waitForNextSettled({ timeoutMs: 30_000 });
     const fullPaint = p.bytesSinceMark();
     console.info(`[measure] full paint of the token screen at 80x24: ${fullPaint} bytes`);
     expect(fullPaint).toBeLessThanOrEqual(4096);
@@ -274,7 +276,7 @@ describe('serial budget (xterm-256color, 80x24)', () => {
     // NODE_DEBUG makes Node itself write debug lines to stderr for every socket the console opens.
     const p = (program = spawnInPty({ script: CONSOLE, args: ['--socket', socketPath, '--exitable', '--log-file', log], term: 'xterm-256color', env: { NODE_DEBUG: 'net,http' } }));
     await p.waitForText(/Standalone/);
-    await p.waitForIdle({ quietMs: 300 });
+    await p.waitForSettled();
     // Debug lines look like `NET 1234: createConnection …` (the pid possibly coloured).
     const debugLine = /(NET|HTTP) (\x1b\[\d+m)?\d+(\x1b\[\d+m)?: /;
     expect(p.screen()).not.toMatch(/createConnection/);

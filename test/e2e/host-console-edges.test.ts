@@ -5,8 +5,10 @@
  * --allow-power, F10 runs the real power command (a stand-in systemctl on
  * PATH, since this machine must not reboot); a token revoked after too many
  * failed proofs says so and why; a vDC that joined, called and went away
- * leaves its last contact on the main screen; and on vt100 and vt220 under
- * LANG=C every F-key is reachable through its fallback keys.
+ * leaves its last contact on the main screen; on vt100 and vt220 under
+ * LANG=C every F-key is reachable through its fallback keys; and the
+ * console says it is idle only once the agent has answered what a key
+ * asked and the answer is drawn.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -46,6 +48,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined when beforeAll failed before the agent started
   await agent?.cleanup();
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -128,6 +131,29 @@ describe('--allow-power', () => {
     await p.waitForText(/Shutting down/);
     await until(() => fs.readFileSync(record, 'utf8').includes('poweroff'), 'systemctl poweroff');
     expect(fs.readFileSync(record, 'utf8')).toBe('reboot\npoweroff\n');
+  });
+});
+
+describe('the idle signal', () => {
+  it('comes only after the requests a key started have answered and are drawn', async () => {
+    const p = open();
+    await p.waitForText(/Standalone/);
+    p.press('F4');
+    await p.waitForSettled();
+    expect(p.screen()).toContain('No token. Press G to generate one.');
+    // No wait for the text: settled means the agent made the token and the console drew it.
+    p.press('G');
+    await p.waitForSettled();
+    expect(p.screen()).toMatch(/QUANTIX-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}/);
+    expect(p.screen()).toContain('New token generated');
+    p.press('R');
+    await p.waitForSettled();
+    expect(p.screen()).toContain('Token revoked. Press G for a new one.');
+    expect((await client.status()).token.state).toBe('revoked');
+    // F5 asks the agent again, inventory included, before saying so.
+    p.press('F5');
+    await p.waitForSettled();
+    expect(p.screen()).toContain('Refreshed.');
   });
 });
 

@@ -15,13 +15,15 @@ import { spawnInPty, TERMS, type PtyProgram } from '../helpers/pty.js';
 
 const CONSOLE = 'dist/host-console/console/main.js';
 
-let agent: AgentProcess;
+let agent: AgentProcess | undefined;
 let socketPath: string;
+let tmpDir: string;
 let client: LocalAgentClient;
 
 beforeAll(async () => {
   agent = await startAgent();
   socketPath = agent.socketPath;
+  tmpDir = agent.tmpDir;
   client = new LocalAgentClient({ socketPath });
 });
 
@@ -49,7 +51,7 @@ describe.each(TERMS)('TERM=%s', (term) => {
     const lang = langFor(term);
     const p = (program = spawnInPty({
       script: CONSOLE,
-      args: ['--socket', socketPath, '--exitable', '--log-file', path.join(agent.tmpDir, `console-${term}.log`)],
+      args: ['--socket', socketPath, '--exitable', '--log-file', path.join(tmpDir, `console-${term}.log`)],
       term,
       lang,
       noColor: noColorFor(term),
@@ -86,17 +88,18 @@ describe.each(TERMS)('TERM=%s', (term) => {
     // A full repaint of the token screen at 80x24 (as after a resize) stays within 4 KB.
     // Redrawn at a width when output arrived and the top border ends in its corner in the last column.
     const redrawnAt = (cols: number) => () => {
-      const top = [...(p.screenText()[0] ?? '')];
+      const top = Array.from(p.screenText()[0] ?? '');
       return p.bytesSinceMark() > 0 && top.length === cols && /[┐+]/.test(top[cols - 1] ?? '');
     };
     p.mark();
     p.resize(81, 24);
     await p.waitFor(redrawnAt(81), 'the redraw at 81 columns', { timeoutMs: 30_000 });
-    await p.waitForIdle({ quietMs: 300, timeoutMs: 30_000 });
+    // A resize is no input: the marker that follows the redraw says it is all written.
+    await p.waitForNextSettled({ timeoutMs: 30_000 });
     p.mark();
     p.resize(80, 24);
     await p.waitFor(redrawnAt(80), 'the redraw at 80 columns', { timeoutMs: 30_000 });
-    await p.waitForIdle({ quietMs: 300, timeoutMs: 30_000 });
+    await p.waitForNextSettled({ timeoutMs: 30_000 });
     console.info(`[measure] ${term} ${lang}: countdown ${perSecond.toFixed(1)} B/s, full token screen ${p.bytesSinceMark()} B, spawn to first output ${p.firstOutputMs} ms`);
     expect(p.bytesSinceMark(), 'bytes of a full token-screen paint').toBeLessThanOrEqual(4096);
 

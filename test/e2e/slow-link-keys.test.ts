@@ -53,7 +53,7 @@ describe('host console, TERM=vt220, keys in pieces 60-80 ms apart', () => {
     await p.pressSplit('F2', 1, 60);
     await p.waitForText(/Quantix-OS \S+ . System/);
     // The tail (`O`, `Q`) did nothing of its own: still on System, no message about unknown keys.
-    await p.waitForIdle({ quietMs: 300 });
+    await p.waitForSettled();
     expect(p.screen()).toMatch(/Quantix-OS \S+ . System/);
   });
 

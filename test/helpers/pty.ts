@@ -118,6 +118,8 @@ export class PtyProgram {
   private bytesSent = 0;
   /** Input bytes the console had read when it last said it was idle; null before it first did. */
   private idleInputBytes: number | null = null;
+  /** Idle markers received so far. */
+  private idleMarks = 0;
   private idleCarry = '';
   private cursorVisible = true;
   private exitInfo: { exitCode: number; signal: number | undefined } | null = null;
@@ -285,7 +287,10 @@ export class PtyProgram {
         break;
       }
       const m = /^idle;(\d+)$/.exec(s.slice(i + start.length, end));
-      if (m) this.idleInputBytes = Number(m[1]);
+      if (m) {
+        this.idleInputBytes = Number(m[1]);
+        this.idleMarks++;
+      }
       out += s.slice(0, i);
       s = s.slice(end + 1);
     }
@@ -308,6 +313,18 @@ export class PtyProgram {
       `the console to be idle after ${this.bytesSent} input bytes (last idle after ${this.idleInputBytes ?? 'none'})`,
       opts,
     );
+    await this.flush();
+  }
+
+  /**
+   * Waits for the console's next idle marker, for a change no input caused
+   * (a resize, a timer's repaint) that is already showing: the console
+   * writes the marker after the bytes of that redraw, so once it arrives
+   * the whole redraw has too.
+   */
+  async waitForNextSettled(opts: WaitOptions = {}): Promise<void> {
+    const seen = this.idleMarks;
+    await this.waitFor(() => this.idleMarks > seen, `the console's next idle marker (${seen} so far)`, opts);
     await this.flush();
   }
 
