@@ -4,7 +4,8 @@ import { ASCII_GLYPHS, UNICODE_GLYPHS } from '../../common/tui/glyphs.js';
 import { layoutColumns } from '../../common/tui/table.js';
 import { syntheticFleet } from '../../vdc-console/console/fixture.js';
 import { DashboardModel } from '../../vdc-console/console/model.js';
-import { clusterTotals, CLUSTER_COLUMNS, HOST_COLUMNS } from '../../vdc-console/console/render/rows.js';
+import { clusterTotals } from '../../vdc-console/console/fleet.js';
+import { CLUSTER_COLUMNS, HOST_COLUMNS } from '../../vdc-console/console/render/rows.js';
 import {
   CLUSTER_SORT_KEYS,
   compareClusters,
