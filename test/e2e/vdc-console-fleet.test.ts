@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnInPty, type PtyProgram } from '../helpers/pty.js';
 
-const SCRIPT = 'dist/vdc-console/console/main.js';
+/** The console itself over a read-only fleet of generated hosts (the benchmark's fixture). */
+const SCRIPT = 'dist/scripts/bench/fixture-console.js';
 let prog: PtyProgram | null = null;
 afterEach(async () => {
   await prog?.dispose();
@@ -9,7 +10,7 @@ afterEach(async () => {
 });
 
 function start(opts: { term?: string; lang?: string; noColor?: boolean; cols?: number; rows?: number } = {}): PtyProgram {
-  prog = spawnInPty({ script: SCRIPT, env: { QUANTIX_VDC_CONSOLE_FIXTURE: 'synthetic:5000', QUANTIX_VDC_SOCKET: '/nonexistent' }, ...opts });
+  prog = spawnInPty({ script: SCRIPT, args: ['synthetic:5000'], env: { QUANTIX_VDC_SOCKET: '/nonexistent' }, ...opts });
   return prog;
 }
 

@@ -232,12 +232,13 @@ function gpuTable(inv: Inventory): DataTable {
 
 /** The inventory in the five tabs Summary, CPU/Memory, Storage, Network, GPUs. */
 export function renderInventoryTabs(inv: Inventory, id: HostIdentity | null, g: Pick<Glyphs, 'ok' | 'fail'> = UNICODE_GLYPHS): InventoryTab[] {
+  const [summary, cpuMemory, storage, network, gpus] = INVENTORY_TABS;
   return [
-    { title: 'Summary', tables: [summaryTable(inv, id, g)] },
-    { title: 'CPU/Memory', tables: [cpuTable(inv), memoryTable(inv)] },
-    { title: 'Storage', tables: storageTables(inv) },
-    { title: 'Network', tables: [networkTable(inv)] },
-    { title: 'GPUs', tables: [gpuTable(inv)] },
+    { title: summary, tables: [summaryTable(inv, id, g)] },
+    { title: cpuMemory, tables: [cpuTable(inv), memoryTable(inv)] },
+    { title: storage, tables: storageTables(inv) },
+    { title: network, tables: [networkTable(inv)] },
+    { title: gpus, tables: [gpuTable(inv)] },
   ];
 }
 
