@@ -24,7 +24,8 @@ if (!spec || parsed.kind !== 'tui') {
   try {
     openConsole(loadFixture(spec, Date.now()), parsed, process.env);
   } catch (err) {
-    process.stderr.write(`${errorLine(PROGRAM, err)}\n`);
+    const why = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+    process.stderr.write(`${errorLine(PROGRAM, usageError(`cannot read the fleet ${spec}: ${why}`, 'Name synthetic:N or a JSON file {clusters, nodes} in the API\'s shapes.'))}\n`);
     process.exitCode = EXIT.usage;
   }
 }
