@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { DiscoverResponse, NodeDetail } from '../../common/protocol/vdc-api.js';
+import type { Cluster, DiscoverResponse, NodeDetail, RemoveNodeResponse } from '../../common/protocol/vdc-api.js';
+import { createBusyTracker } from '../../common/tui/idle.js';
+import { trackRequests, type ConsoleApi } from '../../vdc-console/console/controllers/api.js';
 import { wizardEffects } from '../../vdc-console/console/controllers/wizard.js';
 import { INVENTORY_TABS } from '../../vdc-console/console/render/inventory.js';
 import { appReducer, helpOpenedFrom, initialAppState, topScreen, type AppAction, type AppState } from '../../vdc-console/console/state.js';
@@ -124,5 +126,46 @@ describe('the console reducer: the wizard', () => {
     const added = node();
     expect(wizardEffects({ ...confirm, registering: true }, { ...confirm, step: 'success', registered: added })).toMatchObject({ close: true, added, register: false });
     expect(wizardEffects(input, { ...input, closed: true })).toMatchObject({ close: true, discover: false });
+  });
+});
+
+describe('the console controllers\' requests', () => {
+  it('count every request to the vDC as work until it settles, answered or failed', async () => {
+    const busy = createBusyTracker({ enabled: false, write: () => {} });
+    let settle: (ok: boolean) => void = () => {};
+    const pending = <T>(value: T): Promise<T> =>
+      new Promise<T>((resolve, reject) => {
+        settle = (ok) => (ok ? resolve(value) : reject(new Error('refused')));
+      });
+    const api: ConsoleApi = {
+      health: () => pending({ vdc: { name: 'vdc01' } }),
+      listClusters: () => pending([]),
+      listNodes: () => pending([]),
+      getNode: () => pending(node()),
+      createCluster: () => pending({} as Cluster),
+      discover: () => pending({} as DiscoverResponse),
+      register: () => pending(node()),
+      removeNode: () => pending({} as RemoveNodeResponse),
+    };
+    const tracked = trackRequests(api, busy);
+    const calls: Array<() => Promise<unknown>> = [
+      () => tracked.health(),
+      () => tracked.listClusters(),
+      () => tracked.listNodes(),
+      () => tracked.getNode('n1'),
+      () => tracked.createCluster({ name: 'Zone' }),
+      () => tracked.discover({ address: '10.0.0.5', token: 'QUANTIX-AAAA-AAAA-AAAA' }),
+      () => tracked.register({ discoveryId: 'd1', clusterId: 'c1' }),
+      () => tracked.removeNode('n1', { force: true }),
+    ];
+    for (const [i, call] of calls.entries()) {
+      const ok = i % 2 === 0;
+      const p = call();
+      expect(busy.busy, `request ${i} in flight`).toBe(true);
+      settle(ok);
+      await (ok ? p : p.catch(() => undefined));
+      await new Promise((r) => setImmediate(r));
+      expect(busy.busy, `request ${i} settled`).toBe(false);
+    }
   });
 });
