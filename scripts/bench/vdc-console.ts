@@ -1,15 +1,15 @@
 /**
  * Figure 4 (and the vDC console's part of figure 6): the compiled vDC
- * console in a pseudo-terminal at 80x24, over the console's read-only fleet
- * fixture: the generated 5,000 hosts put in one cluster, so the hosts table
- * itself has 5,000 rows. First paint is the first complete dashboard; a
+ * console in a pseudo-terminal at 80x24, over a read-only fleet
+ * (fixture-console.ts): the generated 5,000 hosts put in one cluster, so
+ * the hosts table itself has 5,000 rows. First paint is the first complete dashboard; a
  * keypress is `j` in the hosts table, answered when the table's position
  * (`k/5000` in its border) shows the new row.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { syntheticFleet } from '../../vdc-console/console/fixture.js';
+import { syntheticFleet } from './fixture.js';
 import { type BenchContext, type Figure, dist, figure, procStats, scratch } from './lib.js';
 import { PtyProbe } from './pty-probe.js';
 
@@ -38,7 +38,7 @@ export async function vdcConsoleBench(ctx: BenchContext): Promise<Figure[]> {
   let rssMb = 0;
   ctx.log(`vDC console: first paint and ${keys} keypresses with ${HOSTS} hosts in the table`);
   for (let i = 0; i < runs; i++) {
-    const probe = new PtyProbe({ script: dist('vdc-console/console/main.js'), term: 'xterm-256color', env: { QUANTIX_VDC_CONSOLE_FIXTURE: fixture } });
+    const probe = new PtyProbe({ script: dist('scripts/bench/fixture-console.js'), args: [fixture], term: 'xterm-256color' });
     try {
       const painted = await probe.until((s) => s.includes(` 1/${HOSTS} `) && s.includes('a Add host'), 'complete dashboard');
       paintMs.push(painted.at - probe.startedAt);

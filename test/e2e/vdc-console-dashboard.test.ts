@@ -55,6 +55,7 @@ afterEach(async () => {
   prog = null;
 });
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed before starting them
   await Promise.all([local?.cleanup(), dell?.cleanup(), vdc?.cleanup()]);
 });
 
@@ -136,6 +137,33 @@ describe('vDC console dashboard against a real vDC', () => {
     prog = null;
   });
 
+  it('is idle only once the requests a key started have answered and been drawn', async () => {
+    const p = (prog = startConsole(vdc));
+    await p.waitForText('qx-node-07');
+    p.press('Tab');
+    await p.waitFor(() => p.screenText().find((l) => l.includes('▶') && l.includes('connected')), 'a selected host');
+    if (!/▶qx-node-07/.test(p.screen())) p.press('j');
+    await p.waitForText('▶qx-node-07');
+    // Details: the host is read from the vDC after the key; settled means it is on the screen.
+    p.press('Enter');
+    await p.waitForSettled();
+    expect(p.screen()).toContain('Host · qx-node-07');
+    expect(p.screen()).not.toContain('Loading');
+    expect(p.screen()).toMatch(/Summary .*CPU\/Memory .*Storage .*Network .*GPUs/);
+    // Esc is held for a moment (it may start a key): settled means it has acted.
+    p.press('Esc');
+    await p.waitForSettled();
+    expect(p.screen()).toContain('Hosts · Production');
+    // A new cluster: created, then the lists read again and the cluster selected.
+    p.press('c');
+    p.write('Settled');
+    p.press('Enter');
+    await p.waitForSettled();
+    expect(p.screen()).toContain('✓ Created cluster Settled.');
+    expect(p.screen()).toMatch(/▶Settled +0\/0/);
+    await vdc.client().deleteCluster('Settled');
+  });
+
   it('filters the hosts as typed; Esc clears', async () => {
     const p = (prog = startConsole(vdc));
     await p.waitForText('qx-node-07');
@@ -198,7 +226,7 @@ describe('vDC console dashboard against a real vDC', () => {
     const p = (prog = startConsole(vdc, { term, lang, noColor: lang === 'C' }));
     await p.waitForText('qx-node-07');
     p.press('Tab');
-    await p.waitForIdle();
+    await p.waitForSettled();
     const before = p.screenText().findIndex((l) => /[▶>]\S/.test(l.slice(1, 3)) && /connected/.test(l));
     // Down arrow arriving in two reads, as on a slow serial line.
     await p.pressSplit('Down', 1);

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnInPty, type PtyProgram } from '../helpers/pty.js';
 
-const SCRIPT = 'dist/vdc-console/console/main.js';
+/** The console itself over a read-only fleet of generated hosts (the benchmark's fixture). */
+const SCRIPT = 'dist/scripts/bench/fixture-console.js';
 let prog: PtyProgram | null = null;
 afterEach(async () => {
   await prog?.dispose();
@@ -9,7 +10,7 @@ afterEach(async () => {
 });
 
 function start(opts: { term?: string; lang?: string; noColor?: boolean; cols?: number; rows?: number } = {}): PtyProgram {
-  prog = spawnInPty({ script: SCRIPT, env: { QUANTIX_VDC_CONSOLE_FIXTURE: 'synthetic:5000', QUANTIX_VDC_SOCKET: '/nonexistent' }, ...opts });
+  prog = spawnInPty({ script: SCRIPT, args: ['synthetic:5000'], env: { QUANTIX_VDC_SOCKET: '/nonexistent' }, ...opts });
   return prog;
 }
 
@@ -19,14 +20,14 @@ describe('vDC console with 5,000 hosts', () => {
     await p.waitForText('qx-node-00001');
     expect(p.screen()).toMatch(/20 clusters · 5000 hosts/);
     expect(p.screen()).toContain('cluster-001');
-    await p.waitForIdle();
+    await p.waitForSettled();
     p.press('\t');
     await p.waitForText(/Hosts · cluster-001/);
-    await p.waitForIdle();
+    await p.waitForSettled();
     p.mark();
     p.press('j');
     await p.waitForText('2/250');
-    await p.waitForIdle();
+    await p.waitForSettled();
     // Moving the selection one row repaints two rows, not the screen.
     expect(p.bytesSinceMark()).toBeLessThan(800);
     p.press('G');
@@ -94,7 +95,7 @@ describe('vDC console with 5,000 hosts', () => {
   it('LANG=C draws ASCII only, NO_COLOR and vt100 work', async () => {
     const p = start({ term: 'vt100', lang: 'C', noColor: true });
     await p.waitForText('qx-node-00001');
-    await p.waitForIdle();
+    await p.waitForSettled();
     const high = [...p.output()].filter((b) => b > 0x7f);
     expect(high).toEqual([]);
     expect(p.screen()).toMatch(/\+ Quantix vDC - fixture/);

@@ -25,7 +25,10 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 afterAll(async () => {
+  // Unset when beforeAll failed before starting them.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
   await spare?.cleanup();
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
   await vdc?.cleanup();
 });
 
@@ -92,12 +95,12 @@ describe('add-host wizard against a real vDC and agent', () => {
     const token = await newToken(spare);
     // Swap two different neighbouring symbols: the check symbol catches it.
     const symbols = token.replace(/^QUANTIX-/, '').replace(/-/g, '');
-    const i = [...symbols].findIndex((c, k) => k < 11 && c !== symbols[k + 1]);
-    const swapped = symbols.slice(0, i) + symbols[i + 1] + symbols[i] + symbols.slice(i + 2);
+    const i = Array.from(symbols).findIndex((c, k) => k < 11 && c !== symbols[k + 1]);
+    const swapped = symbols.slice(0, i) + symbols.charAt(i + 1) + symbols.charAt(i) + symbols.slice(i + 2);
     await fillForm(p, agentAddress(spare), swapped);
     await p.waitForText('!! a symbol looks mistyped');
     p.press('Enter');
-    await p.waitForIdle();
+    await p.waitForSettled();
     expect(p.screen()).toContain('Add host - 1/4 Connect');
     expect(p.screen()).toContain('+ New cluster...');
     expect(await discoverCount()).toBe(before);
@@ -170,8 +173,8 @@ describe('add-host wizard against a real vDC and agent', () => {
     p.press('Esc');
     await p.waitForText('Add host · 1/4 Connect');
     expect(p.screen()).toContain(token);
-    // The cancelled request never comes back as an error page.
-    await p.waitForIdle({ quietMs: 600 });
+    // The cancelled request never comes back as an error page: idle once it has settled.
+    await p.waitForSettled();
     expect(p.screen()).not.toContain('Failed');
   });
 

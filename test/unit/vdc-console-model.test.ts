@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { QuantixError } from '../../common/protocol/errors.js';
 import type { Cluster, NodeDetail, NodeSummary } from '../../common/protocol/vdc-api.js';
 import { DashboardModel, hostMatches, replicaCount, type DashboardSource } from '../../vdc-console/console/model.js';
-import { syntheticFleet } from '../../vdc-console/console/fixture.js';
+import { syntheticFleet } from '../../scripts/bench/fixture.js';
 
 const NOW = Date.parse('2026-11-25T14:00:00Z');
 

@@ -5,7 +5,8 @@ import { cellText, layoutColumns, renderTableWindow, scrollWindow, type Cell, ty
 import { lineText } from '../../common/tui/text.js';
 import { formatAge, formatBytes, formatBytesShort, formatPercent, formatUsedTotal } from '../../vdc-console/console/render/format.js';
 import { renderDiscoveryTables, renderHostDetails } from '../../vdc-console/console/render/inventory.js';
-import { clusterTotals, HOST_COLUMNS, renderClusterRows, renderHostRow, renderHostRows } from '../../vdc-console/console/render/rows.js';
+import { clusterTotals } from '../../vdc-console/console/fleet.js';
+import { HOST_COLUMNS, renderClusterRows, renderHostRow } from '../../vdc-console/console/render/rows.js';
 import type { Cluster, NodeDetail } from '../../common/protocol/vdc-api.js';
 
 const GiB = 1024 ** 3;
@@ -125,8 +126,8 @@ describe('host rows', () => {
   ])('%s', (_name, h, want) => expect(texts(renderHostRow(h, NOW))).toEqual(want));
 
   it('escape sequences in a hostname are inert', () => {
-    const [row] = renderHostRows([host({ hostname: HOSTILE })], NOW);
-    const name = cellText(row![0]!);
+    const row = renderHostRow(host({ hostname: HOSTILE }), NOW);
+    const name = cellText(row[0]!);
     expect(name).not.toMatch(/[\x00-\x1f\x7f]/);
     expect(name).toContain('^[]0;pwned^G^[[31m');
   });
@@ -143,7 +144,7 @@ describe('cluster rows', () => {
   ];
   it('adds up hosts: connected/total, cores and weighted use, memory, storage, GPUs', () => {
     const hosts = [host(), host({ id: 'n2', state: 'disconnected', usage: null }), host({ id: 'n3', clusterId: 'other' })];
-    const rows = renderClusterRows(clusters, hosts, NOW).map(texts);
+    const rows = renderClusterRows(clusters, hosts).map(texts);
     expect(rows[0]).toEqual(['Production', '1/2 ●', '256 c  41%', '0.4/1.0 TiB', '4T', '2']);
     // An empty cluster shows dashes, not zeros that look like measurements.
     expect(rows[1]).toEqual(['Edge', '0/0', '-', '-', '-', '-']);
@@ -154,7 +155,7 @@ describe('cluster rows', () => {
     expect(Math.round(clusterTotals([small, big]).cpuPercent!)).toBe(Math.round((8 * 100) / 136));
   });
   it('a hostile cluster name is inert', () => {
-    const rows = renderClusterRows([{ ...clusters[0]!, name: HOSTILE }], [], NOW);
+    const rows = renderClusterRows([{ ...clusters[0]!, name: HOSTILE }], []);
     expect(cellText(rows[0]![0]!)).not.toMatch(/[\x00-\x1f]/);
   });
 });
@@ -315,7 +316,7 @@ describe('virtualised table', () => {
     expect(offset).toBe(4_315);
     expect(lines).toHaveLength(8);
     expect(lineText(lines[7]!)).toMatch(/^>host-4321 /);
-    expect(lines.every((l) => [...lineText(l)].length === 78)).toBe(true);
+    expect(lines.every((l) => Array.from(lineText(l)).length === 78)).toBe(true);
   });
 
   it('column layout fills the width exactly and shrinks when narrow', () => {

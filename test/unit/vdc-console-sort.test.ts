@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { Cluster, NodeSummary } from '../../common/protocol/vdc-api.js';
 import { ASCII_GLYPHS, UNICODE_GLYPHS } from '../../common/tui/glyphs.js';
 import { layoutColumns } from '../../common/tui/table.js';
-import { syntheticFleet } from '../../vdc-console/console/fixture.js';
+import { syntheticFleet } from '../../scripts/bench/fixture.js';
 import { DashboardModel } from '../../vdc-console/console/model.js';
-import { clusterTotals, CLUSTER_COLUMNS, HOST_COLUMNS } from '../../vdc-console/console/render/rows.js';
+import { clusterTotals } from '../../vdc-console/console/fleet.js';
+import { CLUSTER_COLUMNS, HOST_COLUMNS } from '../../vdc-console/console/render/rows.js';
 import {
   CLUSTER_SORT_KEYS,
   compareClusters,

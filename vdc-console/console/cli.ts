@@ -411,7 +411,7 @@ async function clustersList(ctx: Ctx): Promise<number> {
   const client = await connect(ctx.io, ctx.globals);
   const [clusters, nodes] = await Promise.all([client.listClusters(), client.listNodes()]);
   if (ctx.globals.json) ctx.json({ clusters: clusters.map(clusterJson) });
-  else for (const l of clustersText(clusters, nodes, ctx.io.now(), ctx.glyphs)) ctx.out(l);
+  else for (const l of clustersText(clusters, nodes, ctx.glyphs)) ctx.out(l);
   return EXIT.ok;
 }
 

@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { QuantixError } from '../../common/protocol/errors.js';
 import type { Cluster, HealthResponse, NodeDetail, NodeSummary } from '../../common/protocol/vdc-api.js';
-import { clusterTotals, hostsByCluster, type ClusterTotals } from './render/rows.js';
+import { clusterTotals, hostsByCluster, type ClusterTotals } from './fleet.js';
 import { CLUSTER_SORT_KEYS, compareClusters, compareHosts, DEFAULT_SORT, HOST_SORT_KEYS, nextSort, reverseSort, type TableSort } from './sort.js';
 
 /** What the model reads; VdcClient satisfies it (and so does the benchmark's fixture). */
@@ -158,7 +158,7 @@ export class DashboardModel extends EventEmitter {
         this.inFlight = null;
         if (!this.stopped) {
           this.timer = setTimeout(() => void this.refresh(), this.opts.refreshMs);
-          this.timer.unref?.();
+          this.timer.unref();
         }
         this.emit('changed');
       }

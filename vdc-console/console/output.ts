@@ -125,7 +125,7 @@ export function errorJson(err: QuantixError): ErrorJson {
 
 /** A plain-text table: a header and rows, columns as wide as their content (capped), two spaces apart. */
 export function textTable(columns: readonly Column[], rows: readonly (readonly Cell[])[]): string[] {
-  const widths = columns.map((c, i) => Math.min(48, Math.max(c.title.length, ...rows.map((r) => [...cellText(r[i] ?? '')].length))));
+  const widths = columns.map((c, i) => Math.min(48, Math.max(c.title.length, ...rows.map((r) => Array.from(cellText(r[i] ?? '')).length))));
   const fmt = (cells: readonly string[]) =>
     cells
       .map((t, i) => (columns[i]!.align === 'right' ? padStart(t, widths[i]!) : padEnd(t, widths[i]!)))
@@ -146,9 +146,9 @@ export function hostsText(nodes: readonly NodeSummary[], now: number, g: Glyphs)
 }
 
 /** `clusters list` for people. */
-export function clustersText(clusters: readonly Cluster[], nodes: readonly NodeSummary[], now: number, g: Glyphs): string[] {
+export function clustersText(clusters: readonly Cluster[], nodes: readonly NodeSummary[], g: Glyphs): string[] {
   if (clusters.length === 0) return ['No clusters. Create one with: quantix-vdc-console clusters create NAME'];
-  const rows = renderClusterRows(clusters, nodes, now, g).map((r, i) => [...r, clusters[i]!.id]);
+  const rows = renderClusterRows(clusters, nodes, g).map((r, i) => [...r, clusters[i]!.id]);
   return textTable([...CLUSTER_COLUMNS, { title: 'ID', width: 8 }], rows);
 }
 

@@ -8,7 +8,7 @@
 import type { Cluster, NodeSummary } from '../../common/protocol/vdc-api.js';
 import { UNICODE_GLYPHS, type Glyphs } from '../../common/tui/glyphs.js';
 import type { Column } from '../../common/tui/table.js';
-import { hostMemoryTotal, timeOf, type ClusterTotals } from './render/rows.js';
+import { hostMemoryTotal, timeOf, type ClusterTotals } from './fleet.js';
 
 /** What a table can be sorted by. */
 export type SortKey = 'name' | 'state' | 'cpu' | 'memory' | 'seen';

@@ -10,7 +10,7 @@
  *     └──────────retry────────────────────┘
  */
 import { describeTokenProblem, groupTokenInput, parseToken, TOKEN_PREFIX } from '../../common/token/token.js';
-import type { ErrorCode, Phase } from '../../common/protocol/errors.js';
+import type { Phase } from '../../common/protocol/errors.js';
 import { CLUSTER_NAME_PATTERN, parseHostAddressInput, type DiscoverStage } from '../../common/protocol/vdc-api.js';
 
 /** The wizard's steps. */
@@ -31,7 +31,8 @@ export type ConnectStage = DiscoverStage;
 
 /** The error shown on the error page. */
 export interface WizardError {
-  code: ErrorCode | string;
+  /** An ErrorCode, or a code this console does not know yet (a newer vDC's). */
+  code: string;
   message: string;
   hint: string;
   phase?: Phase;
@@ -258,7 +259,7 @@ export function wizardReducer<D, N>(s: WizardState<D, N>, a: WizardAction<D, N>)
     }
     case 'erase':
       if (s.step !== 'input') return s;
-      return editText(s, s.focus, (old) => (s.focus === 'token' ? eraseTokenSymbol(old) : [...old].slice(0, -1).join('')));
+      return editText(s, s.focus, (old) => (s.focus === 'token' ? eraseTokenSymbol(old) : Array.from(old).slice(0, -1).join('')));
     case 'clearField':
       if (s.step !== 'input') return s;
       return editText(s, s.focus, () => '');

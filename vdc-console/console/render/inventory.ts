@@ -9,7 +9,8 @@ import { plain, type Segment } from '../../../common/tui/text.js';
 import { describeVmSupport, type DiskInfo, type FilesystemInfo, type Inventory } from '../../../common/protocol/inventory.js';
 import type { DiscoveredHost, DiscoverResponse, NodeDetail } from '../../../common/protocol/vdc-api.js';
 import { counted, fingerprintRows, formatAge, formatBytes, formatDuration, formatPercent, formatTimestamp, formatUsedTotal } from './format.js';
-import { renderHostState, timeOf } from './rows.js';
+import { timeOf } from '../fleet.js';
+import { renderHostState } from './rows.js';
 import { formatHostPort } from '../../../common/protocol/host-port.js';
 
 /** What the vDC established about the host's identity during discovery. */
@@ -90,7 +91,7 @@ function summaryTable(inv: Inventory, id: HostIdentity | null, g: Pick<Glyphs, '
   const storage = inv.storage;
   // Two rows: on one, a large host's counts ran past 80 columns and the GPUs were cut off.
   const cpus = inv.cpu.threads ?? inv.cpu.cores;
-  rows.push(['Resources', `${cpus === null || cpus === undefined ? '? CPUs' : counted(cpus, 'CPU')}, ${formatBytes(inv.memory.totalBytes)} memory, ${counted(inv.gpus.length, 'GPU')}`]);
+  rows.push(['Resources', `${typeof cpus !== 'number' ? '? CPUs' : counted(cpus, 'CPU')}, ${formatBytes(inv.memory.totalBytes)} memory, ${counted(inv.gpus.length, 'GPU')}`]);
   rows.push(['', `${counted(storage.disks.length, 'disk')}, ${storage.nfs.length} NFS, ${storage.iscsi.length} iSCSI, ${counted(inv.network.length, 'NIC')}`]);
   return { title: 'Summary', columns: KV, rows };
 }
@@ -231,12 +232,13 @@ function gpuTable(inv: Inventory): DataTable {
 
 /** The inventory in the five tabs Summary, CPU/Memory, Storage, Network, GPUs. */
 export function renderInventoryTabs(inv: Inventory, id: HostIdentity | null, g: Pick<Glyphs, 'ok' | 'fail'> = UNICODE_GLYPHS): InventoryTab[] {
+  const [summary, cpuMemory, storage, network, gpus] = INVENTORY_TABS;
   return [
-    { title: 'Summary', tables: [summaryTable(inv, id, g)] },
-    { title: 'CPU/Memory', tables: [cpuTable(inv), memoryTable(inv)] },
-    { title: 'Storage', tables: storageTables(inv) },
-    { title: 'Network', tables: [networkTable(inv)] },
-    { title: 'GPUs', tables: [gpuTable(inv)] },
+    { title: summary, tables: [summaryTable(inv, id, g)] },
+    { title: cpuMemory, tables: [cpuTable(inv), memoryTable(inv)] },
+    { title: storage, tables: storageTables(inv) },
+    { title: network, tables: [networkTable(inv)] },
+    { title: gpus, tables: [gpuTable(inv)] },
   ];
 }
 

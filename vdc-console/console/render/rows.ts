@@ -9,6 +9,7 @@ import { plain, type Segment } from '../../../common/tui/text.js';
 import type { Cluster, NodeSummary } from '../../../common/protocol/vdc-api.js';
 import { formatAge, formatBytesShort, formatPercent, formatUsedTotal } from './format.js';
 import { formatHostPort } from '../../../common/protocol/host-port.js';
+import { clusterTotals, hostCores, hostMemoryTotal, hostsByCluster, timeOf, type ClusterTotals } from '../fleet.js';
 
 /** Columns of the clusters table. */
 export const CLUSTER_COLUMNS: Column[] = [
@@ -31,23 +32,6 @@ export const HOST_COLUMNS: Column[] = [
   { title: 'GPU', width: 3 },
   { title: 'SEEN', width: 4, align: 'right' },
 ];
-
-/** Logical CPUs (threads, else cores): what virtual machines are scheduled on. */
-export function hostCores(h: Pick<NodeSummary, 'capacity'>): number | null {
-  return h.capacity.cpuThreads ?? h.capacity.cpuCores ?? null;
-}
-
-/** Memory size: from live usage when the host reports it, else from its inventory. */
-export function hostMemoryTotal(h: Pick<NodeSummary, 'capacity' | 'usage'>): number | null {
-  return h.usage?.memoryTotalBytes ?? h.capacity.memoryTotalBytes ?? null;
-}
-
-/** Milliseconds since the epoch of an ISO time from the vDC, or null. */
-export function timeOf(iso: string | null | undefined): number | null {
-  if (!iso) return null;
-  const t = Date.parse(iso);
-  return Number.isFinite(t) ? t : null;
-}
 
 /** The state cell: a dot and a word; a disconnected host says for how long. */
 export function renderHostState(h: Pick<NodeSummary, 'state' | 'stateSince'>, now: number, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Segment {
@@ -82,63 +66,6 @@ export function renderHostRow(h: NodeSummary, now: number, g: Pick<Glyphs, 'dotO
   ];
 }
 
-/** Host rows for a list of hosts (the dashboard renders only the visible ones with renderHostRow). */
-export function renderHostRows(hosts: readonly NodeSummary[], now: number, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Cell[][] {
-  return hosts.map((h) => renderHostRow(h, now, g));
-}
-
-/** Totals of a cluster's hosts. */
-export interface ClusterTotals {
-  hosts: number;
-  connected: number;
-  cores: number | null;
-  /** CPU use of the connected hosts, weighted by their cores. */
-  cpuPercent: number | null;
-  memoryUsed: number | null;
-  memoryTotal: number | null;
-  storage: number | null;
-  gpus: number | null;
-}
-
-/** Adds up the hosts of one cluster. */
-export function clusterTotals(hosts: readonly NodeSummary[]): ClusterTotals {
-  const t: ClusterTotals = { hosts: hosts.length, connected: 0, cores: null, cpuPercent: null, memoryUsed: null, memoryTotal: null, storage: null, gpus: null };
-  let weighted = 0;
-  let weight = 0;
-  const add = (k: 'cores' | 'memoryUsed' | 'memoryTotal' | 'storage' | 'gpus', n: number | null | undefined) => {
-    if (n !== null && n !== undefined && Number.isFinite(n)) t[k] = (t[k] ?? 0) + n;
-  };
-  for (const h of hosts) {
-    const cores = hostCores(h);
-    add('cores', cores);
-    add('memoryTotal', hostMemoryTotal(h));
-    add('storage', h.capacity.localStorageBytes);
-    add('gpus', h.capacity.gpus);
-    if (h.state !== 'connected') continue;
-    t.connected++;
-    add('memoryUsed', h.usage?.memoryUsedBytes);
-    const p = h.usage?.cpuPercent;
-    if (p !== null && p !== undefined && Number.isFinite(p)) {
-      const w = cores ?? 1;
-      weighted += p * w;
-      weight += w;
-    }
-  }
-  if (weight > 0) t.cpuPercent = weighted / weight;
-  return t;
-}
-
-/** Groups hosts by cluster id (one pass, for every cluster row). */
-export function hostsByCluster(hosts: readonly NodeSummary[]): Map<string, NodeSummary[]> {
-  const m = new Map<string, NodeSummary[]>();
-  for (const h of hosts) {
-    const list = m.get(h.clusterId);
-    if (list) list.push(h);
-    else m.set(h.clusterId, [h]);
-  }
-  return m;
-}
-
 /** One cluster row from its totals. */
 export function renderClusterRow(c: Pick<Cluster, 'name'>, t: ClusterTotals, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Cell[] {
   const count: Cell =
@@ -164,11 +91,8 @@ export function renderClusterRow(c: Pick<Cluster, 'name'>, t: ClusterTotals, g: 
   ];
 }
 
-/**
- * Cluster rows: one per cluster with its hosts' totals. `now` is taken so
- * every row renderer has the same shape; cluster rows have no age column.
- */
-export function renderClusterRows(clusters: readonly Cluster[], hosts: readonly NodeSummary[], _now: number, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Cell[][] {
+/** Cluster rows: one per cluster with its hosts' totals. */
+export function renderClusterRows(clusters: readonly Cluster[], hosts: readonly NodeSummary[], g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Cell[][] {
   const by = hostsByCluster(hosts);
   return clusters.map((c) => renderClusterRow(c, clusterTotals(by.get(c.id) ?? []), g));
 }

@@ -1,14 +1,14 @@
 /**
  * A read-only stand-in for the vDC, for measuring the console with a
- * fleet no test machine has (5,000 hosts): `QUANTIX_VDC_CONSOLE_FIXTURE`
- * names either a JSON file `{clusters, nodes}` in the API's own shapes, or
- * `synthetic:N` for N generated hosts. Changes are refused with a clear
- * error; only reading is measured.
+ * fleet no test machine has (5,000 hosts): a fixture is either a JSON
+ * file `{clusters, nodes}` in the API's own shapes, or `synthetic:N` for
+ * N generated hosts. Changes are refused with a clear error; only reading
+ * is measured. fixture-console.ts runs the console over one.
  */
 import fs from 'node:fs';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { checkClusterList, checkNodeList, type Cluster, type NodeDetail, type NodeSummary } from '../../common/protocol/vdc-api.js';
-import type { ConsoleApi } from './app.js';
+import type { ConsoleApi } from '../../vdc-console/console/controllers/api.js';
 
 /** Hosts per generated cluster. */
 const HOSTS_PER_CLUSTER = 250;
@@ -53,11 +53,14 @@ export function syntheticFleet(n: number, now: number): { clusters: Cluster[]; n
   return { clusters, nodes };
 }
 
-function readOnly(): never {
-  throw new QuantixError('BAD_REQUEST', {
-    message: 'This console shows a fixture, not a vDC: nothing can be changed.',
-    hint: 'Unset QUANTIX_VDC_CONSOLE_FIXTURE to manage a real vDC.',
-  });
+/** Every change is refused: the fixture is read only. */
+function readOnly(): Promise<never> {
+  return Promise.reject(
+    new QuantixError('BAD_REQUEST', {
+      message: 'This console shows a fixture, not a vDC: nothing can be changed.',
+      hint: 'Run quantix-vdc-console to manage a real vDC.',
+    }),
+  );
 }
 
 /** The console API over a fixture named by spec (`synthetic:N` or a JSON file path). */
@@ -70,17 +73,16 @@ export function loadFixture(spec: string, now: number): ConsoleApi {
     data = { clusters: checkClusterList({ clusters: raw.clusters }).clusters, nodes: checkNodeList({ nodes: raw.nodes }).nodes };
   }
   return {
-    health: async () => ({ vdc: { name: `fixture (${data.nodes.length} hosts)` } }),
-    listClusters: async () => data.clusters,
-    listNodes: async () => data.nodes,
-    getNode: async (id: string): Promise<NodeDetail> => {
+    health: () => Promise.resolve({ vdc: { name: `fixture (${data.nodes.length} hosts)` } }),
+    listClusters: () => Promise.resolve(data.clusters),
+    listNodes: () => Promise.resolve(data.nodes),
+    getNode: (id: string): Promise<NodeDetail> => {
       const n = data.nodes.find((x) => x.id === id);
-      if (!n) throw new QuantixError('HOST_NOT_FOUND');
-      return { ...n, inventory: null, inventoryAt: null };
+      return n ? Promise.resolve({ ...n, inventory: null, inventoryAt: null }) : Promise.reject(new QuantixError('HOST_NOT_FOUND'));
     },
-    createCluster: async () => readOnly(),
-    discover: async () => readOnly(),
-    register: async () => readOnly(),
-    removeNode: async () => readOnly(),
+    createCluster: readOnly,
+    discover: readOnly,
+    register: readOnly,
+    removeNode: readOnly,
   };
 }

@@ -1,0 +1,32 @@
+/**
+ * The vDC as the console's controllers use it, with every request
+ * counted as work in progress (TuiApp.busy), so a test can wait until
+ * the answers are on the screen.
+ */
+import type { DiscoverOptions } from '../../../common/http/vdc-client.js';
+import type { Cluster, CreateClusterRequest, DiscoverRequest, DiscoverResponse, NodeDetail, RegisterRequest, RemoveNodeResponse } from '../../../common/protocol/vdc-api.js';
+import type { BusyTracker } from '../../../common/tui/idle.js';
+import type { DashboardHealth, DashboardSource } from '../model.js';
+
+/** What the console needs from the vDC; VdcClient provides it. */
+export interface ConsoleApi extends DashboardSource {
+  health(): Promise<DashboardHealth>;
+  createCluster(req: CreateClusterRequest): Promise<Cluster>;
+  discover(req: DiscoverRequest, o?: DiscoverOptions): Promise<DiscoverResponse>;
+  register(req: RegisterRequest): Promise<NodeDetail>;
+  removeNode(id: string, opts?: { force?: boolean }): Promise<RemoveNodeResponse>;
+}
+
+/** The same API with each request counted by busy until it settles. */
+export function trackRequests(api: ConsoleApi, busy: Pick<BusyTracker, 'track'>): ConsoleApi {
+  return {
+    health: () => busy.track(api.health()),
+    listClusters: () => busy.track(api.listClusters()),
+    listNodes: () => busy.track(api.listNodes()),
+    getNode: (id) => busy.track(api.getNode(id)),
+    createCluster: (req) => busy.track(api.createCluster(req)),
+    discover: (req, o) => busy.track(api.discover(req, o)),
+    register: (req) => busy.track(api.register(req)),
+    removeNode: (id, opts) => busy.track(api.removeNode(id, opts)),
+  };
+}
