@@ -13,22 +13,18 @@ import {
   AGENT_PATHS,
   AGENT_PORT,
   type AgentNetworkErrorCode,
-  checkDiscoveryResponse,
+  checkAgentReply,
   checkHelloResponse,
-  checkInventory,
-  checkJoinResponse,
-  checkLeaveResponse,
-  checkNodeStatusResponse,
-  type DiscoveryResponse,
+  DiscoveryResponse,
   type HelloResponse,
   type JoinRequest,
-  type JoinResponse,
-  type LeaveResponse,
-  type NodeStatusResponse,
+  JoinResponse,
+  LeaveResponse,
+  NodeStatusResponse,
   readAgentErrorBody,
 } from '../protocol/agent-api.js';
 import { type ErrorCode, QuantixError } from '../protocol/errors.js';
-import type { Inventory } from '../protocol/inventory.js';
+import { Inventory } from '../protocol/inventory.js';
 import { computeHostProof, computeRequestMac, formatAuthorization, HOST_PROOF_HEADER, macEquals } from '../protocol/proof.js';
 import { type Endpoint, parseJsonBody, type RawResponse, request, REQUEST_DEFAULTS, type TlsConnectionPool } from './request.js';
 import { formatHostPort } from '../protocol/host-port.js';
@@ -276,12 +272,12 @@ export class HostAgentClient {
 
   /** Full inventory and identity, proven with the token-derived key. */
   async discovery(key: Uint8Array): Promise<DiscoveryResponse> {
-    return checkDiscoveryResponse(await this.proven(key, 'GET', AGENT_PATHS.discovery, ''));
+    return checkAgentReply(DiscoveryResponse, await this.proven(key, 'GET', AGENT_PATHS.discovery, ''), 'discovery');
   }
 
   /** Joins the host to a cluster; consumes the token. A repeat by the same vDC and nodeId returns the same answer. */
   async join(key: Uint8Array, body: JoinRequest): Promise<JoinResponse> {
-    return checkJoinResponse(await this.proven(key, 'POST', AGENT_PATHS.join, JSON.stringify(body)));
+    return checkAgentReply(JoinResponse, await this.proven(key, 'POST', AGENT_PATHS.join, JSON.stringify(body)), 'join');
   }
 
   /** Sends a node request over mutual TLS. */
@@ -296,16 +292,16 @@ export class HostAgentClient {
 
   /** Heartbeat: membership and live usage. */
   async status(): Promise<NodeStatusResponse> {
-    return checkNodeStatusResponse(await this.mutual('GET', AGENT_PATHS.nodeStatus));
+    return checkAgentReply(NodeStatusResponse, await this.mutual('GET', AGENT_PATHS.nodeStatus), 'status');
   }
 
   /** The host's inventory; `refresh` collects it again first. */
   async inventory(opts: { refresh?: boolean } = {}): Promise<Inventory> {
-    return checkInventory(await this.mutual('GET', `${AGENT_PATHS.nodeInventory}${opts.refresh ? '?refresh=true' : ''}`));
+    return checkAgentReply(Inventory, await this.mutual('GET', `${AGENT_PATHS.nodeInventory}${opts.refresh ? '?refresh=true' : ''}`), 'inventory');
   }
 
   /** Tells the host it no longer belongs to this vDC. */
   async leave(): Promise<LeaveResponse> {
-    return checkLeaveResponse(await this.mutual('POST', AGENT_PATHS.nodeLeave));
+    return checkAgentReply(LeaveResponse, await this.mutual('POST', AGENT_PATHS.nodeLeave), 'leave');
   }
 }

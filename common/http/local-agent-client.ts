@@ -5,19 +5,15 @@
  */
 import {
   AGENT_PATHS,
-  checkInventory,
-  checkLeaveResponse,
-  checkLocalStatus,
-  checkTokenInfo,
-  checkTokenState,
-  type LeaveResponse,
-  type LocalStatus,
+  checkAgentReply,
+  LeaveResponse,
+  LocalStatus,
   readAgentErrorBody,
-  type TokenInfo,
-  type TokenState,
+  TokenInfo,
+  TokenState,
 } from '../protocol/agent-api.js';
 import { ERRORS, QuantixError } from '../protocol/errors.js';
-import type { Inventory } from '../protocol/inventory.js';
+import { Inventory } from '../protocol/inventory.js';
 import { parseJsonBody, request } from './request.js';
 
 /**
@@ -96,31 +92,31 @@ export class LocalAgentClient {
 
   /** Generates a new token, replacing any current one. Fails with HOST_MANAGED while a vDC manages the host. */
   async generateToken(): Promise<TokenInfo> {
-    return checkTokenInfo(await this.call('POST', AGENT_PATHS.token));
+    return checkAgentReply(TokenInfo, await this.call('POST', AGENT_PATHS.token), 'token');
   }
 
   /** The active token; fails with NO_ACTIVE_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED or TOKEN_ALREADY_USED when there is none. */
   async getToken(): Promise<TokenInfo> {
-    return checkTokenInfo(await this.call('GET', AGENT_PATHS.token));
+    return checkAgentReply(TokenInfo, await this.call('GET', AGENT_PATHS.token), 'token');
   }
 
   /** Revokes the active token; fails with NO_ACTIVE_TOKEN when there is none. */
   async revokeToken(): Promise<TokenState> {
-    return checkTokenState(await this.call('DELETE', AGENT_PATHS.token));
+    return checkAgentReply(TokenState, await this.call('DELETE', AGENT_PATHS.token), 'token');
   }
 
   /** Identity, addresses, membership, token state and live usage. */
   async status(): Promise<LocalStatus> {
-    return checkLocalStatus(await this.call('GET', AGENT_PATHS.nodeStatus));
+    return checkAgentReply(LocalStatus, await this.call('GET', AGENT_PATHS.nodeStatus), 'status');
   }
 
   /** The host's inventory; `refresh` collects it again first. */
   async inventory(opts: { refresh?: boolean } = {}): Promise<Inventory> {
-    return checkInventory(await this.call('GET', `${AGENT_PATHS.inventory}${opts.refresh ? '?refresh=true' : ''}`));
+    return checkAgentReply(Inventory, await this.call('GET', `${AGENT_PATHS.inventory}${opts.refresh ? '?refresh=true' : ''}`), 'inventory');
   }
 
   /** Leaves the cluster; fails with NOT_MANAGED when standalone. */
   async leave(): Promise<LeaveResponse> {
-    return checkLeaveResponse(await this.call('POST', AGENT_PATHS.nodeLeave));
+    return checkAgentReply(LeaveResponse, await this.call('POST', AGENT_PATHS.nodeLeave), 'leave');
   }
 }

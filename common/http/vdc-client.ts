@@ -6,35 +6,28 @@
  * is a `QuantixError` carrying the server's code, phase and hint.
  */
 import {
-  type AuditListResponse,
+  AuditListResponse,
   type AuditQuery,
-  type ApiTokenInfo,
-  type ApiTokenListResponse,
+  ApiTokenInfo,
+  ApiTokenListResponse,
   type Cluster,
-  type CreateApiTokenResponse,
+  CreateApiTokenResponse,
   type CreateClusterRequest,
   type DiscoverRequest,
-  type DiscoverResponse,
+  DiscoverResponse,
   type DiscoverStage,
-  type HealthResponse,
-  type NodeDetail,
+  HealthResponse,
+  NodeDetail,
   type NodeSummary,
   type RegisterRequest,
-  type RemoveNodeResponse,
+  RemoveNodeResponse,
   DISCOVER_STAGES,
   NDJSON,
   VDC_PATHS,
-  checkApiTokenInfo,
-  checkApiTokenList,
-  checkAuditList,
   checkCluster,
   checkClusterList,
-  checkCreateApiTokenResponse,
-  checkDiscoverResponse,
-  checkHealth,
-  checkNodeDetail,
   checkNodeList,
-  checkRemoveNodeResponse,
+  checkVdcReply,
   errorFromBody,
   parseHostAddressInput,
 } from '../protocol/vdc-api.js';
@@ -183,7 +176,7 @@ export class VdcClient {
 
   /** Service identity, certificate fingerprints, host counts and poller state. */
   async health(o: CallOptions = {}): Promise<HealthResponse> {
-    return checkHealth(await this.call('GET', VDC_PATHS.health, undefined, o));
+    return checkVdcReply(HealthResponse, await this.call('GET', VDC_PATHS.health, undefined, o), 'health');
   }
 
   /** Every cluster with its host counts. */
@@ -207,7 +200,7 @@ export class VdcClient {
    * signal makes the vDC abandon the discovery.
    */
   async discover(req: DiscoverRequest, o: DiscoverOptions = {}): Promise<DiscoverResponse> {
-    if (!o.onStage) return checkDiscoverResponse(await this.call('POST', VDC_PATHS.discover, req, o, this.hostOperationTimeoutMs));
+    if (!o.onStage) return checkVdcReply(DiscoverResponse, await this.call('POST', VDC_PATHS.discover, req, o, this.hostOperationTimeoutMs), 'discovery');
     const onStage = o.onStage;
     // Stages are reported as their lines arrive; whether the body is a stream
     // at all is known from its content type once it is complete.
@@ -222,7 +215,7 @@ export class VdcClient {
       }
     };
     const res = await this.send('POST', VDC_PATHS.discover, req, o, this.hostOperationTimeoutMs, { accept: NDJSON }, onData);
-    if (!String(res.headers['content-type'] ?? '').startsWith(NDJSON)) return checkDiscoverResponse(this.decode(res));
+    if (!(res.headers['content-type'] ?? '').startsWith(NDJSON)) return checkVdcReply(DiscoverResponse, this.decode(res), 'discovery');
     const lines = res.body.toString('utf8').split('\n').filter((l) => l.trim() !== '');
     let last: { result?: unknown; error?: unknown } | undefined;
     try {
@@ -230,14 +223,14 @@ export class VdcClient {
     } catch {
       throw new QuantixError('HOST_PROTOCOL_ERROR', { message: 'The vDC sent a progress line that is not JSON.' });
     }
-    if (last && 'result' in last) return checkDiscoverResponse(last.result);
+    if (last && 'result' in last) return checkVdcReply(DiscoverResponse, last.result, 'discovery');
     if (last && 'error' in last) throw errorFromBody(last.error, 502);
     throw new QuantixError('HOST_PROTOCOL_ERROR', { message: 'The vDC ended the discovery stream without a result.' });
   }
 
   /** Registers a discovered host into a cluster (id or exact name); returns the new node. */
   async register(req: RegisterRequest, o: CallOptions = {}): Promise<NodeDetail> {
-    return checkNodeDetail(await this.call('POST', VDC_PATHS.register, req, o, this.hostOperationTimeoutMs));
+    return checkVdcReply(NodeDetail, await this.call('POST', VDC_PATHS.register, req, o, this.hostOperationTimeoutMs), 'node');
   }
 
   /** Registered hosts, optionally of one cluster (id or name). */
@@ -264,13 +257,13 @@ export class VdcClient {
 
   /** One host with its inventory, state, live usage, last contact and last error. */
   async getNode(id: string, o: CallOptions = {}): Promise<NodeDetail> {
-    return checkNodeDetail(await this.call('GET', VDC_PATHS.node(id), undefined, o));
+    return checkVdcReply(NodeDetail, await this.call('GET', VDC_PATHS.node(id), undefined, o), 'node');
   }
 
   /** Tells the host to leave and forgets it; `force` forgets it even when the host cannot be reached. */
   async removeNode(id: string, opts: { force?: boolean } & CallOptions = {}): Promise<RemoveNodeResponse> {
     const q = opts.force ? '?force=true' : '';
-    return checkRemoveNodeResponse(await this.call('DELETE', `${VDC_PATHS.node(id)}${q}`, undefined, opts, this.hostOperationTimeoutMs));
+    return checkVdcReply(RemoveNodeResponse, await this.call('DELETE', `${VDC_PATHS.node(id)}${q}`, undefined, opts, this.hostOperationTimeoutMs), 'response');
   }
 
   /** Audit records, newest first. */
@@ -279,22 +272,22 @@ export class VdcClient {
     if (query.limit !== undefined) params.set('limit', String(query.limit));
     if (query.beforeId !== undefined) params.set('beforeId', String(query.beforeId));
     const q = params.size ? `?${params.toString()}` : '';
-    return checkAuditList(await this.call('GET', `${VDC_PATHS.audit}${q}`, undefined, o)).events;
+    return checkVdcReply(AuditListResponse, await this.call('GET', `${VDC_PATHS.audit}${q}`, undefined, o), 'response').events;
   }
 
   /** API tokens (local socket only). */
   async listApiTokens(o: CallOptions = {}): Promise<ApiTokenListResponse['tokens']> {
-    return checkApiTokenList(await this.call('GET', VDC_PATHS.apiTokens, undefined, o)).tokens;
+    return checkVdcReply(ApiTokenListResponse, await this.call('GET', VDC_PATHS.apiTokens, undefined, o), 'response').tokens;
   }
 
   /** Creates an API token; the secret is in the result and nowhere else (local socket only). */
   async createApiToken(name: string, o: CallOptions = {}): Promise<CreateApiTokenResponse> {
-    return checkCreateApiTokenResponse(await this.call('POST', VDC_PATHS.apiTokens, { name }, o));
+    return checkVdcReply(CreateApiTokenResponse, await this.call('POST', VDC_PATHS.apiTokens, { name }, o), 'response');
   }
 
   /** Revokes an API token by id or name (local socket only). */
   async revokeApiToken(idOrName: string, o: CallOptions = {}): Promise<ApiTokenInfo> {
-    return checkApiTokenInfo(await this.call('DELETE', VDC_PATHS.apiToken(idOrName), undefined, o));
+    return checkVdcReply(ApiTokenInfo, await this.call('DELETE', VDC_PATHS.apiToken(idOrName), undefined, o), 'apiToken');
   }
 
   private async call(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, o: CallOptions, timeoutMs?: number): Promise<unknown> {

@@ -3,14 +3,17 @@
  * (registration with proofs, node endpoints over mutual TLS) and the local
  * API on the Unix socket used by the host console and the CLI.
  *
- * One place for every request and response shape, with validators used on
- * both sides: the agent checks requests strictly (unknown fields refused),
- * the clients check replies and rebuild them from known fields only, so an
- * unexpected field (or a secret) never travels further by accident.
+ * One schema per request and response (TypeBox), the types derived from
+ * them, used on both sides: the agent's routes declare them (requests checked
+ * strictly, unknown fields refused; answers serialised with only the fields
+ * named), and the clients check answers in full and keep only known fields,
+ * so an unexpected field (or a secret) never travels further by accident.
  * Pure: no I/O, no clock.
  */
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { type ErrorBody, type ErrorCode, isErrorCode, QuantixError } from './errors.js';
-import type { Inventory, LiveUsage } from './inventory.js';
+import { Inventory, LiveUsage } from './inventory.js';
+import { parseReply, parseRequest, type RequestWords } from './schema.js';
 import { formatHostPort } from './host-port.js';
 
 /** Version of the agent protocol reported by hello. */
@@ -46,163 +49,196 @@ export const AGENT_PATHS = {
 } as const;
 
 // ---------------------------------------------------------------------------
-// Shapes
+// Shapes: one schema per message, the type derived from it
+
+const FINGERPRINT = '^[0-9a-f]{64}$';
+const NullableString = Type.Union([Type.String(), Type.Null()]);
 
 /** A vDC as a host knows it. */
-export interface VdcRef {
-  id: string;
-  name: string;
-  url: string;
-}
+export const VdcRef = Type.Object({ id: Type.String(), name: Type.String(), url: Type.String() });
+export type VdcRef = Static<typeof VdcRef>;
 
 /** A cluster as a host knows it. */
-export interface ClusterRef {
-  id: string;
-  name: string;
-}
+export const ClusterRef = Type.Object({ id: Type.String(), name: Type.String() });
+export type ClusterRef = Static<typeof ClusterRef>;
 
 /** An address the vDC can reach this host's network API on. */
-export interface ManagementAddress {
-  address: string;
+export const ManagementAddress = Type.Object({
+  address: Type.String(),
   /** Interface carrying it, null when the agent listens on one specific address. */
-  interface: string | null;
+  interface: NullableString,
   /** `https://address:port` (IPv6 in brackets). */
-  url: string;
-}
+  url: Type.String(),
+});
+export type ManagementAddress = Static<typeof ManagementAddress>;
 
-/** `GET /api/v1/registration/hello`. */
-export interface HelloResponse {
-  apiVersion: number;
-  hostId: string;
-  hostname: string;
-  agentVersion: string;
+/**
+ * `GET /api/v1/registration/hello`. Hello is unauthenticated: whatever
+ * answers at an address sets these strings, and the vDC shows and audits
+ * them, so each is bounded: a UUID-like host id, a DNS name, a version, a time.
+ */
+export const HelloResponse = Type.Object({
+  apiVersion: Type.Number(),
+  hostId: Type.String({ maxLength: 128 }),
+  hostname: Type.String({ maxLength: 255 }),
+  agentVersion: Type.String({ maxLength: 64 }),
   /** True when a vDC manages this host (no token can be issued). */
-  managed: boolean;
+  managed: Type.Boolean(),
   /** The host's clock (ISO 8601, ms), so the vDC can write proofs on it. */
-  time: string;
-}
+  time: Type.String({ maxLength: 64 }),
+});
+export type HelloResponse = Static<typeof HelloResponse>;
 
 /** `GET /api/v1/registration/discovery`. */
-export interface DiscoveryResponse {
-  hostId: string;
-  hostname: string;
-  agentVersion: string;
-  certificateFingerprint: string;
-  managementAddresses: ManagementAddress[];
-  managed: boolean;
+export const DiscoveryResponse = Type.Object({
+  hostId: Type.String(),
+  hostname: Type.String(),
+  agentVersion: Type.String(),
+  certificateFingerprint: Type.String({ pattern: FINGERPRINT }),
+  managementAddresses: Type.Array(ManagementAddress),
+  managed: Type.Boolean(),
   /** When the token used for this request expires. */
-  tokenExpiresAt: string;
-  inventory: Inventory;
+  tokenExpiresAt: Type.String(),
+  inventory: Inventory,
+});
+export type DiscoveryResponse = Static<typeof DiscoveryResponse>;
+
+// Printable text without control characters (C0, DEL, C1) or bidi overrides.
+const PRINTABLE = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$';
+
+/** Text of a join body: required, bounded, printable. */
+function joinText(max: number) {
+  return Type.String({ format: 'nonblank', maxLength: max, pattern: PRINTABLE, problem: 'holds control characters' });
 }
 
 /** `POST /api/v1/registration/join` body. */
-export interface JoinRequest {
-  /** The vDC's id for this host. */
-  nodeId: string;
-  vdc: VdcRef & {
-    /** Fingerprint of the client certificate the vDC will use for node endpoints. */
-    clientCertFingerprint: string;
-  };
-  cluster: ClusterRef;
-}
+export const JoinRequest = Type.Object(
+  {
+    /** The vDC's id for this host. */
+    nodeId: joinText(128),
+    vdc: Type.Object(
+      {
+        id: joinText(128),
+        name: joinText(128),
+        url: Type.String({
+          format: 'nonblank',
+          maxLength: 2048,
+          pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]+$',
+          problem: 'must be an http(s) URL',
+        }),
+        /** Fingerprint of the client certificate the vDC will use for node endpoints. */
+        clientCertFingerprint: Type.String({ pattern: FINGERPRINT, problem: 'must be 64 lower-case hex digits' }),
+      },
+      { additionalProperties: false },
+    ),
+    cluster: Type.Object({ id: joinText(128), name: joinText(128) }, { additionalProperties: false }),
+  },
+  { additionalProperties: false },
+);
+export type JoinRequest = Static<typeof JoinRequest>;
 
 /** `POST /api/v1/registration/join` result (the same for an idempotent repeat). */
-export interface JoinResponse {
-  hostId: string;
-  hostname: string;
-  nodeId: string;
-  joinedAt: string;
-  vdc: VdcRef;
-  cluster: ClusterRef;
-}
+export const JoinResponse = Type.Object({
+  hostId: Type.String(),
+  hostname: Type.String(),
+  nodeId: Type.String(),
+  joinedAt: Type.String(),
+  vdc: VdcRef,
+  cluster: ClusterRef,
+});
+export type JoinResponse = Static<typeof JoinResponse>;
 
 /** `GET /api/v1/node/status` over mutual TLS: the vDC's heartbeat. */
-export interface NodeStatusResponse {
-  hostId: string;
-  hostname: string;
-  nodeId: string;
-  vdc: VdcRef;
-  cluster: ClusterRef;
-  joinedAt: string;
-  usage: LiveUsage;
-  time: string;
-  agentVersion: string;
-}
+export const NodeStatusResponse = Type.Object({
+  hostId: Type.String(),
+  hostname: Type.String(),
+  nodeId: Type.String(),
+  vdc: VdcRef,
+  cluster: ClusterRef,
+  joinedAt: Type.String(),
+  usage: LiveUsage,
+  time: Type.String(),
+  agentVersion: Type.String(),
+});
+export type NodeStatusResponse = Static<typeof NodeStatusResponse>;
 
 /** `POST /api/v1/node/leave` result (network and local). */
-export interface LeaveResponse {
-  hostId: string;
-  nodeId: string;
-  vdc: VdcRef;
-  cluster: ClusterRef;
-  leftAt: string;
-}
+export const LeaveResponse = Type.Object({ hostId: Type.String(), nodeId: Type.String(), vdc: VdcRef, cluster: ClusterRef, leftAt: Type.String() });
+export type LeaveResponse = Static<typeof LeaveResponse>;
 
 /** The active token as the local API shows it (the only place its value appears). */
-export interface TokenInfo {
+export const TokenInfo = Type.Object({
   /** Display form `QUANTIX-XXXX-XXXX-XXXX`. */
-  token: string;
-  createdAt: string;
-  expiresAt: string;
-  expiresInSeconds: number;
-  hostId: string;
-  hostname: string;
-  managementAddresses: ManagementAddress[];
-  certificateFingerprint: string;
+  token: Type.String(),
+  createdAt: Type.String(),
+  expiresAt: Type.String(),
+  expiresInSeconds: Type.Number(),
+  hostId: Type.String(),
+  hostname: Type.String(),
+  managementAddresses: Type.Array(ManagementAddress),
+  certificateFingerprint: Type.String({ pattern: FINGERPRINT }),
   /** Port of the network API. */
-  port: number;
+  port: Type.Integer(),
   /** Wrong proofs received for this token (it is never revoked for them; the operator decides). */
-  failedAttempts: number;
+  failedAttempts: Type.Integer({ minimum: 0 }),
   /** Address of the last wrong proof, null before the first. */
-  lastFailedFrom: string | null;
-}
+  lastFailedFrom: NullableString,
+});
+export type TokenInfo = Static<typeof TokenInfo>;
 
 /** Where the host's registration token stands. */
-export type TokenStateName = 'none' | 'active' | 'expired' | 'revoked' | 'used';
+export const TokenStateName = Type.Union([Type.Literal('none'), Type.Literal('active'), Type.Literal('expired'), Type.Literal('revoked'), Type.Literal('used')]);
+export type TokenStateName = Static<typeof TokenStateName>;
 
 /** Token state in the local status (never the value). */
-export interface TokenState {
-  state: TokenStateName;
-  createdAt?: string;
-  expiresAt?: string;
+export const TokenState = Type.Object({
+  state: TokenStateName,
+  createdAt: Type.Optional(Type.String()),
+  expiresAt: Type.Optional(Type.String()),
   /** Why the token ended early: revoked by the operator, or used to join. */
-  reason?: string;
+  reason: Type.Optional(Type.String()),
   /** Wrong proofs received for this token. */
-  failedAttempts?: number;
+  failedAttempts: Type.Optional(Type.Integer({ minimum: 0 })),
   /** Address of the last wrong proof. */
-  lastFailedFrom?: string;
-}
+  lastFailedFrom: Type.Optional(Type.String()),
+});
+export type TokenState = Static<typeof TokenState>;
 
 /** The host's membership in a vDC cluster. */
-export interface Membership {
-  vdc: VdcRef;
-  cluster: ClusterRef;
-  nodeId: string;
-  joinedAt: string;
+export const Membership = Type.Object({
+  vdc: VdcRef,
+  cluster: ClusterRef,
+  nodeId: Type.String(),
+  joinedAt: Type.String(),
   /** Last request from the vDC over mutual TLS, null before its first poll. */
-  lastContactAt: string | null;
-}
+  lastContactAt: NullableString,
+});
+export type Membership = Static<typeof Membership>;
 
 /** Local `GET /api/v1/node/status`. */
-export interface LocalStatus {
-  hostId: string;
-  hostname: string;
-  agentVersion: string;
+export const LocalStatus = Type.Object({
+  hostId: Type.String(),
+  hostname: Type.String(),
+  agentVersion: Type.String(),
   /**
-   * Random id of this run of the agent, new at every start (null from an
-   * agent too old to send one). The token lives only in the agent's memory,
-   * so another id means any token shown before is gone.
+   * Random id of this run of the agent, new at every start. The token lives
+   * only in the agent's memory, so another id means any token shown before is gone.
    */
-  agentInstanceId: string | null;
-  managementAddresses: ManagementAddress[];
-  certificateFingerprint: string;
+  agentInstanceId: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
+  managementAddresses: Type.Array(ManagementAddress),
+  certificateFingerprint: Type.String({ pattern: FINGERPRINT }),
   /** Port of the network API. */
-  port: number;
-  membership: Membership | null;
-  token: TokenState;
-  usage: LiveUsage;
-  time: string;
-}
+  port: Type.Integer(),
+  membership: Type.Union([Membership, Type.Null()]),
+  token: TokenState,
+  usage: LiveUsage,
+  time: Type.String(),
+});
+export type LocalStatus = Static<typeof LocalStatus>;
+
+/** Query of the inventory endpoints: `refresh=true` collects it again first. */
+export const InventoryQuery = Type.Object({ refresh: Type.Optional(Type.String({ maxLength: 8 })) });
+export type InventoryQuery = Static<typeof InventoryQuery>;
 
 /**
  * The codes a host agent's network API answers with: its catalogue. A code
@@ -241,348 +277,37 @@ export interface AgentErrorBody extends ErrorBody {
 }
 
 // ---------------------------------------------------------------------------
-// Request validation (agent side, strict)
+// Request parsing (agent side, strict) and answer checks (client side)
 
-const FINGERPRINT = /^[0-9a-f]{64}$/;
-// Printable text without control characters (C0, DEL, C1) or bidi overrides.
-const PRINTABLE = /^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$/;
+/** How the agent words a request that does not match its schema. */
+export const AGENT_REQUEST_WORDS = {
+  body: { code: 'BAD_REQUEST', root: 'body' },
+  querystring: { code: 'BAD_REQUEST', subject: 'parameter' },
+  params: { code: 'BAD_REQUEST', subject: 'parameter' },
+} as const satisfies Record<string, RequestWords>;
 
-function badRequest(details: string[]): never {
-  throw new QuantixError('BAD_REQUEST', { message: `Invalid request: ${details.join('; ')}.`, details });
+/** Validates a join body (already parsed JSON). Throws BAD_REQUEST naming every problem. */
+export function parseJoinRequest(body: unknown): JoinRequest {
+  return parseRequest(JoinRequest, body, AGENT_REQUEST_WORDS.body);
+}
+
+/**
+ * Checks an answer of a host agent in full and keeps only the fields its
+ * schema names, so an unexpected field (or a secret) never travels further.
+ */
+export function checkAgentReply<T extends TSchema>(schema: T, v: unknown, what: string): Static<T> {
+  return parseReply(schema, v, what, { peer: 'The host agent', clean: true });
+}
+
+/** Checks a hello reply: its schema, and a time the vDC can write proofs on. */
+export function checkHelloResponse(v: unknown): HelloResponse {
+  const hello = checkAgentReply(HelloResponse, v, 'hello');
+  if (!Number.isFinite(Date.parse(hello.time))) throw new QuantixError('HOST_PROTOCOL_ERROR', { message: 'The host agent answered something unexpected (hello.time).' });
+  return hello;
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function strictObject(v: unknown, what: string, allowed: readonly string[], problems: string[]): Record<string, unknown> {
-  if (!isObj(v)) {
-    problems.push(`${what} must be an object`);
-    return {};
-  }
-  for (const k of Object.keys(v)) if (!allowed.includes(k)) problems.push(`unknown field ${what}.${JSON.stringify(k.slice(0, 40))}`);
-  return v;
-}
-
-function text(o: Record<string, unknown>, key: string, what: string, max: number, problems: string[]): string {
-  const v = o[key];
-  if (typeof v !== 'string' || v.trim() === '') {
-    problems.push(`${what}.${key} is required`);
-    return '';
-  }
-  if (v.length > max) problems.push(`${what}.${key} is longer than ${max} characters`);
-  else if (!PRINTABLE.test(v)) problems.push(`${what}.${key} holds control characters`);
-  return v;
-}
-
-/** Validates a join body (already parsed JSON). Throws BAD_REQUEST naming every problem. */
-export function parseJoinRequest(body: unknown): JoinRequest {
-  const problems: string[] = [];
-  const o = strictObject(body, 'body', ['nodeId', 'vdc', 'cluster'], problems);
-  if (!isObj(body)) badRequest(problems);
-  const nodeId = text(o, 'nodeId', 'body', 128, problems);
-  const vdc = strictObject(o.vdc, 'vdc', ['id', 'name', 'url', 'clientCertFingerprint'], problems);
-  const cluster = strictObject(o.cluster, 'cluster', ['id', 'name'], problems);
-  const vdcId = text(vdc, 'id', 'vdc', 128, problems);
-  const vdcName = text(vdc, 'name', 'vdc', 128, problems);
-  const vdcUrl = text(vdc, 'url', 'vdc', 2048, problems);
-  if (vdcUrl && !/^https?:\/\/[^\s]+$/i.test(vdcUrl)) problems.push('vdc.url must be an http(s) URL');
-  const fp = vdc.clientCertFingerprint;
-  if (typeof fp !== 'string' || !FINGERPRINT.test(fp)) problems.push('vdc.clientCertFingerprint must be 64 lower-case hex digits');
-  const clusterId = text(cluster, 'id', 'cluster', 128, problems);
-  const clusterName = text(cluster, 'name', 'cluster', 128, problems);
-  if (problems.length) badRequest(problems);
-  return {
-    nodeId,
-    vdc: { id: vdcId, name: vdcName, url: vdcUrl, clientCertFingerprint: fp as string },
-    cluster: { id: clusterId, name: clusterName },
-  };
-}
-
-// ---------------------------------------------------------------------------
-// Reply validation (client side): check, then rebuild from known fields
-
-/** Thrown when a reply does not have the documented shape. */
-function unexpected(what: string): never {
-  throw new QuantixError('HOST_PROTOCOL_ERROR', { message: `The host agent answered something unexpected (${what}).` });
-}
-
-type FieldType = 'string' | 'number' | 'boolean' | 'object' | 'array' | 'string?' | 'object?';
-
-function fields(v: unknown, what: string, spec: Record<string, FieldType>): Record<string, unknown> {
-  if (!isObj(v)) unexpected(`${what} is not an object`);
-  for (const [k, type] of Object.entries(spec)) {
-    const x = v[k];
-    const ok =
-      type === 'array'
-        ? Array.isArray(x)
-        : type === 'object'
-          ? isObj(x)
-          : type === 'object?'
-            ? x === null || isObj(x)
-            : type === 'string?'
-              ? x === null || typeof x === 'string'
-              : type === 'number'
-                ? typeof x === 'number' && Number.isFinite(x)
-                : typeof x === type;
-    if (!ok) unexpected(`${what}.${k}`);
-  }
-  return v;
-}
-
-function num(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
-
-function checkVdc(v: unknown, what: string): VdcRef {
-  const o = fields(v, what, { id: 'string', name: 'string', url: 'string' });
-  return { id: o.id as string, name: o.name as string, url: o.url as string };
-}
-
-function checkCluster(v: unknown, what: string): ClusterRef {
-  const o = fields(v, what, { id: 'string', name: 'string' });
-  return { id: o.id as string, name: o.name as string };
-}
-
-function checkFingerprint(v: unknown, what: string): string {
-  if (typeof v !== 'string' || !FINGERPRINT.test(v)) unexpected(what);
-  return v;
-}
-
-/** Checks a list of management addresses. */
-export function checkManagementAddresses(v: unknown, what = 'managementAddresses'): ManagementAddress[] {
-  if (!Array.isArray(v)) unexpected(what);
-  return v.map((a, i) => {
-    const o = fields(a, `${what}[${i}]`, { address: 'string', interface: 'string?', url: 'string' });
-    return { address: o.address as string, interface: (o.interface as string | null) ?? null, url: o.url as string };
-  });
-}
-
-/** Checks live usage figures; absent or non-numeric figures become null. */
-export function checkUsage(v: unknown, what = 'usage'): LiveUsage {
-  const o = fields(v, what, {});
-  const la = o.loadAverage;
-  const load =
-    Array.isArray(la) && la.length === 3 && la.every((x) => typeof x === 'number' && Number.isFinite(x))
-      ? ([la[0], la[1], la[2]] as [number, number, number])
-      : null;
-  return {
-    cpuPercent: num(o.cpuPercent),
-    memoryUsedBytes: num(o.memoryUsedBytes),
-    memoryTotalBytes: num(o.memoryTotalBytes),
-    loadAverage: load,
-    uptimeSeconds: num(o.uptimeSeconds),
-  };
-}
-
-/** Checks an inventory's top-level sections (the collectors own the details). */
-export function checkInventory(v: unknown, what = 'inventory'): Inventory {
-  const o = fields(v, what, {
-    collectedAt: 'string',
-    system: 'object',
-    cpu: 'object',
-    memory: 'object',
-    storage: 'object',
-    network: 'array',
-    gpus: 'array',
-    warnings: 'array',
-  });
-  fields(o.system, `${what}.system`, { hostId: 'string', hostname: 'string' });
-  fields(o.storage, `${what}.storage`, { disks: 'array', nfs: 'array', iscsi: 'array' });
-  return {
-    collectedAt: o.collectedAt,
-    system: o.system,
-    cpu: o.cpu,
-    memory: o.memory,
-    storage: o.storage,
-    network: o.network,
-    gpus: o.gpus,
-    warnings: o.warnings,
-  } as Inventory;
-}
-
-/** The longest strings a hello may carry: a UUID-like host id, a DNS name, a version, an ISO time. */
-const HELLO_STRING_LIMITS: ReadonlyArray<[string, number]> = [
-  ['hostId', 128],
-  ['hostname', 255],
-  ['agentVersion', 64],
-  ['time', 64],
-];
-
-/** Checks a hello reply. */
-export function checkHelloResponse(v: unknown): HelloResponse {
-  const o = fields(v, 'hello', { apiVersion: 'number', hostId: 'string', hostname: 'string', agentVersion: 'string', managed: 'boolean', time: 'string' });
-  if (!Number.isFinite(Date.parse(o.time as string))) unexpected('hello.time');
-  // Hello is unauthenticated: whatever answers at the address sets these, and the vDC shows and audits them.
-  for (const [k, max] of HELLO_STRING_LIMITS) if ((o[k] as string).length > max) unexpected(`hello.${k} is over ${max} characters`);
-  return {
-    apiVersion: o.apiVersion as number,
-    hostId: o.hostId as string,
-    hostname: o.hostname as string,
-    agentVersion: o.agentVersion as string,
-    managed: o.managed as boolean,
-    time: o.time as string,
-  };
-}
-
-/** Checks a discovery reply. */
-export function checkDiscoveryResponse(v: unknown): DiscoveryResponse {
-  const o = fields(v, 'discovery', {
-    hostId: 'string',
-    hostname: 'string',
-    agentVersion: 'string',
-    certificateFingerprint: 'string',
-    managementAddresses: 'array',
-    managed: 'boolean',
-    tokenExpiresAt: 'string',
-    inventory: 'object',
-  });
-  return {
-    hostId: o.hostId as string,
-    hostname: o.hostname as string,
-    agentVersion: o.agentVersion as string,
-    certificateFingerprint: checkFingerprint(o.certificateFingerprint, 'discovery.certificateFingerprint'),
-    managementAddresses: checkManagementAddresses(o.managementAddresses, 'discovery.managementAddresses'),
-    managed: o.managed as boolean,
-    tokenExpiresAt: o.tokenExpiresAt as string,
-    inventory: checkInventory(o.inventory, 'discovery.inventory'),
-  };
-}
-
-/** Checks a join reply. */
-export function checkJoinResponse(v: unknown): JoinResponse {
-  const o = fields(v, 'join', { hostId: 'string', hostname: 'string', nodeId: 'string', joinedAt: 'string', vdc: 'object', cluster: 'object' });
-  return {
-    hostId: o.hostId as string,
-    hostname: o.hostname as string,
-    nodeId: o.nodeId as string,
-    joinedAt: o.joinedAt as string,
-    vdc: checkVdc(o.vdc, 'join.vdc'),
-    cluster: checkCluster(o.cluster, 'join.cluster'),
-  };
-}
-
-/** Checks a network node/status reply. */
-export function checkNodeStatusResponse(v: unknown): NodeStatusResponse {
-  const o = fields(v, 'status', {
-    hostId: 'string',
-    hostname: 'string',
-    nodeId: 'string',
-    vdc: 'object',
-    cluster: 'object',
-    joinedAt: 'string',
-    usage: 'object',
-    time: 'string',
-    agentVersion: 'string',
-  });
-  return {
-    hostId: o.hostId as string,
-    hostname: o.hostname as string,
-    nodeId: o.nodeId as string,
-    vdc: checkVdc(o.vdc, 'status.vdc'),
-    cluster: checkCluster(o.cluster, 'status.cluster'),
-    joinedAt: o.joinedAt as string,
-    usage: checkUsage(o.usage, 'status.usage'),
-    time: o.time as string,
-    agentVersion: o.agentVersion as string,
-  };
-}
-
-/** Checks a leave reply. */
-export function checkLeaveResponse(v: unknown): LeaveResponse {
-  const o = fields(v, 'leave', { hostId: 'string', nodeId: 'string', vdc: 'object', cluster: 'object', leftAt: 'string' });
-  return {
-    hostId: o.hostId as string,
-    nodeId: o.nodeId as string,
-    vdc: checkVdc(o.vdc, 'leave.vdc'),
-    cluster: checkCluster(o.cluster, 'leave.cluster'),
-    leftAt: o.leftAt as string,
-  };
-}
-
-/** Checks a token reply of the local API. */
-export function checkTokenInfo(v: unknown): TokenInfo {
-  const o = fields(v, 'token', {
-    token: 'string',
-    createdAt: 'string',
-    expiresAt: 'string',
-    expiresInSeconds: 'number',
-    hostId: 'string',
-    hostname: 'string',
-    managementAddresses: 'array',
-    certificateFingerprint: 'string',
-    port: 'number',
-  });
-  return {
-    token: o.token as string,
-    createdAt: o.createdAt as string,
-    expiresAt: o.expiresAt as string,
-    expiresInSeconds: o.expiresInSeconds as number,
-    hostId: o.hostId as string,
-    hostname: o.hostname as string,
-    managementAddresses: checkManagementAddresses(o.managementAddresses, 'token.managementAddresses'),
-    certificateFingerprint: checkFingerprint(o.certificateFingerprint, 'token.certificateFingerprint'),
-    port: o.port as number,
-    failedAttempts: typeof o.failedAttempts === 'number' && Number.isSafeInteger(o.failedAttempts) && o.failedAttempts >= 0 ? o.failedAttempts : 0,
-    lastFailedFrom: typeof o.lastFailedFrom === 'string' ? o.lastFailedFrom : null,
-  };
-}
-
-const TOKEN_STATES: readonly TokenStateName[] = ['none', 'active', 'expired', 'revoked', 'used'];
-
-/** Checks the token part of the local status. */
-export function checkTokenState(v: unknown): TokenState {
-  const o = fields(v, 'status.token', { state: 'string' });
-  if (!TOKEN_STATES.includes(o.state as TokenStateName)) unexpected('status.token.state');
-  const out: TokenState = { state: o.state as TokenStateName };
-  if (typeof o.createdAt === 'string') out.createdAt = o.createdAt;
-  if (typeof o.expiresAt === 'string') out.expiresAt = o.expiresAt;
-  if (typeof o.reason === 'string') out.reason = o.reason;
-  if (typeof o.failedAttempts === 'number' && Number.isSafeInteger(o.failedAttempts) && o.failedAttempts >= 0) out.failedAttempts = o.failedAttempts;
-  if (typeof o.lastFailedFrom === 'string') out.lastFailedFrom = o.lastFailedFrom;
-  return out;
-}
-
-/** Checks a membership record (null when standalone). */
-export function checkMembership(v: unknown): Membership | null {
-  if (v === null) return null;
-  const o = fields(v, 'membership', { vdc: 'object', cluster: 'object', nodeId: 'string', joinedAt: 'string', lastContactAt: 'string?' });
-  return {
-    vdc: checkVdc(o.vdc, 'membership.vdc'),
-    cluster: checkCluster(o.cluster, 'membership.cluster'),
-    nodeId: o.nodeId as string,
-    joinedAt: o.joinedAt as string,
-    lastContactAt: (o.lastContactAt as string | null) ?? null,
-  };
-}
-
-/** Checks a local status reply. */
-export function checkLocalStatus(v: unknown): LocalStatus {
-  const o = fields(v, 'status', {
-    hostId: 'string',
-    hostname: 'string',
-    agentVersion: 'string',
-    managementAddresses: 'array',
-    certificateFingerprint: 'string',
-    port: 'number',
-    membership: 'object?',
-    token: 'object',
-    usage: 'object',
-    time: 'string',
-  });
-  return {
-    hostId: o.hostId as string,
-    hostname: o.hostname as string,
-    agentVersion: o.agentVersion as string,
-    agentInstanceId: typeof o.agentInstanceId === 'string' ? o.agentInstanceId.slice(0, 64) : null,
-    managementAddresses: checkManagementAddresses(o.managementAddresses, 'status.managementAddresses'),
-    certificateFingerprint: checkFingerprint(o.certificateFingerprint, 'status.certificateFingerprint'),
-    port: o.port as number,
-    membership: checkMembership(o.membership),
-    token: checkTokenState(o.token),
-    usage: checkUsage(o.usage, 'status.usage'),
-    time: o.time as string,
-  };
 }
 
 /** Reads an agent error body; null when it is not one. */
@@ -596,7 +321,7 @@ export function readAgentErrorBody(v: unknown): AgentErrorBody | null {
   };
   if (typeof v.retryAfterSeconds === 'number' && Number.isFinite(v.retryAfterSeconds)) body.retryAfterSeconds = v.retryAfterSeconds;
   if (Array.isArray(v.details)) body.details = v.details.filter((d): d is string => typeof d === 'string');
-  if (typeof v.certificateFingerprint === 'string' && FINGERPRINT.test(v.certificateFingerprint)) body.certificateFingerprint = v.certificateFingerprint;
+  if (typeof v.certificateFingerprint === 'string' && /^[0-9a-f]{64}$/.test(v.certificateFingerprint)) body.certificateFingerprint = v.certificateFingerprint;
   return body;
 }
 

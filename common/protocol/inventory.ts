@@ -2,41 +2,48 @@
  * The host inventory: what discovery, `node/inventory` and the local
  * `inventory` endpoint return, and what the consoles display. Sizes are
  * bytes, speeds Mbit/s, frequencies MHz; a value the host could not read is
- * null, never guessed.
+ * null, never guessed. Each shape is a schema (TypeBox): the agent's routes
+ * serialise with it and the clients check answers against it.
  */
+import { type Static, Type } from '@sinclair/typebox';
+
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
 
 /** System identity and software. */
-export interface SystemInfo {
-  hostname: string;
-  vendor: string | null;
-  model: string | null;
-  serial: string | null;
-  biosVendor: string | null;
-  biosVersion: string | null;
-  biosDate: string | null;
-  os: string | null;
-  kernel: string | null;
-  uptimeSeconds: number | null;
+export const SystemInfo = Type.Object({
+  hostname: Type.String(),
+  vendor: NullableString,
+  model: NullableString,
+  serial: NullableString,
+  biosVendor: NullableString,
+  biosVersion: NullableString,
+  biosDate: NullableString,
+  os: NullableString,
+  kernel: NullableString,
+  uptimeSeconds: NullableNumber,
   /** SMBIOS UUID when usable, else /etc/machine-id, else a UUID kept in the state dir. */
-  hostId: string;
-  hostIdSource: 'smbios' | 'machine-id' | 'generated';
-}
+  hostId: Type.String(),
+  hostIdSource: Type.Union([Type.Literal('smbios'), Type.Literal('machine-id'), Type.Literal('generated')]),
+});
+export type SystemInfo = Static<typeof SystemInfo>;
 
 /** Processor summary. */
-export interface CpuInfo {
-  model: string | null;
-  vendor: string | null;
-  sockets: number | null;
-  cores: number | null;
-  threads: number | null;
-  mhz: number | null;
-  numaNodes: number | null;
+export const CpuInfo = Type.Object({
+  model: NullableString,
+  vendor: NullableString,
+  sockets: NullableNumber,
+  cores: NullableNumber,
+  threads: NullableNumber,
+  mhz: NullableNumber,
+  numaNodes: NullableNumber,
   /** 'vmx' (Intel VT-x), 'svm' (AMD-V) or null when the CPU shows neither. */
-  virtualization: 'vmx' | 'svm' | null;
+  virtualization: Type.Union([Type.Literal('vmx'), Type.Literal('svm'), Type.Null()]),
   /** /dev/kvm exists and is a character device this host can use. */
-  kvmUsable: boolean;
-  flags?: string[];
-}
+  kvmUsable: Type.Boolean(),
+  flags: Type.Optional(Type.Array(Type.String())),
+});
+export type CpuInfo = Static<typeof CpuInfo>;
 
 /** Whether a host can run virtual machines, and what stands in the way. */
 export interface VmSupport {
@@ -68,133 +75,146 @@ export function describeVmSupport(cpu: Pick<CpuInfo, 'virtualization' | 'kvmUsab
 }
 
 /** Memory summary. */
-export interface MemoryInfo {
-  totalBytes: number | null;
-  availableBytes: number | null;
-  swapTotalBytes: number | null;
-  swapFreeBytes: number | null;
-}
+export const MemoryInfo = Type.Object({
+  totalBytes: NullableNumber,
+  availableBytes: NullableNumber,
+  swapTotalBytes: NullableNumber,
+  swapFreeBytes: NullableNumber,
+});
+export type MemoryInfo = Static<typeof MemoryInfo>;
 
 /** A filesystem on a partition or whole disk. */
-export interface FilesystemInfo {
-  type: string | null;
-  mountPoint: string | null;
-  sizeBytes: number | null;
-  usedBytes: number | null;
-  availableBytes: number | null;
-}
+export const FilesystemInfo = Type.Object({
+  type: NullableString,
+  mountPoint: NullableString,
+  sizeBytes: NullableNumber,
+  usedBytes: NullableNumber,
+  availableBytes: NullableNumber,
+});
+export type FilesystemInfo = Static<typeof FilesystemInfo>;
+
+const NullableFilesystem = Type.Union([FilesystemInfo, Type.Null()]);
 
 /** A partition of a local disk. */
-export interface PartitionInfo {
-  name: string;
-  sizeBytes: number | null;
-  filesystem: FilesystemInfo | null;
-}
+export const PartitionInfo = Type.Object({
+  name: Type.String(),
+  sizeBytes: NullableNumber,
+  filesystem: NullableFilesystem,
+});
+export type PartitionInfo = Static<typeof PartitionInfo>;
 
 /** A local block device. */
-export interface DiskInfo {
-  name: string;
-  model: string | null;
-  serial: string | null;
-  sizeBytes: number | null;
-  kind: 'nvme' | 'ssd' | 'hdd' | 'unknown';
+export const DiskInfo = Type.Object({
+  name: Type.String(),
+  model: NullableString,
+  serial: NullableString,
+  sizeBytes: NullableNumber,
+  kind: Type.Union([Type.Literal('nvme'), Type.Literal('ssd'), Type.Literal('hdd'), Type.Literal('unknown')]),
   /** sata, sas, nvme, usb, virtio, scsi, iscsi… */
-  transport: string | null;
-  removable: boolean;
-  partitions: PartitionInfo[];
+  transport: NullableString,
+  removable: Type.Boolean(),
+  partitions: Type.Array(PartitionInfo),
   /** Filesystem directly on the disk, without partitions. */
-  filesystem: FilesystemInfo | null;
-}
+  filesystem: NullableFilesystem,
+});
+export type DiskInfo = Static<typeof DiskInfo>;
 
 /** An NFS mount. */
-export interface NfsMount {
-  server: string;
-  export: string;
+export const NfsMount = Type.Object({
+  server: Type.String(),
+  export: Type.String(),
   /** `server:/export`, IPv6 servers in brackets. */
-  source: string;
-  mountPoint: string;
-  version: string | null;
-  options: string;
-  sizeBytes: number | null;
-  usedBytes: number | null;
-  availableBytes: number | null;
+  source: Type.String(),
+  mountPoint: Type.String(),
+  version: NullableString,
+  options: Type.String(),
+  sizeBytes: NullableNumber,
+  usedBytes: NullableNumber,
+  availableBytes: NullableNumber,
   /** False when statfs did not answer within the timeout (hung server). */
-  responsive: boolean;
-}
+  responsive: Type.Boolean(),
+});
+export type NfsMount = Static<typeof NfsMount>;
 
 /** An iSCSI session and its LUNs. */
-export interface IscsiSession {
-  session: string;
-  targetIqn: string | null;
-  portalAddress: string | null;
-  portalPort: number | null;
-  state: string | null;
-  devices: Array<{ name: string; sizeBytes: number | null; lun: number | null }>;
-}
+export const IscsiSession = Type.Object({
+  session: Type.String(),
+  targetIqn: NullableString,
+  portalAddress: NullableString,
+  portalPort: NullableNumber,
+  state: NullableString,
+  devices: Type.Array(Type.Object({ name: Type.String(), sizeBytes: NullableNumber, lun: NullableNumber })),
+});
+export type IscsiSession = Static<typeof IscsiSession>;
 
 /** A network interface. */
-export interface NetworkInterface {
-  name: string;
-  mac: string | null;
-  state: string | null;
+export const NetworkInterface = Type.Object({
+  name: Type.String(),
+  mac: NullableString,
+  state: NullableString,
   /** Mbit/s, null when unknown or down. */
-  speedMbps: number | null;
-  mtu: number | null;
-  driver: string | null;
-  kind: 'physical' | 'bond' | 'bridge' | 'vlan' | 'virtual' | 'loopback';
-  ipv4: string[];
-  ipv6: string[];
+  speedMbps: NullableNumber,
+  mtu: NullableNumber,
+  driver: NullableString,
+  kind: Type.Union([Type.Literal('physical'), Type.Literal('bond'), Type.Literal('bridge'), Type.Literal('vlan'), Type.Literal('virtual'), Type.Literal('loopback')]),
+  ipv4: Type.Array(Type.String()),
+  ipv6: Type.Array(Type.String()),
   /** Name of the bond or bridge this interface is enslaved to. */
-  master: string | null;
+  master: NullableString,
   /** Members of a bond or bridge. */
-  members: string[];
+  members: Type.Array(Type.String()),
   /** For VLANs: the parent device and the VLAN id. */
-  vlanParent: string | null;
-  vlanId: number | null;
-}
+  vlanParent: NullableString,
+  vlanId: NullableNumber,
+});
+export type NetworkInterface = Static<typeof NetworkInterface>;
 
 /** A PCI display or 3D controller. */
-export interface GpuInfo {
-  pciAddress: string;
-  vendor: string | null;
-  vendorId: string;
-  deviceId: string;
-  model: string | null;
-  driver: string | null;
-  iommuGroup: number | null;
-  memoryBytes: number | null;
-}
+export const GpuInfo = Type.Object({
+  pciAddress: Type.String(),
+  vendor: NullableString,
+  vendorId: Type.String(),
+  deviceId: Type.String(),
+  model: NullableString,
+  driver: NullableString,
+  iommuGroup: NullableNumber,
+  memoryBytes: NullableNumber,
+});
+export type GpuInfo = Static<typeof GpuInfo>;
 
 /** A problem met while collecting; the inventory is partial, not failed. */
-export interface InventoryWarning {
+export const InventoryWarning = Type.Object({
   /** Stable identifier, e.g. `NO_VIRTUALIZATION`, `READ_FAILED`, `NFS_UNRESPONSIVE`. */
-  code: string;
-  message: string;
+  code: Type.String(),
+  message: Type.String(),
   /** The file or mount concerned, when one is. */
-  path?: string;
-}
+  path: Type.Optional(Type.String()),
+});
+export type InventoryWarning = Static<typeof InventoryWarning>;
 
 /** Everything a host reports about itself. */
-export interface Inventory {
-  collectedAt: string;
-  system: SystemInfo;
-  cpu: CpuInfo;
-  memory: MemoryInfo;
-  storage: {
-    disks: DiskInfo[];
-    nfs: NfsMount[];
-    iscsi: IscsiSession[];
-  };
-  network: NetworkInterface[];
-  gpus: GpuInfo[];
-  warnings: InventoryWarning[];
-}
+export const Inventory = Type.Object({
+  collectedAt: Type.String(),
+  system: SystemInfo,
+  cpu: CpuInfo,
+  memory: MemoryInfo,
+  storage: Type.Object({
+    disks: Type.Array(DiskInfo),
+    nfs: Type.Array(NfsMount),
+    iscsi: Type.Array(IscsiSession),
+  }),
+  network: Type.Array(NetworkInterface),
+  gpus: Type.Array(GpuInfo),
+  warnings: Type.Array(InventoryWarning),
+});
+export type Inventory = Static<typeof Inventory>;
 
 /** Live usage reported by `node/status` and polled by the vDC. */
-export interface LiveUsage {
-  cpuPercent: number | null;
-  memoryUsedBytes: number | null;
-  memoryTotalBytes: number | null;
-  loadAverage: [number, number, number] | null;
-  uptimeSeconds: number | null;
-}
+export const LiveUsage = Type.Object({
+  cpuPercent: NullableNumber,
+  memoryUsedBytes: NullableNumber,
+  memoryTotalBytes: NullableNumber,
+  loadAverage: Type.Union([Type.Tuple([Type.Number(), Type.Number(), Type.Number()]), Type.Null()]),
+  uptimeSeconds: NullableNumber,
+});
+export type LiveUsage = Static<typeof LiveUsage>;

@@ -1,12 +1,15 @@
 /**
- * The vDC API (`quantix-vdc serve`): request and response shapes with their
- * validators, shared by the server routes and by `VdcClient`. Requests are
- * validated strictly (unknown fields are refused, so a misspelt field never
- * passes silently); responses are checked for the fields a client relies on.
- * Pure: no I/O, no clock.
+ * The vDC API (`quantix-vdc serve`): one schema per request and response
+ * (TypeBox), the types derived from them. The server routes declare them
+ * (fastify validates requests and serialises answers with them, so an answer
+ * holds only the fields its schema names) and `VdcClient` checks every answer
+ * against them in full. Requests are strict: unknown fields are refused, so a
+ * misspelt field never passes silently. Pure: no I/O, no clock.
  */
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { type ErrorBody, type ErrorCode, isErrorCode, type Phase, QuantixError } from './errors.js';
-import type { Inventory, LiveUsage } from './inventory.js';
+import { Inventory, LiveUsage } from './inventory.js';
+import { parseReply, parseRequest, type RequestWords } from './schema.js';
 import { formatHostPort } from './host-port.js';
 
 /** Paths of every vDC endpoint. */
@@ -21,6 +24,13 @@ export const VDC_PATHS = {
   audit: '/api/audit',
   apiTokens: '/api/api-tokens',
   apiToken: (idOrName: string) => `/api/api-tokens/${encodeURIComponent(idOrName)}`,
+} as const;
+
+/** Route patterns of the paths that name one object (`:id` is its id or name). */
+export const VDC_ROUTES = {
+  cluster: `${VDC_PATHS.clusters}/:id`,
+  node: `${VDC_PATHS.nodes}/:id`,
+  apiToken: `${VDC_PATHS.apiTokens}/:id`,
 } as const;
 
 /** Media type of the streamed discovery progress (one JSON object per line). */
@@ -55,135 +65,154 @@ export const API_TOKEN_NAME_PATTERN = /^[A-Za-z0-9._@-]{1,63}$/;
 export const API_TOKEN_PATTERN = /^qxa_(?:[0-9a-f]{12}\.)?[A-Za-z0-9_-]{43}$/;
 
 // ---------------------------------------------------------------------------
-// Shapes
+// Shapes: one schema per message, the type derived from it
+
+const NullableString = Type.Union([Type.String(), Type.Null()]);
 
 /** A cluster with its host counts. */
-export interface Cluster {
-  id: string;
-  name: string;
-  description: string;
-  createdAt: string;
+export const Cluster = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  createdAt: Type.String(),
   /** Hosts registered in the cluster (any state). */
-  hosts: number;
+  hosts: Type.Integer(),
   /** Hosts whose last health check succeeded. */
-  connectedHosts: number;
-}
+  connectedHosts: Type.Integer(),
+});
+export type Cluster = Static<typeof Cluster>;
+
+const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
 
 /** `POST /api/clusters`. */
-export interface CreateClusterRequest {
-  name: string;
-  description?: string;
-}
+export const CreateClusterRequest = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 63, pattern: CLUSTER_NAME_PATTERN.source, problem: 'may only hold letters, digits, "-", "_" and "." (1-63)' }),
+    description: Type.Optional(Type.String({ maxLength: CLUSTER_DESCRIPTION_MAX, pattern: NO_CONTROL, problem: 'may not hold control characters' })),
+  },
+  { additionalProperties: false },
+);
+export type CreateClusterRequest = Static<typeof CreateClusterRequest>;
 
 /** `GET /api/clusters`. */
-export interface ClusterListResponse {
-  clusters: Cluster[];
-}
+export const ClusterListResponse = Type.Object({ clusters: Type.Array(Cluster) });
+export type ClusterListResponse = Static<typeof ClusterListResponse>;
 
 /** Lifecycle of a host record. */
-export type NodeState = 'pending' | 'connected' | 'disconnected' | 'left';
+export const NodeState = Type.Union([Type.Literal('pending'), Type.Literal('connected'), Type.Literal('disconnected'), Type.Literal('left')]);
+export type NodeState = Static<typeof NodeState>;
 
 /** Every node state, in the order the consoles list them. */
 export const NODE_STATES: readonly NodeState[] = ['connected', 'disconnected', 'pending', 'left'];
 
-/** The last failure seen while talking to a host. */
-export interface NodeError {
-  code: ErrorCode | string;
-  message: string;
-  at: string;
-}
+/** The last failure seen while talking to a host (`code` is an ErrorCode, or one this version does not know). */
+export const NodeError = Type.Object({ code: Type.String(), message: Type.String(), at: Type.String() });
+export type NodeError = Static<typeof NodeError>;
+
+const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
 
 /** Hardware figures the consoles' tables show, taken from the inventory. */
-export interface NodeCapacity {
-  cpuModel: string | null;
-  cpuCores: number | null;
-  cpuThreads: number | null;
-  memoryTotalBytes: number | null;
+export const NodeCapacity = Type.Object({
+  cpuModel: NullableString,
+  cpuCores: NullableNumber,
+  cpuThreads: NullableNumber,
+  memoryTotalBytes: NullableNumber,
   /** Sum of local disk sizes. */
-  localStorageBytes: number | null;
-  nfsMounts: number;
-  iscsiSessions: number;
-  gpus: number;
-}
+  localStorageBytes: NullableNumber,
+  nfsMounts: Type.Integer(),
+  iscsiSessions: Type.Integer(),
+  gpus: Type.Integer(),
+});
+export type NodeCapacity = Static<typeof NodeCapacity>;
+
+const nodeSummaryFields = {
+  id: Type.String(),
+  hostId: Type.String(),
+  hostname: Type.String(),
+  address: Type.String(),
+  port: Type.Integer(),
+  clusterId: Type.String(),
+  clusterName: Type.String(),
+  certificateFingerprint: Type.String(),
+  state: NodeState,
+  /** When the host entered its current state. */
+  stateSince: Type.String(),
+  registeredAt: Type.String(),
+  /** Last successful contact. */
+  lastSeenAt: NullableString,
+  lastError: Type.Union([NodeError, Type.Null()]),
+  usage: Type.Union([LiveUsage, Type.Null()]),
+  capacity: NodeCapacity,
+};
 
 /** A registered host, as listed. */
-export interface NodeSummary {
-  id: string;
-  hostId: string;
-  hostname: string;
-  address: string;
-  port: number;
-  clusterId: string;
-  clusterName: string;
-  certificateFingerprint: string;
-  state: NodeState;
-  /** When the host entered its current state. */
-  stateSince: string;
-  registeredAt: string;
-  /** Last successful contact. */
-  lastSeenAt: string | null;
-  lastError: NodeError | null;
-  usage: LiveUsage | null;
-  capacity: NodeCapacity;
-}
+export const NodeSummary = Type.Object(nodeSummaryFields);
+export type NodeSummary = Static<typeof NodeSummary>;
 
 /** A registered host with its full inventory. */
-export interface NodeDetail extends NodeSummary {
-  inventory: Inventory | null;
-  inventoryAt: string | null;
-}
+export const NodeDetail = Type.Object({ ...nodeSummaryFields, inventory: Type.Union([Inventory, Type.Null()]), inventoryAt: NullableString });
+export type NodeDetail = Static<typeof NodeDetail>;
 
 /** `GET /api/nodes`. */
-export interface NodeListResponse {
-  nodes: NodeSummary[];
-}
+export const NodeListResponse = Type.Object({ nodes: Type.Array(NodeSummary) });
+export type NodeListResponse = Static<typeof NodeListResponse>;
 
-/** `POST /api/nodes/discover`. */
-export interface DiscoverRequest {
-  /** IPv4, `[IPv6]`, hostname, each with optional `:port` and optional `https://`. */
-  address: string;
-  /** The registration token as typed; it never leaves the vDC. */
-  token: string;
-}
+/** Query of `GET /api/nodes`: one cluster (id or name). */
+export const NodeListQuery = Type.Object({ clusterId: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false });
+export type NodeListQuery = Static<typeof NodeListQuery>;
+
+/** `POST /api/nodes/discover` (address syntax and token format are checked by the service). */
+export const DiscoverRequest = Type.Object(
+  {
+    /** IPv4, `[IPv6]`, hostname, each with optional `:port` and optional `https://`. */
+    address: Type.String({ format: 'nonblank', maxLength: 300 }),
+    /** The registration token as typed; it never leaves the vDC. */
+    token: Type.Optional(Type.String({ maxLength: 100 })),
+  },
+  { additionalProperties: false, phase: 'connect' },
+);
+export type DiscoverRequest = Static<typeof DiscoverRequest>;
 
 /** Why a discovered host deserves a second look before it is added. */
-export type DiscoveryWarningCode =
-  | 'ALREADY_REGISTERED'
-  | 'MANAGED_ELSEWHERE'
-  | 'NO_VIRTUALIZATION'
-  | 'VIRTUALIZATION_DISABLED'
-  | 'ADDRESS_NOT_REPORTED'
-  | 'INVENTORY_PARTIAL';
+export const DiscoveryWarningCode = Type.Union([
+  Type.Literal('ALREADY_REGISTERED'),
+  Type.Literal('MANAGED_ELSEWHERE'),
+  Type.Literal('NO_VIRTUALIZATION'),
+  Type.Literal('VIRTUALIZATION_DISABLED'),
+  Type.Literal('ADDRESS_NOT_REPORTED'),
+  Type.Literal('INVENTORY_PARTIAL'),
+]);
+export type DiscoveryWarningCode = Static<typeof DiscoveryWarningCode>;
 
 /** One warning shown on the discovery page. */
-export interface DiscoveryWarning {
-  code: DiscoveryWarningCode;
-  message: string;
-}
+export const DiscoveryWarning = Type.Object({ code: DiscoveryWarningCode, message: Type.String() });
+export type DiscoveryWarning = Static<typeof DiscoveryWarning>;
 
 /** The host as the vDC verified it. */
-export interface DiscoveredHost {
-  hostId: string;
-  hostname: string;
+export const DiscoveredHost = Type.Object({
+  hostId: Type.String(),
+  hostname: Type.String(),
   /** The address the vDC connected to (host name or IP, without brackets). */
-  address: string;
-  port: number;
-  certificateFingerprint: string;
+  address: Type.String(),
+  port: Type.Integer(),
+  certificateFingerprint: Type.String(),
   /** True when the host's answer carried a valid proof made with the token. */
-  identityVerified: boolean;
-  agentVersion: string;
+  identityVerified: Type.Boolean(),
+  agentVersion: Type.String(),
   /** Host clock minus vDC clock at hello, in seconds. */
-  clockOffsetSeconds: number;
-}
+  clockOffsetSeconds: Type.Number(),
+});
+export type DiscoveredHost = Static<typeof DiscoveredHost>;
 
 /** `POST /api/nodes/discover` result. */
-export interface DiscoverResponse {
-  discoveryId: string;
-  expiresAt: string;
-  host: DiscoveredHost;
-  inventory: Inventory;
-  warnings: DiscoveryWarning[];
-}
+export const DiscoverResponse = Type.Object({
+  discoveryId: Type.String(),
+  expiresAt: Type.String(),
+  host: DiscoveredHost,
+  inventory: Inventory,
+  warnings: Type.Array(DiscoveryWarning),
+});
+export type DiscoverResponse = Static<typeof DiscoverResponse>;
 
 /** Stages of a discovery, streamed when the client asks for NDJSON. */
 export type DiscoverStage = 'connecting' | 'verifying' | 'collecting';
@@ -201,44 +230,65 @@ export type DiscoverStreamLine =
   | { error: ErrorBody };
 
 /** `POST /api/nodes/register`. */
-export interface RegisterRequest {
-  discoveryId: string;
-  /** Cluster id (or exact name). */
-  clusterId: string;
-}
+export const RegisterRequest = Type.Object(
+  {
+    discoveryId: Type.String({ format: 'nonblank', maxLength: 100 }),
+    /** Cluster id (or exact name). */
+    clusterId: Type.String({ format: 'nonblank', maxLength: 100 }),
+  },
+  { additionalProperties: false, phase: 'register' },
+);
+export type RegisterRequest = Static<typeof RegisterRequest>;
+
+/** Query of `DELETE /api/nodes/:id`. */
+export const RemoveNodeQuery = Type.Object(
+  { force: Type.Optional(Type.String({ pattern: '^(?:|true|1|false|0)$', problem: 'must be true or false' })) },
+  { additionalProperties: false },
+);
+export type RemoveNodeQuery = Static<typeof RemoveNodeQuery>;
 
 /** `DELETE /api/nodes/:id` result. */
-export interface RemoveNodeResponse {
-  node: NodeSummary;
+export const RemoveNodeResponse = Type.Object({
+  node: NodeSummary,
   /** True when the host confirmed that it left (or was no longer ours). */
-  hostNotified: boolean;
+  hostNotified: Type.Boolean(),
   /** Why the host was not notified, when it was not. */
-  reason: string | null;
-}
+  reason: NullableString,
+});
+export type RemoveNodeResponse = Static<typeof RemoveNodeResponse>;
 
 /** An audit record. Never holds a secret. */
-export interface AuditEvent {
-  id: number;
-  at: string;
+export const AuditEvent = Type.Object({
+  id: Type.Integer(),
+  at: Type.String(),
   /** e.g. `node.discover`, `node.register`, `node.remove`, `cluster.create`, `api-token.create`. */
-  action: string;
-  outcome: 'ok' | 'error';
+  action: Type.String(),
+  outcome: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
   /** Who asked: `socket`, `cli`, `vdc`, or `https <ip>`. */
-  source: string;
+  source: Type.String(),
   /** API token name for remote requests. */
-  actor: string | null;
-  address: string | null;
-  hostId: string | null;
-  nodeId: string | null;
-  clusterId: string | null;
-  code: string | null;
-  detail: string | null;
-}
+  actor: NullableString,
+  address: NullableString,
+  hostId: NullableString,
+  nodeId: NullableString,
+  clusterId: NullableString,
+  code: NullableString,
+  detail: NullableString,
+});
+export type AuditEvent = Static<typeof AuditEvent>;
 
 /** `GET /api/audit`. */
-export interface AuditListResponse {
-  events: AuditEvent[];
-}
+export const AuditListResponse = Type.Object({ events: Type.Array(AuditEvent) });
+export type AuditListResponse = Static<typeof AuditListResponse>;
+
+/** Query of `GET /api/audit` as sent: newest first, `limit` 1-1000 (100), `beforeId` pages backwards. */
+export const AuditQueryParams = Type.Object(
+  {
+    limit: Type.Optional(Type.String({ pattern: '^(?:|0*(?:[1-9][0-9]{0,2}|1000))$', problem: 'must be a whole number from 1 to 1000' })),
+    beforeId: Type.Optional(Type.String({ pattern: '^(?:|0*[1-9][0-9]{0,8})$', problem: 'must be a whole number from 1 to 999999999' })),
+  },
+  { additionalProperties: false },
+);
 
 /** Query of `GET /api/audit`: newest first. */
 export interface AuditQuery {
@@ -247,302 +297,129 @@ export interface AuditQuery {
   beforeId?: number;
 }
 
-/** `GET /api/health`. */
-export interface HealthResponse {
-  status: 'ok';
-  version: string;
-  vdc: { id: string; name: string; url: string; clientCertificateFingerprint: string; serverCertificateFingerprint: string };
-  startedAt: string;
-  clusters: number;
-  hosts: Record<NodeState, number> & { total: number };
-  poller: { intervalSeconds: number; lastRoundAt: string | null; lastRoundHosts: number; lastRoundMs: number | null };
-  /** Where the state is: `sqlite` (one process) or `postgresql` (replicas). */
-  backend?: 'sqlite' | 'postgresql';
-  /** The id of the replica that answered. */
-  replicaId?: string;
-  /** Every replica seen in the last hour; `alive` = seen within one lease period; `hosts` = hosts it polls. */
-  replicas?: ReplicaHealth[];
-}
-
 /** One vDC replica as `/api/health` lists it. */
-export interface ReplicaHealth {
-  id: string;
-  name: string;
-  url: string;
-  startedAt: string;
-  lastSeenAt: string;
-  alive: boolean;
-  hosts: number;
-}
+export const ReplicaHealth = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  url: Type.String(),
+  startedAt: Type.String(),
+  lastSeenAt: Type.String(),
+  alive: Type.Boolean(),
+  hosts: Type.Integer(),
+});
+export type ReplicaHealth = Static<typeof ReplicaHealth>;
+
+/** `GET /api/health`. */
+export const HealthResponse = Type.Object({
+  status: Type.Literal('ok'),
+  version: Type.String(),
+  vdc: Type.Object({ id: Type.String(), name: Type.String(), url: Type.String(), clientCertificateFingerprint: Type.String(), serverCertificateFingerprint: Type.String() }),
+  startedAt: Type.String(),
+  clusters: Type.Integer(),
+  hosts: Type.Object({ pending: Type.Integer(), connected: Type.Integer(), disconnected: Type.Integer(), left: Type.Integer(), total: Type.Integer() }),
+  poller: Type.Object({ intervalSeconds: Type.Number(), lastRoundAt: NullableString, lastRoundHosts: Type.Integer(), lastRoundMs: NullableNumber }),
+  /** Where the state is: `sqlite` (one process) or `postgresql` (replicas). */
+  backend: Type.Optional(Type.Union([Type.Literal('sqlite'), Type.Literal('postgresql')])),
+  /** The id of the replica that answered. */
+  replicaId: Type.Optional(Type.String()),
+  /** Every replica seen in the last hour; `alive` = seen within one lease period; `hosts` = hosts it polls. */
+  replicas: Type.Optional(Type.Array(ReplicaHealth)),
+});
+export type HealthResponse = Static<typeof HealthResponse>;
 
 /** An API token as listed (never the secret itself). */
-export interface ApiTokenInfo {
-  id: string;
-  name: string;
+export const ApiTokenInfo = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
   /** The token's public id (the 12 hex digits after `qxa_`), to recognise it; null for a token made before public ids. */
-  publicId: string | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
+  publicId: NullableString,
+  createdAt: Type.String(),
+  lastUsedAt: NullableString,
+  revokedAt: NullableString,
+});
+export type ApiTokenInfo = Static<typeof ApiTokenInfo>;
 
 /** `POST /api/api-tokens`. */
-export interface CreateApiTokenRequest {
-  name: string;
-}
+export const CreateApiTokenRequest = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 63, pattern: API_TOKEN_NAME_PATTERN.source, problem: 'may only hold letters, digits, "-", "_", "." and "@" (1-63)' }) },
+  { additionalProperties: false },
+);
+export type CreateApiTokenRequest = Static<typeof CreateApiTokenRequest>;
 
 /** `POST /api/api-tokens` result: the only time the token is shown. */
-export interface CreateApiTokenResponse {
-  token: string;
-  info: ApiTokenInfo;
-}
+export const CreateApiTokenResponse = Type.Object({ token: Type.String(), info: ApiTokenInfo });
+export type CreateApiTokenResponse = Static<typeof CreateApiTokenResponse>;
 
 /** `GET /api/api-tokens`. */
-export interface ApiTokenListResponse {
-  tokens: ApiTokenInfo[];
-}
+export const ApiTokenListResponse = Type.Object({ tokens: Type.Array(ApiTokenInfo) });
+export type ApiTokenListResponse = Static<typeof ApiTokenListResponse>;
+
+/** Parameters of the routes that name one object (`:id`, an id or a name). */
+export const IdParams = Type.Object({ id: Type.String({ maxLength: 300 }) });
 
 // ---------------------------------------------------------------------------
-// Request validators (server side, strict)
+// Request parsing (server side, strict): the schemas above, in our words
 
-function fail(details: string[]): never {
-  throw new QuantixError('VALIDATION_ERROR', { message: `Invalid request: ${details.join('; ')}.`, details });
-}
+const REQUEST: RequestWords = { code: 'VALIDATION_ERROR' };
+const QUERY: RequestWords = { code: 'VALIDATION_ERROR', subject: 'parameter' };
 
-function asObject(body: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) fail(['the body must be a JSON object']);
-  const obj = body as Record<string, unknown>;
-  const unknown = Object.keys(obj).filter((k) => !allowed.includes(k));
-  if (unknown.length) fail(unknown.map((k) => `unknown field ${JSON.stringify(k.slice(0, 40))}`));
-  return obj;
-}
-
-function requiredString(obj: Record<string, unknown>, key: string, max: number, problems: string[]): string {
-  const v = obj[key];
-  if (typeof v !== 'string' || v.trim() === '') {
-    problems.push(`${key} is required`);
-    return '';
-  }
-  if (v.length > max) problems.push(`${key} is longer than ${max} characters`);
-  return v;
-}
+/** How the vDC words a request that does not match its schema (the body's, or the query's). */
+export const VDC_REQUEST_WORDS = { body: REQUEST, querystring: QUERY, params: QUERY } as const;
 
 /** Validates `POST /api/clusters`. */
-export function parseCreateClusterRequest(body: unknown): CreateClusterRequest {
-  const obj = asObject(body, ['name', 'description']);
-  const problems: string[] = [];
-  const name = requiredString(obj, 'name', 63, problems);
-  if (name && !CLUSTER_NAME_PATTERN.test(name)) problems.push('name may only hold letters, digits, "-", "_" and "." (1-63)');
-  let description = '';
-  if (obj.description !== undefined) {
-    if (typeof obj.description !== 'string') problems.push('description must be text');
-    else if (obj.description.length > CLUSTER_DESCRIPTION_MAX) problems.push(`description is longer than ${CLUSTER_DESCRIPTION_MAX} characters`);
-    else if (/[\u0000-\u001f\u007f-\u009f]/.test(obj.description)) problems.push('description may not hold control characters');
-    else description = obj.description;
-  }
-  if (problems.length) fail(problems);
-  return { name, description };
+export function parseCreateClusterRequest(body: unknown): Required<CreateClusterRequest> {
+  const r = parseRequest(CreateClusterRequest, body, REQUEST);
+  return { name: r.name, description: r.description ?? '' };
 }
 
-/** Validates `POST /api/nodes/discover` (address syntax and token format are checked by the service). */
-export function parseDiscoverRequest(body: unknown): DiscoverRequest {
-  const obj = asObject(body, ['address', 'token']);
-  const problems: string[] = [];
-  const address = requiredString(obj, 'address', 300, problems);
-  const token = typeof obj.token === 'string' ? obj.token : '';
-  if (obj.token !== undefined && typeof obj.token !== 'string') problems.push('token must be text');
-  if (token.length > 100) problems.push('token is longer than 100 characters');
-  if (problems.length) fail(problems);
-  return { address, token };
+/** Validates `POST /api/nodes/discover`. */
+export function parseDiscoverRequest(body: unknown): Required<DiscoverRequest> {
+  const r = parseRequest(DiscoverRequest, body, REQUEST);
+  return { address: r.address, token: r.token ?? '' };
 }
 
 /** Validates `POST /api/nodes/register`. */
 export function parseRegisterRequest(body: unknown): RegisterRequest {
-  const obj = asObject(body, ['discoveryId', 'clusterId']);
-  const problems: string[] = [];
-  const discoveryId = requiredString(obj, 'discoveryId', 100, problems);
-  const clusterId = requiredString(obj, 'clusterId', 100, problems);
-  if (problems.length) fail(problems);
-  return { discoveryId, clusterId };
+  return parseRequest(RegisterRequest, body, REQUEST);
 }
 
 /** Validates `POST /api/api-tokens`. */
 export function parseCreateApiTokenRequest(body: unknown): CreateApiTokenRequest {
-  const obj = asObject(body, ['name']);
-  const problems: string[] = [];
-  const name = requiredString(obj, 'name', 63, problems);
-  if (name && !API_TOKEN_NAME_PATTERN.test(name)) problems.push('name may only hold letters, digits, "-", "_", "." and "@" (1-63)');
-  if (problems.length) fail(problems);
-  return { name };
+  return parseRequest(CreateApiTokenRequest, body, REQUEST);
 }
 
 /** Validates the query of `GET /api/audit`. */
 export function parseAuditQuery(query: Record<string, unknown>): Required<Pick<AuditQuery, 'limit'>> & AuditQuery {
-  const problems: string[] = [];
-  const int = (key: string, min: number, max: number): number | undefined => {
-    const v = query[key];
-    if (v === undefined || v === '') return undefined;
-    const n = typeof v === 'string' && /^[0-9]{1,9}$/.test(v) ? Number(v) : NaN;
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`${key} must be a whole number from ${min} to ${max}`);
-      return undefined;
-    }
-    return n;
-  };
-  const limit = int('limit', 1, 1000) ?? 100;
-  const beforeId = int('beforeId', 1, 999_999_999);
-  const unknown = Object.keys(query).filter((k) => k !== 'limit' && k !== 'beforeId');
-  for (const k of unknown) problems.push(`unknown parameter ${JSON.stringify(k.slice(0, 40))}`);
-  if (problems.length) fail(problems);
-  return beforeId === undefined ? { limit } : { limit, beforeId };
+  const q = parseRequest(AuditQueryParams, query, QUERY);
+  const limit = q.limit ? Number(q.limit) : 100;
+  return q.beforeId ? { limit, beforeId: Number(q.beforeId) } : { limit };
 }
 
-/** Reads a boolean query flag (`true`/`1`/`false`/`0`, absent = false). */
-export function parseFlagQuery(query: Record<string, unknown>, key: string): boolean {
-  const v = query[key];
-  if (v === undefined || v === '' || v === 'false' || v === '0') return false;
-  if (v === 'true' || v === '1') return true;
-  fail([`${key} must be true or false`]);
+/** Reads the `force` flag of `DELETE /api/nodes/:id` (`true`/`1`/`false`/`0`, absent = false). */
+export function parseRemoveNodeQuery(query: Record<string, unknown>): boolean {
+  const q = parseRequest(RemoveNodeQuery, query, QUERY);
+  return q.force === 'true' || q.force === '1';
 }
 
 // ---------------------------------------------------------------------------
-// Response checks (client side)
+// Answer checks (client side, in full)
 
-function bad(what: string): never {
-  throw new QuantixError('HOST_PROTOCOL_ERROR', {
-    message: `The vDC answered something unexpected (${what}).`,
-    hint: 'Check that the console and the vDC run the same Quantix version.',
-  });
-}
+const VDC_REPLY = { peer: 'The vDC', hint: 'Check that the console and the vDC run the same Quantix version.' } as const;
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function expectFields(v: unknown, what: string, fields: Record<string, 'string' | 'number' | 'boolean' | 'object' | 'array' | 'string?' | 'object?'>): Record<string, unknown> {
-  if (!isObj(v)) bad(`${what} is not an object`);
-  for (const [k, type] of Object.entries(fields)) {
-    const x = v[k];
-    const ok =
-      type === 'array'
-        ? Array.isArray(x)
-        : type === 'object'
-          ? isObj(x)
-          : type === 'object?'
-            ? x === null || isObj(x)
-            : type === 'string?'
-              ? x === null || typeof x === 'string'
-              : typeof x === type;
-    if (!ok) bad(`${what}.${k}`);
-  }
-  return v;
+/** Checks one answer of the vDC against its schema; HOST_PROTOCOL_ERROR when it differs. */
+export function checkVdcReply<T extends TSchema>(schema: T, v: unknown, what: string): Static<T> {
+  return parseReply(schema, v, what, VDC_REPLY);
 }
 
 /** Checks a cluster object. */
-export function checkCluster(v: unknown): Cluster {
-  expectFields(v, 'cluster', { id: 'string', name: 'string', description: 'string', createdAt: 'string', hosts: 'number', connectedHosts: 'number' });
-  return v as Cluster;
-}
-
+export const checkCluster = (v: unknown): Cluster => checkVdcReply(Cluster, v, 'cluster');
 /** Checks `GET /api/clusters`. */
-export function checkClusterList(v: unknown): ClusterListResponse {
-  const o = expectFields(v, 'response', { clusters: 'array' });
-  (o.clusters as unknown[]).forEach(checkCluster);
-  return v as ClusterListResponse;
-}
-
-/** Checks a node summary (and detail). */
-export function checkNode(v: unknown): NodeSummary {
-  const o = expectFields(v, 'node', {
-    id: 'string',
-    hostId: 'string',
-    hostname: 'string',
-    address: 'string',
-    port: 'number',
-    clusterId: 'string',
-    clusterName: 'string',
-    certificateFingerprint: 'string',
-    state: 'string',
-    stateSince: 'string',
-    registeredAt: 'string',
-    lastSeenAt: 'string?',
-    lastError: 'object?',
-    usage: 'object?',
-    capacity: 'object',
-  });
-  if (!NODE_STATES.includes(o.state as NodeState)) bad('node.state');
-  return v as NodeSummary;
-}
-
-/** Checks `GET /api/nodes/:id`. */
-export function checkNodeDetail(v: unknown): NodeDetail {
-  checkNode(v);
-  expectFields(v, 'node', { inventory: 'object?', inventoryAt: 'string?' });
-  return v as NodeDetail;
-}
-
+export const checkClusterList = (v: unknown): ClusterListResponse => checkVdcReply(ClusterListResponse, v, 'response');
 /** Checks `GET /api/nodes`. */
-export function checkNodeList(v: unknown): NodeListResponse {
-  const o = expectFields(v, 'response', { nodes: 'array' });
-  (o.nodes as unknown[]).forEach(checkNode);
-  return v as NodeListResponse;
-}
+export const checkNodeList = (v: unknown): NodeListResponse => checkVdcReply(NodeListResponse, v, 'response');
 
-/** Checks the result of a discovery. */
-export function checkDiscoverResponse(v: unknown): DiscoverResponse {
-  const o = expectFields(v, 'discovery', { discoveryId: 'string', expiresAt: 'string', host: 'object', inventory: 'object', warnings: 'array' });
-  expectFields(o.host, 'discovery.host', {
-    hostId: 'string',
-    hostname: 'string',
-    address: 'string',
-    port: 'number',
-    certificateFingerprint: 'string',
-    identityVerified: 'boolean',
-  });
-  expectFields(o.inventory, 'discovery.inventory', { system: 'object', cpu: 'object', memory: 'object', storage: 'object', network: 'array', gpus: 'array' });
-  for (const w of o.warnings as unknown[]) expectFields(w, 'discovery.warnings[]', { code: 'string', message: 'string' });
-  return v as DiscoverResponse;
-}
-
-/** Checks `DELETE /api/nodes/:id`. */
-export function checkRemoveNodeResponse(v: unknown): RemoveNodeResponse {
-  const o = expectFields(v, 'response', { node: 'object', hostNotified: 'boolean', reason: 'string?' });
-  checkNode(o.node);
-  return v as RemoveNodeResponse;
-}
-
-/** Checks `GET /api/audit`. */
-export function checkAuditList(v: unknown): AuditListResponse {
-  const o = expectFields(v, 'response', { events: 'array' });
-  for (const e of o.events as unknown[]) expectFields(e, 'event', { id: 'number', at: 'string', action: 'string', outcome: 'string', source: 'string' });
-  return v as AuditListResponse;
-}
-
-/** Checks `GET /api/health`. */
-export function checkHealth(v: unknown): HealthResponse {
-  const o = expectFields(v, 'health', { status: 'string', version: 'string', vdc: 'object', hosts: 'object', poller: 'object', clusters: 'number' });
-  expectFields(o.vdc, 'health.vdc', { id: 'string', name: 'string', url: 'string', clientCertificateFingerprint: 'string', serverCertificateFingerprint: 'string' });
-  return v as HealthResponse;
-}
-
-/** Checks an API token listing entry. */
-export function checkApiTokenInfo(v: unknown): ApiTokenInfo {
-  expectFields(v, 'apiToken', { id: 'string', name: 'string', publicId: 'string?', createdAt: 'string', lastUsedAt: 'string?', revokedAt: 'string?' });
-  return v as ApiTokenInfo;
-}
-
-/** Checks `GET /api/api-tokens`. */
-export function checkApiTokenList(v: unknown): ApiTokenListResponse {
-  const o = expectFields(v, 'response', { tokens: 'array' });
-  (o.tokens as unknown[]).forEach(checkApiTokenInfo);
-  return v as ApiTokenListResponse;
-}
-
-/** Checks `POST /api/api-tokens`. */
-export function checkCreateApiTokenResponse(v: unknown): CreateApiTokenResponse {
-  const o = expectFields(v, 'response', { token: 'string', info: 'object' });
-  checkApiTokenInfo(o.info);
-  return v as CreateApiTokenResponse;
+function isObj(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** Turns an error body received from the vDC into a QuantixError (unknown codes become INTERNAL, words kept). */

@@ -2,17 +2,30 @@
  * The network API (HTTPS, default :8443): hello, discovery and join for
  * registration, and the node endpoints a managing vDC calls over mutual TLS.
  * Client certificates are requested but never chain-validated: the one that
- * matters is pinned by fingerprint at join.
+ * matters is pinned by fingerprint at join. Each route declares the schemas
+ * of its request and answer (common/protocol/agent-api.ts).
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { TLSSocket } from 'node:tls';
-import { AGENT_BODY_LIMIT_BYTES, AGENT_PATHS, parseJoinRequest } from '../../common/protocol/agent-api.js';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
+import { TLSSocket } from 'node:tls';
+import {
+  AGENT_BODY_LIMIT_BYTES,
+  AGENT_PATHS,
+  AGENT_REQUEST_WORDS,
+  DiscoveryResponse,
+  HelloResponse,
+  InventoryQuery,
+  JoinRequest,
+  JoinResponse,
+  LeaveResponse,
+  NodeStatusResponse,
+} from '../../common/protocol/agent-api.js';
+import { Inventory } from '../../common/protocol/inventory.js';
 import { certificateFingerprint, HOST_PROOF_HEADER } from '../../common/protocol/proof.js';
 import { guardConnections, NETWORK_LISTENER_LIMITS } from '../../common/http/connection-guard.js';
 import { SERVER_CIPHERS, SERVER_MIN_TLS_VERSION } from '../../common/http/tls-policy.js';
+import { clientErrorHandler, installEdge, rawBody, sendChecked, serializeChecked, toQuantixError } from '../../common/http/server-edge.js';
 import type { Logger } from '../../common/log/logger.js';
 import { type AgentCore, ProofRefused, type VerifiedProof } from './core.js';
-import { clientErrorHandler, installEdge, parseJsonObject, rawBody, requireJson, sendJson, toQuantixError } from './http-common.js';
 
 /**
  * The network listener's bounds. A vDC keeps one connection per host
@@ -29,8 +42,99 @@ export function sourceOf(req: FastifyRequest): string {
 }
 
 function peerFingerprint(req: FastifyRequest): string | null {
-  const cert = (req.socket as TLSSocket).getPeerCertificate?.();
-  return cert && cert.raw ? certificateFingerprint(cert.raw) : null;
+  if (!(req.socket instanceof TLSSocket)) return null;
+  const cert = req.socket.getPeerCertificate();
+  // An empty object when the peer sent none.
+  return 'raw' in cert ? certificateFingerprint(cert.raw) : null;
+}
+
+/** Whether an inventory query asks for a fresh collection. */
+export function wantsRefresh(req: FastifyRequest): boolean {
+  const refresh = (req.query as InventoryQuery).refresh;
+  return refresh === 'true' || refresh === '1';
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+
+/**
+ * Runs a proof-authenticated handler and proves its answer, errors
+ * included, once the proof verified: the host proof covers the exact bytes
+ * sent, as the route's answer schema wrote them.
+ */
+async function proven(core: AgentCore, log: Logger, req: FastifyRequest, reply: FastifyReply, handler: (proof: VerifiedProof) => unknown): Promise<void> {
+  let proof: VerifiedProof;
+  try {
+    proof = core.verifyProof({
+      source: sourceOf(req),
+      method: req.method,
+      path: req.url,
+      authorization: req.headers.authorization,
+      body: req.method === 'GET' ? Buffer.alloc(0) : rawBody(req),
+    });
+  } catch (err) {
+    if (!(err instanceof ProofRefused)) throw err;
+    const text = JSON.stringify({ ...err.error.toBody(), ...err.extra });
+    const headers: Record<string, string> = { ...JSON_HEADERS };
+    if (err.signWith) headers[HOST_PROOF_HEADER] = core.hostProof(err.signWith, text);
+    if (err.error.retryAfterSeconds !== undefined) headers['retry-after'] = String(err.error.retryAfterSeconds);
+    void reply.code(err.error.status).headers(headers).send(text);
+    return;
+  }
+  let text: string;
+  let status = 200;
+  try {
+    text = serializeChecked(reply, 200, await handler(proof));
+  } catch (err) {
+    const q = toQuantixError(err);
+    if (q.code === 'INTERNAL') log.error({ err }, 'registration request failed');
+    status = q.status;
+    text = JSON.stringify(q.toBody());
+  }
+  void reply
+    .code(status)
+    .headers({ ...JSON_HEADERS, [HOST_PROOF_HEADER]: core.hostProof(proof, text) })
+    .send(text);
+}
+
+/** Every route of the network API with its schemas. */
+function routes(core: AgentCore, log: Logger): RouteOptions[] {
+  const node =
+    (handler: (m: ReturnType<AgentCore['authorizeNode']>, req: FastifyRequest) => unknown) =>
+    async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+      const m = core.authorizeNode(peerFingerprint(req), sourceOf(req), req.url);
+      sendChecked(reply, 200, await handler(m, req));
+    };
+  return [
+    {
+      method: 'GET',
+      url: AGENT_PATHS.hello,
+      schema: { response: { 200: HelloResponse } },
+      handler: (_req, reply) => {
+        sendChecked(reply, 200, core.hello());
+      },
+    },
+    {
+      method: 'GET',
+      url: AGENT_PATHS.discovery,
+      schema: { response: { 200: DiscoveryResponse } },
+      handler: (req, reply) => proven(core, log, req, reply, (proof) => core.discovery(proof)),
+    },
+    {
+      // The body is checked (content type, JSON, schema) before the proof: those checks say nothing about the token.
+      method: 'POST',
+      url: AGENT_PATHS.join,
+      schema: { body: JoinRequest, response: { 200: JoinResponse } },
+      handler: (req, reply) => proven(core, log, req, reply, (proof) => core.join(proof, req.body as JoinRequest, sourceOf(req))),
+    },
+    { method: 'GET', url: AGENT_PATHS.nodeStatus, schema: { response: { 200: NodeStatusResponse } }, handler: node((m) => core.nodeStatus(m)) },
+    {
+      method: 'GET',
+      url: AGENT_PATHS.nodeInventory,
+      schema: { querystring: InventoryQuery, response: { 200: Inventory } },
+      handler: node((_m, req) => (wantsRefresh(req) ? core.inventory.refresh() : core.inventory.get())),
+    },
+    { method: 'POST', url: AGENT_PATHS.nodeLeave, schema: { response: { 200: LeaveResponse } }, handler: node((_m, req) => core.leave(sourceOf(req))) },
+  ];
 }
 
 /** Creates the network API server (not yet listening). */
@@ -50,81 +154,6 @@ export function createNetworkApi(core: AgentCore, tls: { certPem: string; keyPem
     clientErrorHandler,
   });
   guardConnections(app.server, AGENT_LISTENER_LIMITS);
-  installEdge(app, log, {
-    [AGENT_PATHS.hello]: ['GET'],
-    [AGENT_PATHS.discovery]: ['GET'],
-    [AGENT_PATHS.join]: ['POST'],
-    [AGENT_PATHS.nodeStatus]: ['GET'],
-    [AGENT_PATHS.nodeInventory]: ['GET'],
-    [AGENT_PATHS.nodeLeave]: ['POST'],
-  });
-
-  /** Runs a proof-authenticated handler and proves its answer, errors included, once the proof verified. */
-  const proven = async (req: FastifyRequest, reply: FastifyReply, handler: (proof: VerifiedProof) => unknown | Promise<unknown>): Promise<void> => {
-    let proof: VerifiedProof;
-    try {
-      proof = core.verifyProof({
-        source: sourceOf(req),
-        method: req.method,
-        path: req.url,
-        authorization: req.headers.authorization,
-        body: req.method === 'GET' ? Buffer.alloc(0) : rawBody(req),
-      });
-    } catch (err) {
-      if (!(err instanceof ProofRefused)) throw err;
-      const text = JSON.stringify({ ...err.error.toBody(), ...err.extra });
-      const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
-      if (err.signWith) headers[HOST_PROOF_HEADER] = core.hostProof(err.signWith, text);
-      if (err.error.retryAfterSeconds !== undefined) headers['retry-after'] = String(err.error.retryAfterSeconds);
-      reply.code(err.error.status).headers(headers).send(text);
-      return;
-    }
-    let status = 200;
-    let body: unknown;
-    try {
-      body = await handler(proof);
-    } catch (err) {
-      const q = toQuantixError(err);
-      if (q.code === 'INTERNAL') log.error({ err }, 'registration request failed');
-      status = q.status;
-      body = q.toBody();
-    }
-    const text = JSON.stringify(body);
-    reply
-      .code(status)
-      .headers({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', [HOST_PROOF_HEADER]: core.hostProof(proof, text) })
-      .send(text);
-  };
-
-  app.get(AGENT_PATHS.hello, async (_req, reply) => {
-    sendJson(reply, 200, core.hello());
-  });
-
-  app.get(AGENT_PATHS.discovery, async (req, reply) => {
-    await proven(req, reply, (proof) => core.discovery(proof));
-  });
-
-  app.post(AGENT_PATHS.join, async (req, reply) => {
-    // Transport-level checks first: they say nothing about the token.
-    requireJson(req);
-    const body = parseJoinRequest(parseJsonObject(rawBody(req)));
-    await proven(req, reply, (proof) => core.join(proof, body, sourceOf(req)));
-  });
-
-  const node = (handler: (m: ReturnType<AgentCore['authorizeNode']>, req: FastifyRequest) => unknown) => async (req: FastifyRequest, reply: FastifyReply) => {
-    const m = core.authorizeNode(peerFingerprint(req), sourceOf(req), req.url);
-    sendJson(reply, 200, await handler(m, req));
-  };
-
-  app.get(AGENT_PATHS.nodeStatus, node((m) => core.nodeStatus(m)));
-  app.get(
-    AGENT_PATHS.nodeInventory,
-    node((_m, req) => {
-      const q = req.query as Record<string, unknown>;
-      return q.refresh === 'true' || q.refresh === '1' ? core.inventory.refresh() : core.inventory.get();
-    }),
-  );
-  app.post(AGENT_PATHS.nodeLeave, node((_m, req) => core.leave(sourceOf(req))));
-
+  installEdge(app, { log, words: AGENT_REQUEST_WORDS, routes: routes(core, log) });
   return app;
 }

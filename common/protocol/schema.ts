@@ -1,0 +1,135 @@
+/**
+ * Checking values against the protocol schemas (TypeBox), the one way both
+ * sides use them: servers check requests and answer a coded error naming
+ * every problem in our own words; clients check answers and refuse one that
+ * does not match as HOST_PROTOCOL_ERROR. Checkers are compiled once per
+ * schema. Pure: no I/O, no clock.
+ */
+import { FormatRegistry, type Static, type TSchema } from '@sinclair/typebox';
+import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
+import { type ValueError, ValueErrorType } from '@sinclair/typebox/errors';
+import { Value } from '@sinclair/typebox/value';
+import { type ErrorCode, type Phase, QuantixError } from './errors.js';
+
+/** Text that is not only blank: the `nonblank` format of request schemas. */
+FormatRegistry.Set('nonblank', (v) => v.trim() !== '');
+
+/**
+ * Annotations a request schema may carry for the words of its errors:
+ * `problem` finishes the sentence "<field> …" when a pattern does not
+ * match; `phase` is the phase of the body's errors.
+ */
+export interface ProblemOptions {
+  problem?: string;
+  phase?: Phase;
+}
+
+const checkers = new WeakMap<TSchema, TypeCheck<TSchema>>();
+
+/** The compiled checker of a schema (compiled on first use). */
+export function checkerOf<T extends TSchema>(schema: T): TypeCheck<T> {
+  let c = checkers.get(schema);
+  if (!c) {
+    c = TypeCompiler.Compile(schema);
+    checkers.set(schema, c);
+  }
+  return c as TypeCheck<T>;
+}
+
+/** How a request's errors are worded. */
+export interface RequestWords {
+  /** The code to answer with: VALIDATION_ERROR (vDC) or BAD_REQUEST (agent). */
+  code: ErrorCode;
+  /** Prefix of top-level names (`body` gives `body.nodeId`); none gives `nodeId`. */
+  root?: string;
+  /** `field` for bodies, `parameter` for query strings. */
+  subject?: 'field' | 'parameter';
+}
+
+/** The most problems one answer lists. */
+const MAX_PROBLEMS = 20;
+
+function quoted(key: string): string {
+  return JSON.stringify(key.slice(0, 40));
+}
+
+/** One error in words, e.g. `name is longer than 63 characters`. */
+function describe(e: ValueError, words: RequestWords): string {
+  const segments = e.path.split('/').slice(1);
+  const name = words.root && segments.length === 1 ? `${words.root}.${segments[0]!}` : segments.join('.');
+  const schema = e.schema as TSchema & ProblemOptions;
+  switch (e.type) {
+    case ValueErrorType.ObjectRequiredProperty:
+      return `${name} is required`;
+    case ValueErrorType.ObjectAdditionalProperties: {
+      const parent = segments.length > 1 ? segments.slice(0, -1).join('.') : words.root;
+      return `unknown ${words.subject ?? 'field'} ${parent ? `${parent}.` : ''}${quoted(segments[segments.length - 1] ?? '')}`;
+    }
+    case ValueErrorType.Object:
+      if (name !== '') return `${name} must be an object`;
+      return words.root ? `${words.root} must be an object` : 'the body must be a JSON object';
+    case ValueErrorType.String:
+      return `${name} must be text`;
+    case ValueErrorType.StringMaxLength:
+      return `${name} is longer than ${String(schema.maxLength)} characters`;
+    case ValueErrorType.StringMinLength:
+      return `${name} is required`;
+    case ValueErrorType.StringFormat:
+      if (schema.format === 'nonblank') return `${name} is required`;
+      return `${name} ${schema.problem ?? 'is not valid'}`;
+    default:
+      return `${name} ${schema.problem ?? 'is not valid'}`;
+  }
+}
+
+/** The problems of a value, first one per path, in words. Empty when the value matches. */
+export function requestProblems(schema: TSchema, value: unknown, words: RequestWords): string[] {
+  const checker = checkerOf(schema);
+  if (checker.Check(value)) return [];
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  for (const e of checker.Errors(value)) {
+    if (seen.has(e.path)) continue;
+    seen.add(e.path);
+    problems.push(describe(e, words));
+    if (problems.length >= MAX_PROBLEMS) break;
+  }
+  return problems;
+}
+
+/** The coded error of a request that does not match its schema. */
+export function requestError(schema: TSchema, problems: string[], code: ErrorCode): QuantixError {
+  const phase = (schema as TSchema & ProblemOptions).phase;
+  return new QuantixError(code, { message: `Invalid request: ${problems.join('; ')}.`, details: problems, ...(phase ? { phase } : {}) });
+}
+
+/** Checks a request and returns it typed; throws the coded error naming every problem. */
+export function parseRequest<T extends TSchema>(schema: T, value: unknown, words: RequestWords): Static<T> {
+  const problems = requestProblems(schema, value, words);
+  if (problems.length) throw requestError(schema, problems, words.code);
+  return value;
+}
+
+/** How a client words an answer that does not match. */
+export interface ReplyOptions {
+  /** Who answered, as the message starts: `The vDC`, `The host agent`. */
+  peer: string;
+  hint?: string;
+  /** Keep only the fields the schema names (small answers from a peer that may be of another version). */
+  clean?: boolean;
+}
+
+/**
+ * Checks an answer in full and returns it typed. With `clean`, only the
+ * fields its schema names are kept (a field a newer peer added, or a secret,
+ * travels no further). Throws HOST_PROTOCOL_ERROR saying where it first differs.
+ */
+export function parseReply<T extends TSchema>(schema: T, value: unknown, what: string, o: ReplyOptions): Static<T> {
+  const checker = checkerOf(schema);
+  if (!checker.Check(value)) {
+    const first = checker.Errors(value).First();
+    const where = first ? `${what}${first.path.replace(/\//g, '.')}` : what;
+    throw new QuantixError('HOST_PROTOCOL_ERROR', { message: `${o.peer} answered something unexpected (${where}).`, ...(o.hint ? { hint: o.hint } : {}) });
+  }
+  return o.clean ? (Value.Clean(schema, Value.Clone(value))) : value;
+}
