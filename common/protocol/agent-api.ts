@@ -10,7 +10,7 @@
  * so an unexpected field (or a secret) never travels further by accident.
  * Pure: no I/O, no clock.
  */
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from './typebox.js';
 import { type ErrorBody, type ErrorCode, isErrorCode, QuantixError } from './errors.js';
 import { Inventory, LiveUsage } from './inventory.js';
 import { parseReply, parseRequest, type RequestWords } from './schema.js';

@@ -5,7 +5,7 @@
  * null, never guessed. Each shape is a schema (TypeBox): the agent's routes
  * serialise with it and the clients check answers against it.
  */
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from './typebox.js';
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 const NullableNumber = Type.Union([Type.Number(), Type.Null()]);

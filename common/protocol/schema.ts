@@ -5,10 +5,16 @@
  * does not match as HOST_PROTOCOL_ERROR. Checkers are compiled once per
  * schema. Pure: no I/O, no clock.
  */
-import { FormatRegistry, type Static, type TSchema } from '@sinclair/typebox';
-import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
-import { type ValueError, ValueErrorType } from '@sinclair/typebox/errors';
-import { Value } from '@sinclair/typebox/value';
+import {
+  FormatRegistry,
+  type Static,
+  type TSchema,
+  type TypeCheck,
+  TypeCompiler,
+  type ValueError,
+  ValueErrorType,
+  Value,
+} from './typebox.js';
 import { type ErrorCode, type Phase, QuantixError } from './errors.js';
 
 /** Text that is not only blank: the `nonblank` format of request schemas. */

@@ -6,7 +6,7 @@
  * against them in full. Requests are strict: unknown fields are refused, so a
  * misspelt field never passes silently. Pure: no I/O, no clock.
  */
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from './typebox.js';
 import { type ErrorBody, type ErrorCode, isErrorCode, type Phase, QuantixError } from './errors.js';
 import { Inventory, LiveUsage } from './inventory.js';
 import { parseReply, parseRequest, type RequestWords } from './schema.js';
