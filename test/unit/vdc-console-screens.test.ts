@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../common/protocol/inventory.js';
 import type { DiscoverResponse } from '../../common/protocol/vdc-api.js';
 import { formatToken, tokenFromRandom } from '../../common/token/token.js';
-import { ASCII_GLYPHS, UNICODE_GLYPHS, lineText, type KeyBinding } from '../../common/tui/index.js';
+import { ASCII_GLYPHS, UNICODE_GLYPHS, lineText, textWidth, type KeyBinding } from '../../common/tui/index.js';
 import { renderDashboard, renderWizard, statusLines, type Frame } from '../../vdc-console/console/render/screens.js';
 import { DEFAULT_SORT } from '../../vdc-console/console/sort.js';
 import { initialWizard, wizardReducer, type WizardState } from '../../vdc-console/console/wizard.js';
@@ -45,7 +45,7 @@ describe('wizard pages at 80x24', () => {
     const w = { ...base(), address: '10.20.0.17', tokenTyped: formatToken(TOKEN) };
     const t = text(w);
     expect(t).toHaveLength(24);
-    expect(t.every((l) => [...l].length === 80)).toBe(true);
+    expect(t.every((l) => textWidth(l) === 80)).toBe(true);
     expect(t[0]).toMatch(/^┌ Add host · 1\/4 Connect ─/);
     expect(t.join('\n')).toContain(`[${formatToken(TOKEN)}`);
     expect(t.join('\n')).toContain('✓ well formed');

@@ -61,7 +61,7 @@ describe('token field', () => {
   });
 
   it('typing the display form key by key ends well formed', () => {
-    const s = [...formatToken(TOKEN).toLowerCase()].reduce<S>((acc, ch) => wizardReducer(acc, { type: 'type', text: ch }), { ...fresh(), focus: 'token' });
+    const s = Array.from(formatToken(TOKEN).toLowerCase()).reduce<S>((acc, ch) => wizardReducer(acc, { type: 'type', text: ch }), { ...fresh(), focus: 'token' });
     expect(tokenDisplay(s.tokenTyped)).toBe(formatToken(TOKEN));
     expect(checkToken(s.tokenTyped)).toEqual({ kind: 'ok', canonical: TOKEN });
   });
