@@ -210,8 +210,8 @@ describe.each(['xterm-256color', 'linux'])('TERM=%s', (term) => {
     expect(p.screenText().filter((l) => l.trim() !== '')).toHaveLength(1);
     p.resize(100, 30);
     await p.waitForText('Direct Console');
-    await p.waitFor(() => [...(p.screenText()[0] ?? '')].length === 100 && /[┐+]$/.test(p.screenText()[0] ?? ''), 'a 100-column header');
-    expect([...(p.screenText()[29] ?? '')].length).toBe(100);
+    await p.waitFor(() => Array.from(p.screenText()[0] ?? '').length === 100 && /[┐+]$/.test(p.screenText()[0] ?? ''), 'a 100-column header');
+    expect(Array.from(p.screenText()[29] ?? '').length).toBe(100);
     p.resize(80, 24);
     await p.waitFor(() => /^[┌+].*[┐+]$/.test(p.screenText()[0] ?? '') && /^[└+].*[┘+]$/.test(p.screenText()[23] ?? ''), 'the frame redrawn at 80x24');
     expect(p.screen()).toContain('F1 Help');
@@ -237,7 +237,7 @@ describe('serial budget (xterm-256color, 80x24)', () => {
     // A full repaint of the token screen at 80x24, as after a resize: everything is drawn again.
     // Redrawn at a width when output arrived and the top border ends in its corner in the last column.
     const redrawnAt = (cols: number) => () => {
-      const top = [...(p.screenText()[0] ?? '')];
+      const top = Array.from(p.screenText()[0] ?? '');
       return p.bytesSinceMark() > 0 && top.length === cols && /[┐+]/.test(top[cols - 1] ?? '');
     };
     p.mark();

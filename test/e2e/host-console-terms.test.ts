@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { startAgent, type AgentProcess } from '../helpers/agent.js';
 import { spawnInPty, TERMS, type PtyProgram } from '../helpers/pty.js';
+import { stopAll } from '../helpers/teardown.js';
 
 const CONSOLE = 'dist/host-console/console/main.js';
 
@@ -26,7 +27,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await agent?.cleanup();
+  await stopAll(agent);
 });
 
 let program: PtyProgram | null = null;
@@ -86,7 +87,7 @@ describe.each(TERMS)('TERM=%s', (term) => {
     // A full repaint of the token screen at 80x24 (as after a resize) stays within 4 KB.
     // Redrawn at a width when output arrived and the top border ends in its corner in the last column.
     const redrawnAt = (cols: number) => () => {
-      const top = [...(p.screenText()[0] ?? '')];
+      const top = Array.from(p.screenText()[0] ?? '');
       return p.bytesSinceMark() > 0 && top.length === cols && /[┐+]/.test(top[cols - 1] ?? '');
     };
     p.mark();

@@ -5,6 +5,7 @@ import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { tokenFromRandom, formatToken } from '../../common/token/token.js';
 import { startAgent, type AgentProcess } from '../helpers/agent.js';
 import { prose, type PtyProgram } from '../helpers/pty.js';
+import { stopAll } from '../helpers/teardown.js';
 import { startVdc, waitFor, type VdcProcess } from '../helpers/vdc.js';
 import { agentAddress, closedPort, fillForm, fixtureCopy, hostileFixture, newToken, silentListener, startConsole, tempDir } from './vdc-console-support.js';
 
@@ -25,8 +26,8 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 afterAll(async () => {
-  await spare?.cleanup();
-  await vdc?.cleanup();
+  await stopAll(spare);
+  await stopAll(vdc);
 });
 
 /** A well-formed token (valid check symbol) other than real. */
@@ -92,8 +93,8 @@ describe('add-host wizard against a real vDC and agent', () => {
     const token = await newToken(spare);
     // Swap two different neighbouring symbols: the check symbol catches it.
     const symbols = token.replace(/^QUANTIX-/, '').replace(/-/g, '');
-    const i = [...symbols].findIndex((c, k) => k < 11 && c !== symbols[k + 1]);
-    const swapped = symbols.slice(0, i) + symbols[i + 1] + symbols[i] + symbols.slice(i + 2);
+    const i = Array.from(symbols).findIndex((c, k) => k < 11 && c !== symbols[k + 1]);
+    const swapped = symbols.slice(0, i) + symbols.charAt(i + 1) + symbols.charAt(i) + symbols.slice(i + 2);
     await fillForm(p, agentAddress(spare), swapped);
     await p.waitForText('!! a symbol looks mistyped');
     p.press('Enter');
