@@ -47,7 +47,7 @@ function symbolClass(c: string): string {
  */
 export function registerSecret(canonical: string): void {
   if (liveSecrets.has(canonical)) return;
-  const body = [...canonical].map(symbolClass).join('[\\s-]*');
+  const body = Array.from(canonical, symbolClass).join('[\\s-]*');
   liveSecrets.set(canonical, new RegExp(`(?:quantix[\\s-]*)?${body}`, 'gi'));
 }
 

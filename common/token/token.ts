@@ -17,11 +17,11 @@ export const RANDOM_SYMBOLS = 11;
 /** Prefix of the display form. */
 export const TOKEN_PREFIX = 'QUANTIX';
 
-const VALUE = new Map<string, number>([...ALPHABET].map((c, i) => [c, i]));
+const VALUE = new Map<string, number>(Array.from(ALPHABET, (c, i) => [c, i]));
 
 // GF(2^5) with the primitive polynomial x^5 + x^2 + 1.
 const EXP: number[] = [];
-const LOG: number[] = new Array(32).fill(0);
+const LOG = new Array<number>(32).fill(0);
 {
   let x = 1;
   for (let i = 0; i < 31; i++) {
@@ -97,7 +97,7 @@ export function parseToken(input: string): TokenParse {
   }
   if (s.length < TOKEN_SYMBOLS) return { ok: false, problem: { kind: 'short', symbols: s.length } };
   if (s.length > TOKEN_SYMBOLS) return { ok: false, problem: { kind: 'long', symbols: s.length } };
-  const values = [...s].map((c) => VALUE.get(c)!);
+  const values = Array.from(s, (c) => VALUE.get(c)!);
   if (checkValue(values) !== values[RANDOM_SYMBOLS]) return { ok: false, problem: { kind: 'check' } };
   return { ok: true, canonical: s };
 }

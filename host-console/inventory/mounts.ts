@@ -63,5 +63,5 @@ export async function readMountTable(src: HostSource): Promise<MountTable> {
   const [text, info] = await Promise.all([src.text('/proc/mounts', { required: true }), src.text('/proc/self/mountinfo')]);
   const parsed = text === null ? { mounts: [], badLines: 0 } : parseMounts(text);
   if (parsed.badLines > 0) src.warnings.warn('PARSE_FAILED', `${parsed.badLines} malformed line(s) in /proc/mounts`, '/proc/mounts');
-  return { mounts: parsed.mounts, deviceOf: info === null ? new Map() : parseMountinfoDevices(info) };
+  return { mounts: parsed.mounts, deviceOf: info === null ? new Map<string, string>() : parseMountinfoDevices(info) };
 }

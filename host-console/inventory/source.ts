@@ -133,7 +133,11 @@ export function createHostSource(root: string, warnings: WarningSink = createWar
   const readWhole = (hostPath: string): Promise<Buffer | 'directory' | 'too-large'> =>
     new Promise((done, fail) => {
       readFileCallback(abs(hostPath), (err, data) => {
-        if (err) { err.code === 'EISDIR' ? done('directory') : fail(err); return; }
+        if (err) {
+          if (err.code === 'EISDIR') done('directory');
+          else fail(err);
+          return;
+        }
         done(data.length > MAX_FILE_BYTES ? 'too-large' : data);
       });
     });

@@ -288,7 +288,7 @@ export function track(child: ChildProcess): void {
 
 /** Runs work at most `limit` at a time over items, in order of start. */
 export async function pool<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
+  const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

@@ -11,6 +11,9 @@ import { REPO_ROOT } from './lib.js';
 
 const { Terminal } = xterm;
 
+/** Variables of the calling terminal that would change what the console draws: the probe sets the terminal itself. */
+const INHERITED_TERMINAL = new Set(['LC_ALL', 'LC_CTYPE', 'NO_COLOR', 'COLORTERM', 'TMUX', 'STY']);
+
 /** When a chunk arrived (performance.now()) and how many bytes had arrived with it. */
 export interface Seen {
   at: number;
@@ -44,8 +47,7 @@ export class PtyProbe {
     const rows = opts.rows ?? 24;
     this.term = new Terminal({ cols, rows, allowProposedApi: true, scrollback: 0 });
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-    for (const k of ['LC_ALL', 'LC_CTYPE', 'NO_COLOR', 'COLORTERM', 'TMUX', 'STY']) delete env[k];
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !INHERITED_TERMINAL.has(k)) env[k] = v;
     Object.assign(env, { TERM: opts.term, LANG: 'C.UTF-8' }, opts.env ?? {});
     this.startedAt = performance.now();
     this.proc = pty.spawn(process.execPath, [opts.script, ...(opts.args ?? [])], {

@@ -256,24 +256,30 @@ function tmuxOutput(args: string[]): string {
  */
 async function showHintWhenPainted(session: string, hint: string): Promise<void> {
   // Both consoles name the product in their header.
-  await waitUntil('the console to paint', async () => tmuxOutput(['capture-pane', '-p', '-t', session]).includes('Quantix'), 30_000).catch(() => undefined);
+  await waitUntil('the console to paint', () => Promise.resolve(tmuxOutput(['capture-pane', '-p', '-t', session]).includes('Quantix')), 30_000).catch(() => undefined);
   for (const client of tmuxOutput(['list-clients', '-t', session, '-F', '#{client_name}']).split('\n').filter(Boolean)) {
     tmux(['display-message', '-c', client, '-d', String(HINT_SECONDS * 1000), hint]);
   }
 }
 
+/** The size of this terminal; 80x24 when stdout is not one (its columns and rows are then unset). */
+function terminalSize(): { columns: number; rows: number } {
+  return process.stdout.isTTY ? { columns: process.stdout.columns, rows: process.stdout.rows } : { columns: 80, rows: 24 };
+}
+
 function attach(paths: DemoPaths): Promise<void> {
   const session = sessionFor(paths);
+  const { columns, rows } = terminalSize();
   if (tmux(['has-session', '-t', `=${session}`]) !== 0) {
     const { host, vdc } = consoleCommands(paths);
-    const { commands, sideBySide } = tmuxSession(host, vdc, process.stdout.columns ?? 80, process.stdout.rows ?? 24);
+    const { commands, sideBySide } = tmuxSession(host, vdc, columns, rows);
     for (const cmd of commands) {
       const args = cmd.map((a) => (a === SESSION ? session : a.startsWith(`${SESSION}:`) ? session + a.slice(SESSION.length) : a));
       if (tmux(args) !== 0) fail(`tmux ${args[0]} failed; run the two commands above in two terminals instead`);
     }
     if (!sideBySide) process.stdout.write('This terminal is narrower than 161 columns: the consoles are in two tmux windows.\n');
   }
-  const hint = switchHint((process.stdout.columns ?? 80) >= SIDE_BY_SIDE_COLUMNS);
+  const hint = switchHint(columns >= SIDE_BY_SIDE_COLUMNS);
   process.stdout.write(`${hint}.\n`);
   const client = spawn('tmux', process.env.TMUX ? ['switch-client', '-t', session] : ['attach-session', '-t', session], { stdio: 'inherit' });
   void showHintWhenPainted(session, hint);

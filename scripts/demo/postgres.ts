@@ -98,7 +98,7 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && path.basename(process.argv[1]) === 'postgres.js') {
   main().catch((err: unknown) => {
-    process.stderr.write(`demo postgres: ${(err as Error)?.message ?? String(err)}\n`);
+    process.stderr.write(`demo postgres: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
 }

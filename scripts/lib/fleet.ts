@@ -138,10 +138,11 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   // Collect each fixture once before the agents start, so they do not all race to collect it.
   await Promise.all(collectors.map((c) => c.get()));
 
-  const agents: RunningAgent[] = new Array(opts.count);
-  const hosts: FleetHost[] = new Array(opts.count);
+  const agents: RunningAgent[] = [];
+  const hosts = new Array<FleetHost>(opts.count);
   let next = 0;
-  let failure: unknown = null;
+  // The first start that failed stops the others from starting.
+  const failures: Error[] = [];
   const startOne = async (i: number) => {
     const address = fleetAddress(base, i);
     const fixtureIndex = i % fixtures.length;
@@ -158,7 +159,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       inventory: identityCollector(collectors[fixtureIndex]!, hostId, hostname),
       logger,
     });
-    agents[i] = agent;
+    agents.push(agent);
     const local = new LocalAgentClient({ socketPath });
     hosts[i] = {
       address,
@@ -178,21 +179,22 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     opts.onHost?.(hosts[i], i);
   };
   const worker = async () => {
-    while (failure === null && next < opts.count) {
+    while (failures.length === 0 && next < opts.count) {
       const i = next++;
       try {
         await startOne(i);
       } catch (err) {
-        failure ??= err;
+        failures.push(err instanceof Error ? err : new Error(String(err)));
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.startConcurrency ?? 16, opts.count) }, worker));
 
   const close = async () => {
-    await Promise.allSettled(agents.filter(Boolean).map((a) => a.close()));
+    await Promise.allSettled(agents.map((a) => a.close()));
   };
-  if (failure !== null) {
+  const failure = failures[0];
+  if (failure !== undefined) {
     await close();
     throw failure;
   }

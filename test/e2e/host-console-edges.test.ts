@@ -24,6 +24,7 @@ import { canonicalizeToken } from '../../common/token/token.js';
 import { startAgent, type AgentProcess } from '../helpers/agent.js';
 import { resetToStandalone } from '../helpers/host-join.js';
 import { spawnInPty, type PtyProgram, type PtySpawnOptions } from '../helpers/pty.js';
+import { stopAll } from '../helpers/teardown.js';
 
 const CONSOLE = 'dist/host-console/console/main.js';
 
@@ -48,8 +49,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined when beforeAll failed before the agent started
-  await agent?.cleanup();
+  await stopAll(agent);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { startAgent, type AgentProcess } from '../helpers/agent.js';
 import { spawnInPty, TERMS, type PtyProgram } from '../helpers/pty.js';
+import { stopAll } from '../helpers/teardown.js';
 
 const CONSOLE = 'dist/host-console/console/main.js';
 
@@ -28,7 +29,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await agent?.cleanup();
+  await stopAll(agent);
 });
 
 let program: PtyProgram | null = null;

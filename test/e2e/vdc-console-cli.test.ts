@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatToken, tokenFromRandom } from '../../common/token/token.js';
 import { REPO_ROOT, startAgent, type AgentProcess } from '../helpers/agent.js';
 import { spawnInPty } from '../helpers/pty.js';
-import { runNodeProgram } from '../helpers/run.js';
+import { stopAll } from '../helpers/teardown.js';
 import { runVdcCli, startVdc, waitFor, type VdcProcess } from '../helpers/vdc.js';
-import { agentAddress, CONSOLE, newToken, tempDir } from './vdc-console-support.js';
+import { agentAddress, CONSOLE, newToken, runConsoleCli, tempDir } from './vdc-console-support.js';
 
 let vdc: VdcProcess;
 let agentA: AgentProcess;
@@ -23,7 +23,7 @@ beforeAll(async () => {
   home = tempDir('qx-cli-home-');
 });
 afterAll(async () => {
-  await Promise.all([agentA?.cleanup(), agentB?.cleanup(), vdc?.cleanup()]);
+  await stopAll(agentA, agentB, vdc);
   fs.rmSync(home, { recursive: true, force: true });
 });
 
@@ -31,17 +31,14 @@ interface Run {
   code: number | null;
   stdout: string;
   stderr: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed --json output: each test asserts the shape it reads.
   json: any;
 }
 
 /** Runs the console CLI without a terminal, with HOME in a temporary directory and no desktop session (no Secret Service). */
 async function cli(args: string[], opts: { input?: string; socket?: boolean } = {}): Promise<Run> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  for (const k of ['DBUS_SESSION_BUS_ADDRESS', 'XDG_CONFIG_HOME', 'XDG_RUNTIME_DIR', 'QUANTIX_VDC_SERVER', 'QUANTIX_TOKEN', 'QUANTIX_API_TOKEN']) delete env[k];
-  env.HOME = home;
-  env.QUANTIX_VDC_SOCKET = opts.socket === false ? path.join(home, 'no.sock') : vdc.socketPath;
-  const run = await runNodeProgram(path.join(REPO_ROOT, CONSOLE), args, { env, input: opts.input ?? '', timeoutMs: 60_000, detached: true });
+  const socketPath = opts.socket === false ? path.join(home, 'no.sock') : vdc.socketPath;
+  const run = await runConsoleCli(args, { home, socketPath, input: opts.input });
   let json: unknown = null;
   try {
     json = JSON.parse(run.stdout);
@@ -63,7 +60,7 @@ describe('quantix-vdc-console commands', () => {
     expect(dup.json.error).toMatchObject({ code: 'CLUSTER_EXISTS', message: expect.any(String), hint: expect.any(String) });
     expect(dup.stderr).toMatch(/^quantix-vdc-console: CLUSTER_EXISTS: A cluster named "Production" already exists\. Choose another name\.$/m);
     const list = await cli(['clusters', 'list', '--json']);
-    expect(list.json.clusters.map((c: { name: string }) => c.name)).toEqual(['Production']);
+    expect((list.json.clusters as { name: string }[]).map((c) => c.name)).toEqual(['Production']);
     const text = await cli(['clusters', 'list']);
     expect(text.stdout).toMatch(/^CLUSTER +HOSTS +CPU +MEMORY +STORAGE +GPU +ID\nProduction +0\/0/);
   });
@@ -142,7 +139,7 @@ describe('quantix-vdc-console commands', () => {
     expect(forced.json).toMatchObject({ host: { id }, hostNotified: false });
     const notEmpty = await cli(['clusters', 'delete', 'Production', '--json']);
     expect(notEmpty.json.error.code).toBe('CLUSTER_NOT_EMPTY');
-    const hostA = (await cli(['hosts', 'list', '--json'])).json.hosts.find((h: { id: string }) => h.id !== id);
+    const hostA = ((await cli(['hosts', 'list', '--json'])).json.hosts as { id: string; hostname: string }[]).find((h) => h.id !== id)!;
     const removed = await cli(['hosts', 'remove', hostA.hostname, '--yes', '--json']);
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.json.hostNotified).toBe(true);
@@ -185,7 +182,7 @@ describe('quantix-vdc-console commands', () => {
     const remote = await cli(['--server', server, 'clusters', 'create', 'Remote', '--json']);
     expect(remote.code, remote.stderr).toBe(0);
     const listed = await cli(['clusters', 'list', '--server', server, '--json'], { socket: false });
-    expect(listed.json.clusters.map((c: { name: string }) => c.name)).toContain('Remote');
+    expect((listed.json.clusters as { name: string }[]).map((c) => c.name)).toContain('Remote');
 
     // The full-screen console uses the same pin and token.
     const tui = spawnInPty({

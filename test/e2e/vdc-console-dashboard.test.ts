@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { REPO_ROOT, startAgent, type AgentProcess } from '../helpers/agent.js';
 import { prose, type PtyProgram } from '../helpers/pty.js';
+import { stopAll } from '../helpers/teardown.js';
 import { startVdc, waitFor, type VdcProcess } from '../helpers/vdc.js';
 import { agentAddress, newToken, startConsole } from './vdc-console-support.js';
 
@@ -55,8 +56,7 @@ afterEach(async () => {
   prog = null;
 });
 afterAll(async () => {
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed before starting them
-  await Promise.all([local?.cleanup(), dell?.cleanup(), vdc?.cleanup()]);
+  await stopAll(local, dell, vdc);
 });
 
 describe('vDC console dashboard against a real vDC', () => {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PtyProgram } from '../helpers/pty.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { stopAll } from '../helpers/teardown.js';
 import { startVdc, type VdcProcess } from '../helpers/vdc.js';
 import { startConsole } from './vdc-console-support.js';
 
@@ -33,8 +34,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await prog?.dispose();
-  await Promise.all([a?.cleanup(), b?.cleanup()]);
-  await postgres?.cleanup();
+  await stopAll(a, b);
+  await stopAll(postgres);
   rmSync(keyDir, { recursive: true, force: true });
 });
 

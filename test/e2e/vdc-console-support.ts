@@ -12,10 +12,30 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { REPO_ROOT, startAgent, type AgentProcess } from '../helpers/agent.js';
 import { spawnInPty, type PtyProgram, type PtySpawnOptions } from '../helpers/pty.js';
+import { runNodeProgram, type ProgramRun } from '../helpers/run.js';
 import { startVdc, type VdcProcess } from '../helpers/vdc.js';
 
 /** The compiled console. */
 export const CONSOLE = 'dist/vdc-console/console/main.js';
+
+/**
+ * What the console's CLI must not inherit from the test's environment: a
+ * desktop session (its Secret Service), and a server or token given by
+ * variables.
+ */
+const SESSION_VARIABLES = new Set(['DBUS_SESSION_BUS_ADDRESS', 'XDG_CONFIG_HOME', 'XDG_RUNTIME_DIR', 'QUANTIX_VDC_SERVER', 'QUANTIX_TOKEN', 'QUANTIX_API_TOKEN']);
+
+/**
+ * Runs the console's CLI without a terminal, HOME in `home`, on the vDC
+ * socket given, with no desktop session and no token in its environment
+ * (`env` adds to it last).
+ */
+export function runConsoleCli(args: string[], opts: { home: string; socketPath: string; input?: string; env?: Record<string, string> }): Promise<ProgramRun> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !SESSION_VARIABLES.has(k)) env[k] = v;
+  Object.assign(env, { HOME: opts.home, QUANTIX_VDC_SOCKET: opts.socketPath }, opts.env);
+  return runNodeProgram(path.join(REPO_ROOT, CONSOLE), args, { env, input: opts.input ?? '', timeoutMs: 60_000, detached: true });
+}
 
 /** Starts the console on a vDC's socket, refreshing every half second. */
 export function startConsole(vdc: VdcProcess, opts: Omit<PtySpawnOptions, 'script'> = {}): PtyProgram {

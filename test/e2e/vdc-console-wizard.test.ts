@@ -5,6 +5,7 @@ import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { tokenFromRandom, formatToken } from '../../common/token/token.js';
 import { startAgent, type AgentProcess } from '../helpers/agent.js';
 import { prose, type PtyProgram } from '../helpers/pty.js';
+import { stopAll } from '../helpers/teardown.js';
 import { startVdc, waitFor, type VdcProcess } from '../helpers/vdc.js';
 import { agentAddress, closedPort, fillForm, fixtureCopy, hostileFixture, newToken, silentListener, startConsole, tempDir } from './vdc-console-support.js';
 
@@ -25,11 +26,8 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 afterAll(async () => {
-  // Unset when beforeAll failed before starting them.
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
-  await spare?.cleanup();
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
-  await vdc?.cleanup();
+  await stopAll(spare);
+  await stopAll(vdc);
 });
 
 /** A well-formed token (valid check symbol) other than real. */

@@ -21,6 +21,7 @@ import { deriveKey } from '../../common/protocol/proof.js';
 import { canonicalizeToken } from '../../common/token/token.js';
 import { type AgentProcess, startAgent } from '../helpers/agent.js';
 import { startVdc, type VdcProcess } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 /** Why these tests cannot run for this user, or '' when they can: only root may mount. */
 const NEEDS_ROOT = typeof process.getuid === 'function' && process.getuid() !== 0 ? ' [skipped: needs root to mount a read-only or full state directory]' : '';
@@ -52,7 +53,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([vdc?.cleanup(), ...agents.map((a) => a.cleanup())]);
+  await stopAll(vdc, ...agents);
   for (const m of [...mounts].reverse()) execFileSync('umount', ['-l', m], { stdio: 'pipe' });
   rmSync(root, { recursive: true, force: true });
   rmSync(emptyRoot, { recursive: true, force: true });

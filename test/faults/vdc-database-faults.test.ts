@@ -14,6 +14,7 @@ import { request } from '../../common/http/request.js';
 import { type AgentProcess, startAgent } from '../helpers/agent.js';
 import { freePort, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { runVdcCli, startVdc, type VdcProcess, waitFor } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 let postgres: TestPostgres;
 let database: string;
@@ -36,8 +37,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([a?.cleanup(), b?.cleanup(), host?.cleanup()]);
-  await postgres?.cleanup();
+  await stopAll(a, b, host);
+  await stopAll(postgres);
   rmSync(tmp, { recursive: true, force: true });
 });
 

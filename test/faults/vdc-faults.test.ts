@@ -18,6 +18,7 @@ import { startTcpRelay, type TcpRelay } from '../helpers/attack.js';
 import { type PtyProgram, spawnInPty } from '../helpers/pty.js';
 import { startVdc, type VdcProcess, waitFor } from '../helpers/vdc.js';
 import { expectQuantixError } from '../helpers/expect-error.js';
+import { stopAll } from '../helpers/teardown.js';
 
 let vdc: VdcProcess;
 let emptyRoot: string;
@@ -39,7 +40,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([vdc?.cleanup(), ...agents.map((a) => a.cleanup()), ...relays.map((r) => r.close())]);
+  await stopAll(vdc, ...agents, ...relays);
   rmSync(emptyRoot, { recursive: true, force: true });
 });
 

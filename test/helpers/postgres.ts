@@ -88,7 +88,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     }
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`embedded PostgreSQL did not start: ${(err as Error)?.message ?? err}\n${log.slice(-20).join('')}`);
+    throw new Error(`embedded PostgreSQL did not start: ${err instanceof Error ? err.message : String(err)}\n${log.slice(-20).join('')}`);
   }
   let seq = 0;
   const url = (database: string) => `postgres://${user}:${password}@127.0.0.1:${port}/${database}`;

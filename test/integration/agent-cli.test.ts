@@ -16,6 +16,7 @@ import { deriveKey } from '../../common/protocol/proof.js';
 import { canonicalizeToken } from '../../common/token/token.js';
 import { type AgentProcess, REPO_ROOT, runAgentCli, startAgent } from '../helpers/agent.js';
 import { spawnInPty } from '../helpers/pty.js';
+import { stopAll } from '../helpers/teardown.js';
 
 let a: AgentProcess;
 const cli = (...args: string[]) => runAgentCli([...args, '--socket', a.socketPath]);
@@ -27,7 +28,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await a?.cleanup();
+  await stopAll(a);
 });
 
 /** Joins the host to cluster lab of a test vDC with a fresh token. */

@@ -18,6 +18,7 @@ import { AGENT_PATHS, type JoinRequest } from '../../common/protocol/agent-api.j
 import { QuantixError } from '../../common/protocol/errors.js';
 import { computeHostProof, computeRequestMac, deriveKey, formatAuthorization, HOST_PROOF_HEADER, macEquals } from '../../common/protocol/proof.js';
 import { canonicalizeToken } from '../../common/token/token.js';
+import type { AuditRecord } from '../../host-console/agent/audit.js';
 import { type AgentProcess, startAgent } from '../helpers/agent.js';
 
 let vdc: CertificatePair;
@@ -359,13 +360,13 @@ describe('registration over HTTPS', () => {
   it('the audit log records generation, revocation, failures, successes, join and leave with source addresses', async () => {
     await newToken(a);
     await local(a).revokeToken();
-    const lines = readFileSync(path.join(a.stateDir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(path.join(a.stateDir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
     const actions = new Set(lines.map((l) => l.action));
     for (const x of ['token.generate', 'token.revoke', 'proof.failed', 'proof.ok', 'join', 'join.repeat', 'leave', 'node.refused']) expect(actions).toContain(x);
-    expect(lines.find((l) => l.action === 'token.revoke').source).toBe('local');
+    expect(lines.find((l) => l.action === 'token.revoke')?.source).toBe('local');
     const failed = lines.find((l) => l.action === 'proof.failed' && l.code === 'TOKEN_INVALID');
-    expect(failed.source).toMatch(/^127\.0\.0\.\d+$/);
-    expect(lines.find((l) => l.action === 'leave').source).toMatch(/^127\./);
+    expect(failed?.source).toMatch(/^127\.0\.0\.\d+$/);
+    expect(lines.find((l) => l.action === 'leave')?.source).toMatch(/^127\./);
   });
 });
 

@@ -13,6 +13,7 @@ import { QuantixError } from '../../common/protocol/errors.js';
 import { REPO_ROOT, runAgentCli, startAgent, type AgentProcess } from '../helpers/agent.js';
 import { runNodeProgram } from '../helpers/run.js';
 import { runVdcCli, startVdc, type VdcProcess } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 const HOST_CONSOLE = path.join(REPO_ROOT, 'dist/host-console/console/main.js');
 const VDC_CONSOLE = path.join(REPO_ROOT, 'dist/vdc-console/console/main.js');
@@ -30,7 +31,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([vdc?.cleanup(), agent?.cleanup()]);
+  await stopAll(vdc, agent);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -16,6 +16,7 @@ import { deriveKey } from '../../common/protocol/proof.js';
 import { canonicalizeToken } from '../../common/token/token.js';
 import { createInventoryCollector } from '../../host-console/inventory/index.js';
 import { type AgentProcess, runAgentCli, startAgent } from '../helpers/agent.js';
+import { stopAll } from '../helpers/teardown.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/hosts/server-2s', import.meta.url));
 
@@ -32,7 +33,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await agent?.cleanup();
+  await stopAll(agent);
   await rm(stateDir, { recursive: true, force: true });
 });
 

@@ -16,6 +16,7 @@ import { request } from '../../common/http/request.js';
 import { runVdcCli, startVdc, type VdcProcess } from '../helpers/vdc.js';
 import { expectQuantixError } from '../helpers/expect-error.js';
 import { usePostgres, VDC_BACKENDS } from '../helpers/postgres.js';
+import { stopAll } from '../helpers/teardown.js';
 
 const postgres = usePostgres();
 
@@ -28,7 +29,7 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
   });
 
   afterAll(async () => {
-    await vdc?.cleanup();
+    await stopAll(vdc);
   });
 
   const cli = (args: string[]) => runVdcCli([...args, '--state-dir', vdc.stateDir], vdc.cliEnv());

@@ -13,6 +13,7 @@ import net from 'node:net';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { type AgentProcess, startAgent } from '../helpers/agent.js';
 import { startVdc, type VdcProcess, waitFor } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 const FORWARD_HOST = '127.0.0.47';
 
@@ -83,8 +84,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await fwd?.close();
-  await Promise.all([agent?.cleanup(), vdc?.cleanup()]);
+  await stopAll(fwd);
+  await stopAll(agent, vdc);
 });
 
 /** Resolves once `n` more poller rounds have ended. */

@@ -10,6 +10,7 @@ import { request } from '../../common/http/request.js';
 import { VdcClient } from '../../common/http/vdc-client.js';
 import { usePostgres, VDC_BACKENDS } from '../helpers/postgres.js';
 import { runVdcCli, startVdc, type VdcProcess } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 const postgres = usePostgres();
 
@@ -22,7 +23,7 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
   });
 
   afterAll(async () => {
-    await vdc?.cleanup();
+    await stopAll(vdc);
   });
 
   describe('lists re-read by consoles', () => {

@@ -19,6 +19,7 @@ import { saveMembership } from '../../host-console/agent/membership.js';
 import { capacityOf } from '../../vdc-console/server/capacity.js';
 import { openSqliteStore } from '../../vdc-console/server/sqlite-store.js';
 import { startVdc, type VdcProcess, waitFor } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 const HOSTS = Number(process.env.QUANTIX_VDC_SCALE_HOSTS ?? 200);
 const CONCURRENCY = 32;
@@ -126,7 +127,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await vdc?.cleanup();
+  await stopAll(vdc);
   await Promise.all(agents.map((a) => a.close()));
   rmSync(root, { recursive: true, force: true });
 }, 60_000);

@@ -16,6 +16,7 @@ import { openStore } from '../../vdc-console/server/server.js';
 import { type AgentProcess, startAgent } from '../helpers/agent.js';
 import { usePostgres, VDC_BACKENDS } from '../helpers/postgres.js';
 import { startVdc, type VdcProcess, waitFor } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 const postgres = usePostgres();
 const quiet = createLogger({ name: 'test', level: 'silent' });
@@ -46,7 +47,7 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
   });
 
   afterAll(async () => {
-    await Promise.all([vdc?.cleanup(), ...agents.map((a) => a.cleanup())]);
+    await stopAll(vdc, ...agents);
     rmSync(emptyRoot, { recursive: true, force: true });
   });
 

@@ -14,6 +14,7 @@ import { canonicalizeToken } from '../../common/token/token.js';
 import { type AgentProcess, startAgent } from '../helpers/agent.js';
 import { usePostgres, VDC_BACKENDS } from '../helpers/postgres.js';
 import { startVdc, type VdcProcess, waitFor } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 const postgres = usePostgres();
 
@@ -28,7 +29,7 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
   });
 
   afterAll(async () => {
-    await Promise.all([agent?.cleanup(), vdc?.cleanup()]);
+    await stopAll(agent, vdc);
   });
 
   async function newToken(a: AgentProcess): Promise<string> {

@@ -15,6 +15,7 @@ import type { NodeSummary } from '../../common/protocol/vdc-api.js';
 import { type AgentProcess, startAgent } from '../helpers/agent.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startVdc, type VdcProcess, waitFor } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 let postgres: TestPostgres;
 let database: string;
@@ -43,8 +44,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([a?.cleanup(), b?.cleanup(), ...hosts.map((h) => h.cleanup())]);
-  await postgres?.cleanup();
+  await stopAll(a, b, ...hosts);
+  await stopAll(postgres);
   rmSync(keyDir, { recursive: true, force: true });
   rmSync(emptyRoot, { recursive: true, force: true });
 });

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { runVdcCli, startVdc, type VdcProcess } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 let vdc: VdcProcess;
 
@@ -14,7 +15,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await vdc?.cleanup();
+  await stopAll(vdc);
 });
 
 describe('single writer on a SQLite state directory', () => {

@@ -17,6 +17,7 @@ import { request } from '../../common/http/request.js';
 import { migrate, openDatabase } from '../../vdc-console/server/sqlite-store.js';
 import { tempDir } from '../e2e/vdc-console-support.js';
 import { runVdcCli, startVdc, type VdcProcess } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 let vdc: VdcProcess;
 
@@ -24,7 +25,7 @@ beforeAll(async () => {
   vdc = await startVdc({ name: 'vdc-guess', listen: '127.0.0.80:0' });
 });
 afterAll(async () => {
-  await vdc?.cleanup();
+  await stopAll(vdc);
 });
 
 /** GET /api/clusters over HTTPS from a chosen loopback source with a bearer token. */
@@ -94,7 +95,10 @@ describe('API tokens', () => {
     expect(statuses.get(200)).toBeUndefined();
     expect(statuses.get(401)).toBe(10);
     expect(statuses.get(429)).toBe(290);
-    for (const r of retryAfters) expect(r).toBeGreaterThanOrEqual(1), expect(r).toBeLessThanOrEqual(60);
+    for (const r of retryAfters) {
+      expect(r).toBeGreaterThanOrEqual(1);
+      expect(r).toBeLessThanOrEqual(60);
+    }
     // While the window lasts the guessing source is refused even with the right token; other sources are not.
     expect((await call(vdc, '127.0.0.81', token)).status).toBe(429);
     expect((await call(vdc, '127.0.0.82', token)).status).toBe(200);

@@ -20,6 +20,7 @@ import { computeRequestMac, formatAuthorization } from '../../common/protocol/pr
 import { type AgentProcess, runAgentCli, startAgent } from '../helpers/agent.js';
 import { keepAliveClient, type SimpleResponse } from '../helpers/attack.js';
 import { startVdc, type VdcProcess } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 const SOURCES = Array.from({ length: 10 }, (_, i) => `127.0.9.${i + 1}`);
 const PER_SOURCE = 500;
@@ -36,7 +37,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([agent?.cleanup(), vdc?.cleanup()]);
+  await stopAll(agent, vdc);
   rmSync(emptyRoot, { recursive: true, force: true });
 });
 

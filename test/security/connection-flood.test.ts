@@ -21,6 +21,7 @@ import { NETWORK_LISTENER_LIMITS } from '../../common/http/connection-guard.js';
 import { AGENT_PATHS } from '../../common/protocol/agent-api.js';
 import { type AgentProcess, runAgentCli, startAgent } from '../helpers/agent.js';
 import { startVdc, type VdcProcess, waitFor } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 const FD_LIMIT = 1024;
 const CONNECTIONS = 2_000;
@@ -53,7 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const f of floods) for (const s of f.sockets) s.destroy();
-  await Promise.all([agent?.cleanup(), vdc?.cleanup()]);
+  await stopAll(agent, vdc);
 });
 
 const fdsOf = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
@@ -164,9 +165,9 @@ describe('2,000 idle or slow connections against each daemon', () => {
       () => open(onAgent).length === 0 && open(onVdc).length === 0,
       40_000,
       100,
-    ).catch((err: Error) => {
+    ).catch((err: unknown) => {
       const left = (f: Flood) => [...new Set(open(f).map((s) => f.kinds.get(s)))].join(', ');
-      throw new Error(`${err.message}: still open on the agent ${open(onAgent).length} (${left(onAgent)}), on the vDC ${open(onVdc).length} (${left(onVdc)})`);
+      throw new Error(`${err instanceof Error ? err.message : String(err)}: still open on the agent ${open(onAgent).length} (${left(onAgent)}), on the vDC ${open(onVdc).length} (${left(onVdc)})`);
     });
     console.info(
       `connection flood: test process ulimit -n ${testLimit}, daemons ${FD_LIMIT}; most held at once: agent ${onAgent.peakOpen}, vDC ${onVdc.peakOpen}; ` +

@@ -18,6 +18,7 @@ import { AGENT_API_VERSION, AGENT_PATHS } from '../../common/protocol/agent-api.
 import { ERRORS } from '../../common/protocol/errors.js';
 import { formatToken, tokenFromRandom } from '../../common/token/token.js';
 import { startVdc, type VdcProcess } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 /** What the foreign service answers: to hello, and to everything else. */
 interface Answer {
@@ -74,7 +75,7 @@ beforeAll(async () => {
   [vdc, foreign] = await Promise.all([startVdc({ name: 'vdc-foreign', listen: '127.0.0.70:0' }), foreignService('127.0.0.71')]);
 });
 afterAll(async () => {
-  await Promise.all([vdc?.cleanup(), foreign?.close()]);
+  await stopAll(vdc, foreign);
 });
 
 const token = formatToken(tokenFromRandom(new Uint8Array(16).map((_, i) => (i * 53 + 7) & 0xff)));

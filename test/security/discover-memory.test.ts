@@ -19,6 +19,7 @@ import { VdcClient } from '../../common/http/vdc-client.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { formatToken, tokenFromRandom } from '../../common/token/token.js';
 import { runVdcCli, startVdc, type VdcProcess } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 /** Bytes each target sends per answer, and how: 8 KiB every 50 ms, so the vDC's cap (512 KiB) is reached after about 3 s. */
 const ANSWER_BYTES = 1024 * 1024;
@@ -96,7 +97,7 @@ beforeAll(async () => {
   for (const host of ['127.0.0.61', '127.0.0.62', '127.0.0.63']) targets.push(await slowTarget(host));
 });
 afterAll(async () => {
-  await Promise.all([vdc?.cleanup(), ...targets.map((t) => t.close())]);
+  await stopAll(vdc, ...targets);
 });
 
 /** A well-formed token no host issued. */
@@ -131,9 +132,9 @@ describe('a burst of discoveries', () => {
     let healthFailures = 0;
     const healthMs: number[] = [];
     // A monitoring probe: health asked again 5 ms after each answer.
-    let running = true;
+    const stopped = new AbortController();
     const sampler = (async () => {
-      while (running) {
+      while (!stopped.signal.aborted) {
         peak = Math.max(peak, rssOf(pid));
         const t0 = performance.now();
         try {
@@ -155,7 +156,7 @@ describe('a burst of discoveries', () => {
         ),
       ),
     );
-    running = false;
+    stopped.abort();
     await sampler;
     const cpuMs = cpuMsOf(pid) - cpuBefore;
 
@@ -173,7 +174,7 @@ describe('a burst of discoveries', () => {
     );
 
     const odd = outcomes.find((o) => !(o instanceof QuantixError) || !['HOST_PROTOCOL_ERROR', 'TOO_MANY_DISCOVERIES'].includes(o.code));
-    expect(odd, String((odd as Error)?.message)).toBeUndefined();
+    expect(odd, odd instanceof Error ? odd.message : String(odd)).toBeUndefined();
     // Every answer is one of the two expected, never a 500.
     expect([...codes.keys()].sort()).toEqual(['HOST_PROTOCOL_ERROR', 'TOO_MANY_DISCOVERIES']);
     expect(busy.length).toBeGreaterThan(400);

@@ -18,6 +18,7 @@ import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { type AgentProcess, REPO_ROOT, startAgent } from '../helpers/agent.js';
 import { type PtyProgram, spawnInPty } from '../helpers/pty.js';
 import { startVdc, type VdcProcess } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 /** Each field gets its own marker so a failure names the field. */
 const evil = (marker: string) => `${marker}\x1b]0;pwned\x07\x1b[31m\x1b[2J!`;
@@ -47,7 +48,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([agent?.cleanup(), vdc?.cleanup()]);
+  await stopAll(agent, vdc);
   rmSync(dir, { recursive: true, force: true });
 });
 

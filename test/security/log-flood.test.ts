@@ -18,6 +18,7 @@ import { type AgentProcess, startAgent } from '../helpers/agent.js';
 import { keepAliveClient } from '../helpers/attack.js';
 import { joinAsVdc } from '../helpers/host-join.js';
 import { waitFor } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 const SOURCES = Array.from({ length: 10 }, (_, i) => `127.0.10.${i + 1}`);
 const PER_SOURCE_PER_PHASE = 200;
@@ -36,7 +37,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await agent?.cleanup();
+  await stopAll(agent);
 });
 
 const auditPath = () => path.join(agent.stateDir, 'audit.log');

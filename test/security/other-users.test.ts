@@ -16,6 +16,7 @@ import { AGENT_MAIN, REPO_ROOT, startAgent, type AgentProcess } from '../helpers
 import { spawnInPty, type PtyProgram } from '../helpers/pty.js';
 import { runNodeProgram } from '../helpers/run.js';
 import { startVdc, VDC_MAIN, type VdcProcess } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 const ROOT = process.getuid?.() === 0;
 /** Who runs the programs: nobody when the tests run as root (root passes every permission check). */
@@ -52,7 +53,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const d of locked.reverse()) fs.chmodSync(d, 0o700);
-  await Promise.all([agent?.cleanup(), vdc?.cleanup()]);
+  await stopAll(agent, vdc);
   fs.rmSync(home, { recursive: true, force: true });
 });
 

@@ -21,6 +21,7 @@ import { canonicalizeToken } from '../../common/token/token.js';
 import { type AgentProcess, startAgent } from '../helpers/agent.js';
 import { containsToken, startTlsInterceptor } from '../helpers/attack.js';
 import { startVdc, type VdcProcess } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 let agent: AgentProcess;
 let vdc: VdcProcess;
@@ -36,7 +37,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([agent?.cleanup(), vdc?.cleanup()]);
+  await stopAll(agent, vdc);
   rmSync(emptyRoot, { recursive: true, force: true });
 });
 

@@ -11,12 +11,13 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentProcess, REPO_ROOT, startAgent } from '../helpers/agent.js';
+import { type AgentProcess, startAgent } from '../helpers/agent.js';
 import { containsToken } from '../helpers/attack.js';
+import { stopAll } from '../helpers/teardown.js';
 import { spawnInPty } from '../helpers/pty.js';
-import { type ProgramRun, runNodeProgram } from '../helpers/run.js';
+import { type ProgramRun } from '../helpers/run.js';
 import { runVdcCli, startVdc, type VdcProcess } from '../helpers/vdc.js';
-import { agentAddress, CONSOLE, newToken, tempDir } from '../e2e/vdc-console-support.js';
+import { agentAddress, CONSOLE, newToken, runConsoleCli, tempDir } from '../e2e/vdc-console-support.js';
 
 let vdc: VdcProcess;
 let agent: AgentProcess;
@@ -28,7 +29,7 @@ beforeAll(async () => {
   await vdc.client().createCluster({ name: 'Lab' });
 });
 afterAll(async () => {
-  await Promise.all([agent?.cleanup(), vdc?.cleanup()]);
+  await stopAll(agent, vdc);
   fs.rmSync(home, { recursive: true, force: true });
 });
 
@@ -48,11 +49,11 @@ function allCommandLines(): string[] {
 
 /** Watches every command line on the machine until `done` settles; returns those holding the secret. */
 async function watchCommandLines<T>(done: Promise<T>, holds: (line: string) => boolean): Promise<{ result: T; leaks: string[]; scans: number }> {
-  let finished = false;
+  const finished = new AbortController();
   const leaks: string[] = [];
   let scans = 0;
   const watching = (async () => {
-    while (!finished) {
+    while (!finished.signal.aborted) {
       for (const l of allCommandLines()) if (holds(l)) leaks.push(l);
       scans++;
       await new Promise((r) => setTimeout(r, 5));
@@ -61,19 +62,14 @@ async function watchCommandLines<T>(done: Promise<T>, holds: (line: string) => b
   try {
     return { result: await done, leaks, scans };
   } finally {
-    finished = true;
+    finished.abort();
     await watching;
   }
 }
 
 /** The console CLI without a terminal, its environment clean of tokens and desktop sessions. */
 function cli(args: string[], opts: { input?: string; env?: Record<string, string>; socketPath?: string } = {}): Promise<ProgramRun> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  for (const k of ['DBUS_SESSION_BUS_ADDRESS', 'XDG_CONFIG_HOME', 'XDG_RUNTIME_DIR', 'QUANTIX_VDC_SERVER', 'QUANTIX_TOKEN', 'QUANTIX_API_TOKEN']) delete env[k];
-  env.HOME = home;
-  env.QUANTIX_VDC_SOCKET = opts.socketPath ?? vdc.socketPath;
-  return runNodeProgram(path.join(REPO_ROOT, CONSOLE), args, { env: { ...env, ...opts.env }, input: opts.input ?? '', timeoutMs: 60_000, detached: true });
+  return runConsoleCli(args, { ...opts, home, socketPath: opts.socketPath ?? vdc.socketPath });
 }
 
 /** A Unix socket standing in for the vDC that counts the connections it gets. */
@@ -89,7 +85,13 @@ async function countingSocket(): Promise<{ path: string; connections: () => numb
   return {
     path: p,
     connections: () => n,
-    close: () => new Promise<void>((resolve) => server.close(() => (fs.rmSync(dir, { recursive: true, force: true }), resolve()))),
+    close: () =>
+      new Promise<void>((resolve) =>
+        server.close(() => {
+          fs.rmSync(dir, { recursive: true, force: true });
+          resolve();
+        }),
+      ),
   };
 }
 

@@ -17,6 +17,7 @@ import { canonicalizeToken, formatToken, tokenFromRandom } from '../../common/to
 import { type AgentProcess, startAgent } from '../helpers/agent.js';
 import { containsToken, filesUnder, tokenForms } from '../helpers/attack.js';
 import { startVdc, type VdcProcess, waitFor } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 let agent: AgentProcess;
 let vdc: VdcProcess;
@@ -30,7 +31,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([agent?.cleanup(), vdc?.cleanup()]);
+  await stopAll(agent, vdc);
   rmSync(emptyRoot, { recursive: true, force: true });
 });
 

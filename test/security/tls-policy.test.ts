@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentProcess, startAgent } from '../helpers/agent.js';
 import { opensslHandshake } from '../helpers/attack.js';
 import { startVdc, type VdcProcess } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 
 let agent: AgentProcess;
 let vdc: VdcProcess;
@@ -20,7 +21,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([agent?.cleanup(), vdc?.cleanup()]);
+  await stopAll(agent, vdc);
 });
 
 /** Suites a TLS 1.2 client may still offer that no server of ours may accept: no encryption, no authentication, static RSA, CBC with SHA-1 or SHA-256 MACs, Camellia, ARIA. */

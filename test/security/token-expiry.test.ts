@@ -19,6 +19,7 @@ import type { RunningAgent } from '../../host-console/agent/agent.js';
 import { REPO_ROOT } from '../helpers/agent.js';
 import { startVdc, type VdcProcess } from '../helpers/vdc.js';
 import { expectQuantixError } from '../helpers/expect-error.js';
+import { stopAll } from '../helpers/teardown.js';
 
 type AgentModule = typeof import('../../host-console/agent/agent.js');
 
@@ -47,7 +48,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([agent?.close(), vdc?.cleanup()]);
+  await stopAll(agent, vdc);
   rmSync(dir, { recursive: true, force: true });
 });
 

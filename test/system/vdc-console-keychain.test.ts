@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/agent.js';
 import { type ProgramRun, runNodeProgram } from '../helpers/run.js';
 import { runVdcCli, startVdc, type VdcProcess, waitFor } from '../helpers/vdc.js';
+import { stopAll } from '../helpers/teardown.js';
 import { CONSOLE, tempDir } from '../e2e/vdc-console-support.js';
 
 let vdc: VdcProcess;
@@ -58,7 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   keyring?.kill();
   bus?.kill();
-  await vdc?.cleanup();
+  await stopAll(vdc);
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -12,7 +12,13 @@ function make(o: { maxSources?: number; maxImmediate?: number; maxSummaries?: nu
   const records: Array<Omit<AuditRecord, 'at'>> = [];
   const logLines: string[] = [];
   const audit: AuditLog = { path: '/dev/null', write: (r) => records.push(r) };
-  const log = createLogger({ name: 't', level: 'info', destination: new Writable({ write: (c, _e, cb) => (logLines.push(String(c)), cb()) }) });
+  const destination = new Writable({
+    write: (c, _e, cb) => {
+      logLines.push(String(c));
+      cb();
+    },
+  });
+  const log = createLogger({ name: 't', level: 'info', destination });
   const report = createRefusalReport({ audit, log, windowMs: 3_600_000, ...o });
   return { records, logLines, report };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ASCII_GLYPHS, UNICODE_GLYPHS, lineText, type Glyphs, type KeyBinding } from '../../common/tui/index.js';
+import { ASCII_GLYPHS, UNICODE_GLYPHS, lineText, textWidth, type Glyphs, type KeyBinding } from '../../common/tui/index.js';
 import { ALPHABET } from '../../common/token/token.js';
 import { BLOCK_FONT, bigTextWidth, renderBigText } from '../../host-console/console/render/font.js';
 import { renderScreen, type ScreenInput } from '../../host-console/console/screens/index.js';
@@ -74,7 +74,7 @@ describe('main screen', () => {
   it('shows host, every management URL with its interface, membership and the F-key bar in 80×24', () => {
     const lines = screen(baseState(), 'main');
     expect(lines).toHaveLength(24);
-    for (const l of lines) expect(Array.from(l)).toHaveLength(80);
+    for (const l of lines) expect(textWidth(l)).toBe(80);
     const text = lines.join('\n');
     expect(lines[0]).toMatch(/^┌ Quantix-OS 1\.0\.0 · Direct Console ─+ 14:05 UTC ┐$/);
     expect(text).toMatch(/Host +qx-node-07\.lab\.local/);
@@ -214,7 +214,7 @@ describe('token screen', () => {
     const text = lines.join('\n');
     expect(text).toContain('No token. Press G to generate one.');
     expect(text).toContain('The last token was revoked by the operator.');
-    for (const l of lines) expect(Array.from(l)).toHaveLength(80);
+    for (const l of lines) expect(textWidth(l)).toBe(80);
   });
 
   it.each([
@@ -230,7 +230,7 @@ describe('token screen', () => {
     const lines = screen(s, 'token');
     expect(lines.join('\n')).toContain(expected);
     expect(lines.join('\n')).toContain('QUANTIX-7K3M-9QDX-2BHF');
-    for (const l of lines) expect(Array.from(l)).toHaveLength(80);
+    for (const l of lines) expect(textWidth(l)).toBe(80);
     // Without failures the line stays empty: the screen is the same as before.
     expect(screen(withToken(baseState()), 'token').join('\n')).not.toContain('failed attempt');
   });

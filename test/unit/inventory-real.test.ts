@@ -56,7 +56,7 @@ describe('this machine', () => {
       expect(typeof d.removable).toBe('boolean');
     }
     const filesystems = inv.storage.disks.flatMap((d) => [d.filesystem, ...d.partitions.map((p) => p.filesystem)]).filter((f) => f !== null);
-    const root = filesystems.find((f) => f?.mountPoint === '/');
+    const root = filesystems.find((f) => f.mountPoint === '/');
     if (root) {
       expect(root.sizeBytes).toBeGreaterThan(0);
       expect((root.usedBytes ?? 0) + (root.availableBytes ?? 0)).toBeLessThanOrEqual(root.sizeBytes ?? 0);

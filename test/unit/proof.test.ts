@@ -66,7 +66,7 @@ describe('parseAuthorization rejects malformed headers', () => {
     'short nonce': good.replace('nonce=BwcHBwcHBwcHBwcHBwcHBw', 'nonce=BwcH'),
     'short mac': good.replace(/mac=.*/, 'mac=abc'),
     'extra field': `${good};x=1`,
-    'reordered fields': 'Quantix v1;nonce=BwcHBwcHBwcHBwcHBwcHBw;ts=1767225600;mac=' + vectors.discovery.mac,
+    'reordered fields': 'Quantix v1;nonce=BwcHBwcHBwcHBwcHBwcHBw;ts=1767225600;mac=' + (vectors.discovery.mac as string),
     'header injection': good + '\r\nX-Evil: 1',
     huge: good + 'A'.repeat(10_000),
   };

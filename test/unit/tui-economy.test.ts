@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dropRepeatedCursorMoves, markCheapGaps } from '../../common/tui/index.js';
 
 type Row = Array<[number, string]>;
-const row = (s: string, attr = 0): Row => [...s].map((c) => [attr, c]);
+const row = (s: string, attr = 0): Row => Array.from(s, (c) => [attr, c]);
 
 describe('markCheapGaps', () => {
   it('marks a one-space gap between changed words for rewriting', () => {

@@ -11,6 +11,7 @@ import {
   lineText,
   overlayDialog,
   progressBar,
+  textWidth,
   toTagged,
   tooSmallLine,
   wrapLine,
@@ -33,7 +34,7 @@ describe('lines and frames', () => {
       { lines: [[{ text: ' F1 Help' }]], height: 1 },
     ]).map(lineText);
     expect(lines).toHaveLength(24);
-    for (const l of lines) expect([...l].length).toBe(80);
+    for (const l of lines) expect(textWidth(l)).toBe(80);
     expect(lines[0]).toMatch(/^┌ Quantix-OS ─+ 14:05 UTC ┐$/);
     expect(lines[1]).toMatch(/^│ body +│$/);
     expect(lines[19]).toMatch(/^├─+┤$/);
@@ -54,7 +55,7 @@ describe('lines and frames', () => {
 
   it('asks to enlarge in one line that fits the terminal', () => {
     expect(tooSmallLine(60, 20, 80, 24, ASCII_GLYPHS)).toBe('Enlarge the terminal to at least 80x24 (now 60x20).');
-    expect([...tooSmallLine(20, 5, 80, 24, UNICODE_GLYPHS)].length).toBe(20);
+    expect(textWidth(tooSmallLine(20, 5, 80, 24, UNICODE_GLYPHS))).toBe(20);
   });
 });
 
@@ -77,7 +78,10 @@ describe('dialogs', () => {
   it('overlays a centred confirm box and binds y/Enter and n/Esc', async () => {
     let confirmed = 0;
     let closed = 0;
-    const d = confirmDialog({ title: 'Leave cluster?', message: 'The host will stop being managed.', confirmLabel: 'Leave', dangerous: true, onConfirm: () => void confirmed++ });
+    const onConfirm = () => {
+      confirmed++;
+    };
+    const d = confirmDialog({ title: 'Leave cluster?', message: 'The host will stop being managed.', confirmLabel: 'Leave', dangerous: true, onConfirm });
     const base = Array.from({ length: 24 }, () => [{ text: ' '.repeat(80) }]);
     const out = overlayDialog(base, d, 80, 24, ASCII_GLYPHS).map(lineText);
     expect(out.join('\n')).toContain('Leave cluster?');

@@ -103,7 +103,7 @@ describe('parseHostAddress', () => {
   });
 
   it('never accepts a string carrying a path, query, user info or control character (property)', () => {
-    const hostish = fc.stringMatching(/^[a-z0-9.:\[\]]{1,20}$/);
+    const hostish = fc.stringMatching(/^[a-z0-9.:[\]]{1,20}$/);
     const poison = fc.constantFrom('/', '?', '#', '@', '\n', '\r', '\t', '\u0000', '\u001b', ' x');
     fc.assert(
       fc.property(hostish, poison, hostish, (a, p, b) => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeVmSupport, vmSupport, type CpuInfo, type Inventory } from '../../common/protocol/inventory.js';
 import { ASCII_GLYPHS } from '../../common/tui/glyphs.js';
 import { cellText, layoutColumns, renderTableWindow, scrollWindow, type Cell, type DataTable } from '../../common/tui/table.js';
-import { lineText } from '../../common/tui/text.js';
+import { lineText, textWidth } from '../../common/tui/text.js';
 import { formatAge, formatBytes, formatBytesShort, formatPercent, formatUsedTotal } from '../../vdc-console/console/render/format.js';
 import { renderDiscoveryTables, renderHostDetails } from '../../vdc-console/console/render/inventory.js';
 import { clusterTotals } from '../../vdc-console/console/fleet.js';
@@ -316,7 +316,7 @@ describe('virtualised table', () => {
     expect(offset).toBe(4_315);
     expect(lines).toHaveLength(8);
     expect(lineText(lines[7]!)).toMatch(/^>host-4321 /);
-    expect(lines.every((l) => Array.from(lineText(l)).length === 78)).toBe(true);
+    expect(lines.every((l) => textWidth(lineText(l)) === 78)).toBe(true);
   });
 
   it('column layout fills the width exactly and shrinks when narrow', () => {

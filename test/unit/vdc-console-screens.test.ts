@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../common/protocol/inventory.js';
 import type { DiscoverResponse } from '../../common/protocol/vdc-api.js';
 import { formatToken, tokenFromRandom } from '../../common/token/token.js';
-import { ASCII_GLYPHS, UNICODE_GLYPHS, lineText, type KeyBinding } from '../../common/tui/index.js';
+import { ASCII_GLYPHS, UNICODE_GLYPHS, lineText, textWidth, type KeyBinding } from '../../common/tui/index.js';
 import { statusLines, type Frame } from '../../vdc-console/console/render/frame.js';
 import { renderDashboard } from '../../vdc-console/console/screens/dashboard.js';
 import { renderWizard } from '../../vdc-console/console/screens/wizard.js';
@@ -47,7 +47,7 @@ describe('wizard pages at 80x24', () => {
     const w = { ...base(), address: '10.20.0.17', tokenTyped: formatToken(TOKEN) };
     const t = text(w);
     expect(t).toHaveLength(24);
-    expect(t.every((l) => Array.from(l).length === 80)).toBe(true);
+    expect(t.every((l) => textWidth(l) === 80)).toBe(true);
     expect(t[0]).toMatch(/^┌ Add host · 1\/4 Connect ─/);
     expect(t.join('\n')).toContain(`[${formatToken(TOKEN)}`);
     expect(t.join('\n')).toContain('✓ well formed');

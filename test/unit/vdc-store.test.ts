@@ -12,6 +12,7 @@ import { openPgStore, PG_SCHEMA_VERSION, type PgStore } from '../../vdc-console/
 import { waitFor } from '../helpers/vdc.js';
 import { createLogger } from '../../common/log/logger.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { stopAll } from '../helpers/teardown.js';
 
 function inventory(hostId: string): Inventory {
   return {
@@ -81,8 +82,17 @@ beforeAll(async () => {
   postgres = await startPostgres();
 });
 afterAll(async () => {
-  await postgres?.cleanup();
+  await stopAll(postgres);
 });
+
+/** Opens a fresh PostgreSQL database as the store under test. */
+async function openPostgresBackend(): Promise<PgStore> {
+  const url = await postgres.createDatabase('store');
+  const opened = await openPgStore({ url, log: quiet });
+  store = opened;
+  reopen = () => openPgStore({ url, log: quiet });
+  return opened;
+}
 
 /** The same behaviour is required of both back ends. */
 const BACKENDS: Record<string, () => Promise<void>> = {
@@ -91,9 +101,7 @@ const BACKENDS: Record<string, () => Promise<void>> = {
     reopen = async () => openSqliteStore(dbPath());
   },
   postgresql: async () => {
-    const url = await postgres.createDatabase('store');
-    store = await openPgStore({ url, log: quiet });
-    reopen = () => openPgStore({ url, log: quiet });
+    await openPostgresBackend();
   },
 };
 
@@ -102,7 +110,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  await store?.close();
+  await stopAll(store);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -194,8 +202,7 @@ describe('PostgreSQL migrations', () => {
 describe('PostgreSQL: replicas, leases and discovery sessions', () => {
   let pgs: PgStore;
   beforeEach(async () => {
-    await BACKENDS.postgresql!();
-    pgs = store as PgStore;
+    pgs = await openPostgresBackend();
     await pgs.createCluster({ id: 'c1', name: 'Production', description: '', createdAt: 't' });
     for (let i = 1; i <= 4; i++) {
       await pgs.insertPendingNode(newNode(`n${i}`, `h${i}`, 'c1'));
