@@ -11,7 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadOrCreateCertificate } from '../../common/http/certificates.js';
+import { loadOrCreateCertificate } from '../../common/tls/certificates.js';
 import { DEFAULT_TOKEN_TTL_SECONDS } from '../../common/protocol/agent-api.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { createLogger, type Logger } from '../../common/log/logger.js';

@@ -9,7 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import { AGENT_BODY_LIMIT_BYTES, AGENT_PATHS, parseJoinRequest } from '../../common/protocol/agent-api.js';
 import { certificateFingerprint, HOST_PROOF_HEADER } from '../../common/protocol/proof.js';
 import { guardConnections, NETWORK_LISTENER_LIMITS } from '../../common/http/connection-guard.js';
-import { SERVER_CIPHERS, SERVER_MIN_TLS_VERSION } from '../../common/http/tls-policy.js';
+import { SERVER_CIPHERS, SERVER_MIN_TLS_VERSION } from '../../common/tls/tls-policy.js';
 import type { Logger } from '../../common/log/logger.js';
 import { type AgentCore, ProofRefused, type VerifiedProof } from './core.js';
 import { clientErrorHandler, installEdge, parseJsonObject, rawBody, requireJson, sendJson, toQuantixError } from './http-common.js';

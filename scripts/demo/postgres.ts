@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { writeFileAtomic } from '../../common/http/atomic-file.js';
+import { writeFileAtomic } from '../../common/fs/atomic-file.js';
 
 /** What the demo keeps about its PostgreSQL. */
 export interface DemoPostgres {
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && path.basename(process.argv[1]) === 'postgres.js') {
   main().catch((err: unknown) => {
-    process.stderr.write(`demo postgres: ${(err as Error)?.message ?? String(err)}\n`);
+    process.stderr.write(`demo postgres: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
 }

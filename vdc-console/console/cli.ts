@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { errorLine } from '../../common/cli/error-line.js';
 import readline from 'node:readline';
 import tty from 'node:tty';
-import { createCredentialStore, defaultConfigDir, type CredentialStore } from '../../common/http/credentials.js';
+import { createCredentialStore, defaultConfigDir, type CredentialStore } from '../../common/cli/credentials.js';
 import { fetchVdcFingerprint, parseVdcServerAddress, VdcClient, type VdcTarget } from '../../common/http/vdc-client.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { API_TOKEN_PATTERN, parseHostAddressInput, type Cluster, type DiscoverStage, type NodeSummary } from '../../common/protocol/vdc-api.js';

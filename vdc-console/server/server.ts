@@ -17,7 +17,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { type CertificatePair, createSelfSignedCertificate, fingerprintOfPem, loadOrCreateCertificate } from '../../common/http/certificates.js';
+import { type CertificatePair, createSelfSignedCertificate, fingerprintOfPem, loadOrCreateCertificate } from '../../common/tls/certificates.js';
 import type { Logger } from '../../common/log/logger.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { DISCOVERY_TTL_SECONDS } from '../../common/protocol/vdc-api.js';

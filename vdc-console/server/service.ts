@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import os from 'node:os';
-import type { CertificatePair } from '../../common/http/certificates.js';
+import type { CertificatePair } from '../../common/tls/certificates.js';
 import { agentCodeOf, HostAgentClient, type HostAgentClientOptions } from '../../common/http/host-agent-client.js';
 import type { TlsConnectionPool } from '../../common/http/request.js';
 import type { Logger } from '../../common/log/logger.js';
