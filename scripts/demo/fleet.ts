@@ -9,6 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { VdcClient } from '../../common/http/vdc-client.js';
+import { formatHostPort } from '../../common/protocol/host-port.js';
 import { startFleet, type FleetHost } from '../lib/fleet.js';
 import { portFree } from './services.js';
 
@@ -18,7 +19,7 @@ function log(fields: Record<string, unknown>): void {
 
 async function addHost(vdc: VdcClient, host: FleetHost, cluster: string): Promise<void> {
   const token = await host.generateToken();
-  const found = await vdc.discover({ address: `${host.address}:${host.port}`, token });
+  const found = await vdc.discover({ address: formatHostPort(host.address, host.port), token });
   await vdc.register({ discoveryId: found.discoveryId, clusterId: cluster });
 }
 

@@ -17,6 +17,7 @@ import { describeError } from '../../common/cli/error-line.js';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { VdcClient } from '../../common/http/vdc-client.js';
 import { QuantixError } from '../../common/protocol/errors.js';
+import { formatHostPort } from '../../common/protocol/host-port.js';
 import { HINT_SECONDS, SESSION, SIDE_BY_SIDE_COLUMNS, shellLine, switchHint, tmuxSession } from './layout.js';
 import { demoDatabaseUrl, readDemoPostgres } from './postgres.js';
 import {
@@ -189,7 +190,7 @@ async function up(paths: DemoPaths, hosts: number | undefined, replicasWanted: n
   const agentRec = byName('agent') ?? (await startAgent(paths));
   services.push(agentRec);
   const status = await new LocalAgentClient({ socketPath: paths.nodeSocket }).status();
-  const agentAddress = `${status.managementAddresses[0]?.address ?? '127.0.0.1'}:${status.port}`;
+  const agentAddress = formatHostPort(status.managementAddresses[0]?.address ?? '127.0.0.1', status.port);
 
   const fleetRec = byName('fleet');
   // Without --hosts the demo comes back with the fleet it had, also after --stop.
@@ -256,24 +257,29 @@ function tmuxOutput(args: string[]): string {
  */
 async function showHintWhenPainted(session: string, hint: string): Promise<void> {
   // Both consoles name the product in their header.
-  await waitUntil('the console to paint', async () => tmuxOutput(['capture-pane', '-p', '-t', session]).includes('Quantix'), 30_000).catch(() => undefined);
+  await waitUntil('the console to paint', () => Promise.resolve().then(() => tmuxOutput(['capture-pane', '-p', '-t', session]).includes('Quantix')), 30_000).catch(() => undefined);
   for (const client of tmuxOutput(['list-clients', '-t', session, '-F', '#{client_name}']).split('\n').filter(Boolean)) {
     tmux(['display-message', '-c', client, '-d', String(HINT_SECONDS * 1000), hint]);
   }
+}
+
+/** The terminal's size; 80x24 when standard output is not a terminal (its size is then undefined). */
+function terminalSize(): { columns: number; rows: number } {
+  return process.stdout.isTTY ? { columns: process.stdout.columns, rows: process.stdout.rows } : { columns: 80, rows: 24 };
 }
 
 function attach(paths: DemoPaths): Promise<void> {
   const session = sessionFor(paths);
   if (tmux(['has-session', '-t', `=${session}`]) !== 0) {
     const { host, vdc } = consoleCommands(paths);
-    const { commands, sideBySide } = tmuxSession(host, vdc, process.stdout.columns ?? 80, process.stdout.rows ?? 24);
+    const { commands, sideBySide } = tmuxSession(host, vdc, terminalSize().columns, terminalSize().rows);
     for (const cmd of commands) {
       const args = cmd.map((a) => (a === SESSION ? session : a.startsWith(`${SESSION}:`) ? session + a.slice(SESSION.length) : a));
       if (tmux(args) !== 0) fail(`tmux ${args[0]} failed; run the two commands above in two terminals instead`);
     }
     if (!sideBySide) process.stdout.write('This terminal is narrower than 161 columns: the consoles are in two tmux windows.\n');
   }
-  const hint = switchHint((process.stdout.columns ?? 80) >= SIDE_BY_SIDE_COLUMNS);
+  const hint = switchHint(terminalSize().columns >= SIDE_BY_SIDE_COLUMNS);
   process.stdout.write(`${hint}.\n`);
   const client = spawn('tmux', process.env.TMUX ? ['switch-client', '-t', session] : ['attach-session', '-t', session], { stdio: 'inherit' });
   void showHintWhenPainted(session, hint);

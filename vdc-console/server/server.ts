@@ -271,7 +271,7 @@ export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJ
       }
     }
     if (!url) url = `https://${os.hostname()}`;
-    replica.url = https ? `https://${https.host.includes(':') ? `[${https.host}]` : https.host}:${https.port}` : url;
+    replica.url = https ? `https://${formatHostPort(https.host, https.port)}` : url;
 
     poller = new HealthPoller({ store, service, log, intervalMs: config.pollIntervalMs, concurrency: config.pollConcurrency, replica, leaseMs: config.leaseMs });
     poller.start();
