@@ -40,6 +40,13 @@ function sentence(s: string): string {
   return t === '' || /[.!?]$/.test(t) ? t : `${t}.`;
 }
 
+/**
+ * A command that cannot run as given (an unknown option, a missing
+ * argument, a file that is not private): found before anything is done, so
+ * the programs exit with their usage status (2) rather than a failure.
+ */
+export class UsageError extends QuantixError {}
+
 /** The error as one line without a program name: `CODE: message next step` (status lines, logs for people). */
 export function describeError(err: unknown): string {
   const w = wordsOf(err);
@@ -55,8 +62,8 @@ export function errorLine(program: string, err: unknown): string {
 }
 
 /** A usage error: the problem in the program's own words and where the usage is. */
-export function usageError(problem: string, hint = 'See the usage below, or run the command with --help.'): QuantixError {
-  return new QuantixError('USAGE_ERROR', { message: sentence(problem.charAt(0).toUpperCase() + problem.slice(1)), hint });
+export function usageError(problem: string, hint = 'See the usage below, or run the command with --help.'): UsageError {
+  return new UsageError('USAGE_ERROR', { message: sentence(problem.charAt(0).toUpperCase() + problem.slice(1)), hint });
 }
 
 /**

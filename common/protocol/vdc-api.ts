@@ -8,6 +8,7 @@
 import { type ErrorBody, type ErrorCode, isErrorCode, type Phase, QuantixError } from './errors.js';
 import type { Inventory, LiveUsage } from './inventory.js';
 import { formatHostPort } from './host-port.js';
+import { AGENT_PORT } from './ports.js';
 
 /** Paths of every vDC endpoint. */
 export const VDC_PATHS = {
@@ -25,12 +26,6 @@ export const VDC_PATHS = {
 
 /** Media type of the streamed discovery progress (one JSON object per line). */
 export const NDJSON = 'application/x-ndjson';
-
-/** Default port of the host agent's network API. */
-export const AGENT_DEFAULT_PORT = 8443;
-
-/** Default HTTPS listener of the vDC for remote consoles. */
-export const VDC_DEFAULT_LISTEN = '127.0.0.1:9443';
 
 /** How long a discovery may be registered after it was made. */
 export const DISCOVERY_TTL_SECONDS = 600;
@@ -634,7 +629,7 @@ function parsePort(s: string): number | null {
  * user info, other schemes, spaces inside and control characters are refused,
  * so an address can only ever name a host and port, never a URL to fetch.
  */
-export function parseHostAddressInput(input: string, defaultPort = AGENT_DEFAULT_PORT): HostAddressParse {
+export function parseHostAddressInput(input: string, defaultPort = AGENT_PORT): HostAddressParse {
   const no = (problem: string): HostAddressParse => ({ ok: false, problem });
   if (typeof input !== 'string') return no('the address must be text');
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(input)) return no('the address contains control characters');
@@ -703,7 +698,7 @@ export function parseHostAddressInput(input: string, defaultPort = AGENT_DEFAULT
 }
 
 /** Parses a host address or throws VALIDATION_ERROR (phase connect) naming the problem. */
-export function parseHostAddress(input: string, defaultPort = AGENT_DEFAULT_PORT): HostAddress {
+export function parseHostAddress(input: string, defaultPort = AGENT_PORT): HostAddress {
   const r = parseHostAddressInput(input, defaultPort);
   if (r.ok) return r.address;
   throw new QuantixError('VALIDATION_ERROR', {

@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { VdcClient } from '../../common/http/vdc-client.js';
 import { formatHostPort } from '../../common/protocol/host-port.js';
+import { AGENT_PORT } from '../../common/protocol/ports.js';
 import { startFleet, type FleetHost } from '../lib/fleet.js';
 import { portFree } from './services.js';
 
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(count) || count < 1 || !values.state || !values['vdc-socket'] || !values.cluster) {
     throw new Error('usage: fleet.js --count N --state DIR --vdc-socket PATH --cluster NAME');
   }
-  const port = (await portFree('127.0.0.2', 8443)) ? 8443 : 0;
+  const port = (await portFree('127.0.0.2', AGENT_PORT)) ? AGENT_PORT : 0;
   const fleet = await startFleet({ count, stateRoot: values.state, baseAddress: '127.0.0.2', port });
   let closing = false;
   const stop = () => {

@@ -18,6 +18,7 @@ import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { VdcClient } from '../../common/http/vdc-client.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { formatHostPort } from '../../common/protocol/host-port.js';
+import { AGENT_PORT } from '../../common/protocol/ports.js';
 import { HINT_SECONDS, SESSION, SIDE_BY_SIDE_COLUMNS, shellLine, switchHint, tmuxSession } from './layout.js';
 import { demoDatabaseUrl, readDemoPostgres } from './postgres.js';
 import {
@@ -116,7 +117,7 @@ async function startPostgres(paths: DemoPaths): Promise<ServiceRecord> {
 }
 
 async function startAgent(paths: DemoPaths): Promise<ServiceRecord> {
-  const listen = (await portFree('127.0.0.1', 8443)) ? '127.0.0.1:8443' : '127.0.0.1:0';
+  const listen = (await portFree('127.0.0.1', AGENT_PORT)) ? formatHostPort('127.0.0.1', AGENT_PORT) : '127.0.0.1:0';
   const rec = startDetached(
     paths,
     'agent',
