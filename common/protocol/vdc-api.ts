@@ -5,7 +5,7 @@
  * passes silently); responses are checked for the fields a client relies on.
  * Pure: no I/O, no clock.
  */
-import { type ErrorBody, type ErrorCode, isErrorCode, type Phase, QuantixError } from './errors.js';
+import { type ErrorCode, isErrorCode, type Phase, QuantixError } from './errors.js';
 import type { Inventory, LiveUsage } from './inventory.js';
 import { formatHostPort } from './host-port.js';
 import { AGENT_PORT } from './ports.js';
@@ -188,12 +188,6 @@ export const DISCOVER_STAGES: readonly DiscoverStage[] = ['connecting', 'verifyi
 
 /** The error phase each stage belongs to. */
 export const STAGE_PHASE: Record<DiscoverStage, Phase> = { connecting: 'connect', verifying: 'verify', collecting: 'discover' };
-
-/** One line of the NDJSON discovery stream. */
-export type DiscoverStreamLine =
-  | { stage: DiscoverStage; phase: Phase }
-  | { result: DiscoverResponse }
-  | { error: ErrorBody };
 
 /** `POST /api/nodes/register`. */
 export interface RegisterRequest {

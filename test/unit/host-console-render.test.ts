@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ASCII_GLYPHS, UNICODE_GLYPHS, lineText, type Glyphs, type KeyBinding } from '../../common/tui/index.js';
+import { ASCII_GLYPHS, UNICODE_GLYPHS, type Glyphs } from '../../common/tui/glyphs.js';
+import type { KeyBinding } from '../../common/tui/keys.js';
+import { lineText } from '../../common/tui/text.js';
 import { ALPHABET } from '../../common/token/token.js';
 import { BLOCK_FONT, bigTextWidth, renderBigText } from '../../host-console/console/render/font.js';
 import { renderScreen, type ScreenInput } from '../../host-console/console/render/screen.js';
@@ -63,8 +65,8 @@ function screen(state: ConsoleState, view: ViewName, now = T0, g: Glyphs = UNICO
 function changedCells(a: string[], b: string[]): number {
   let n = 0;
   a.forEach((line, y) => {
-    const x = [...line];
-    const z = [...(b[y] ?? '')];
+    const x = Array.from(line);
+    const z = Array.from(b[y] ?? '');
     for (let i = 0; i < Math.max(x.length, z.length); i++) if (x[i] !== z[i]) n++;
   });
   return n;
@@ -74,7 +76,7 @@ describe('main screen', () => {
   it('shows host, every management URL with its interface, membership and the F-key bar in 80×24', () => {
     const lines = screen(baseState(), 'main');
     expect(lines).toHaveLength(24);
-    for (const l of lines) expect([...l]).toHaveLength(80);
+    for (const l of lines) expect(Array.from(l)).toHaveLength(80);
     const text = lines.join('\n');
     expect(lines[0]).toMatch(/^┌ Quantix-OS 1\.0\.0 · Direct Console ─+ 14:05 UTC ┐$/);
     expect(text).toMatch(/Host +qx-node-07\.lab\.local/);
@@ -214,7 +216,7 @@ describe('token screen', () => {
     const text = lines.join('\n');
     expect(text).toContain('No token. Press G to generate one.');
     expect(text).toContain('The last token was revoked by the operator.');
-    for (const l of lines) expect([...l]).toHaveLength(80);
+    for (const l of lines) expect(Array.from(l)).toHaveLength(80);
   });
 
   it.each([
@@ -230,7 +232,7 @@ describe('token screen', () => {
     const lines = screen(s, 'token');
     expect(lines.join('\n')).toContain(expected);
     expect(lines.join('\n')).toContain('QUANTIX-7K3M-9QDX-2BHF');
-    for (const l of lines) expect([...l]).toHaveLength(80);
+    for (const l of lines) expect(Array.from(l)).toHaveLength(80);
     // Without failures the line stays empty: the screen is the same as before.
     expect(screen(withToken(baseState()), 'token').join('\n')).not.toContain('failed attempt');
   });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { dropRepeatedCursorMoves, markCheapGaps } from '../../common/tui/index.js';
+import { dropRepeatedCursorMoves, markCheapGaps } from '../../common/tui/economy.js';
 
 type Row = Array<[number, string]>;
-const row = (s: string, attr = 0): Row => [...s].map((c) => [attr, c]);
+const row = (s: string, attr = 0): Row => Array.from(s).map((c) => [attr, c]);
 
 describe('markCheapGaps', () => {
   it('marks a one-space gap between changed words for rewriting', () => {

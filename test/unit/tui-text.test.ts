@@ -1,20 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import {
-  ASCII_GLYPHS,
-  COLOR_THEME,
-  UNICODE_GLYPHS,
-  composeFrame,
-  confirmDialog,
-  dialogBindings,
-  fitLine,
-  FlashModel,
-  lineText,
-  overlayDialog,
-  progressBar,
-  toTagged,
-  tooSmallLine,
-  wrapLine,
-} from '../../common/tui/index.js';
+import { confirmDialog, dialogBindings, overlayDialog } from '../../common/tui/dialog.js';
+import { FlashModel } from '../../common/tui/flash.js';
+import { ASCII_GLYPHS, COLOR_THEME, UNICODE_GLYPHS } from '../../common/tui/glyphs.js';
+import { tooSmallLine } from '../../common/tui/screen.js';
+import { composeFrame, fitLine, lineText, progressBar, toTagged, wrapLine } from '../../common/tui/text.js';
 
 describe('lines and frames', () => {
   it('fitLine pads and cuts to an exact width', () => {
@@ -33,7 +22,7 @@ describe('lines and frames', () => {
       { lines: [[{ text: ' F1 Help' }]], height: 1 },
     ]).map(lineText);
     expect(lines).toHaveLength(24);
-    for (const l of lines) expect([...l].length).toBe(80);
+    for (const l of lines) expect(Array.from(l).length).toBe(80);
     expect(lines[0]).toMatch(/^┌ Quantix-OS ─+ 14:05 UTC ┐$/);
     expect(lines[1]).toMatch(/^│ body +│$/);
     expect(lines[19]).toMatch(/^├─+┤$/);
@@ -54,7 +43,7 @@ describe('lines and frames', () => {
 
   it('asks to enlarge in one line that fits the terminal', () => {
     expect(tooSmallLine(60, 20, 80, 24, ASCII_GLYPHS)).toBe('Enlarge the terminal to at least 80x24 (now 60x20).');
-    expect([...tooSmallLine(20, 5, 80, 24, UNICODE_GLYPHS)].length).toBe(20);
+    expect(Array.from(tooSmallLine(20, 5, 80, 24, UNICODE_GLYPHS)).length).toBe(20);
   });
 });
 
@@ -77,7 +66,7 @@ describe('dialogs', () => {
   it('overlays a centred confirm box and binds y/Enter and n/Esc', async () => {
     let confirmed = 0;
     let closed = 0;
-    const d = confirmDialog({ title: 'Leave cluster?', message: 'The host will stop being managed.', confirmLabel: 'Leave', dangerous: true, onConfirm: () => void confirmed++ });
+    const d = confirmDialog({ title: 'Leave cluster?', message: 'The host will stop being managed.', confirmLabel: 'Leave', dangerous: true, onConfirm: () => { confirmed++; } });
     const base = Array.from({ length: 24 }, () => [{ text: ' '.repeat(80) }]);
     const out = overlayDialog(base, d, 80, 24, ASCII_GLYPHS).map(lineText);
     expect(out.join('\n')).toContain('Leave cluster?');
