@@ -52,6 +52,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed before assigning it
   await Promise.all([vdc?.cleanup(), ...agents.map((a) => a.cleanup())]);
   for (const m of [...mounts].reverse()) execFileSync('umount', ['-l', m], { stdio: 'pipe' });
   rmSync(root, { recursive: true, force: true });

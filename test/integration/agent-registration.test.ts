@@ -359,13 +359,13 @@ describe('registration over HTTPS', () => {
   it('the audit log records generation, revocation, failures, successes, join and leave with source addresses', async () => {
     await newToken(a);
     await local(a).revokeToken();
-    const lines = readFileSync(path.join(a.stateDir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(path.join(a.stateDir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; source?: string; code?: string });
     const actions = new Set(lines.map((l) => l.action));
     for (const x of ['token.generate', 'token.revoke', 'proof.failed', 'proof.ok', 'join', 'join.repeat', 'leave', 'node.refused']) expect(actions).toContain(x);
-    expect(lines.find((l) => l.action === 'token.revoke').source).toBe('local');
+    expect(lines.find((l) => l.action === 'token.revoke')?.source).toBe('local');
     const failed = lines.find((l) => l.action === 'proof.failed' && l.code === 'TOKEN_INVALID');
-    expect(failed.source).toMatch(/^127\.0\.0\.\d+$/);
-    expect(lines.find((l) => l.action === 'leave').source).toMatch(/^127\./);
+    expect(failed?.source).toMatch(/^127\.0\.0\.\d+$/);
+    expect(lines.find((l) => l.action === 'leave')?.source).toMatch(/^127\./);
   });
 });
 

@@ -65,6 +65,7 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
 
   afterAll(async () => {
     for (const s of servers) s.close();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed before assigning it
     await Promise.all([vdc?.cleanup(), other?.cleanup(), ...agents.map((a) => a.cleanup())]);
     rmSync(emptyRoot, { recursive: true, force: true });
   });
@@ -73,7 +74,7 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
     it('TOKEN_FORMAT for a typo, even toward an address where nothing listens', async () => {
       const good = (await local(main).generateToken()).token;
       // Swap two different neighbouring symbols (equal ones would swap into the same token): the check symbol catches it.
-      const i = [...good].findIndex((c, k) => k >= 8 && c !== '-' && good[k + 1] !== undefined && good[k + 1] !== '-' && good[k + 1] !== c);
+      const i = Array.from(good).findIndex((c, k) => k >= 8 && c !== '-' && good[k + 1] !== undefined && good[k + 1] !== '-' && good[k + 1] !== c);
       const typo = `${good.slice(0, i)}${good[i + 1]}${good[i]}${good.slice(i + 2)}`;
       expect(typo).not.toBe(good);
       const e = await expectQuantixError(vdc.client().discover({ address: '127.0.0.1:1', token: typo }));

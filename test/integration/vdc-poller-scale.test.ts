@@ -126,6 +126,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed before assigning it
   await vdc?.cleanup();
   await Promise.all(agents.map((a) => a.close()));
   rmSync(root, { recursive: true, force: true });

@@ -74,6 +74,7 @@ beforeAll(async () => {
   [vdc, foreign] = await Promise.all([startVdc({ name: 'vdc-foreign', listen: '127.0.0.70:0' }), foreignService('127.0.0.71')]);
 });
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed before assigning it
   await Promise.all([vdc?.cleanup(), foreign?.close()]);
 });
 

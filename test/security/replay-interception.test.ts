@@ -36,6 +36,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed before assigning it
   await Promise.all([agent?.cleanup(), vdc?.cleanup()]);
   rmSync(emptyRoot, { recursive: true, force: true });
 });
