@@ -6,6 +6,7 @@
  * line. Words that came from elsewhere (an agent, a vDC, a file) are made
  * inert first, and nothing unexpected ever shows a stack.
  */
+import { formatWait } from '../format/duration.js';
 import { isErrorCode, QuantixError } from '../protocol/errors.js';
 import { neutralizeControls as inert } from '../tui/sanitize.js';
 
@@ -39,18 +40,19 @@ function sentence(s: string): string {
   return t === '' || /[.!?]$/.test(t) ? t : `${t}.`;
 }
 
-/** `in 42 s`, `in 3 min`: when a refused request may be tried again. */
-export function retryWords(seconds: number): string {
-  const s = Math.max(1, Math.ceil(seconds));
-  return s < 120 ? `${s} s` : `${Math.ceil(s / 60)} min`;
-}
+/**
+ * A command that cannot run as given (an unknown option, a missing
+ * argument, a file that is not private): found before anything is done, so
+ * the programs exit with their usage status (2) rather than a failure.
+ */
+export class UsageError extends QuantixError {}
 
 /** The error as one line without a program name: `CODE: message next step` (status lines, logs for people). */
 export function describeError(err: unknown): string {
   const w = wordsOf(err);
   const details = w.details?.length && !w.message.includes(w.details[0]!) ? ` (${w.details.map(inert).join('; ')})` : '';
   const message = sentence(`${inert(w.message)}${details}`);
-  const retry = w.retryAfterSeconds !== undefined && Number.isFinite(w.retryAfterSeconds) ? ` Retry in ${retryWords(w.retryAfterSeconds)}.` : '';
+  const retry = w.retryAfterSeconds !== undefined && Number.isFinite(w.retryAfterSeconds) ? ` Retry in ${formatWait(w.retryAfterSeconds)}.` : '';
   return [`${w.code}: ${message}`, w.hint ? sentence(inert(w.hint)) : ''].filter(Boolean).join(' ') + retry;
 }
 
@@ -60,8 +62,8 @@ export function errorLine(program: string, err: unknown): string {
 }
 
 /** A usage error: the problem in the program's own words and where the usage is. */
-export function usageError(problem: string, hint = 'See the usage below, or run the command with --help.'): QuantixError {
-  return new QuantixError('USAGE_ERROR', { message: sentence(problem.charAt(0).toUpperCase() + problem.slice(1)), hint });
+export function usageError(problem: string, hint = 'See the usage below, or run the command with --help.'): UsageError {
+  return new UsageError('USAGE_ERROR', { message: sentence(problem.charAt(0).toUpperCase() + problem.slice(1)), hint });
 }
 
 /**

@@ -11,7 +11,6 @@ import type { IncomingHttpHeaders } from 'node:http';
 import {
   AGENT_NETWORK_ERROR_CODES,
   AGENT_PATHS,
-  AGENT_PORT,
   type AgentNetworkErrorCode,
   checkAgentReply,
   checkHelloResponse,
@@ -28,6 +27,7 @@ import { Inventory } from '../protocol/inventory.js';
 import { computeHostProof, computeRequestMac, formatAuthorization, HOST_PROOF_HEADER, macEquals } from '../protocol/proof.js';
 import { type Endpoint, parseJsonBody, type RawResponse, request, REQUEST_DEFAULTS, type TlsConnectionPool } from './request.js';
 import { formatHostPort } from '../protocol/host-port.js';
+import { AGENT_PORT } from '../protocol/ports.js';
 
 /** Options of a HostAgentClient. */
 export interface HostAgentClientOptions {

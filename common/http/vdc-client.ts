@@ -34,6 +34,7 @@ import {
 import { QuantixError } from '../protocol/errors.js';
 import { type Endpoint, type RawResponse, request } from './request.js';
 import { formatHostPort } from '../protocol/host-port.js';
+import { VDC_PORT } from '../protocol/ports.js';
 
 /** Where the vDC is and how to authenticate. */
 export type VdcTarget =
@@ -69,14 +70,11 @@ export interface DiscoverOptions extends CallOptions {
   onStage?: (stage: DiscoverStage) => void;
 }
 
-/** Default port of the vDC's HTTPS listener. */
-export const VDC_DEFAULT_PORT = 9443;
-
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 /** Parses a vDC server address (`host[:port]`, `[v6]:port` or `https://…`, port 9443 by default). */
 export function parseVdcServerAddress(input: string): { host: string; port: number } {
-  const r = parseHostAddressInput(input, VDC_DEFAULT_PORT);
+  const r = parseHostAddressInput(input, VDC_PORT);
   if (!r.ok) {
     throw new QuantixError('VALIDATION_ERROR', {
       message: `Invalid vDC address: ${r.problem}.`,

@@ -19,9 +19,6 @@ import { formatHostPort } from './host-port.js';
 /** Version of the agent protocol reported by hello. */
 export const AGENT_API_VERSION = 1;
 
-/** Default port of the network API. */
-export const AGENT_PORT = 8443;
-
 /** Largest request body either API accepts; the join body is well under 2 KiB. */
 export const AGENT_BODY_LIMIT_BYTES = 16 * 1024;
 

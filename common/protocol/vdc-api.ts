@@ -7,10 +7,11 @@
  * misspelt field never passes silently. Pure: no I/O, no clock.
  */
 import { type Static, type TSchema, Type } from './typebox.js';
-import { type ErrorBody, type ErrorCode, isErrorCode, type Phase, QuantixError } from './errors.js';
+import { type ErrorCode, isErrorCode, type Phase, QuantixError } from './errors.js';
 import { Inventory, LiveUsage } from './inventory.js';
 import { parseReply, parseRequest, type RequestWords } from './schema.js';
 import { formatHostPort } from './host-port.js';
+import { AGENT_PORT } from './ports.js';
 
 /** Paths of every vDC endpoint. */
 export const VDC_PATHS = {
@@ -35,12 +36,6 @@ export const VDC_ROUTES = {
 
 /** Media type of the streamed discovery progress (one JSON object per line). */
 export const NDJSON = 'application/x-ndjson';
-
-/** Default port of the host agent's network API. */
-export const AGENT_DEFAULT_PORT = 8443;
-
-/** Default HTTPS listener of the vDC for remote consoles. */
-export const VDC_DEFAULT_LISTEN = '127.0.0.1:9443';
 
 /** How long a discovery may be registered after it was made. */
 export const DISCOVERY_TTL_SECONDS = 600;
@@ -222,12 +217,6 @@ export const DISCOVER_STAGES: readonly DiscoverStage[] = ['connecting', 'verifyi
 
 /** The error phase each stage belongs to. */
 export const STAGE_PHASE: Record<DiscoverStage, Phase> = { connecting: 'connect', verifying: 'verify', collecting: 'discover' };
-
-/** One line of the NDJSON discovery stream. */
-export type DiscoverStreamLine =
-  | { stage: DiscoverStage; phase: Phase }
-  | { result: DiscoverResponse }
-  | { error: ErrorBody };
 
 /** `POST /api/nodes/register`. */
 export const RegisterRequest = Type.Object(
@@ -511,7 +500,7 @@ function parsePort(s: string): number | null {
  * user info, other schemes, spaces inside and control characters are refused,
  * so an address can only ever name a host and port, never a URL to fetch.
  */
-export function parseHostAddressInput(input: string, defaultPort = AGENT_DEFAULT_PORT): HostAddressParse {
+export function parseHostAddressInput(input: string, defaultPort = AGENT_PORT): HostAddressParse {
   const no = (problem: string): HostAddressParse => ({ ok: false, problem });
   if (typeof input !== 'string') return no('the address must be text');
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(input)) return no('the address contains control characters');
@@ -580,7 +569,7 @@ export function parseHostAddressInput(input: string, defaultPort = AGENT_DEFAULT
 }
 
 /** Parses a host address or throws VALIDATION_ERROR (phase connect) naming the problem. */
-export function parseHostAddress(input: string, defaultPort = AGENT_DEFAULT_PORT): HostAddress {
+export function parseHostAddress(input: string, defaultPort = AGENT_PORT): HostAddress {
   const r = parseHostAddressInput(input, defaultPort);
   if (r.ok) return r.address;
   throw new QuantixError('VALIDATION_ERROR', {

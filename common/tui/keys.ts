@@ -85,7 +85,7 @@ export function footerKey(b: KeyBinding, g?: Pick<Glyphs, 'enter'>, missing?: Re
   return digit ? `${digit}/${shown}` : shown;
 }
 
-const lineWidth = (l: Line) => l.reduce((n, s) => n + [...s.text].length, 0);
+const lineWidth = (l: Line) => l.reduce((n, s) => n + Array.from(s.text).length, 0);
 
 /** Bindings laid out in one row: screen actions from the left, global keys at the right edge; null when they do not fit in width. */
 function footerRow(left: readonly KeyBinding[], right: readonly KeyBinding[], width: number, gap: number, g?: Pick<Glyphs, 'enter'>, missing?: ReadonlySet<string>): Line | null {
@@ -258,6 +258,3 @@ export function createKeyDispatcher(hooks: DispatchHooks, now: () => number = Da
     },
   };
 }
-
-/** The dispatcher type. */
-export type KeyDispatcher = ReturnType<typeof createKeyDispatcher>;

@@ -41,9 +41,9 @@ export function lineText(line: Line): string {
 /** Cuts a string to at most width columns, ending with the ellipsis when cut. */
 export function truncate(s: string, width: number, ellipsis = '…'): string {
   if (width <= 0) return '';
-  const chars = [...s];
+  const chars = Array.from(s);
   if (chars.length <= width) return s;
-  const e = [...ellipsis];
+  const e = Array.from(ellipsis);
   if (e.length >= width) return chars.slice(0, width).join('');
   return chars.slice(0, width - e.length).join('') + ellipsis;
 }
@@ -80,13 +80,6 @@ export function padEnd(s: string, width: number): string {
 export function padStart(s: string, width: number): string {
   const w = textWidth(s);
   return w >= width ? s : ' '.repeat(width - w) + s;
-}
-
-/** A line with left and right parts, filled with spaces between them to exactly width columns. */
-export function spread(left: Line, right: Line, width: number): Line {
-  const rw = textWidth(lineText(right));
-  if (rw >= width) return fitLine(right, width);
-  return [...fitLine(left, width - rw), ...right];
 }
 
 function escapeBraces(s: string): string {
@@ -194,7 +187,7 @@ export function wrapText(text: string, width: number): string[] {
         lines.push(current);
         current = '';
       }
-      const chars = [...w];
+      const chars = Array.from(w);
       lines.push(chars.slice(0, width).join(''));
       w = chars.slice(width).join('');
     }
@@ -215,7 +208,7 @@ export function wrapText(text: string, width: number): string[] {
  * be read whole: help lines, dialog text.
  */
 export function wrapLine(line: Line, width: number): Line[] {
-  const chars = line.flatMap((s) => [...s.text].map((c) => ({ c, style: s.style })));
+  const chars = line.flatMap((s) => Array.from(s.text).map((c) => ({ c, style: s.style })));
   if (width <= 0 || chars.length <= width) return [line];
   const ranges: Array<[number, number]> = [];
   let start = 0;

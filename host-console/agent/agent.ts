@@ -6,12 +6,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readFileSync, chmodSync, unlinkSync } from 'node:fs';
+import { mkdirSync, chmodSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadOrCreateCertificate } from '../../common/http/certificates.js';
+import { join } from 'node:path';
+import { claimSocketPath } from '../../common/fs/socket-path.js';
+import { loadOrCreateCertificate } from '../../common/tls/certificates.js';
+import { packageVersion } from '../../common/version.js';
 import { DEFAULT_TOKEN_TTL_SECONDS } from '../../common/protocol/agent-api.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { createLogger, type Logger } from '../../common/log/logger.js';
@@ -75,49 +76,9 @@ export interface RunningAgent {
   close(): Promise<void>;
 }
 
-/** Version from the package manifest, found by walking up from this file (source and dist alike). */
-export function agentVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const p = join(dir, 'package.json');
-    if (existsSync(p)) {
-      try {
-        const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
-        if (pkg.name === 'quantix-console' && pkg.version) return pkg.version;
-      } catch {
-        // Not ours or unreadable: keep walking up.
-      }
-    }
-    dir = dirname(dir);
-  }
-  return '0.0.0';
-}
-
-/** Removes a socket left by an agent that died; refuses when one is still answering or the path is not a socket. */
-async function clearStaleSocket(path: string): Promise<void> {
-  let st;
-  try {
-    st = lstatSync(path);
-  } catch {
-    return;
-  }
-  if (!st.isSocket()) throw new QuantixError('LISTEN_FAILED', { message: `${path} exists and is not a socket.`, hint: 'Remove it, or choose another --socket.' });
-  const alive = await new Promise<boolean>((resolve) => {
-    const s = net.connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-  if (alive) throw new QuantixError('LISTEN_FAILED', { message: `Another agent is already listening on ${path}.`, hint: 'Stop it first, or give this one its own --socket.' });
-  unlinkSync(path);
-}
-
 /** Listens on a Unix socket that is never, even briefly, accessible to others. */
 async function listenOnSocket(app: FastifyInstance, path: string): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  await clearStaleSocket(path);
+  await claimSocketPath(path, () => new QuantixError('LISTEN_FAILED', { message: `Another agent is already listening on ${path}.`, hint: 'Stop it first, or give this one its own --socket.' }));
   await app.ready();
   await new Promise<void>((resolve, reject) => {
     const previous = process.umask(0o177);
@@ -138,7 +99,7 @@ async function listenOnSocket(app: FastifyInstance, path: string): Promise<void>
 export async function createAgent(opts: AgentOptions): Promise<RunningAgent> {
   const now = opts.now ?? Date.now;
   const log = opts.logger ?? createLogger({ name: 'quantix-node' });
-  const version = agentVersion();
+  const version = packageVersion();
   mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
 
   const cert = await loadOrCreateCertificate(opts.stateDir, 'agent', os.hostname());

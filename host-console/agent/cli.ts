@@ -12,35 +12,9 @@ import { describeVmSupport, type Inventory, type LiveUsage } from '../../common/
 import { neutralizeControls as inert } from '../../common/tui/sanitize.js';
 import { type ClientCommand, EXIT } from './options.js';
 import { formatHostPort } from '../../common/protocol/host-port.js';
-
-/** `1h 02m`, `4m 05s`, `12s`. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const r = s % 60;
-  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
-  if (m > 0) return `${m}m ${String(r).padStart(2, '0')}s`;
-  return `${r}s`;
-}
-
-/** Binary units with one decimal: `15.6 GiB`. */
-export function formatBytes(n: number | null): string {
-  if (n === null) return 'unknown';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
-}
-
-/** Fingerprint in groups of four for reading aloud and comparing. */
-export function groupFingerprint(fp: string): string {
-  return (fp.match(/.{1,4}/g) ?? []).join(' ');
-}
+import { formatBytes } from '../../common/format/bytes.js';
+import { formatDuration } from '../../common/format/duration.js';
+import { formatFingerprint } from '../../common/format/fingerprint.js';
 
 function rows(pairs: Array<[string, string]>): string[] {
   const width = Math.max(...pairs.map(([k]) => k.length));
@@ -64,7 +38,7 @@ export function renderTokenInfo(t: TokenInfo, nowMs: number): string {
       ['Expires', `in ${formatDuration(remaining)} (${inert(t.expiresAt)})`],
       ['Host', `${inert(t.hostname)} (${inert(t.hostId)})`],
       ['Addresses', addressLines(t.managementAddresses)],
-      ['Fingerprint', groupFingerprint(t.certificateFingerprint)],
+      ['Fingerprint', formatFingerprint(t.certificateFingerprint)],
       ...(failed ? [['Attempts', failed] as [string, string]] : []),
     ]),
     '',
@@ -122,7 +96,7 @@ export function renderStatus(s: LocalStatus, nowMs: number): string {
     ['Host ID', inert(s.hostId)],
     ['Agent', `quantix-node ${inert(s.agentVersion)}`],
     ['Addresses', addressLines(s.managementAddresses)],
-    ['Fingerprint', groupFingerprint(s.certificateFingerprint)],
+    ['Fingerprint', formatFingerprint(s.certificateFingerprint)],
     ...membership,
     ['Token', renderTokenState(s.token, nowMs)],
     ['Usage', usageLine(s.usage)],
@@ -154,11 +128,11 @@ export function renderInventory(inv: Inventory): string {
     ]),
   );
   out.push('Memory');
-  out.push(...rows([['  Total', `${formatBytes(inv.memory.totalBytes)} (${formatBytes(inv.memory.availableBytes)} available)`]]));
+  out.push(...rows([['  Total', `${formatBytes(inv.memory.totalBytes, 'unknown')} (${formatBytes(inv.memory.availableBytes, 'unknown')} available)`]]));
   out.push(`Disks (${inv.storage.disks.length})`);
-  for (const d of inv.storage.disks) out.push(`  ${v(d.name)}  ${formatBytes(d.sizeBytes)}  ${d.kind}  ${v(d.transport)}  ${v(d.model)}`);
+  for (const d of inv.storage.disks) out.push(`  ${v(d.name)}  ${formatBytes(d.sizeBytes, 'unknown')}  ${d.kind}  ${v(d.transport)}  ${v(d.model)}`);
   out.push(`NFS mounts (${inv.storage.nfs.length})`);
-  for (const n of inv.storage.nfs) out.push(`  ${v(n.source)} on ${v(n.mountPoint)}  ${n.responsive ? formatBytes(n.sizeBytes) : 'not responding'}`);
+  for (const n of inv.storage.nfs) out.push(`  ${v(n.source)} on ${v(n.mountPoint)}  ${n.responsive ? formatBytes(n.sizeBytes, 'unknown') : 'not responding'}`);
   out.push(`iSCSI sessions (${inv.storage.iscsi.length})`);
   for (const s of inv.storage.iscsi) out.push(`  ${v(s.targetIqn)} at ${s.portalAddress ? inert(formatHostPort(s.portalAddress, s.portalPort)) : '-'}  ${v(s.state)}  ${s.devices.length} LUNs`);
   out.push(`Network interfaces (${inv.network.length})`);
@@ -259,7 +233,7 @@ export async function runClientCommand(command: ClientCommand, opts: { socketPat
     }
     return EXIT.OK;
   } catch (err) {
-    const q = err instanceof QuantixError ? err : new QuantixError('INTERNAL', { message: (err as Error)?.message ?? String(err) });
+    const q = err instanceof QuantixError ? err : new QuantixError('INTERNAL', { message: err instanceof Error ? err.message : String(err) });
     if (opts.json) io.out(JSON.stringify({ error: q.toBody() }, null, 2));
     io.err(errorLine('quantix-node', q));
     return exitCodeOf(q);

@@ -18,6 +18,7 @@ import {
   type TokenInfo,
   type TokenState,
 } from '../../common/protocol/agent-api.js';
+import { shortFingerprint } from '../../common/format/fingerprint.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import type { LiveUsage } from '../../common/protocol/inventory.js';
 import {
@@ -309,7 +310,7 @@ export function createCore(deps: CoreDeps) {
       const m = membership;
       if (!m) throw new QuantixError('NOT_MANAGED');
       if (peerFingerprint !== m.vdc.clientCertFingerprint) {
-        refusals.refused({ action: 'node.refused', source, target: path, code: 'NOT_MANAGED_BY_YOU', detail: peerFingerprint ? `client certificate ${peerFingerprint.slice(0, 16)}…` : 'no client certificate' });
+        refusals.refused({ action: 'node.refused', source, target: path, code: 'NOT_MANAGED_BY_YOU', detail: peerFingerprint ? `client certificate ${shortFingerprint(peerFingerprint)}` : 'no client certificate' });
         throw new QuantixError('NOT_MANAGED_BY_YOU');
       }
       m.lastContactAt = iso();

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../common/http/atomic-file.js';
+import { writeFileAtomic } from '../../common/fs/atomic-file.js';
 import type { ClusterRef, Membership, VdcRef } from '../../common/protocol/agent-api.js';
 
 /** The stored membership. */
@@ -26,7 +26,7 @@ export function membershipPath(stateDir: string): string {
 }
 
 function isRecord(v: unknown): v is MembershipRecord {
-  const o = v as MembershipRecord;
+  const o = v as Partial<MembershipRecord> | null;
   return (
     !!o &&
     typeof o === 'object' &&

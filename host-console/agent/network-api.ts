@@ -22,7 +22,7 @@ import {
 import { Inventory } from '../../common/protocol/inventory.js';
 import { certificateFingerprint, HOST_PROOF_HEADER } from '../../common/protocol/proof.js';
 import { guardConnections, NETWORK_LISTENER_LIMITS } from '../../common/http/connection-guard.js';
-import { SERVER_CIPHERS, SERVER_MIN_TLS_VERSION } from '../../common/http/tls-policy.js';
+import { SERVER_CIPHERS, SERVER_MIN_TLS_VERSION } from '../../common/tls/tls-policy.js';
 import { clientErrorHandler, installEdge, rawBody, sendChecked, serializeChecked, toQuantixError } from '../../common/http/server-edge.js';
 import type { Logger } from '../../common/log/logger.js';
 import { type AgentCore, ProofRefused, type VerifiedProof } from './core.js';

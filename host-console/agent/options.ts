@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { argumentProblem } from '../../common/cli/error-line.js';
-import { AGENT_PORT, DEFAULT_TOKEN_TTL_SECONDS, parseSeconds, parseTtl } from '../../common/protocol/agent-api.js';
+import { DEFAULT_TOKEN_TTL_SECONDS, parseSeconds, parseTtl } from '../../common/protocol/agent-api.js';
+import { AGENT_PORT } from '../../common/protocol/ports.js';
 
 /** Exit codes of every command. */
 export const EXIT = {

@@ -4,6 +4,7 @@
  * read nothing else, so they can be tested with plain objects.
  */
 import type { Inventory } from '../../common/protocol/inventory.js';
+import { packageVersion } from '../../common/version.js';
 
 /** One address the vDC can reach this host's agent on. */
 export interface ManagementAddress {
@@ -92,7 +93,7 @@ export interface ConsoleState {
 export type ViewName = 'main' | 'help' | 'system' | 'network' | 'token';
 
 /** Console's own version, shown when the agent does not report one. */
-export const CONSOLE_VERSION = '1.0.0';
+export const CONSOLE_VERSION = packageVersion();
 
 /** Product name in the header. */
 export const PRODUCT = 'Quantix-OS';

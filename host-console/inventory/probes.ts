@@ -6,11 +6,10 @@
  * a whole host and the agent serves it exactly.
  */
 import { statfs as fsStatfs, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import { basename, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { CommandReply, CommandRequest } from './command-worker.js';
 
 /** Runs an external command (injectable so tests need no real tools). A missing tool rejects with code ENOENT. */
 export type CommandRunner = (file: string, args: string[], opts?: { timeoutMs?: number }) => Promise<{ stdout: string; exitCode: number }>;
@@ -47,30 +46,17 @@ export function parseStatfsOutput(text: string): FsSpace | null {
   return spaceFromBlocks(bsize, blocks, bfree, bavail);
 }
 
-/**
- * Runs in the command worker: execa with a timeout, never a shell, stdin
- * closed, SIGKILL on timeout. Plain CommonJS so it needs no build step.
- */
-const COMMAND_WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const loaded = import(workerData.execaUrl);
-parentPort.on('message', async ({ id, file, args, timeoutMs }) => {
-  try {
-    const { execa } = await loaded;
-    const r = await execa(file, args, { reject: false, stdin: 'ignore', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024 });
-    if (r.failed && r.exitCode === undefined) {
-      parentPort.postMessage({ id, error: r.code || (r.timedOut ? 'ETIMEDOUT' : 'EFAILED') });
-    } else {
-      parentPort.postMessage({ id, stdout: r.stdout, exitCode: r.exitCode });
-    }
-  } catch (err) {
-    parentPort.postMessage({ id, error: (err && err.code) || 'EFAILED' });
-  }
-});
-`;
+/** The workerData the runner starts its worker with: importing the worker's module anywhere else listens to nothing. */
+export const COMMAND_WORKER_DATA = 'quantix-command-worker';
 
-/** A reply from the command worker. */
-type WorkerReply = { id: number; stdout: string; exitCode: number } | { id: number; error: string };
+/**
+ * The compiled command worker beside this module. Under the test runner this
+ * module runs from its TypeScript source, which a worker thread cannot load:
+ * the build's copy in dist/ (`npm run build`) is started instead.
+ */
+export const COMMAND_WORKER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('../../dist/host-console/inventory/command-worker.js', import.meta.url)
+  : new URL('./command-worker.js', import.meta.url);
 
 /**
  * The default command runner: execa with a timeout, started from a worker
@@ -80,7 +66,7 @@ type WorkerReply = { id: number; stdout: string; exitCode: number } | { id: numb
  * worker starts on the first command and holds the process open only while
  * a command runs.
  */
-export function createCommandRunner(): CommandRunner {
+export function createCommandRunner(workerUrl: URL = COMMAND_WORKER_URL): CommandRunner {
   let worker: Worker | null = null;
   let nextId = 0;
   const pending = new Map<number, { resolve: (r: { stdout: string; exitCode: number }) => void; reject: (e: Error) => void }>();
@@ -91,9 +77,8 @@ export function createCommandRunner(): CommandRunner {
     }
   };
   const start = (): Worker => {
-    const execaUrl = pathToFileURL(createRequire(import.meta.url).resolve('execa')).href;
-    const w = new Worker(COMMAND_WORKER_SOURCE, { eval: true, workerData: { execaUrl } });
-    w.on('message', (reply: WorkerReply) => {
+    const w = new Worker(workerUrl, { workerData: COMMAND_WORKER_DATA });
+    w.on('message', (reply: CommandReply) => {
       const p = pending.get(reply.id);
       if (!p) return;
       pending.delete(reply.id);
@@ -118,7 +103,8 @@ export function createCommandRunner(): CommandRunner {
         reject: (e) => reject(Object.assign(new Error(`${file} ${e.message.replace(/^command /, '')}`), { code: (e as { code?: string }).code })),
       });
       worker.ref();
-      worker.postMessage({ id, file, args, timeoutMs: opts?.timeoutMs ?? 5000 });
+      const request: CommandRequest = { id, file, args, timeoutMs: opts?.timeoutMs ?? 5000 };
+      worker.postMessage(request);
     });
 }
 
@@ -146,14 +132,14 @@ export function createLiveStatfs(root: string, run: CommandRunner, timeoutMs: nu
 }
 
 /** Addresses of the live machine from os.networkInterfaces(). */
-export const liveAddresses: AddressProbe = async () => {
+export const liveAddresses: AddressProbe = () => {
   const map: AddressMap = new Map();
   for (const [name, list] of Object.entries(os.networkInterfaces())) {
     const entry = { ipv4: [] as string[], ipv6: [] as string[] };
     for (const a of list ?? []) (a.family === 'IPv4' ? entry.ipv4 : entry.ipv6).push(a.address);
     map.set(name, entry);
   }
-  return map;
+  return Promise.resolve(map);
 };
 
 /** Capture of one mount's statfs in `captures/statfs.json`: block counts, or "hang" for a server that never answers. */
@@ -186,6 +172,10 @@ export function createCapturedRunner(root: string): CommandRunner {
   };
 }
 
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
 /** Parses `ip -j addr` output into addresses per interface; garbage gives null. */
 export function parseIpAddrJson(text: string): AddressMap | null {
   let data: unknown;
@@ -196,11 +186,11 @@ export function parseIpAddrJson(text: string): AddressMap | null {
   }
   if (!Array.isArray(data)) return null;
   const map: AddressMap = new Map();
-  for (const link of data) {
-    if (typeof link !== 'object' || link === null || typeof link.ifname !== 'string') continue;
+  for (const link of data as unknown[]) {
+    if (!isObject(link) || typeof link.ifname !== 'string') continue;
     const entry = { ipv4: [] as string[], ipv6: [] as string[] };
-    for (const a of Array.isArray(link.addr_info) ? link.addr_info : []) {
-      if (typeof a?.local !== 'string') continue;
+    for (const a of Array.isArray(link.addr_info) ? (link.addr_info as unknown[]) : []) {
+      if (!isObject(a) || typeof a.local !== 'string') continue;
       if (a.family === 'inet') entry.ipv4.push(a.local);
       else if (a.family === 'inet6') entry.ipv6.push(a.local);
     }

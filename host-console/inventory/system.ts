@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../common/http/atomic-file.js';
+import { writeFileAtomic } from '../../common/fs/atomic-file.js';
 import type { SystemInfo } from '../../common/protocol/inventory.js';
 import type { HostSource } from './source.js';
 

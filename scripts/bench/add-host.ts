@@ -8,6 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { deriveKey } from '../../common/protocol/proof.js';
 import { formatToken } from '../../common/token/token.js';
+import { formatHostPort } from '../../common/protocol/host-port.js';
 import { startFleetProcess } from './fleet-client.js';
 import { type BenchContext, type Figure, figure, scratch, startVdcProgram } from './lib.js';
 
@@ -28,7 +29,7 @@ export async function addHostBench(ctx: BenchContext): Promise<Figure[]> {
     ctx.log('add host: adding one after another');
     for (const [i, h] of fleet.hosts.entries()) {
       const t = performance.now();
-      const found = await vdc.client.discover({ address: `${h.address}:${h.port}`, token: formatToken(tokens[i]!) });
+      const found = await vdc.client.discover({ address: formatHostPort(h.address, h.port), token: formatToken(tokens[i]!) });
       const t2 = performance.now();
       await vdc.client.register({ discoveryId: found.discoveryId, clusterId: cluster.id });
       samples.push(performance.now() - t);

@@ -9,6 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
+import { formatHostPort } from '../../common/protocol/host-port.js';
 import { type BenchContext, type Figure, dist, figure, procStats, scratch, startAgentProgram } from './lib.js';
 import { PtyProbe } from './pty-probe.js';
 
@@ -49,7 +50,7 @@ export async function hostConsoleBench(ctx: BenchContext): Promise<Figure[]> {
         });
         try {
           const painted = await probe.until(
-            (s) => s.includes(`https://${host}:${agent.port}`) && s.includes('quantix-node: running') && /F1 Help.*F4 Token/.test(s),
+            (s) => s.includes(`https://${formatHostPort(host, agent.port)}`) && s.includes('quantix-node: running') && /F1 Help.*F4 Token/.test(s),
             'complete main screen',
           );
           paintMs.push(painted.at - probe.startedAt);

@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { formatToken } from '../../common/token/token.js';
+import { formatHostPort } from '../../common/protocol/host-port.js';
 import { demoDatabaseUrl, type DemoPostgres } from '../demo/postgres.js';
 import { startFleetProcess } from './fleet-client.js';
 import { type BenchContext, dist, type Figure, figure, pool, procStats, scratch, startProgram, startVdcProgram, type VdcProgram } from './lib.js';
@@ -35,7 +36,7 @@ async function registerFleet(ctx: BenchContext, vdcs: VdcProgram[], count: numbe
     await pool(fleet.hosts, CONCURRENCY, async (h, i) => {
       const vdc = vdcs[i % vdcs.length]!;
       try {
-        const found = await vdc.client.discover({ address: `${h.address}:${h.port}`, token: formatToken(tokens[i]!) });
+        const found = await vdc.client.discover({ address: formatHostPort(h.address, h.port), token: formatToken(tokens[i]!) });
         await vdc.client.register({ discoveryId: found.discoveryId, clusterId: cluster.id });
       } catch {
         failed++;

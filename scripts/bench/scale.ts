@@ -8,6 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatToken } from '../../common/token/token.js';
+import { formatHostPort } from '../../common/protocol/host-port.js';
 import { startFleetProcess } from './fleet-client.js';
 import { type BenchContext, type Figure, figure, pool, procStats, scratch, startVdcProgram } from './lib.js';
 
@@ -39,7 +40,7 @@ export async function scaleBench(ctx: BenchContext): Promise<Figure[]> {
     let done = 0;
     await pool(fleet.hosts, CONCURRENCY, async (h, i) => {
       try {
-        const found = await vdc.client.discover({ address: `${h.address}:${h.port}`, token: formatToken(tokens[i]!) });
+        const found = await vdc.client.discover({ address: formatHostPort(h.address, h.port), token: formatToken(tokens[i]!) });
         await vdc.client.register({ discoveryId: found.discoveryId, clusterId: cluster.id });
       } catch (err) {
         const code = (err as { code?: string }).code ?? (err as Error).message;

@@ -9,6 +9,8 @@
  */
 import { parseArgs } from 'node:util';
 import { VdcClient } from '../../common/http/vdc-client.js';
+import { formatHostPort } from '../../common/protocol/host-port.js';
+import { AGENT_PORT } from '../../common/protocol/ports.js';
 import { startFleet, type FleetHost } from '../lib/fleet.js';
 import { portFree } from './services.js';
 
@@ -18,7 +20,7 @@ function log(fields: Record<string, unknown>): void {
 
 async function addHost(vdc: VdcClient, host: FleetHost, cluster: string): Promise<void> {
   const token = await host.generateToken();
-  const found = await vdc.discover({ address: `${host.address}:${host.port}`, token });
+  const found = await vdc.discover({ address: formatHostPort(host.address, host.port), token });
   await vdc.register({ discoveryId: found.discoveryId, clusterId: cluster });
 }
 
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(count) || count < 1 || !values.state || !values['vdc-socket'] || !values.cluster) {
     throw new Error('usage: fleet.js --count N --state DIR --vdc-socket PATH --cluster NAME');
   }
-  const port = (await portFree('127.0.0.2', 8443)) ? 8443 : 0;
+  const port = (await portFree('127.0.0.2', AGENT_PORT)) ? AGENT_PORT : 0;
   const fleet = await startFleet({ count, stateRoot: values.state, baseAddress: '127.0.0.2', port });
   let closing = false;
   const stop = () => {

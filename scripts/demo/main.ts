@@ -17,6 +17,8 @@ import { describeError } from '../../common/cli/error-line.js';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { VdcClient } from '../../common/http/vdc-client.js';
 import { QuantixError } from '../../common/protocol/errors.js';
+import { formatHostPort } from '../../common/protocol/host-port.js';
+import { AGENT_PORT } from '../../common/protocol/ports.js';
 import { HINT_SECONDS, SESSION, SIDE_BY_SIDE_COLUMNS, shellLine, switchHint, tmuxSession } from './layout.js';
 import { demoDatabaseUrl, readDemoPostgres } from './postgres.js';
 import {
@@ -115,7 +117,7 @@ async function startPostgres(paths: DemoPaths): Promise<ServiceRecord> {
 }
 
 async function startAgent(paths: DemoPaths): Promise<ServiceRecord> {
-  const listen = (await portFree('127.0.0.1', 8443)) ? '127.0.0.1:8443' : '127.0.0.1:0';
+  const listen = (await portFree('127.0.0.1', AGENT_PORT)) ? formatHostPort('127.0.0.1', AGENT_PORT) : '127.0.0.1:0';
   const rec = startDetached(
     paths,
     'agent',
@@ -189,7 +191,7 @@ async function up(paths: DemoPaths, hosts: number | undefined, replicasWanted: n
   const agentRec = byName('agent') ?? (await startAgent(paths));
   services.push(agentRec);
   const status = await new LocalAgentClient({ socketPath: paths.nodeSocket }).status();
-  const agentAddress = `${status.managementAddresses[0]?.address ?? '127.0.0.1'}:${status.port}`;
+  const agentAddress = formatHostPort(status.managementAddresses[0]?.address ?? '127.0.0.1', status.port);
 
   const fleetRec = byName('fleet');
   // Without --hosts the demo comes back with the fleet it had, also after --stop.

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { writeFileAtomic } from '../../common/http/atomic-file.js';
+import { writeFileAtomic } from '../../common/fs/atomic-file.js';
 
 /** What the demo keeps about its PostgreSQL. */
 export interface DemoPostgres {

@@ -9,7 +9,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { writeFileAtomic } from '../../common/http/atomic-file.js';
+import { writeFileAtomic } from '../../common/fs/atomic-file.js';
 
 /** Every path of one demo directory. */
 export interface DemoPaths {

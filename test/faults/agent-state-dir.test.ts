@@ -13,7 +13,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, r
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSelfSignedCertificate, type CertificatePair } from '../../common/http/certificates.js';
+import { createSelfSignedCertificate, type CertificatePair } from '../../common/tls/certificates.js';
 import { HostAgentClient } from '../../common/http/host-agent-client.js';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { QuantixError } from '../../common/protocol/errors.js';

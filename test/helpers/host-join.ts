@@ -3,7 +3,7 @@
  * without running a vDC: the agent's own token (read over its local socket),
  * the shared host client, and a throwaway client certificate.
  */
-import { createSelfSignedCertificate } from '../../common/http/certificates.js';
+import { createSelfSignedCertificate } from '../../common/tls/certificates.js';
 import { HostAgentClient } from '../../common/http/host-agent-client.js';
 import type { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { deriveKey } from '../../common/protocol/proof.js';

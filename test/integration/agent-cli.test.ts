@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSelfSignedCertificate } from '../../common/http/certificates.js';
+import { createSelfSignedCertificate } from '../../common/tls/certificates.js';
 import { HostAgentClient } from '../../common/http/host-agent-client.js';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { deriveKey } from '../../common/protocol/proof.js';

@@ -7,7 +7,7 @@
 import https from 'node:https';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSelfSignedCertificate, type CertificatePair } from '../../common/http/certificates.js';
+import { createSelfSignedCertificate, type CertificatePair } from '../../common/tls/certificates.js';
 import { HostAgentClient } from '../../common/http/host-agent-client.js';
 import { AGENT_PATHS } from '../../common/protocol/agent-api.js';
 import { QuantixError } from '../../common/protocol/errors.js';

@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSelfSignedCertificate, type CertificatePair } from '../../common/http/certificates.js';
+import { createSelfSignedCertificate, type CertificatePair } from '../../common/tls/certificates.js';
 import { HostAgentClient } from '../../common/http/host-agent-client.js';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { request, type RawResponse } from '../../common/http/request.js';

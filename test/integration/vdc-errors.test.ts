@@ -12,7 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { createSelfSignedCertificate } from '../../common/http/certificates.js';
+import { createSelfSignedCertificate } from '../../common/tls/certificates.js';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { canonicalizeToken, formatToken, tokenFromRandom } from '../../common/token/token.js';

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadOrCreateCertificate } from '../../common/http/certificates.js';
+import { loadOrCreateCertificate } from '../../common/tls/certificates.js';
 import { createLogger } from '../../common/log/logger.js';
 import type { Inventory, LiveUsage } from '../../common/protocol/inventory.js';
 import { createAgent, type RunningAgent } from '../../host-console/agent/agent.js';

@@ -12,7 +12,7 @@
 import https from 'node:https';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSelfSignedCertificate } from '../../common/http/certificates.js';
+import { createSelfSignedCertificate } from '../../common/tls/certificates.js';
 import { request } from '../../common/http/request.js';
 import { AGENT_API_VERSION, AGENT_PATHS } from '../../common/protocol/agent-api.js';
 import { ERRORS } from '../../common/protocol/errors.js';

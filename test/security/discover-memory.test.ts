@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSelfSignedCertificate } from '../../common/http/certificates.js';
+import { createSelfSignedCertificate } from '../../common/tls/certificates.js';
 import { AGENT_API_VERSION, AGENT_PATHS } from '../../common/protocol/agent-api.js';
 import { VdcClient } from '../../common/http/vdc-client.js';
 import { QuantixError } from '../../common/protocol/errors.js';

@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSelfSignedCertificate, type CertificatePair } from '../../common/http/certificates.js';
+import { createSelfSignedCertificate, type CertificatePair } from '../../common/tls/certificates.js';
 import { request, type RequestOptions } from '../../common/http/request.js';
 import { AGENT_PATHS } from '../../common/protocol/agent-api.js';
 import { canonicalizeToken } from '../../common/token/token.js';

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSelfSignedCertificate, type CertificatePair } from '../../common/http/certificates.js';
+import { createSelfSignedCertificate, type CertificatePair } from '../../common/tls/certificates.js';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { request } from '../../common/http/request.js';
 import { AGENT_PATHS } from '../../common/protocol/agent-api.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseJoinRequest, parseTtl } from '../../common/protocol/agent-api.js';
-import { formatDuration, renderStatus, renderTokenState } from '../../host-console/agent/cli.js';
+import { formatDuration } from '../../common/format/duration.js';
+import { renderStatus, renderTokenState } from '../../host-console/agent/cli.js';
 import { defaultNodePaths, parseInvocation, parseListen } from '../../host-console/agent/options.js';
 
 describe('command line', () => {
@@ -137,5 +138,30 @@ describe('CLI rendering', () => {
     expect(text).not.toContain('\u001b');
     expect(text).not.toContain('\u0007');
     expect(text).toContain('evil^[]0;pwned^G');
+  });
+
+  it('writes sizes, spans and the fingerprint as every other screen does', () => {
+    const GiB = 1024 ** 3;
+    const text = renderStatus(
+      {
+        hostId: 'id',
+        hostname: 'qx-node-07',
+        agentVersion: '1',
+        agentInstanceId: null,
+        managementAddresses: [],
+        certificateFingerprint: 'AB'.repeat(32),
+        port: 8443,
+        membership: null,
+        token: { state: 'none' },
+        usage: { cpuPercent: null, memoryUsedBytes: 2.5 * GiB, memoryTotalBytes: 16 * GiB, loadAverage: null, uptimeSeconds: 2 * 86_400 + 3 * 3600 },
+        time: '2026-01-01T00:00:00.000Z',
+      },
+      0,
+    );
+    // A whole size without decimals, a fraction with one, as on the consoles.
+    expect(text).toContain('memory 2.5 GiB of 16 GiB');
+    // Days count as days, not as 51 hours.
+    expect(text).toContain('up 2d 03h');
+    expect(text).toContain(`Fingerprint  ${'abab '.repeat(15)}abab`);
   });
 });

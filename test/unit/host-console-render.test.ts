@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ASCII_GLYPHS, UNICODE_GLYPHS, lineText, textWidth, type Glyphs, type KeyBinding } from '../../common/tui/index.js';
+import { ASCII_GLYPHS, UNICODE_GLYPHS, type Glyphs } from '../../common/tui/glyphs.js';
+import type { KeyBinding } from '../../common/tui/keys.js';
+import { lineText, textWidth } from '../../common/tui/text.js';
 import { ALPHABET } from '../../common/token/token.js';
 import { BLOCK_FONT, bigTextWidth, renderBigText } from '../../host-console/console/render/font.js';
 import { renderScreen, type ScreenInput } from '../../host-console/console/screens/index.js';

@@ -1,10 +1,12 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createInventoryCollector, type FsSpace, type StatfsProbe } from '../../host-console/inventory/index.js';
-import { createCommandRunner, createLiveStatfs } from '../../host-console/inventory/probes.js';
+import { COMMAND_MAX_OUTPUT_BYTES } from '../../host-console/inventory/command-worker.js';
+import { COMMAND_WORKER_URL, createCommandRunner, createLiveStatfs } from '../../host-console/inventory/probes.js';
 
 const server = fileURLToPath(new URL('../fixtures/hosts/server-2s', import.meta.url));
 const space: FsSpace = { sizeBytes: 1000, usedBytes: 400, availableBytes: 500 };
@@ -100,6 +102,17 @@ describe('live statfs', () => {
   it('the default runner kills a command that outlives its timeout', async () => {
     const run = createCommandRunner();
     await expect(run('sleep', ['30'], { timeoutMs: 100 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+  });
+
+  it('the default runner starts its worker from the compiled module and keeps at most 4 MiB of output', async () => {
+    // The worker is a file of the build (dist/), not source text evaluated at run time.
+    expect(fileURLToPath(COMMAND_WORKER_URL)).toMatch(/dist\/host-console\/inventory\/command-worker\.js$/);
+    expect(existsSync(COMMAND_WORKER_URL)).toBe(true);
+    const run = createCommandRunner();
+    // Past the cap the pipe is closed: the command ends on its own or on EPIPE, either way with an exit code.
+    const r = await run(process.execPath, ['-e', 'process.stdout.write("x".repeat(6 * 1024 * 1024))']);
+    expect(r.stdout.length).toBeGreaterThan(0);
+    expect(r.stdout.length).toBeLessThanOrEqual(COMMAND_MAX_OUTPUT_BYTES);
   });
 });
 

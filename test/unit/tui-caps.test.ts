@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { detectCapabilities, glyphsFor, themeFor, MONO_THEME, COLOR_THEME } from '../../common/tui/index.js';
+import { detectCapabilities } from '../../common/tui/caps.js';
+import { glyphsFor, themeFor, MONO_THEME, COLOR_THEME } from '../../common/tui/glyphs.js';
 
 describe('detectCapabilities', () => {
   const utf8 = { LANG: 'C.UTF-8' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dropRepeatedCursorMoves, markCheapGaps } from '../../common/tui/index.js';
+import { dropRepeatedCursorMoves, markCheapGaps } from '../../common/tui/economy.js';
 
 type Row = Array<[number, string]>;
 const row = (s: string, attr = 0): Row => Array.from(s, (c) => [attr, c]);

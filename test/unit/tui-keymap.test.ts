@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { PassThrough } from 'node:stream';
 import blessed from 'blessed';
 import { describe, expect, it } from 'vitest';
-import { KEYPAD_APPLICATION, keyTranslations, missingFunctionKeys, TERMINFO_KEYS, translateKeys } from '../../common/tui/index.js';
+import { KEYPAD_APPLICATION, keyTranslations, missingFunctionKeys, TERMINFO_KEYS, translateKeys } from '../../common/tui/keymap.js';
 import { TERMS } from '../helpers/pty.js';
 
 const require = createRequire(import.meta.url);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createKeyDispatcher, keyDisplay, lineText, renderFooter, renderFooterLines, renderHelp, ASCII_GLYPHS, type KeyBinding } from '../../common/tui/index.js';
+import { ASCII_GLYPHS } from '../../common/tui/glyphs.js';
+import { createKeyDispatcher, keyDisplay, renderFooter, renderFooterLines, renderHelp, type KeyBinding } from '../../common/tui/keys.js';
+import { lineText } from '../../common/tui/text.js';
 
 function table(log: string[]): KeyBinding[] {
   return [

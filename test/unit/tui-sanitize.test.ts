@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { sanitizeForTerminal, neutralizeControls } from '../../common/tui/index.js';
+import { sanitizeForTerminal, neutralizeControls } from '../../common/tui/sanitize.js';
 
 describe('sanitizeForTerminal', () => {
   it.each([

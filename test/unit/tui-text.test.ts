@@ -1,21 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import {
-  ASCII_GLYPHS,
-  COLOR_THEME,
-  UNICODE_GLYPHS,
-  composeFrame,
-  confirmDialog,
-  dialogBindings,
-  fitLine,
-  FlashModel,
-  lineText,
-  overlayDialog,
-  progressBar,
-  textWidth,
-  toTagged,
-  tooSmallLine,
-  wrapLine,
-} from '../../common/tui/index.js';
+import { confirmDialog, dialogBindings, overlayDialog } from '../../common/tui/dialog.js';
+import { FlashModel } from '../../common/tui/flash.js';
+import { ASCII_GLYPHS, COLOR_THEME, UNICODE_GLYPHS } from '../../common/tui/glyphs.js';
+import { tooSmallLine } from '../../common/tui/screen.js';
+import { composeFrame, fitLine, lineText, progressBar, toTagged, wrapLine, textWidth } from '../../common/tui/text.js';
 
 describe('lines and frames', () => {
   it('fitLine pads and cuts to an exact width', () => {

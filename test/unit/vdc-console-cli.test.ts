@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { QuantixError } from '../../common/protocol/errors.js';
-import { exitCodeFor, UsageError } from '../../vdc-console/console/cli.js';
+import { UsageError } from '../../common/cli/error-line.js';
+import { exitCodeFor } from '../../vdc-console/console/cli.js';
 import { chooseTarget, EXIT, parseCommandLine } from '../../vdc-console/console/options.js';
 
 describe('command line', () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCredentialStore, defaultConfigDir, type Keychain } from '../../common/http/credentials.js';
+import { createCredentialStore, defaultConfigDir, type Keychain } from '../../common/cli/credentials.js';
 
 const TOKEN = `qxa_${'A'.repeat(43)}`;
 const SERVER = '127.0.0.1:9443';

@@ -6,10 +6,10 @@
  * stdout with --json); no stack trace ever reaches the operator.
  */
 import fs from 'node:fs';
-import { errorLine } from '../../common/cli/error-line.js';
+import { errorLine, UsageError } from '../../common/cli/error-line.js';
 import readline from 'node:readline';
 import tty from 'node:tty';
-import { createCredentialStore, defaultConfigDir, type CredentialStore } from '../../common/http/credentials.js';
+import { createCredentialStore, defaultConfigDir, type CredentialStore } from '../../common/cli/credentials.js';
 import { fetchVdcFingerprint, parseVdcServerAddress, VdcClient, type VdcTarget } from '../../common/http/vdc-client.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { API_TOKEN_PATTERN, parseHostAddressInput, type Cluster, type DiscoverStage, type NodeSummary } from '../../common/protocol/vdc-api.js';
@@ -47,8 +47,6 @@ export interface CliIo {
 /** The program name that starts every error line. */
 export const PROGRAM = 'quantix-vdc-console';
 
-/** Raised for problems found before any network call; exits with EXIT.usage. */
-export class UsageError extends QuantixError {}
 
 /** What the command needs from its context. */
 interface Ctx {

@@ -44,7 +44,7 @@ import { bearerToken, findApiToken } from './api-tokens.js';
 import { AUTH_FAILURE_DEFAULTS, AuthFailures } from './auth-failures.js';
 import type { RequestContext, VdcService } from './service.js';
 import type { Store } from './store.js';
-import { SERVER_CIPHERS, SERVER_MIN_TLS_VERSION } from '../../common/http/tls-policy.js';
+import { SERVER_CIPHERS, SERVER_MIN_TLS_VERSION } from '../../common/tls/tls-policy.js';
 import { guardConnections, NETWORK_LISTENER_LIMITS } from '../../common/http/connection-guard.js';
 import { clientErrorHandler, installEdge, sendChecked, serializeChecked, toQuantixError } from '../../common/http/server-edge.js';
 

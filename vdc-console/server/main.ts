@@ -12,8 +12,10 @@
 import os from 'node:os';
 import { createLogger } from '../../common/log/logger.js';
 import { createApiToken, revokeApiToken } from './api-tokens.js';
-import { type Command, errorLine, parseCommandLine, UsageError } from './options.js';
-import { openStore, packageVersion, startVdc } from './server.js';
+import { UsageError } from '../../common/cli/error-line.js';
+import { type Command, errorLine, parseCommandLine } from './options.js';
+import { packageVersion } from '../../common/version.js';
+import { openStore, startVdc } from './server.js';
 import { apiTokenView } from './views.js';
 
 const CLI = { source: 'cli', actor: os.userInfo().username } as const;

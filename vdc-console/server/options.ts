@@ -5,8 +5,9 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { parseArgs } from 'node:util';
-import { argumentProblem, errorLine as formatErrorLine, usageError } from '../../common/cli/error-line.js';
-import { VDC_DEFAULT_LISTEN, defaultVdcPaths } from '../../common/protocol/vdc-api.js';
+import { argumentProblem, errorLine as formatErrorLine, usageError, type UsageError } from '../../common/cli/error-line.js';
+import { VDC_DEFAULT_LISTEN } from '../../common/protocol/ports.js';
+import { defaultVdcPaths } from '../../common/protocol/vdc-api.js';
 
 /** Settings of `quantix-vdc serve`. */
 export interface ServeConfig {
@@ -37,12 +38,12 @@ export type Command =
   | { kind: 'api-token-list'; stateDir: string; database: string | null; json: boolean }
   | { kind: 'api-token-revoke'; stateDir: string; database: string | null; idOrName: string; json: boolean };
 
-/** Thrown for a command line that cannot run; main prints it on one line and exits 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
+/** Where a usage error sends the reader. */
+const USAGE_HINT = "Run 'quantix-vdc --help' for the usage.";
+
+/** A command line that cannot run: main prints it on one line and exits 2. */
+function usage(problem: string): UsageError {
+  return usageError(problem, USAGE_HINT);
 }
 
 const MAIN_HELP = `quantix-vdc: the Quantix vDC control plane
@@ -138,7 +139,7 @@ export function parseListen(input: string): { host: string; port: number } | nul
 function durationOption(value: string | undefined, flag: string, fallbackMs: number, minMs: number): number {
   if (value === undefined || value === '') return fallbackMs;
   const ms = parseDuration(value);
-  if (ms === null || ms < minMs) throw new UsageError(`${flag} must be a duration of at least ${minMs} ms, like 15s or 500ms (got ${JSON.stringify(value.slice(0, 40))})`);
+  if (ms === null || ms < minMs) throw usage(`${flag} must be a duration of at least ${minMs} ms, like 15s or 500ms (got ${JSON.stringify(value.slice(0, 40))})`);
   return ms;
 }
 
@@ -147,7 +148,7 @@ export function parseDatabase(value: string | undefined): string | null {
   if (value === undefined || value === '') return null;
   if (!/^postgres(?:ql)?:\/\/[^\s]*$/.test(value)) {
     // Never echo the value: it may hold a password.
-    throw new UsageError('--database must be a PostgreSQL URL: postgres://USER@HOST:PORT/DATABASE');
+    throw usage('--database must be a PostgreSQL URL: postgres://USER@HOST:PORT/DATABASE');
   }
   return value;
 }
@@ -164,7 +165,7 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
       const r = parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
       return { values: r.values, positionals: r.positionals };
     } catch (err) {
-      throw new UsageError(argumentProblem(err));
+      throw usage(argumentProblem(err));
     }
   };
 
@@ -184,7 +185,7 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
       'response-timeout': { type: 'string' },
     });
     if (values.help) return { kind: 'help', text: SERVE_HELP };
-    if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0]!.slice(0, 40))} for serve`);
+    if (positionals.length) throw usage(`unexpected argument ${JSON.stringify(positionals[0]!.slice(0, 40))} for serve`);
     const v = (flag: string, envName: string): string | undefined => {
       const x = values[flag];
       return typeof x === 'string' ? x : env[envName] !== undefined && env[envName] !== '' ? env[envName] : undefined;
@@ -194,14 +195,14 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
     const socketPath = v('socket', 'QUANTIX_VDC_SOCKET') ?? (explicitState ? `${stateDir}/vdc.sock` : defaults.socketPath);
     const listenText = v('listen', 'QUANTIX_VDC_LISTEN') ?? VDC_DEFAULT_LISTEN;
     const listen = parseListen(listenText);
-    if (listen === 'invalid') throw new UsageError(`--listen must be HOST:PORT with a valid address or name, [IPv6]:PORT, :PORT or none (got ${JSON.stringify(listenText.slice(0, 60))})`);
+    if (listen === 'invalid') throw usage(`--listen must be HOST:PORT with a valid address or name, [IPv6]:PORT, :PORT or none (got ${JSON.stringify(listenText.slice(0, 60))})`);
     const name = v('name', 'QUANTIX_VDC_NAME') ?? null;
-    if (name !== null && !/^[A-Za-z0-9._-]{1,63}$/.test(name)) throw new UsageError('--name may only hold letters, digits, "-", "_" and "." (1-63)');
+    if (name !== null && !/^[A-Za-z0-9._-]{1,63}$/.test(name)) throw usage('--name may only hold letters, digits, "-", "_" and "." (1-63)');
     const url = v('url', 'QUANTIX_VDC_URL') ?? null;
-    if (url !== null && !/^https:\/\/[^\s/]+(?:\/[^\s]*)?$/.test(url)) throw new UsageError('--url must be an https:// URL');
+    if (url !== null && !/^https:\/\/[^\s/]+(?:\/[^\s]*)?$/.test(url)) throw usage('--url must be an https:// URL');
     const concText = v('poll-concurrency', 'QUANTIX_VDC_POLL_CONCURRENCY') ?? '32';
     const pollConcurrency = /^[0-9]{1,4}$/.test(concText) ? Number(concText) : NaN;
-    if (!(pollConcurrency >= 1 && pollConcurrency <= 1024)) throw new UsageError('--poll-concurrency must be a whole number from 1 to 1024');
+    if (!(pollConcurrency >= 1 && pollConcurrency <= 1024)) throw usage('--poll-concurrency must be a whole number from 1 to 1024');
     return {
       kind: 'serve',
       config: {
@@ -231,25 +232,25 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
     const json = values.json === true;
     const one = (what: string): string => {
       const given = [...positionals, ...(typeof values.name === 'string' ? [values.name] : [])];
-      if (given.length !== 1) throw new UsageError(`api-token ${sub} needs exactly one ${what}`);
+      if (given.length !== 1) throw usage(`api-token ${sub} needs exactly one ${what}`);
       return given[0]!;
     };
     switch (sub) {
       case 'create':
         return { kind: 'api-token-create', stateDir, database, name: one('NAME'), json };
       case 'list':
-        if (positionals.length) throw new UsageError('api-token list takes no arguments');
+        if (positionals.length) throw usage('api-token list takes no arguments');
         return { kind: 'api-token-list', stateDir, database, json };
       case 'revoke':
         return { kind: 'api-token-revoke', stateDir, database, idOrName: one('ID or NAME'), json };
       default:
-        throw new UsageError(`unknown api-token command ${JSON.stringify(sub.slice(0, 40))} (create, list or revoke)`);
+        throw usage(`unknown api-token command ${JSON.stringify(sub.slice(0, 40))} (create, list or revoke)`);
     }
   }
-  throw new UsageError(`unknown command ${JSON.stringify(command.slice(0, 40))}`);
+  throw usage(`unknown command ${JSON.stringify(command.slice(0, 40))}`);
 }
 
 /** The one-line text of an error for the terminal: `quantix-vdc: CODE: message next step`. */
 export function errorLine(err: unknown): string {
-  return formatErrorLine('quantix-vdc', err instanceof UsageError ? usageError(err.message, "Run 'quantix-vdc --help' for the usage.") : err);
+  return formatErrorLine('quantix-vdc', err);
 }

@@ -10,7 +10,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from '../../common/http/atomic-file.js';
+import { writeFileAtomic } from '../../common/fs/atomic-file.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 
 const KEY_BYTES = 32;

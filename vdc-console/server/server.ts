@@ -11,16 +11,17 @@
  * The first replica to start creates them, under an advisory lock.
  */
 import { randomUUID } from 'node:crypto';
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type CertificatePair, createSelfSignedCertificate, fingerprintOfPem, loadOrCreateCertificate } from '../../common/http/certificates.js';
+import { type CertificatePair, createSelfSignedCertificate, fingerprintOfPem, loadOrCreateCertificate } from '../../common/tls/certificates.js';
 import type { Logger } from '../../common/log/logger.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { DISCOVERY_TTL_SECONDS } from '../../common/protocol/vdc-api.js';
+import { claimSocketPath } from '../../common/fs/socket-path.js';
+import { packageVersion } from '../../common/version.js';
 import { buildApiServer } from './http.js';
 import type { ServeConfig } from './options.js';
 import { openPgStore, type PgStore } from './pg-store.js';
@@ -32,24 +33,6 @@ import { openSqliteStore } from './sqlite-store.js';
 import { formatHostPort } from '../../common/protocol/host-port.js';
 import { lockStateDir } from './state-lock.js';
 import type { ReplicaInfo, Store, VdcIdentity } from './store.js';
-
-/** The version in the nearest package.json above this file. */
-export function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const p = join(dir, 'package.json');
-    if (existsSync(p)) {
-      try {
-        const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
-        if (pkg.name === 'quantix-console' && typeof pkg.version === 'string') return pkg.version;
-      } catch {
-        // an unreadable package.json further down the tree is not ours
-      }
-    }
-    dir = dirname(dir);
-  }
-  return '0.0.0';
-}
 
 /** The database file inside a state directory. */
 export function databasePath(stateDir: string): string {
@@ -174,27 +157,6 @@ async function sharedIdentity(
   });
 }
 
-/** Frees the socket path of a previous run, or refuses when a live server holds it. */
-async function claimSocket(path: string): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  if (!existsSync(path)) return;
-  const alive = await new Promise<boolean>((resolve) => {
-    const s = net.connect({ path });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-  if (alive) {
-    throw new QuantixError('BUSY', {
-      message: `Another quantix-vdc is already serving ${path}.`,
-      hint: 'Stop it first, or give this one its own --socket and --state-dir.',
-    });
-  }
-  unlinkSync(path);
-}
-
 /** A running vDC. */
 export interface RunningVdc {
   identity: VdcIdentity;
@@ -248,7 +210,10 @@ export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJ
       ...(hooks.afterJoin ? { afterJoin: hooks.afterJoin } : {}),
     });
 
-    await claimSocket(config.socketPath);
+    await claimSocketPath(config.socketPath, () => new QuantixError('BUSY', {
+      message: `Another quantix-vdc is already serving ${config.socketPath}.`,
+      hint: 'Stop it first, or give this one its own --socket and --state-dir.',
+    }));
     const local = buildApiServer({ service, store, log, remote: null });
     apps.push(local);
     await local.listen({ path: config.socketPath });
@@ -271,7 +236,7 @@ export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJ
       }
     }
     if (!url) url = `https://${os.hostname()}`;
-    replica.url = https ? `https://${https.host.includes(':') ? `[${https.host}]` : https.host}:${https.port}` : url;
+    replica.url = https ? `https://${formatHostPort(https.host, https.port)}` : url;
 
     poller = new HealthPoller({ store, service, log, intervalMs: config.pollIntervalMs, concurrency: config.pollConcurrency, replica, leaseMs: config.leaseMs });
     poller.start();

@@ -11,13 +11,14 @@ import { randomUUID } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import os from 'node:os';
-import type { CertificatePair } from '../../common/http/certificates.js';
+import type { CertificatePair } from '../../common/tls/certificates.js';
 import { agentCodeOf, HostAgentClient, type HostAgentClientOptions } from '../../common/http/host-agent-client.js';
 import type { TlsConnectionPool } from '../../common/http/request.js';
 import type { Logger } from '../../common/log/logger.js';
 import { forgetSecret, registerSecret } from '../../common/log/logger.js';
 import { AGENT_API_VERSION, AGENT_NETWORK_ERROR_CODES, type DiscoveryResponse, type HelloResponse } from '../../common/protocol/agent-api.js';
 import { type ErrorCode, type Phase, QuantixError } from '../../common/protocol/errors.js';
+import { formatHostPort } from '../../common/protocol/host-port.js';
 import { vmSupport } from '../../common/protocol/inventory.js';
 import { deriveKey } from '../../common/protocol/proof.js';
 import {
@@ -559,7 +560,7 @@ export class VdcService {
       }
       if (hello.hostId !== session.hostId) {
         throw new QuantixError('HOST_IDENTITY_CHANGED', {
-          message: `The host at ${session.address}:${session.port} is now ${hello.hostId}, not the host ${session.hostId} that was reviewed.`,
+          message: `The host at ${formatHostPort(session.address, session.port)} is now ${hello.hostId}, not the host ${session.hostId} that was reviewed.`,
           phase: 'verify',
         });
       }
@@ -607,7 +608,7 @@ export class VdcService {
           outcome: 'ok',
           source: ctx.source,
           actor: ctx.actor,
-          address: `${session.address}:${session.port}`,
+          address: formatHostPort(session.address, session.port),
           hostId: session.hostId,
           nodeId,
           clusterId: cluster.id,
@@ -624,7 +625,7 @@ export class VdcService {
         outcome: 'error',
         source: ctx.source,
         actor: ctx.actor,
-        address: session ? `${session.address}:${session.port}` : null,
+        address: session ? formatHostPort(session.address, session.port) : null,
         hostId: session?.hostId ?? null,
         nodeId,
         clusterId,
@@ -696,7 +697,7 @@ export class VdcService {
       action: 'node.remove',
       source: ctx.source,
       actor: ctx.actor,
-      address: `${node.address}:${node.port}`,
+      address: formatHostPort(node.address, node.port),
       hostId: node.hostId,
       nodeId: node.id,
       clusterId: node.clusterId,

@@ -9,7 +9,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../common/http/atomic-file.js';
+import { writeFileAtomic } from '../../common/fs/atomic-file.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 
 /** A held state-directory lock. */

@@ -8,7 +8,7 @@ import { X509CertificateGenerator, cryptoProvider } from '@peculiar/x509';
 import { createHash, webcrypto, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 
 cryptoProvider.set(webcrypto as unknown as Crypto);
 

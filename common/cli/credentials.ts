@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 
 /** Keychain service name under which API tokens are stored (account: `host:port`). */
 export const KEYCHAIN_SERVICE = 'quantix-vdc-console';
@@ -135,11 +135,8 @@ export function createCredentialStore(opts: CredentialStoreOptions): CredentialS
           // Some backends accept a write and then return nothing: only a read-back proves it.
           const back = await kc.getPassword(KEYCHAIN_SERVICE, server);
           if (back === token) {
-            const tokens = readFileTokens();
-            if (server in tokens) {
-              delete tokens[server];
-              writeFileTokens(tokens);
-            }
+            const { [server]: stale, ...others } = readFileTokens();
+            if (stale !== undefined) writeFileTokens(others);
             return { kind: 'keychain', location: `OS keychain (service ${KEYCHAIN_SERVICE}, account ${server})`, keychainProblem: null };
           }
           problem = 'the keychain did not return the token it was given';
@@ -180,10 +177,9 @@ export function createCredentialStore(opts: CredentialStoreOptions): CredentialS
           // Nothing to remove where nothing is reachable.
         }
       }
-      const tokens = readFileTokens();
-      if (server in tokens) {
-        delete tokens[server];
-        writeFileTokens(tokens);
+      const { [server]: stale, ...others } = readFileTokens();
+      if (stale !== undefined) {
+        writeFileTokens(others);
         removed = true;
       }
       return removed;
@@ -204,11 +200,10 @@ export function createCredentialStore(opts: CredentialStoreOptions): CredentialS
     },
 
     removeServer(server) {
-      const servers = readServers();
-      if (!(server in servers)) return false;
-      delete servers[server];
+      const { [server]: gone, ...others } = readServers();
+      if (gone === undefined) return false;
       ensureDir();
-      writeFileAtomic(serversFile, `${JSON.stringify(servers, null, 2)}\n`, 0o600);
+      writeFileAtomic(serversFile, `${JSON.stringify(others, null, 2)}\n`, 0o600);
       return true;
     },
   };
