@@ -119,27 +119,40 @@ export async function replicasBench(ctx: BenchContext): Promise<Figure[]> {
       figure({ figure: 7, name: `vDC RSS with ${count} hosts, PostgreSQL replica (each polls half)`, unit: 'MB', target: count === 1000 ? 150 : null }, rss),
     );
 
-    // Takeover: replica 2 killed; the clock runs until the survivor has checked every host replica 2 held.
+    // Takeover: replica 2 killed; the clock runs until the survivor has checked every host replica 2 held. Split in
+    // two: until the survivor holds every lease (the lease expiry, what the lease period governs), and the checks.
     const victim = (await replicas[1]!.client.health()).replicaId!;
+    const survivorId = (await replicas[0]!.client.health()).replicaId!;
     const db = new pg.Client({ connectionString: demoDatabaseUrl(conf) });
     await db.connect();
-    const held = new Set((await db.query<{ id: string }>('SELECT id FROM nodes WHERE lease_owner = $1', [victim])).rows.map((x) => x.id));
-    await db.end();
-    const killedAt = Date.now();
-    replicas[1]!.child.kill('SIGKILL');
-    const survivor = replicas[0]!;
-    const killedIso = new Date(killedAt).toISOString();
-    for (;;) {
-      const taken = (await survivor.client.listNodes()).filter((n) => held.has(n.id));
-      if (taken.length === held.size && taken.every((n) => n.lastSeenAt !== null && n.lastSeenAt > killedIso && n.state === 'connected')) break;
-      if (Date.now() - killedAt > 10 * 60_000) throw new Error('the survivor did not take over within 10 minutes');
-      await sleep(100);
+    try {
+      const held = new Set((await db.query<{ id: string }>('SELECT id FROM nodes WHERE lease_owner = $1', [victim])).rows.map((x) => x.id));
+      const killedAt = Date.now();
+      replicas[1]!.child.kill('SIGKILL');
+      const survivor = replicas[0]!;
+      const killedIso = new Date(killedAt).toISOString();
+      let claimedAt: number | null = null;
+      for (;;) {
+        if (claimedAt === null) {
+          const owned = (await db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM nodes WHERE lease_owner = $1 AND id = ANY($2::text[])', [survivorId, [...held]])).rows[0]!.n;
+          if (owned === held.size) claimedAt = Date.now();
+        }
+        const taken = (await survivor.client.listNodes()).filter((n) => held.has(n.id));
+        if (claimedAt !== null && taken.length === held.size && taken.every((n) => n.lastSeenAt !== null && n.lastSeenAt > killedIso && n.state === 'connected')) break;
+        if (Date.now() - killedAt > 10 * 60_000) throw new Error('the survivor did not take over within 10 minutes');
+        await sleep(100);
+      }
+      const takeover = (Date.now() - killedAt) / 1000;
+      const claimed = (claimedAt - killedAt) / 1000;
+      figures.push(
+        figure({ figure: 7, name: 'Takeover of a killed replica (until each of its hosts checked)', unit: 's', note: `${held.size} hosts; lease ${LEASE_S} s; poll interval ${POLL_INTERVAL_S} s` }, [takeover]),
+        figure({ figure: 7, name: 'Takeover, in lease periods', unit: 'leases', target: 2 }, [takeover / LEASE_S]),
+        figure({ figure: 7, name: 'Takeover: until the survivor holds every lease, in lease periods', unit: 'leases', target: 1, note: 'the leases expire at most one period after the last renewal' }, [claimed / LEASE_S]),
+        figure({ figure: 7, name: 'Takeover: checking the taken hosts (new TLS connections)', unit: 's' }, [takeover - claimed]),
+      );
+    } finally {
+      await db.end();
     }
-    const takeover = (Date.now() - killedAt) / 1000;
-    figures.push(
-      figure({ figure: 7, name: 'Takeover of a killed replica (until each of its hosts checked)', unit: 's', note: `${held.size} hosts; lease ${LEASE_S} s; poll interval ${POLL_INTERVAL_S} s` }, [takeover]),
-      figure({ figure: 7, name: 'Takeover, in lease periods', unit: 'leases', target: 2 }, [takeover / LEASE_S]),
-    );
     return figures;
   } finally {
     await close?.();

@@ -4,8 +4,9 @@
  * of wrong tokens from one source is answered 401 only up to the limit,
  * then API_TOKEN_RATE_LIMITED (429, Retry-After) while another source is
  * served; the refusals add a line or two to the log, not one per request;
- * the real SQLite files (database, WAL, shared memory) hold no part of a
- * token's secret; and a database of the previous schema, whose tokens
+ * the real SQLite files (database, WAL, shared memory), or the PostgreSQL
+ * rows, hold no part of a token's secret; and a database of the previous
+ * SQLite schema, whose tokens
  * kept six characters of their secret in clear, is migrated so that the
  * characters are gone and the token still works.
  */
@@ -16,17 +17,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../../common/http/request.js';
 import { migrate, openDatabase } from '../../vdc-console/server/sqlite-store.js';
 import { tempDir } from '../e2e/vdc-console-support.js';
+import { usePostgres, VDC_BACKENDS } from '../helpers/postgres.js';
 import { runVdcCli, startVdc, type VdcProcess } from '../helpers/vdc.js';
-import { stopAll } from '../helpers/teardown.js';
 
-let vdc: VdcProcess;
-
-beforeAll(async () => {
-  vdc = await startVdc({ name: 'vdc-guess', listen: '127.0.0.80:0' });
-});
-afterAll(async () => {
-  await stopAll(vdc);
-});
+const postgres = usePostgres();
 
 /** GET /api/clusters over HTTPS from a chosen loopback source with a bearer token. */
 async function call(v: VdcProcess, from: string, token: string): Promise<{ status: number; code: string | null; retryAfter: number | null }> {
@@ -50,13 +44,31 @@ function windows(secret: string, size = 8): string[] {
   return Array.from({ length: secret.length - size + 1 }, (_, i) => secret.slice(i, i + size));
 }
 
+/** What the store keeps of API tokens: the SQLite files, or every row of the PostgreSQL table. */
+async function storedBytes(v: VdcProcess): Promise<Buffer> {
+  if (!v.database) return databaseBytes(v.stateDir);
+  const rows = await (await postgres.server()).query(new URL(v.database).pathname.slice(1), 'SELECT * FROM api_tokens');
+  return Buffer.from(JSON.stringify(rows));
+}
+
 async function createToken(v: VdcProcess, name: string): Promise<{ token: string; info: { id: string; publicId: string | null } }> {
-  const r = await runVdcCli(['api-token', 'create', name, '--state-dir', v.stateDir, '--json']);
+  const r = await runVdcCli(['api-token', 'create', name, '--state-dir', v.stateDir, '--json'], v.cliEnv());
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as { token: string; info: { id: string; publicId: string | null } };
 }
 
-describe('API tokens', () => {
+// Both back ends: each guess that passes the limiter looks the token up in the store, a query on PostgreSQL.
+describe.each(VDC_BACKENDS)('API tokens (%s)', (backend) => {
+  let vdc: VdcProcess;
+
+  beforeAll(async () => {
+    const database = await postgres.database(backend);
+    vdc = await startVdc({ name: 'vdc-guess', listen: '127.0.0.80:0', ...(database ? { database } : {}) });
+  });
+  afterAll(async () => {
+    await vdc.cleanup();
+  });
+
   it('have a public id and 256 secret bits, and the database holds nothing of the secret', async () => {
     const { token, info } = await createToken(vdc, 'guess-admin');
     const m = /^qxa_([0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/.exec(token);
@@ -64,11 +76,11 @@ describe('API tokens', () => {
     expect(info.publicId).toBe(m![1]);
     expect((await call(vdc, '127.0.0.83', token)).status).toBe(200);
 
-    const bytes = databaseBytes(vdc.stateDir);
+    const bytes = await storedBytes(vdc);
     const secret = m![2]!;
     expect(bytes.includes(createHash('sha256').update(token).digest('hex'))).toBe(true);
     for (const w of windows(secret)) expect(bytes.includes(w), `"${w}" of the secret is in the database`).toBe(false);
-    const list = await runVdcCli(['api-token', 'list', '--state-dir', vdc.stateDir]);
+    const list = await runVdcCli(['api-token', 'list', '--state-dir', vdc.stateDir], vdc.cliEnv());
     expect(list.stdout).toContain(m![1]);
     for (const w of windows(secret)) expect(list.stdout).not.toContain(w);
   });
@@ -110,6 +122,7 @@ describe('API tokens', () => {
   });
 });
 
+// SQLite only: the previous schema that kept characters in clear never existed on PostgreSQL.
 describe('API tokens of the previous schema', () => {
   it('lose the characters kept in clear on migration and keep working', async () => {
     const dir = tempDir('qx-legacy-');

@@ -9,7 +9,8 @@
  * local socket still generates a token and the vDC, itself flooded, still
  * discovers the agent; every flood connection is then closed by the
  * servers within their bounds (a 40 s deadline; the longest bound is the
- * 10 s handshake or header limit plus its 1 s check).
+ * 10 s handshake or header limit plus its 1 s check). The vDC's flood runs
+ * again with the vDC on PostgreSQL, whose pool needs descriptors too.
  */
 import { readdirSync } from 'node:fs';
 import https from 'node:https';
@@ -20,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NETWORK_LISTENER_LIMITS } from '../../common/http/connection-guard.js';
 import { AGENT_PATHS } from '../../common/protocol/agent-api.js';
 import { type AgentProcess, runAgentCli, startAgent } from '../helpers/agent.js';
+import { usePostgres, type VdcBackend } from '../helpers/postgres.js';
 import { startVdc, type VdcProcess, waitFor } from '../helpers/vdc.js';
 import { stopAll } from '../helpers/teardown.js';
 
@@ -45,17 +47,26 @@ interface Flood {
 }
 
 let agent: AgentProcess;
-let vdc: VdcProcess;
 const floods: Flood[] = [];
+const postgres = usePostgres();
 
 beforeAll(async () => {
-  [agent, vdc] = await Promise.all([startAgent({ fdLimit: FD_LIMIT }), startVdc({ name: 'vdc-flood', fdLimit: FD_LIMIT })]);
+  agent = await startAgent({ fdLimit: FD_LIMIT });
 });
 
 afterAll(async () => {
   for (const f of floods) for (const s of f.sockets) s.destroy();
-  await stopAll(agent, vdc);
+  await stopAll(agent);
 });
+
+/** One run per vDC back end. */
+const CASES: Array<{ backend: VdcBackend; floodAgent: boolean }> = [
+  // The agent and the vDC flooded at once, the vDC on its embedded SQLite.
+  { backend: 'sqlite', floodAgent: true },
+  // The vDC alone, on PostgreSQL: its pool's connections are descriptors under the same limit, and the discover made
+  // under the flood writes its session to the database. The agent does not depend on the vDC's store: flooded once.
+  { backend: 'postgresql', floodAgent: false },
+];
 
 const fdsOf = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 const limitOf = (pid: number) => /Max open files\s+(\d+)/.exec(execFileSync('cat', [`/proc/${pid}/limits`], { encoding: 'utf8' }))?.[1];
@@ -123,7 +134,17 @@ function newFlood(): Flood {
   return f;
 }
 
-describe('2,000 idle or slow connections against each daemon', () => {
+describe.each(CASES)('2,000 idle or slow connections against each daemon ($backend)', ({ backend, floodAgent }) => {
+  let vdc: VdcProcess;
+
+  beforeAll(async () => {
+    const database = await postgres.database(backend);
+    vdc = await startVdc({ name: 'vdc-flood', fdLimit: FD_LIMIT, ...(database ? { database } : {}) });
+  });
+  afterAll(async () => {
+    await vdc.cleanup();
+  });
+
   it('leave the local socket and a legitimate discover working, and are all closed within their bounds', async () => {
     const testLimit = execFileSync('/bin/sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim();
     const agentPid = agent.child.pid!;
@@ -134,10 +155,10 @@ describe('2,000 idle or slow connections against each daemon', () => {
     const onAgent = newFlood();
     const onVdc = newFlood();
     // Kept-alive idle connections only on the vDC: the agent keeps them 72 s on purpose (a vDC's health rounds reuse them).
-    const flooding = Promise.all([flood(onAgent, agent.host, agent.port, agentPid, false), flood(onVdc, '127.0.0.1', vdc.port, vdcPid, true)]);
+    const flooding = Promise.all([floodAgent ? flood(onAgent, agent.host, agent.port, agentPid, false) : onAgent, flood(onVdc, '127.0.0.1', vdc.port, vdcPid, true)]);
     const held = (f: Flood) => f.sockets.length - f.closed.size;
-    // Both servers hold as many flood connections as they let in (ten sources at their cap) before the checks start.
-    await waitFor('both daemons to hold flood connections', () => held(onAgent) >= 100 && held(onVdc) >= 100, 30_000);
+    // The servers hold as many flood connections as they let in (ten sources at their cap) before the checks start.
+    await waitFor('the daemons to hold flood connections', () => (!floodAgent || held(onAgent) >= 100) && held(onVdc) >= 100, 30_000);
 
     // While both are flooded: the agent's local socket answers, and the vDC discovers the agent.
     const heldDuringChecks = { agent: held(onAgent), vdc: held(onVdc) };
@@ -149,7 +170,7 @@ describe('2,000 idle or slow connections against each daemon', () => {
     expect(discovered.host.hostId).toBe(agent.hostId);
     const heldAfterChecks = { agent: held(onAgent), vdc: held(onVdc) };
     await flooding;
-    expect(onAgent.sockets).toHaveLength(CONNECTIONS);
+    expect(onAgent.sockets).toHaveLength(floodAgent ? CONNECTIONS : 0);
     expect(onVdc.sockets).toHaveLength(CONNECTIONS);
     // Once every connection was tried, the local socket still answers.
     const again = await runAgentCli(['token', 'show', '--json', '--socket', agent.socketPath]);
@@ -170,7 +191,7 @@ describe('2,000 idle or slow connections against each daemon', () => {
       throw new Error(`${err instanceof Error ? err.message : String(err)}: still open on the agent ${open(onAgent).length} (${left(onAgent)}), on the vDC ${open(onVdc).length} (${left(onVdc)})`);
     });
     console.info(
-      `connection flood: test process ulimit -n ${testLimit}, daemons ${FD_LIMIT}; most held at once: agent ${onAgent.peakOpen}, vDC ${onVdc.peakOpen}; ` +
+      `connection flood (vDC on ${backend}): test process ulimit -n ${testLimit}, daemons ${FD_LIMIT}; most held at once: agent ${onAgent.peakOpen}, vDC ${onVdc.peakOpen}; ` +
         `held around the checks: agent ${heldDuringChecks.agent}->${heldAfterChecks.agent}, vDC ${heldDuringChecks.vdc}->${heldAfterChecks.vdc}; ` +
         `peak descriptors: agent ${onAgent.peakFds}, vDC ${onVdc.peakFds}`,
     );

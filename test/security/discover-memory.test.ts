@@ -18,8 +18,8 @@ import { AGENT_API_VERSION, AGENT_PATHS } from '../../common/protocol/agent-api.
 import { VdcClient } from '../../common/http/vdc-client.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { formatToken, tokenFromRandom } from '../../common/token/token.js';
+import { usePostgres, VDC_BACKENDS } from '../helpers/postgres.js';
 import { runVdcCli, startVdc, type VdcProcess } from '../helpers/vdc.js';
-import { stopAll } from '../helpers/teardown.js';
 
 /** Bytes each target sends per answer, and how: 8 KiB every 50 ms, so the vDC's cap (512 KiB) is reached after about 3 s. */
 const ANSWER_BYTES = 1024 * 1024;
@@ -89,30 +89,41 @@ function rssOf(pid: number): number {
   return Number(m![1]) * 1024;
 }
 
-let vdc: VdcProcess;
 const targets: SlowTarget[] = [];
+const postgres = usePostgres();
 
 beforeAll(async () => {
-  vdc = await startVdc({ name: 'vdc-burst', listen: '127.0.0.60:0', responseTimeout: '20s' });
   for (const host of ['127.0.0.61', '127.0.0.62', '127.0.0.63']) targets.push(await slowTarget(host));
 });
 afterAll(async () => {
-  await stopAll(vdc, ...targets);
+  await Promise.all(targets.map((t) => t.close()));
 });
 
 /** A well-formed token no host issued. */
 const token = formatToken(tokenFromRandom(new Uint8Array(16).map((_, i) => (i * 29 + 3) & 0xff)));
 
-async function remoteClient(name: string): Promise<VdcClient> {
-  const created = await runVdcCli(['api-token', 'create', name, '--state-dir', vdc.stateDir, '--json']);
+async function remoteClient(vdc: VdcProcess, name: string): Promise<VdcClient> {
+  const created = await runVdcCli(['api-token', 'create', name, '--state-dir', vdc.stateDir, '--json'], vdc.cliEnv());
   const apiToken = (JSON.parse(created.stdout) as { token: string }).token;
   return new VdcClient({ kind: 'https', host: '127.0.0.60', port: vdc.port, apiToken, fingerprint: vdc.serverFingerprint }, { responseTimeoutMs: 60_000 });
 }
 
-describe('a burst of discoveries', () => {
+// Both back ends: every request from an API token is authenticated against the store, and /api/health reads the
+// replicas and counts from it, so on PostgreSQL the burst also contends for the database pool.
+describe.each(VDC_BACKENDS)('a burst of discoveries (%s)', (backend) => {
+  let vdc: VdcProcess;
+
+  beforeAll(async () => {
+    const database = await postgres.database(backend);
+    vdc = await startVdc({ name: 'vdc-burst', listen: '127.0.0.60:0', responseTimeout: '20s', ...(database ? { database } : {}) });
+  });
+  afterAll(async () => {
+    await vdc.cleanup();
+  });
+
   it('500 at once: at most 16 run (8 per caller), the rest get 503 with Retry-After, RSS stays within 100 MB and health answers', async () => {
     const local = new VdcClient({ kind: 'socket', socketPath: vdc.socketPath }, { responseTimeoutMs: 60_000 });
-    const [alice, bob] = [await remoteClient('burst-alice'), await remoteClient('burst-bob')];
+    const [alice, bob] = [await remoteClient(vdc, 'burst-alice'), await remoteClient(vdc, 'burst-bob')];
     const pid = vdc.child.pid!;
     // Warm: one discovery of each kind, so the baseline includes the code and TLS contexts every discovery uses.
     for (const [client, t] of [[local, targets[0]!], [alice, targets[1]!]] as const) {
@@ -132,9 +143,9 @@ describe('a burst of discoveries', () => {
     let healthFailures = 0;
     const healthMs: number[] = [];
     // A monitoring probe: health asked again 5 ms after each answer.
-    const stopped = new AbortController();
+    const sampling = new AbortController();
     const sampler = (async () => {
-      while (!stopped.signal.aborted) {
+      while (!sampling.signal.aborted) {
         peak = Math.max(peak, rssOf(pid));
         const t0 = performance.now();
         try {
@@ -156,7 +167,7 @@ describe('a burst of discoveries', () => {
         ),
       ),
     );
-    stopped.abort();
+    sampling.abort();
     await sampler;
     const cpuMs = cpuMsOf(pid) - cpuBefore;
 
@@ -169,7 +180,7 @@ describe('a burst of discoveries', () => {
     const sorted = [...healthMs].sort((a, b) => a - b);
     const p95 = sorted[Math.floor(sorted.length * 0.95)] ?? NaN;
     console.log(
-      `discover burst: ${JSON.stringify(Object.fromEntries(codes))}; vDC CPU ${cpuMs} ms; RSS idle ${(idle / 2 ** 20).toFixed(1)} MiB, peak ${(peak / 2 ** 20).toFixed(1)} MiB (+${((peak - idle) / 2 ** 20).toFixed(1)}); ` +
+      `discover burst (${backend}): ${JSON.stringify(Object.fromEntries(codes))}; vDC CPU ${cpuMs} ms; RSS idle ${(idle / 2 ** 20).toFixed(1)} MiB, peak ${(peak / 2 ** 20).toFixed(1)} MiB (+${((peak - idle) / 2 ** 20).toFixed(1)}); ` +
         `target connections at once ${targets.map((t) => t.maxOpen).join('/')}; health ${healthMs.length} samples, p50 ${sorted[Math.floor(sorted.length / 2)]?.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(1)} ms`,
     );
 

@@ -16,7 +16,7 @@ import pg from 'pg';
 import { QuantixError } from '../../common/protocol/errors.js';
 import type { Inventory } from '../../common/protocol/inventory.js';
 import type { AuditEvent, AuditQuery, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
-import { type AuditRow, type ClusterRow, inventoryOf, NODE_COLUMNS, type NodeRow, type TokenRow, toAudit, toCluster, toNode, toToken } from './store-rows.js';
+import { type AuditRow, type ClusterRow, driverCode, inventoryOf, NODE_COLUMNS, type NodeRow, type TokenRow, toAudit, toCluster, toNode, toToken } from './store-rows.js';
 import type { Logger } from '../../common/log/logger.js';
 import type { DiscoverySession } from './sessions.js';
 import type {
@@ -25,6 +25,7 @@ import type {
   ClusterRecord,
   ClusterWithCounts,
   HealthObservation,
+  LeaseClaim,
   LeaseHolder,
   NewNode,
   NodeRecord,
@@ -190,14 +191,13 @@ export function isUnavailable(err: unknown): boolean {
 }
 
 function unavailable(what: string, err: unknown): QuantixError {
-  const e = err as { code?: unknown };
-  const why = typeof e?.code === 'string' && e.code.length > 0 ? ` (${e.code})` : '';
+  const code = driverCode(err);
+  const why = code ? ` (${code})` : '';
   return new QuantixError('DATABASE_UNAVAILABLE', { message: `The vDC cannot reach its database ${what}${why}.`, cause: err });
 }
 
 function isConstraint(err: unknown, kind: 'UNIQUE' | 'FOREIGNKEY'): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return code === (kind === 'UNIQUE' ? '23505' : '23503');
+  return driverCode(err) === (kind === 'UNIQUE' ? '23505' : '23503');
 }
 
 const NODE_FROM = 'FROM nodes n JOIN clusters c ON c.id = n.cluster_id';
@@ -720,38 +720,64 @@ export class PgStore implements Store {
 
   async claimHosts(replicaId: string, leaseMs: number): Promise<NodeRecord[]> {
     return this.tx(async (c) => {
-      const alive = (
-        await c.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM replicas WHERE seen_at > now() - $1::float8 * interval '1 millisecond' OR id = $2`, [leaseMs, replicaId])
-      ).rows[0]!.n;
-      const total = (await c.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM nodes WHERE state IN ${POLLED_STATES}`)).rows[0]!.n;
-      const share = Math.ceil(total / Math.max(1, alive));
-      const own = (
-        await c.query<{ id: string; state: NodeState }>(
-          `UPDATE nodes SET lease_until = now() + $2::float8 * interval '1 millisecond' WHERE lease_owner = $1 AND state IN ${POLLED_STATES} RETURNING id, state`,
-          [replicaId, leaseMs],
-        )
-      ).rows;
-      if (own.length > share) {
-        // Give the excess back for the others to take (never a pending row: it may be a registration under way here).
-        const give = own
-          .filter((n) => n.state !== 'pending')
-          .map((n) => n.id)
-          .sort()
-          .slice(0, own.length - share);
-        if (give.length > 0) await c.query('UPDATE nodes SET lease_owner = NULL, lease_until = NULL WHERE id = ANY($1::text[]) AND lease_owner = $2', [give, replicaId]);
-      } else if (own.length < share) {
-        await c.query(
-          `UPDATE nodes SET lease_owner = $1, lease_until = now() + $2::float8 * interval '1 millisecond'
-           WHERE id IN (SELECT id FROM nodes WHERE state IN ${POLLED_STATES} AND (lease_owner IS NULL OR lease_until < now())
-                        ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)`,
-          [replicaId, leaseMs, share - own.length],
-        );
-      }
+      await claimLeases(c, replicaId, leaseMs);
       return (await c.query<NodeRow>(`SELECT ${NODE_COLUMNS} ${NODE_FROM} WHERE n.lease_owner = $1 AND n.state IN ${POLLED_STATES} ${NODE_ORDER}`, [replicaId])).rows.map(toNode);
+    });
+  }
+
+  async takeOverHosts(replicaId: string, leaseMs: number, known: ReadonlySet<string>): Promise<LeaseClaim> {
+    return this.tx(async (c) => {
+      await claimLeases(c, replicaId, leaseMs);
+      const held = (await c.query<{ id: string }>(`SELECT id FROM nodes WHERE lease_owner = $1 AND state IN ${POLLED_STATES}`, [replicaId])).rows.map((r) => r.id);
+      const fresh = held.filter((id) => !known.has(id));
+      const taken =
+        fresh.length === 0 ? [] : (await c.query<NodeRow>(`SELECT ${NODE_COLUMNS} ${NODE_FROM} WHERE n.id = ANY($1::text[]) ${NODE_ORDER}`, [fresh])).rows.map(toNode);
+      const next = (
+        await c.query<{ ms: number | null }>(
+          `SELECT (EXTRACT(EPOCH FROM MIN(lease_until) - now()) * 1000)::float8 AS ms FROM nodes
+           WHERE lease_owner <> $1 AND lease_until > now() AND state IN ${POLLED_STATES}`,
+          [replicaId],
+        )
+      ).rows[0]?.ms;
+      return { held, taken, nextExpiryMs: next ?? null };
     });
   }
 
   async close(): Promise<void> {
     await this.pool.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Renews this replica's leases, takes up to its fair share of free or expired ones (`FOR UPDATE SKIP LOCKED`:
+ * replicas claiming at the same moment never wait on each other) and gives back its excess over that share.
+ */
+async function claimLeases(c: Queryable, replicaId: string, leaseMs: number): Promise<void> {
+  const alive = (
+    await c.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM replicas WHERE seen_at > now() - $1::float8 * interval '1 millisecond' OR id = $2`, [leaseMs, replicaId])
+  ).rows[0]!.n;
+  const total = (await c.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM nodes WHERE state IN ${POLLED_STATES}`)).rows[0]!.n;
+  const share = Math.ceil(total / Math.max(1, alive));
+  const own = (
+    await c.query<{ id: string; state: NodeState }>(
+      `UPDATE nodes SET lease_until = now() + $2::float8 * interval '1 millisecond' WHERE lease_owner = $1 AND state IN ${POLLED_STATES} RETURNING id, state`,
+      [replicaId, leaseMs],
+    )
+  ).rows;
+  if (own.length > share) {
+    // Give the excess back for the others to take (never a pending row: it may be a registration under way here).
+    const give = own
+      .filter((n) => n.state !== 'pending')
+      .map((n) => n.id)
+      .sort()
+      .slice(0, own.length - share);
+    if (give.length > 0) await c.query('UPDATE nodes SET lease_owner = NULL, lease_until = NULL WHERE id = ANY($1::text[]) AND lease_owner = $2', [give, replicaId]);
+  } else if (own.length < share) {
+    await c.query(
+      `UPDATE nodes SET lease_owner = $1, lease_until = now() + $2::float8 * interval '1 millisecond'
+       WHERE id IN (SELECT id FROM nodes WHERE state IN ${POLLED_STATES} AND (lease_owner IS NULL OR lease_until < now())
+                    ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)`,
+      [replicaId, leaseMs, share - own.length],
+    );
   }
 }

@@ -10,8 +10,9 @@
  * Replicas on one PostgreSQL database split the hosts with poll leases: each
  * round polls only the hosts this replica holds (`Store.claimHosts`), a
  * heartbeat every third of a lease period renews them, and the hosts of a
- * replica that stopped renewing are taken by the survivors and checked at
- * once. A result is written only while its replica still holds the host's
+ * replica that stopped renewing are taken by the survivors the moment its
+ * leases expire (the heartbeat before is timed to it) and checked at once,
+ * beside the heartbeats so a slow check never holds up a renewal. A result is written only while its replica still holds the host's
  * lease, so a handover never makes a host's state flap. With SQLite the one
  * process holds every host.
  */
@@ -50,6 +51,9 @@ export async function runBounded<T>(items: readonly T[], limit: number, task: (i
 /** Results are written in batches so a thousand hosts cost a handful of transactions. */
 const FLUSH_EVERY = 256;
 
+/** A heartbeat meant to claim an expired lease runs this long after the expiry, so the expiry has surely passed. */
+const EXPIRY_MARGIN_MS = 25;
+
 /** The poller; `start` runs a first round at once (settling pending rows left by a crash). */
 export class HealthPoller {
   private readonly o: PollerOptions;
@@ -58,6 +62,10 @@ export class HealthPoller {
   private beatTimer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private beating: Promise<void> | null = null;
+  /** Checks of hosts taken over from a replica that died, under way. */
+  private readonly takeovers = new Set<Promise<void>>();
+  /** In how many milliseconds another replica's next lease expires, from the last heartbeat. */
+  private nextExpiryMs: number | null = null;
   /** Hosts this replica held at its last claim, and hosts being checked right now. */
   private owned = new Set<string>();
   private readonly inflight = new Set<string>();
@@ -90,8 +98,18 @@ export class HealthPoller {
       this.beatTimer = setTimeout(() => {
         this.beatTimer = null;
         this.beat();
-      }, Math.max(50, Math.floor(this.o.leaseMs / 3)));
+      }, this.nextBeatMs());
     });
+  }
+
+  /**
+   * A third of a lease period, or sooner when another replica's lease runs out before then: a replica that
+   * stopped renewing is noticed the moment its leases expire, not up to a third of a period later.
+   */
+  private nextBeatMs(): number {
+    const period = Math.max(50, Math.floor(this.o.leaseMs / 3));
+    if (this.nextExpiryMs === null) return period;
+    return Math.min(period, Math.max(EXPIRY_MARGIN_MS, Math.ceil(this.nextExpiryMs) + EXPIRY_MARGIN_MS));
   }
 
   /** Renews this replica and its leases; checks at once the hosts it just took over from a replica that died. */
@@ -101,20 +119,33 @@ export class HealthPoller {
       if (this.databaseDown) this.o.log.info('database reachable again');
       this.databaseDown = false;
       if (this.o.store.backend !== 'postgresql') return;
-      const nodes = await this.o.store.claimHosts(this.o.replica.id, this.o.leaseMs);
-      const before = this.owned;
-      this.owned = new Set(nodes.map((n) => n.id));
-      const taken = nodes.filter((n) => !before.has(n.id));
-      if (taken.length > 0 && this.stats.lastRoundAt !== null) {
-        this.o.log.info({ hosts: taken.length }, 'took over hosts');
-        await this.pollNodes(taken);
+      const claim = await this.o.store.takeOverHosts(this.o.replica.id, this.o.leaseMs, this.owned);
+      this.owned = new Set(claim.held);
+      this.nextExpiryMs = claim.nextExpiryMs;
+      if (claim.taken.length > 0 && this.stats.lastRoundAt !== null) {
+        this.o.log.info({ hosts: claim.taken.length }, 'took over hosts');
+        this.checkTaken(claim.taken);
       }
     } catch (err) {
+      this.nextExpiryMs = null;
       if (this.stopped) return;
       const code = err instanceof QuantixError ? err.code : 'INTERNAL';
       if (!this.databaseDown) this.o.log.warn({ code, err: code === 'INTERNAL' ? err : undefined }, 'heartbeat failed: leases not renewed');
       this.databaseDown = code === 'DATABASE_UNAVAILABLE';
     }
+  }
+
+  /**
+   * Checks hosts just taken over beside the heartbeats, never in their way: a taken host that does not answer
+   * holds its check for the response timeout, longer than a lease, and this replica must keep renewing meanwhile.
+   */
+  private checkTaken(nodes: readonly NodeRecord[]): void {
+    const check: Promise<void> = this.pollNodes(nodes)
+      .catch((err: unknown) => {
+        this.o.log.error({ err }, 'check of taken hosts failed');
+      })
+      .finally(() => this.takeovers.delete(check));
+    this.takeovers.add(check);
   }
 
   private schedule(delayMs: number): void {
@@ -139,7 +170,7 @@ export class HealthPoller {
     this.timer = null;
     this.beatTimer = null;
     this.abort.abort();
-    await Promise.all([this.running, this.beating]);
+    await Promise.all([this.running, this.beating, ...this.takeovers]);
     this.connections.close();
     // The other replicas take this one's hosts at their next heartbeat rather than after a lease period.
     await this.o.store.leaveReplica(this.o.replica.id).catch((err: unknown) => this.o.log.warn({ err }, 'could not release poll leases'));

@@ -11,13 +11,14 @@ import { dirname } from 'node:path';
 import { QuantixError } from '../../common/protocol/errors.js';
 import type { Inventory } from '../../common/protocol/inventory.js';
 import type { AuditEvent, AuditQuery, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
-import { type AuditRow, type ClusterRow, inventoryOf, NODE_COLUMNS, type NodeRow, type TokenRow, toAudit, toCluster, toNode, toToken } from './store-rows.js';
+import { type AuditRow, type ClusterRow, driverCode, inventoryOf, NODE_COLUMNS, type NodeRow, type TokenRow, toAudit, toCluster, toNode, toToken } from './store-rows.js';
 import type {
   ApiTokenRecord,
   AuditInput,
   ClusterRecord,
   ClusterWithCounts,
   HealthObservation,
+  LeaseClaim,
   NewNode,
   NodeRecord,
   NodeRecordWithInventory,
@@ -143,8 +144,7 @@ const CLUSTER_SELECT = `SELECT c.id, c.name, c.description, c.created_at,
   FROM clusters c`;
 
 function isConstraint(err: unknown, kind: 'UNIQUE' | 'FOREIGNKEY'): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' && code === `SQLITE_CONSTRAINT_${kind}`;
+  return driverCode(err) === `SQLITE_CONSTRAINT_${kind}`;
 }
 
 /** Opens (creating and migrating) the SQLite store at path. */
@@ -155,6 +155,8 @@ export function openSqliteStore(path: string): Store {
 }
 
 /** Store over one better-sqlite3 connection; one process serves it, so it is the only replica and polls every host. */
+// better-sqlite3 is synchronous: the methods are async only to fulfil the Store interface (and to turn a throw into a rejection).
+/* eslint-disable @typescript-eslint/require-await */
 class SqliteStore implements Store {
   readonly backend = 'sqlite' as const;
   private readonly db: Database.Database;
@@ -452,7 +454,13 @@ class SqliteStore implements Store {
     return this.listNodes({ states: ['connected', 'disconnected', 'pending'] });
   }
 
+  /** One process holds every host: nothing to take over. */
+  async takeOverHosts(): Promise<LeaseClaim> {
+    return { held: (await this.claimHosts()).map((n) => n.id), taken: [], nextExpiryMs: null };
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }
+/* eslint-enable @typescript-eslint/require-await */

@@ -7,6 +7,11 @@ import type { Inventory, LiveUsage } from '../../common/protocol/inventory.js';
 import type { AuditEvent, NodeCapacity, NodeState } from '../../common/protocol/vdc-api.js';
 import type { ApiTokenRecord, ClusterWithCounts, NodeRecord } from './store.js';
 
+/** The `code` a database driver's error carries (a SQLSTATE, a SQLITE_ code or a socket errno), if any. */
+export function driverCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+}
+
 export interface NodeRow {
   id: string;
   host_id: string;

@@ -126,6 +126,13 @@ export interface LeaseHolder {
   leaseMs: number;
 }
 
+/** What a heartbeat's claim returns. */
+export interface LeaseClaim {
+  held: string[];
+  taken: NodeRecord[];
+  nextExpiryMs: number | null;
+}
+
 /** Everything the vDC persists. */
 export interface Store {
   /** `sqlite` (one process per state directory) or `postgresql` (any number of replicas). */
@@ -195,6 +202,12 @@ export interface Store {
    * hosts spread evenly over the live replicas and a dead replica's hosts move to the others.
    */
   claimHosts(replicaId: string, leaseMs: number): Promise<NodeRecord[]>;
+  /**
+   * The same claim for a heartbeat, reading only what changed: the ids this replica holds now, the rows of the
+   * hosts among them that are not in `known` (just taken over), and in how many milliseconds the next lease of
+   * another replica expires (null when none is held), so a survivor can claim at that moment.
+   */
+  takeOverHosts(replicaId: string, leaseMs: number, known: ReadonlySet<string>): Promise<LeaseClaim>;
 
   close(): Promise<void>;
 }
