@@ -71,7 +71,7 @@ function fingerprintOf(der: Buffer): string {
 /** Maps a socket-level failure to a stable error. */
 export function classifyNetworkError(err: unknown, where: string): QuantixError {
   if (err instanceof QuantixError) return err;
-  const e = err as NodeJS.ErrnoException;
+  const e = err as NodeJS.ErrnoException | null | undefined;
   const code = e?.code ?? '';
   if (code === 'ETIMEDOUT' || code === 'QX_TIMEOUT') {
     return new QuantixError('CONNECTION_TIMEOUT', { message: `${where} did not answer in time.`, cause: err });
@@ -225,7 +225,7 @@ function connectTls(
     socket.once('secureConnect', () => {
       // The X509Certificate form gives the DER without building the whole parsed-certificate object.
       const cert = socket.getPeerX509Certificate();
-      if (!cert || !cert.raw) { finish(Object.assign(new Error('no server certificate'), { code: 'ERR_TLS_NO_CERT' })); return; }
+      if (!cert) { finish(Object.assign(new Error('no server certificate'), { code: 'ERR_TLS_NO_CERT' })); return; }
       const fp = fingerprintOf(cert.raw);
       if (ep.pinnedFingerprint && fp !== ep.pinnedFingerprint) {
         finish(
@@ -236,7 +236,7 @@ function connectTls(
       }
       finish(null, fp);
     });
-    socket.once('error', (err) => finish(err));
+    socket.once('error', (err: Error) => finish(err));
   });
 }
 

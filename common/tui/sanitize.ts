@@ -17,9 +17,24 @@ function visibleControl(code: number): string {
 // Unicode line/paragraph separators and bidi overrides that reorder text.
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
+/** Any value as text: strings as they are, nothing for null, undefined and functions, objects as JSON. */
+function asText(s: unknown): string {
+  if (typeof s === 'string') return s;
+  if (s === null || s === undefined) return '';
+  if (typeof s === 'object') {
+    try {
+      return JSON.stringify(s);
+    } catch {
+      return '[object]';
+    }
+  }
+  if (typeof s === 'number' || typeof s === 'boolean' || typeof s === 'bigint') return String(s);
+  return typeof s === 'symbol' ? s.toString() : '';
+}
+
 /** Returns s with every control character shown as a visible escape and blessed tags escaped. */
 export function sanitizeForTerminal(s: unknown): string {
-  const text = typeof s === 'string' ? s : s === null || s === undefined ? '' : String(s);
+  const text = asText(s);
   return text
     .replace(UNSAFE, (c) => {
       const code = c.charCodeAt(0);
@@ -30,7 +45,7 @@ export function sanitizeForTerminal(s: unknown): string {
 
 /** Like sanitizeForTerminal but without tag escaping, for text drawn with tags disabled. */
 export function neutralizeControls(s: unknown): string {
-  const text = typeof s === 'string' ? s : s === null || s === undefined ? '' : String(s);
+  const text = asText(s);
   return text.replace(UNSAFE, (c) => {
     const code = c.charCodeAt(0);
     return code <= 0x9f ? visibleControl(code) : `\\u${code.toString(16).padStart(4, '0')}`;

@@ -114,6 +114,8 @@ function captureStderr(logPath: string | null | undefined): { fd: number | null;
     }
   }
   const stderr = process.stderr;
+  // Kept only to be put back on stderr as it was; never called on its own.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const original = stderr.write;
   const replacement = function (this: unknown, chunk: unknown, enc?: unknown, cb?: unknown): boolean {
     if (fd !== null) {

@@ -82,7 +82,7 @@ export function createAuditLog(path: string, now: () => number, onError: (err: u
     path,
     write(record) {
       const line: Record<string, unknown> = { at: new Date(now()).toISOString() };
-      for (const [k, v] of Object.entries(record)) if (v !== undefined) line[k] = typeof v === 'string' ? bounded(v) : v;
+      for (const [k, v] of Object.entries(record) as Array<[string, unknown]>) if (v !== undefined) line[k] = typeof v === 'string' ? bounded(v) : v;
       const text = JSON.stringify(line) + '\n';
       try {
         if (size > 0 && size + text.length > maxBytes) {

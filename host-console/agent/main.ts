@@ -17,7 +17,7 @@ import { formatHostPort } from '../../common/protocol/host-port.js';
 /** Why serve could not start, as a coded error with the next step. */
 function startupProblem(err: unknown, o: ServeOptions): QuantixError {
   if (err instanceof QuantixError) return err;
-  const e = err as NodeJS.ErrnoException;
+  const e = err as NodeJS.ErrnoException | null | undefined;
   const where = formatHostPort(o.listenHost, o.listenPort);
   if (e?.code === 'EADDRINUSE') return new QuantixError('LISTEN_FAILED', { message: `Cannot listen on ${where}: the address is in use (another agent?).`, hint: 'Choose another address with --listen, or stop what holds it.' });
   if (e?.code === 'EADDRNOTAVAIL') return new QuantixError('LISTEN_FAILED', { message: `Cannot listen on ${where}: no such local address.`, hint: 'Choose another address with --listen.' });

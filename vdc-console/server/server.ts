@@ -24,7 +24,7 @@ import { claimSocketPath } from '../../common/fs/socket-path.js';
 import { packageVersion } from '../../common/version.js';
 import { buildApiServer } from './http.js';
 import type { ServeConfig } from './options.js';
-import { openPgStore, type PgStore } from './pg-store.js';
+import { openPgStore, PgStore } from './pg-store.js';
 import { HealthPoller } from './poller.js';
 import { loadSecretKey, seal, unseal } from './secret-key.js';
 import { VdcService } from './service.js';
@@ -185,10 +185,10 @@ export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJ
     let clientCert: CertificatePair;
     let serverCert: CertificatePair;
     let sessions: SessionStore | undefined;
-    if (store.backend === 'postgresql') {
-      const shared = await sharedIdentity(store as PgStore, config, log);
+    if (store instanceof PgStore) {
+      const shared = await sharedIdentity(store, config, log);
       ({ identity, client: clientCert, server: serverCert } = shared);
-      sessions = new DatabaseSessions(store as PgStore, shared.secretKey, DISCOVERY_TTL_SECONDS * 1000);
+      sessions = new DatabaseSessions(store, shared.secretKey, DISCOVERY_TTL_SECONDS * 1000);
     } else {
       ({ identity, client: clientCert, server: serverCert } = await localIdentity(store, config, log));
     }
@@ -251,7 +251,7 @@ export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJ
         vdcName: identity.name,
         url,
         backend: store.backend,
-        database: store.backend === 'postgresql' ? (store as PgStore).description : databasePath(config.stateDir),
+        database: store instanceof PgStore ? store.description : databasePath(config.stateDir),
         replicaId: replica.id,
         clientCertificateFingerprint: clientCert.fingerprint,
         serverCertificateFingerprint: serverCert.fingerprint,

@@ -252,7 +252,7 @@ export class VdcService {
   async createCluster(body: unknown, ctx: RequestContext): Promise<Cluster> {
     const req = parseCreateClusterRequest(body);
     try {
-      const c = await this.o.store.createCluster({ id: randomUUID(), name: req.name, description: req.description ?? '', createdAt: this.iso() });
+      const c = await this.o.store.createCluster({ id: randomUUID(), name: req.name, description: req.description, createdAt: this.iso() });
       await this.audit({ action: 'cluster.create', outcome: 'ok', source: ctx.source, actor: ctx.actor, clusterId: c.id, detail: c.name });
       return clusterView(c);
     } catch (err) {

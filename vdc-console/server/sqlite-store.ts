@@ -156,7 +156,6 @@ export function openSqliteStore(path: string): Store {
 
 /** Store over one better-sqlite3 connection; one process serves it, so it is the only replica and polls every host. */
 // better-sqlite3 is synchronous: the methods are async only to fulfil the Store interface (and to turn a throw into a rejection).
-/* eslint-disable @typescript-eslint/require-await */
 class SqliteStore implements Store {
   readonly backend = 'sqlite' as const;
   private readonly db: Database.Database;
@@ -463,4 +462,3 @@ class SqliteStore implements Store {
     if (this.db.open) this.db.close();
   }
 }
-/* eslint-enable @typescript-eslint/require-await */

@@ -62,7 +62,7 @@ export function renderBigText(symbols: string, pixel: string, gap = 1, groupGap 
   [...symbols].forEach((c, i) => {
     const glyph = BLOCK_FONT[c] ?? BLOCK_FONT['-']!.map(() => '     ');
     const sep = i === 0 ? '' : ' '.repeat(i % 4 === 0 ? groupGap : gap);
-    for (let r = 0; r < FONT_HEIGHT; r++) rows[r] += sep + glyph[r]!.replace(/#/g, pixel);
+    for (let r = 0; r < FONT_HEIGHT; r++) rows[r] = (rows[r] ?? '') + sep + glyph[r]!.replace(/#/g, pixel);
   });
   return rows;
 }
