@@ -13,6 +13,7 @@ import {
   type LeaveResponse,
   type LocalStatus,
   readAgentErrorBody,
+  type TokenGenerateRequest,
   type TokenInfo,
   type TokenState,
 } from '../protocol/agent-api.js';
@@ -66,7 +67,7 @@ export class LocalAgentClient {
     return this.opts.socketPath;
   }
 
-  private async call(method: 'GET' | 'POST' | 'DELETE', path: string): Promise<unknown> {
+  private async call(method: 'GET' | 'POST' | 'DELETE', path: string, payload = '{}'): Promise<unknown> {
     const where = `the agent socket ${this.opts.socketPath}`;
     let res;
     try {
@@ -77,7 +78,7 @@ export class LocalAgentClient {
           path,
           connectTimeoutMs: this.opts.connectTimeoutMs ?? 2_000,
           responseTimeoutMs: this.opts.responseTimeoutMs ?? 20_000,
-          ...(method === 'POST' ? { body: '{}' } : {}),
+          ...(method === 'POST' ? { body: payload } : {}),
         },
       );
     } catch (err) {
@@ -94,9 +95,13 @@ export class LocalAgentClient {
     });
   }
 
-  /** Generates a new token, replacing any current one. Fails with HOST_MANAGED while a vDC manages the host. */
-  async generateToken(): Promise<TokenInfo> {
-    return checkTokenInfo(await this.call('POST', AGENT_PATHS.token));
+  /**
+   * Generates a new token, replacing any current one, living ttlSeconds (5 min to 24 h; default:
+   * the agent's). Fails with HOST_MANAGED while a vDC manages the host, BAD_REQUEST for a lifetime out of range.
+   */
+  async generateToken(opts: { ttlSeconds?: number } = {}): Promise<TokenInfo> {
+    const body: TokenGenerateRequest = opts.ttlSeconds === undefined ? {} : { ttlSeconds: opts.ttlSeconds };
+    return checkTokenInfo(await this.call('POST', AGENT_PATHS.token, JSON.stringify(body)));
   }
 
   /** The active token; fails with NO_ACTIVE_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED or TOKEN_ALREADY_USED when there is none. */

@@ -86,7 +86,7 @@ export function renderTokenState(t: TokenState, nowMs: number): string {
       return 'none (generate one with `quantix-node token generate`)';
     case 'active': {
       const failed = failedAttemptsText(t.failedAttempts, t.lastFailedFrom);
-      return `active, expires in ${formatDuration((Date.parse(t.expiresAt ?? '') - nowMs) / 1000)}${failed ? `; ${failed}` : ''}`;
+      return `active, expires in ${formatDuration((Date.parse(t.expiresAt ?? '') - nowMs) / 1000)} (${inert(t.expiresAt ?? 'unknown')})${failed ? `; ${failed}` : ''}`;
     }
     case 'expired':
       return `expired at ${inert(t.expiresAt ?? 'unknown')}`;
@@ -210,13 +210,13 @@ export function leaveQuestion(s: LocalStatus): string {
 }
 
 /** Runs one client command; returns its exit code. */
-export async function runClientCommand(command: ClientCommand, opts: { socketPath: string; json: boolean; refresh: boolean; yes?: boolean }, io: CliIo): Promise<number> {
+export async function runClientCommand(command: ClientCommand, opts: { socketPath: string; json: boolean; refresh: boolean; yes?: boolean; ttlSeconds?: number | null }, io: CliIo): Promise<number> {
   const client = new LocalAgentClient({ socketPath: opts.socketPath });
   const print = (value: unknown, text: () => string) => io.out(opts.json ? JSON.stringify(value, null, 2) : text());
   try {
     switch (command) {
       case 'token generate': {
-        const t = await client.generateToken();
+        const t = await client.generateToken(opts.ttlSeconds ? { ttlSeconds: opts.ttlSeconds } : {});
         print(t, () => renderTokenInfo(t, io.now()));
         break;
       }
@@ -259,7 +259,7 @@ export async function runClientCommand(command: ClientCommand, opts: { socketPat
     }
     return EXIT.OK;
   } catch (err) {
-    const q = err instanceof QuantixError ? err : new QuantixError('INTERNAL', { message: (err as Error)?.message ?? String(err) });
+    const q = err instanceof QuantixError ? err : new QuantixError('INTERNAL', { message: err instanceof Error ? err.message : String(err) });
     if (opts.json) io.out(JSON.stringify({ error: q.toBody() }, null, 2));
     io.err(errorLine('quantix-node', q));
     return exitCodeOf(q);

@@ -4,10 +4,10 @@
  * the socket's file mode (0600) is the access control.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { AGENT_BODY_LIMIT_BYTES, AGENT_PATHS } from '../../common/protocol/agent-api.js';
+import { AGENT_BODY_LIMIT_BYTES, AGENT_PATHS, parseTokenGenerateRequest } from '../../common/protocol/agent-api.js';
 import type { Logger } from '../../common/log/logger.js';
 import type { AgentCore } from './core.js';
-import { clientErrorHandler, installEdge, sendJson } from './http-common.js';
+import { clientErrorHandler, installEdge, parseJsonObject, rawBody, requireJson, sendJson } from './http-common.js';
 
 /** Creates the local API server (not yet listening). */
 export function createLocalApi(core: AgentCore, log: Logger): FastifyInstance {
@@ -19,8 +19,12 @@ export function createLocalApi(core: AgentCore, log: Logger): FastifyInstance {
     [AGENT_PATHS.nodeLeave]: ['POST'],
   });
 
-  app.post(AGENT_PATHS.token, async (_req, reply) => {
-    sendJson(reply, 200, await core.generateToken());
+  app.post(AGENT_PATHS.token, async (req, reply) => {
+    // An empty body asks for the agent's default lifetime; a body is JSON and validated strictly.
+    const raw = rawBody(req);
+    if (raw.length > 0) requireJson(req);
+    const body = raw.length > 0 ? parseTokenGenerateRequest(parseJsonObject(raw)) : {};
+    sendJson(reply, 200, await core.generateToken(body.ttlSeconds));
   });
   app.get(AGENT_PATHS.token, async (_req, reply) => {
     sendJson(reply, 200, core.currentToken());

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { argumentProblem } from '../../common/cli/error-line.js';
-import { AGENT_PORT, DEFAULT_TOKEN_TTL_SECONDS, parseSeconds, parseTtl } from '../../common/protocol/agent-api.js';
+import { AGENT_PORT, DEFAULT_TOKEN_TTL_SECONDS, parseSeconds, parseTokenTtl, parseTtl, TOKEN_TTL_RANGE_WORDS } from '../../common/protocol/agent-api.js';
 
 /** Exit codes of every command. */
 export const EXIT = {
@@ -67,7 +67,8 @@ Options:
                         default state dir when XDG_RUNTIME_DIR is unset)
   --listen HOST:PORT    network API address (env QUANTIX_NODE_LISTEN; default 0.0.0.0:${AGENT_PORT};
                         port 0 picks a free port, logged as "network API listening")
-  --token-ttl TTL       registration token lifetime: 3600, 90s, 5m, 1h; 10 s to 24 h
+  --token-ttl TTL       default registration token lifetime, when \`token generate\`
+                        gives none: 3600, 90s, 5m, 1h; 10 s to 24 h
                         (env QUANTIX_NODE_TOKEN_TTL; default ${DEFAULT_TOKEN_TTL_SECONDS / 60} minutes)
   --inventory-root DIR  read /proc, /sys, /etc and /dev under DIR instead of /
                         (env QUANTIX_NODE_INVENTORY_ROOT; for test fixtures)
@@ -90,7 +91,8 @@ The Quantix host agent and its command-line client.
 
 Commands:
   serve              run the agent
-  token generate     make a new registration token (replaces the current one)
+  token generate     make a new registration token (replaces the current one);
+                     --ttl 15m|90m|1h|24h sets its lifetime (5 min to 24 h, default 1 h)
   token show         show the active token and how long it remains valid
   token revoke       revoke the active token
   status             identity, addresses, cluster membership and token state
@@ -102,13 +104,16 @@ Run \`quantix-node <command> --help\` for the options of a command.
 Exit codes: 0 ok, 1 failure (serve could not start), 2 usage error,
 3 agent unreachable, 4 refused by the agent, 5 unexpected answer.`,
   serve: SERVE_USAGE,
-  token: `Usage: quantix-node token generate|show|revoke [options]
+  token: `Usage: quantix-node token generate [--ttl TTL] | show | revoke [options]
 
-  generate   make a new one-hour registration token; refused while a vDC manages this host
+  generate   make a new registration token (replaces the current one); refused
+             while a vDC manages this host
   show       show the active token, its expiry, and the addresses to give the vDC
   revoke     end the active token now
 
 Options:
+  --ttl TTL       (generate) the token's lifetime: 15m, 90m, 1h, 24h, or seconds;
+                  5 min to 24 h (default 1 h, or the agent's --token-ttl)
 ${CLIENT_OPTIONS}`,
   status: `Usage: quantix-node status [options]
 
@@ -158,10 +163,10 @@ export type Invocation =
   | { kind: 'help'; text: string }
   | { kind: 'usage-error'; message: string; usage: string }
   | { kind: 'serve'; options: ServeOptions }
-  | { kind: 'client'; command: ClientCommand; socketPath: string; json: boolean; refresh: boolean; yes: boolean };
+  | { kind: 'client'; command: ClientCommand; socketPath: string; json: boolean; refresh: boolean; yes: boolean; ttlSeconds: number | null };
 
 // Options that take a value, so that one given before the command keeps its value.
-const VALUE_OPTIONS = new Set(['--socket', '--state-dir', '--listen', '--token-ttl', '--inventory-root']);
+const VALUE_OPTIONS = new Set(['--socket', '--state-dir', '--listen', '--token-ttl', '--inventory-root', '--ttl']);
 
 /**
  * argv with the options given before the command moved after it
@@ -263,6 +268,7 @@ export function parseInvocation(argv: string[], env: Record<string, string | und
         help: { type: 'boolean', short: 'h' },
         ...(command === 'inventory' ? { refresh: { type: 'boolean' as const } } : {}),
         ...(command === 'leave' ? { yes: { type: 'boolean' as const, short: 'y' } } : {}),
+        ...(command === 'token generate' ? { ttl: { type: 'string' as const } } : {}),
       },
       allowPositionals: false,
       strict: true,
@@ -273,5 +279,10 @@ export function parseInvocation(argv: string[], env: Record<string, string | und
   if (values.help) return { kind: 'help', text: usage };
   const socketPath = (values.socket) ?? env.QUANTIX_NODE_SOCKET ?? defaults.socketPath;
   if (socketPath === '') return usageError('--socket needs a path', usage);
-  return { kind: 'client', command, socketPath: path.resolve(socketPath), json: values.json === true, refresh: values.refresh === true, yes: values.yes === true };
+  let ttlSeconds: number | null = null;
+  if (typeof values.ttl === 'string') {
+    ttlSeconds = parseTokenTtl(values.ttl);
+    if (ttlSeconds === null) return usageError(`--ttl: '${values.ttl.slice(0, 40)}' is not a token lifetime ${TOKEN_TTL_RANGE_WORDS}`, usage);
+  }
+  return { kind: 'client', command, socketPath: path.resolve(socketPath), json: values.json === true, refresh: values.refresh === true, yes: values.yes === true, ttlSeconds };
 }
