@@ -13,18 +13,11 @@
 import { appendFileSync, chmodSync, closeSync, fstatSync, openSync, renameSync } from 'node:fs';
 import { scrubSecrets } from '../../common/log/logger.js';
 
+/** Every action the audit log records. */
+export const AUDIT_ACTIONS = ['token.generate', 'token.revoke', 'proof.failed', 'proof.ok', 'rate.limited', 'refused.summary', 'join', 'join.repeat', 'leave', 'node.refused'] as const;
+
 /** What happened. */
-export type AuditAction =
-  | 'token.generate'
-  | 'token.revoke'
-  | 'proof.failed'
-  | 'proof.ok'
-  | 'rate.limited'
-  | 'refused.summary'
-  | 'join'
-  | 'join.repeat'
-  | 'leave'
-  | 'node.refused';
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** One audit record as written. */
 export interface AuditRecord {
@@ -82,6 +75,7 @@ export function createAuditLog(path: string, now: () => number, onError: (err: u
     path,
     write(record) {
       const line: Record<string, unknown> = { at: new Date(now()).toISOString() };
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a field set to undefined at run time (from a JS caller or a cast) is left out, not written as null
       for (const [k, v] of Object.entries(record)) if (v !== undefined) line[k] = typeof v === 'string' ? bounded(v) : v;
       const text = JSON.stringify(line) + '\n';
       try {

@@ -10,14 +10,14 @@ import { errorLine, usageError } from '../../common/cli/error-line.js';
 import { createLogger } from '../../common/log/logger.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import type { RunningAgent } from './agent.js';
-import { runClientCommand } from './cli.js';
+import { runAudit, runClientCommand } from './cli.js';
 import { EXIT, parseInvocation, type ServeOptions } from './options.js';
 import { formatHostPort } from '../../common/protocol/host-port.js';
 
 /** Why serve could not start, as a coded error with the next step. */
 function startupProblem(err: unknown, o: ServeOptions): QuantixError {
   if (err instanceof QuantixError) return err;
-  const e = err as NodeJS.ErrnoException;
+  const e = err as NodeJS.ErrnoException | null;
   const where = formatHostPort(o.listenHost, o.listenPort);
   if (e?.code === 'EADDRINUSE') return new QuantixError('LISTEN_FAILED', { message: `Cannot listen on ${where}: the address is in use (another agent?).`, hint: 'Choose another address with --listen, or stop what holds it.' });
   if (e?.code === 'EADDRNOTAVAIL') return new QuantixError('LISTEN_FAILED', { message: `Cannot listen on ${where}: no such local address.`, hint: 'Choose another address with --listen.' });
@@ -93,6 +93,8 @@ async function main(): Promise<number> {
       return EXIT.USAGE;
     case 'serve':
       return serve(inv.options);
+    case 'audit':
+      return runAudit(inv.options, { out: (t) => process.stdout.write(t + '\n'), err: (t) => process.stderr.write(t + '\n'), now: Date.now });
     case 'client':
       return runClientCommand(inv.command, inv, {
         out: (t) => process.stdout.write(t + '\n'),

@@ -6,6 +6,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { argumentProblem } from '../../common/cli/error-line.js';
+import { AUDIT_ACTIONS } from './audit.js';
+import { parseSince } from './audit-read.js';
 import { AGENT_PORT, DEFAULT_TOKEN_TTL_SECONDS, parseSeconds, parseTokenTtl, parseTtl, TOKEN_TTL_RANGE_WORDS } from '../../common/protocol/agent-api.js';
 
 /** Exit codes of every command. */
@@ -98,6 +100,7 @@ Commands:
   status             identity, addresses, cluster membership and token state
   inventory          the hardware inventory the vDC sees
   leave              leave the cluster (the vDC no longer manages this host)
+  audit              read the agent's audit log (--since, --action, --outcome)
 
 Run \`quantix-node <command> --help\` for the options of a command.
 
@@ -143,6 +146,63 @@ Options:
 ${CLIENT_OPTIONS}`,
 };
 
+const AUDIT_USAGE = `Usage: quantix-node audit [--since DURATION|TIME] [--action ACTION]
+                         [--outcome ok|refused] [--state-dir DIR] [--json]
+
+Prints the agent's audit log (audit.log.1, then audit.log in the state
+directory), oldest first. Needs read access to the state directory (root, or
+the user the agent runs as).
+
+Options:
+  --since X       only records since a duration ago (30m, 12h, 7d) or an ISO
+                  time (2026-01-31, 2026-01-31T08:00:00Z)
+  --action A      only this action: ${AUDIT_ACTIONS.join(', ')}
+  --outcome O     ok or refused
+  --state-dir DIR the agent's state directory (env QUANTIX_NODE_STATE_DIR; default as for serve)
+  --json          a JSON array of the records
+  -h, --help      show this help`;
+USAGE.audit = AUDIT_USAGE;
+
+/** What \`audit\` reads and keeps. */
+export interface AuditOptions {
+  stateDir: string;
+  /** Validated \`--since\` text, resolved against the clock when run. */
+  since: string | null;
+  action: string | null;
+  outcome: 'ok' | 'refused' | null;
+  json: boolean;
+}
+
+/** Parses the arguments of \`audit\`. */
+function parseAuditArgs(args: string[], stateDirDefault: string): Invocation {
+  const usageError = (message: string): Invocation => ({ kind: 'usage-error', message, usage: AUDIT_USAGE });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        since: { type: 'string' },
+        action: { type: 'string' },
+        outcome: { type: 'string' },
+        'state-dir': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: false,
+      strict: true,
+    }));
+  } catch (err) {
+    return usageError(argumentProblem(err));
+  }
+  if (values.help) return { kind: 'help', text: AUDIT_USAGE };
+  if (values.since !== undefined && parseSince(values.since, 0) === null) return usageError(`--since: '${values.since.slice(0, 40)}' is neither a duration (30m, 12h, 7d) nor an ISO time (2026-01-31T08:00:00Z)`);
+  if (values.action !== undefined && !(AUDIT_ACTIONS as readonly string[]).includes(values.action)) return usageError(`--action: '${values.action.slice(0, 40)}' is not one of ${AUDIT_ACTIONS.join(', ')}`);
+  if (values.outcome !== undefined && values.outcome !== 'ok' && values.outcome !== 'refused') return usageError(`--outcome: '${values.outcome.slice(0, 40)}' is not ok or refused`);
+  const stateDir = values['state-dir'] ?? stateDirDefault;
+  if (stateDir === '') return usageError('--state-dir needs a path');
+  return { kind: 'audit', options: { stateDir: path.resolve(stateDir), since: values.since ?? null, action: values.action ?? null, outcome: values.outcome ?? null, json: values.json === true } };
+}
+
 /** Options of \`serve\`. */
 export interface ServeOptions {
   stateDir: string;
@@ -163,6 +223,7 @@ export type Invocation =
   | { kind: 'help'; text: string }
   | { kind: 'usage-error'; message: string; usage: string }
   | { kind: 'serve'; options: ServeOptions }
+  | { kind: 'audit'; options: AuditOptions }
   | { kind: 'client'; command: ClientCommand; socketPath: string; json: boolean; refresh: boolean; yes: boolean; ttlSeconds: number | null };
 
 // Options that take a value, so that one given before the command keeps its value.
@@ -192,7 +253,7 @@ export function parseInvocation(argv: string[], env: Record<string, string | und
   const [first, ...rest] = commandFirst(argv);
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') return { kind: 'help', text: USAGE.main! };
   const usageError = (message: string, usage: string): Invocation => ({ kind: 'usage-error', message, usage });
-  if (first.startsWith('-')) return usageError(argv.includes('--help') || argv.includes('-h') ? `unknown option ${first.slice(0, 40)}` : 'a command is needed (serve, token, status, inventory or leave)', USAGE.main!);
+  if (first.startsWith('-')) return usageError(argv.includes('--help') || argv.includes('-h') ? `unknown option ${first.slice(0, 40)}` : 'a command is needed (serve, token, status, inventory, leave or audit)', USAGE.main!);
 
   if (first === 'serve') {
     let values;
@@ -241,6 +302,8 @@ export function parseInvocation(argv: string[], env: Record<string, string | und
       },
     };
   }
+
+  if (first === 'audit') return parseAuditArgs(rest, env.QUANTIX_NODE_STATE_DIR ?? defaults.stateDir);
 
   let command: ClientCommand;
   let args = rest;
