@@ -88,7 +88,7 @@ export function tokenKeys(ctx: ScreenContext): KeyBinding[] {
       display: 'L',
       label: 'Lifetime',
       visible: standalone,
-      help: 'Choose how long the next token stays valid (15 min to 24 h)',
+      help: 'Lifetime of the next token (15 min to 24 h)',
       disabledReason: () => managedReason(ctx),
       handler: () => chooseLifetime(ctx),
     },
