@@ -9,6 +9,7 @@ import {
   LeaveResponse,
   LocalStatus,
   readAgentErrorBody,
+  type TokenGenerateRequest,
   TokenInfo,
   TokenState,
 } from '../protocol/agent-api.js';
@@ -62,7 +63,7 @@ export class LocalAgentClient {
     return this.opts.socketPath;
   }
 
-  private async call(method: 'GET' | 'POST' | 'DELETE', path: string): Promise<unknown> {
+  private async call(method: 'GET' | 'POST' | 'DELETE', path: string, payload = '{}'): Promise<unknown> {
     const where = `the agent socket ${this.opts.socketPath}`;
     let res;
     try {
@@ -73,7 +74,7 @@ export class LocalAgentClient {
           path,
           connectTimeoutMs: this.opts.connectTimeoutMs ?? 2_000,
           responseTimeoutMs: this.opts.responseTimeoutMs ?? 20_000,
-          ...(method === 'POST' ? { body: '{}' } : {}),
+          ...(method === 'POST' ? { body: payload } : {}),
         },
       );
     } catch (err) {
@@ -90,9 +91,13 @@ export class LocalAgentClient {
     });
   }
 
-  /** Generates a new token, replacing any current one. Fails with HOST_MANAGED while a vDC manages the host. */
-  async generateToken(): Promise<TokenInfo> {
-    return checkAgentReply(TokenInfo, await this.call('POST', AGENT_PATHS.token), 'token');
+  /**
+   * Generates a new token, replacing any current one, living ttlSeconds (5 min to 24 h; default:
+   * the agent's). Fails with HOST_MANAGED while a vDC manages the host, BAD_REQUEST for a lifetime out of range.
+   */
+  async generateToken(opts: { ttlSeconds?: number } = {}): Promise<TokenInfo> {
+    const body: TokenGenerateRequest = opts.ttlSeconds === undefined ? {} : { ttlSeconds: opts.ttlSeconds };
+    return checkAgentReply(TokenInfo, await this.call('POST', AGENT_PATHS.token, JSON.stringify(body)), 'token');
   }
 
   /** The active token; fails with NO_ACTIVE_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED or TOKEN_ALREADY_USED when there is none. */

@@ -342,3 +342,41 @@ export function parseSeconds(input: string, min: number, max: number): number | 
   const n = Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
   return n >= min && n <= max ? n : null;
 }
+
+// ---------------------------------------------------------------------------
+// Token lifetime asked for per token (local `POST /api/v1/registration/token`)
+
+/** Shortest lifetime a token-generate request may ask for: 5 minutes. */
+export const TOKEN_TTL_MIN_SECONDS = 300;
+
+/** Longest lifetime a token-generate request may ask for: 24 hours. */
+export const TOKEN_TTL_MAX_SECONDS = 86_400;
+
+/** The allowed lifetimes in words, for errors and help. */
+export const TOKEN_TTL_RANGE_WORDS = 'between 5 min and 24 h (e.g. 15m, 90m, 1h, 24h)';
+
+/** Local `POST /api/v1/registration/token` body; without ttlSeconds the agent's default lifetime applies. */
+export const TokenGenerateRequest = Type.Object(
+  {
+    /** Lifetime of the new token, whole seconds within [TOKEN_TTL_MIN_SECONDS, TOKEN_TTL_MAX_SECONDS]. */
+    ttlSeconds: Type.Optional(
+      Type.Integer({
+        minimum: TOKEN_TTL_MIN_SECONDS,
+        maximum: TOKEN_TTL_MAX_SECONDS,
+        problem: `must be a whole number of seconds from ${TOKEN_TTL_MIN_SECONDS} (5 min) to ${TOKEN_TTL_MAX_SECONDS} (24 h)`,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type TokenGenerateRequest = Static<typeof TokenGenerateRequest>;
+
+/** Validates a token-generate body (already parsed JSON). Throws BAD_REQUEST naming every problem. */
+export function parseTokenGenerateRequest(body: unknown): TokenGenerateRequest {
+  return parseRequest(TokenGenerateRequest, body, AGENT_REQUEST_WORDS.body);
+}
+
+/** Parses a per-token lifetime: `15m`, `90m`, `1h`, `24h` (or seconds: `900`, `900s`); null when malformed or outside 5 min to 24 h. */
+export function parseTokenTtl(input: string): number | null {
+  return parseSeconds(input, TOKEN_TTL_MIN_SECONDS, TOKEN_TTL_MAX_SECONDS);
+}

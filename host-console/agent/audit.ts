@@ -13,18 +13,11 @@
 import { appendFileSync, chmodSync, closeSync, fstatSync, openSync, renameSync } from 'node:fs';
 import { scrubSecrets } from '../../common/log/logger.js';
 
+/** Every action the audit log records. */
+export const AUDIT_ACTIONS = ['token.generate', 'token.revoke', 'proof.failed', 'proof.ok', 'rate.limited', 'refused.summary', 'join', 'join.repeat', 'leave', 'node.refused'] as const;
+
 /** What happened. */
-export type AuditAction =
-  | 'token.generate'
-  | 'token.revoke'
-  | 'proof.failed'
-  | 'proof.ok'
-  | 'rate.limited'
-  | 'refused.summary'
-  | 'join'
-  | 'join.repeat'
-  | 'leave'
-  | 'node.refused';
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** One audit record as written. */
 export interface AuditRecord {

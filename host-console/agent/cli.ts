@@ -10,7 +10,8 @@ import type { LeaveResponse, LocalStatus, TokenInfo, TokenState } from '../../co
 import { QuantixError } from '../../common/protocol/errors.js';
 import { describeVmSupport, type Inventory, type LiveUsage } from '../../common/protocol/inventory.js';
 import { neutralizeControls as inert } from '../../common/tui/sanitize.js';
-import { type ClientCommand, EXIT } from './options.js';
+import { parseSince, readAudit, renderAuditRecord } from './audit-read.js';
+import { type AuditOptions, type ClientCommand, EXIT } from './options.js';
 import { formatHostPort } from '../../common/protocol/host-port.js';
 import { formatBytes } from '../../common/format/bytes.js';
 import { formatDuration } from '../../common/format/duration.js';
@@ -60,7 +61,7 @@ export function renderTokenState(t: TokenState, nowMs: number): string {
       return 'none (generate one with `quantix-node token generate`)';
     case 'active': {
       const failed = failedAttemptsText(t.failedAttempts, t.lastFailedFrom);
-      return `active, expires in ${formatDuration((Date.parse(t.expiresAt ?? '') - nowMs) / 1000)}${failed ? `; ${failed}` : ''}`;
+      return `active, expires in ${formatDuration((Date.parse(t.expiresAt ?? '') - nowMs) / 1000)} (${inert(t.expiresAt ?? 'unknown')})${failed ? `; ${failed}` : ''}`;
     }
     case 'expired':
       return `expired at ${inert(t.expiresAt ?? 'unknown')}`;
@@ -184,13 +185,13 @@ export function leaveQuestion(s: LocalStatus): string {
 }
 
 /** Runs one client command; returns its exit code. */
-export async function runClientCommand(command: ClientCommand, opts: { socketPath: string; json: boolean; refresh: boolean; yes?: boolean }, io: CliIo): Promise<number> {
+export async function runClientCommand(command: ClientCommand, opts: { socketPath: string; json: boolean; refresh: boolean; yes?: boolean; ttlSeconds?: number | null }, io: CliIo): Promise<number> {
   const client = new LocalAgentClient({ socketPath: opts.socketPath });
   const print = (value: unknown, text: () => string) => io.out(opts.json ? JSON.stringify(value, null, 2) : text());
   try {
     switch (command) {
       case 'token generate': {
-        const t = await client.generateToken();
+        const t = await client.generateToken(opts.ttlSeconds ? { ttlSeconds: opts.ttlSeconds } : {});
         print(t, () => renderTokenInfo(t, io.now()));
         break;
       }
@@ -238,4 +239,31 @@ export async function runClientCommand(command: ClientCommand, opts: { socketPat
     io.err(errorLine('quantix-node', q));
     return exitCodeOf(q);
   }
+}
+
+/**
+ * Runs `audit`: streams the matching records, as text lines or as a JSON
+ * array written record by record, then says on stderr how many lines were
+ * not audit records. A missing log ends with exit 1, a permission problem with 3.
+ */
+export async function runAudit(opts: AuditOptions, io: CliIo): Promise<number> {
+  const summary = { skipped: 0 };
+  const filter = { sinceMs: opts.since === null ? null : parseSince(opts.since, io.now()), action: opts.action, outcome: opts.outcome };
+  let shown = 0;
+  try {
+    for await (const r of readAudit(opts.stateDir, filter, summary)) {
+      if (opts.json) io.out(`${shown === 0 ? '[' : ','}\n${JSON.stringify(r)}`);
+      else io.out(renderAuditRecord(r));
+      shown++;
+    }
+  } catch (err) {
+    const q = err instanceof QuantixError ? err : new QuantixError('INTERNAL', { message: err instanceof Error ? err.message : String(err) });
+    if (shown > 0 && opts.json) io.out(']');
+    io.err(errorLine('quantix-node', q));
+    return q.code === 'NOT_FOUND' ? EXIT.FAILURE : exitCodeOf(q);
+  }
+  if (opts.json) io.out(shown === 0 ? '[]' : '\n]');
+  else if (shown === 0) io.err('quantix-node: no audit records match.');
+  if (summary.skipped > 0) io.err(`quantix-node: ${summary.skipped} line${summary.skipped === 1 ? ' was' : 's were'} not audit records and ${summary.skipped === 1 ? 'was' : 'were'} skipped.`);
+  return EXIT.OK;
 }

@@ -359,12 +359,12 @@ export function createCore(deps: CoreDeps) {
       return { hostId: deps.identity().hostId, nodeId: m.nodeId, vdc: { id: m.vdc.id, name: m.vdc.name, url: m.vdc.url }, cluster: { ...m.cluster }, leftAt };
     },
 
-    /** Generates a token (refused while managed). */
-    async generateToken(): Promise<TokenInfo> {
+    /** Generates a token (refused while managed) living ttlSeconds, or the agent's default lifetime. */
+    async generateToken(ttlSeconds?: number): Promise<TokenInfo> {
       const record = await tokens.generate(() => {
         if (membership) throw new QuantixError('HOST_MANAGED');
-      });
-      audit.write({ action: 'token.generate', outcome: 'ok', source: 'local', detail: `expires ${new Date(record.expiresAtMs).toISOString()}` });
+      }, ttlSeconds);
+      audit.write({ action: 'token.generate', outcome: 'ok', source: 'local', detail: `expires ${new Date(record.expiresAtMs).toISOString()}, lifetime ${Math.round((record.expiresAtMs - record.createdAtMs) / 1000)} s` });
       log.info({ expiresAt: new Date(record.expiresAtMs).toISOString() }, 'registration token generated');
       return tokenInfo(deps, record);
     },

@@ -5,7 +5,7 @@
  * the schema of its answer (common/protocol/agent-api.ts).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { AGENT_BODY_LIMIT_BYTES, AGENT_PATHS, AGENT_REQUEST_WORDS, InventoryQuery, LeaveResponse, LocalStatus, TokenInfo, TokenState } from '../../common/protocol/agent-api.js';
+import { AGENT_BODY_LIMIT_BYTES, AGENT_PATHS, AGENT_REQUEST_WORDS, InventoryQuery, LeaveResponse, LocalStatus, TokenGenerateRequest, TokenInfo, TokenState } from '../../common/protocol/agent-api.js';
 import { Inventory } from '../../common/protocol/inventory.js';
 import type { Logger } from '../../common/log/logger.js';
 import { clientErrorHandler, installEdge, sendChecked } from '../../common/http/server-edge.js';
@@ -22,9 +22,14 @@ export function createLocalApi(core: AgentCore, log: Logger): FastifyInstance {
       {
         method: 'POST',
         url: AGENT_PATHS.token,
-        schema: { response: { 200: TokenInfo } },
-        handler: async (_req, reply) => {
-          sendChecked(reply, 200, await core.generateToken());
+        schema: { body: TokenGenerateRequest, response: { 200: TokenInfo } },
+        // No body asks for the agent's default lifetime, as an empty object does.
+        preValidation: (req, _reply, done) => {
+          req.body ??= {};
+          done();
+        },
+        handler: async (req, reply) => {
+          sendChecked(reply, 200, await core.generateToken((req.body as TokenGenerateRequest).ttlSeconds));
         },
       },
       {

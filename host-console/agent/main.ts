@@ -10,7 +10,7 @@ import { errorLine, usageError } from '../../common/cli/error-line.js';
 import { createLogger } from '../../common/log/logger.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import type { RunningAgent } from './agent.js';
-import { runClientCommand } from './cli.js';
+import { runAudit, runClientCommand } from './cli.js';
 import { EXIT, parseInvocation, type ServeOptions } from './options.js';
 import { formatHostPort } from '../../common/protocol/host-port.js';
 
@@ -93,6 +93,8 @@ async function main(): Promise<number> {
       return EXIT.USAGE;
     case 'serve':
       return serve(inv.options);
+    case 'audit':
+      return runAudit(inv.options, { out: (t) => process.stdout.write(t + '\n'), err: (t) => process.stderr.write(t + '\n'), now: Date.now });
     case 'client':
       return runClientCommand(inv.command, inv, {
         out: (t) => process.stdout.write(t + '\n'),

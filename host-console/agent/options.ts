@@ -6,8 +6,10 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { argumentProblem } from '../../common/cli/error-line.js';
-import { DEFAULT_TOKEN_TTL_SECONDS, parseSeconds, parseTtl } from '../../common/protocol/agent-api.js';
+import { DEFAULT_TOKEN_TTL_SECONDS, parseSeconds, parseTokenTtl, parseTtl, TOKEN_TTL_RANGE_WORDS } from '../../common/protocol/agent-api.js';
 import { AGENT_PORT } from '../../common/protocol/ports.js';
+import { AUDIT_ACTIONS } from './audit.js';
+import { parseSince } from './audit-read.js';
 
 /** Exit codes of every command. */
 export const EXIT = {
@@ -68,7 +70,8 @@ Options:
                         default state dir when XDG_RUNTIME_DIR is unset)
   --listen HOST:PORT    network API address (env QUANTIX_NODE_LISTEN; default 0.0.0.0:${AGENT_PORT};
                         port 0 picks a free port, logged as "network API listening")
-  --token-ttl TTL       registration token lifetime: 3600, 90s, 5m, 1h; 10 s to 24 h
+  --token-ttl TTL       default registration token lifetime, when \`token generate\`
+                        gives none: 3600, 90s, 5m, 1h; 10 s to 24 h
                         (env QUANTIX_NODE_TOKEN_TTL; default ${DEFAULT_TOKEN_TTL_SECONDS / 60} minutes)
   --inventory-root DIR  read /proc, /sys, /etc and /dev under DIR instead of /
                         (env QUANTIX_NODE_INVENTORY_ROOT; for test fixtures)
@@ -91,25 +94,30 @@ The Quantix host agent and its command-line client.
 
 Commands:
   serve              run the agent
-  token generate     make a new registration token (replaces the current one)
+  token generate     make a new registration token (replaces the current one);
+                     --ttl 15m|90m|1h|24h sets its lifetime (5 min to 24 h, default 1 h)
   token show         show the active token and how long it remains valid
   token revoke       revoke the active token
   status             identity, addresses, cluster membership and token state
   inventory          the hardware inventory the vDC sees
   leave              leave the cluster (the vDC no longer manages this host)
+  audit              read the agent's audit log (--since, --action, --outcome)
 
 Run \`quantix-node <command> --help\` for the options of a command.
 
 Exit codes: 0 ok, 1 failure (serve could not start), 2 usage error,
 3 agent unreachable, 4 refused by the agent, 5 unexpected answer.`,
   serve: SERVE_USAGE,
-  token: `Usage: quantix-node token generate|show|revoke [options]
+  token: `Usage: quantix-node token generate [--ttl TTL] | show | revoke [options]
 
-  generate   make a new one-hour registration token; refused while a vDC manages this host
+  generate   make a new registration token (replaces the current one); refused
+             while a vDC manages this host
   show       show the active token, its expiry, and the addresses to give the vDC
   revoke     end the active token now
 
 Options:
+  --ttl TTL       (generate) the token's lifetime: 15m, 90m, 1h, 24h, or seconds;
+                  5 min to 24 h (default 1 h, or the agent's --token-ttl)
 ${CLIENT_OPTIONS}`,
   status: `Usage: quantix-node status [options]
 
@@ -139,6 +147,63 @@ Options:
 ${CLIENT_OPTIONS}`,
 };
 
+const AUDIT_USAGE = `Usage: quantix-node audit [--since DURATION|TIME] [--action ACTION]
+                         [--outcome ok|refused] [--state-dir DIR] [--json]
+
+Prints the agent's audit log (audit.log.1, then audit.log in the state
+directory), oldest first. Needs read access to the state directory (root, or
+the user the agent runs as).
+
+Options:
+  --since X       only records since a duration ago (30m, 12h, 7d) or an ISO
+                  time (2026-01-31, 2026-01-31T08:00:00Z)
+  --action A      only this action: ${AUDIT_ACTIONS.join(', ')}
+  --outcome O     ok or refused
+  --state-dir DIR the agent's state directory (env QUANTIX_NODE_STATE_DIR; default as for serve)
+  --json          a JSON array of the records
+  -h, --help      show this help`;
+USAGE.audit = AUDIT_USAGE;
+
+/** What \`audit\` reads and keeps. */
+export interface AuditOptions {
+  stateDir: string;
+  /** Validated \`--since\` text, resolved against the clock when run. */
+  since: string | null;
+  action: string | null;
+  outcome: 'ok' | 'refused' | null;
+  json: boolean;
+}
+
+/** Parses the arguments of \`audit\`. */
+function parseAuditArgs(args: string[], stateDirDefault: string): Invocation {
+  const usageError = (message: string): Invocation => ({ kind: 'usage-error', message, usage: AUDIT_USAGE });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        since: { type: 'string' },
+        action: { type: 'string' },
+        outcome: { type: 'string' },
+        'state-dir': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: false,
+      strict: true,
+    }));
+  } catch (err) {
+    return usageError(argumentProblem(err));
+  }
+  if (values.help) return { kind: 'help', text: AUDIT_USAGE };
+  if (values.since !== undefined && parseSince(values.since, 0) === null) return usageError(`--since: '${values.since.slice(0, 40)}' is neither a duration (30m, 12h, 7d) nor an ISO time (2026-01-31T08:00:00Z)`);
+  if (values.action !== undefined && !(AUDIT_ACTIONS as readonly string[]).includes(values.action)) return usageError(`--action: '${values.action.slice(0, 40)}' is not one of ${AUDIT_ACTIONS.join(', ')}`);
+  if (values.outcome !== undefined && values.outcome !== 'ok' && values.outcome !== 'refused') return usageError(`--outcome: '${values.outcome.slice(0, 40)}' is not ok or refused`);
+  const stateDir = values['state-dir'] ?? stateDirDefault;
+  if (stateDir === '') return usageError('--state-dir needs a path');
+  return { kind: 'audit', options: { stateDir: path.resolve(stateDir), since: values.since ?? null, action: values.action ?? null, outcome: values.outcome ?? null, json: values.json === true } };
+}
+
 /** Options of \`serve\`. */
 export interface ServeOptions {
   stateDir: string;
@@ -159,10 +224,11 @@ export type Invocation =
   | { kind: 'help'; text: string }
   | { kind: 'usage-error'; message: string; usage: string }
   | { kind: 'serve'; options: ServeOptions }
-  | { kind: 'client'; command: ClientCommand; socketPath: string; json: boolean; refresh: boolean; yes: boolean };
+  | { kind: 'audit'; options: AuditOptions }
+  | { kind: 'client'; command: ClientCommand; socketPath: string; json: boolean; refresh: boolean; yes: boolean; ttlSeconds: number | null };
 
 // Options that take a value, so that one given before the command keeps its value.
-const VALUE_OPTIONS = new Set(['--socket', '--state-dir', '--listen', '--token-ttl', '--inventory-root']);
+const VALUE_OPTIONS = new Set(['--socket', '--state-dir', '--listen', '--token-ttl', '--inventory-root', '--ttl']);
 
 /**
  * argv with the options given before the command moved after it
@@ -188,7 +254,7 @@ export function parseInvocation(argv: string[], env: Record<string, string | und
   const [first, ...rest] = commandFirst(argv);
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') return { kind: 'help', text: USAGE.main! };
   const usageError = (message: string, usage: string): Invocation => ({ kind: 'usage-error', message, usage });
-  if (first.startsWith('-')) return usageError(argv.includes('--help') || argv.includes('-h') ? `unknown option ${first.slice(0, 40)}` : 'a command is needed (serve, token, status, inventory or leave)', USAGE.main!);
+  if (first.startsWith('-')) return usageError(argv.includes('--help') || argv.includes('-h') ? `unknown option ${first.slice(0, 40)}` : 'a command is needed (serve, token, status, inventory, leave or audit)', USAGE.main!);
 
   if (first === 'serve') {
     let values;
@@ -238,6 +304,8 @@ export function parseInvocation(argv: string[], env: Record<string, string | und
     };
   }
 
+  if (first === 'audit') return parseAuditArgs(rest, env.QUANTIX_NODE_STATE_DIR ?? defaults.stateDir);
+
   let command: ClientCommand;
   let args = rest;
   let usage: string;
@@ -264,6 +332,7 @@ export function parseInvocation(argv: string[], env: Record<string, string | und
         help: { type: 'boolean', short: 'h' },
         ...(command === 'inventory' ? { refresh: { type: 'boolean' as const } } : {}),
         ...(command === 'leave' ? { yes: { type: 'boolean' as const, short: 'y' } } : {}),
+        ...(command === 'token generate' ? { ttl: { type: 'string' as const } } : {}),
       },
       allowPositionals: false,
       strict: true,
@@ -274,5 +343,10 @@ export function parseInvocation(argv: string[], env: Record<string, string | und
   if (values.help) return { kind: 'help', text: usage };
   const socketPath = (values.socket) ?? env.QUANTIX_NODE_SOCKET ?? defaults.socketPath;
   if (socketPath === '') return usageError('--socket needs a path', usage);
-  return { kind: 'client', command, socketPath: path.resolve(socketPath), json: values.json === true, refresh: values.refresh === true, yes: values.yes === true };
+  let ttlSeconds: number | null = null;
+  if (typeof values.ttl === 'string') {
+    ttlSeconds = parseTokenTtl(values.ttl);
+    if (ttlSeconds === null) return usageError(`--ttl: '${values.ttl.slice(0, 40)}' is not a token lifetime ${TOKEN_TTL_RANGE_WORDS}`, usage);
+  }
+  return { kind: 'client', command, socketPath: path.resolve(socketPath), json: values.json === true, refresh: values.refresh === true, yes: values.yes === true, ttlSeconds };
 }

@@ -48,8 +48,8 @@ export interface TokenStoreOptions {
 
 /** The in-memory token store. */
 export interface TokenStore {
-  /** Makes a new token, replacing any other; `allowed` is re-checked after the slow derivation. */
-  generate(allowed: () => void): Promise<TokenRecord & { canonical: string }>;
+  /** Makes a new token living ttlSeconds (default: the store's), replacing any other; `allowed` is re-checked after the slow derivation. */
+  generate(allowed: () => void, ttlSeconds?: number): Promise<TokenRecord & { canonical: string }>;
   /** The current token and its state at the injected clock's now. */
   lookup(): TokenLookup;
   /** Revokes the active token; false when none is active. */
@@ -115,7 +115,7 @@ export function createTokenStore(opts: TokenStoreOptions): TokenStore {
   };
 
   return {
-    generate(allowed) {
+    generate(allowed, ttlSeconds = opts.ttlSeconds) {
       // One derivation at a time, so two quick presses of G leave the second token, never a mix.
       const run = chain.then(async () => {
         allowed();
@@ -133,7 +133,7 @@ export function createTokenStore(opts: TokenStoreOptions): TokenStore {
         if (registered && registered !== canonical) forgetSecret(registered);
         registered = canonical;
         const createdAtMs = opts.now();
-        current = { canonical, key, createdAtMs, expiresAtMs: createdAtMs + opts.ttlSeconds * 1000, ended: null, failures: 0, lastFailureFrom: null };
+        current = { canonical, key, createdAtMs, expiresAtMs: createdAtMs + ttlSeconds * 1000, ended: null, failures: 0, lastFailureFrom: null };
         return { ...current, canonical };
       });
       chain = run.then(

@@ -73,8 +73,8 @@ export function createAgentApi(socketPath: string): AgentApi {
         throw err;
       }
     },
-    async generateToken() {
-      return toToken(await client.generateToken());
+    async generateToken(ttlSeconds) {
+      return toToken(await client.generateToken(ttlSeconds === undefined ? {} : { ttlSeconds }));
     },
     async revokeToken() {
       await client.revokeToken();
@@ -96,7 +96,7 @@ export function trackRequests(api: AgentApi, busy: Pick<BusyTracker, 'track'>): 
   return {
     status: () => busy.track(api.status()),
     currentToken: () => busy.track(api.currentToken()),
-    generateToken: () => busy.track(api.generateToken()),
+    generateToken: (ttlSeconds) => busy.track(api.generateToken(ttlSeconds)),
     revokeToken: () => busy.track(api.revokeToken()),
     leave: () => busy.track(api.leave()),
     inventory: (fresh) => busy.track(api.inventory(fresh)),

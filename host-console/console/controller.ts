@@ -9,7 +9,7 @@ import type { FlashModel } from '../../common/tui/flash.js';
 import type { BusyTracker } from '../../common/tui/idle.js';
 import { plain } from '../../common/tui/text.js';
 import type { ConsoleModel } from './model.js';
-import { clockUtc, timeOf } from './render/format.js';
+import { clockUtc, lifetimeWords, timeOf } from './render/format.js';
 import type { ConsoleActions, PowerAction } from './screens/context.js';
 
 /** What the actions work with. */
@@ -46,6 +46,10 @@ export function createController(deps: ControllerDeps): ConsoleActions {
       const exp = timeOf(t.expiresAt);
       flash.show('ok', `New token generated${exp !== null ? `; it expires at ${clockUtc(exp)}` : ''}.`);
     }),
+    chooseTokenTtl: (seconds: number) => {
+      model.chooseTokenTtl(seconds);
+      flash.show('ok', `New tokens will be valid for ${lifetimeWords(seconds)}. Press G to generate one.`);
+    },
     revokeToken: tracked(async () => {
       await model.revokeToken();
       flash.show('ok', 'Token revoked. Press G for a new one.');

@@ -14,7 +14,8 @@ export interface AgentApi {
   status(): Promise<HostStatusView>;
   /** The active token, or null when there is none. */
   currentToken(): Promise<TokenView | null>;
-  generateToken(): Promise<TokenView>;
+  /** A new token living ttlSeconds (5 min to 24 h), or the agent's default lifetime. */
+  generateToken(ttlSeconds?: number): Promise<TokenView>;
   revokeToken(): Promise<void>;
   leave(): Promise<void>;
   /** The inventory; fresh asks the agent to collect it again first. */
@@ -83,9 +84,15 @@ export class ConsoleModel extends EventEmitter {
     return this.poll();
   }
 
-  /** Asks the agent for a new token (replacing any current one). */
+  /** Sets the lifetime of the next token (the operator's choice; nothing is asked of the agent). */
+  chooseTokenTtl(seconds: number): void {
+    this.state.tokenTtlSeconds = seconds;
+    this.emit('changed');
+  }
+
+  /** Asks the agent for a new token (replacing any current one) with the chosen lifetime. */
   async generateToken(): Promise<TokenView> {
-    const token = await this.api.generateToken();
+    const token = await this.api.generateToken(this.state.tokenTtlSeconds);
     this.state.token = token;
     this.state.tokenLost = null;
     this.emit('changed');

@@ -85,6 +85,8 @@ export interface ConsoleState {
    * came back as a new run. Cleared by the next token.
    */
   tokenLost: 'unreachable' | 'restarted' | null;
+  /** Lifetime the operator chose for the next token, seconds (absent: the agent's default, one hour unless its --token-ttl says otherwise). */
+  tokenTtlSeconds?: number;
   /** Clock time (ms) of the last successful status. */
   updatedAt: number | null;
 }

@@ -59,7 +59,13 @@ describe('command line', () => {
       json: true,
       refresh: false,
       yes: false,
+      ttlSeconds: null,
     });
+    // --ttl belongs to token generate only, 5 min to 24 h.
+    expect(parseInvocation(['token', 'generate', '--ttl', '90m'], {}, 1000, '/h')).toMatchObject({ kind: 'client', command: 'token generate', ttlSeconds: 5400 });
+    expect(parseInvocation(['--ttl', '24h', 'token', 'generate'], {}, 1000, '/h')).toMatchObject({ kind: 'client', ttlSeconds: 86_400 });
+    expect(parseInvocation(['token', 'generate', '--ttl', '4m'], {}, 1000, '/h')).toMatchObject({ kind: 'usage-error', message: expect.stringContaining('between 5 min and 24 h') as string });
+    expect(parseInvocation(['token', 'show', '--ttl', '1h'], {}, 1000, '/h').kind).toBe('usage-error');
     expect(parseInvocation(['status', '--refresh'], {}, 1000, '/h').kind).toBe('usage-error');
     // --yes belongs to leave only.
     expect(parseInvocation(['leave', '-y'], {}, 1000, '/h')).toMatchObject({ kind: 'client', command: 'leave', yes: true });
@@ -101,13 +107,13 @@ describe('CLI rendering', () => {
 
   it.each([
     // no failures: nothing about them
-    [{ failedAttempts: 0 }, 'active, expires in 10m 00s'],
+    [{ failedAttempts: 0 }, 'active, expires in 10m 00s (2026-01-01T00:10:00.000Z)'],
     // one, singular
-    [{ failedAttempts: 1, lastFailedFrom: '192.0.2.7' }, 'active, expires in 10m 00s; 1 failed attempt, last from 192.0.2.7'],
+    [{ failedAttempts: 1, lastFailedFrom: '192.0.2.7' }, 'active, expires in 10m 00s (2026-01-01T00:10:00.000Z); 1 failed attempt, last from 192.0.2.7'],
     // many, with an IPv6 source
-    [{ failedAttempts: 212, lastFailedFrom: '2001:db8::7' }, 'active, expires in 10m 00s; 212 failed attempts, last from 2001:db8::7'],
+    [{ failedAttempts: 212, lastFailedFrom: '2001:db8::7' }, 'active, expires in 10m 00s (2026-01-01T00:10:00.000Z); 212 failed attempts, last from 2001:db8::7'],
     // a source that is not an address is shown inert
-    [{ failedAttempts: 3, lastFailedFrom: 'x\u001b[2J' }, 'active, expires in 10m 00s; 3 failed attempts, last from x^[[2J'],
+    [{ failedAttempts: 3, lastFailedFrom: 'x\u001b[2J' }, 'active, expires in 10m 00s (2026-01-01T00:10:00.000Z); 3 failed attempts, last from x^[[2J'],
   ])('counts failed attempts on an active token (%o)', (extra, expected) => {
     expect(renderTokenState({ state: 'active', expiresAt: '2026-01-01T00:10:00.000Z', ...extra }, Date.parse('2026-01-01T00:00:00.000Z'))).toBe(expected);
   });

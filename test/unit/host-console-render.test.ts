@@ -6,7 +6,7 @@ import { ALPHABET } from '../../common/token/token.js';
 import { BLOCK_FONT, bigTextWidth, renderBigText } from '../../host-console/console/render/font.js';
 import { renderScreen, type ScreenInput } from '../../host-console/console/screens/index.js';
 import { tokenPanelMode } from '../../host-console/console/screens/token.js';
-import { ago, mmss, secondsLeft } from '../../host-console/console/render/format.js';
+import { ago, countdown, mmss, secondsLeft } from '../../host-console/console/render/format.js';
 import type { ConsoleState, ViewName } from '../../host-console/console/types.js';
 import { toHostStatus } from '../../host-console/console/agent-api.js';
 import type { LocalStatus } from '../../common/protocol/agent-api.js';
@@ -279,6 +279,13 @@ describe('formatters', () => {
     [59, '00:59'],
     [0, '00:00'],
   ])('mmss(%i) = %s', (s, out) => expect(mmss(s)).toBe(out));
+  it.each([
+    [900, 900, '15:00'],
+    [3600, 3600, '60:00'],
+    [86_400, 86_400, '24:00:00'],
+    [86_399, 86_400, '23:59:59'],
+    [59, 14_400, '0:00:59'],
+  ])('countdown(%i of %i) = %s', (s, total, out) => expect(countdown(s, total)).toBe(out));
   it('counts seconds left up so 00:00 appears only at expiry', () => {
     expect(secondsLeft(10_000, 9_001)).toBe(1);
     expect(secondsLeft(10_000, 10_000)).toBe(0);

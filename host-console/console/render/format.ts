@@ -36,6 +36,21 @@ export function mmss(seconds: number): string {
   return `${pad2(Math.floor(s / 60))}:${pad2(s % 60)}`;
 }
 
+/** The countdown of a token living totalSeconds: `mm:ss` up to one hour, `h:mm:ss` for longer lifetimes (`23:59:59`). */
+export function countdown(seconds: number, totalSeconds: number): string {
+  if (totalSeconds <= 3600) return mmss(seconds);
+  const s = Math.max(0, Math.floor(seconds));
+  return `${Math.floor(s / 3600)}:${mmss(s % 3600)}`;
+}
+
+/** `one hour`, `30 minutes`, `45 seconds`: a token's lifetime in words. */
+export function lifetimeWords(seconds: number): string {
+  if (seconds === 3600) return 'one hour';
+  if (seconds % 3600 === 0) return `${seconds / 3600} hours`;
+  if (seconds >= 120) return `${Math.round(seconds / 60)} minutes`;
+  return `${seconds} seconds`;
+}
+
 /** Seconds left until expiresAt at time now, rounded up so the display reaches 00:00 exactly at expiry. */
 export function secondsLeft(expiresAtMs: number, now: number): number {
   return Math.max(0, Math.ceil((expiresAtMs - now) / 1000));

@@ -19,8 +19,10 @@ export interface ConsoleActions {
   refresh(): Promise<void>;
   /** Leaves the cluster. */
   leave(): Promise<void>;
-  /** Generates a new token (replacing any current one). */
+  /** Generates a new token (replacing any current one) with the chosen lifetime. */
   generateToken(): Promise<void>;
+  /** Chooses the lifetime of the next token, seconds. */
+  chooseTokenTtl(seconds: number): void;
   /** Revokes the current token. */
   revokeToken(): Promise<void>;
   /** Reboots or shuts down the host (simulated without --allow-power). */

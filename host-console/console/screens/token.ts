@@ -1,6 +1,7 @@
 /**
  * The F4 registration-token screen: G generates a token (asking before
- * replacing a valid one), R revokes it. The panel: the token in block type and as plain
+ * replacing a valid one) with the lifetime chosen with L (15 min, 1 h,
+ * 4 h or 24 h; until chosen, the agent's default: one hour), R revokes it. The panel: the token in block type and as plain
  * text, the countdown and bar from the agent's expiresAt, the addresses and
  * certificate fingerprint the vDC operator needs, and the steps to follow.
  * Between two seconds only the countdown digits change (and one bar cell
@@ -13,7 +14,8 @@ import type { KeyBinding } from '../../../common/tui/keys.js';
 import { plain, progressBar, seg, textWidth, wrapText, type Line } from '../../../common/tui/text.js';
 import type { ConsoleState, ManagementAddress, TokenView } from '../types.js';
 import { bigTextWidth, FONT_HEIGHT, renderBigText } from '../render/font.js';
-import { clockUtc, fingerprintLines, hhmmUtc, mmss, secondsLeft, timeOf } from '../render/format.js';
+import { DEFAULT_TOKEN_TTL_SECONDS } from '../../../common/protocol/agent-api.js';
+import { clockUtc, countdown, fingerprintLines, hhmmUtc, lifetimeWords, secondsLeft, timeOf } from '../render/format.js';
 import { renderProblem } from '../render/parts.js';
 import type { Screen, ScreenContext } from './context.js';
 import { backKey, footerOnly, menuKeys, quitKeys } from './menu.js';
@@ -30,7 +32,36 @@ async function generate(ctx: ScreenContext): Promise<void> {
   ctx.dispatch({ type: 'show', view: 'token' });
 }
 
-/** The token screen's own keys (listed in help): G, R, Esc. */
+/** The lifetimes L offers for the next token: digit key, label, seconds. */
+export const TOKEN_LIFETIMES: ReadonlyArray<{ key: string; label: string; seconds: number }> = [
+  { key: '1', label: '15 min', seconds: 900 },
+  { key: '2', label: '1 hour', seconds: 3600 },
+  { key: '3', label: '4 hours', seconds: 14_400 },
+  { key: '4', label: '24 hours', seconds: 86_400 },
+];
+
+/** The lifetime the next token gets in words. */
+function chosenTtlWords(state: ConsoleState): string {
+  return state.tokenTtlSeconds === undefined ? 'the default lifetime' : lifetimeWords(state.tokenTtlSeconds);
+}
+
+/** Opens the lifetime choice: a digit picks, Esc keeps the current one. */
+function chooseLifetime(ctx: ScreenContext): void {
+  const current = chosenTtlWords(ctx.state);
+  ctx.dispatch({
+    type: 'openDialog',
+    dialog: {
+      title: 'Token lifetime',
+      lines: [[seg('How long should the next token stay valid?')], [seg(`Now: ${current}. A token already shown keeps its own.`, 'dim')]],
+      choices: [
+        ...TOKEN_LIFETIMES.map((l) => ({ keys: [l.key], label: l.label, action: () => ctx.actions.chooseTokenTtl(l.seconds) })),
+        { keys: ['escape'], label: 'Cancel', action: () => {} },
+      ],
+    },
+  });
+}
+
+/** The token screen's own keys (listed in help): G, L, R, Esc. */
 export function tokenKeys(ctx: ScreenContext): KeyBinding[] {
   const standalone = () => !ctx.state.status?.membership;
   return [
@@ -51,6 +82,15 @@ export function tokenKeys(ctx: ScreenContext): KeyBinding[] {
         });
         ctx.dispatch({ type: 'openDialog', dialog });
       },
+    },
+    {
+      keys: ['l', 'S-l'],
+      display: 'L',
+      label: 'Lifetime',
+      visible: standalone,
+      help: 'Lifetime of the next token (15 min to 24 h)',
+      disabledReason: () => managedReason(ctx),
+      handler: () => chooseLifetime(ctx),
     },
     {
       keys: ['r', 'S-r'],
@@ -81,14 +121,6 @@ export function tokenPanelMode(state: ConsoleState, now: number): TokenPanelMode
   if (!t) return 'none';
   const exp = timeOf(t.expiresAt);
   return exp !== null && exp > now ? 'active' : 'expired';
-}
-
-/** `one hour`, `30 minutes`, `45 seconds`: the token's lifetime in words. */
-export function lifetimeWords(seconds: number): string {
-  if (seconds === 3600) return 'one hour';
-  if (seconds % 3600 === 0) return `${seconds / 3600} hours`;
-  if (seconds >= 120) return `${Math.round(seconds / 60)} minutes`;
-  return `${seconds} seconds`;
 }
 
 function addressLine(addresses: readonly ManagementAddress[], port: number, width: number): Line {
@@ -123,6 +155,16 @@ function failedAttemptsLine(t: TokenView, width: number): Line {
   const text = `   ${t.failedAttempts} failed attempt${t.failedAttempts === 1 ? '' : 's'}${from}`;
   const action = '  (R revokes)';
   return textWidth(text) + action.length <= width ? [seg(text, 'warn'), seg(action, 'dim')] : [seg(text.slice(0, width), 'warn')];
+}
+
+/** The lifetime line: the shown token's own, or the one the next token gets (L changes it). */
+function lifetimeLine(state: ConsoleState, mode: TokenPanelMode): Line {
+  const t = state.token;
+  if (mode === 'active' && t) {
+    const ttl = Math.round(((timeOf(t.expiresAt) ?? 0) - (timeOf(t.createdAt) ?? 0)) / 1000);
+    return [seg(`   The token works once, for ${lifetimeWords(ttl > 0 ? ttl : DEFAULT_TOKEN_TTL_SECONDS)}, and never leaves this host.`)];
+  }
+  return [seg('   The next token works once, for '), seg(chosenTtlWords(state), 'value'), seg(' ('), seg('L', 'key'), seg(' changes it).')];
 }
 
 /** Body of the token screen for an inner width (columns inside the frame). */
@@ -170,11 +212,12 @@ export function renderTokenPanel(state: ConsoleState, now: number, g: Glyphs, wi
     const created = timeOf(t.createdAt) ?? exp - 3_600_000;
     const left = secondsLeft(exp, now);
     const total = Math.max(1, (exp - created) / 1000);
-    const head = `   Expires in ${mmss(left)}  [`;
+    const shown = countdown(left, total);
+    const head = `   Expires in ${shown}  [`;
     const tail = `]  at ${clockUtc(exp)}`;
     const barWidth = Math.max(10, Math.min(40, width - head.length - tail.length - 1));
     lines.push([seg('   '), seg(formatToken(t.token), 'token')]);
-    lines.push([seg('   Expires in ', 'label'), seg(mmss(left), 'accent'), seg('  ['), ...progressBar(left / total, barWidth, g), seg(tail)]);
+    lines.push([seg('   Expires in ', 'label'), seg(shown, 'accent'), seg('  ['), ...progressBar(left / total, barWidth, g), seg(tail)]);
     lines.push(failedAttemptsLine(t, width));
   } else {
     // Why the last token ended (revoked by the operator, say) goes where the countdown would be.
@@ -189,10 +232,9 @@ export function renderTokenPanel(state: ConsoleState, now: number, g: Glyphs, wi
   lines.push([seg('   Fingerprint    ', 'label'), seg(fpl[0] ?? '', 'value')]);
   for (const more of fpl.slice(1)) lines.push([seg('                  '), seg(more, 'value')]);
   lines.push([]);
-  const ttl = t ? Math.round(((timeOf(t.expiresAt) ?? 0) - (timeOf(t.createdAt) ?? 0)) / 1000) : 3600;
   lines.push([seg('   On the vDC console: press '), seg('a', 'key'), seg(' (Add host), enter this address and token,')]);
   lines.push([seg('   choose the cluster, review the hardware, confirm.')]);
-  lines.push([seg(`   The token works once, for ${lifetimeWords(ttl > 0 ? ttl : 3600)}, and never leaves this host.`)]);
+  lines.push(lifetimeLine(state, mode));
   return lines;
 }
 
