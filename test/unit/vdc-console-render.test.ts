@@ -3,7 +3,9 @@ import { describeVmSupport, vmSupport, type CpuInfo, type Inventory } from '../.
 import { ASCII_GLYPHS } from '../../common/tui/glyphs.js';
 import { cellText, layoutColumns, renderTableWindow, scrollWindow, type Cell, type DataTable } from '../../common/tui/table.js';
 import { lineText, textWidth } from '../../common/tui/text.js';
-import { formatAge, formatBytes, formatBytesShort, formatPercent, formatUsedTotal } from '../../vdc-console/console/render/format.js';
+import { formatBytes, formatBytesShort, formatUsedTotal } from '../../common/format/bytes.js';
+import { formatAge } from '../../common/format/duration.js';
+import { formatPercent } from '../../vdc-console/console/render/format.js';
 import { renderDiscoveryTables, renderHostDetails } from '../../vdc-console/console/render/inventory.js';
 import { clusterTotals } from '../../vdc-console/console/fleet.js';
 import { HOST_COLUMNS, renderClusterRows, renderHostRow } from '../../vdc-console/console/render/rows.js';
@@ -173,6 +175,7 @@ describe('discovery tables', () => {
     expect(summary).toContain('9a26 64f5 09c9 1cbd');
     expect(summary).toContain('verified by token');
     expect(summary).toContain('Quantix-OS 1.0, kernel 6.6.1');
+    expect(summary).toMatch(/Uptime\s*1d 01h\b/);
     const cpu = v.tabs[1]!.tables.map(allText).join('\n');
     expect(cpu).toContain('2 sockets, 64 cores, 128 threads');
     expect(cpu).toContain('Intel VT-x (vmx), KVM usable');

@@ -30,7 +30,7 @@ import {
   hostsText,
 } from './output.js';
 import { chooseTarget, EXIT, type GlobalValues } from './options.js';
-import { formatFingerprint } from './render/format.js';
+import { formatFingerprint } from '../../common/format/fingerprint.js';
 import { formatHostPort } from '../../common/protocol/host-port.js';
 
 /** The process around a command: streams, environment, clock; replaced in tests. */

@@ -8,7 +8,10 @@ import type { Cell, DataTable } from '../../../common/tui/table.js';
 import { plain, type Segment } from '../../../common/tui/text.js';
 import { describeVmSupport, type DiskInfo, type FilesystemInfo, type Inventory } from '../../../common/protocol/inventory.js';
 import type { DiscoveredHost, DiscoverResponse, NodeDetail } from '../../../common/protocol/vdc-api.js';
-import { counted, fingerprintRows, formatAge, formatBytes, formatDuration, formatPercent, formatTimestamp, formatUsedTotal } from './format.js';
+import { formatBytes, formatUsedTotal } from '../../../common/format/bytes.js';
+import { formatAge, formatDuration } from '../../../common/format/duration.js';
+import { fingerprintLines } from '../../../common/format/fingerprint.js';
+import { counted, formatPercent, formatTimestamp } from './format.js';
 import { timeOf } from '../fleet.js';
 import { renderHostState } from './rows.js';
 import { formatHostPort } from '../../../common/protocol/host-port.js';
@@ -83,7 +86,7 @@ function summaryTable(inv: Inventory, id: HostIdentity | null, g: Pick<Glyphs, '
   ];
   if (id) {
     rows.unshift(['Address', plain(formatHostPort(id.address, id.port))]);
-    const [first = '', ...rest] = fingerprintRows(plain(id.certificateFingerprint));
+    const [first = '', ...rest] = fingerprintLines(plain(id.certificateFingerprint));
     const verdict: Segment = id.identityVerified ? { text: ` ${g.ok} verified by token`, style: 'ok' } : { text: ` ${g.fail} not verified`, style: 'error' };
     rows.push(['Certificate', rest.length ? first : [{ text: first }, verdict]]);
     rest.forEach((r, i) => rows.push(['', i === rest.length - 1 ? [{ text: r }, verdict] : r]));
@@ -306,7 +309,7 @@ export function renderHostDetails(
     ['Node ID', plain(h.id)],
     ['Host ID', plain(h.hostId)],
   ];
-  fingerprintRows(plain(h.certificateFingerprint)).forEach((r, i) => rows.push([i === 0 ? 'Certificate' : '', r]));
+  fingerprintLines(plain(h.certificateFingerprint)).forEach((r, i) => rows.push([i === 0 ? 'Certificate' : '', r]));
   const status: DataTable = { title: 'State', columns: KV, rows };
   if (!h.inventory) return { status, tabs: [], warnings: [] };
   return {

@@ -7,7 +7,10 @@ import { UNICODE_GLYPHS, type Glyphs } from '../../../common/tui/glyphs.js';
 import type { Cell, Column } from '../../../common/tui/table.js';
 import { plain, type Segment } from '../../../common/tui/text.js';
 import type { Cluster, NodeSummary } from '../../../common/protocol/vdc-api.js';
-import { formatAge, formatBytesShort, formatPercent, formatUsedTotal } from './format.js';
+import { formatBytesShort, formatUsedTotal } from '../../../common/format/bytes.js';
+import { formatAge } from '../../../common/format/duration.js';
+import { AGENT_PORT } from '../../../common/protocol/ports.js';
+import { formatPercent } from './format.js';
 import { formatHostPort } from '../../../common/protocol/host-port.js';
 import { clusterTotals, hostCores, hostMemoryTotal, hostsByCluster, timeOf, type ClusterTotals } from '../fleet.js';
 
@@ -56,7 +59,7 @@ export function renderHostRow(h: NodeSummary, now: number, g: Pick<Glyphs, 'dotO
   const cpu = cores === null ? '-' : `${cores}c ${live ? formatPercent(h.usage?.cpuPercent) : '-'}`;
   return [
     plain(h.hostname),
-    plain(h.port === 8443 ? h.address : formatHostPort(h.address, h.port)),
+    plain(h.port === AGENT_PORT ? h.address : formatHostPort(h.address, h.port)),
     renderHostState(h, now, g),
     cpu,
     formatUsedTotal(live ? h.usage?.memoryUsedBytes : null, hostMemoryTotal(h), true),
