@@ -174,7 +174,7 @@ describe('a vDC that disappears after the join', () => {
     }));
     await p.waitForText(/Managed by vDC vdc-faults/);
     await p.waitForText(/cluster Faults/);
-    await p.waitForText(/last contact \d+ s ago/);
+    await p.waitForText(/last contact \d+s ago/);
 
     // After an agent restart the host is still a member of that vDC.
     await agent.stop();

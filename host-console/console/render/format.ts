@@ -56,39 +56,6 @@ export function secondsLeft(expiresAtMs: number, now: number): number {
   return Math.max(0, Math.ceil((expiresAtMs - now) / 1000));
 }
 
-/** `4 s ago`, `3 min ago`, `2 h ago`, `5 days ago`. */
-export function ago(thenMs: number, now: number): string {
-  const s = Math.max(0, Math.floor((now - thenMs) / 1000));
-  if (s < 60) return `${s} s ago`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ago`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h} h ago`;
-  return `${Math.floor(h / 24)} days ago`;
-}
-
-/** `512 GiB`, `1.5 TiB` (binary units, at most one decimal). */
-export function bytes(n: number | null | undefined): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return '-';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  const text = v >= 100 || i === 0 || Number.isInteger(v) ? String(Math.round(v)) : v.toFixed(1).replace(/\.0$/, '');
-  return `${text} ${units[i]}`;
-}
-
-/** Fingerprint in groups of four hex digits, split into lines of perLine groups. */
-export function fingerprintLines(fp: string, perLine = 8): string[] {
-  const groups = fp.toLowerCase().replace(/[^0-9a-f]/g, '').match(/.{1,4}/g) ?? [];
-  const lines: string[] = [];
-  for (let i = 0; i < groups.length; i += perLine) lines.push(groups.slice(i, i + perLine).join(' '));
-  return lines;
-}
-
 /** `https://10.20.0.17:8443` or `https://[fd00::17]:8443`. */
 export function agentUrl(address: string, port: number): string {
   return `https://${formatHostPort(address, port)}`;

@@ -9,7 +9,9 @@ import type { Inventory } from '../../../common/protocol/inventory.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
 import { plain, seg, wrapText, type Line } from '../../../common/tui/text.js';
 import type { ConsoleState, HostStatusView, ManagementAddress } from '../types.js';
-import { agentUrl, ago, bytes, clockUtc, dateTimeUtc, timeOf } from './format.js';
+import { formatBytes } from '../../../common/format/bytes.js';
+import { formatAge } from '../../../common/format/duration.js';
+import { agentUrl, clockUtc, dateTimeUtc, timeOf } from './format.js';
 
 const LABEL_WIDTH = 13;
 
@@ -45,7 +47,7 @@ export function renderHardware(inv: Inventory | null, g: Glyphs): Line[] {
   const first = [model, cpu, threads].filter(Boolean).map((s) => plain(s)).join(sep);
   const s = inv.storage;
   const parts = [
-    `${bytes(inv.memory.totalBytes)} memory`,
+    `${formatBytes(inv.memory.totalBytes)} memory`,
     `${s.disks.length} disk${s.disks.length === 1 ? '' : 's'}`,
     ...(s.nfs.length ? [`${s.nfs.length} NFS`] : []),
     ...(s.iscsi.length ? [`${s.iscsi.length} iSCSI`] : []),
@@ -81,8 +83,8 @@ export function renderLastContact(contactMs: number | null, joinedMs: number | n
   if (contactMs === null) {
     return [seg(stale ? `  no contact from the vDC since the join (${clockUtc(joinedMs!)})` : '  no contact from the vDC yet', stale ? 'warn' : 'dim')];
   }
-  if (!stale) return [seg(`  last contact ${ago(contactMs, now)}`, 'dim')];
-  return [seg(`  last contact ${ago(contactMs, now)} (${clockUtc(contactMs)}), vDC not heard from`, 'warn')];
+  if (!stale) return [seg(`  last contact ${formatAge(contactMs, now)} ago`, 'dim')];
+  return [seg(`  last contact ${formatAge(contactMs, now)} ago (${clockUtc(contactMs)}), vDC not heard from`, 'warn')];
 }
 
 /** What the console tried and why it failed, while the agent is unreachable. */

@@ -2,7 +2,8 @@
 import { vmSupport } from '../../../common/protocol/inventory.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
 import { plain, seg, type Line } from '../../../common/tui/text.js';
-import { bytes } from '../render/format.js';
+import { formatBytes } from '../../../common/format/bytes.js';
+import { formatDuration } from '../../../common/format/duration.js';
 import { continued, labelled } from '../render/parts.js';
 import type { ConsoleState } from '../types.js';
 import type { Screen } from './context.js';
@@ -28,13 +29,13 @@ export function renderSystemBody(state: ConsoleState, g: Glyphs): Line[] {
     labelled('Host ID', v(sys.hostId)),
     labelled('BIOS', v([sys.biosVendor, sys.biosVersion, sys.biosDate].filter(Boolean).join(' '))),
     labelled('OS', v([sys.os, sys.kernel ? `kernel ${sys.kernel}` : null].filter(Boolean).join(', '))),
-    labelled('Uptime', v(sys.uptimeSeconds !== null ? `${Math.floor(sys.uptimeSeconds / 86400)} d ${Math.floor((sys.uptimeSeconds % 86400) / 3600)} h` : null)),
+    labelled('Uptime', v(sys.uptimeSeconds !== null ? formatDuration(sys.uptimeSeconds) : null)),
     [],
     labelled('CPU', v(cpu.model)),
     continued(v(`${cpu.sockets ?? '?'} socket(s), ${cpu.cores ?? '?'} cores, ${cpu.threads ?? '?'} threads${cpu.mhz ? `, ${Math.round(cpu.mhz)} MHz` : ''}${cpu.numaNodes ? `, ${cpu.numaNodes} NUMA node(s)` : ''}`)),
     labelled('Virtualize', [seg(vm.canRunVms ? g.ok : g.fail, vm.canRunVms ? 'ok' : 'warn'), seg(' '), ...v(virt)]),
-    labelled('Memory', v(`${bytes(inv.memory.totalBytes)} total, ${bytes(inv.memory.availableBytes)} available, swap ${bytes(inv.memory.swapTotalBytes)}`)),
-    labelled('Storage', v(`${disks.length} local disk(s), ${bytes(diskTotal)}; ${inv.storage.nfs.length} NFS mount(s); ${inv.storage.iscsi.length} iSCSI session(s)`)),
+    labelled('Memory', v(`${formatBytes(inv.memory.totalBytes)} total, ${formatBytes(inv.memory.availableBytes)} available, swap ${formatBytes(inv.memory.swapTotalBytes)}`)),
+    labelled('Storage', v(`${disks.length} local disk(s), ${formatBytes(diskTotal)}; ${inv.storage.nfs.length} NFS mount(s); ${inv.storage.iscsi.length} iSCSI session(s)`)),
     labelled('GPUs', v(inv.gpus.length ? inv.gpus.map((x) => x.model ?? x.vendor ?? x.pciAddress).join(', ') : 'none')),
   ];
   if (inv.warnings.length) {

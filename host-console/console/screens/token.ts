@@ -15,7 +15,8 @@ import { plain, progressBar, seg, textWidth, wrapText, type Line } from '../../.
 import type { ConsoleState, ManagementAddress, TokenView } from '../types.js';
 import { bigTextWidth, FONT_HEIGHT, renderBigText } from '../render/font.js';
 import { DEFAULT_TOKEN_TTL_SECONDS } from '../../../common/protocol/agent-api.js';
-import { clockUtc, countdown, fingerprintLines, hhmmUtc, lifetimeWords, secondsLeft, timeOf } from '../render/format.js';
+import { fingerprintLines } from '../../../common/format/fingerprint.js';
+import { clockUtc, countdown, hhmmUtc, lifetimeWords, secondsLeft, timeOf } from '../render/format.js';
 import { renderProblem } from '../render/parts.js';
 import type { Screen, ScreenContext } from './context.js';
 import { backKey, footerOnly, menuKeys, quitKeys } from './menu.js';
