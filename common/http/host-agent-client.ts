@@ -26,6 +26,7 @@ import { type ErrorCode, QuantixError } from '../protocol/errors.js';
 import { Inventory } from '../protocol/inventory.js';
 import { computeHostProof, computeRequestMac, formatAuthorization, HOST_PROOF_HEADER, macEquals } from '../protocol/proof.js';
 import { type Endpoint, parseJsonBody, type RawResponse, request, REQUEST_DEFAULTS, type TlsConnectionPool } from './request.js';
+import { shortFingerprint } from '../format/fingerprint.js';
 import { formatHostPort } from '../protocol/host-port.js';
 import { AGENT_PORT } from '../protocol/ports.js';
 
@@ -263,7 +264,7 @@ export class HostAgentClient {
       const own = err.certificateFingerprint;
       if (own !== fingerprint && macEquals(proof, computeHostProof(key, nonce, own, res.body))) {
         throw new QuantixError('HOST_IDENTITY_MISMATCH', {
-          message: `The host at ${this.where} serves certificate ${own.slice(0, 16)}…, but this connection presented ${fingerprint.slice(0, 16)}…: something intercepts TLS.`,
+          message: `The host at ${this.where} serves certificate ${shortFingerprint(own)}, but this connection presented ${shortFingerprint(fingerprint)}: something intercepts TLS.`,
         });
       }
     }

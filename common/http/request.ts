@@ -11,6 +11,7 @@ import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import { QuantixError } from '../protocol/errors.js';
+import { shortFingerprint } from '../format/fingerprint.js';
 import { formatHostPort } from '../protocol/host-port.js';
 
 /** Where a request goes. */
@@ -230,7 +231,7 @@ function connectTls(
       if (ep.pinnedFingerprint && fp !== ep.pinnedFingerprint) {
         finish(
           new QuantixError('HOST_IDENTITY_CHANGED', {
-            message: `${ep.host}:${ep.port} presented a different certificate (${fp.slice(0, 16)}…) than the one pinned (${ep.pinnedFingerprint.slice(0, 16)}…).`,
+            message: `${formatHostPort(ep.host, ep.port)} presented a different certificate (${shortFingerprint(fp)}) than the one pinned (${shortFingerprint(ep.pinnedFingerprint)}).`,
           }),
         ); return;
       }

@@ -140,9 +140,9 @@ export async function fetchVdcFingerprint(host: string, port: number, opts: { co
       },
     );
   } catch (err) {
-    throw vdcTransportError(err, `${host}:${port}`);
+    throw vdcTransportError(err, formatHostPort(host, port));
   }
-  if (!res.peerFingerprint) throw new QuantixError('VDC_UNREACHABLE', { message: `${host}:${port} presented no certificate.` });
+  if (!res.peerFingerprint) throw new QuantixError('VDC_UNREACHABLE', { message: `${formatHostPort(host, port)} presented no certificate.` });
   return res.peerFingerprint;
 }
 

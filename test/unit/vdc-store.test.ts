@@ -8,6 +8,7 @@ import { QuantixError } from '../../common/protocol/errors.js';
 import { capacityOf } from '../../vdc-console/server/capacity.js';
 import { migrate, openDatabase, openSqliteStore, SCHEMA_VERSION } from '../../vdc-console/server/sqlite-store.js';
 import type { NewNode, Store } from '../../vdc-console/server/store.js';
+import { describeDatabase } from '../../vdc-console/server/pg-store.js';
 import { openPgStore, PG_SCHEMA_VERSION, type PgStore } from '../../vdc-console/server/pg-store.js';
 import { waitFor } from '../helpers/vdc.js';
 import { createLogger } from '../../common/log/logger.js';
@@ -453,5 +454,13 @@ describe.each(Object.keys(BACKENDS))('%s store', (backend) => {
       expect((await store.listNodes()).map((n) => [n.hostId, n.state])).toEqual([['h1', 'pending']]);
       expect((await store.listAudit({ limit: 5 }))[0]).toMatchObject({ action: 'node.register', hostId: 'h1' });
     });
+  });
+});
+
+describe('describeDatabase', () => {
+  it('writes an IPv6 database host in brackets once, and a socket directory as it is', () => {
+    expect(describeDatabase('postgresql://quantix:secret@[fd00::5]:5433/vdc', {})).toBe('postgresql://quantix@[fd00::5]:5433/vdc');
+    expect(describeDatabase('', { PGHOST: 'fd00::5', PGUSER: 'quantix' })).toBe('postgresql://quantix@[fd00::5]:5432/quantix');
+    expect(describeDatabase('', { PGHOST: '/run/postgresql', PGUSER: 'quantix' })).toBe('postgresql://quantix@/run/postgresql:5432/quantix');
   });
 });

@@ -14,6 +14,7 @@
  */
 import pg from 'pg';
 import { QuantixError } from '../../common/protocol/errors.js';
+import { bracketHost } from '../../common/protocol/host-port.js';
 import type { Inventory } from '../../common/protocol/inventory.js';
 import type { AuditEvent, AuditQuery, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
 import { type AuditRow, type ClusterRow, driverCode, inventoryOf, NODE_COLUMNS, type NodeRow, type TokenRow, toAudit, toCluster, toNode, toToken } from './store-rows.js';
@@ -163,7 +164,8 @@ export function describeDatabase(url: string, env: Record<string, string | undef
   } catch {
     // not a URL: only what the environment says
   }
-  const h = host.includes(':') && !host.startsWith('/') ? `[${host}]` : host;
+  // A socket directory stays as it is; an IPv6 address gets its brackets once (URL keeps them in hostname).
+  const h = host.startsWith('/') ? host : bracketHost(host);
   return `postgresql://${user ? `${user}@` : ''}${h}:${port}/${database || user}`.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
