@@ -195,6 +195,10 @@ export class HostAgentClient {
       const ra = code === 'RATE_LIMITED' ? retryAfter(json, res.headers) : undefined;
       return new HostAgentError(code, code, ra !== undefined ? { retryAfterSeconds: ra } : {});
     }
+    // An agent shutting down answers requests already on their way; to the vDC the host is going away.
+    if (code === 'SERVICE_STOPPING') {
+      return new HostAgentError(code, 'HOST_UNREACHABLE', { message: `The host agent at ${this.where} could not be reached (it is stopping).` });
+    }
     // A full or read-only state directory on the host is something the administrator can act on.
     if (code === 'STATE_WRITE_FAILED') return new HostAgentError(code, 'HOST_STATE_WRITE_FAILED');
     if (FAILURES.has(code)) return new HostAgentError(code, 'HOST_AGENT_FAILED', { message: `The host agent at ${this.where} could not answer the request (${code}).` });

@@ -164,6 +164,19 @@ export function installEdge(app: FastifyInstance, o: EdgeOptions): void {
   app.setNotFoundHandler((_req, reply) => {
     sendError(reply, new QuantixError('NOT_FOUND'));
   });
+  // While the server closes, requests on connections still open get our own coded answer, and the connection ends.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', (_req, reply, done) => {
+    if (!closing) {
+      done();
+      return;
+    }
+    sendError(reply, new QuantixError('SERVICE_STOPPING'), { connection: 'close' });
+  });
   for (const r of o.routes) app.route(r);
   for (const [url, allowed] of methodsByPath(o.routes)) {
     const others = METHODS.filter((m) => !allowed.includes(m) && !(m === 'HEAD' && allowed.includes('GET')));

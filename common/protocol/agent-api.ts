@@ -258,6 +258,7 @@ export const AGENT_NETWORK_ERROR_CODES = [
   'METHOD_NOT_ALLOWED',
   'STATE_WRITE_FAILED',
   'BUSY',
+  'SERVICE_STOPPING',
   'INTERNAL',
 ] as const satisfies readonly ErrorCode[];
 

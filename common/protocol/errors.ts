@@ -263,6 +263,11 @@ export const ERRORS = {
     message: 'The vDC could not be reached.',
     hint: 'Check that `quantix-vdc serve` is running and that the socket path or server address is right.',
   },
+  SERVICE_STOPPING: {
+    status: 503,
+    message: 'The service is stopping.',
+    hint: 'Try again once it runs again; if it was not meant to stop, start it again.',
+  },
   DATABASE_UNAVAILABLE: {
     status: 503,
     message: 'The vDC cannot reach its database right now.',

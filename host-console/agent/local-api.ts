@@ -14,7 +14,7 @@ import { wantsRefresh } from './network-api.js';
 
 /** Creates the local API server (not yet listening). */
 export function createLocalApi(core: AgentCore, log: Logger): FastifyInstance {
-  const app = Fastify({ bodyLimit: AGENT_BODY_LIMIT_BYTES, return503OnClosing: true, clientErrorHandler });
+  const app = Fastify({ bodyLimit: AGENT_BODY_LIMIT_BYTES, return503OnClosing: false, clientErrorHandler });
   installEdge(app, {
     log,
     words: AGENT_REQUEST_WORDS,

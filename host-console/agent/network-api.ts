@@ -150,7 +150,7 @@ export function createNetworkApi(core: AgentCore, tls: { certPem: string; keyPem
       handshakeTimeout: AGENT_LISTENER_LIMITS.handshakeTimeoutMs,
     },
     bodyLimit: AGENT_BODY_LIMIT_BYTES,
-    return503OnClosing: true,
+    return503OnClosing: false,
     clientErrorHandler,
   });
   guardConnections(app.server, AGENT_LISTENER_LIMITS);

@@ -293,7 +293,7 @@ export function buildApiServer(o: ApiServerOptions): FastifyInstance {
       ? { https: { key: o.remote.keyPem, cert: o.remote.certPem, minVersion: SERVER_MIN_TLS_VERSION, ciphers: SERVER_CIPHERS, handshakeTimeout: NETWORK_LISTENER_LIMITS.handshakeTimeoutMs } }
       : {}),
     clientErrorHandler,
-    return503OnClosing: true,
+    return503OnClosing: false,
     forceCloseConnections: true,
   });
   // The network listener is bounded against idle and slow peers; the Unix socket is not reachable by them.
