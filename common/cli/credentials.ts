@@ -54,8 +54,12 @@ export interface CredentialStoreOptions {
 }
 
 /** The default configuration directory: `$XDG_CONFIG_HOME/quantix/vdc-console` or `~/.config/quantix/vdc-console`. */
-export function defaultConfigDir(env: Record<string, string | undefined> = process.env, home: string = os.homedir()): string {
-  const base = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.startsWith('/') ? env.XDG_CONFIG_HOME : path.join(home, '.config');
+export function defaultConfigDir(
+  env: Record<string, string | undefined> = process.env,
+  home: string = os.homedir(),
+): string {
+  const base =
+    env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.startsWith('/') ? env.XDG_CONFIG_HOME : path.join(home, '.config');
   return path.join(base, 'quantix', 'vdc-console');
 }
 
@@ -137,7 +141,11 @@ export function createCredentialStore(opts: CredentialStoreOptions): CredentialS
           if (back === token) {
             const { [server]: stale, ...others } = readFileTokens();
             if (stale !== undefined) writeFileTokens(others);
-            return { kind: 'keychain', location: `OS keychain (service ${KEYCHAIN_SERVICE}, account ${server})`, keychainProblem: null };
+            return {
+              kind: 'keychain',
+              location: `OS keychain (service ${KEYCHAIN_SERVICE}, account ${server})`,
+              keychainProblem: null,
+            };
           }
           problem = 'the keychain did not return the token it was given';
         } catch (err) {

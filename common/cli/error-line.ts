@@ -22,7 +22,11 @@ interface ErrorWords {
 function wordsOf(err: unknown): ErrorWords {
   if (err instanceof QuantixError) return err;
   const e = err as Partial<Record<keyof ErrorWords, unknown>> | null;
-  if (e && (isErrorCode(e.code) || (typeof e.code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(e.code))) && typeof e.message === 'string') {
+  if (
+    e &&
+    (isErrorCode(e.code) || (typeof e.code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(e.code))) &&
+    typeof e.message === 'string'
+  ) {
     return {
       code: e.code,
       message: e.message,
@@ -31,7 +35,11 @@ function wordsOf(err: unknown): ErrorWords {
     };
   }
   const msg = err instanceof Error ? err.message : String(err);
-  return { code: 'INTERNAL', message: `Unexpected error: ${msg.split('\n')[0]}`, hint: 'Try again; if it persists, look at the log and report it with the command you ran.' };
+  return {
+    code: 'INTERNAL',
+    message: `Unexpected error: ${msg.split('\n')[0]}`,
+    hint: 'Try again; if it persists, look at the log and report it with the command you ran.',
+  };
 }
 
 /** A sentence ends with a full stop before the next one starts. */
@@ -50,9 +58,13 @@ export class UsageError extends QuantixError {}
 /** The error as one line without a program name: `CODE: message next step` (status lines, logs for people). */
 export function describeError(err: unknown): string {
   const w = wordsOf(err);
-  const details = w.details?.length && !w.message.includes(w.details[0]!) ? ` (${w.details.map(inert).join('; ')})` : '';
+  const details =
+    w.details?.length && !w.message.includes(w.details[0]!) ? ` (${w.details.map(inert).join('; ')})` : '';
   const message = sentence(`${inert(w.message)}${details}`);
-  const retry = w.retryAfterSeconds !== undefined && Number.isFinite(w.retryAfterSeconds) ? ` Retry in ${formatWait(w.retryAfterSeconds)}.` : '';
+  const retry =
+    w.retryAfterSeconds !== undefined && Number.isFinite(w.retryAfterSeconds)
+      ? ` Retry in ${formatWait(w.retryAfterSeconds)}.`
+      : '';
   return [`${w.code}: ${message}`, w.hint ? sentence(inert(w.hint)) : ''].filter(Boolean).join(' ') + retry;
 }
 
@@ -79,7 +91,9 @@ export function argumentProblem(err: unknown): string {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option ${shown}`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return /does not take an argument/.test(text) ? `option ${shown} takes no value` : `option ${shown} needs a value`;
+      return /does not take an argument/.test(text)
+        ? `option ${shown} takes no value`
+        : `option ${shown} needs a value`;
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return `unexpected argument ${JSON.stringify(name.slice(0, 40))}`;
     default:

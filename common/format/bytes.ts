@@ -50,7 +50,11 @@ export function formatBytesShort(bytes: number | null | undefined): string {
  * `28/503G`. Below 100 of the unit both numbers keep one decimal, so
  * `0.4/1.0 TiB` reads as a pair; `-` when the total is unknown.
  */
-export function formatUsedTotal(used: number | null | undefined, total: number | null | undefined, short = false): string {
+export function formatUsedTotal(
+  used: number | null | undefined,
+  total: number | null | undefined,
+  short = false,
+): string {
   if (!known(total)) return '-';
   const i = unitIndex(total);
   const unit = short ? UNITS[i]![0]! : ` ${UNITS[i]!}`;

@@ -8,7 +8,12 @@
 
 /** The groups of four hex digits: `['9a26', '64f5', …]`. */
 export function fingerprintGroups(fp: string): string[] {
-  return fp.toLowerCase().replace(/[^0-9a-f]/g, '').match(/.{1,4}/g) ?? [];
+  return (
+    fp
+      .toLowerCase()
+      .replace(/[^0-9a-f]/g, '')
+      .match(/.{1,4}/g) ?? []
+  );
 }
 
 /** The whole fingerprint on one line: `9a26 64f5 09c9 …`. */

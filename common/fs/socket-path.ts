@@ -35,7 +35,11 @@ export async function claimSocketPath(path: string, busy: () => QuantixError): P
   } catch {
     return;
   }
-  if (!st.isSocket()) throw new QuantixError('LISTEN_FAILED', { message: `${path} exists and is not a socket.`, hint: 'Remove it, or choose another --socket.' });
+  if (!st.isSocket())
+    throw new QuantixError('LISTEN_FAILED', {
+      message: `${path} exists and is not a socket.`,
+      hint: 'Remove it, or choose another --socket.',
+    });
   if (await answers(path)) throw busy();
   unlinkSync(path);
 }

@@ -67,7 +67,9 @@ export function sourceKey(address: string): string {
   const left = head ? head.split(':') : [];
   const right = bare.includes('::') && tail ? tail.split(':') : [];
   // An embedded IPv4 tail only ever sits in the low 64 bits, which the key drops.
-  const groups = bare.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  const groups = bare.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
   return `${groups
     .slice(0, 4)
     .map((g) => (parseInt(g, 16) || 0).toString(16))
@@ -91,7 +93,10 @@ export interface ConnectionGuard {
  * timeout is a construction option: pass `handshakeTimeout:
  * limits.handshakeTimeoutMs` in the https options as well.
  */
-export function guardConnections(server: HttpServer | HttpsServer, limits: ConnectionLimits = NETWORK_LISTENER_LIMITS): ConnectionGuard {
+export function guardConnections(
+  server: HttpServer | HttpsServer,
+  limits: ConnectionLimits = NETWORK_LISTENER_LIMITS,
+): ConnectionGuard {
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
@@ -141,7 +146,14 @@ export function guardConnections(server: HttpServer | HttpsServer, limits: Conne
 
 /** Errors after which nothing useful can be said on the socket (TLS failed, peer gone, deadline passed). */
 function unanswerable(code: string | undefined): boolean {
-  return !code || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  return (
+    !code ||
+    code.startsWith('ERR_TLS') ||
+    code.startsWith('ERR_SSL') ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'ERR_HTTP_REQUEST_TIMEOUT'
+  );
 }
 
 /**

@@ -24,8 +24,21 @@ import {
 } from '../protocol/agent-api.js';
 import { type ErrorCode, QuantixError } from '../protocol/errors.js';
 import { Inventory } from '../protocol/inventory.js';
-import { computeHostProof, computeRequestMac, formatAuthorization, HOST_PROOF_HEADER, macEquals } from '../protocol/proof.js';
-import { type Endpoint, parseJsonBody, type RawResponse, request, REQUEST_DEFAULTS, type TlsConnectionPool } from './request.js';
+import {
+  computeHostProof,
+  computeRequestMac,
+  formatAuthorization,
+  HOST_PROOF_HEADER,
+  macEquals,
+} from '../protocol/proof.js';
+import {
+  type Endpoint,
+  parseJsonBody,
+  type RawResponse,
+  request,
+  REQUEST_DEFAULTS,
+  type TlsConnectionPool,
+} from './request.js';
 import { shortFingerprint } from '../format/fingerprint.js';
 import { formatHostPort } from '../protocol/host-port.js';
 import { AGENT_PORT } from '../protocol/ports.js';
@@ -88,7 +101,17 @@ function retryAfter(json: unknown, headers: IncomingHttpHeaders): number | undef
 }
 
 /** Agent codes that keep their meaning at the vDC; the others are the agent refusing the request's form, or failing. */
-const MEANINGFUL = new Set<AgentNetworkErrorCode>(['TOKEN_INVALID', 'NO_ACTIVE_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_ALREADY_USED', 'TOKEN_REVOKED', 'RATE_LIMITED', 'HOST_MANAGED', 'NOT_MANAGED', 'NOT_MANAGED_BY_YOU']);
+const MEANINGFUL = new Set<AgentNetworkErrorCode>([
+  'TOKEN_INVALID',
+  'NO_ACTIVE_TOKEN',
+  'TOKEN_EXPIRED',
+  'TOKEN_ALREADY_USED',
+  'TOKEN_REVOKED',
+  'RATE_LIMITED',
+  'HOST_MANAGED',
+  'NOT_MANAGED',
+  'NOT_MANAGED_BY_YOU',
+]);
 const FAILURES = new Set<AgentNetworkErrorCode>(['INTERNAL', 'BUSY']);
 
 function isAgentCode(code: unknown): code is AgentNetworkErrorCode {
@@ -154,13 +177,21 @@ export class HostAgentClient {
       host: this.opts.host,
       port: this.opts.port ?? AGENT_PORT,
       pinnedFingerprint: this.pinned,
-      ...(mutual && this.opts.clientCertificate ? { clientCert: this.opts.clientCertificate.certPem, clientKey: this.opts.clientCertificate.keyPem } : {}),
+      ...(mutual && this.opts.clientCertificate
+        ? { clientCert: this.opts.clientCertificate.certPem, clientKey: this.opts.clientCertificate.keyPem }
+        : {}),
       ...(this.opts.localAddress ? { localAddress: this.opts.localAddress } : {}),
       ...(mutual && idempotent && this.opts.connections ? { pool: this.opts.connections } : {}),
     };
   }
 
-  private send(mutual: boolean, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<RawResponse> {
+  private send(
+    mutual: boolean,
+    method: 'GET' | 'POST',
+    path: string,
+    headers: Record<string, string>,
+    body?: string,
+  ): Promise<RawResponse> {
     const large = path === AGENT_PATHS.discovery || path.startsWith(AGENT_PATHS.nodeInventory);
     return request(this.endpoint(mutual, method === 'GET'), {
       method,
@@ -197,11 +228,16 @@ export class HostAgentClient {
     }
     // An agent shutting down answers requests already on their way; to the vDC the host is going away.
     if (code === 'SERVICE_STOPPING') {
-      return new HostAgentError(code, 'HOST_UNREACHABLE', { message: `The host agent at ${this.where} could not be reached (it is stopping).` });
+      return new HostAgentError(code, 'HOST_UNREACHABLE', {
+        message: `The host agent at ${this.where} could not be reached (it is stopping).`,
+      });
     }
     // A full or read-only state directory on the host is something the administrator can act on.
     if (code === 'STATE_WRITE_FAILED') return new HostAgentError(code, 'HOST_STATE_WRITE_FAILED');
-    if (FAILURES.has(code)) return new HostAgentError(code, 'HOST_AGENT_FAILED', { message: `The host agent at ${this.where} could not answer the request (${code}).` });
+    if (FAILURES.has(code))
+      return new HostAgentError(code, 'HOST_AGENT_FAILED', {
+        message: `The host agent at ${this.where} could not answer the request (${code}).`,
+      });
     return new HostAgentError(code, 'HOST_PROTOCOL_ERROR', {
       message: `The host agent at ${this.where} refused the vDC's request (${code}).`,
       hint: 'Check that the host runs a quantix-node version this vDC speaks (the same release, or one close to it).',
@@ -252,12 +288,20 @@ export class HostAgentClient {
     const ts = String(Math.floor((this.now() + this.offsetMs) / 1000));
     const nonce = randomBytes(16).toString('base64url');
     const mac = computeRequestMac(key, { method, path, ts, nonce, fingerprint, body });
-    const res = await this.send(false, method, path, { authorization: formatAuthorization(ts, nonce, mac) }, method === 'POST' ? body : undefined);
+    const res = await this.send(
+      false,
+      method,
+      path,
+      { authorization: formatAuthorization(ts, nonce, mac) },
+      method === 'POST' ? body : undefined,
+    );
     const proofHeader = res.headers[HOST_PROOF_HEADER];
     const proof = typeof proofHeader === 'string' ? proofHeader : '';
     if (res.status >= 200 && res.status < 300) {
       if (!proof || !macEquals(proof, computeHostProof(key, nonce, fingerprint, res.body))) {
-        throw new QuantixError('HOST_PROOF_INVALID', { message: `The answer from ${this.where} carries no valid proof made with this token.` });
+        throw new QuantixError('HOST_PROOF_INVALID', {
+          message: `The answer from ${this.where} carries no valid proof made with this token.`,
+        });
       }
       return parseJsonBody(res, this.where);
     }
@@ -282,13 +326,19 @@ export class HostAgentClient {
 
   /** Joins the host to a cluster; consumes the token. A repeat by the same vDC and nodeId returns the same answer. */
   async join(key: Uint8Array, body: JoinRequest): Promise<JoinResponse> {
-    return checkAgentReply(JoinResponse, await this.proven(key, 'POST', AGENT_PATHS.join, JSON.stringify(body)), 'join');
+    return checkAgentReply(
+      JoinResponse,
+      await this.proven(key, 'POST', AGENT_PATHS.join, JSON.stringify(body)),
+      'join',
+    );
   }
 
   /** Sends a node request over mutual TLS. */
   private async mutual(method: 'GET' | 'POST', path: string): Promise<unknown> {
     if (this.pinned === null) {
-      throw new QuantixError('INTERNAL', { message: `Node requests to ${this.where} need the host's pinned certificate fingerprint.` });
+      throw new QuantixError('INTERNAL', {
+        message: `Node requests to ${this.where} need the host's pinned certificate fingerprint.`,
+      });
     }
     const res = await this.send(true, method, path, {}, method === 'POST' ? '{}' : undefined);
     if (res.status >= 200 && res.status < 300) return parseJsonBody(res, this.where);
@@ -302,7 +352,11 @@ export class HostAgentClient {
 
   /** The host's inventory; `refresh` collects it again first. */
   async inventory(opts: { refresh?: boolean } = {}): Promise<Inventory> {
-    return checkAgentReply(Inventory, await this.mutual('GET', `${AGENT_PATHS.nodeInventory}${opts.refresh ? '?refresh=true' : ''}`), 'inventory');
+    return checkAgentReply(
+      Inventory,
+      await this.mutual('GET', `${AGENT_PATHS.nodeInventory}${opts.refresh ? '?refresh=true' : ''}`),
+      'inventory',
+    );
   }
 
   /** Tells the host it no longer belongs to this vDC. */

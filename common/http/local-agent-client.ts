@@ -27,9 +27,17 @@ export function localAgentError(err: unknown, socketPath: string): unknown {
   const start = ERRORS.AGENT_UNREACHABLE.hint;
   switch (err.code) {
     case 'HOST_UNREACHABLE':
-      return new QuantixError('AGENT_UNREACHABLE', { message: `The host agent is not reachable on ${socketPath} (${/\(([^)]*)\)\.?$/.exec(err.message)?.[1] ?? 'no answer'}).`, hint: start, cause: err });
+      return new QuantixError('AGENT_UNREACHABLE', {
+        message: `The host agent is not reachable on ${socketPath} (${/\(([^)]*)\)\.?$/.exec(err.message)?.[1] ?? 'no answer'}).`,
+        hint: start,
+        cause: err,
+      });
     case 'CONNECTION_TIMEOUT':
-      return new QuantixError('CONNECTION_TIMEOUT', { message: `The host agent on ${socketPath} did not answer in time.`, hint: start, cause: err });
+      return new QuantixError('CONNECTION_TIMEOUT', {
+        message: `The host agent on ${socketPath} did not answer in time.`,
+        hint: start,
+        cause: err,
+      });
     case 'PERMISSION_DENIED':
       return new QuantixError('PERMISSION_DENIED', {
         message: `Permission denied opening the host agent's socket ${socketPath}.`,
@@ -83,7 +91,10 @@ export class LocalAgentClient {
     const json = parseJsonBody(res, where);
     if (res.status >= 200 && res.status < 300) return json;
     const body = readAgentErrorBody(json);
-    if (!body) throw new QuantixError('HOST_PROTOCOL_ERROR', { message: `${where} answered HTTP ${res.status} without an error code.` });
+    if (!body)
+      throw new QuantixError('HOST_PROTOCOL_ERROR', {
+        message: `${where} answered HTTP ${res.status} without an error code.`,
+      });
     throw new QuantixError(body.code, {
       ...(body.message ? { message: body.message } : {}),
       ...(body.hint ? { hint: body.hint } : {}),
@@ -117,7 +128,11 @@ export class LocalAgentClient {
 
   /** The host's inventory; `refresh` collects it again first. */
   async inventory(opts: { refresh?: boolean } = {}): Promise<Inventory> {
-    return checkAgentReply(Inventory, await this.call('GET', `${AGENT_PATHS.inventory}${opts.refresh ? '?refresh=true' : ''}`), 'inventory');
+    return checkAgentReply(
+      Inventory,
+      await this.call('GET', `${AGENT_PATHS.inventory}${opts.refresh ? '?refresh=true' : ''}`),
+      'inventory',
+    );
   }
 
   /** Leaves the cluster; fails with NOT_MANAGED when standalone. */

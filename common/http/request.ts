@@ -60,9 +60,23 @@ export interface RawResponse {
 }
 
 /** Defaults: 5 s to connect, 20 s for the answer, 4 MiB of response. */
-export const REQUEST_DEFAULTS = { connectTimeoutMs: 5_000, responseTimeoutMs: 20_000, maxResponseBytes: 4 * 1024 * 1024 };
+export const REQUEST_DEFAULTS = {
+  connectTimeoutMs: 5_000,
+  responseTimeoutMs: 20_000,
+  maxResponseBytes: 4 * 1024 * 1024,
+};
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ENOENT', 'ECONNRESET', 'EPIPE']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+  'ENOENT',
+  'ECONNRESET',
+  'EPIPE',
+]);
 
 /** SHA-256 hex of a DER certificate. */
 function fingerprintOf(der: Buffer): string {
@@ -78,8 +92,10 @@ export function classifyNetworkError(err: unknown, where: string): QuantixError 
     return new QuantixError('CONNECTION_TIMEOUT', { message: `${where} did not answer in time.`, cause: err });
   }
   // A socket file this user may not open: the service may well be running, so "unreachable" would mislead.
-  if (code === 'EACCES' || code === 'EPERM') return new QuantixError('PERMISSION_DENIED', { message: `${where}: permission denied.`, cause: err });
-  if (code === 'ABORT_ERR') return new QuantixError('CONNECTION_TIMEOUT', { message: `The request to ${where} was cancelled.`, cause: err });
+  if (code === 'EACCES' || code === 'EPERM')
+    return new QuantixError('PERMISSION_DENIED', { message: `${where}: permission denied.`, cause: err });
+  if (code === 'ABORT_ERR')
+    return new QuantixError('CONNECTION_TIMEOUT', { message: `The request to ${where} was cancelled.`, cause: err });
   if (UNREACHABLE.has(code)) {
     const why =
       code === 'ECONNREFUSED'
@@ -226,14 +242,18 @@ function connectTls(
     socket.once('secureConnect', () => {
       // The X509Certificate form gives the DER without building the whole parsed-certificate object.
       const cert = socket.getPeerX509Certificate();
-      if (!cert) { finish(Object.assign(new Error('no server certificate'), { code: 'ERR_TLS_NO_CERT' })); return; }
+      if (!cert) {
+        finish(Object.assign(new Error('no server certificate'), { code: 'ERR_TLS_NO_CERT' }));
+        return;
+      }
       const fp = fingerprintOf(cert.raw);
       if (ep.pinnedFingerprint && fp !== ep.pinnedFingerprint) {
         finish(
           new QuantixError('HOST_IDENTITY_CHANGED', {
             message: `${formatHostPort(ep.host, ep.port)} presented a different certificate (${shortFingerprint(fp)}) than the one pinned (${shortFingerprint(ep.pinnedFingerprint)}).`,
           }),
-        ); return;
+        );
+        return;
       }
       finish(null, fp);
     });
@@ -256,7 +276,11 @@ export async function request(ep: Endpoint, opts: RequestOptions): Promise<RawRe
   }
 }
 
-async function requestOnce(ep: Endpoint, opts: RequestOptions, pooled: { key: string; socket: tls.TLSSocket | null } | null): Promise<RawResponse> {
+async function requestOnce(
+  ep: Endpoint,
+  opts: RequestOptions,
+  pooled: { key: string; socket: tls.TLSSocket | null } | null,
+): Promise<RawResponse> {
   const connectTimeoutMs = opts.connectTimeoutMs ?? REQUEST_DEFAULTS.connectTimeoutMs;
   const responseTimeoutMs = opts.responseTimeoutMs ?? REQUEST_DEFAULTS.responseTimeoutMs;
   const maxBytes = opts.maxResponseBytes ?? REQUEST_DEFAULTS.maxResponseBytes;
@@ -306,17 +330,21 @@ async function requestOnce(ep: Endpoint, opts: RequestOptions, pooled: { key: st
       path: opts.path,
       headers,
       // With `agent: false` Node ignores createConnection and dials host:80 itself, so the pinned socket goes without an agent.
-      ...(ep.kind === 'socket'
-        ? { socketPath: ep.socketPath, agent: false }
-        : { createConnection: () => tlsSocket }),
+      ...(ep.kind === 'socket' ? { socketPath: ep.socketPath, agent: false } : { createConnection: () => tlsSocket }),
     });
     // Socket connect for the Unix socket is bounded by the same overall timer.
-    const timer = setTimeout(() => settle(timeoutError()), (ep.kind === 'socket' ? connectTimeoutMs : 0) + responseTimeoutMs);
+    const timer = setTimeout(
+      () => settle(timeoutError()),
+      (ep.kind === 'socket' ? connectTimeoutMs : 0) + responseTimeoutMs,
+    );
     // A kept connection to a host that went away (powered off, cable pulled) would wait for the whole response
     // time; silence for the connect time instead sends the request again on a new connection, which fails as fast
     // as a first contact would, while a host that is only slow gets its full response time there.
     const stale = pooled?.socket
-      ? setTimeout(() => settle(Object.assign(new Error('kept connection silent'), { code: 'ECONNRESET' })), connectTimeoutMs)
+      ? setTimeout(
+          () => settle(Object.assign(new Error('kept connection silent'), { code: 'ECONNRESET' })),
+          connectTimeoutMs,
+        )
       : null;
     const onAbort = () => settle(Object.assign(new Error('aborted'), { code: 'ABORT_ERR' }));
     opts.signal?.addEventListener('abort', onAbort);
@@ -337,7 +365,12 @@ async function requestOnce(ep: Endpoint, opts: RequestOptions, pooled: { key: st
       res.on('error', (err) => settle(err));
       res.on('aborted', () => settle(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
       res.on('end', () => {
-        settle(null, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), peerFingerprint });
+        settle(null, {
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks),
+          peerFingerprint,
+        });
         // Node frees a kept-alive socket on the next tick; one the server closes is destroyed instead.
         if (pooled && tlsSocket) {
           const socket = tlsSocket;
@@ -355,6 +388,8 @@ export function parseJsonBody(res: RawResponse, where: string): unknown {
   try {
     return JSON.parse(res.body.toString('utf8'));
   } catch {
-    throw new QuantixError('HOST_PROTOCOL_ERROR', { message: `${where} answered with something that is not JSON (HTTP ${res.status}).` });
+    throw new QuantixError('HOST_PROTOCOL_ERROR', {
+      message: `${where} answered with something that is not JSON (HTTP ${res.status}).`,
+    });
   }
 }

@@ -22,7 +22,12 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as 
 export type EdgeMethod = (typeof METHODS)[number];
 
 /** Sends a JSON body serialized here, so a caller can prove the exact bytes sent; returns them. */
-export function sendJson(reply: FastifyReply, status: number, body: unknown, headers: Record<string, string> = {}): string {
+export function sendJson(
+  reply: FastifyReply,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): string {
   const text = JSON.stringify(body);
   void reply
     .code(status)
@@ -34,16 +39,27 @@ export function sendJson(reply: FastifyReply, status: number, body: unknown, hea
 /** An answer as the route's response schema for `status` writes it (only the fields it names). */
 export function serializeChecked(reply: FastifyReply, status: number, body: unknown): string {
   const out = reply.code(status).serialize(body);
-  return typeof out === 'string' ? out : Buffer.isBuffer(out) ? out.toString('utf8') : Buffer.from(new Uint8Array(out)).toString('utf8');
+  return typeof out === 'string'
+    ? out
+    : Buffer.isBuffer(out)
+      ? out.toString('utf8')
+      : Buffer.from(new Uint8Array(out)).toString('utf8');
 }
 
 /**
  * Sends an answer through the route's response schema (only the fields it
  * names go out); returns the bytes sent.
  */
-export function sendChecked(reply: FastifyReply, status: number, body: unknown, headers: Record<string, string> = {}): string {
+export function sendChecked(
+  reply: FastifyReply,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): string {
   const text = serializeChecked(reply, status, body);
-  void reply.headers({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers }).send(text);
+  void reply
+    .headers({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers })
+    .send(text);
   return text;
 }
 
@@ -86,11 +102,15 @@ export function toQuantixError(err: unknown): QuantixError {
 /** Parses a JSON body, keeping its bytes; invalid or empty JSON is BAD_REQUEST saying which. */
 function parseJson(req: FastifyRequest, body: Buffer): unknown {
   rawBodies.set(req, body);
-  if (body.length === 0) throw new QuantixError('BAD_REQUEST', { message: 'The request body is empty; a JSON object is required.' });
+  if (body.length === 0)
+    throw new QuantixError('BAD_REQUEST', { message: 'The request body is empty; a JSON object is required.' });
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {
-    throw new QuantixError('BAD_REQUEST', { message: 'The request body is not valid JSON.', hint: 'Send a JSON object with the documented fields.' });
+    throw new QuantixError('BAD_REQUEST', {
+      message: 'The request body is not valid JSON.',
+      hint: 'Send a JSON object with the documented fields.',
+    });
   }
 }
 
@@ -98,7 +118,9 @@ function parseJson(req: FastifyRequest, body: Buffer): unknown {
 function refuseMediaType(req: FastifyRequest): QuantixError {
   const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   return new QuantixError('UNSUPPORTED_MEDIA_TYPE', {
-    message: ct ? `The request body must be application/json, not ${JSON.stringify(ct.slice(0, 60))}.` : 'The request has no Content-Type; it must be application/json.',
+    message: ct
+      ? `The request body must be application/json, not ${JSON.stringify(ct.slice(0, 60))}.`
+      : 'The request has no Content-Type; it must be application/json.',
   });
 }
 
@@ -117,7 +139,9 @@ function validatorCompiler(words: EdgeOptions['words']): FastifySchemaCompiler<u
     const w = httpPart === 'querystring' || httpPart === 'params' ? words[httpPart] : words.body;
     return (data: unknown) => {
       const problems = requestProblems(schema as Parameters<typeof requestProblems>[0], data, w);
-      return problems.length ? { error: requestError(schema as Parameters<typeof requestError>[0], problems, w.code) } : { value: data };
+      return problems.length
+        ? { error: requestError(schema as Parameters<typeof requestError>[0], problems, w.code) }
+        : { value: data };
     };
   };
 }
@@ -198,7 +222,10 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Socke
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
     const body = JSON.stringify(
       tooLarge
-        ? errorBody('PAYLOAD_TOO_LARGE', { message: 'The request headers are too large.', hint: 'Send only the documented headers.' })
+        ? errorBody('PAYLOAD_TOO_LARGE', {
+            message: 'The request headers are too large.',
+            hint: 'Send only the documented headers.',
+          })
         : errorBody('BAD_REQUEST', { message: 'The request line or headers are malformed.' }),
     );
     const status = tooLarge ? '413 Payload Too Large' : '400 Bad Request';

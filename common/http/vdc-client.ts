@@ -88,7 +88,9 @@ export function parseVdcServerAddress(input: string): { host: string; port: numb
 function stageOf(line: string): DiscoverStage | null {
   try {
     const stage = (JSON.parse(line) as { stage?: unknown }).stage;
-    return typeof stage === 'string' && (DISCOVER_STAGES as readonly string[]).includes(stage) ? (stage as DiscoverStage) : null;
+    return typeof stage === 'string' && (DISCOVER_STAGES as readonly string[]).includes(stage)
+      ? (stage as DiscoverStage)
+      : null;
   } catch {
     return null;
   }
@@ -96,11 +98,15 @@ function stageOf(line: string): DiscoverStage | null {
 
 /** Maps a transport failure to words about the vDC (request.ts speaks of hosts). */
 function vdcTransportError(err: unknown, where: string): QuantixError {
-  if (!(err instanceof QuantixError)) return new QuantixError('VDC_UNREACHABLE', { message: `${where} could not be reached.`, cause: err });
+  if (!(err instanceof QuantixError))
+    return new QuantixError('VDC_UNREACHABLE', { message: `${where} could not be reached.`, cause: err });
   switch (err.code) {
     case 'HOST_UNREACHABLE':
     case 'TLS_ERROR':
-      return new QuantixError('VDC_UNREACHABLE', { message: err.message.replace(/^the local socket/, 'The vDC socket'), cause: err });
+      return new QuantixError('VDC_UNREACHABLE', {
+        message: err.message.replace(/^the local socket/, 'The vDC socket'),
+        cause: err,
+      });
     case 'HOST_IDENTITY_CHANGED':
       return new QuantixError('VDC_IDENTITY_CHANGED', { message: err.message, cause: err });
     case 'PERMISSION_DENIED':
@@ -125,7 +131,11 @@ function vdcTransportError(err: unknown, where: string): QuantixError {
  * fingerprint of the certificate it presents, for the console to show once
  * and pin (as ssh does on first contact). Sends no credentials.
  */
-export async function fetchVdcFingerprint(host: string, port: number, opts: { connectTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<string> {
+export async function fetchVdcFingerprint(
+  host: string,
+  port: number,
+  opts: { connectTimeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<string> {
   let res: RawResponse;
   try {
     res = await request(
@@ -142,7 +152,8 @@ export async function fetchVdcFingerprint(host: string, port: number, opts: { co
   } catch (err) {
     throw vdcTransportError(err, formatHostPort(host, port));
   }
-  if (!res.peerFingerprint) throw new QuantixError('VDC_UNREACHABLE', { message: `${formatHostPort(host, port)} presented no certificate.` });
+  if (!res.peerFingerprint)
+    throw new QuantixError('VDC_UNREACHABLE', { message: `${formatHostPort(host, port)} presented no certificate.` });
   return res.peerFingerprint;
 }
 
@@ -163,7 +174,12 @@ export class VdcClient {
       this.where = `the vDC socket ${target.socketPath}`;
       this.authHeader = {};
     } else {
-      this.endpoint = { kind: 'tls', host: target.host, port: target.port, pinnedFingerprint: target.fingerprint.toLowerCase() };
+      this.endpoint = {
+        kind: 'tls',
+        host: target.host,
+        port: target.port,
+        pinnedFingerprint: target.fingerprint.toLowerCase(),
+      };
       this.where = `the vDC at ${formatHostPort(target.host, target.port)}`;
       this.authHeader = target.apiToken ? { authorization: `Bearer ${target.apiToken}` } : {};
     }
@@ -198,7 +214,12 @@ export class VdcClient {
    * signal makes the vDC abandon the discovery.
    */
   async discover(req: DiscoverRequest, o: DiscoverOptions = {}): Promise<DiscoverResponse> {
-    if (!o.onStage) return checkVdcReply(DiscoverResponse, await this.call('POST', VDC_PATHS.discover, req, o, this.hostOperationTimeoutMs), 'discovery');
+    if (!o.onStage)
+      return checkVdcReply(
+        DiscoverResponse,
+        await this.call('POST', VDC_PATHS.discover, req, o, this.hostOperationTimeoutMs),
+        'discovery',
+      );
     const onStage = o.onStage;
     // Stages are reported as their lines arrive; whether the body is a stream
     // at all is known from its content type once it is complete.
@@ -212,9 +233,21 @@ export class VdcClient {
         if (stage) onStage(stage);
       }
     };
-    const res = await this.send('POST', VDC_PATHS.discover, req, o, this.hostOperationTimeoutMs, { accept: NDJSON }, onData);
-    if (!(res.headers['content-type'] ?? '').startsWith(NDJSON)) return checkVdcReply(DiscoverResponse, this.decode(res), 'discovery');
-    const lines = res.body.toString('utf8').split('\n').filter((l) => l.trim() !== '');
+    const res = await this.send(
+      'POST',
+      VDC_PATHS.discover,
+      req,
+      o,
+      this.hostOperationTimeoutMs,
+      { accept: NDJSON },
+      onData,
+    );
+    if (!(res.headers['content-type'] ?? '').startsWith(NDJSON))
+      return checkVdcReply(DiscoverResponse, this.decode(res), 'discovery');
+    const lines = res.body
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
     let last: { result?: unknown; error?: unknown } | undefined;
     try {
       last = lines.length ? (JSON.parse(lines[lines.length - 1]!) as typeof last) : undefined;
@@ -228,7 +261,11 @@ export class VdcClient {
 
   /** Registers a discovered host into a cluster (id or exact name); returns the new node. */
   async register(req: RegisterRequest, o: CallOptions = {}): Promise<NodeDetail> {
-    return checkVdcReply(NodeDetail, await this.call('POST', VDC_PATHS.register, req, o, this.hostOperationTimeoutMs), 'node');
+    return checkVdcReply(
+      NodeDetail,
+      await this.call('POST', VDC_PATHS.register, req, o, this.hostOperationTimeoutMs),
+      'node',
+    );
   }
 
   /** Registered hosts, optionally of one cluster (id or name). */
@@ -244,7 +281,14 @@ export class VdcClient {
    */
   private async cachedList<T>(path: string, o: CallOptions, check: (json: unknown) => T): Promise<T> {
     const held = this.lists.get(path);
-    const res = await this.send('GET', path, undefined, o, this.responseTimeoutMs, held ? { 'if-none-match': held.etag } : {});
+    const res = await this.send(
+      'GET',
+      path,
+      undefined,
+      o,
+      this.responseTimeoutMs,
+      held ? { 'if-none-match': held.etag } : {},
+    );
     if (res.status === 304 && held) return held.value as T;
     const value = check(this.decode(res));
     const etag = res.headers.etag;
@@ -261,7 +305,11 @@ export class VdcClient {
   /** Tells the host to leave and forgets it; `force` forgets it even when the host cannot be reached. */
   async removeNode(id: string, opts: { force?: boolean } & CallOptions = {}): Promise<RemoveNodeResponse> {
     const q = opts.force ? '?force=true' : '';
-    return checkVdcReply(RemoveNodeResponse, await this.call('DELETE', `${VDC_PATHS.node(id)}${q}`, undefined, opts, this.hostOperationTimeoutMs), 'response');
+    return checkVdcReply(
+      RemoveNodeResponse,
+      await this.call('DELETE', `${VDC_PATHS.node(id)}${q}`, undefined, opts, this.hostOperationTimeoutMs),
+      'response',
+    );
   }
 
   /** Audit records, newest first. */
@@ -270,12 +318,14 @@ export class VdcClient {
     if (query.limit !== undefined) params.set('limit', String(query.limit));
     if (query.beforeId !== undefined) params.set('beforeId', String(query.beforeId));
     const q = params.size ? `?${params.toString()}` : '';
-    return checkVdcReply(AuditListResponse, await this.call('GET', `${VDC_PATHS.audit}${q}`, undefined, o), 'response').events;
+    return checkVdcReply(AuditListResponse, await this.call('GET', `${VDC_PATHS.audit}${q}`, undefined, o), 'response')
+      .events;
   }
 
   /** API tokens (local socket only). */
   async listApiTokens(o: CallOptions = {}): Promise<ApiTokenListResponse['tokens']> {
-    return checkVdcReply(ApiTokenListResponse, await this.call('GET', VDC_PATHS.apiTokens, undefined, o), 'response').tokens;
+    return checkVdcReply(ApiTokenListResponse, await this.call('GET', VDC_PATHS.apiTokens, undefined, o), 'response')
+      .tokens;
   }
 
   /** Creates an API token; the secret is in the result and nowhere else (local socket only). */
@@ -285,10 +335,20 @@ export class VdcClient {
 
   /** Revokes an API token by id or name (local socket only). */
   async revokeApiToken(idOrName: string, o: CallOptions = {}): Promise<ApiTokenInfo> {
-    return checkVdcReply(ApiTokenInfo, await this.call('DELETE', VDC_PATHS.apiToken(idOrName), undefined, o), 'apiToken');
+    return checkVdcReply(
+      ApiTokenInfo,
+      await this.call('DELETE', VDC_PATHS.apiToken(idOrName), undefined, o),
+      'apiToken',
+    );
   }
 
-  private async call(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, o: CallOptions, timeoutMs?: number): Promise<unknown> {
+  private async call(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body: unknown,
+    o: CallOptions,
+    timeoutMs?: number,
+  ): Promise<unknown> {
     return this.decode(await this.send(method, path, body, o, timeoutMs ?? this.responseTimeoutMs, {}));
   }
 

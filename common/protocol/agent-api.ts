@@ -160,7 +160,13 @@ export const NodeStatusResponse = Type.Object({
 export type NodeStatusResponse = Static<typeof NodeStatusResponse>;
 
 /** `POST /api/v1/node/leave` result (network and local). */
-export const LeaveResponse = Type.Object({ hostId: Type.String(), nodeId: Type.String(), vdc: VdcRef, cluster: ClusterRef, leftAt: Type.String() });
+export const LeaveResponse = Type.Object({
+  hostId: Type.String(),
+  nodeId: Type.String(),
+  vdc: VdcRef,
+  cluster: ClusterRef,
+  leftAt: Type.String(),
+});
 export type LeaveResponse = Static<typeof LeaveResponse>;
 
 /** The active token as the local API shows it (the only place its value appears). */
@@ -184,7 +190,13 @@ export const TokenInfo = Type.Object({
 export type TokenInfo = Static<typeof TokenInfo>;
 
 /** Where the host's registration token stands. */
-export const TokenStateName = Type.Union([Type.Literal('none'), Type.Literal('active'), Type.Literal('expired'), Type.Literal('revoked'), Type.Literal('used')]);
+export const TokenStateName = Type.Union([
+  Type.Literal('none'),
+  Type.Literal('active'),
+  Type.Literal('expired'),
+  Type.Literal('revoked'),
+  Type.Literal('used'),
+]);
 export type TokenStateName = Static<typeof TokenStateName>;
 
 /** Token state in the local status (never the value). */
@@ -300,7 +312,10 @@ export function checkAgentReply<T extends TSchema>(schema: T, v: unknown, what: 
 /** Checks a hello reply: its schema, and a time the vDC can write proofs on. */
 export function checkHelloResponse(v: unknown): HelloResponse {
   const hello = checkAgentReply(HelloResponse, v, 'hello');
-  if (!Number.isFinite(Date.parse(hello.time))) throw new QuantixError('HOST_PROTOCOL_ERROR', { message: 'The host agent answered something unexpected (hello.time).' });
+  if (!Number.isFinite(Date.parse(hello.time)))
+    throw new QuantixError('HOST_PROTOCOL_ERROR', {
+      message: 'The host agent answered something unexpected (hello.time).',
+    });
   return hello;
 }
 
@@ -317,9 +332,11 @@ export function readAgentErrorBody(v: unknown): AgentErrorBody | null {
     message: typeof v.message === 'string' ? v.message : '',
     hint: typeof v.hint === 'string' ? v.hint : '',
   };
-  if (typeof v.retryAfterSeconds === 'number' && Number.isFinite(v.retryAfterSeconds)) body.retryAfterSeconds = v.retryAfterSeconds;
+  if (typeof v.retryAfterSeconds === 'number' && Number.isFinite(v.retryAfterSeconds))
+    body.retryAfterSeconds = v.retryAfterSeconds;
   if (Array.isArray(v.details)) body.details = v.details.filter((d): d is string => typeof d === 'string');
-  if (typeof v.certificateFingerprint === 'string' && /^[0-9a-f]{64}$/.test(v.certificateFingerprint)) body.certificateFingerprint = v.certificateFingerprint;
+  if (typeof v.certificateFingerprint === 'string' && /^[0-9a-f]{64}$/.test(v.certificateFingerprint))
+    body.certificateFingerprint = v.certificateFingerprint;
   return body;
 }
 

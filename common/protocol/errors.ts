@@ -73,7 +73,7 @@ export const ERRORS = {
   },
   PERMISSION_DENIED: {
     status: 403,
-    message: 'Permission denied: this user may not open the service\'s socket or files.',
+    message: "Permission denied: this user may not open the service's socket or files.",
     hint: 'Run the command as the user the service runs as, or as root (sudo).',
   },
   LISTEN_FAILED: {
@@ -135,7 +135,8 @@ export const ERRORS = {
   },
   SECRET_ON_COMMAND_LINE: {
     status: 400,
-    message: 'A secret was given on the command line, where any local user can read it; it was refused and nothing was sent.',
+    message:
+      'A secret was given on the command line, where any local user can read it; it was refused and nothing was sent.',
     hint: 'Pass it on stdin (--token-stdin), in a file only you can read (--token-file FILE), in the environment, or type it at the prompt.',
   },
   SECRET_FILE_NOT_PRIVATE: {
@@ -165,7 +166,8 @@ export const ERRORS = {
   },
   HOST_IDENTITY_MISMATCH: {
     status: 502,
-    message: 'The certificate presented is not the host\'s own: something between the vDC and the host intercepts the connection.',
+    message:
+      "The certificate presented is not the host's own: something between the vDC and the host intercepts the connection.",
     hint: 'Connect to the host directly, without a TLS-inspecting proxy, and compare the fingerprint on its console (F4).',
   },
   HOST_IDENTITY_CHANGED: {
@@ -175,7 +177,7 @@ export const ERRORS = {
   },
   HOST_PROOF_INVALID: {
     status: 502,
-    message: 'The host\'s answer could not be verified with the token.',
+    message: "The host's answer could not be verified with the token.",
     hint: 'The answer did not come from the host showing this token; check the address, then retry.',
   },
   HOST_PROTOCOL_ERROR: {
@@ -191,7 +193,7 @@ export const ERRORS = {
   HOST_AGENT_FAILED: {
     status: 502,
     message: 'The host agent could not answer the request.',
-    hint: 'Try again in a moment; if it persists, look at the agent\'s log on the host (journalctl -u quantix-node).',
+    hint: "Try again in a moment; if it persists, look at the agent's log on the host (journalctl -u quantix-node).",
   },
   DISCOVERY_NOT_FOUND: {
     status: 404,
@@ -235,7 +237,8 @@ export const ERRORS = {
   },
   API_TOKEN_RATE_LIMITED: {
     status: 429,
-    message: 'Too many requests with a wrong API token came from this address; the vDC refuses its requests for a while.',
+    message:
+      'Too many requests with a wrong API token came from this address; the vDC refuses its requests for a while.',
     hint: 'Wait for the time given in Retry-After, then log in again with a valid token: quantix-vdc-console login --server URL.',
   },
   API_TOKEN_NOT_FOUND: {
@@ -321,7 +324,14 @@ export class QuantixError extends Error {
 
   constructor(
     code: ErrorCode,
-    opts: { message?: string; hint?: string; phase?: Phase; retryAfterSeconds?: number; details?: string[]; cause?: unknown } = {},
+    opts: {
+      message?: string;
+      hint?: string;
+      phase?: Phase;
+      retryAfterSeconds?: number;
+      details?: string[];
+      cause?: unknown;
+    } = {},
   ) {
     super(opts.message ?? ERRORS[code].message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'QuantixError';

@@ -62,7 +62,8 @@ export interface VmSupport {
  * and, when KVM is not usable, tells which fix applies.
  */
 export function vmSupport(cpu: Pick<CpuInfo, 'virtualization' | 'kvmUsable'>): VmSupport {
-  const extension = cpu.virtualization === 'vmx' ? 'Intel VT-x (vmx)' : cpu.virtualization === 'svm' ? 'AMD-V (svm)' : null;
+  const extension =
+    cpu.virtualization === 'vmx' ? 'Intel VT-x (vmx)' : cpu.virtualization === 'svm' ? 'AMD-V (svm)' : null;
   if (cpu.kvmUsable) return { canRunVms: true, extension, problem: null };
   return { canRunVms: false, extension, problem: extension ? 'KVM_UNAVAILABLE' : 'NO_VIRTUALIZATION' };
 }
@@ -71,7 +72,9 @@ export function vmSupport(cpu: Pick<CpuInfo, 'virtualization' | 'kvmUsable'>): V
 export function describeVmSupport(cpu: Pick<CpuInfo, 'virtualization' | 'kvmUsable'>): string {
   const v = vmSupport(cpu);
   if (v.canRunVms) return v.extension ? `${v.extension}, KVM usable` : 'KVM usable';
-  return v.extension ? `${v.extension}, KVM not usable: virtual machines cannot run` : 'none: virtual machines cannot run';
+  return v.extension
+    ? `${v.extension}, KVM not usable: virtual machines cannot run`
+    : 'none: virtual machines cannot run';
 }
 
 /** Memory summary. */
@@ -156,7 +159,14 @@ export const NetworkInterface = Type.Object({
   speedMbps: NullableNumber,
   mtu: NullableNumber,
   driver: NullableString,
-  kind: Type.Union([Type.Literal('physical'), Type.Literal('bond'), Type.Literal('bridge'), Type.Literal('vlan'), Type.Literal('virtual'), Type.Literal('loopback')]),
+  kind: Type.Union([
+    Type.Literal('physical'),
+    Type.Literal('bond'),
+    Type.Literal('bridge'),
+    Type.Literal('vlan'),
+    Type.Literal('virtual'),
+    Type.Literal('loopback'),
+  ]),
   ipv4: Type.Array(Type.String()),
   ipv6: Type.Array(Type.String()),
   /** Name of the bond or bridge this interface is enslaved to. */

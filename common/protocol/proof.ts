@@ -114,5 +114,7 @@ export function computeHostProof(
   fingerprint: string,
   responseBody: string | Uint8Array,
 ): string {
-  return createHmac('sha256', key).update(hostProofMessage(nonce, fingerprint, responseBody)).digest('base64url');
+  return createHmac('sha256', key)
+    .update(hostProofMessage(nonce, fingerprint, responseBody))
+    .digest('base64url');
 }

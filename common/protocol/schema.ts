@@ -106,7 +106,11 @@ export function requestProblems(schema: TSchema, value: unknown, words: RequestW
 /** The coded error of a request that does not match its schema. */
 export function requestError(schema: TSchema, problems: string[], code: ErrorCode): QuantixError {
   const phase = (schema as TSchema & ProblemOptions).phase;
-  return new QuantixError(code, { message: `Invalid request: ${problems.join('; ')}.`, details: problems, ...(phase ? { phase } : {}) });
+  return new QuantixError(code, {
+    message: `Invalid request: ${problems.join('; ')}.`,
+    details: problems,
+    ...(phase ? { phase } : {}),
+  });
 }
 
 /** Checks a request and returns it typed; throws the coded error naming every problem. */
@@ -135,7 +139,10 @@ export function parseReply<T extends TSchema>(schema: T, value: unknown, what: s
   if (!checker.Check(value)) {
     const first = checker.Errors(value).First();
     const where = first ? `${what}${first.path.replace(/\//g, '.')}` : what;
-    throw new QuantixError('HOST_PROTOCOL_ERROR', { message: `${o.peer} answered something unexpected (${where}).`, ...(o.hint ? { hint: o.hint } : {}) });
+    throw new QuantixError('HOST_PROTOCOL_ERROR', {
+      message: `${o.peer} answered something unexpected (${where}).`,
+      ...(o.hint ? { hint: o.hint } : {}),
+    });
   }
-  return o.clean ? (Value.Clean(schema, Value.Clone(value))) : value;
+  return o.clean ? Value.Clean(schema, Value.Clone(value)) : value;
 }

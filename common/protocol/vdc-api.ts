@@ -82,8 +82,19 @@ const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
 /** `POST /api/clusters`. */
 export const CreateClusterRequest = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 63, pattern: CLUSTER_NAME_PATTERN.source, problem: 'may only hold letters, digits, "-", "_" and "." (1-63)' }),
-    description: Type.Optional(Type.String({ maxLength: CLUSTER_DESCRIPTION_MAX, pattern: NO_CONTROL, problem: 'may not hold control characters' })),
+    name: Type.String({
+      minLength: 1,
+      maxLength: 63,
+      pattern: CLUSTER_NAME_PATTERN.source,
+      problem: 'may only hold letters, digits, "-", "_" and "." (1-63)',
+    }),
+    description: Type.Optional(
+      Type.String({
+        maxLength: CLUSTER_DESCRIPTION_MAX,
+        pattern: NO_CONTROL,
+        problem: 'may not hold control characters',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -94,7 +105,12 @@ export const ClusterListResponse = Type.Object({ clusters: Type.Array(Cluster) }
 export type ClusterListResponse = Static<typeof ClusterListResponse>;
 
 /** Lifecycle of a host record. */
-export const NodeState = Type.Union([Type.Literal('pending'), Type.Literal('connected'), Type.Literal('disconnected'), Type.Literal('left')]);
+export const NodeState = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('connected'),
+  Type.Literal('disconnected'),
+  Type.Literal('left'),
+]);
 export type NodeState = Static<typeof NodeState>;
 
 /** Every node state, in the order the consoles list them. */
@@ -145,7 +161,11 @@ export const NodeSummary = Type.Object(nodeSummaryFields);
 export type NodeSummary = Static<typeof NodeSummary>;
 
 /** A registered host with its full inventory. */
-export const NodeDetail = Type.Object({ ...nodeSummaryFields, inventory: Type.Union([Inventory, Type.Null()]), inventoryAt: NullableString });
+export const NodeDetail = Type.Object({
+  ...nodeSummaryFields,
+  inventory: Type.Union([Inventory, Type.Null()]),
+  inventoryAt: NullableString,
+});
 export type NodeDetail = Static<typeof NodeDetail>;
 
 /** `GET /api/nodes`. */
@@ -153,7 +173,10 @@ export const NodeListResponse = Type.Object({ nodes: Type.Array(NodeSummary) });
 export type NodeListResponse = Static<typeof NodeListResponse>;
 
 /** Query of `GET /api/nodes`: one cluster (id or name). */
-export const NodeListQuery = Type.Object({ clusterId: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false });
+export const NodeListQuery = Type.Object(
+  { clusterId: Type.Optional(Type.String({ maxLength: 100 })) },
+  { additionalProperties: false },
+);
 export type NodeListQuery = Static<typeof NodeListQuery>;
 
 /** `POST /api/nodes/discover` (address syntax and token format are checked by the service). */
@@ -216,7 +239,11 @@ export type DiscoverStage = 'connecting' | 'verifying' | 'collecting';
 export const DISCOVER_STAGES: readonly DiscoverStage[] = ['connecting', 'verifying', 'collecting'];
 
 /** The error phase each stage belongs to. */
-export const STAGE_PHASE: Record<DiscoverStage, Phase> = { connecting: 'connect', verifying: 'verify', collecting: 'discover' };
+export const STAGE_PHASE: Record<DiscoverStage, Phase> = {
+  connecting: 'connect',
+  verifying: 'verify',
+  collecting: 'discover',
+};
 
 /** `POST /api/nodes/register`. */
 export const RegisterRequest = Type.Object(
@@ -273,8 +300,12 @@ export type AuditListResponse = Static<typeof AuditListResponse>;
 /** Query of `GET /api/audit` as sent: newest first, `limit` 1-1000 (100), `beforeId` pages backwards. */
 export const AuditQueryParams = Type.Object(
   {
-    limit: Type.Optional(Type.String({ pattern: '^(?:|0*(?:[1-9][0-9]{0,2}|1000))$', problem: 'must be a whole number from 1 to 1000' })),
-    beforeId: Type.Optional(Type.String({ pattern: '^(?:|0*[1-9][0-9]{0,8})$', problem: 'must be a whole number from 1 to 999999999' })),
+    limit: Type.Optional(
+      Type.String({ pattern: '^(?:|0*(?:[1-9][0-9]{0,2}|1000))$', problem: 'must be a whole number from 1 to 1000' }),
+    ),
+    beforeId: Type.Optional(
+      Type.String({ pattern: '^(?:|0*[1-9][0-9]{0,8})$', problem: 'must be a whole number from 1 to 999999999' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -302,11 +333,28 @@ export type ReplicaHealth = Static<typeof ReplicaHealth>;
 export const HealthResponse = Type.Object({
   status: Type.Literal('ok'),
   version: Type.String(),
-  vdc: Type.Object({ id: Type.String(), name: Type.String(), url: Type.String(), clientCertificateFingerprint: Type.String(), serverCertificateFingerprint: Type.String() }),
+  vdc: Type.Object({
+    id: Type.String(),
+    name: Type.String(),
+    url: Type.String(),
+    clientCertificateFingerprint: Type.String(),
+    serverCertificateFingerprint: Type.String(),
+  }),
   startedAt: Type.String(),
   clusters: Type.Integer(),
-  hosts: Type.Object({ pending: Type.Integer(), connected: Type.Integer(), disconnected: Type.Integer(), left: Type.Integer(), total: Type.Integer() }),
-  poller: Type.Object({ intervalSeconds: Type.Number(), lastRoundAt: NullableString, lastRoundHosts: Type.Integer(), lastRoundMs: NullableNumber }),
+  hosts: Type.Object({
+    pending: Type.Integer(),
+    connected: Type.Integer(),
+    disconnected: Type.Integer(),
+    left: Type.Integer(),
+    total: Type.Integer(),
+  }),
+  poller: Type.Object({
+    intervalSeconds: Type.Number(),
+    lastRoundAt: NullableString,
+    lastRoundHosts: Type.Integer(),
+    lastRoundMs: NullableNumber,
+  }),
   /** Where the state is: `sqlite` (one process) or `postgresql` (replicas). */
   backend: Type.Optional(Type.Union([Type.Literal('sqlite'), Type.Literal('postgresql')])),
   /** The id of the replica that answered. */
@@ -330,7 +378,14 @@ export type ApiTokenInfo = Static<typeof ApiTokenInfo>;
 
 /** `POST /api/api-tokens`. */
 export const CreateApiTokenRequest = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 63, pattern: API_TOKEN_NAME_PATTERN.source, problem: 'may only hold letters, digits, "-", "_", "." and "@" (1-63)' }) },
+  {
+    name: Type.String({
+      minLength: 1,
+      maxLength: 63,
+      pattern: API_TOKEN_NAME_PATTERN.source,
+      problem: 'may only hold letters, digits, "-", "_", "." and "@" (1-63)',
+    }),
+  },
   { additionalProperties: false },
 );
 export type CreateApiTokenRequest = Static<typeof CreateApiTokenRequest>;
@@ -393,7 +448,10 @@ export function parseRemoveNodeQuery(query: Record<string, unknown>): boolean {
 // ---------------------------------------------------------------------------
 // Answer checks (client side, in full)
 
-const VDC_REPLY = { peer: 'The vDC', hint: 'Check that the console and the vDC run the same Quantix version.' } as const;
+const VDC_REPLY = {
+  peer: 'The vDC',
+  hint: 'Check that the console and the vDC run the same Quantix version.',
+} as const;
 
 /** Checks one answer of the vDC against its schema; HOST_PROTOCOL_ERROR when it differs. */
 export function checkVdcReply<T extends TSchema>(schema: T, v: unknown, what: string): Static<T> {
@@ -414,10 +472,15 @@ function isObj(v: unknown): v is Record<string, unknown> {
 /** Turns an error body received from the vDC into a QuantixError (unknown codes become INTERNAL, words kept). */
 export function errorFromBody(v: unknown, status: number): QuantixError {
   if (!isObj(v) || typeof v.code !== 'string') {
-    return new QuantixError(status >= 500 ? 'INTERNAL' : 'HOST_PROTOCOL_ERROR', { message: `The vDC answered HTTP ${status} without an error code.` });
+    return new QuantixError(status >= 500 ? 'INTERNAL' : 'HOST_PROTOCOL_ERROR', {
+      message: `The vDC answered HTTP ${status} without an error code.`,
+    });
   }
   const code: ErrorCode = isErrorCode(v.code) ? v.code : 'INTERNAL';
-  const phase = v.phase === 'connect' || v.phase === 'verify' || v.phase === 'discover' || v.phase === 'register' ? v.phase : undefined;
+  const phase =
+    v.phase === 'connect' || v.phase === 'verify' || v.phase === 'discover' || v.phase === 'register'
+      ? v.phase
+      : undefined;
   return new QuantixError(code, {
     ...(typeof v.message === 'string' ? { message: v.message } : {}),
     ...(typeof v.hint === 'string' ? { hint: v.hint } : {}),
@@ -431,11 +494,17 @@ export function errorFromBody(v: unknown, status: number): QuantixError {
 // Default locations
 
 /** Where the vDC keeps its state and socket, from the environment (pure: pass env and uid). */
-export function defaultVdcPaths(env: Record<string, string | undefined>, uid: number, home: string): { stateDir: string; socketPath: string } {
+export function defaultVdcPaths(
+  env: Record<string, string | undefined>,
+  uid: number,
+  home: string,
+): { stateDir: string; socketPath: string } {
   if (uid === 0) return { stateDir: '/var/lib/quantix-vdc', socketPath: '/run/quantix/vdc.sock' };
-  const stateBase = env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : `${home}/.local/state`;
+  const stateBase =
+    env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : `${home}/.local/state`;
   const stateDir = `${stateBase}/quantix/vdc`;
-  const runtime = env.XDG_RUNTIME_DIR && env.XDG_RUNTIME_DIR.startsWith('/') ? `${env.XDG_RUNTIME_DIR}/quantix` : stateDir;
+  const runtime =
+    env.XDG_RUNTIME_DIR && env.XDG_RUNTIME_DIR.startsWith('/') ? `${env.XDG_RUNTIME_DIR}/quantix` : stateDir;
   return { stateDir, socketPath: `${runtime}/vdc.sock` };
 }
 
@@ -509,14 +578,16 @@ export function parseHostAddressInput(input: string, defaultPort = AGENT_PORT): 
   if (s.length > 300) return no('the address is too long');
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(s);
   if (scheme) {
-    if (scheme[1]!.toLowerCase() !== 'https') return no(`only https:// addresses are accepted, not ${scheme[1]!.toLowerCase()}://`);
+    if (scheme[1]!.toLowerCase() !== 'https')
+      return no(`only https:// addresses are accepted, not ${scheme[1]!.toLowerCase()}://`);
     s = s.slice(scheme[0].length);
     if (s.endsWith('/')) s = s.slice(0, -1);
   }
   if (/\s/.test(s)) return no('the address contains spaces');
   if (s.includes('@')) return no('user names are not accepted in the address');
   if (s.includes('/') || s.includes('\\')) return no('paths are not accepted: give only the host and port');
-  if (s.includes('?') || s.includes('#')) return no('queries and fragments are not accepted: give only the host and port');
+  if (s.includes('?') || s.includes('#'))
+    return no('queries and fragments are not accepted: give only the host and port');
   if (s === '') return no('the address has no host');
 
   let host: string;

@@ -45,7 +45,8 @@ function colorsOf(term: string, env: TermEnv): number {
   if (/-256colou?r$/.test(term)) return 256;
   if (/-16colou?r$/.test(term)) return 16;
   if (/^(vt\d+|dumb|ansi-mono|vt52)/.test(term) || /-m(ono)?$/.test(term)) return 0;
-  if (/^(linux|xterm|rxvt|screen|tmux|ansi|cygwin|putty|konsole|gnome|alacritty|kitty|foot|st|wezterm)/.test(term)) return 8;
+  if (/^(linux|xterm|rxvt|screen|tmux|ansi|cygwin|putty|konsole|gnome|alacritty|kitty|foot|st|wezterm)/.test(term))
+    return 8;
   return 0;
 }
 

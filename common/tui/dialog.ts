@@ -33,12 +33,18 @@ export function confirmDialog(opts: {
   onCancel?: () => void;
   dangerous?: boolean;
 }): Dialog {
-  const lines = typeof opts.message === 'string' ? opts.message.split('\n').map((t): Line => [{ text: t }]) : opts.message;
+  const lines =
+    typeof opts.message === 'string' ? opts.message.split('\n').map((t): Line => [{ text: t }]) : opts.message;
   return {
     title: opts.title,
     lines,
     choices: [
-      { keys: ['y', 'S-y', 'enter'], label: opts.confirmLabel, action: opts.onConfirm, ...(opts.dangerous ? { dangerous: true } : {}) },
+      {
+        keys: ['y', 'S-y', 'enter'],
+        label: opts.confirmLabel,
+        action: opts.onConfirm,
+        ...(opts.dangerous ? { dangerous: true } : {}),
+      },
       { keys: ['n', 'S-n', 'escape'], label: opts.cancelLabel ?? 'Cancel', action: opts.onCancel ?? (() => {}) },
     ],
   };

@@ -78,6 +78,9 @@ export function createBusyTracker(opts: { enabled: boolean; write: (text: string
 }
 
 /** A tracker that is on when the environment asks for the marker. */
-export function busyTrackerFor(env: Record<string, string | undefined>, output: { write(text: string): unknown }): BusyTracker {
+export function busyTrackerFor(
+  env: Record<string, string | undefined>,
+  output: { write(text: string): unknown },
+): BusyTracker {
   return createBusyTracker({ enabled: env[IDLE_SIGNAL_ENV] === '1', write: (text) => void output.write(text) });
 }

@@ -36,7 +36,10 @@ export const MAX_HELD_CHARS = 32;
  * The escape delay from `--escape-delay` (value) or the environment:
  * milliseconds, or an error message for a usage error.
  */
-export function parseEscapeDelay(value: string | undefined, env: Record<string, string | undefined>): { ok: true; ms: number } | { ok: false; error: string } {
+export function parseEscapeDelay(
+  value: string | undefined,
+  env: Record<string, string | undefined>,
+): { ok: true; ms: number } | { ok: false; error: string } {
   const fromEnv = value === undefined;
   const raw = fromEnv ? env[ESCAPE_DELAY_ENV] : value;
   if (raw === undefined || (fromEnv && raw.trim() === '')) return { ok: true, ms: ESCAPE_HOLD_MS };

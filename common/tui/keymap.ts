@@ -110,7 +110,11 @@ export function missingFunctionKeys(strings: Readonly<Record<string, unknown>>, 
 }
 
 /** Applies the rewrites to text that holds only whole sequences. */
-export function translateKeys(text: string, map: ReadonlyMap<string, string>, re: RegExp | null = keyPattern(map)): string {
+export function translateKeys(
+  text: string,
+  map: ReadonlyMap<string, string>,
+  re: RegExp | null = keyPattern(map),
+): string {
   if (!re || !text.includes('\x1b')) return text;
   return text.replace(re, (s) => map.get(s) ?? s);
 }
@@ -118,6 +122,8 @@ export function translateKeys(text: string, map: ReadonlyMap<string, string>, re
 /** One regular expression matching every sequence of the map, longest first. */
 export function keyPattern(map: ReadonlyMap<string, string>): RegExp | null {
   if (map.size === 0) return null;
-  const alternatives = [...map.keys()].sort((a, b) => b.length - a.length).map((s) => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'));
+  const alternatives = [...map.keys()]
+    .sort((a, b) => b.length - a.length)
+    .map((s) => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'));
   return new RegExp(alternatives.join('|'), 'g');
 }

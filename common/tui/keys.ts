@@ -58,7 +58,14 @@ const NAMED: Record<string, string> = {
   delete: 'Del',
 };
 
-const ASCII_NAMED: Record<string, string> = { enter: 'Enter', return: 'Enter', up: 'Up', down: 'Down', left: 'Left', right: 'Right' };
+const ASCII_NAMED: Record<string, string> = {
+  enter: 'Enter',
+  return: 'Enter',
+  up: 'Up',
+  down: 'Down',
+  left: 'Left',
+  right: 'Right',
+};
 
 /** How a key name is shown to the user (`f4` → `F4`, `S-g` → `G`, `C-c` → `Ctrl-C`). */
 export function keyDisplay(key: string, g?: Pick<Glyphs, 'enter'>): string {
@@ -88,7 +95,14 @@ export function footerKey(b: KeyBinding, g?: Pick<Glyphs, 'enter'>, missing?: Re
 const lineWidth = (l: Line) => l.reduce((n, s) => n + Array.from(s.text).length, 0);
 
 /** Bindings laid out in one row: screen actions from the left, global keys at the right edge; null when they do not fit in width. */
-function footerRow(left: readonly KeyBinding[], right: readonly KeyBinding[], width: number, gap: number, g?: Pick<Glyphs, 'enter'>, missing?: ReadonlySet<string>): Line | null {
+function footerRow(
+  left: readonly KeyBinding[],
+  right: readonly KeyBinding[],
+  width: number,
+  gap: number,
+  g?: Pick<Glyphs, 'enter'>,
+  missing?: ReadonlySet<string>,
+): Line | null {
   const part = (bs: readonly KeyBinding[]): Line => {
     const out: Line = [];
     bs.forEach((b, i) => {
@@ -116,7 +130,12 @@ function footerRow(left: readonly KeyBinding[], right: readonly KeyBinding[], wi
  * with two spaces between keys, else one space, else two rows (screen
  * actions on the first, the rest and the global keys on the second).
  */
-export function renderFooterLines(bindings: readonly KeyBinding[], width: number, g?: Pick<Glyphs, 'enter'>, missing?: ReadonlySet<string>): Line[] {
+export function renderFooterLines(
+  bindings: readonly KeyBinding[],
+  width: number,
+  g?: Pick<Glyphs, 'enter'>,
+  missing?: ReadonlySet<string>,
+): Line[] {
   const shown = bindings.filter(isVisible);
   const left = shown.filter((b) => b.side !== 'right');
   const right = shown.filter((b) => b.side === 'right');
@@ -129,12 +148,20 @@ export function renderFooterLines(bindings: readonly KeyBinding[], width: number
   while (n > 0 && !footerRow(left.slice(0, n), [], width, 2, g, missing)) n--;
   const first = footerRow(left.slice(0, n), [], width, 2, g, missing) ?? [];
   const rest = left.slice(n);
-  const second = footerRow(rest, right, width, 2, g, missing) ?? footerRow(rest, right, width, 1, g, missing) ?? footerRow(rest, right, Infinity, 1, g, missing)!;
+  const second =
+    footerRow(rest, right, width, 2, g, missing) ??
+    footerRow(rest, right, width, 1, g, missing) ??
+    footerRow(rest, right, Infinity, 1, g, missing)!;
   return [first, second];
 }
 
 /** Footer line for a table: `F1 Help  F2 System …`, keys bold, disabled ones dimmed, global keys on the right (the first row of renderFooterLines). */
-export function renderFooter(bindings: readonly KeyBinding[], width: number, g?: Pick<Glyphs, 'enter'>, missing?: ReadonlySet<string>): Line {
+export function renderFooter(
+  bindings: readonly KeyBinding[],
+  width: number,
+  g?: Pick<Glyphs, 'enter'>,
+  missing?: ReadonlySet<string>,
+): Line {
   return renderFooterLines(bindings, width, g, missing)[0]!;
 }
 
@@ -150,7 +177,11 @@ function notNow(reason: string): string {
 }
 
 /** Help lines for one or more titled tables: every key, its alternatives, and what it does now. */
-export function renderHelp(groups: ReadonlyArray<{ title: string; bindings: readonly KeyBinding[] }>, g?: Pick<Glyphs, 'enter'>, width = Infinity): Line[] {
+export function renderHelp(
+  groups: ReadonlyArray<{ title: string; bindings: readonly KeyBinding[] }>,
+  g?: Pick<Glyphs, 'enter'>,
+  width = Infinity,
+): Line[] {
   const out: Line[] = [];
   for (const group of groups) {
     if (out.length > 0) out.push([]);
@@ -158,7 +189,10 @@ export function renderHelp(groups: ReadonlyArray<{ title: string; bindings: read
     for (const b of group.bindings) {
       const shown = b.display ?? keyDisplay(b.keys[0] ?? '', g);
       // A display that already names several keys (`←→` for left and right) is not followed by one of them again.
-      const others = b.keys.slice(1).map((k) => keyDisplay(k, g)).filter((n) => !(b.display && n.length < shown.length && shown.includes(n)));
+      const others = b.keys
+        .slice(1)
+        .map((k) => keyDisplay(k, g))
+        .filter((n) => !(b.display && n.length < shown.length && shown.includes(n)));
       const unique = [...new Set([shown, ...others])].join(', ');
       const disabled = b.disabledReason?.() ?? null;
       const text: Line = [{ text: b.help ?? b.label }];

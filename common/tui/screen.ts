@@ -94,12 +94,22 @@ export interface TuiApp {
 
 /** The one line shown when the terminal is below the minimum size. */
 export function tooSmallLine(cols: number, rows: number, minCols: number, minRows: number, g: Glyphs): string {
-  return truncate(`Enlarge the terminal to at least ${minCols}${g.times}${minRows} (now ${cols}${g.times}${rows}).`, cols, g.ellipsis);
+  return truncate(
+    `Enlarge the terminal to at least ${minCols}${g.times}${minRows} (now ${cols}${g.times}${rows}).`,
+    cols,
+    g.ellipsis,
+  );
 }
 
 /** Ctrl-L for a key table, so that help lists it; the screen handles the key itself, on every screen and dialog. */
 export function redrawBinding(app: Pick<TuiApp, 'repaint'>): KeyBinding {
-  return { keys: ['C-l'], label: 'Redraw', help: 'Redraw the whole screen (after console messages)', visible: false, handler: () => app.repaint() };
+  return {
+    keys: ['C-l'],
+    label: 'Redraw',
+    help: 'Redraw the whole screen (after console messages)',
+    visible: false,
+    handler: () => app.repaint(),
+  };
 }
 
 /** Redirects process.stderr writes to a file (or nowhere); returns the fd and a restore function. */
@@ -163,7 +173,10 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
   const busy = busyTrackerFor(env, output);
   // Starting up is work too: the console's first requests begin before this ends.
   setImmediate(busy.begin());
-  const keyInput = createKeyInput(input, opts.escapeHoldMs === undefined ? { busy } : { holdMs: opts.escapeHoldMs, busy });
+  const keyInput = createKeyInput(
+    input,
+    opts.escapeHoldMs === undefined ? { busy } : { holdMs: opts.escapeHoldMs, busy },
+  );
 
   const screen = blessed.screen({
     input: keyInput as unknown as NodeJS.ReadableStream,
@@ -259,7 +272,10 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
     }
     destroy();
     const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
-    const stopped = new QuantixError('INTERNAL', { message: `Unexpected error, the console stopped: ${msg}`, hint: 'The details are in its log file; start it again.' });
+    const stopped = new QuantixError('INTERNAL', {
+      message: `Unexpected error, the console stopped: ${msg}`,
+      hint: 'The details are in its log file; start it again.',
+    });
     process.stderr.write(`${errorLine(opts.program ?? 'quantix-console', stopped)}\n`);
     process.exit(1);
   };

@@ -47,7 +47,10 @@ export function layoutColumns(columns: readonly Column[], width: number): number
     const out = [...base];
     let over = -extra;
     const order = [...columns.keys()].reverse();
-    for (const i of [...order.filter((j) => (columns[j]!.grow ?? 0) > 0), ...order.filter((j) => !((columns[j]!.grow ?? 0) > 0))]) {
+    for (const i of [
+      ...order.filter((j) => (columns[j]!.grow ?? 0) > 0),
+      ...order.filter((j) => !((columns[j]!.grow ?? 0) > 0)),
+    ]) {
       if (over <= 0) break;
       const take = Math.min(Math.max(0, out[i]! - 3), over);
       out[i] = out[i]! - take;
@@ -111,7 +114,8 @@ export function renderTableRow(
     if (i > 0) line.push({ text: ' ' });
     line.push(...fitCell(cells[i] ?? '', widths[i]!, c.align ?? 'left', opts.glyphs.ellipsis));
   });
-  if (opts.selected && opts.focused) return line.map((s, i) => (i === 0 ? s : { text: s.text, style: 'selected' as const }));
+  if (opts.selected && opts.focused)
+    return line.map((s, i) => (i === 0 ? s : { text: s.text, style: 'selected' as const }));
   return line;
 }
 
@@ -152,7 +156,13 @@ export function renderTableWindow(opts: {
   }
   const end = Math.min(opts.count, offset + bodyHeight);
   for (let i = offset; i < end; i++) {
-    lines.push(renderTableRow(opts.columns, widths, opts.rowAt(i), { selected: i === opts.selected, focused: opts.focused, glyphs: opts.glyphs }));
+    lines.push(
+      renderTableRow(opts.columns, widths, opts.rowAt(i), {
+        selected: i === opts.selected,
+        focused: opts.focused,
+        glyphs: opts.glyphs,
+      }),
+    );
   }
   return { lines, offset };
 }
@@ -163,6 +173,7 @@ export function renderDataTable(table: DataTable, width: number, glyphs: Pick<Gl
   const widths = layoutColumns(table.columns, width);
   out.push(renderTableHeader(table.columns, widths));
   if (table.rows.length === 0) out.push([{ text: `  ${table.empty ?? 'none'}`, style: 'dim' }]);
-  for (const r of table.rows) out.push(renderTableRow(table.columns, widths, r, { selected: false, focused: false, glyphs }));
+  for (const r of table.rows)
+    out.push(renderTableRow(table.columns, widths, r, { selected: false, focused: false, glyphs }));
   return out;
 }

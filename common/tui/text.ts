@@ -96,7 +96,13 @@ export function toTagged(line: Line, theme: Theme): string {
       out += text;
       continue;
     }
-    out += tags.map((t) => `{${t}}`).join('') + text + [...tags].reverse().map((t) => `{/${t}}`).join('');
+    out +=
+      tags.map((t) => `{${t}}`).join('') +
+      text +
+      [...tags]
+        .reverse()
+        .map((t) => `{/${t}}`)
+        .join('');
   }
   return out;
 }
@@ -117,14 +123,23 @@ function borderLine(width: number, g: Glyphs, left: string, right: string, title
   const parts: Line = [{ text: left, style: 'frame' }];
   let used = 0;
   if (title && title.length > 0) {
-    const t = fitLine([{ text: ' ' }, ...title, { text: ' ' }], Math.min(inner, textWidth(lineText(title)) + 2), g.ellipsis);
+    const t = fitLine(
+      [{ text: ' ' }, ...title, { text: ' ' }],
+      Math.min(inner, textWidth(lineText(title)) + 2),
+      g.ellipsis,
+    );
     parts.push(...t);
     used += textWidth(lineText(t));
   }
   let rightPart: Line = [];
   if (rightTitle && rightTitle.length > 0) {
     const room = inner - used - 2;
-    if (room > 4) rightPart = fitLine([{ text: ' ' }, ...rightTitle, { text: ' ' }], Math.min(room, textWidth(lineText(rightTitle)) + 2), g.ellipsis);
+    if (room > 4)
+      rightPart = fitLine(
+        [{ text: ' ' }, ...rightTitle, { text: ' ' }],
+        Math.min(room, textWidth(lineText(rightTitle)) + 2),
+        g.ellipsis,
+      );
   }
   const rw = textWidth(lineText(rightPart));
   parts.push({ text: g.horizontal.repeat(Math.max(0, inner - used - rw)), style: 'frame' });
@@ -158,7 +173,11 @@ export function composeFrame(cols: number, rows: number, g: Glyphs, sections: Fr
     }
     for (let r = 0; r < h; r++) {
       const content = s.lines[r] ?? [];
-      out.push([{ text: g.vertical, style: 'frame' }, ...fitLine(content, inner, g.ellipsis), { text: g.vertical, style: 'frame' }]);
+      out.push([
+        { text: g.vertical, style: 'frame' },
+        ...fitLine(content, inner, g.ellipsis),
+        { text: g.vertical, style: 'frame' },
+      ]);
     }
   });
   out.push(borderLine(cols, g, g.bottomLeft, g.bottomRight));
@@ -219,7 +238,11 @@ export function wrapLine(line: Line, width: number): Line[] {
     if (end < chars.length) {
       // Break after the last space that fits; a word longer than the line is cut.
       let space = -1;
-      for (let i = end; i > start; i--) if (chars[i]?.c === ' ') { space = i; break; }
+      for (let i = end; i > start; i--)
+        if (chars[i]?.c === ' ') {
+          space = i;
+          break;
+        }
       if (space > start) end = space;
     }
     ranges.push([start, end]);
@@ -235,4 +258,3 @@ export function wrapLine(line: Line, width: number): Line[] {
     return out;
   });
 }
-

@@ -19,7 +19,11 @@ function interfaceOf(address: string, table: NodeJS.Dict<os.NetworkInterfaceInfo
  * listens on a specific one, else every non-loopback, non-link-local
  * address (IPv6 too when listening on `::`).
  */
-export function managementAddresses(host: string, port: number, table: InterfaceTable = os.networkInterfaces): ManagementAddress[] {
+export function managementAddresses(
+  host: string,
+  port: number,
+  table: InterfaceTable = os.networkInterfaces,
+): ManagementAddress[] {
   const interfaces = table();
   if (host !== '0.0.0.0' && host !== '::') {
     return [{ address: host, interface: interfaceOf(host, interfaces), url: managementUrl(host, port) }];

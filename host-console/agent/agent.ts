@@ -78,7 +78,14 @@ export interface RunningAgent {
 
 /** Listens on a Unix socket that is never, even briefly, accessible to others. */
 async function listenOnSocket(app: FastifyInstance, path: string): Promise<void> {
-  await claimSocketPath(path, () => new QuantixError('LISTEN_FAILED', { message: `Another agent is already listening on ${path}.`, hint: 'Stop it first, or give this one its own --socket.' }));
+  await claimSocketPath(
+    path,
+    () =>
+      new QuantixError('LISTEN_FAILED', {
+        message: `Another agent is already listening on ${path}.`,
+        hint: 'Stop it first, or give this one its own --socket.',
+      }),
+  );
   await app.ready();
   await new Promise<void>((resolve, reject) => {
     const previous = process.umask(0o177);
@@ -105,8 +112,11 @@ export async function createAgent(opts: AgentOptions): Promise<RunningAgent> {
   const cert = await loadOrCreateCertificate(opts.stateDir, 'agent', os.hostname());
   if (cert.created) log.info({ fingerprint: cert.fingerprint }, 'created the agent certificate');
   const membership = loadMembership(opts.stateDir);
-  const audit = createAuditLog(join(opts.stateDir, 'audit.log'), now, (err) => log.error({ err }, 'audit log write failed'));
-  const inventory = opts.inventory ?? createInventoryCollector({ root: opts.inventoryRoot ?? '/', stateDir: opts.stateDir, now });
+  const audit = createAuditLog(join(opts.stateDir, 'audit.log'), now, (err) =>
+    log.error({ err }, 'audit log write failed'),
+  );
+  const inventory =
+    opts.inventory ?? createInventoryCollector({ root: opts.inventoryRoot ?? '/', stateDir: opts.stateDir, now });
   const first = await inventory.get();
 
   let port = opts.listenPort;
@@ -121,7 +131,11 @@ export async function createAgent(opts: AgentOptions): Promise<RunningAgent> {
     port,
   });
   const limits = opts.limits ?? {};
-  const refusals = createRefusalReport({ audit, log, ...(limits.refusalWindowMs !== undefined ? { windowMs: limits.refusalWindowMs } : {}) });
+  const refusals = createRefusalReport({
+    audit,
+    log,
+    ...(limits.refusalWindowMs !== undefined ? { windowMs: limits.refusalWindowMs } : {}),
+  });
   const core = createCore({
     stateDir: opts.stateDir,
     now,
@@ -174,7 +188,14 @@ export async function createAgent(opts: AgentOptions): Promise<RunningAgent> {
   const addr = network.server.address() as net.AddressInfo;
   port = addr.port;
   log.info(
-    { address: addr.address, port, fingerprint: cert.fingerprint, hostId: first.system.hostId, managed: membership !== null, version },
+    {
+      address: addr.address,
+      port,
+      fingerprint: cert.fingerprint,
+      hostId: first.system.hostId,
+      managed: membership !== null,
+      version,
+    },
     'network API listening',
   );
   return {

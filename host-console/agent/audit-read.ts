@@ -50,7 +50,10 @@ async function* fileLines(file: string): AsyncGenerator<string | null> {
       let start = 0;
       for (let nl = chunk.indexOf(0x0a, start); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
         const piece = chunk.subarray(start, nl);
-        const line = overlong || held + piece.length > AUDIT_LINE_MAX_BYTES ? null : Buffer.concat([...parts, piece]).toString('utf8');
+        const line =
+          overlong || held + piece.length > AUDIT_LINE_MAX_BYTES
+            ? null
+            : Buffer.concat([...parts, piece]).toString('utf8');
         parts = [];
         held = 0;
         overlong = false;
@@ -77,7 +80,14 @@ async function* fileLines(file: string): AsyncGenerator<string | null> {
 
 function isRecord(v: unknown): v is AuditRecord {
   const o = v as Partial<AuditRecord> | null;
-  return o !== null && typeof o === 'object' && typeof o.at === 'string' && typeof o.action === 'string' && (o.outcome === 'ok' || o.outcome === 'error') && typeof o.source === 'string';
+  return (
+    o !== null &&
+    typeof o === 'object' &&
+    typeof o.at === 'string' &&
+    typeof o.action === 'string' &&
+    (o.outcome === 'ok' || o.outcome === 'error') &&
+    typeof o.source === 'string'
+  );
 }
 
 function keep(r: AuditRecord, f: AuditFilter): boolean {
@@ -91,9 +101,15 @@ function keep(r: AuditRecord, f: AuditFilter): boolean {
 function readProblem(err: unknown, file: string): QuantixError {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'EACCES' || e.code === 'EPERM') {
-    return new QuantixError('PERMISSION_DENIED', { message: `Permission denied reading the audit log ${inert(file)}.`, hint: 'Run the command as the user the agent runs as, or as root (sudo).' });
+    return new QuantixError('PERMISSION_DENIED', {
+      message: `Permission denied reading the audit log ${inert(file)}.`,
+      hint: 'Run the command as the user the agent runs as, or as root (sudo).',
+    });
   }
-  return new QuantixError('INTERNAL', { message: `The audit log ${inert(file)} could not be read (${e.code ?? 'error'}).`, hint: 'Check the file and its directory, then try again.' });
+  return new QuantixError('INTERNAL', {
+    message: `The audit log ${inert(file)} could not be read (${e.code ?? 'error'}).`,
+    hint: 'Check the file and its directory, then try again.',
+  });
 }
 
 /** What a read found besides the records. */
@@ -106,7 +122,11 @@ export interface AuditReadSummary {
  * The records of the audit trail in stateDir that pass the filter, oldest
  * first; fails with NOT_FOUND when neither file exists.
  */
-export async function* readAudit(stateDir: string, filter: AuditFilter, summary: AuditReadSummary): AsyncGenerator<AuditRecord> {
+export async function* readAudit(
+  stateDir: string,
+  filter: AuditFilter,
+  summary: AuditReadSummary,
+): AsyncGenerator<AuditRecord> {
   const files = [path.join(stateDir, 'audit.log.1'), path.join(stateDir, 'audit.log')];
   let found = 0;
   for (const file of files) {
@@ -136,7 +156,7 @@ export async function* readAudit(stateDir: string, filter: AuditFilter, summary:
   if (found === 0) {
     throw new QuantixError('NOT_FOUND', {
       message: `There is no audit log in ${inert(stateDir)} (audit.log, audit.log.1).`,
-      hint: 'Give the agent\'s state directory with --state-dir (or QUANTIX_NODE_STATE_DIR); the agent writes the log there once it has started.',
+      hint: "Give the agent's state directory with --state-dir (or QUANTIX_NODE_STATE_DIR); the agent writes the log there once it has started.",
     });
   }
 }
@@ -153,5 +173,7 @@ export function renderAuditRecord(r: AuditRecord): string {
     r.detail ? r.detail : '',
   ].filter(Boolean);
   const outcome = r.outcome === 'ok' ? 'ok' : 'refused';
-  return inert([r.at.padEnd(24), r.action.padEnd(16), outcome.padEnd(8), r.source.padEnd(16), extra.join(' ')].join(' ').trimEnd());
+  return inert(
+    [r.at.padEnd(24), r.action.padEnd(16), outcome.padEnd(8), r.source.padEnd(16), extra.join(' ')].join(' ').trimEnd(),
+  );
 }

@@ -14,7 +14,18 @@ import { appendFileSync, chmodSync, closeSync, fstatSync, openSync, renameSync }
 import { scrubSecrets } from '../../common/log/logger.js';
 
 /** Every action the audit log records. */
-export const AUDIT_ACTIONS = ['token.generate', 'token.revoke', 'proof.failed', 'proof.ok', 'rate.limited', 'refused.summary', 'join', 'join.repeat', 'leave', 'node.refused'] as const;
+export const AUDIT_ACTIONS = [
+  'token.generate',
+  'token.revoke',
+  'proof.failed',
+  'proof.ok',
+  'rate.limited',
+  'refused.summary',
+  'join',
+  'join.repeat',
+  'leave',
+  'node.refused',
+] as const;
 
 /** What happened. */
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -65,7 +76,12 @@ export function auditPath(target: string): string {
 }
 
 /** Opens (creating 0600) the audit log at path. */
-export function createAuditLog(path: string, now: () => number, onError: (err: unknown) => void, maxBytes = AUDIT_MAX_BYTES): AuditLog {
+export function createAuditLog(
+  path: string,
+  now: () => number,
+  onError: (err: unknown) => void,
+  maxBytes = AUDIT_MAX_BYTES,
+): AuditLog {
   const fd = openSync(path, 'a', 0o600);
   let size = fstatSync(fd).size;
   closeSync(fd);
@@ -75,7 +91,8 @@ export function createAuditLog(path: string, now: () => number, onError: (err: u
     path,
     write(record) {
       const line: Record<string, unknown> = { at: new Date(now()).toISOString() };
-      for (const [k, v] of Object.entries(record) as Array<[string, unknown]>) if (v !== undefined) line[k] = typeof v === 'string' ? bounded(v) : v;
+      for (const [k, v] of Object.entries(record) as Array<[string, unknown]>)
+        if (v !== undefined) line[k] = typeof v === 'string' ? bounded(v) : v;
       const text = JSON.stringify(line) + '\n';
       try {
         if (size > 0 && size + text.length > maxBytes) {

@@ -75,7 +75,8 @@ export function renderTokenState(t: TokenState, nowMs: number): string {
 function usageLine(u: LiveUsage): string {
   const parts: string[] = [];
   if (u.cpuPercent !== null) parts.push(`CPU ${u.cpuPercent.toFixed(0)}%`);
-  if (u.memoryUsedBytes !== null && u.memoryTotalBytes !== null) parts.push(`memory ${formatBytes(u.memoryUsedBytes)} of ${formatBytes(u.memoryTotalBytes)}`);
+  if (u.memoryUsedBytes !== null && u.memoryTotalBytes !== null)
+    parts.push(`memory ${formatBytes(u.memoryUsedBytes)} of ${formatBytes(u.memoryTotalBytes)}`);
   if (u.loadAverage) parts.push(`load ${u.loadAverage.map((x) => x.toFixed(2)).join(' ')}`);
   if (u.uptimeSeconds !== null) parts.push(`up ${formatDuration(u.uptimeSeconds)}`);
   return parts.length ? parts.join(', ') : 'unknown';
@@ -107,7 +108,8 @@ export function renderStatus(s: LocalStatus, nowMs: number): string {
 /** Text of `inventory`. */
 export function renderInventory(inv: Inventory): string {
   const out: string[] = [];
-  const v = (x: string | number | null | undefined) => (x === null || x === undefined || x === '' ? 'unknown' : inert(String(x)));
+  const v = (x: string | number | null | undefined) =>
+    x === null || x === undefined || x === '' ? 'unknown' : inert(String(x));
   const sys = inv.system;
   out.push('System');
   out.push(
@@ -124,22 +126,44 @@ export function renderInventory(inv: Inventory): string {
   out.push(
     ...rows([
       ['  Model', `${v(cpu.model)} (${v(cpu.vendor)})`],
-      ['  Topology', `${v(cpu.sockets)} sockets, ${v(cpu.cores)} cores, ${v(cpu.threads)} threads, ${v(cpu.numaNodes)} NUMA nodes`],
+      [
+        '  Topology',
+        `${v(cpu.sockets)} sockets, ${v(cpu.cores)} cores, ${v(cpu.threads)} threads, ${v(cpu.numaNodes)} NUMA nodes`,
+      ],
       ['  Virtualization', virt],
     ]),
   );
   out.push('Memory');
-  out.push(...rows([['  Total', `${formatBytes(inv.memory.totalBytes, 'unknown')} (${formatBytes(inv.memory.availableBytes, 'unknown')} available)`]]));
+  out.push(
+    ...rows([
+      [
+        '  Total',
+        `${formatBytes(inv.memory.totalBytes, 'unknown')} (${formatBytes(inv.memory.availableBytes, 'unknown')} available)`,
+      ],
+    ]),
+  );
   out.push(`Disks (${inv.storage.disks.length})`);
-  for (const d of inv.storage.disks) out.push(`  ${v(d.name)}  ${formatBytes(d.sizeBytes, 'unknown')}  ${d.kind}  ${v(d.transport)}  ${v(d.model)}`);
+  for (const d of inv.storage.disks)
+    out.push(`  ${v(d.name)}  ${formatBytes(d.sizeBytes, 'unknown')}  ${d.kind}  ${v(d.transport)}  ${v(d.model)}`);
   out.push(`NFS mounts (${inv.storage.nfs.length})`);
-  for (const n of inv.storage.nfs) out.push(`  ${v(n.source)} on ${v(n.mountPoint)}  ${n.responsive ? formatBytes(n.sizeBytes, 'unknown') : 'not responding'}`);
+  for (const n of inv.storage.nfs)
+    out.push(
+      `  ${v(n.source)} on ${v(n.mountPoint)}  ${n.responsive ? formatBytes(n.sizeBytes, 'unknown') : 'not responding'}`,
+    );
   out.push(`iSCSI sessions (${inv.storage.iscsi.length})`);
-  for (const s of inv.storage.iscsi) out.push(`  ${v(s.targetIqn)} at ${s.portalAddress ? inert(formatHostPort(s.portalAddress, s.portalPort)) : '-'}  ${v(s.state)}  ${s.devices.length} LUNs`);
+  for (const s of inv.storage.iscsi)
+    out.push(
+      `  ${v(s.targetIqn)} at ${s.portalAddress ? inert(formatHostPort(s.portalAddress, s.portalPort)) : '-'}  ${v(s.state)}  ${s.devices.length} LUNs`,
+    );
   out.push(`Network interfaces (${inv.network.length})`);
   for (const n of inv.network) {
     const addrs = [...n.ipv4, ...n.ipv6].map(inert).join(', ');
-    out.push(`  ${v(n.name)}  ${n.kind}  ${v(n.state)}  ${n.speedMbps !== null ? `${n.speedMbps} Mb/s` : ''}  ${v(n.mac)}  ${addrs}`.replace(/ {3,}/g, '  '));
+    out.push(
+      `  ${v(n.name)}  ${n.kind}  ${v(n.state)}  ${n.speedMbps !== null ? `${n.speedMbps} Mb/s` : ''}  ${v(n.mac)}  ${addrs}`.replace(
+        / {3,}/g,
+        '  ',
+      ),
+    );
   }
   out.push(`GPUs (${inv.gpus.length})`);
   for (const g of inv.gpus) out.push(`  ${v(g.pciAddress)}  ${v(g.vendor)} ${v(g.model)}  driver ${v(g.driver)}`);
@@ -163,7 +187,8 @@ export function renderRevoke(): string {
 /** Exit code for an error from the local API. */
 export function exitCodeOf(err: QuantixError): number {
   if (err.code === 'CONFIRMATION_REQUIRED' || err.code === 'USAGE_ERROR') return EXIT.USAGE;
-  if (err.code === 'AGENT_UNREACHABLE' || err.code === 'CONNECTION_TIMEOUT' || err.code === 'PERMISSION_DENIED') return EXIT.UNREACHABLE;
+  if (err.code === 'AGENT_UNREACHABLE' || err.code === 'CONNECTION_TIMEOUT' || err.code === 'PERMISSION_DENIED')
+    return EXIT.UNREACHABLE;
   if (err.code === 'HOST_PROTOCOL_ERROR') return EXIT.PROTOCOL;
   if (err.code === 'INTERNAL' && err.status >= 500) return EXIT.FAILURE;
   return EXIT.REFUSED;
@@ -185,7 +210,11 @@ export function leaveQuestion(s: LocalStatus): string {
 }
 
 /** Runs one client command; returns its exit code. */
-export async function runClientCommand(command: ClientCommand, opts: { socketPath: string; json: boolean; refresh: boolean; yes?: boolean; ttlSeconds?: number | null }, io: CliIo): Promise<number> {
+export async function runClientCommand(
+  command: ClientCommand,
+  opts: { socketPath: string; json: boolean; refresh: boolean; yes?: boolean; ttlSeconds?: number | null },
+  io: CliIo,
+): Promise<number> {
   const client = new LocalAgentClient({ socketPath: opts.socketPath });
   const print = (value: unknown, text: () => string) => io.out(opts.json ? JSON.stringify(value, null, 2) : text());
   try {
@@ -234,7 +263,10 @@ export async function runClientCommand(command: ClientCommand, opts: { socketPat
     }
     return EXIT.OK;
   } catch (err) {
-    const q = err instanceof QuantixError ? err : new QuantixError('INTERNAL', { message: err instanceof Error ? err.message : String(err) });
+    const q =
+      err instanceof QuantixError
+        ? err
+        : new QuantixError('INTERNAL', { message: err instanceof Error ? err.message : String(err) });
     if (opts.json) io.out(JSON.stringify({ error: q.toBody() }, null, 2));
     io.err(errorLine('quantix-node', q));
     return exitCodeOf(q);
@@ -248,7 +280,11 @@ export async function runClientCommand(command: ClientCommand, opts: { socketPat
  */
 export async function runAudit(opts: AuditOptions, io: CliIo): Promise<number> {
   const summary = { skipped: 0 };
-  const filter = { sinceMs: opts.since === null ? null : parseSince(opts.since, io.now()), action: opts.action, outcome: opts.outcome };
+  const filter = {
+    sinceMs: opts.since === null ? null : parseSince(opts.since, io.now()),
+    action: opts.action,
+    outcome: opts.outcome,
+  };
   let shown = 0;
   try {
     for await (const r of readAudit(opts.stateDir, filter, summary)) {
@@ -257,13 +293,19 @@ export async function runAudit(opts: AuditOptions, io: CliIo): Promise<number> {
       shown++;
     }
   } catch (err) {
-    const q = err instanceof QuantixError ? err : new QuantixError('INTERNAL', { message: err instanceof Error ? err.message : String(err) });
+    const q =
+      err instanceof QuantixError
+        ? err
+        : new QuantixError('INTERNAL', { message: err instanceof Error ? err.message : String(err) });
     if (shown > 0 && opts.json) io.out(']');
     io.err(errorLine('quantix-node', q));
     return q.code === 'NOT_FOUND' ? EXIT.FAILURE : exitCodeOf(q);
   }
   if (opts.json) io.out(shown === 0 ? '[]' : '\n]');
   else if (shown === 0) io.err('quantix-node: no audit records match.');
-  if (summary.skipped > 0) io.err(`quantix-node: ${summary.skipped} line${summary.skipped === 1 ? ' was' : 's were'} not audit records and ${summary.skipped === 1 ? 'was' : 'were'} skipped.`);
+  if (summary.skipped > 0)
+    io.err(
+      `quantix-node: ${summary.skipped} line${summary.skipped === 1 ? ' was' : 's were'} not audit records and ${summary.skipped === 1 ? 'was' : 'were'} skipped.`,
+    );
   return EXIT.OK;
 }

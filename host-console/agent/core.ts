@@ -142,7 +142,13 @@ function refuse(
   sign: ProofRefused['signWith'] = null,
   extra = {},
 ): never {
-  deps.refusals.refused({ action: 'proof.failed', source: req.source, target: req.path, code: error.code, detail: error.message });
+  deps.refusals.refused({
+    action: 'proof.failed',
+    source: req.source,
+    target: req.path,
+    code: error.code,
+    detail: error.message,
+  });
   if (countAgainstSource) deps.limiter.fail(req.source);
   throw new ProofRefused(error, sign, extra);
 }
@@ -160,10 +166,25 @@ function verifyProof(deps: CoreDeps, req: ProofRequest): VerifiedProof {
     throw new ProofRefused(new QuantixError('RATE_LIMITED', { retryAfterSeconds: limit.retryAfterSeconds }));
   }
   if (req.authorization === undefined) {
-    refuse(deps, req, new QuantixError('TOKEN_INVALID', { message: 'The request carries no registration proof (Authorization: Quantix v1;…).' }), true);
+    refuse(
+      deps,
+      req,
+      new QuantixError('TOKEN_INVALID', {
+        message: 'The request carries no registration proof (Authorization: Quantix v1;…).',
+      }),
+      true,
+    );
   }
   const auth = parseAuthorization(req.authorization);
-  if (!auth) refuse(deps, req, new QuantixError('BAD_REQUEST', { message: 'The Authorization header is not a Quantix v1 proof (ts, nonce and mac in base64url).' }), true);
+  if (!auth)
+    refuse(
+      deps,
+      req,
+      new QuantixError('BAD_REQUEST', {
+        message: 'The Authorization header is not a Quantix v1 proof (ts, nonce and mac in base64url).',
+      }),
+      true,
+    );
   const lookup = tokens.lookup();
   // Without a token there is nothing to guess, so this does not count against the source.
   if (lookup.state === 'none') refuse(deps, req, new QuantixError('NO_ACTIVE_TOKEN'), false);
@@ -180,20 +201,52 @@ function verifyProof(deps: CoreDeps, req: ProofRequest): VerifiedProof {
   }
   const fingerprint = deps.identity().fingerprint;
   const key = lookup.record.key;
-  const expected = computeRequestMac(key, { method: req.method, path: req.path, ts: auth.ts, nonce: auth.nonce, fingerprint, body: req.body });
+  const expected = computeRequestMac(key, {
+    method: req.method,
+    path: req.path,
+    ts: auth.ts,
+    nonce: auth.nonce,
+    fingerprint,
+    body: req.body,
+  });
   if (!macEquals(auth.mac, expected)) {
     // Counted for the operator, never acted on: revoking on failures would let any peer cancel the token.
     tokens.recordFailure(req.source);
     // Our own fingerprint, proven with the key, lets a vDC with the right token see that TLS is intercepted.
-    refuse(deps, req, new QuantixError('TOKEN_INVALID'), true, { key, nonce: auth.nonce, fingerprint }, { certificateFingerprint: fingerprint });
+    refuse(
+      deps,
+      req,
+      new QuantixError('TOKEN_INVALID'),
+      true,
+      { key, nonce: auth.nonce, fingerprint },
+      { certificateFingerprint: fingerprint },
+    );
   }
   const remembered = nonces.remember(auth.nonce);
   if (remembered === 'replayed') {
-    refuse(deps, req, new QuantixError('BAD_REQUEST', { message: 'This request was already received once (its nonce was used); proofs are single use.' }), true);
+    refuse(
+      deps,
+      req,
+      new QuantixError('BAD_REQUEST', {
+        message: 'This request was already received once (its nonce was used); proofs are single use.',
+      }),
+      true,
+    );
   }
   if (remembered === 'full') {
-    refusals.refused({ action: 'rate.limited', source: req.source, target: req.path, code: 'RATE_LIMITED', detail: 'nonce cache full' });
-    throw new ProofRefused(new QuantixError('RATE_LIMITED', { message: 'The host is receiving too many registration requests.', retryAfterSeconds: 60 }));
+    refusals.refused({
+      action: 'rate.limited',
+      source: req.source,
+      target: req.path,
+      code: 'RATE_LIMITED',
+      detail: 'nonce cache full',
+    });
+    throw new ProofRefused(
+      new QuantixError('RATE_LIMITED', {
+        message: 'The host is receiving too many registration requests.',
+        retryAfterSeconds: 60,
+      }),
+    );
   }
   const sign = { key, nonce: auth.nonce, fingerprint };
   if (lookup.state === 'expired' || lookup.state === 'revoked') refuse(deps, req, unusable(lookup), false, sign);
@@ -208,7 +261,13 @@ export function createCore(deps: CoreDeps) {
   let contactPersistedAt = 0;
   const iso = () => new Date(now()).toISOString();
 
-  const emptyUsage: LiveUsage = { cpuPercent: null, memoryUsedBytes: null, memoryTotalBytes: null, loadAverage: null, uptimeSeconds: null };
+  const emptyUsage: LiveUsage = {
+    cpuPercent: null,
+    memoryUsedBytes: null,
+    memoryTotalBytes: null,
+    loadAverage: null,
+    uptimeSeconds: null,
+  };
   const usage = async (): Promise<LiveUsage> => {
     try {
       return await deps.inventory.usage();
@@ -241,7 +300,14 @@ export function createCore(deps: CoreDeps) {
     /** `hello`: unauthenticated identity and clock. */
     hello(): HelloResponse {
       const id = deps.identity();
-      return { apiVersion: AGENT_API_VERSION, hostId: id.hostId, hostname: id.hostname, agentVersion: id.agentVersion, managed: membership !== null, time: iso() };
+      return {
+        apiVersion: AGENT_API_VERSION,
+        hostId: id.hostId,
+        hostname: id.hostname,
+        agentVersion: id.agentVersion,
+        managed: membership !== null,
+        time: iso(),
+      };
     },
 
     /**
@@ -275,11 +341,30 @@ export function createCore(deps: CoreDeps) {
       const l = proof.lookup;
       if (l.state === 'used') {
         const m = membership;
-        if (m && m.vdc.id === body.vdc.id && m.nodeId === body.nodeId && m.vdc.clientCertFingerprint === body.vdc.clientCertFingerprint) {
-          audit.write({ action: 'join.repeat', outcome: 'ok', source, vdcId: m.vdc.id, nodeId: m.nodeId, clusterId: m.cluster.id });
+        if (
+          m &&
+          m.vdc.id === body.vdc.id &&
+          m.nodeId === body.nodeId &&
+          m.vdc.clientCertFingerprint === body.vdc.clientCertFingerprint
+        ) {
+          audit.write({
+            action: 'join.repeat',
+            outcome: 'ok',
+            source,
+            vdcId: m.vdc.id,
+            nodeId: m.nodeId,
+            clusterId: m.cluster.id,
+          });
           return joinResponse(m);
         }
-        audit.write({ action: 'join', outcome: 'error', source, code: 'TOKEN_ALREADY_USED', vdcId: body.vdc.id, nodeId: body.nodeId });
+        audit.write({
+          action: 'join',
+          outcome: 'error',
+          source,
+          code: 'TOKEN_ALREADY_USED',
+          vdcId: body.vdc.id,
+          nodeId: body.nodeId,
+        });
         throw new QuantixError('TOKEN_ALREADY_USED');
       }
       if (l.state !== 'active') throw unusable(l);
@@ -300,8 +385,26 @@ export function createCore(deps: CoreDeps) {
       tokens.consume();
       membership = record;
       contactPersistedAt = now();
-      audit.write({ action: 'join', outcome: 'ok', source, vdcId: record.vdc.id, nodeId: record.nodeId, clusterId: record.cluster.id, detail: `cluster ${record.cluster.name} on vDC ${record.vdc.name}` });
-      log.info({ vdcId: record.vdc.id, vdcName: record.vdc.name, clusterId: record.cluster.id, clusterName: record.cluster.name, nodeId: record.nodeId, source }, 'joined cluster');
+      audit.write({
+        action: 'join',
+        outcome: 'ok',
+        source,
+        vdcId: record.vdc.id,
+        nodeId: record.nodeId,
+        clusterId: record.cluster.id,
+        detail: `cluster ${record.cluster.name} on vDC ${record.vdc.name}`,
+      });
+      log.info(
+        {
+          vdcId: record.vdc.id,
+          vdcName: record.vdc.name,
+          clusterId: record.cluster.id,
+          clusterName: record.cluster.name,
+          nodeId: record.nodeId,
+          source,
+        },
+        'joined cluster',
+      );
       return joinResponse(record);
     },
 
@@ -310,7 +413,13 @@ export function createCore(deps: CoreDeps) {
       const m = membership;
       if (!m) throw new QuantixError('NOT_MANAGED');
       if (peerFingerprint !== m.vdc.clientCertFingerprint) {
-        refusals.refused({ action: 'node.refused', source, target: path, code: 'NOT_MANAGED_BY_YOU', detail: peerFingerprint ? `client certificate ${shortFingerprint(peerFingerprint)}` : 'no client certificate' });
+        refusals.refused({
+          action: 'node.refused',
+          source,
+          target: path,
+          code: 'NOT_MANAGED_BY_YOU',
+          detail: peerFingerprint ? `client certificate ${shortFingerprint(peerFingerprint)}` : 'no client certificate',
+        });
         throw new QuantixError('NOT_MANAGED_BY_YOU');
       }
       m.lastContactAt = iso();
@@ -354,9 +463,22 @@ export function createCore(deps: CoreDeps) {
       }
       membership = null;
       const leftAt = iso();
-      audit.write({ action: 'leave', outcome: 'ok', source, vdcId: m.vdc.id, nodeId: m.nodeId, clusterId: m.cluster.id });
+      audit.write({
+        action: 'leave',
+        outcome: 'ok',
+        source,
+        vdcId: m.vdc.id,
+        nodeId: m.nodeId,
+        clusterId: m.cluster.id,
+      });
       log.info({ vdcId: m.vdc.id, clusterId: m.cluster.id, nodeId: m.nodeId, source }, 'left cluster');
-      return { hostId: deps.identity().hostId, nodeId: m.nodeId, vdc: { id: m.vdc.id, name: m.vdc.name, url: m.vdc.url }, cluster: { ...m.cluster }, leftAt };
+      return {
+        hostId: deps.identity().hostId,
+        nodeId: m.nodeId,
+        vdc: { id: m.vdc.id, name: m.vdc.name, url: m.vdc.url },
+        cluster: { ...m.cluster },
+        leftAt,
+      };
     },
 
     /** Generates a token (refused while managed) living ttlSeconds, or the agent's default lifetime. */
@@ -364,7 +486,12 @@ export function createCore(deps: CoreDeps) {
       const record = await tokens.generate(() => {
         if (membership) throw new QuantixError('HOST_MANAGED');
       }, ttlSeconds);
-      audit.write({ action: 'token.generate', outcome: 'ok', source: 'local', detail: `expires ${new Date(record.expiresAtMs).toISOString()}, lifetime ${Math.round((record.expiresAtMs - record.createdAtMs) / 1000)} s` });
+      audit.write({
+        action: 'token.generate',
+        outcome: 'ok',
+        source: 'local',
+        detail: `expires ${new Date(record.expiresAtMs).toISOString()}, lifetime ${Math.round((record.expiresAtMs - record.createdAtMs) / 1000)} s`,
+      });
       log.info({ expiresAt: new Date(record.expiresAtMs).toISOString() }, 'registration token generated');
       return tokenInfo(deps, record);
     },
@@ -378,7 +505,11 @@ export function createCore(deps: CoreDeps) {
 
     /** Revokes the active token. */
     revokeToken(): TokenState {
-      if (!tokens.revoke()) throw new QuantixError('NO_ACTIVE_TOKEN', { message: 'There is no active registration token to revoke.', hint: 'Nothing to do.' });
+      if (!tokens.revoke())
+        throw new QuantixError('NO_ACTIVE_TOKEN', {
+          message: 'There is no active registration token to revoke.',
+          hint: 'Nothing to do.',
+        });
       audit.write({ action: 'token.revoke', outcome: 'ok', source: 'local' });
       log.info('registration token revoked by the operator');
       return tokenStateOf(tokens.lookup());

@@ -5,7 +5,17 @@
  * the schema of its answer (common/protocol/agent-api.ts).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { AGENT_BODY_LIMIT_BYTES, AGENT_PATHS, AGENT_REQUEST_WORDS, InventoryQuery, LeaveResponse, LocalStatus, TokenGenerateRequest, TokenInfo, TokenState } from '../../common/protocol/agent-api.js';
+import {
+  AGENT_BODY_LIMIT_BYTES,
+  AGENT_PATHS,
+  AGENT_REQUEST_WORDS,
+  InventoryQuery,
+  LeaveResponse,
+  LocalStatus,
+  TokenGenerateRequest,
+  TokenInfo,
+  TokenState,
+} from '../../common/protocol/agent-api.js';
 import { Inventory } from '../../common/protocol/inventory.js';
 import type { Logger } from '../../common/log/logger.js';
 import { clientErrorHandler, installEdge, sendChecked } from '../../common/http/server-edge.js';

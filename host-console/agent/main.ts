@@ -19,12 +19,26 @@ function startupProblem(err: unknown, o: ServeOptions): QuantixError {
   if (err instanceof QuantixError) return err;
   const e = err as NodeJS.ErrnoException | null | undefined;
   const where = formatHostPort(o.listenHost, o.listenPort);
-  if (e?.code === 'EADDRINUSE') return new QuantixError('LISTEN_FAILED', { message: `Cannot listen on ${where}: the address is in use (another agent?).`, hint: 'Choose another address with --listen, or stop what holds it.' });
-  if (e?.code === 'EADDRNOTAVAIL') return new QuantixError('LISTEN_FAILED', { message: `Cannot listen on ${where}: no such local address.`, hint: 'Choose another address with --listen.' });
+  if (e?.code === 'EADDRINUSE')
+    return new QuantixError('LISTEN_FAILED', {
+      message: `Cannot listen on ${where}: the address is in use (another agent?).`,
+      hint: 'Choose another address with --listen, or stop what holds it.',
+    });
+  if (e?.code === 'EADDRNOTAVAIL')
+    return new QuantixError('LISTEN_FAILED', {
+      message: `Cannot listen on ${where}: no such local address.`,
+      hint: 'Choose another address with --listen.',
+    });
   if (e?.code === 'EACCES' || e?.code === 'EPERM') {
-    return new QuantixError('PERMISSION_DENIED', { message: `The agent could not start: permission denied (${e.syscall ?? 'access'} ${e.path ?? where}).`, hint: 'Run it as root, or choose paths and a port this user may use.' });
+    return new QuantixError('PERMISSION_DENIED', {
+      message: `The agent could not start: permission denied (${e.syscall ?? 'access'} ${e.path ?? where}).`,
+      hint: 'Run it as root, or choose paths and a port this user may use.',
+    });
   }
-  return new QuantixError('INTERNAL', { message: `The agent could not start: ${(e?.message ?? String(err)).split('\n')[0]!}`, hint: 'Look at the log lines above, fix the cause, and start it again.' });
+  return new QuantixError('INTERNAL', {
+    message: `The agent could not start: ${(e?.message ?? String(err)).split('\n')[0]!}`,
+    hint: 'Look at the log lines above, fix the cause, and start it again.',
+  });
 }
 
 async function serve(o: ServeOptions): Promise<number> {
@@ -83,7 +97,12 @@ function terminalQuestion(): ((question: string) => Promise<boolean>) | null {
 }
 
 async function main(): Promise<number> {
-  const inv = parseInvocation(process.argv.slice(2), process.env, typeof process.getuid === 'function' ? process.getuid() : null, os.homedir());
+  const inv = parseInvocation(
+    process.argv.slice(2),
+    process.env,
+    typeof process.getuid === 'function' ? process.getuid() : null,
+    os.homedir(),
+  );
   switch (inv.kind) {
     case 'help':
       process.stdout.write(inv.text + '\n');
@@ -94,7 +113,11 @@ async function main(): Promise<number> {
     case 'serve':
       return serve(inv.options);
     case 'audit':
-      return runAudit(inv.options, { out: (t) => process.stdout.write(t + '\n'), err: (t) => process.stderr.write(t + '\n'), now: Date.now });
+      return runAudit(inv.options, {
+        out: (t) => process.stdout.write(t + '\n'),
+        err: (t) => process.stderr.write(t + '\n'),
+        now: Date.now,
+      });
     case 'client':
       return runClientCommand(inv.command, inv, {
         out: (t) => process.stdout.write(t + '\n'),

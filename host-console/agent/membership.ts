@@ -54,9 +54,15 @@ export function loadMembership(stateDir: string): MembershipRecord | null {
   const path = membershipPath(stateDir);
   if (!existsSync(path)) return null;
   const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-  if (!isRecord(parsed)) throw new Error(`${path} is not a membership record; move it aside to make the host standalone`);
+  if (!isRecord(parsed))
+    throw new Error(`${path} is not a membership record; move it aside to make the host standalone`);
   return {
-    vdc: { id: parsed.vdc.id, name: parsed.vdc.name, url: parsed.vdc.url, clientCertFingerprint: parsed.vdc.clientCertFingerprint },
+    vdc: {
+      id: parsed.vdc.id,
+      name: parsed.vdc.name,
+      url: parsed.vdc.url,
+      clientCertFingerprint: parsed.vdc.clientCertFingerprint,
+    },
     cluster: { id: parsed.cluster.id, name: parsed.cluster.name },
     nodeId: parsed.nodeId,
     joinedAt: parsed.joinedAt,

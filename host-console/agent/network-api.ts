@@ -23,7 +23,14 @@ import { Inventory } from '../../common/protocol/inventory.js';
 import { certificateFingerprint, HOST_PROOF_HEADER } from '../../common/protocol/proof.js';
 import { guardConnections, NETWORK_LISTENER_LIMITS } from '../../common/http/connection-guard.js';
 import { SERVER_CIPHERS, SERVER_MIN_TLS_VERSION } from '../../common/tls/tls-policy.js';
-import { clientErrorHandler, installEdge, rawBody, sendChecked, serializeChecked, toQuantixError } from '../../common/http/server-edge.js';
+import {
+  clientErrorHandler,
+  installEdge,
+  rawBody,
+  sendChecked,
+  serializeChecked,
+  toQuantixError,
+} from '../../common/http/server-edge.js';
 import type { Logger } from '../../common/log/logger.js';
 import { type AgentCore, ProofRefused, type VerifiedProof } from './core.js';
 
@@ -33,7 +40,11 @@ import { type AgentCore, ProofRefused, type VerifiedProof } from './core.js';
  * connection lives 72 s here and a silent socket 90 s; every other bound is
  * the shared one.
  */
-export const AGENT_LISTENER_LIMITS = Object.freeze({ ...NETWORK_LISTENER_LIMITS, keepAliveTimeoutMs: 72_000, idleTimeoutMs: 90_000 });
+export const AGENT_LISTENER_LIMITS = Object.freeze({
+  ...NETWORK_LISTENER_LIMITS,
+  keepAliveTimeoutMs: 72_000,
+  idleTimeoutMs: 90_000,
+});
 
 /** Peer address without the IPv4-mapped prefix, as the audit log and rate limiter key it. */
 export function sourceOf(req: FastifyRequest): string {
@@ -61,7 +72,13 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache
  * included, once the proof verified: the host proof covers the exact bytes
  * sent, as the route's answer schema wrote them.
  */
-async function proven(core: AgentCore, log: Logger, req: FastifyRequest, reply: FastifyReply, handler: (proof: VerifiedProof) => unknown): Promise<void> {
+async function proven(
+  core: AgentCore,
+  log: Logger,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  handler: (proof: VerifiedProof) => unknown,
+): Promise<void> {
   let proof: VerifiedProof;
   try {
     proof = core.verifyProof({
@@ -124,21 +141,36 @@ function routes(core: AgentCore, log: Logger): RouteOptions[] {
       method: 'POST',
       url: AGENT_PATHS.join,
       schema: { body: JoinRequest, response: { 200: JoinResponse } },
-      handler: (req, reply) => proven(core, log, req, reply, (proof) => core.join(proof, req.body as JoinRequest, sourceOf(req))),
+      handler: (req, reply) =>
+        proven(core, log, req, reply, (proof) => core.join(proof, req.body as JoinRequest, sourceOf(req))),
     },
-    { method: 'GET', url: AGENT_PATHS.nodeStatus, schema: { response: { 200: NodeStatusResponse } }, handler: node((m) => core.nodeStatus(m)) },
+    {
+      method: 'GET',
+      url: AGENT_PATHS.nodeStatus,
+      schema: { response: { 200: NodeStatusResponse } },
+      handler: node((m) => core.nodeStatus(m)),
+    },
     {
       method: 'GET',
       url: AGENT_PATHS.nodeInventory,
       schema: { querystring: InventoryQuery, response: { 200: Inventory } },
       handler: node((_m, req) => (wantsRefresh(req) ? core.inventory.refresh() : core.inventory.get())),
     },
-    { method: 'POST', url: AGENT_PATHS.nodeLeave, schema: { response: { 200: LeaveResponse } }, handler: node((_m, req) => core.leave(sourceOf(req))) },
+    {
+      method: 'POST',
+      url: AGENT_PATHS.nodeLeave,
+      schema: { response: { 200: LeaveResponse } },
+      handler: node((_m, req) => core.leave(sourceOf(req))),
+    },
   ];
 }
 
 /** Creates the network API server (not yet listening). */
-export function createNetworkApi(core: AgentCore, tls: { certPem: string; keyPem: string }, log: Logger): FastifyInstance {
+export function createNetworkApi(
+  core: AgentCore,
+  tls: { certPem: string; keyPem: string },
+  log: Logger,
+): FastifyInstance {
   const app = Fastify({
     https: {
       key: tls.keyPem,

@@ -6,7 +6,13 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { argumentProblem } from '../../common/cli/error-line.js';
-import { DEFAULT_TOKEN_TTL_SECONDS, parseSeconds, parseTokenTtl, parseTtl, TOKEN_TTL_RANGE_WORDS } from '../../common/protocol/agent-api.js';
+import {
+  DEFAULT_TOKEN_TTL_SECONDS,
+  parseSeconds,
+  parseTokenTtl,
+  parseTtl,
+  TOKEN_TTL_RANGE_WORDS,
+} from '../../common/protocol/agent-api.js';
 import { AGENT_PORT } from '../../common/protocol/ports.js';
 import { AUDIT_ACTIONS } from './audit.js';
 import { parseSince } from './audit-read.js';
@@ -27,12 +33,19 @@ export const EXIT = {
 } as const;
 
 /** Default state directory and socket for a user (root gets the system paths). */
-export function defaultNodePaths(env: Record<string, string | undefined>, uid: number | null, home: string): { stateDir: string; socketPath: string } {
+export function defaultNodePaths(
+  env: Record<string, string | undefined>,
+  uid: number | null,
+  home: string,
+): { stateDir: string; socketPath: string } {
   if (uid === 0) return { stateDir: '/var/lib/quantix-node', socketPath: '/run/quantix/node.sock' };
-  const stateBase = env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : path.join(home, '.local', 'state');
+  const stateBase =
+    env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : path.join(home, '.local', 'state');
   const stateDir = path.join(stateBase, 'quantix', 'node');
   const socketPath =
-    env.XDG_RUNTIME_DIR && env.XDG_RUNTIME_DIR.startsWith('/') ? path.join(env.XDG_RUNTIME_DIR, 'quantix', 'node.sock') : path.join(stateDir, 'node.sock');
+    env.XDG_RUNTIME_DIR && env.XDG_RUNTIME_DIR.startsWith('/')
+      ? path.join(env.XDG_RUNTIME_DIR, 'quantix', 'node.sock')
+      : path.join(stateDir, 'node.sock');
   return { stateDir, socketPath };
 }
 
@@ -196,12 +209,26 @@ function parseAuditArgs(args: string[], stateDirDefault: string): Invocation {
     return usageError(argumentProblem(err));
   }
   if (values.help) return { kind: 'help', text: AUDIT_USAGE };
-  if (values.since !== undefined && parseSince(values.since, 0) === null) return usageError(`--since: '${values.since.slice(0, 40)}' is neither a duration (30m, 12h, 7d) nor an ISO time (2026-01-31T08:00:00Z)`);
-  if (values.action !== undefined && !(AUDIT_ACTIONS as readonly string[]).includes(values.action)) return usageError(`--action: '${values.action.slice(0, 40)}' is not one of ${AUDIT_ACTIONS.join(', ')}`);
-  if (values.outcome !== undefined && values.outcome !== 'ok' && values.outcome !== 'refused') return usageError(`--outcome: '${values.outcome.slice(0, 40)}' is not ok or refused`);
+  if (values.since !== undefined && parseSince(values.since, 0) === null)
+    return usageError(
+      `--since: '${values.since.slice(0, 40)}' is neither a duration (30m, 12h, 7d) nor an ISO time (2026-01-31T08:00:00Z)`,
+    );
+  if (values.action !== undefined && !(AUDIT_ACTIONS as readonly string[]).includes(values.action))
+    return usageError(`--action: '${values.action.slice(0, 40)}' is not one of ${AUDIT_ACTIONS.join(', ')}`);
+  if (values.outcome !== undefined && values.outcome !== 'ok' && values.outcome !== 'refused')
+    return usageError(`--outcome: '${values.outcome.slice(0, 40)}' is not ok or refused`);
   const stateDir = values['state-dir'] ?? stateDirDefault;
   if (stateDir === '') return usageError('--state-dir needs a path');
-  return { kind: 'audit', options: { stateDir: path.resolve(stateDir), since: values.since ?? null, action: values.action ?? null, outcome: values.outcome ?? null, json: values.json === true } };
+  return {
+    kind: 'audit',
+    options: {
+      stateDir: path.resolve(stateDir),
+      since: values.since ?? null,
+      action: values.action ?? null,
+      outcome: values.outcome ?? null,
+      json: values.json === true,
+    },
+  };
 }
 
 /** Options of \`serve\`. */
@@ -225,7 +252,15 @@ export type Invocation =
   | { kind: 'usage-error'; message: string; usage: string }
   | { kind: 'serve'; options: ServeOptions }
   | { kind: 'audit'; options: AuditOptions }
-  | { kind: 'client'; command: ClientCommand; socketPath: string; json: boolean; refresh: boolean; yes: boolean; ttlSeconds: number | null };
+  | {
+      kind: 'client';
+      command: ClientCommand;
+      socketPath: string;
+      json: boolean;
+      refresh: boolean;
+      yes: boolean;
+      ttlSeconds: number | null;
+    };
 
 // Options that take a value, so that one given before the command keeps its value.
 const VALUE_OPTIONS = new Set(['--socket', '--state-dir', '--listen', '--token-ttl', '--inventory-root', '--ttl']);
@@ -249,12 +284,24 @@ export function commandFirst(argv: readonly string[]): string[] {
 }
 
 /** Parses argv (without node and script). */
-export function parseInvocation(argv: string[], env: Record<string, string | undefined>, uid: number | null, home: string): Invocation {
+export function parseInvocation(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  uid: number | null,
+  home: string,
+): Invocation {
   const defaults = defaultNodePaths(env, uid, home);
   const [first, ...rest] = commandFirst(argv);
-  if (first === undefined || first === 'help' || first === '--help' || first === '-h') return { kind: 'help', text: USAGE.main! };
+  if (first === undefined || first === 'help' || first === '--help' || first === '-h')
+    return { kind: 'help', text: USAGE.main! };
   const usageError = (message: string, usage: string): Invocation => ({ kind: 'usage-error', message, usage });
-  if (first.startsWith('-')) return usageError(argv.includes('--help') || argv.includes('-h') ? `unknown option ${first.slice(0, 40)}` : 'a command is needed (serve, token, status, inventory, leave or audit)', USAGE.main!);
+  if (first.startsWith('-'))
+    return usageError(
+      argv.includes('--help') || argv.includes('-h')
+        ? `unknown option ${first.slice(0, 40)}`
+        : 'a command is needed (serve, token, status, inventory, leave or audit)',
+      USAGE.main!,
+    );
 
   if (first === 'serve') {
     let values;
@@ -282,13 +329,25 @@ export function parseInvocation(argv: string[], env: Record<string, string | und
     const socketPath = values.socket ?? env.QUANTIX_NODE_SOCKET ?? defaults.socketPath;
     const listenText = values.listen ?? env.QUANTIX_NODE_LISTEN ?? `0.0.0.0:${AGENT_PORT}`;
     const listen = parseListen(listenText);
-    if (!listen) return usageError(`--listen: '${listenText}' is not HOST:PORT (e.g. 0.0.0.0:8443, [::]:8443, 127.0.0.1:0)`, SERVE_USAGE);
+    if (!listen)
+      return usageError(
+        `--listen: '${listenText}' is not HOST:PORT (e.g. 0.0.0.0:8443, [::]:8443, 127.0.0.1:0)`,
+        SERVE_USAGE,
+      );
     const ttlText = values['token-ttl'] ?? env.QUANTIX_NODE_TOKEN_TTL ?? String(DEFAULT_TOKEN_TTL_SECONDS);
     const ttl = parseTtl(ttlText);
-    if (ttl === null) return usageError(`--token-ttl: '${ttlText}' is not a lifetime between 10 s and 24 h (e.g. 3600, 90s, 5m, 1h)`, SERVE_USAGE);
+    if (ttl === null)
+      return usageError(
+        `--token-ttl: '${ttlText}' is not a lifetime between 10 s and 24 h (e.g. 3600, 90s, 5m, 1h)`,
+        SERVE_USAGE,
+      );
     const reportText = values['report-interval'] ?? env.QUANTIX_NODE_REPORT_INTERVAL ?? '60';
     const reportInterval = parseSeconds(reportText, 1, 3600);
-    if (reportInterval === null) return usageError(`--report-interval: '${reportText.slice(0, 40)}' is not an interval between 1 s and 1 h (e.g. 60, 90s, 5m)`, SERVE_USAGE);
+    if (reportInterval === null)
+      return usageError(
+        `--report-interval: '${reportText.slice(0, 40)}' is not an interval between 1 s and 1 h (e.g. 60, 90s, 5m)`,
+        SERVE_USAGE,
+      );
     if (stateDir === '' || socketPath === '') return usageError('--state-dir and --socket need a path', SERVE_USAGE);
     return {
       kind: 'serve',
@@ -312,8 +371,12 @@ export function parseInvocation(argv: string[], env: Record<string, string | und
   if (first === 'token') {
     usage = USAGE.token!;
     const sub = rest[0];
-    if (sub === undefined || sub === '--help' || sub === '-h') return sub === undefined ? usageError('token needs a subcommand: generate, show or revoke', usage) : { kind: 'help', text: usage };
-    if (sub !== 'generate' && sub !== 'show' && sub !== 'revoke') return usageError(`unknown token subcommand '${sub.slice(0, 40)}' (generate, show or revoke)`, usage);
+    if (sub === undefined || sub === '--help' || sub === '-h')
+      return sub === undefined
+        ? usageError('token needs a subcommand: generate, show or revoke', usage)
+        : { kind: 'help', text: usage };
+    if (sub !== 'generate' && sub !== 'show' && sub !== 'revoke')
+      return usageError(`unknown token subcommand '${sub.slice(0, 40)}' (generate, show or revoke)`, usage);
     command = `token ${sub}`;
     args = rest.slice(1);
   } else if (first === 'status' || first === 'inventory' || first === 'leave') {
@@ -341,12 +404,21 @@ export function parseInvocation(argv: string[], env: Record<string, string | und
     return usageError(argumentProblem(err), usage);
   }
   if (values.help) return { kind: 'help', text: usage };
-  const socketPath = (values.socket) ?? env.QUANTIX_NODE_SOCKET ?? defaults.socketPath;
+  const socketPath = values.socket ?? env.QUANTIX_NODE_SOCKET ?? defaults.socketPath;
   if (socketPath === '') return usageError('--socket needs a path', usage);
   let ttlSeconds: number | null = null;
   if (typeof values.ttl === 'string') {
     ttlSeconds = parseTokenTtl(values.ttl);
-    if (ttlSeconds === null) return usageError(`--ttl: '${values.ttl.slice(0, 40)}' is not a token lifetime ${TOKEN_TTL_RANGE_WORDS}`, usage);
+    if (ttlSeconds === null)
+      return usageError(`--ttl: '${values.ttl.slice(0, 40)}' is not a token lifetime ${TOKEN_TTL_RANGE_WORDS}`, usage);
   }
-  return { kind: 'client', command, socketPath: path.resolve(socketPath), json: values.json === true, refresh: values.refresh === true, yes: values.yes === true, ttlSeconds };
+  return {
+    kind: 'client',
+    command,
+    socketPath: path.resolve(socketPath),
+    json: values.json === true,
+    refresh: values.refresh === true,
+    yes: values.yes === true,
+    ttlSeconds,
+  };
 }

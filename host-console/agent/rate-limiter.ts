@@ -43,7 +43,9 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   const entries = new Map<string, Entry>();
 
   const state = (e: Entry | undefined, now: number): LimitCheck =>
-    e && e.blockedUntil > now ? { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((e.blockedUntil - now) / 1000)) } : { allowed: true };
+    e && e.blockedUntil > now
+      ? { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((e.blockedUntil - now) / 1000)) }
+      : { allowed: true };
 
   return {
     check(address) {
@@ -54,7 +56,8 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       const now = opts.now();
       let e = entries.get(source);
       if (e) entries.delete(source);
-      if (!e || (now - e.windowStart > windowMs && e.blockedUntil <= now)) e = { windowStart: now, failures: 0, blockedUntil: 0 };
+      if (!e || (now - e.windowStart > windowMs && e.blockedUntil <= now))
+        e = { windowStart: now, failures: 0, blockedUntil: 0 };
       e.failures += 1;
       if (e.failures >= maxFailures) {
         e.blockedUntil = now + blockMs;

@@ -81,7 +81,9 @@ export function createRefusalReport(opts: RefusalReportOptions): RefusalReport {
 
   const flush = () => {
     // A source refused once and written in full needs no count.
-    const unwritten = [...sources.entries()].filter(([, t]) => t.count > t.written).sort((a, b) => b[1].count - a[1].count);
+    const unwritten = [...sources.entries()]
+      .filter(([, t]) => t.count > t.written)
+      .sort((a, b) => b[1].count - a[1].count);
     for (const [source, t] of unwritten.slice(0, maxSummaries)) summary(source, t, source);
     for (const [, t] of unwritten.slice(maxSummaries)) {
       others.count += t.count;
@@ -116,7 +118,14 @@ export function createRefusalReport(opts: RefusalReportOptions): RefusalReport {
       immediate += 1;
       fresh.written = 1;
       const path = auditPath(r.target);
-      audit.write({ action: r.action, outcome: 'error', source: r.source, path, code: r.code, ...(r.detail !== undefined ? { detail: r.detail } : {}) });
+      audit.write({
+        action: r.action,
+        outcome: 'error',
+        source: r.source,
+        path,
+        code: r.code,
+        ...(r.detail !== undefined ? { detail: r.detail } : {}),
+      });
       log.info({ source: r.source, path, code: r.code }, 'request refused');
     },
     flush,

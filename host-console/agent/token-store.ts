@@ -32,9 +32,7 @@ export interface TokenRecord {
 }
 
 /** What a lookup says about the current token. */
-export type TokenLookup =
-  | { state: 'none' }
-  | { state: 'active' | 'expired' | 'revoked' | 'used'; record: TokenRecord };
+export type TokenLookup = { state: 'none' } | { state: 'active' | 'expired' | 'revoked' | 'used'; record: TokenRecord };
 
 /** Options of a token store. */
 export interface TokenStoreOptions {
@@ -133,7 +131,15 @@ export function createTokenStore(opts: TokenStoreOptions): TokenStore {
         if (registered && registered !== canonical) forgetSecret(registered);
         registered = canonical;
         const createdAtMs = opts.now();
-        current = { canonical, key, createdAtMs, expiresAtMs: createdAtMs + ttlSeconds * 1000, ended: null, failures: 0, lastFailureFrom: null };
+        current = {
+          canonical,
+          key,
+          createdAtMs,
+          expiresAtMs: createdAtMs + ttlSeconds * 1000,
+          ended: null,
+          failures: 0,
+          lastFailureFrom: null,
+        };
         return { ...current, canonical };
       });
       chain = run.then(

@@ -41,7 +41,10 @@ export function toHostStatus(s: LocalStatus): HostStatusView {
 /** Token for the screens: canonical symbols, times, where to reach the host. */
 export function toToken(t: TokenInfo): TokenView {
   return {
-    token: t.token.toUpperCase().replace(/^QUANTIX/, '').replace(/[^0-9A-Z]/g, ''),
+    token: t.token
+      .toUpperCase()
+      .replace(/^QUANTIX/, '')
+      .replace(/[^0-9A-Z]/g, ''),
     createdAt: t.createdAt,
     expiresAt: t.expiresAt,
     addresses: t.managementAddresses.map((a) => ({ address: a.address, interface: a.interface })),

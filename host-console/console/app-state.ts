@@ -45,6 +45,12 @@ export function reduceApp(state: AppState, action: AppAction): AppState {
  * only on the main screen with no dialog and no message showing, once
  * everyMs (0: never) has passed since the last key or repaint.
  */
-export function idleRepaintDue(state: AppState, messageShowing: boolean, quietSince: number, now: number, everyMs: number): boolean {
+export function idleRepaintDue(
+  state: AppState,
+  messageShowing: boolean,
+  quietSince: number,
+  now: number,
+  everyMs: number,
+): boolean {
   return everyMs > 0 && state.view === 'main' && !state.dialog && !messageShowing && now - quietSince >= everyMs;
 }

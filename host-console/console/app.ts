@@ -50,7 +50,13 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
     tokenActive: () => model.tokenActive(now()),
     allowPower: opts.allowPower,
     exitable: opts.exitable,
-    actions: createController({ model, flash, busy: app.busy, allowPower: opts.allowPower, ellipsis: app.glyphs.ellipsis }),
+    actions: createController({
+      model,
+      flash,
+      busy: app.busy,
+      allowPower: opts.allowPower,
+      ellipsis: app.glyphs.ellipsis,
+    }),
     dispatch: (action) => {
       ui = reduceApp(ui, action);
       draw();
@@ -69,7 +75,10 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
       onDisabled: (_b, why) => flash.show('warn', why),
       confirm: (b, run) => {
         const { title, message, confirmLabel } = b.confirm!;
-        ctx.dispatch({ type: 'openDialog', dialog: confirmDialog({ title, message, confirmLabel, onConfirm: run, dangerous: true }) });
+        ctx.dispatch({
+          type: 'openDialog',
+          dialog: confirmDialog({ title, message, confirmLabel, onConfirm: run, dangerous: true }),
+        });
       },
     },
     now,
@@ -80,7 +89,18 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
     const t = now();
     const bindings = activeBindings();
     app.paint(
-      renderScreen({ ...ui, state: model.state, now: t, glyphs: app.glyphs, cols, rows, bindings, helpGroups: helpGroups(ctx), flash: flash.current(t), missingKeys: app.missingKeys }),
+      renderScreen({
+        ...ui,
+        state: model.state,
+        now: t,
+        glyphs: app.glyphs,
+        cols,
+        rows,
+        bindings,
+        helpGroups: helpGroups(ctx),
+        flash: flash.current(t),
+        missingKeys: app.missingKeys,
+      }),
     );
   }
 

@@ -24,7 +24,9 @@ if (options.help) {
   process.exit(0);
 }
 if (!process.stdout.isTTY || !process.stdin.isTTY) {
-  process.stderr.write(`${errorLine('quantix-host-console', usageError('the console needs a terminal (stdin and stdout must be a tty)', 'Run it on a terminal: tty1, a serial console, or an SSH session with a tty (ssh -t).'))}\n`);
+  process.stderr.write(
+    `${errorLine('quantix-host-console', usageError('the console needs a terminal (stdin and stdout must be a tty)', 'Run it on a terminal: tty1, a serial console, or an SSH session with a tty (ssh -t).'))}\n`,
+  );
   process.exit(2);
 }
 
@@ -37,13 +39,22 @@ const app = createScreen({
   escapeHoldMs: options.escapeDelayMs,
   onFatal: (err) => logger.current?.fatal({ err }, 'console stopped on an unexpected error'),
 });
-const log = createLogger({ name: 'quantix-host-console', ...(app.logFd !== null ? { destination: app.logFd } : { level: 'silent' }) });
+const log = createLogger({
+  name: 'quantix-host-console',
+  ...(app.logFd !== null ? { destination: app.logFd } : { level: 'silent' }),
+});
 logger.current = log;
 // Every request to the agent is counted: tests wait for the console to be idle, not for silence.
-const model = new ConsoleModel(trackRequests(createAgentApi(options.socketPath), app.busy), { socketPath: options.socketPath });
+const model = new ConsoleModel(trackRequests(createAgentApi(options.socketPath), app.busy), {
+  socketPath: options.socketPath,
+});
 model.on('changed', () => {
   if (model.state.problem && model.state.problem.attempts === 1) {
     log.warn({ code: model.state.problem.code, socket: options.socketPath }, 'agent not reachable');
   }
 });
-runConsole(app, model, { exitable: options.exitable, allowPower: options.allowPower, idleRepaintMs: options.idleRepaintMs });
+runConsole(app, model, {
+  exitable: options.exitable,
+  allowPower: options.allowPower,
+  idleRepaintMs: options.idleRepaintMs,
+});

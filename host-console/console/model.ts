@@ -59,7 +59,15 @@ export class ConsoleModel extends EventEmitter {
     this.now = opts.now ?? Date.now;
     this.pollMs = opts.pollMs ?? 1_000;
     this.retryMs = opts.retryMs ?? [1_000, 2_000, 3_000];
-    this.state = { socketPath: opts.socketPath, status: null, token: null, inventory: null, problem: null, tokenLost: null, updatedAt: null };
+    this.state = {
+      socketPath: opts.socketPath,
+      status: null,
+      token: null,
+      inventory: null,
+      problem: null,
+      tokenLost: null,
+      updatedAt: null,
+    };
   }
 
   /** Starts polling. */
@@ -137,7 +145,13 @@ export class ConsoleModel extends EventEmitter {
   }
 
   private async pollOnce(): Promise<void> {
-    const before = JSON.stringify([this.state.status, this.state.token, this.state.problem, this.state.tokenLost, this.state.inventory?.collectedAt]);
+    const before = JSON.stringify([
+      this.state.status,
+      this.state.token,
+      this.state.problem,
+      this.state.tokenLost,
+      this.state.inventory?.collectedAt,
+    ]);
     try {
       const status = await this.api.status();
       const token = status.membership ? null : await this.api.currentToken();
@@ -174,7 +188,13 @@ export class ConsoleModel extends EventEmitter {
       this.needInventory = true;
       this.schedule(delay);
     }
-    const after = JSON.stringify([this.state.status, this.state.token, this.state.problem, this.state.tokenLost, this.state.inventory?.collectedAt]);
+    const after = JSON.stringify([
+      this.state.status,
+      this.state.token,
+      this.state.problem,
+      this.state.tokenLost,
+      this.state.inventory?.collectedAt,
+    ]);
     if (after !== before) this.emit('changed');
   }
 

@@ -51,19 +51,29 @@ F10 power, Ctrl-L redraw. Without F-keys: the digit (0 for F10), or Esc then
 the digit; keypad keys and vt100's keypad F-keys work as terminfo defines them.`;
 
 /** The agent's default socket path, by the same rule as the agent: root uses /run, others their runtime or state dir. */
-export function defaultSocketPath(env: NodeJS.ProcessEnv, uid: number | null = typeof process.getuid === 'function' ? process.getuid() : null): string {
+export function defaultSocketPath(
+  env: NodeJS.ProcessEnv,
+  uid: number | null = typeof process.getuid === 'function' ? process.getuid() : null,
+): string {
   if (env.QUANTIX_NODE_SOCKET) return env.QUANTIX_NODE_SOCKET;
   if (uid === 0) return '/run/quantix/node.sock';
   if (env.XDG_RUNTIME_DIR?.startsWith('/')) return path.join(env.XDG_RUNTIME_DIR, 'quantix', 'node.sock');
-  const state = env.XDG_STATE_HOME?.startsWith('/') ? env.XDG_STATE_HOME : path.join(env.HOME || os.homedir(), '.local', 'state');
+  const state = env.XDG_STATE_HOME?.startsWith('/')
+    ? env.XDG_STATE_HOME
+    : path.join(env.HOME || os.homedir(), '.local', 'state');
   return path.join(state, 'quantix', 'node', 'node.sock');
 }
 
 /** Default diagnostics file: beside the agent's state as root, else in the user's state dir. */
-export function defaultLogFile(env: NodeJS.ProcessEnv, uid: number | null = typeof process.getuid === 'function' ? process.getuid() : null): string {
+export function defaultLogFile(
+  env: NodeJS.ProcessEnv,
+  uid: number | null = typeof process.getuid === 'function' ? process.getuid() : null,
+): string {
   if (env.QUANTIX_CONSOLE_LOG) return env.QUANTIX_CONSOLE_LOG;
   if (uid === 0) return '/var/log/quantix/host-console.log';
-  const state = env.XDG_STATE_HOME?.startsWith('/') ? env.XDG_STATE_HOME : path.join(env.HOME || os.homedir(), '.local', 'state');
+  const state = env.XDG_STATE_HOME?.startsWith('/')
+    ? env.XDG_STATE_HOME
+    : path.join(env.HOME || os.homedir(), '.local', 'state');
   return path.join(state, 'quantix', 'host-console.log');
 }
 
@@ -87,12 +97,19 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): ParsedOpti
       allowPositionals: true,
       strict: true,
     });
-    if (positionals.length > 0) return { ok: false, error: `unexpected argument ${JSON.stringify(positionals[0]!.slice(0, 40))}` };
+    if (positionals.length > 0)
+      return { ok: false, error: `unexpected argument ${JSON.stringify(positionals[0]!.slice(0, 40))}` };
     if (values.socket === '') return { ok: false, error: '--socket needs a path' };
     const delay = parseEscapeDelay(values['escape-delay'], env);
     if (!delay.ok) return { ok: false, error: delay.error };
-    const idle = values['idle-repaint'] === undefined ? 300 : /^\d+$/.test(values['idle-repaint']) ? Number(values['idle-repaint']) : NaN;
-    if (!(idle >= 0 && idle <= 86_400)) return { ok: false, error: '--idle-repaint takes seconds from 0 (never) to 86400' };
+    const idle =
+      values['idle-repaint'] === undefined
+        ? 300
+        : /^\d+$/.test(values['idle-repaint'])
+          ? Number(values['idle-repaint'])
+          : NaN;
+    if (!(idle >= 0 && idle <= 86_400))
+      return { ok: false, error: '--idle-repaint takes seconds from 0 (never) to 86400' };
     return {
       ok: true,
       options: {

@@ -26,7 +26,13 @@ export type CommandReply = { id: number; stdout: string; exitCode: number } | { 
 /** Runs one request; never rejects. */
 export async function runCommand({ id, file, args, timeoutMs }: CommandRequest): Promise<CommandReply> {
   try {
-    const r = await execa(file, args, { reject: false, stdin: 'ignore', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: COMMAND_MAX_OUTPUT_BYTES });
+    const r = await execa(file, args, {
+      reject: false,
+      stdin: 'ignore',
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
+      maxBuffer: COMMAND_MAX_OUTPUT_BYTES,
+    });
     // No exit code: the command never started (ENOENT...) or a signal ended it (the deadline's SIGKILL).
     if (r.exitCode === undefined) return { id, error: r.code ?? (r.timedOut ? 'ETIMEDOUT' : 'EFAILED') };
     return { id, stdout: r.stdout, exitCode: r.exitCode };

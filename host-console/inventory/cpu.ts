@@ -29,7 +29,15 @@ const VENDOR_NAMES: Record<string, string> = {
 
 /** Parses /proc/cpuinfo (x86 field names, with the common non-x86 model and feature keys). */
 export function parseCpuinfo(text: string): CpuinfoSummary {
-  const out: CpuinfoSummary = { processors: 0, model: null, vendor: null, mhz: null, flags: new Set(), packages: new Set(), cores: new Set() };
+  const out: CpuinfoSummary = {
+    processors: 0,
+    model: null,
+    vendor: null,
+    mhz: null,
+    flags: new Set(),
+    packages: new Set(),
+    cores: new Set(),
+  };
   let physicalId: string | null = null;
   let coreId: string | null = null;
   const endBlock = () => {
@@ -110,7 +118,10 @@ export interface CpuTopology {
 
 /** Sockets and cores from sysfs topology (distinct packages, distinct sibling sets). */
 export function countTopology(cpus: CpuTopology[]): { sockets: number; cores: number } {
-  return { sockets: new Set(cpus.map((c) => c.packageId)).size, cores: new Set(cpus.map((c) => `${c.packageId}/${c.siblings}`)).size };
+  return {
+    sockets: new Set(cpus.map((c) => c.packageId)).size,
+    cores: new Set(cpus.map((c) => `${c.packageId}/${c.siblings}`)).size,
+  };
 }
 
 const CPU = '/sys/devices/system/cpu';
@@ -118,7 +129,8 @@ const CPU = '/sys/devices/system/cpu';
 async function readTopology(src: HostSource): Promise<{ online: number[] | null; topology: CpuTopology[] | null }> {
   const onlineText = await src.attr(`${CPU}/online`);
   const online = onlineText === null ? null : parseCpuList(onlineText);
-  if (onlineText !== null && online === null) src.warnings.warn('PARSE_FAILED', `${CPU}/online is not a CPU list`, `${CPU}/online`);
+  if (onlineText !== null && online === null)
+    src.warnings.warn('PARSE_FAILED', `${CPU}/online is not a CPU list`, `${CPU}/online`);
   if (online === null || online.length === 0) return { online, topology: null };
   const topology = await Promise.all(
     online.map(async (n) => {
@@ -130,7 +142,7 @@ async function readTopology(src: HostSource): Promise<{ online: number[] | null;
     }),
   );
   // Topology counts only when every online CPU reported it; a partial count would understate the host.
-  return { online, topology: topology.every((t) => t !== null) ? (topology) : null };
+  return { online, topology: topology.every((t) => t !== null) ? topology : null };
 }
 
 /** Reads the CPU section; warns when the host cannot run virtual machines. */
@@ -143,7 +155,8 @@ export async function readCpu(src: HostSource): Promise<CpuInfo> {
     src.usableCharDevice('/dev/kvm'),
   ]);
   const info = cpuinfoText === null ? null : parseCpuinfo(cpuinfoText);
-  if (info !== null && info.processors === 0) src.warnings.warn('PARSE_FAILED', '/proc/cpuinfo lists no processor', '/proc/cpuinfo');
+  if (info !== null && info.processors === 0)
+    src.warnings.warn('PARSE_FAILED', '/proc/cpuinfo lists no processor', '/proc/cpuinfo');
   const fromCpuinfo = info !== null && info.processors > 0;
 
   const counted = topo.topology === null ? null : countTopology(topo.topology);
@@ -157,10 +170,20 @@ export async function readCpu(src: HostSource): Promise<CpuInfo> {
   const verdict = vmSupport({ virtualization, kvmUsable });
   if (fromCpuinfo && verdict.problem === 'NO_VIRTUALIZATION') {
     // A guest without nested virtualization is fixed on its hypervisor, not in this machine's firmware.
-    const fix = info.flags.has('hypervisor') ? 'Enable nested virtualization for this virtual machine on its hypervisor.' : 'Enable VT-x or AMD-V in the firmware setup.';
-    src.warnings.warn('NO_VIRTUALIZATION', `The CPU shows neither VT-x (vmx) nor AMD-V (svm): this host cannot run virtual machines. ${fix}`, '/proc/cpuinfo');
+    const fix = info.flags.has('hypervisor')
+      ? 'Enable nested virtualization for this virtual machine on its hypervisor.'
+      : 'Enable VT-x or AMD-V in the firmware setup.';
+    src.warnings.warn(
+      'NO_VIRTUALIZATION',
+      `The CPU shows neither VT-x (vmx) nor AMD-V (svm): this host cannot run virtual machines. ${fix}`,
+      '/proc/cpuinfo',
+    );
   } else if (verdict.problem === 'KVM_UNAVAILABLE') {
-    src.warnings.warn('KVM_UNAVAILABLE', `The CPU supports ${virtualization} but /dev/kvm is not usable: load the kvm_${virtualization === 'vmx' ? 'intel' : 'amd'} module or enable virtualization in the firmware setup.`, '/dev/kvm');
+    src.warnings.warn(
+      'KVM_UNAVAILABLE',
+      `The CPU supports ${virtualization} but /dev/kvm is not usable: load the kvm_${virtualization === 'vmx' ? 'intel' : 'amd'} module or enable virtualization in the firmware setup.`,
+      '/dev/kvm',
+    );
   }
   return {
     model: info?.model ?? null,

@@ -135,7 +135,14 @@ async function filesystemOf(
     };
   }
   const swap = uses.swaps.get(name);
-  if (swap) return { type: 'swap', mountPoint: null, sizeBytes: swap.sizeBytes, usedBytes: swap.usedBytes, availableBytes: swap.sizeBytes - swap.usedBytes };
+  if (swap)
+    return {
+      type: 'swap',
+      mountPoint: null,
+      sizeBytes: swap.sizeBytes,
+      usedBytes: swap.usedBytes,
+      availableBytes: swap.sizeBytes - swap.usedBytes,
+    };
   // Unmounted: udev's probe of the superblock still names the filesystem.
   const udev = dev === null ? null : await src.text(`/run/udev/data/b${dev}`);
   const type = udev === null ? undefined : parseUdevData(udev).get('ID_FS_TYPE');
@@ -157,7 +164,8 @@ async function readDisk(src: HostSource, name: string, uses: UseIndex, space: Sp
     src.list(base),
   ]);
   const sizeBytes = sectorsToBytes(size);
-  if (size !== null && sizeBytes === null) src.warnings.warn('PARSE_FAILED', `${base}/size is not a number`, `${base}/size`);
+  if (size !== null && sizeBytes === null)
+    src.warnings.warn('PARSE_FAILED', `${base}/size is not a number`, `${base}/size`);
   let serial = ctrlSerial ?? blockSerial ?? (vpd === null ? null : serialFromVpd80(vpd));
   if (serial === null && dev !== null) {
     const udev = await src.text(`/run/udev/data/b${dev}`);
@@ -166,12 +174,19 @@ async function readDisk(src: HostSource, name: string, uses: UseIndex, space: Sp
   const transport = transportFromDevicePath(realPath, name);
 
   const partitionNames = (
-    await Promise.all(entries.filter((e) => e.startsWith(name)).map(async (e) => ((await src.exists(`${base}/${e}/partition`)) ? e : null)))
+    await Promise.all(
+      entries
+        .filter((e) => e.startsWith(name))
+        .map(async (e) => ((await src.exists(`${base}/${e}/partition`)) ? e : null)),
+    )
   ).filter((e): e is string => e !== null);
   const [partitions, filesystem] = await Promise.all([
     Promise.all(
       partitionNames.map(async (p): Promise<PartitionInfo> => {
-        const [psize, fs] = await Promise.all([src.attr(`${base}/${p}/size`), filesystemOf(src, p, `${base}/${p}`, uses, space)]);
+        const [psize, fs] = await Promise.all([
+          src.attr(`${base}/${p}/size`),
+          filesystemOf(src, p, `${base}/${p}`, uses, space),
+        ]);
         return { name: p, sizeBytes: sectorsToBytes(psize), filesystem: fs };
       }),
     ),

@@ -73,7 +73,11 @@ function endOfLine(text: string, from: number): number {
  * Looks up vendor and device names in pci.ids text without parsing the whole
  * 1.4 MB file: a few indexOf calls keep the event loop free.
  */
-export function lookupPciIds(pciIds: string, vendorId: string, deviceId: string): { vendor: string | null; device: string | null } {
+export function lookupPciIds(
+  pciIds: string,
+  vendorId: string,
+  deviceId: string,
+): { vendor: string | null; device: string | null } {
   const head = `${vendorId}  `;
   const found = pciIds.startsWith(head) ? 0 : pciIds.indexOf(`\n${head}`);
   if (found < 0) return { vendor: null, device: null };
@@ -124,15 +128,23 @@ async function readPciIds(src: HostSource): Promise<string | null> {
 
 async function nvidiaMemory(run: CommandRunner, src: HostSource): Promise<Map<string, number>> {
   try {
-    const { stdout, exitCode } = await run('nvidia-smi', ['--query-gpu=pci.bus_id,memory.total', '--format=csv,noheader,nounits'], { timeoutMs: 5000 });
+    const { stdout, exitCode } = await run(
+      'nvidia-smi',
+      ['--query-gpu=pci.bus_id,memory.total', '--format=csv,noheader,nounits'],
+      { timeoutMs: 5000 },
+    );
     if (exitCode !== 0) {
-      src.warnings.warn('GPU_TOOL_FAILED', `nvidia-smi exited with ${exitCode}; NVIDIA GPU memory is unknown (is the driver loaded?)`);
+      src.warnings.warn(
+        'GPU_TOOL_FAILED',
+        `nvidia-smi exited with ${exitCode}; NVIDIA GPU memory is unknown (is the driver loaded?)`,
+      );
       return new Map();
     }
     return parseNvidiaSmiMemory(stdout);
   } catch (err) {
     // No nvidia-smi is normal: GPUs bound to vfio-pci for passthrough, or no NVIDIA driver installed.
-    if ((err as { code?: string }).code !== 'ENOENT') src.warnings.warn('GPU_TOOL_FAILED', `nvidia-smi could not run: ${(err as Error).message}`);
+    if ((err as { code?: string }).code !== 'ENOENT')
+      src.warnings.warn('GPU_TOOL_FAILED', `nvidia-smi could not run: ${(err as Error).message}`);
     return new Map();
   }
 }
@@ -155,8 +167,10 @@ export async function readGpus(src: HostSource, run: CommandRunner): Promise<Gpu
       ]);
       const vendorId = pciId(vendor);
       const deviceId = pciId(device);
-      if (vendor !== null && vendorId === null) src.warnings.warn('PARSE_FAILED', `${base}/vendor is not a PCI id`, `${base}/vendor`);
-      if (device !== null && deviceId === null) src.warnings.warn('PARSE_FAILED', `${base}/device is not a PCI id`, `${base}/device`);
+      if (vendor !== null && vendorId === null)
+        src.warnings.warn('PARSE_FAILED', `${base}/vendor is not a PCI id`, `${base}/vendor`);
+      if (device !== null && deviceId === null)
+        src.warnings.warn('PARSE_FAILED', `${base}/device is not a PCI id`, `${base}/device`);
       return { address, vendorId, deviceId, driver, group, vram };
     }),
   );
@@ -165,7 +179,10 @@ export async function readGpus(src: HostSource, run: CommandRunner): Promise<Gpu
     devices.some((d) => d.vendorId === '10de') ? nvidiaMemory(run, src) : Promise.resolve(new Map<string, number>()),
   ]);
   return devices.map((d) => {
-    const names = pciIds !== null && d.vendorId !== null && d.deviceId !== null ? lookupPciIds(pciIds, d.vendorId, d.deviceId) : null;
+    const names =
+      pciIds !== null && d.vendorId !== null && d.deviceId !== null
+        ? lookupPciIds(pciIds, d.vendorId, d.deviceId)
+        : null;
     const key = `${d.vendorId}:${d.deviceId}`;
     const vram = d.vram !== null && /^\d+$/.test(d.vram) ? Number(d.vram) : null;
     return {

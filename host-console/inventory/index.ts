@@ -64,7 +64,12 @@ export interface InventoryCollector {
 /** Gap between the two /proc/stat samples of a first usage() call, which has no earlier sample to compare with. */
 const FIRST_SAMPLE_GAP_MS = 100;
 
-async function guarded<T>(src: HostSource, section: string, work: Promise<T>, fallback: () => T | Promise<T>): Promise<T> {
+async function guarded<T>(
+  src: HostSource,
+  section: string,
+  work: Promise<T>,
+  fallback: () => T | Promise<T>,
+): Promise<T> {
   try {
     return await work;
   } catch (err) {
@@ -123,9 +128,24 @@ export function createInventoryCollector(opts: InventoryOptions): InventoryColle
         virtualization: null,
         kvmUsable: false,
       })),
-      guarded(src, 'memory', readMemory(src), () => ({ totalBytes: null, availableBytes: null, swapTotalBytes: null, swapFreeBytes: null })),
-      guarded(src, 'disks', table.then((t) => readDisks(src, t, space)), () => []),
-      guarded(src, 'nfs', table.then((t) => readNfs(t, space)), () => []),
+      guarded(src, 'memory', readMemory(src), () => ({
+        totalBytes: null,
+        availableBytes: null,
+        swapTotalBytes: null,
+        swapFreeBytes: null,
+      })),
+      guarded(
+        src,
+        'disks',
+        table.then((t) => readDisks(src, t, space)),
+        () => [],
+      ),
+      guarded(
+        src,
+        'nfs',
+        table.then((t) => readNfs(t, space)),
+        () => [],
+      ),
       guarded(src, 'iscsi', readIscsi(src), () => []),
       guarded(src, 'network', readNetwork(src, addresses), () => []),
       guarded(src, 'gpus', readGpus(src, run), () => []),
@@ -142,7 +162,9 @@ export function createInventoryCollector(opts: InventoryOptions): InventoryColle
       network,
       gpus,
       // Sections finish in any order; sorting keeps two collections of the same host identical.
-      warnings: warnings.list().sort((a, b) => (a.path ?? '').localeCompare(b.path ?? '') || a.code.localeCompare(b.code)),
+      warnings: warnings
+        .list()
+        .sort((a, b) => (a.path ?? '').localeCompare(b.path ?? '') || a.code.localeCompare(b.code)),
     };
   };
 
@@ -158,7 +180,7 @@ export function createInventoryCollector(opts: InventoryOptions): InventoryColle
   return {
     refresh,
     async get() {
-      return cache ?? (inflight ?? refresh());
+      return cache ?? inflight ?? refresh();
     },
     async usage() {
       // Usage warnings would repeat every heartbeat; the inventory already reports unreadable files.

@@ -36,7 +36,11 @@ async function sessionDevices(src: HostSource, sessionDir: string): Promise<Iscs
           const lunDir = `${sessionDir}/${t}/${l}`;
           const blocks = await src.list(`${lunDir}/block`);
           return Promise.all(
-            blocks.map(async (b) => ({ name: b, sizeBytes: sectorsToBytes(await src.attr(`${lunDir}/block/${b}/size`)), lun: lunFromScsiAddress(l) })),
+            blocks.map(async (b) => ({
+              name: b,
+              sizeBytes: sectorsToBytes(await src.attr(`${lunDir}/block/${b}/size`)),
+              lun: lunFromScsiAddress(l),
+            })),
           );
         }),
       );
@@ -75,7 +79,12 @@ async function readSession(src: HostSource, name: string, connections: string[])
 
 /** Reads every iSCSI session. */
 export async function readIscsi(src: HostSource): Promise<IscsiSession[]> {
-  const [sessions, connections] = await Promise.all([src.list('/sys/class/iscsi_session'), src.list('/sys/class/iscsi_connection')]);
-  const numbered = sessions.filter((s) => sessionNumber(s) !== null).sort((a, b) => Number(sessionNumber(a)) - Number(sessionNumber(b)));
+  const [sessions, connections] = await Promise.all([
+    src.list('/sys/class/iscsi_session'),
+    src.list('/sys/class/iscsi_connection'),
+  ]);
+  const numbered = sessions
+    .filter((s) => sessionNumber(s) !== null)
+    .sort((a, b) => Number(sessionNumber(a)) - Number(sessionNumber(b)));
   return Promise.all(numbered.map((s) => readSession(src, s, connections)));
 }

@@ -42,6 +42,7 @@ export async function readMemory(src: HostSource): Promise<MemoryInfo> {
   const text = await src.text('/proc/meminfo', { required: true });
   if (text === null) return memoryFromMeminfo(new Map());
   const { fields, badLines } = parseMeminfo(text);
-  if (badLines > 0) src.warnings.warn('PARSE_FAILED', `${badLines} malformed line(s) in /proc/meminfo`, '/proc/meminfo');
+  if (badLines > 0)
+    src.warnings.warn('PARSE_FAILED', `${badLines} malformed line(s) in /proc/meminfo`, '/proc/meminfo');
   return memoryFromMeminfo(fields);
 }

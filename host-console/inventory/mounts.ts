@@ -60,8 +60,12 @@ export interface MountTable {
 
 /** Reads the mount table once; a missing or garbled /proc/mounts is one warning and an empty table. */
 export async function readMountTable(src: HostSource): Promise<MountTable> {
-  const [text, info] = await Promise.all([src.text('/proc/mounts', { required: true }), src.text('/proc/self/mountinfo')]);
+  const [text, info] = await Promise.all([
+    src.text('/proc/mounts', { required: true }),
+    src.text('/proc/self/mountinfo'),
+  ]);
   const parsed = text === null ? { mounts: [], badLines: 0 } : parseMounts(text);
-  if (parsed.badLines > 0) src.warnings.warn('PARSE_FAILED', `${parsed.badLines} malformed line(s) in /proc/mounts`, '/proc/mounts');
+  if (parsed.badLines > 0)
+    src.warnings.warn('PARSE_FAILED', `${parsed.badLines} malformed line(s) in /proc/mounts`, '/proc/mounts');
   return { mounts: parsed.mounts, deviceOf: info === null ? new Map<string, string>() : parseMountinfoDevices(info) };
 }

@@ -25,7 +25,7 @@ export function formatIpv6(hex: string): string | null {
   const groups = Array.from({ length: 8 }, (_, i) => parseInt(hex.slice(i * 4, i * 4 + 4), 16).toString(16));
   let bestAt = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== '0') {
       i++;
       continue;
@@ -85,20 +85,21 @@ async function readInterface(
   addresses: AddressMap | null,
 ): Promise<NetworkInterface> {
   const base = `/sys/class/net/${name}`;
-  const [mac, state, speed, mtu, type, driver, master, slaves, brif, hasBonding, hasBridge, hasDevice] = await Promise.all([
-    src.attr(`${base}/address`),
-    src.attr(`${base}/operstate`),
-    src.attr(`${base}/speed`),
-    src.attr(`${base}/mtu`),
-    src.attr(`${base}/type`),
-    src.linkName(`${base}/device/driver`),
-    src.linkName(`${base}/master`),
-    src.attr(`${base}/bonding/slaves`),
-    src.list(`${base}/brif`),
-    src.exists(`${base}/bonding`),
-    src.exists(`${base}/bridge`),
-    src.exists(`${base}/device`),
-  ]);
+  const [mac, state, speed, mtu, type, driver, master, slaves, brif, hasBonding, hasBridge, hasDevice] =
+    await Promise.all([
+      src.attr(`${base}/address`),
+      src.attr(`${base}/operstate`),
+      src.attr(`${base}/speed`),
+      src.attr(`${base}/mtu`),
+      src.attr(`${base}/type`),
+      src.linkName(`${base}/device/driver`),
+      src.linkName(`${base}/master`),
+      src.attr(`${base}/bonding/slaves`),
+      src.list(`${base}/brif`),
+      src.exists(`${base}/bonding`),
+      src.exists(`${base}/bridge`),
+      src.exists(`${base}/device`),
+    ]);
   const vlan = vlans.get(name);
   let kind: NetworkInterface['kind'];
   if (type === ARPHRD_LOOPBACK || name === 'lo') kind = 'loopback';
@@ -109,7 +110,8 @@ async function readInterface(
   else kind = 'virtual';
   const members = kind === 'bond' ? (slaves ?? '').split(/\s+/).filter(Boolean) : kind === 'bridge' ? brif : [];
   const mtuNumber = mtu !== null && /^\d+$/.test(mtu) ? Number(mtu) : null;
-  if (mtu !== null && mtuNumber === null) src.warnings.warn('PARSE_FAILED', `${base}/mtu is not a number`, `${base}/mtu`);
+  if (mtu !== null && mtuNumber === null)
+    src.warnings.warn('PARSE_FAILED', `${base}/mtu is not a number`, `${base}/mtu`);
   return {
     name,
     mac: cleanMac(mac),
@@ -140,7 +142,12 @@ export async function readNetwork(src: HostSource, addressProbe: AddressProbe): 
   ]);
   const vlans = vlanText === null ? new Map<string, { parent: string; id: number }>() : parseVlanConfig(vlanText);
   const parsed = inet6 === null ? null : parseIfInet6(inet6);
-  if (parsed !== null && parsed.badLines > 0) src.warnings.warn('PARSE_FAILED', `${parsed.badLines} malformed line(s) in /proc/net/if_inet6`, '/proc/net/if_inet6');
+  if (parsed !== null && parsed.badLines > 0)
+    src.warnings.warn(
+      'PARSE_FAILED',
+      `${parsed.badLines} malformed line(s) in /proc/net/if_inet6`,
+      '/proc/net/if_inet6',
+    );
   const v6 = parsed?.addresses ?? null;
   return Promise.all(names.map((n) => readInterface(src, n, vlans, v6, addresses)));
 }

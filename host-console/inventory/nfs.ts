@@ -39,7 +39,9 @@ export function nfsVersion(fsType: string, options: string): string | null {
 }
 
 /** An NFS mount before statfs: everything but its space. */
-export type NfsMountEntry = Omit<NfsMount, 'sizeBytes' | 'usedBytes' | 'availableBytes' | 'responsive'> & { fsType: string };
+export type NfsMountEntry = Omit<NfsMount, 'sizeBytes' | 'usedBytes' | 'availableBytes' | 'responsive'> & {
+  fsType: string;
+};
 
 /** The NFS mounts of a mount table. */
 export function nfsMountsFrom(mounts: MountEntry[]): NfsMountEntry[] {

@@ -12,7 +12,11 @@ import { Worker } from 'node:worker_threads';
 import type { CommandReply, CommandRequest } from './command-worker.js';
 
 /** Runs an external command (injectable so tests need no real tools). A missing tool rejects with code ENOENT. */
-export type CommandRunner = (file: string, args: string[], opts?: { timeoutMs?: number }) => Promise<{ stdout: string; exitCode: number }>;
+export type CommandRunner = (
+  file: string,
+  args: string[],
+  opts?: { timeoutMs?: number },
+) => Promise<{ stdout: string; exitCode: number }>;
 
 /** Space on a filesystem, in bytes. */
 export interface FsSpace {
@@ -31,11 +35,24 @@ export type AddressMap = Map<string, { ipv4: string[]; ipv6: string[] }>;
 export type AddressProbe = () => Promise<AddressMap>;
 
 /** Filesystem types whose statfs can hang on an unreachable server. */
-export const NETWORK_FS_TYPES: ReadonlySet<string> = new Set(['nfs', 'nfs4', 'cifs', 'smb3', 'ceph', 'glusterfs', 'fuse.sshfs', '9p']);
+export const NETWORK_FS_TYPES: ReadonlySet<string> = new Set([
+  'nfs',
+  'nfs4',
+  'cifs',
+  'smb3',
+  'ceph',
+  'glusterfs',
+  'fuse.sshfs',
+  '9p',
+]);
 
 /** Space from statfs block counts, computed like df: used = total − free, available = free to unprivileged users. */
 export function spaceFromBlocks(blockSize: number, blocks: number, free: number, available: number): FsSpace {
-  return { sizeBytes: blocks * blockSize, usedBytes: (blocks - free) * blockSize, availableBytes: available * blockSize };
+  return {
+    sizeBytes: blocks * blockSize,
+    usedBytes: (blocks - free) * blockSize,
+    availableBytes: available * blockSize,
+  };
 }
 
 /** Parses `stat -f -c '%S %b %f %a'` output (block size, blocks, free, available), or null when it is not four numbers. */
@@ -69,7 +86,10 @@ export const COMMAND_WORKER_URL = import.meta.url.endsWith('.ts')
 export function createCommandRunner(workerUrl: URL = COMMAND_WORKER_URL): CommandRunner {
   let worker: Worker | null = null;
   let nextId = 0;
-  const pending = new Map<number, { resolve: (r: { stdout: string; exitCode: number }) => void; reject: (e: Error) => void }>();
+  const pending = new Map<
+    number,
+    { resolve: (r: { stdout: string; exitCode: number }) => void; reject: (e: Error) => void }
+  >();
   const failAll = (code: string) => {
     for (const [id, p] of pending) {
       pending.delete(id);
@@ -83,7 +103,8 @@ export function createCommandRunner(workerUrl: URL = COMMAND_WORKER_URL): Comman
       if (!p) return;
       pending.delete(reply.id);
       if (pending.size === 0) w.unref();
-      if ('error' in reply) p.reject(Object.assign(new Error(`command could not run (${reply.error})`), { code: reply.error }));
+      if ('error' in reply)
+        p.reject(Object.assign(new Error(`command could not run (${reply.error})`), { code: reply.error }));
       else p.resolve({ stdout: reply.stdout, exitCode: reply.exitCode });
     });
     w.on('error', () => failAll('EWORKER'));
@@ -100,7 +121,12 @@ export function createCommandRunner(workerUrl: URL = COMMAND_WORKER_URL): Comman
       const id = ++nextId;
       pending.set(id, {
         resolve,
-        reject: (e) => reject(Object.assign(new Error(`${file} ${e.message.replace(/^command /, '')}`), { code: (e as { code?: string }).code })),
+        reject: (e) =>
+          reject(
+            Object.assign(new Error(`${file} ${e.message.replace(/^command /, '')}`), {
+              code: (e as { code?: string }).code,
+            }),
+          ),
       });
       worker.ref();
       const request: CommandRequest = { id, file, args, timeoutMs: opts?.timeoutMs ?? 5000 };
@@ -121,7 +147,9 @@ export function createLiveStatfs(root: string, run: CommandRunner, timeoutMs: nu
     const path = join(root, mountPoint);
     if (NETWORK_FS_TYPES.has(fsType)) {
       // The child outlives the caller's deadline a little, so a hung server reads as a timeout, not as a failed command.
-      const { stdout, exitCode } = await run('stat', ['-f', '-c', '%S %b %f %a', '--', path], { timeoutMs: timeoutMs + CHILD_GRACE_MS });
+      const { stdout, exitCode } = await run('stat', ['-f', '-c', '%S %b %f %a', '--', path], {
+        timeoutMs: timeoutMs + CHILD_GRACE_MS,
+      });
       const space = exitCode === 0 ? parseStatfsOutput(stdout) : null;
       if (space === null) throw new Error(`stat -f ${mountPoint} failed (exit ${exitCode})`);
       return space;

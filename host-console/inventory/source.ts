@@ -90,7 +90,7 @@ function createLimiter(limit: number): <T>(work: () => Promise<T>) => Promise<T>
 }
 
 function errorCode(err: unknown): string {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err).code) : 'EUNKNOWN';
+  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'EUNKNOWN';
 }
 
 /** Creates a source reading under root. */

@@ -20,7 +20,11 @@ export function createSpaceReader(statfs: StatfsProbe, timeoutMs: number, warnin
     try {
       result = await withTimeout(statfs(mountPoint, fsType), timeoutMs);
     } catch (err) {
-      warnings.warn('STATFS_FAILED', `Could not read the space of ${mountPoint}: ${(err as Error).message}`, mountPoint);
+      warnings.warn(
+        'STATFS_FAILED',
+        `Could not read the space of ${mountPoint}: ${(err as Error).message}`,
+        mountPoint,
+      );
       return null;
     }
     if (result === 'timeout') {

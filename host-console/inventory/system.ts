@@ -139,26 +139,44 @@ const DMI = '/sys/class/dmi/id';
 /** Reads the system section through the source. */
 export async function readSystem(src: HostSource, stateDir: string): Promise<SystemInfo> {
   const dmi = (name: string) => src.attr(`${DMI}/${name}`);
-  const [hostname, vendor, model, serial, uuid, biosVendor, biosVersion, biosDate, osRelease, usrOsRelease, kernel, uptime, machineId] =
-    await Promise.all([
-      src.attr('/proc/sys/kernel/hostname', { required: true }),
-      dmi('sys_vendor'),
-      dmi('product_name'),
-      dmi('product_serial'),
-      dmi('product_uuid'),
-      dmi('bios_vendor'),
-      dmi('bios_version'),
-      dmi('bios_date'),
-      src.text('/etc/os-release'),
-      src.text('/usr/lib/os-release'),
-      src.attr('/proc/sys/kernel/osrelease', { required: true }),
-      src.text('/proc/uptime', { required: true }),
-      src.attr('/etc/machine-id'),
-    ]);
+  const [
+    hostname,
+    vendor,
+    model,
+    serial,
+    uuid,
+    biosVendor,
+    biosVersion,
+    biosDate,
+    osRelease,
+    usrOsRelease,
+    kernel,
+    uptime,
+    machineId,
+  ] = await Promise.all([
+    src.attr('/proc/sys/kernel/hostname', { required: true }),
+    dmi('sys_vendor'),
+    dmi('product_name'),
+    dmi('product_serial'),
+    dmi('product_uuid'),
+    dmi('bios_vendor'),
+    dmi('bios_version'),
+    dmi('bios_date'),
+    src.text('/etc/os-release'),
+    src.text('/usr/lib/os-release'),
+    src.attr('/proc/sys/kernel/osrelease', { required: true }),
+    src.text('/proc/uptime', { required: true }),
+    src.attr('/etc/machine-id'),
+  ]);
   const uptimeSeconds = uptime === null ? null : parseUptime(uptime);
-  if (uptime !== null && uptimeSeconds === null) src.warnings.warn('PARSE_FAILED', '/proc/uptime does not start with a number', '/proc/uptime');
+  if (uptime !== null && uptimeSeconds === null)
+    src.warnings.warn('PARSE_FAILED', '/proc/uptime does not start with a number', '/proc/uptime');
   if (uuid !== null && usableSmbiosUuid(uuid) === null) {
-    src.warnings.warn('HOST_ID_PLACEHOLDER', 'The SMBIOS UUID is a firmware placeholder shared by many boards; it is not used as the hostId', `${DMI}/product_uuid`);
+    src.warnings.warn(
+      'HOST_ID_PLACEHOLDER',
+      'The SMBIOS UUID is a firmware placeholder shared by many boards; it is not used as the hostId',
+      `${DMI}/product_uuid`,
+    );
   }
   const release = osRelease ?? usrOsRelease;
   return {

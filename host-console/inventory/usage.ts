@@ -47,7 +47,10 @@ export async function readCpuTimes(src: HostSource): Promise<CpuTimes | null> {
 }
 
 /** Reads live usage; cpuPercent compares with the previous sample the caller kept. */
-export async function readUsage(src: HostSource, previous: CpuTimes | null): Promise<{ usage: LiveUsage; sample: CpuTimes | null }> {
+export async function readUsage(
+  src: HostSource,
+  previous: CpuTimes | null,
+): Promise<{ usage: LiveUsage; sample: CpuTimes | null }> {
   const [sample, meminfo, loadavg, uptime] = await Promise.all([
     readCpuTimes(src),
     src.text('/proc/meminfo'),

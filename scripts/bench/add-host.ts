@@ -17,7 +17,11 @@ export async function addHostBench(ctx: BenchContext): Promise<Figure[]> {
   const count = ctx.quick ? 15 : 50;
   ctx.log(`add host: ${count} agents and a vDC`);
   const vdc = await startVdcProgram({ dir: scratch(ctx, 'add-host-vdc') });
-  const fleet = await startFleetProcess({ count, stateRoot: scratch(ctx, 'add-host-fleet', true), base: '127.0.3.1' }).catch(async (err: unknown) => {
+  const fleet = await startFleetProcess({
+    count,
+    stateRoot: scratch(ctx, 'add-host-fleet', true),
+    base: '127.0.3.1',
+  }).catch(async (err: unknown) => {
     await vdc.stop();
     throw err;
   });
@@ -29,7 +33,10 @@ export async function addHostBench(ctx: BenchContext): Promise<Figure[]> {
     ctx.log('add host: adding one after another');
     for (const [i, h] of fleet.hosts.entries()) {
       const t = performance.now();
-      const found = await vdc.client.discover({ address: formatHostPort(h.address, h.port), token: formatToken(tokens[i]!) });
+      const found = await vdc.client.discover({
+        address: formatHostPort(h.address, h.port),
+        token: formatToken(tokens[i]!),
+      });
       const t2 = performance.now();
       await vdc.client.register({ discoveryId: found.discoveryId, clusterId: cluster.id });
       samples.push(performance.now() - t);
@@ -47,8 +54,25 @@ export async function addHostBench(ctx: BenchContext): Promise<Figure[]> {
     kdfMs.push(performance.now() - t);
   }
   return [
-    figure({ figure: 2, name: 'Add host end to end (discover + register)', unit: 'ms', target: 250, note: `${count} hosts, one at a time` }, samples),
-    figure({ figure: 2, name: 'of which discover (includes the vDC\'s scrypt)', unit: 'ms' }, discoverMs),
-    figure({ figure: 2, name: 'scrypt key derivation (N=32768, r=8), one', unit: 'ms', note: 'context: paid once per discover on the vDC' }, kdfMs),
+    figure(
+      {
+        figure: 2,
+        name: 'Add host end to end (discover + register)',
+        unit: 'ms',
+        target: 250,
+        note: `${count} hosts, one at a time`,
+      },
+      samples,
+    ),
+    figure({ figure: 2, name: "of which discover (includes the vDC's scrypt)", unit: 'ms' }, discoverMs),
+    figure(
+      {
+        figure: 2,
+        name: 'scrypt key derivation (N=32768, r=8), one',
+        unit: 'ms',
+        note: 'context: paid once per discover on the vDC',
+      },
+      kdfMs,
+    ),
   ];
 }

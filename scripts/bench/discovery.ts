@@ -14,7 +14,17 @@ import { HostAgentClient } from '../../common/http/host-agent-client.js';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { deriveKey } from '../../common/protocol/proof.js';
 import { canonicalizeToken } from '../../common/token/token.js';
-import { type AgentProgram, type BenchContext, type Figure, dist, figure, pool, procStats, scratch, startAgentProgram } from './lib.js';
+import {
+  type AgentProgram,
+  type BenchContext,
+  type Figure,
+  dist,
+  figure,
+  pool,
+  procStats,
+  scratch,
+  startAgentProgram,
+} from './lib.js';
 
 const run = promisify(execFile);
 
@@ -49,7 +59,9 @@ export async function discoveryBench(ctx: BenchContext): Promise<Figure[]> {
   ctx.log('discovery: cold collections in fresh processes');
   const cold: number[] = [];
   for (let i = 0; i < coldRuns; i++) {
-    const { stdout } = await run(process.execPath, [dist('scripts/bench/inventory.js'), '--cold-root', '/'], { timeout: 60_000 });
+    const { stdout } = await run(process.execPath, [dist('scripts/bench/inventory.js'), '--cold-root', '/'], {
+      timeout: 60_000,
+    });
     cold.push((JSON.parse(stdout) as { coldMs: number }).coldMs);
   }
 
@@ -88,7 +100,11 @@ export async function discoveryBench(ctx: BenchContext): Promise<Figure[]> {
 
   ctx.log('discovery: baseline without the cache');
   const uhost = '127.0.2.2';
-  const uncached = await startAgentProgram({ dir: scratch(ctx, 'uncached'), host: uhost, script: dist('scripts/bench/uncached-agent.js') });
+  const uncached = await startAgentProgram({
+    dir: scratch(ctx, 'uncached'),
+    host: uhost,
+    script: dist('scripts/bench/uncached-agent.js'),
+  });
   let baseline: number[];
   try {
     const { client, key } = await provenClient(uncached, uhost);
@@ -101,9 +117,26 @@ export async function discoveryBench(ctx: BenchContext): Promise<Figure[]> {
   figures.push(
     figure({ figure: 1, name: 'Discovery, warm (cached inventory)', unit: 'ms', target: 20 }, warm),
     figure({ figure: 1, name: 'Inventory, cold collection (fresh process)', unit: 'ms', target: 1500 }, cold),
-    figure({ figure: 1, name: 'Discovery without the cache (baseline)', unit: 'ms', note: 'same agent library, every request collects afresh' }, baseline),
+    figure(
+      {
+        figure: 1,
+        name: 'Discovery without the cache (baseline)',
+        unit: 'ms',
+        note: 'same agent library, every request collects afresh',
+      },
+      baseline,
+    ),
     figure({ figure: 6, name: 'Agent RSS, idle with a token', unit: 'MB', target: 80 }, [idleRss]),
-    figure({ figure: 6, name: 'Agent RSS under discovery load', unit: 'MB', target: 80, note: `highest RSS sampled while ${warmRuns} requests run 8 at a time` }, [loadRss]),
+    figure(
+      {
+        figure: 6,
+        name: 'Agent RSS under discovery load',
+        unit: 'MB',
+        target: 80,
+        note: `highest RSS sampled while ${warmRuns} requests run 8 at a time`,
+      },
+      [loadRss],
+    ),
   );
   return figures;
 }

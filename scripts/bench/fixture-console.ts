@@ -17,7 +17,10 @@ const [spec, ...rest] = process.argv.slice(2);
 const parsed = parseCommandLine(rest, process.env);
 
 if (!spec || parsed.kind !== 'tui') {
-  const usage = usageError('name a fleet: synthetic:N or a JSON file {clusters, nodes}', 'Run: fixture-console synthetic:5000 [console options]');
+  const usage = usageError(
+    'name a fleet: synthetic:N or a JSON file {clusters, nodes}',
+    'Run: fixture-console synthetic:5000 [console options]',
+  );
   process.stderr.write(`${errorLine(PROGRAM, usage)}\n`);
   process.exitCode = EXIT.usage;
 } else {
@@ -25,7 +28,9 @@ if (!spec || parsed.kind !== 'tui') {
     openConsole(loadFixture(spec, Date.now()), parsed, process.env);
   } catch (err) {
     const why = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-    process.stderr.write(`${errorLine(PROGRAM, usageError(`cannot read the fleet ${spec}: ${why}`, 'Name synthetic:N or a JSON file {clusters, nodes} in the API\'s shapes.'))}\n`);
+    process.stderr.write(
+      `${errorLine(PROGRAM, usageError(`cannot read the fleet ${spec}: ${why}`, "Name synthetic:N or a JSON file {clusters, nodes} in the API's shapes."))}\n`,
+    );
     process.exitCode = EXIT.usage;
   }
 }

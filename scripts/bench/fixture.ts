@@ -7,7 +7,13 @@
  */
 import fs from 'node:fs';
 import { QuantixError } from '../../common/protocol/errors.js';
-import { checkClusterList, checkNodeList, type Cluster, type NodeDetail, type NodeSummary } from '../../common/protocol/vdc-api.js';
+import {
+  checkClusterList,
+  checkNodeList,
+  type Cluster,
+  type NodeDetail,
+  type NodeSummary,
+} from '../../common/protocol/vdc-api.js';
 import type { ConsoleApi } from '../../vdc-console/console/controllers/api.js';
 
 /** Hosts per generated cluster. */
@@ -46,8 +52,25 @@ export function syntheticFleet(n: number, now: number): { clusters: Cluster[]; n
       registeredAt: at,
       lastSeenAt: new Date(now - (down ? 600_000 : (i % 15) * 1000)).toISOString(),
       lastError: down ? { code: 'HOST_UNREACHABLE', message: 'connection refused', at } : null,
-      usage: down ? null : { cpuPercent: (i * 37) % 100, memoryUsedBytes: ((i % 8) + 1) * 32 * GiB, memoryTotalBytes: 512 * GiB, loadAverage: [1, 1, 1], uptimeSeconds: 86_400 },
-      capacity: { cpuModel: 'Xeon Gold 6338', cpuCores: 64, cpuThreads: 128, memoryTotalBytes: 512 * GiB, localStorageBytes: 4 * 1024 * GiB, nfsMounts: 2, iscsiSessions: 1, gpus: i % 4 === 0 ? 2 : 0 },
+      usage: down
+        ? null
+        : {
+            cpuPercent: (i * 37) % 100,
+            memoryUsedBytes: ((i % 8) + 1) * 32 * GiB,
+            memoryTotalBytes: 512 * GiB,
+            loadAverage: [1, 1, 1],
+            uptimeSeconds: 86_400,
+          },
+      capacity: {
+        cpuModel: 'Xeon Gold 6338',
+        cpuCores: 64,
+        cpuThreads: 128,
+        memoryTotalBytes: 512 * GiB,
+        localStorageBytes: 4 * 1024 * GiB,
+        nfsMounts: 2,
+        iscsiSessions: 1,
+        gpus: i % 4 === 0 ? 2 : 0,
+      },
     });
   }
   return { clusters, nodes };
@@ -70,7 +93,10 @@ export function loadFixture(spec: string, now: number): ConsoleApi {
   if (synthetic) data = syntheticFleet(Number(synthetic[1]), now);
   else {
     const raw = JSON.parse(fs.readFileSync(spec, 'utf8')) as { clusters?: unknown; nodes?: unknown };
-    data = { clusters: checkClusterList({ clusters: raw.clusters }).clusters, nodes: checkNodeList({ nodes: raw.nodes }).nodes };
+    data = {
+      clusters: checkClusterList({ clusters: raw.clusters }).clusters,
+      nodes: checkNodeList({ nodes: raw.nodes }).nodes,
+    };
   }
   return {
     health: () => Promise.resolve({ vdc: { name: `fixture (${data.nodes.length} hosts)` } }),
@@ -78,7 +104,9 @@ export function loadFixture(spec: string, now: number): ConsoleApi {
     listNodes: () => Promise.resolve(data.nodes),
     getNode: (id: string): Promise<NodeDetail> => {
       const n = data.nodes.find((x) => x.id === id);
-      return n ? Promise.resolve({ ...n, inventory: null, inventoryAt: null }) : Promise.reject(new QuantixError('HOST_NOT_FOUND'));
+      return n
+        ? Promise.resolve({ ...n, inventory: null, inventoryAt: null })
+        : Promise.reject(new QuantixError('HOST_NOT_FOUND'));
     },
     createCluster: readOnly,
     discover: readOnly,

@@ -20,7 +20,10 @@ export interface FleetProcess {
 
 function next(child: ChildProcess, want: FleetMessage['type'], timeoutMs: number): Promise<FleetMessage> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => finish(new Error(`the fleet process sent no ${want} within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`the fleet process sent no ${want} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const onMessage = (msg: FleetMessage) => {
       if (msg.type === 'error') finish(new Error(`fleet: ${msg.message}`));
       else if (msg.type === want) finish(null, msg);
@@ -39,10 +42,19 @@ function next(child: ChildProcess, want: FleetMessage['type'], timeoutMs: number
 }
 
 /** Starts `count` agents from `base` in a child process (each generating a token) and waits until all listen. */
-export async function startFleetProcess(opts: { count: number; stateRoot: string; base: string; timeoutMs?: number }): Promise<FleetProcess> {
-  const child = fork(dist('scripts/bench/fleet-process.js'), ['--count', String(opts.count), '--state', opts.stateRoot, '--base', opts.base], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+export async function startFleetProcess(opts: {
+  count: number;
+  stateRoot: string;
+  base: string;
+  timeoutMs?: number;
+}): Promise<FleetProcess> {
+  const child = fork(
+    dist('scripts/bench/fleet-process.js'),
+    ['--count', String(opts.count), '--state', opts.stateRoot, '--base', opts.base],
+    {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
+  );
   track(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const close = async () => {

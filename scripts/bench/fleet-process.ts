@@ -60,8 +60,11 @@ function createLimiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { count: { type: 'string' }, state: { type: 'string' }, base: { type: 'string' } } });
-  if (!process.send || !values.count || !values.state) throw new Error('fleet-process.js is started by the benchmark with --count N --state DIR');
+  const { values } = parseArgs({
+    options: { count: { type: 'string' }, state: { type: 'string' }, base: { type: 'string' } },
+  });
+  if (!process.send || !values.count || !values.state)
+    throw new Error('fleet-process.js is started by the benchmark with --count N --state DIR');
   const t = performance.now();
   const limit = createLimiter(TOKEN_CONCURRENCY);
   const tokens: Array<Promise<string>> = [];
@@ -80,7 +83,13 @@ async function main(): Promise<void> {
   send({
     type: 'ready',
     startMs: performance.now() - t,
-    hosts: fleet.hosts.map((h) => ({ address: h.address, port: h.port, fingerprint: h.fingerprint, hostId: h.hostId, hostname: h.hostname })),
+    hosts: fleet.hosts.map((h) => ({
+      address: h.address,
+      port: h.port,
+      fingerprint: h.fingerprint,
+      hostId: h.hostId,
+      hostname: h.hostname,
+    })),
   });
   process.on('message', (cmd: FleetCommand) => {
     if (cmd.type === 'close') {

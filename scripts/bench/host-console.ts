@@ -29,12 +29,24 @@ export async function hostConsoleBench(ctx: BenchContext): Promise<Figure[]> {
     for (let i = 0; i < runs; i++) {
       const probe = new PtyProbe({ script: '-e', args: ["process.stdout.write('ready')"], term: 'linux' });
       try {
-        nodeStart.push((await probe.until((s) => s.includes('ready'), 'output of an empty program')).at - probe.startedAt);
+        nodeStart.push(
+          (await probe.until((s) => s.includes('ready'), 'output of an empty program')).at - probe.startedAt,
+        );
       } finally {
         probe.dispose();
       }
     }
-    figures.push(figure({ figure: 3, name: 'Node.js start to first output (empty program)', unit: 'ms', note: 'context: the floor under both consoles\' first paint' }, nodeStart));
+    figures.push(
+      figure(
+        {
+          figure: 3,
+          name: 'Node.js start to first output (empty program)',
+          unit: 'ms',
+          note: "context: the floor under both consoles' first paint",
+        },
+        nodeStart,
+      ),
+    );
     await new LocalAgentClient({ socketPath: agent.socketPath }).generateToken();
     for (const term of TERMS) {
       ctx.log(`host console: ${term}`);
@@ -50,7 +62,10 @@ export async function hostConsoleBench(ctx: BenchContext): Promise<Figure[]> {
         });
         try {
           const painted = await probe.until(
-            (s) => s.includes(`https://${formatHostPort(host, agent.port)}`) && s.includes('quantix-node: running') && /F1 Help.*F4 Token/.test(s),
+            (s) =>
+              s.includes(`https://${formatHostPort(host, agent.port)}`) &&
+              s.includes('quantix-node: running') &&
+              /F1 Help.*F4 Token/.test(s),
             'complete main screen',
           );
           paintMs.push(painted.at - probe.startedAt);
@@ -68,9 +83,28 @@ export async function hostConsoleBench(ctx: BenchContext): Promise<Figure[]> {
           figures.push(
             figure({ figure: 3, name: `Host console first paint, ${term}`, unit: 'ms', target: 400 }, paintMs),
             figure({ figure: 3, name: `Host console first-paint bytes, ${term}`, unit: 'B' }, paintBytes),
-            figure({ figure: 3, name: `Host console spawn to first byte, ${term}`, unit: 'ms', note: 'context: start-up before the agent\'s answers are painted' }, firstByteMs),
-            figure({ figure: 3, name: `Host console countdown, ${term}`, unit: 'B/s', target: 40, note: `token screen, ${windowSeconds} s window` }, [rate]),
-            figure({ figure: 6, name: `Host console RSS, ${term}`, unit: 'MB', note: 'after the countdown window' }, [rss.rssMb]),
+            figure(
+              {
+                figure: 3,
+                name: `Host console spawn to first byte, ${term}`,
+                unit: 'ms',
+                note: "context: start-up before the agent's answers are painted",
+              },
+              firstByteMs,
+            ),
+            figure(
+              {
+                figure: 3,
+                name: `Host console countdown, ${term}`,
+                unit: 'B/s',
+                target: 40,
+                note: `token screen, ${windowSeconds} s window`,
+              },
+              [rate],
+            ),
+            figure({ figure: 6, name: `Host console RSS, ${term}`, unit: 'MB', note: 'after the countdown window' }, [
+              rss.rssMb,
+            ]),
           );
         } finally {
           probe.dispose();

@@ -97,7 +97,9 @@ function hungStatRunner(): CommandRunner {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, out: { type: 'string' }, 'cold-root': { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { runs: { type: 'string', default: '5' }, out: { type: 'string' }, 'cold-root': { type: 'string' } },
+  });
   if (values['cold-root']) {
     const stateDir = await mkdtemp(join(tmpdir(), 'qx-bench-inv-'));
     try {

@@ -91,7 +91,10 @@ export function percentile(xs: number[], p: number): number {
 }
 
 /** A figure from samples: median, p95 from 20 samples up, met by the median. */
-export function figure(fields: { figure: number; name: string; unit: string; target?: number | null; note?: string }, samples: number[]): Figure {
+export function figure(
+  fields: { figure: number; name: string; unit: string; target?: number | null; note?: string },
+  samples: number[],
+): Figure {
   if (samples.length === 0) throw new Error(`no samples for ${fields.name}`);
   const m = median(samples);
   const target = fields.target ?? null;
@@ -135,14 +138,26 @@ export interface Program {
   child: ChildProcess;
   pid: number;
   /** Waits for a JSON stderr line matching pred; rejects with the log when the process exits or the time runs out. */
-  waitForLine(pred: (rec: Record<string, unknown>) => boolean, what: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitForLine(
+    pred: (rec: Record<string, unknown>) => boolean,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   /** SIGTERM, then SIGKILL after 5 s; resolves once it is gone. */
   stop(): Promise<void>;
 }
 
 /** Starts a compiled script with node, stdout ignored, stderr read as JSON lines. */
-export function startProgram(script: string, args: string[], env: Record<string, string> = {}, nodeFlags: string[] = []): Program {
-  const child = spawn(process.execPath, [...nodeFlags, script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+export function startProgram(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+  nodeFlags: string[] = [],
+): Program {
+  const child = spawn(process.execPath, [...nodeFlags, script, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   track(child);
   const lines: string[] = [];
   const records: Array<Record<string, unknown>> = [];
@@ -216,11 +231,21 @@ export interface AgentProgram extends Program {
 }
 
 /** Starts `quantix-node serve` on a loopback address, with the node options of its systemd unit, and waits for its listening line. */
-export async function startAgentProgram(opts: { dir: string; host: string; inventoryRoot?: string; script?: string }): Promise<AgentProgram> {
+export async function startAgentProgram(opts: {
+  dir: string;
+  host: string;
+  inventoryRoot?: string;
+  script?: string;
+}): Promise<AgentProgram> {
   const socketPath = join(opts.dir, 'node.sock');
   const args = ['serve', '--state-dir', join(opts.dir, 'state'), '--socket', socketPath, '--listen', `${opts.host}:0`];
   if (opts.inventoryRoot) args.push('--inventory-root', opts.inventoryRoot);
-  const p = startProgram(opts.script ?? dist('host-console/agent/main.js'), args, { QUANTIX_LOG_LEVEL: 'info' }, agentNodeFlags());
+  const p = startProgram(
+    opts.script ?? dist('host-console/agent/main.js'),
+    args,
+    { QUANTIX_LOG_LEVEL: 'info' },
+    agentNodeFlags(),
+  );
   try {
     const ready = await p.waitForLine((r) => r.msg === 'network API listening', 'listening line');
     return { ...p, port: ready.port as number, fingerprint: ready.fingerprint as string, socketPath };
@@ -237,11 +262,29 @@ export interface VdcProgram extends Program {
 }
 
 /** Starts `quantix-vdc serve` with HTTPS off (the benchmarks use its socket) and waits for its listening line. */
-export async function startVdcProgram(opts: { dir: string; pollInterval?: string; env?: Record<string, string>; args?: string[] }): Promise<VdcProgram> {
+export async function startVdcProgram(opts: {
+  dir: string;
+  pollInterval?: string;
+  env?: Record<string, string>;
+  args?: string[];
+}): Promise<VdcProgram> {
   const socketPath = join(opts.dir, 'vdc.sock');
   const p = startProgram(
     dist('vdc-console/server/main.js'),
-    ['serve', '--state-dir', join(opts.dir, 'state'), '--socket', socketPath, '--listen', 'none', '--name', 'bench', '--poll-interval', opts.pollInterval ?? '15s', ...(opts.args ?? [])],
+    [
+      'serve',
+      '--state-dir',
+      join(opts.dir, 'state'),
+      '--socket',
+      socketPath,
+      '--listen',
+      'none',
+      '--name',
+      'bench',
+      '--poll-interval',
+      opts.pollInterval ?? '15s',
+      ...(opts.args ?? []),
+    ],
     { QUANTIX_LOG_LEVEL: 'info', ...opts.env },
   );
   try {
@@ -287,7 +330,11 @@ export function track(child: ChildProcess): void {
 }
 
 /** Runs work at most `limit` at a time over items, in order of start. */
-export async function pool<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

@@ -87,7 +87,8 @@ export class PtyProbe {
   screen(): string {
     const b = this.term.buffer.active;
     const out: string[] = [];
-    for (let i = 0; i < this.term.rows; i++) out.push(b.getLine(b.viewportY + i)?.translateToString(true, 0, this.term.cols) ?? '');
+    for (let i = 0; i < this.term.rows; i++)
+      out.push(b.getLine(b.viewportY + i)?.translateToString(true, 0, this.term.cols) ?? '');
     return out.join('\n');
   }
 
@@ -97,7 +98,11 @@ export class PtyProbe {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(check);
-        reject(new Error(`no ${what} within ${timeoutMs} ms${this.exitCode !== null ? ` (exited ${this.exitCode})` : ''}. Screen:\n${this.screen()}`));
+        reject(
+          new Error(
+            `no ${what} within ${timeoutMs} ms${this.exitCode !== null ? ` (exited ${this.exitCode})` : ''}. Screen:\n${this.screen()}`,
+          ),
+        );
       }, timeoutMs);
       const check = (seen: Seen) => {
         if (!pred(this.screen())) return;

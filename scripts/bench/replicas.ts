@@ -16,7 +16,18 @@ import { formatToken } from '../../common/token/token.js';
 import { formatHostPort } from '../../common/protocol/host-port.js';
 import { demoDatabaseUrl, type DemoPostgres } from '../demo/postgres.js';
 import { startFleetProcess } from './fleet-client.js';
-import { type BenchContext, dist, type Figure, figure, pool, procStats, scratch, startProgram, startVdcProgram, type VdcProgram } from './lib.js';
+import {
+  type BenchContext,
+  dist,
+  type Figure,
+  figure,
+  pool,
+  procStats,
+  scratch,
+  startProgram,
+  startVdcProgram,
+  type VdcProgram,
+} from './lib.js';
 
 /** Hosts per back end (the targets are for 1,000). */
 export const REPLICA_HOSTS = 1000;
@@ -26,7 +37,13 @@ const POLL_INTERVAL_S = 10;
 const LEASE_S = 2;
 
 /** Registers every host of a fresh fleet, spreading the requests over the given vDCs; seconds. */
-async function registerFleet(ctx: BenchContext, vdcs: VdcProgram[], count: number, base: string, label: string): Promise<{ seconds: number; registered: number; close: () => Promise<void> }> {
+async function registerFleet(
+  ctx: BenchContext,
+  vdcs: VdcProgram[],
+  count: number,
+  base: string,
+  label: string,
+): Promise<{ seconds: number; registered: number; close: () => Promise<void> }> {
   const fleet = await startFleetProcess({ count, stateRoot: scratch(ctx, `replicas-fleet-${label}`, true), base });
   try {
     const { tokens } = await fleet.tokens();
@@ -36,7 +53,10 @@ async function registerFleet(ctx: BenchContext, vdcs: VdcProgram[], count: numbe
     await pool(fleet.hosts, CONCURRENCY, async (h, i) => {
       const vdc = vdcs[i % vdcs.length]!;
       try {
-        const found = await vdc.client.discover({ address: formatHostPort(h.address, h.port), token: formatToken(tokens[i]!) });
+        const found = await vdc.client.discover({
+          address: formatHostPort(h.address, h.port),
+          token: formatToken(tokens[i]!),
+        });
         await vdc.client.register({ discoveryId: found.discoveryId, clusterId: cluster.id });
       } catch {
         failed++;
@@ -91,9 +111,22 @@ export async function replicasBench(ctx: BenchContext): Promise<Figure[]> {
     const r = await registerFleet(ctx, replicas, count, '127.0.30.1', 'postgresql');
     close = r.close;
     figures.push(
-      figure({ figure: 7, name: `Register ${count} hosts, SQLite, one vDC`, unit: 's', note: `${CONCURRENCY} at a time` }, [sqliteSeconds]),
-      figure({ figure: 7, name: `Register ${count} hosts, PostgreSQL, 2 replicas`, unit: 's', note: `${CONCURRENCY} at a time, alternating between the replicas; ${r.registered} registered` }, [r.seconds]),
-      figure({ figure: 7, name: 'Registration time, PostgreSQL / SQLite', unit: 'x', target: 1.3 }, [r.seconds / sqliteSeconds]),
+      figure(
+        { figure: 7, name: `Register ${count} hosts, SQLite, one vDC`, unit: 's', note: `${CONCURRENCY} at a time` },
+        [sqliteSeconds],
+      ),
+      figure(
+        {
+          figure: 7,
+          name: `Register ${count} hosts, PostgreSQL, 2 replicas`,
+          unit: 's',
+          note: `${CONCURRENCY} at a time, alternating between the replicas; ${r.registered} registered`,
+        },
+        [r.seconds],
+      ),
+      figure({ figure: 7, name: 'Registration time, PostgreSQL / SQLite', unit: 'x', target: 1.3 }, [
+        r.seconds / sqliteSeconds,
+      ]),
     );
 
     // One round over the hosts split between the replicas: wait for a round on each that started after the registrations.
@@ -102,21 +135,48 @@ export async function replicasBench(ctx: BenchContext): Promise<Figure[]> {
       replicas.map(async (v) => {
         for (;;) {
           const h = await v.client.health();
-          if (h.poller.lastRoundAt !== null && Date.parse(h.poller.lastRoundAt) > registeredAt && h.poller.lastRoundMs !== null) return h.poller;
+          if (
+            h.poller.lastRoundAt !== null &&
+            Date.parse(h.poller.lastRoundAt) > registeredAt &&
+            h.poller.lastRoundMs !== null
+          )
+            return h.poller;
           await sleep(200);
         }
       }),
     );
     figures.push(
       figure(
-        { figure: 7, name: `Poll round over ${count} hosts split between 2 replicas`, unit: 's', target: 5, note: `hosts per replica: ${rounds.map((p) => p.lastRoundHosts).join(' + ')}; the slower replica's round` },
+        {
+          figure: 7,
+          name: `Poll round over ${count} hosts split between 2 replicas`,
+          unit: 's',
+          target: 5,
+          note: `hosts per replica: ${rounds.map((p) => p.lastRoundHosts).join(' + ')}; the slower replica's round`,
+        },
         [Math.max(...rounds.map((p) => p.lastRoundMs!)) / 1000],
       ),
     );
     const rss = replicas.map((v) => procStats(v.pid).rssMb);
     figures.push(
-      figure({ figure: 7, name: `vDC RSS with ${count} hosts, SQLite (one process)`, unit: 'MB', target: count === 1000 ? 150 : null }, [sqliteRss]),
-      figure({ figure: 7, name: `vDC RSS with ${count} hosts, PostgreSQL replica (each polls half)`, unit: 'MB', target: count === 1000 ? 150 : null }, rss),
+      figure(
+        {
+          figure: 7,
+          name: `vDC RSS with ${count} hosts, SQLite (one process)`,
+          unit: 'MB',
+          target: count === 1000 ? 150 : null,
+        },
+        [sqliteRss],
+      ),
+      figure(
+        {
+          figure: 7,
+          name: `vDC RSS with ${count} hosts, PostgreSQL replica (each polls half)`,
+          unit: 'MB',
+          target: count === 1000 ? 150 : null,
+        },
+        rss,
+      ),
     );
 
     // Takeover: replica 2 killed; the clock runs until the survivor has checked every host replica 2 held. Split in
@@ -126,7 +186,9 @@ export async function replicasBench(ctx: BenchContext): Promise<Figure[]> {
     const db = new pg.Client({ connectionString: demoDatabaseUrl(conf) });
     await db.connect();
     try {
-      const held = new Set((await db.query<{ id: string }>('SELECT id FROM nodes WHERE lease_owner = $1', [victim])).rows.map((x) => x.id));
+      const held = new Set(
+        (await db.query<{ id: string }>('SELECT id FROM nodes WHERE lease_owner = $1', [victim])).rows.map((x) => x.id),
+      );
       const killedAt = Date.now();
       replicas[1]!.child.kill('SIGKILL');
       const survivor = replicas[0]!;
@@ -134,21 +196,50 @@ export async function replicasBench(ctx: BenchContext): Promise<Figure[]> {
       let claimedAt: number | null = null;
       for (;;) {
         if (claimedAt === null) {
-          const owned = (await db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM nodes WHERE lease_owner = $1 AND id = ANY($2::text[])', [survivorId, [...held]])).rows[0]!.n;
+          const owned = (
+            await db.query<{ n: number }>(
+              'SELECT COUNT(*)::int AS n FROM nodes WHERE lease_owner = $1 AND id = ANY($2::text[])',
+              [survivorId, [...held]],
+            )
+          ).rows[0]!.n;
           if (owned === held.size) claimedAt = Date.now();
         }
         const taken = (await survivor.client.listNodes()).filter((n) => held.has(n.id));
-        if (claimedAt !== null && taken.length === held.size && taken.every((n) => n.lastSeenAt !== null && n.lastSeenAt > killedIso && n.state === 'connected')) break;
+        if (
+          claimedAt !== null &&
+          taken.length === held.size &&
+          taken.every((n) => n.lastSeenAt !== null && n.lastSeenAt > killedIso && n.state === 'connected')
+        )
+          break;
         if (Date.now() - killedAt > 10 * 60_000) throw new Error('the survivor did not take over within 10 minutes');
         await sleep(100);
       }
       const takeover = (Date.now() - killedAt) / 1000;
       const claimed = (claimedAt - killedAt) / 1000;
       figures.push(
-        figure({ figure: 7, name: 'Takeover of a killed replica (until each of its hosts checked)', unit: 's', note: `${held.size} hosts; lease ${LEASE_S} s; poll interval ${POLL_INTERVAL_S} s` }, [takeover]),
+        figure(
+          {
+            figure: 7,
+            name: 'Takeover of a killed replica (until each of its hosts checked)',
+            unit: 's',
+            note: `${held.size} hosts; lease ${LEASE_S} s; poll interval ${POLL_INTERVAL_S} s`,
+          },
+          [takeover],
+        ),
         figure({ figure: 7, name: 'Takeover, in lease periods', unit: 'leases', target: 2 }, [takeover / LEASE_S]),
-        figure({ figure: 7, name: 'Takeover: until the survivor holds every lease, in lease periods', unit: 'leases', target: 1, note: 'the leases expire at most one period after the last renewal' }, [claimed / LEASE_S]),
-        figure({ figure: 7, name: 'Takeover: checking the taken hosts (new TLS connections)', unit: 's' }, [takeover - claimed]),
+        figure(
+          {
+            figure: 7,
+            name: 'Takeover: until the survivor holds every lease, in lease periods',
+            unit: 'leases',
+            target: 1,
+            note: 'the leases expire at most one period after the last renewal',
+          },
+          [claimed / LEASE_S],
+        ),
+        figure({ figure: 7, name: 'Takeover: checking the taken hosts (new TLS connections)', unit: 's' }, [
+          takeover - claimed,
+        ]),
       );
     } finally {
       await db.end();

@@ -25,10 +25,12 @@ export async function scaleBench(ctx: BenchContext): Promise<Figure[]> {
   const rounds = ctx.quick ? 1 : 2;
   ctx.log(`scale: starting ${count} agents in one process`);
   const fleet = await startFleetProcess({ count, stateRoot: scratch(ctx, 'scale-fleet', true), base: '127.0.4.1' });
-  const vdc = await startVdcProgram({ dir: scratch(ctx, 'scale-vdc'), pollInterval: `${POLL_INTERVAL_S}s` }).catch(async (err: unknown) => {
-    await fleet.close();
-    throw err;
-  });
+  const vdc = await startVdcProgram({ dir: scratch(ctx, 'scale-vdc'), pollInterval: `${POLL_INTERVAL_S}s` }).catch(
+    async (err: unknown) => {
+      await fleet.close();
+      throw err;
+    },
+  );
   try {
     ctx.log(`scale: fleet up in ${(fleet.startMs / 1000).toFixed(1)} s; waiting for every host's token`);
     const { tokens, ms: tokenMs } = await fleet.tokens();
@@ -40,7 +42,10 @@ export async function scaleBench(ctx: BenchContext): Promise<Figure[]> {
     let done = 0;
     await pool(fleet.hosts, CONCURRENCY, async (h, i) => {
       try {
-        const found = await vdc.client.discover({ address: formatHostPort(h.address, h.port), token: formatToken(tokens[i]!) });
+        const found = await vdc.client.discover({
+          address: formatHostPort(h.address, h.port),
+          token: formatToken(tokens[i]!),
+        });
         await vdc.client.register({ discoveryId: found.discoveryId, clusterId: cluster.id });
       } catch (err) {
         const code = (err as { code?: string }).code ?? (err as Error).message;
@@ -53,7 +58,9 @@ export async function scaleBench(ctx: BenchContext): Promise<Figure[]> {
     const registered = count - [...failures.values()].reduce((a, b) => a + b, 0);
     const registeredAt = Date.now();
 
-    ctx.log(`scale: registered ${registered} in ${registerSeconds.toFixed(1)} s; waiting for ${rounds} full poll round(s)`);
+    ctx.log(
+      `scale: registered ${registered} in ${registerSeconds.toFixed(1)} s; waiting for ${rounds} full poll round(s)`,
+    );
     // The first round that ends after the registrations may have started during them; the ones after it are clean.
     const roundMs: number[] = [];
     const roundCpu: number[] = [];
@@ -80,14 +87,43 @@ export async function scaleBench(ctx: BenchContext): Promise<Figure[]> {
     const peak = procStats(vdc.pid).peakRssMb;
     const failed = failures.size === 0 ? '' : `; failed: ${[...failures].map(([c, n]) => `${c} x${n}`).join(', ')}`;
     return [
-      figure({ figure: 5, name: `Register ${count} hosts, total`, unit: 's', target: 60, note: `${CONCURRENCY} at a time, ${registered} registered${failed}` }, [registerSeconds]),
+      figure(
+        {
+          figure: 5,
+          name: `Register ${count} hosts, total`,
+          unit: 's',
+          target: 60,
+          note: `${CONCURRENCY} at a time, ${registered} registered${failed}`,
+        },
+        [registerSeconds],
+      ),
       figure({ figure: 5, name: `Register ${count} hosts, rate`, unit: 'hosts/s' }, [registered / registerSeconds]),
       figure({ figure: 5, name: 'vDC CPU during registration', unit: 's' }, [registerCpu]),
-      figure({ figure: 5, name: `Health-poll round over ${count} hosts`, unit: 's', target: 5, note: 'wall time as the vDC logs it' }, roundMs.map((m) => m / 1000)),
+      figure(
+        {
+          figure: 5,
+          name: `Health-poll round over ${count} hosts`,
+          unit: 's',
+          target: 5,
+          note: 'wall time as the vDC logs it',
+        },
+        roundMs.map((m) => m / 1000),
+      ),
       figure({ figure: 5, name: 'vDC CPU per poll round', unit: 's' }, roundCpu),
       figure({ figure: 5, name: 'vDC peak RSS over the scale run', unit: 'MB' }, [peak]),
-      figure({ figure: 5, name: `Fleet start (${count} agents, one process)`, unit: 's', note: 'harness cost, for context' }, [fleet.startMs / 1000]),
-      figure({ figure: 5, name: `Token generation on ${count} hosts`, unit: 's', note: 'one scrypt per token in the fleet process, from the first host up to the last token (overlaps the fleet start); not in the registration time' }, [tokenMs / 1000]),
+      figure(
+        { figure: 5, name: `Fleet start (${count} agents, one process)`, unit: 's', note: 'harness cost, for context' },
+        [fleet.startMs / 1000],
+      ),
+      figure(
+        {
+          figure: 5,
+          name: `Token generation on ${count} hosts`,
+          unit: 's',
+          note: 'one scrypt per token in the fleet process, from the first host up to the last token (overlaps the fleet start); not in the registration time',
+        },
+        [tokenMs / 1000],
+      ),
     ];
   } finally {
     await fleet.close();

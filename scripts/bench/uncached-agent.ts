@@ -22,7 +22,8 @@ async function main(): Promise<void> {
   const stateDir = values['state-dir'];
   const socketPath = values.socket;
   const listen = /^(.+):(\d+)$/.exec(values.listen ?? '');
-  if (!stateDir || !socketPath || !listen) throw new Error('usage: uncached-agent.js serve --state-dir DIR --socket PATH --listen HOST:PORT');
+  if (!stateDir || !socketPath || !listen)
+    throw new Error('usage: uncached-agent.js serve --state-dir DIR --socket PATH --listen HOST:PORT');
   const cached = createInventoryCollector({ root: values['inventory-root'], stateDir });
   const agent = await createAgent({
     stateDir,

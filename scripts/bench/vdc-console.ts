@@ -38,9 +38,16 @@ export async function vdcConsoleBench(ctx: BenchContext): Promise<Figure[]> {
   let rssMb = 0;
   ctx.log(`vDC console: first paint and ${keys} keypresses with ${HOSTS} hosts in the table`);
   for (let i = 0; i < runs; i++) {
-    const probe = new PtyProbe({ script: dist('scripts/bench/fixture-console.js'), args: [fixture], term: 'xterm-256color' });
+    const probe = new PtyProbe({
+      script: dist('scripts/bench/fixture-console.js'),
+      args: [fixture],
+      term: 'xterm-256color',
+    });
     try {
-      const painted = await probe.until((s) => s.includes(` 1/${HOSTS} `) && s.includes('a Add host'), 'complete dashboard');
+      const painted = await probe.until(
+        (s) => s.includes(` 1/${HOSTS} `) && s.includes('a Add host'),
+        'complete dashboard',
+      );
       paintMs.push(painted.at - probe.startedAt);
       paintBytes.push(painted.bytes);
       firstByteMs.push(probe.firstByteAt! - probe.startedAt);
@@ -62,7 +69,15 @@ export async function vdcConsoleBench(ctx: BenchContext): Promise<Figure[]> {
   }
   return [
     figure({ figure: 4, name: 'vDC console first paint (5,000 hosts)', unit: 'ms', target: 400 }, paintMs),
-    figure({ figure: 4, name: 'vDC console spawn to first byte', unit: 'ms', note: 'context: start-up before the fleet is painted' }, firstByteMs),
+    figure(
+      {
+        figure: 4,
+        name: 'vDC console spawn to first byte',
+        unit: 'ms',
+        note: 'context: start-up before the fleet is painted',
+      },
+      firstByteMs,
+    ),
     figure({ figure: 4, name: 'vDC console keypress to redraw, 5,000-row table', unit: 'ms', target: 50 }, keyMs),
     figure({ figure: 4, name: 'vDC console bytes per row move', unit: 'B' }, keyBytes),
     figure({ figure: 6, name: 'vDC console RSS (5,000 hosts)', unit: 'MB' }, [rssMb]),

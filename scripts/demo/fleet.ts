@@ -62,7 +62,13 @@ async function main(): Promise<void> {
           await addHost(vdc, host, values.cluster!);
           log({ msg: 'host added', hostname: host.hostname, address: host.address });
         } catch (err) {
-          log({ msg: 'host not added', hostname: host.hostname, address: host.address, code: (err as { code?: string }).code, error: (err as Error).message });
+          log({
+            msg: 'host not added',
+            hostname: host.hostname,
+            address: host.address,
+            code: (err as { code?: string }).code,
+            error: (err as Error).message,
+          });
         }
       }
     }),

@@ -42,14 +42,24 @@ export function switchHint(sideBySide: boolean): string {
  * over the bottom row for a while after each attach instead (the caller
  * shows it once the console has painted, or the paint would cover it).
  */
-export function tmuxSession(host: string[], vdc: string[], columns: number, rows: number): { commands: string[][]; sideBySide: boolean; statusLine: boolean } {
+export function tmuxSession(
+  host: string[],
+  vdc: string[],
+  columns: number,
+  rows: number,
+): { commands: string[][]; sideBySide: boolean; statusLine: boolean } {
   const sideBySide = columns >= SIDE_BY_SIDE_COLUMNS;
   const statusLine = rows >= STATUS_LINE_ROWS;
   const size = ['-x', String(Math.max(columns, 80)), '-y', String(Math.max(rows, 24))];
   const hint = switchHint(sideBySide);
-  const commands: string[][] = [['new-session', '-d', '-s', SESSION, ...size, '-n', sideBySide ? 'quantix' : 'host', shellLine(host)]];
+  const commands: string[][] = [
+    ['new-session', '-d', '-s', SESSION, ...size, '-n', sideBySide ? 'quantix' : 'host', shellLine(host)],
+  ];
   if (statusLine) {
-    commands.push(['set-option', '-t', SESSION, 'status-right', ` ${hint} `], ['set-option', '-t', SESSION, 'status-right-length', '90']);
+    commands.push(
+      ['set-option', '-t', SESSION, 'status-right', ` ${hint} `],
+      ['set-option', '-t', SESSION, 'status-right-length', '90'],
+    );
   } else {
     commands.push(['set-option', '-t', SESSION, 'status', 'off']);
   }
@@ -62,4 +72,3 @@ export function tmuxSession(host: string[], vdc: string[], columns: number, rows
   }
   return { commands, sideBySide, statusLine };
 }
-

@@ -93,17 +93,40 @@ async function ensureCluster(vdc: VdcClient, name: string, description: string):
 /** Starts vDC replica i; with a database URL it runs on PostgreSQL (passed in the environment), else on SQLite. */
 async function startVdc(paths: DemoPaths, i: number, database: string | null): Promise<ServiceRecord> {
   const r = replicaPaths(paths, i);
-  const args = [entry(paths, 'vdc-console/server/main.js'), 'serve', '--state-dir', r.state, '--socket', r.socket, '--listen', 'none', '--name', 'demo-vdc', '--poll-interval', '5s'];
+  const args = [
+    entry(paths, 'vdc-console/server/main.js'),
+    'serve',
+    '--state-dir',
+    r.state,
+    '--socket',
+    r.socket,
+    '--listen',
+    'none',
+    '--name',
+    'demo-vdc',
+    '--poll-interval',
+    '5s',
+  ];
   if (database) args.push('--secret-file', paths.secretFile, '--lease', '5s');
   const rec = startDetached(paths, r.name, args, r.state, database ? { QUANTIX_VDC_DATABASE: database } : {});
   rec.detail = database ? 'postgresql' : 'sqlite';
   const vdc = new VdcClient({ kind: 'socket', socketPath: r.socket }, { connectTimeoutMs: 500 });
-  await waitUntil(`vDC replica ${i}`, async () => Boolean(await vdc.health()), 30_000, () => isRunning(rec));
+  await waitUntil(
+    `vDC replica ${i}`,
+    async () => Boolean(await vdc.health()),
+    30_000,
+    () => isRunning(rec),
+  );
   return rec;
 }
 
 async function startPostgres(paths: DemoPaths): Promise<ServiceRecord> {
-  const rec = startDetached(paths, 'postgres', [entry(paths, 'scripts/demo/postgres.js'), '--config', paths.postgres], paths.postgres);
+  const rec = startDetached(
+    paths,
+    'postgres',
+    [entry(paths, 'scripts/demo/postgres.js'), '--config', paths.postgres],
+    paths.postgres,
+  );
   await waitUntil(
     'the embedded PostgreSQL',
     async () => {
@@ -121,11 +144,25 @@ async function startAgent(paths: DemoPaths): Promise<ServiceRecord> {
   const rec = startDetached(
     paths,
     'agent',
-    [entry(paths, 'host-console/agent/main.js'), 'serve', '--state-dir', paths.nodeState, '--socket', paths.nodeSocket, '--listen', listen],
+    [
+      entry(paths, 'host-console/agent/main.js'),
+      'serve',
+      '--state-dir',
+      paths.nodeState,
+      '--socket',
+      paths.nodeSocket,
+      '--listen',
+      listen,
+    ],
     paths.nodeState,
   );
   const agent = new LocalAgentClient({ socketPath: paths.nodeSocket, connectTimeoutMs: 500 });
-  await waitUntil('the agent', async () => Boolean(await agent.status()), 30_000, () => isRunning(rec));
+  await waitUntil(
+    'the agent',
+    async () => Boolean(await agent.status()),
+    30_000,
+    () => isRunning(rec),
+  );
   return rec;
 }
 
@@ -133,7 +170,17 @@ async function startFleet(paths: DemoPaths, count: number): Promise<ServiceRecor
   const rec = startDetached(
     paths,
     'fleet',
-    [entry(paths, 'scripts/demo/fleet.js'), '--count', String(count), '--state', paths.fleetState, '--vdc-socket', paths.vdcSocket, '--cluster', FLEET_CLUSTER],
+    [
+      entry(paths, 'scripts/demo/fleet.js'),
+      '--count',
+      String(count),
+      '--state',
+      paths.fleetState,
+      '--vdc-socket',
+      paths.vdcSocket,
+      '--cluster',
+      FLEET_CLUSTER,
+    ],
     paths.fleetState,
   );
   rec.detail = String(count);
@@ -144,7 +191,8 @@ async function startFleet(paths: DemoPaths, count: number): Promise<ServiceRecor
     async () => {
       const nodes = await vdc.listNodes({ clusterId: FLEET_CLUSTER });
       const connected = nodes.filter((n) => n.state === 'connected').length;
-      if (connected !== shown && process.stdout.isTTY) process.stdout.write(`\r  simulated hosts connected: ${connected}/${count}`);
+      if (connected !== shown && process.stdout.isTTY)
+        process.stdout.write(`\r  simulated hosts connected: ${connected}/${count}`);
       shown = connected;
       return connected >= count;
     },
@@ -157,13 +205,33 @@ async function startFleet(paths: DemoPaths, count: number): Promise<ServiceRecor
 
 function consoleCommands(paths: DemoPaths): { host: string[]; vdc: string[] } {
   return {
-    host: ['node', entry(paths, 'host-console/console/main.js'), '--socket', paths.nodeSocket, '--exitable', '--log-file', path.join(paths.logs, 'host-console.log')],
-    vdc: ['node', entry(paths, 'vdc-console/console/main.js'), '--socket', paths.vdcSocket, '--log-file', path.join(paths.logs, 'vdc-console.log')],
+    host: [
+      'node',
+      entry(paths, 'host-console/console/main.js'),
+      '--socket',
+      paths.nodeSocket,
+      '--exitable',
+      '--log-file',
+      path.join(paths.logs, 'host-console.log'),
+    ],
+    vdc: [
+      'node',
+      entry(paths, 'vdc-console/console/main.js'),
+      '--socket',
+      paths.vdcSocket,
+      '--log-file',
+      path.join(paths.logs, 'vdc-console.log'),
+    ],
   };
 }
 
-async function up(paths: DemoPaths, hosts: number | undefined, replicasWanted: number | undefined): Promise<{ agentAddress: string; replicas: ServiceRecord[] }> {
-  if (!existsSync(entry(paths, 'vdc-console/server/main.js'))) fail('the programs are not built: run `npm run build` (npm start does it)');
+async function up(
+  paths: DemoPaths,
+  hosts: number | undefined,
+  replicasWanted: number | undefined,
+): Promise<{ agentAddress: string; replicas: ServiceRecord[] }> {
+  if (!existsSync(entry(paths, 'vdc-console/server/main.js')))
+    fail('the programs are not built: run `npm run build` (npm start does it)');
   mkdirSync(paths.root, { recursive: true, mode: 0o700 });
   const old = readServices(paths);
   const byName = (n: ServiceRecord['name']) => old.find((s) => s.name === n && isRunning(s));
@@ -173,15 +241,18 @@ async function up(paths: DemoPaths, hosts: number | undefined, replicasWanted: n
   const onPostgres = existsSync(paths.postgres);
   const onSqlite = existsSync(path.join(paths.vdcState, 'vdc.db'));
   const replicas = replicasWanted ?? (onPostgres ? Math.max(2, old.filter((s) => s.name.startsWith('vdc')).length) : 1);
-  if (replicas > 1 && onSqlite) fail('this demo runs one vDC on SQLite: run `npm run demo:reset` first to start it with --replicas', 2);
-  if (replicas === 1 && onPostgres) fail('this demo runs vDC replicas on PostgreSQL: run `npm run demo:reset` first to go back to one vDC', 2);
+  if (replicas > 1 && onSqlite)
+    fail('this demo runs one vDC on SQLite: run `npm run demo:reset` first to start it with --replicas', 2);
+  if (replicas === 1 && onPostgres)
+    fail('this demo runs vDC replicas on PostgreSQL: run `npm run demo:reset` first to go back to one vDC', 2);
   let database: string | null = null;
   if (replicas > 1) {
     services.push(byName('postgres') ?? (await startPostgres(paths)));
     database = demoDatabaseUrl(readDemoPostgres(paths.postgres)!);
   }
   const replicaRecs: ServiceRecord[] = [];
-  for (let i = 1; i <= replicas; i++) replicaRecs.push(byName(replicaPaths(paths, i).name) ?? (await startVdc(paths, i, database)));
+  for (let i = 1; i <= replicas; i++)
+    replicaRecs.push(byName(replicaPaths(paths, i).name) ?? (await startVdc(paths, i, database)));
   // Replicas beyond the number asked for stop.
   await stopServices(old.filter((s) => /^vdc-\d+$/.test(s.name) && Number(s.name.slice(4)) > replicas));
   services.push(...replicaRecs);
@@ -202,7 +273,9 @@ async function up(paths: DemoPaths, hosts: number | undefined, replicasWanted: n
     if (fleetRec) await stopServices([fleetRec]);
     if (wanted > 0) {
       await ensureCluster(vdc, FLEET_CLUSTER, 'Simulated hosts with fixture inventories');
-      process.stdout.write(`Starting ${wanted} simulated host${wanted === 1 ? '' : 's'} and adding them to "${FLEET_CLUSTER}"...\n`);
+      process.stdout.write(
+        `Starting ${wanted} simulated host${wanted === 1 ? '' : 's'} and adding them to "${FLEET_CLUSTER}"...\n`,
+      );
       services.push(await startFleet(paths, wanted));
     }
   }
@@ -215,7 +288,10 @@ function printGuide(paths: DemoPaths, agentAddress: string, replicas: ServiceRec
   const vdcLines =
     replicas.length > 1
       ? [
-          ...replicas.map((r, i) => `  vDC replica ${i + 1}: ${replicaPaths(paths, i + 1).socket}, pid ${r.pid} (log ${path.join(paths.logs, `${r.name}.log`)})`),
+          ...replicas.map(
+            (r, i) =>
+              `  vDC replica ${i + 1}: ${replicaPaths(paths, i + 1).socket}, pid ${r.pid} (log ${path.join(paths.logs, `${r.name}.log`)})`,
+          ),
           `  on an embedded PostgreSQL (log ${path.join(paths.logs, 'postgres.log')}); the vDC console uses replica 1`,
         ]
       : [`  vDC:   ${paths.vdcSocket} (log ${path.join(paths.logs, 'vdc.log')})`];
@@ -240,9 +316,18 @@ function printGuide(paths: DemoPaths, agentAddress: string, replicas: ServiceRec
     );
   }
   if (printCommands) {
-    lines.push('', 'Run the consoles in two terminals (80x24 or larger):', `  ${shellLine(host)}`, `  ${shellLine(vdc)}`);
+    lines.push(
+      '',
+      'Run the consoles in two terminals (80x24 or larger):',
+      `  ${shellLine(host)}`,
+      `  ${shellLine(vdc)}`,
+    );
   }
-  lines.push('', 'The services keep running: `npm start` opens the consoles again; `npm run demo:reset` stops them and deletes the demo state.', '');
+  lines.push(
+    '',
+    'The services keep running: `npm start` opens the consoles again; `npm run demo:reset` stops them and deletes the demo state.',
+    '',
+  );
   process.stdout.write(lines.join('\n') + '\n');
 }
 
@@ -258,15 +343,23 @@ function tmuxOutput(args: string[]): string {
  */
 async function showHintWhenPainted(session: string, hint: string): Promise<void> {
   // Both consoles name the product in their header.
-  await waitUntil('the console to paint', () => Promise.resolve(tmuxOutput(['capture-pane', '-p', '-t', session]).includes('Quantix')), 30_000).catch(() => undefined);
-  for (const client of tmuxOutput(['list-clients', '-t', session, '-F', '#{client_name}']).split('\n').filter(Boolean)) {
+  await waitUntil(
+    'the console to paint',
+    () => Promise.resolve(tmuxOutput(['capture-pane', '-p', '-t', session]).includes('Quantix')),
+    30_000,
+  ).catch(() => undefined);
+  for (const client of tmuxOutput(['list-clients', '-t', session, '-F', '#{client_name}'])
+    .split('\n')
+    .filter(Boolean)) {
     tmux(['display-message', '-c', client, '-d', String(HINT_SECONDS * 1000), hint]);
   }
 }
 
 /** The size of this terminal; 80x24 when stdout is not one (its columns and rows are then unset). */
 function terminalSize(): { columns: number; rows: number } {
-  return process.stdout.isTTY ? { columns: process.stdout.columns, rows: process.stdout.rows } : { columns: 80, rows: 24 };
+  return process.stdout.isTTY
+    ? { columns: process.stdout.columns, rows: process.stdout.rows }
+    : { columns: 80, rows: 24 };
 }
 
 function attach(paths: DemoPaths): Promise<void> {
@@ -276,14 +369,21 @@ function attach(paths: DemoPaths): Promise<void> {
     const { host, vdc } = consoleCommands(paths);
     const { commands, sideBySide } = tmuxSession(host, vdc, columns, rows);
     for (const cmd of commands) {
-      const args = cmd.map((a) => (a === SESSION ? session : a.startsWith(`${SESSION}:`) ? session + a.slice(SESSION.length) : a));
+      const args = cmd.map((a) =>
+        a === SESSION ? session : a.startsWith(`${SESSION}:`) ? session + a.slice(SESSION.length) : a,
+      );
       if (tmux(args) !== 0) fail(`tmux ${args[0]} failed; run the two commands above in two terminals instead`);
     }
-    if (!sideBySide) process.stdout.write('This terminal is narrower than 161 columns: the consoles are in two tmux windows.\n');
+    if (!sideBySide)
+      process.stdout.write('This terminal is narrower than 161 columns: the consoles are in two tmux windows.\n');
   }
   const hint = switchHint(columns >= SIDE_BY_SIDE_COLUMNS);
   process.stdout.write(`${hint}.\n`);
-  const client = spawn('tmux', process.env.TMUX ? ['switch-client', '-t', session] : ['attach-session', '-t', session], { stdio: 'inherit' });
+  const client = spawn(
+    'tmux',
+    process.env.TMUX ? ['switch-client', '-t', session] : ['attach-session', '-t', session],
+    { stdio: 'inherit' },
+  );
   void showHintWhenPainted(session, hint);
   return new Promise((resolve) => client.on('exit', () => resolve()));
 }
@@ -313,12 +413,14 @@ async function main(): Promise<void> {
   let hosts: number | undefined;
   if (values.hosts !== undefined) {
     hosts = Number(values.hosts);
-    if (!/^\d+$/.test(values.hosts) || hosts > MAX_HOSTS) fail(`--hosts takes a number from 0 to ${MAX_HOSTS}, not "${values.hosts}"`, 2);
+    if (!/^\d+$/.test(values.hosts) || hosts > MAX_HOSTS)
+      fail(`--hosts takes a number from 0 to ${MAX_HOSTS}, not "${values.hosts}"`, 2);
   }
   let replicas: number | undefined;
   if (values.replicas !== undefined) {
     replicas = Number(values.replicas);
-    if (!/^\d+$/.test(values.replicas) || replicas < 1 || replicas > MAX_REPLICAS) fail(`--replicas takes a number from 1 to ${MAX_REPLICAS}, not "${values.replicas.slice(0, 20)}"`, 2);
+    if (!/^\d+$/.test(values.replicas) || replicas < 1 || replicas > MAX_REPLICAS)
+      fail(`--replicas takes a number from 1 to ${MAX_REPLICAS}, not "${values.replicas.slice(0, 20)}"`, 2);
   }
   const root = path.resolve(values.dir ?? process.env.QUANTIX_DEMO_DIR ?? path.join(REPO, '.demo'));
   const paths = demoPaths(root, REPO);
@@ -327,7 +429,9 @@ async function main(): Promise<void> {
     const stopped = await stopServices(readServices(paths));
     if (hasTmux()) tmux(['kill-session', '-t', `=${sessionFor(paths)}`]);
     const wiped = values.reset && wipe(paths);
-    process.stdout.write(`${stopped.length ? `Stopped ${stopped.join(', ')}.` : 'No demo service was running.'}${wiped ? ` Deleted ${root}.` : ''}\n`);
+    process.stdout.write(
+      `${stopped.length ? `Stopped ${stopped.join(', ')}.` : 'No demo service was running.'}${wiped ? ` Deleted ${root}.` : ''}\n`,
+    );
     return;
   }
 
@@ -335,7 +439,8 @@ async function main(): Promise<void> {
   const interactive = process.stdin.isTTY && process.stdout.isTTY && !values['no-attach'];
   const useTmux = interactive && hasTmux();
   printGuide(paths, agentAddress, running, !useTmux);
-  if (interactive && !useTmux) process.stdout.write('tmux is not installed (apt-get install tmux), so the consoles were not opened.\n');
+  if (interactive && !useTmux)
+    process.stdout.write('tmux is not installed (apt-get install tmux), so the consoles were not opened.\n');
   if (useTmux) {
     await attach(paths);
     process.exit(0);

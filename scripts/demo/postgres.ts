@@ -80,7 +80,9 @@ async function main(): Promise<void> {
   });
   if (!existsSync(path.join(conf.dataDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
-  const admin = new pg.Client({ connectionString: `postgres://${conf.user}:${conf.password}@127.0.0.1:${conf.port}/postgres` });
+  const admin = new pg.Client({
+    connectionString: `postgres://${conf.user}:${conf.password}@127.0.0.1:${conf.port}/postgres`,
+  });
   await admin.connect();
   const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [conf.database]);
   if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${conf.database}`);

@@ -106,7 +106,13 @@ export function writeServices(paths: DemoPaths, services: ServiceRecord[], hosts
 }
 
 /** Starts a detached program whose stdout and stderr go to `logs/<name>.log`. */
-export function startDetached(paths: DemoPaths, name: ServiceRecord['name'], args: string[], marker: string, env: NodeJS.ProcessEnv = {}): ServiceRecord {
+export function startDetached(
+  paths: DemoPaths,
+  name: ServiceRecord['name'],
+  args: string[],
+  marker: string,
+  env: NodeJS.ProcessEnv = {},
+): ServiceRecord {
   mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
   const log = openSync(path.join(paths.logs, `${name}.log`), 'a', 0o600);
   try {
@@ -125,7 +131,12 @@ export function startDetached(paths: DemoPaths, name: ServiceRecord['name'], arg
 }
 
 /** Waits until `check` resolves true, failing with `what` after `ms`; gives up early when `alive` turns false. */
-export async function waitUntil(what: string, check: () => Promise<boolean>, ms: number, alive: () => boolean = () => true): Promise<void> {
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  ms: number,
+  alive: () => boolean = () => true,
+): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     if (await check().catch(() => false)) return;
@@ -169,7 +180,10 @@ export async function portFree(host: string, port: number): Promise<boolean> {
 }
 
 /** The state directory and socket of vDC replica `i` (1: the one the consoles use). */
-export function replicaPaths(paths: DemoPaths, i: number): { name: ServiceRecord['name']; state: string; socket: string } {
+export function replicaPaths(
+  paths: DemoPaths,
+  i: number,
+): { name: ServiceRecord['name']; state: string; socket: string } {
   if (i === 1) return { name: 'vdc', state: paths.vdcState, socket: paths.vdcSocket };
   return { name: `vdc-${i}`, state: `${paths.vdcState}-${i}`, socket: path.join(paths.root, `vdc-${i}.sock`) };
 }
@@ -179,7 +193,8 @@ export function wipe(paths: DemoPaths): boolean {
   if (!existsSync(paths.root)) return false;
   try {
     const { dataDir } = JSON.parse(readFileSync(paths.postgres, 'utf8')) as { dataDir?: string };
-    if (typeof dataDir === 'string' && path.basename(dataDir).startsWith('quantix-demo-pg-')) rmSync(dataDir, { recursive: true, force: true });
+    if (typeof dataDir === 'string' && path.basename(dataDir).startsWith('quantix-demo-pg-'))
+      rmSync(dataDir, { recursive: true, force: true });
   } catch {
     // no PostgreSQL in this demo
   }

@@ -29,7 +29,9 @@ const REPO_ROOT = (() => {
 })();
 
 /** The fixture hosts a fleet cycles through by default: the two that describe working machines. */
-export const DEFAULT_FLEET_FIXTURES = ['server-2s', 'vm-minimal'].map((name) => join(REPO_ROOT, 'test/fixtures/hosts', name));
+export const DEFAULT_FLEET_FIXTURES = ['server-2s', 'vm-minimal'].map((name) =>
+  join(REPO_ROOT, 'test/fixtures/hosts', name),
+);
 
 /** Options of startFleet. */
 export interface FleetOptions {
@@ -125,7 +127,8 @@ function discard(): Writable {
 
 /** Starts `count` agents and resolves once every one listens; on a failure the ones already started are stopped. */
 export async function startFleet(opts: FleetOptions): Promise<Fleet> {
-  if (!Number.isInteger(opts.count) || opts.count < 1) throw new Error(`count must be a positive integer, got ${opts.count}`);
+  if (!Number.isInteger(opts.count) || opts.count < 1)
+    throw new Error(`count must be a positive integer, got ${opts.count}`);
   const base = opts.baseAddress ?? '127.0.1.1';
   const fixtures = (opts.fixtures ?? DEFAULT_FLEET_FIXTURES).map((f) => resolve(f));
   if (fixtures.length === 0) throw new Error('at least one fixture tree is needed');

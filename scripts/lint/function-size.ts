@@ -64,7 +64,10 @@ function nameOf(node: ts.SignatureDeclaration, sf: ts.SourceFile): string {
   if (ts.isConstructorDeclaration(node)) return 'constructor';
   if (node.name !== undefined) return node.name.getText(sf);
   const parent = node.parent;
-  if ((ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && parent.initializer === node) {
+  if (
+    (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) &&
+    parent.initializer === node
+  ) {
     return parent.name.getText(sf);
   }
   return '<anonymous>';
@@ -127,7 +130,12 @@ export function measureFunctions(fileName: string, text: string): FunctionSize[]
     });
     if (owner !== -1) own[owner]!++;
   }
-  return spans.map((s, i) => ({ name: s.name, line: s.startLine + 1, own: own[i]!, total: s.endLine - s.startLine + 1 }));
+  return spans.map((s, i) => ({
+    name: s.name,
+    line: s.startLine + 1,
+    own: own[i]!,
+    total: s.endLine - s.startLine + 1,
+  }));
 }
 
 /** Whether a function is over either limit. */
@@ -170,17 +178,24 @@ export function checkSizes(files: Map<string, FunctionSize[]>, allow: AllowEntry
       const entry = allow.find((a) => a.file === file && a.name === f.name);
       const size = `${f.own}/${f.total}`;
       if (entry === undefined) {
-        findings.push({ message: `${file}:${f.line} ${f.name} ${size} (limits ${MAX_OWN_LINES} own, ${MAX_TOTAL_LINES} in all)` });
+        findings.push({
+          message: `${file}:${f.line} ${f.name} ${size} (limits ${MAX_OWN_LINES} own, ${MAX_TOTAL_LINES} in all)`,
+        });
         continue;
       }
       used.add(entry);
       if (f.own > entry.own || f.total > entry.total) {
-        findings.push({ message: `${file}:${f.line} ${f.name} ${size} grew past its allowed ${entry.own}/${entry.total}: split it instead` });
+        findings.push({
+          message: `${file}:${f.line} ${f.name} ${size} grew past its allowed ${entry.own}/${entry.total}: split it instead`,
+        });
       }
     }
   }
   for (const a of allow) {
-    if (!used.has(a)) findings.push({ message: `${ALLOW_LIST}:${a.listLine} ${a.file} ${a.name} is within the limits or gone: remove the entry` });
+    if (!used.has(a))
+      findings.push({
+        message: `${ALLOW_LIST}:${a.listLine} ${a.file} ${a.name} is within the limits or gone: remove the entry`,
+      });
   }
   return findings;
 }
@@ -200,7 +215,8 @@ function sourceFiles(root: string, dir: string): string[] {
 export function checkRepository(root: string): Finding[] {
   const files = new Map<string, FunctionSize[]>();
   for (const dir of PRODUCTION_DIRS) {
-    for (const file of sourceFiles(root, dir)) files.set(file, measureFunctions(file, readFileSync(path.join(root, file), 'utf8')));
+    for (const file of sourceFiles(root, dir))
+      files.set(file, measureFunctions(file, readFileSync(path.join(root, file), 'utf8')));
   }
   return checkSizes(files, parseAllowList(readFileSync(path.join(root, ALLOW_LIST), 'utf8')));
 }
@@ -211,7 +227,9 @@ if (process.argv[1] !== undefined && path.basename(process.argv[1]) === 'functio
   const findings = checkRepository(root);
   for (const f of findings) process.stdout.write(`${f.message}\n`);
   if (findings.length > 0) {
-    process.stderr.write(`function-size: ${findings.length} finding(s); limits: ${MAX_OWN_LINES} lines of a function's own, ${MAX_TOTAL_LINES} in all.\n`);
+    process.stderr.write(
+      `function-size: ${findings.length} finding(s); limits: ${MAX_OWN_LINES} lines of a function's own, ${MAX_TOTAL_LINES} in all.\n`,
+    );
     process.exitCode = 1;
   }
 }

@@ -23,7 +23,12 @@ const settled: Settle = (p) => p.waitForSettled();
 const quiet: Settle = (p) => p.waitForIdle({ quietMs: 250 });
 
 /** Waits for a screen, then checks its footer is whole and holds each of the keys. */
-async function footerWhole(p: PtyProgram, screen: RegExp | string, keys: string[], settle: Settle = quiet): Promise<string> {
+async function footerWhole(
+  p: PtyProgram,
+  screen: RegExp | string,
+  keys: string[],
+  settle: Settle = quiet,
+): Promise<string> {
   await p.waitForText(screen);
   await settle(p);
   const f = footerText(p.screenText());
@@ -41,16 +46,26 @@ function watchTitle(p: PtyProgram): string[] {
 }
 
 /** Every TERM with a UTF-8 locale, and the serial ones and xterm again under LANG=C. */
-const RUNS: Array<[string, string]> = [...TERMS.map((t): [string, string] => [t, 'C.UTF-8']), ['vt220', 'C'], ['xterm', 'C']];
+const RUNS: Array<[string, string]> = [
+  ...TERMS.map((t): [string, string] => [t, 'C.UTF-8']),
+  ['vt220', 'C'],
+  ['xterm', 'C'],
+];
 
 describe.each(RUNS)('TERM=%s LANG=%s', (term, lang) => {
   const ascii = lang === 'C' || serial(term);
 
-  it('host console: every screen\'s footer whole at 80 columns, glyphs the terminal has, title restored', async () => {
+  it("host console: every screen's footer whole at 80 columns, glyphs the terminal has, title restored", async () => {
     const p = both.run(
       spawnInPty({
         script: HOST_CONSOLE,
-        args: ['--socket', both.agent().socketPath, '--exitable', '--log-file', path.join(both.agent().tmpDir, 'footers.log')],
+        args: [
+          '--socket',
+          both.agent().socketPath,
+          '--exitable',
+          '--log-file',
+          path.join(both.agent().tmpDir, 'footers.log'),
+        ],
         term,
         lang,
         cols: 80,
@@ -60,7 +75,17 @@ describe.each(RUNS)('TERM=%s LANG=%s', (term, lang) => {
     const titles = watchTitle(p);
     await p.waitForText(/Standalone/);
     await footerWhole(p, /Direct Console/, ['F1 Help', 'F4 Token', 'F10 Power'], settled);
-    const everyKey = ['Esc Back', 'F1 Help', 'F2 System', 'F3 Network', 'F4 Token', 'F5 Refresh', 'F9 Leave', 'F10 Power', 'q Quit'];
+    const everyKey = [
+      'Esc Back',
+      'F1 Help',
+      'F2 System',
+      'F3 Network',
+      'F4 Token',
+      'F5 Refresh',
+      'F9 Leave',
+      'F10 Power',
+      'q Quit',
+    ];
     p.press('1');
     await footerWhole(p, /Quantix-OS \S+ . Help/, everyKey, settled);
     p.press('2');
@@ -68,7 +93,12 @@ describe.each(RUNS)('TERM=%s LANG=%s', (term, lang) => {
     p.press('3');
     await footerWhole(p, /Quantix-OS \S+ . Network/, everyKey, settled);
     p.press('4');
-    await footerWhole(p, 'Registration token', ['G New token', 'R Revoke', 'Esc Back', 'F1 Help', 'F5 Refresh', 'q Quit'], settled);
+    await footerWhole(
+      p,
+      'Registration token',
+      ['G New token', 'R Revoke', 'Esc Back', 'F1 Help', 'F5 Refresh', 'q Quit'],
+      settled,
+    );
     p.press('0');
     await footerWhole(p, /Reboot or shut down this host\?/, [], settled);
     p.press('n');
@@ -78,22 +108,34 @@ describe.each(RUNS)('TERM=%s LANG=%s', (term, lang) => {
     await p.waitForText('Direct Console');
     expect(p.screen()).toMatch(ascii ? /Status +o Standalone/ : /Status +○ Standalone/);
 
-    if (ascii) expect([...p.output()].filter((b) => b > 0x7f), 'bytes above 0x7F').toHaveLength(0);
+    if (ascii)
+      expect(
+        [...p.output()].filter((b) => b > 0x7f),
+        'bytes above 0x7F',
+      ).toHaveLength(0);
     const written = p.output().toString('latin1');
     expect(written.includes('\x1b]0;'), 'title set').toBe(xtermLike(term));
     expect(written.includes('\x1b[22;0t'), 'title pushed').toBe(xtermLike(term));
     p.press('q');
     const exit = await p.exit();
     expect(exit.restored).toBe(true);
-    if (xtermLike(term)) expect(titles.at(-1), 'the terminal\'s own title after exit').toBe('operator shell');
+    if (xtermLike(term)) expect(titles.at(-1), "the terminal's own title after exit").toBe('operator shell');
     else expect(titles).toEqual(['operator shell']);
   });
 
-  it('vDC console: every screen\'s footer whole at 80 columns, glyphs the terminal has, title restored', async () => {
+  it("vDC console: every screen's footer whole at 80 columns, glyphs the terminal has, title restored", async () => {
     const p = both.run(startConsole(both.vdc(), { term, lang, cols: 80, rows: 24 }));
     const titles = watchTitle(p);
     await p.waitForText('Production');
-    await footerWhole(p, /Hosts . Production/, ['a Add host', 'c Cluster', 'd Remove', '/ Filter', 'Tab Pane', '? Help', ascii ? 'Enter Details' : '⏎ Details']);
+    await footerWhole(p, /Hosts . Production/, [
+      'a Add host',
+      'c Cluster',
+      'd Remove',
+      '/ Filter',
+      'Tab Pane',
+      '? Help',
+      ascii ? 'Enter Details' : '⏎ Details',
+    ]);
     p.press('?');
     await footerWhole(p, /^[┌+] Help /, ['Esc Back']);
     p.press('Esc');
@@ -107,17 +149,25 @@ describe.each(RUNS)('TERM=%s LANG=%s', (term, lang) => {
     p.press('Esc');
     await p.waitForNoText(/Create cluster/);
     p.press('a');
-    await footerWhole(p, /Add host . 1\/4 Connect/, ['Tab Next field', 'Esc Cancel', ascii ? 'Enter Connect' : '⏎ Connect']);
+    await footerWhole(p, /Add host . 1\/4 Connect/, [
+      'Tab Next field',
+      'Esc Cancel',
+      ascii ? 'Enter Connect' : '⏎ Connect',
+    ]);
     expect(p.screen()).toMatch(ascii ? /> Production/ : /▶ Production/);
 
-    if (ascii) expect([...p.output()].filter((b) => b > 0x7f), 'bytes above 0x7F').toHaveLength(0);
+    if (ascii)
+      expect(
+        [...p.output()].filter((b) => b > 0x7f),
+        'bytes above 0x7F',
+      ).toHaveLength(0);
     expect(p.output().toString('latin1').includes('\x1b]0;'), 'title set').toBe(xtermLike(term));
     p.press('Esc');
     await p.waitForNoText(/Add host . 1\/4/);
     p.press('q');
     const exit = await p.exit();
     expect(exit.restored).toBe(true);
-    if (xtermLike(term)) expect(titles.at(-1), 'the terminal\'s own title after exit').toBe('operator shell');
+    if (xtermLike(term)) expect(titles.at(-1), "the terminal's own title after exit").toBe('operator shell');
     else expect(titles).toEqual(['operator shell']);
   });
 });

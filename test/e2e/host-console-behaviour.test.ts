@@ -33,7 +33,8 @@ async function until<T>(fn: () => Promise<T | null | false>, what: string, timeo
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -111,7 +112,9 @@ describe.each(['xterm-256color', 'linux'])('TERM=%s', (term) => {
     expect(p.screen()).toMatch(/F9, 9 +Leave the cluster.*\(asks first\)/);
     expect(p.screen()).toMatch(/G +Generate a registration token/);
     // Why F9 cannot act, whole: the line continues under itself instead of ending in an ellipsis.
-    expect(prose(p.screenText())).toContain('Leave the cluster (asks first). Not now: this host is not in a cluster: nothing to leave.');
+    expect(prose(p.screenText())).toContain(
+      'Leave the cluster (asks first). Not now: this host is not in a cluster: nothing to leave.',
+    );
     expect(p.screen()).not.toContain('…');
     p.press('Esc');
     await p.waitForText('Direct Console');
@@ -151,7 +154,9 @@ describe.each(['xterm-256color', 'linux'])('TERM=%s', (term) => {
     p.press('g');
     await p.waitForText('Replace the token?');
     p.press('Enter');
-    const replaced = (await p.waitForText(new RegExp(`QUANTIX-(?!${shown.slice(8)})[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}`)))[0];
+    const replaced = (
+      await p.waitForText(new RegExp(`QUANTIX-(?!${shown.slice(8)})[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}`))
+    )[0];
     expect(replaced).toBe((await client.getToken()).token);
     p.press('r');
     await p.waitForText('No token. Press G to generate one.');
@@ -211,10 +216,16 @@ describe.each(['xterm-256color', 'linux'])('TERM=%s', (term) => {
     expect(p.screenText().filter((l) => l.trim() !== '')).toHaveLength(1);
     p.resize(100, 30);
     await p.waitForText('Direct Console');
-    await p.waitFor(() => Array.from(p.screenText()[0] ?? '').length === 100 && /[┐+]$/.test(p.screenText()[0] ?? ''), 'a 100-column header');
+    await p.waitFor(
+      () => Array.from(p.screenText()[0] ?? '').length === 100 && /[┐+]$/.test(p.screenText()[0] ?? ''),
+      'a 100-column header',
+    );
     expect(Array.from(p.screenText()[29] ?? '').length).toBe(100);
     p.resize(80, 24);
-    await p.waitFor(() => /^[┌+].*[┐+]$/.test(p.screenText()[0] ?? '') && /^[└+].*[┘+]$/.test(p.screenText()[23] ?? ''), 'the frame redrawn at 80x24');
+    await p.waitFor(
+      () => /^[┌+].*[┐+]$/.test(p.screenText()[0] ?? '') && /^[└+].*[┘+]$/.test(p.screenText()[23] ?? ''),
+      'the frame redrawn at 80x24',
+    );
     expect(p.screen()).toContain('F1 Help');
     const exit = await p.exit({ signal: 'SIGHUP' });
     expect(exit.exitCode).toBe(129);
@@ -224,7 +235,13 @@ describe.each(['xterm-256color', 'linux'])('TERM=%s', (term) => {
 
 describe('serial budget (xterm-256color, 80x24)', () => {
   it('first paint and a full token screen stay under 4 KB, the countdown under 40 bytes a second', async () => {
-    const p = (program = spawnInPty({ script: CONSOLE, args: ['--socket', socketPath, '--exitable'], term: 'xterm-256color', cols: 80, rows: 24 }));
+    const p = (program = spawnInPty({
+      script: CONSOLE,
+      args: ['--socket', socketPath, '--exitable'],
+      term: 'xterm-256color',
+      cols: 80,
+      rows: 24,
+    }));
     await p.waitForText('Direct Console');
     await p.waitForText(/Standalone/);
     await p.waitForSettled();
@@ -261,10 +278,14 @@ describe('serial budget (xterm-256color, 80x24)', () => {
     const start = await p.waitFor(seconds, 'the countdown');
     p.mark();
     const startS = start;
-    await p.waitFor(() => {
-      const s = seconds();
-      return s !== null && startS - s >= 6;
-    }, 'six countdown steps', { timeoutMs: 30_000 });
+    await p.waitFor(
+      () => {
+        const s = seconds();
+        return s !== null && startS - s >= 6;
+      },
+      'six countdown steps',
+      { timeoutMs: 30_000 },
+    );
     const steps = startS - seconds()!;
     const perSecond = p.bytesSinceMark() / steps;
     console.info(`[measure] countdown: ${p.bytesSinceMark()} bytes over ${steps} s = ${perSecond.toFixed(1)} bytes/s`);
@@ -274,13 +295,21 @@ describe('serial budget (xterm-256color, 80x24)', () => {
   it('keeps everything written to stderr off the screen', async () => {
     const log = path.join(dir, 'stderr-test.log');
     // NODE_DEBUG makes Node itself write debug lines to stderr for every socket the console opens.
-    const p = (program = spawnInPty({ script: CONSOLE, args: ['--socket', socketPath, '--exitable', '--log-file', log], term: 'xterm-256color', env: { NODE_DEBUG: 'net,http' } }));
+    const p = (program = spawnInPty({
+      script: CONSOLE,
+      args: ['--socket', socketPath, '--exitable', '--log-file', log],
+      term: 'xterm-256color',
+      env: { NODE_DEBUG: 'net,http' },
+    }));
     await p.waitForText(/Standalone/);
     await p.waitForSettled();
     // Debug lines look like `NET 1234: createConnection …` (the pid possibly coloured).
     const debugLine = /(NET|HTTP) (\x1b\[\d+m)?\d+(\x1b\[\d+m)?: /;
     expect(p.screen()).not.toMatch(/createConnection/);
     expect(p.output().toString('utf8')).not.toMatch(debugLine);
-    await until(async () => fs.existsSync(log) && debugLine.test(fs.readFileSync(log, 'utf8')), 'the debug lines in the log file');
+    await until(
+      async () => fs.existsSync(log) && debugLine.test(fs.readFileSync(log, 'utf8')),
+      'the debug lines in the log file',
+    );
   });
 });

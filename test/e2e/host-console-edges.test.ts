@@ -32,7 +32,11 @@ let dir: string;
 let agent: AgentProcess;
 let client: LocalAgentClient;
 
-async function until<T>(fn: () => T | null | false | Promise<T | null | false>, what: string, timeoutMs = 15_000): Promise<T> {
+async function until<T>(
+  fn: () => T | null | false | Promise<T | null | false>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -78,7 +82,10 @@ describe('crash', () => {
   it('an uncaught exception restores the terminal, exits 1, says so in one line, and logs the error', async () => {
     // Loaded before the console, this makes the real program throw from the event loop on SIGUSR2.
     const crash = path.join(dir, 'crash-on-usr2.mjs');
-    fs.writeFileSync(crash, "process.on('SIGUSR2', () => setImmediate(() => { throw new Error('injected crash for the restore test'); }));\n");
+    fs.writeFileSync(
+      crash,
+      "process.on('SIGUSR2', () => setImmediate(() => { throw new Error('injected crash for the restore test'); }));\n",
+    );
     const p = open(['--exitable'], { env: { NODE_OPTIONS: `--import ${pathToFileURL(crash).href}` } }, 'crash.log');
     await p.waitForText(/Standalone/);
     p.press('F4');
@@ -89,7 +96,9 @@ describe('crash', () => {
     expect(exit.restored, `normal buffer ${exit.normalBuffer}, cursor visible ${exit.cursorVisible}`).toBe(true);
     // One plain line on the restored terminal, no stack trace.
     // One line, wrapped by the 80-column terminal.
-    expect(p.screenText().join(' ').replace(/\s+/g, ' ')).toContain('quantix-host-console: INTERNAL: Unexpected error, the console stopped: injected crash for the restore test. The details are in its log file; start it again.');
+    expect(p.screenText().join(' ').replace(/\s+/g, ' ')).toContain(
+      'quantix-host-console: INTERNAL: Unexpected error, the console stopped: injected crash for the restore test. The details are in its log file; start it again.',
+    );
     expect(p.screen()).not.toMatch(/\bat .*\.js:\d+|^Error:/m);
     const log = fs.readFileSync(path.join(dir, 'crash.log'), 'utf8');
     expect(log).toContain('console stopped on an unexpected error');
@@ -166,7 +175,11 @@ describe('failed proofs against the token', () => {
     const shown = (await p.waitForText(/QUANTIX-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}/))[0];
     // 20 wrong proofs from five loopback addresses, each under the per-address limit.
     for (let i = 0; i < 20; i++) {
-      const host = new HostAgentClient({ host: agent.host, port: agent.port, localAddress: `127.0.2.${10 + Math.floor(i / 4)}` });
+      const host = new HostAgentClient({
+        host: agent.host,
+        port: agent.port,
+        localAddress: `127.0.2.${10 + Math.floor(i / 4)}`,
+      });
       await host.hello();
       const err = await host.discovery(Buffer.alloc(32, i)).then(
         () => null,
@@ -194,7 +207,11 @@ describe('a vDC that joined and went away', () => {
     const p = open();
     await p.waitForText(/Standalone/);
     const token = canonicalizeToken((await client.generateToken()).token)!;
-    const host = new HostAgentClient({ host: agent.host, port: agent.port, clientCertificate: { certPem: vdc.certPem, keyPem: vdc.keyPem } });
+    const host = new HostAgentClient({
+      host: agent.host,
+      port: agent.port,
+      clientCertificate: { certPem: vdc.certPem, keyPem: vdc.keyPem },
+    });
     await host.hello();
     await host.join(await deriveKey(token), {
       nodeId: 'node-edges-1',

@@ -102,7 +102,10 @@ describe.each(TERMS)('TERM=%s', (term) => {
     p.resize(70, 20);
     await p.waitForText(/Enlarge the terminal to at least 80.24 \(now 70.20\)\./);
     p.resize(80, 24);
-    await p.waitFor(() => /^[┌+].*[┐+]$/.test(p.screenText()[0] ?? '') && /^[└+].*[┘+]$/.test(p.screenText()[23] ?? ''), 'the frame redrawn at 80x24');
+    await p.waitFor(
+      () => /^[┌+].*[┐+]$/.test(p.screenText()[0] ?? '') && /^[└+].*[┘+]$/.test(p.screenText()[23] ?? ''),
+      'the frame redrawn at 80x24',
+    );
     expect(p.screen()).toContain('F1 Help');
 
     if (serial(term)) expect([...p.output()].filter((b) => b > 0x7f)).toHaveLength(0);

@@ -48,7 +48,7 @@ const expectColour = (term: string) => !noColorFor(term) && term !== 'vt100' && 
 const expectTitle = (term: string) => term !== 'linux' && !term.startsWith('vt');
 
 describe.each(TERMS)('TERM=%s', (term) => {
-  it('shows the host, takes a split F4 and G, shows the agent\'s token counting down, and restores the terminal', async () => {
+  it("shows the host, takes a split F4 and G, shows the agent's token counting down, and restores the terminal", async () => {
     const lang = langFor(term);
     const p = (program = spawnInPty({
       script: CONSOLE,
@@ -101,7 +101,9 @@ describe.each(TERMS)('TERM=%s', (term) => {
     p.resize(80, 24);
     await p.waitFor(redrawnAt(80), 'the redraw at 80 columns', { timeoutMs: 30_000 });
     await p.waitForNextSettled({ timeoutMs: 30_000 });
-    console.info(`[measure] ${term} ${lang}: countdown ${perSecond.toFixed(1)} B/s, full token screen ${p.bytesSinceMark()} B, spawn to first output ${p.firstOutputMs} ms`);
+    console.info(
+      `[measure] ${term} ${lang}: countdown ${perSecond.toFixed(1)} B/s, full token screen ${p.bytesSinceMark()} B, spawn to first output ${p.firstOutputMs} ms`,
+    );
     expect(p.bytesSinceMark(), 'bytes of a full token-screen paint').toBeLessThanOrEqual(4096);
 
     if (lang === 'C') {

@@ -44,7 +44,14 @@ describe.each([
     let p: PtyProgram | null = null;
     try {
       if (!agent) await start();
-      p = spawnInPty({ script: CONSOLE, args: ['--socket', path.join(dir, 'node.sock'), '--exitable'], term, lang, cols: 80, rows: 24 });
+      p = spawnInPty({
+        script: CONSOLE,
+        args: ['--socket', path.join(dir, 'node.sock'), '--exitable'],
+        term,
+        lang,
+        cols: 80,
+        rows: 24,
+      });
       await p.waitForText('Direct Console');
       p.press('4');
       await p.waitForText('Registration token');

@@ -59,14 +59,22 @@ describe.each([
   ['linux', 'C.UTF-8'],
 ])('host console, TERM=%s, LANG=%s', (term, lang) => {
   it('Ctrl-L repaints the main screen, the token screen and a dialog over console messages', async () => {
-    const p = both.run(spawnInPty({
-      script: HOST_CONSOLE,
-      args: ['--socket', both.agent().socketPath, '--exitable', '--log-file', path.join(both.agent().tmpDir, 'redraw.log')],
-      term,
-      lang,
-      cols: 80,
-      rows: 24,
-    }));
+    const p = both.run(
+      spawnInPty({
+        script: HOST_CONSOLE,
+        args: [
+          '--socket',
+          both.agent().socketPath,
+          '--exitable',
+          '--log-file',
+          path.join(both.agent().tmpDir, 'redraw.log'),
+        ],
+        term,
+        lang,
+        cols: 80,
+        rows: 24,
+      }),
+    );
     await p.waitForText(/Standalone/);
     await p.waitForText('quantix-node: running');
     await p.waitForSettled();
@@ -96,7 +104,9 @@ describe.each([
     await p.waitForText('Direct Console');
     p.press('1');
     await p.waitForText(/Ctrl-L +Redraw the whole screen/);
-    console.info(`[measure] host console ${term} ${lang}: first paint ${firstPaint} B, Ctrl-L repaint main ${mainBytes} B, token ${tokenBytes} B`);
+    console.info(
+      `[measure] host console ${term} ${lang}: first paint ${firstPaint} B, Ctrl-L repaint main ${mainBytes} B, token ${tokenBytes} B`,
+    );
     expect(mainBytes, 'bytes of a full main-screen repaint').toBeLessThanOrEqual(3072);
     if (lang === 'C') expect([...p.output()].filter((b) => b > 0x7f)).toHaveLength(0);
   });
@@ -104,18 +114,30 @@ describe.each([
 
 describe('host console idle main screen', () => {
   it('repaints itself after --idle-repaint seconds without a key', async () => {
-    const p = both.run(spawnInPty({
-      script: HOST_CONSOLE,
-      args: ['--socket', both.agent().socketPath, '--exitable', '--idle-repaint', '2', '--log-file', path.join(both.agent().tmpDir, 'idle.log')],
-      term: 'linux',
-      cols: 80,
-      rows: 24,
-    }));
+    const p = both.run(
+      spawnInPty({
+        script: HOST_CONSOLE,
+        args: [
+          '--socket',
+          both.agent().socketPath,
+          '--exitable',
+          '--idle-repaint',
+          '2',
+          '--log-file',
+          path.join(both.agent().tmpDir, 'idle.log'),
+        ],
+        term: 'linux',
+        cols: 80,
+        rows: 24,
+      }),
+    );
     await p.waitForText('quantix-node: running');
     const before = await splatter(p, settled);
     // No key pressed: the console repaints by itself.
     const bytes = await whole(p, before, 'the idle main screen repainted by itself', nextSettled);
-    console.info(`[measure] host console idle repaint (linux, UTF-8): ${bytes} B; every 300 s by default = ${(bytes / 300).toFixed(1)} B/s`);
+    console.info(
+      `[measure] host console idle repaint (linux, UTF-8): ${bytes} B; every 300 s by default = ${(bytes / 300).toFixed(1)} B/s`,
+    );
     expect(bytes).toBeLessThanOrEqual(3072);
   });
 

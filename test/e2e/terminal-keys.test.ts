@@ -18,7 +18,13 @@ const hostConsole = (term: string, lang = 'C') =>
   both.run(
     spawnInPty({
       script: HOST_CONSOLE,
-      args: ['--socket', both.agent().socketPath, '--exitable', '--log-file', path.join(both.agent().tmpDir, 'keys.log')],
+      args: [
+        '--socket',
+        both.agent().socketPath,
+        '--exitable',
+        '--log-file',
+        path.join(both.agent().tmpDir, 'keys.log'),
+      ],
       term,
       lang,
       cols: 80,
@@ -30,7 +36,9 @@ describe('host console, TERM=vt100', () => {
   it('F5, F9 and F10 (ESC O t/w/x) act; the footer shows 5/F5, 9/F9 and 0/F10 whole', async () => {
     const p = hostConsole('vt100');
     await p.waitForText(/Standalone/);
-    expect(footerText(p.screenText())).toBe('F1 Help F2 System F3 Network F4 Token 5/F5 Refresh 9/F9 Leave 0/F10 Power');
+    expect(footerText(p.screenText())).toBe(
+      'F1 Help F2 System F3 Network F4 Token 5/F5 Refresh 9/F9 Leave 0/F10 Power',
+    );
     p.press('F5');
     await p.waitForText('Refreshed.');
     p.press('F9');
@@ -63,7 +71,9 @@ describe('host console, TERM=xterm-256color, keypad in application mode', () => 
     const p = hostConsole('xterm-256color', 'C.UTF-8');
     await p.waitForText(/Standalone/);
     expect(p.term.modes.applicationKeypadMode).toBe(true);
-    expect(footerText(p.screenText())).toBe('F1 Help  F2 System  F3 Network  F4 Token  F5 Refresh  F9 Leave  F10 Power');
+    expect(footerText(p.screenText())).toBe(
+      'F1 Help  F2 System  F3 Network  F4 Token  F5 Refresh  F9 Leave  F10 Power',
+    );
     p.press({ raw: '\x1bOt' });
     await p.waitForText('Registration token');
     p.press({ raw: '\x1bOr' });

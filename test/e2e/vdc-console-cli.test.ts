@@ -48,17 +48,48 @@ async function cli(args: string[], opts: { input?: string; socket?: boolean } = 
   return { ...run, json };
 }
 
-const HOST_FIELDS = ['id', 'hostname', 'address', 'port', 'clusterId', 'clusterName', 'hostId', 'certificateFingerprint', 'state', 'stateSince', 'lastSeenAt', 'registeredAt', 'lastError', 'usage', 'capacity'].sort();
+const HOST_FIELDS = [
+  'id',
+  'hostname',
+  'address',
+  'port',
+  'clusterId',
+  'clusterName',
+  'hostId',
+  'certificateFingerprint',
+  'state',
+  'stateSince',
+  'lastSeenAt',
+  'registeredAt',
+  'lastError',
+  'usage',
+  'capacity',
+].sort();
 
 describe('quantix-vdc-console commands', () => {
   it('clusters create, list (--json and text), and errors for a duplicate', async () => {
     const created = await cli(['clusters', 'create', 'Production', '--description', 'main site', '--json']);
     expect(created.code).toBe(0);
-    expect(created.json).toEqual({ cluster: { id: expect.any(String), name: 'Production', description: 'main site', createdAt: expect.any(String), hosts: 0, connectedHosts: 0 } });
+    expect(created.json).toEqual({
+      cluster: {
+        id: expect.any(String),
+        name: 'Production',
+        description: 'main site',
+        createdAt: expect.any(String),
+        hosts: 0,
+        connectedHosts: 0,
+      },
+    });
     const dup = await cli(['clusters', 'create', 'Production', '--json']);
     expect(dup.code).toBe(4);
-    expect(dup.json.error).toMatchObject({ code: 'CLUSTER_EXISTS', message: expect.any(String), hint: expect.any(String) });
-    expect(dup.stderr).toMatch(/^quantix-vdc-console: CLUSTER_EXISTS: A cluster named "Production" already exists\. Choose another name\.$/m);
+    expect(dup.json.error).toMatchObject({
+      code: 'CLUSTER_EXISTS',
+      message: expect.any(String),
+      hint: expect.any(String),
+    });
+    expect(dup.stderr).toMatch(
+      /^quantix-vdc-console: CLUSTER_EXISTS: A cluster named "Production" already exists\. Choose another name\.$/m,
+    );
     const list = await cli(['clusters', 'list', '--json']);
     expect((list.json.clusters as { name: string }[]).map((c) => c.name)).toEqual(['Production']);
     const text = await cli(['clusters', 'list']);
@@ -69,26 +100,52 @@ describe('quantix-vdc-console commands', () => {
     const token = await newToken(agentA);
     const symbols = token.replace(/^QUANTIX-|-/g, '');
     const typo = symbols.slice(0, 11) + (symbols[11] === '0' ? '1' : '0');
-    const r = await cli(['hosts', 'add', '--address', '10.255.255.1', '--token-stdin', '--cluster', 'Production', '--yes', '--json'], { socket: false, input: `${typo}\n` });
+    const r = await cli(
+      ['hosts', 'add', '--address', '10.255.255.1', '--token-stdin', '--cluster', 'Production', '--yes', '--json'],
+      { socket: false, input: `${typo}\n` },
+    );
     expect(r.code).toBe(2);
     expect(r.json.error.code).toBe('TOKEN_FORMAT');
     expect(r.stderr).toContain('a symbol looks mistyped');
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    const noYes = await cli(['hosts', 'add', '--address', agentAddress(agentA), '--token-stdin', '--cluster', 'Production'], { input: token });
+    const noYes = await cli(
+      ['hosts', 'add', '--address', agentAddress(agentA), '--token-stdin', '--cluster', 'Production'],
+      { input: token },
+    );
     expect(noYes.code).toBe(2);
     expect(noYes.stderr).toContain('Pass --yes');
   });
 
   it('hosts add --yes --json adds the host; list, show and the stable shapes', async () => {
-    const add = await cli(['hosts', 'add', '--address', agentAddress(agentA), '--token-stdin', '--cluster', 'production', '--yes', '--json'], { input: await newToken(agentA) });
+    const add = await cli(
+      [
+        'hosts',
+        'add',
+        '--address',
+        agentAddress(agentA),
+        '--token-stdin',
+        '--cluster',
+        'production',
+        '--yes',
+        '--json',
+      ],
+      { input: await newToken(agentA) },
+    );
     expect(add.code, add.stderr).toBe(0);
     expect(Object.keys(add.json).sort()).toEqual(['discovery', 'host']);
     expect(Object.keys(add.json.host).sort()).toEqual([...HOST_FIELDS, 'inventory', 'inventoryAt'].sort());
     expect(add.json.host.clusterName).toBe('Production');
-    expect(add.json.discovery.host).toMatchObject({ identityVerified: true, certificateFingerprint: agentA.fingerprint, port: agentA.port });
+    expect(add.json.discovery.host).toMatchObject({
+      identityVerified: true,
+      certificateFingerprint: agentA.fingerprint,
+      port: agentA.port,
+    });
     expect(add.stdout).not.toContain('QUANTIX-');
 
-    await waitFor('the host to be connected', async () => (await cli(['hosts', 'list', '--json'])).json.hosts[0]?.state === 'connected');
+    await waitFor(
+      'the host to be connected',
+      async () => (await cli(['hosts', 'list', '--json'])).json.hosts[0]?.state === 'connected',
+    );
     const list = await cli(['hosts', 'list', '--cluster', 'Production', '--json']);
     expect(list.json.hosts).toHaveLength(1);
     expect(Object.keys(list.json.hosts[0]).sort()).toEqual(HOST_FIELDS);
@@ -104,10 +161,25 @@ describe('quantix-vdc-console commands', () => {
     expect(byName.stdout).toContain('Network interfaces');
   });
 
-  it('a wrong token exits 4 with the host\'s code; an unreachable vDC exits 3', async () => {
+  it("a wrong token exits 4 with the host's code; an unreachable vDC exits 3", async () => {
     const real = await newToken(agentB);
-    const wrong = [0, 1, 2, 3].map((i) => formatToken(tokenFromRandom(new Uint8Array([i, 9, 9, 9, 9, 9, 9])))).find((t) => t !== real)!;
-    const r = await cli(['hosts', 'add', '--address', agentAddress(agentB), '--token-stdin', '--cluster', 'Production', '--yes', '--json'], { input: wrong });
+    const wrong = [0, 1, 2, 3]
+      .map((i) => formatToken(tokenFromRandom(new Uint8Array([i, 9, 9, 9, 9, 9, 9]))))
+      .find((t) => t !== real)!;
+    const r = await cli(
+      [
+        'hosts',
+        'add',
+        '--address',
+        agentAddress(agentB),
+        '--token-stdin',
+        '--cluster',
+        'Production',
+        '--yes',
+        '--json',
+      ],
+      { input: wrong },
+    );
     expect(r.code).toBe(4);
     expect(r.json.error.code).toBe('TOKEN_INVALID');
     expect(r.json.error.hint).toMatch(/\S/);
@@ -118,7 +190,10 @@ describe('quantix-vdc-console commands', () => {
   });
 
   it('hosts remove: refuses an unreachable host unless forced; clusters delete once empty', async () => {
-    const add = await cli(['hosts', 'add', '--address', agentAddress(agentB), '--token-stdin', '--cluster', 'Production', '--yes'], { input: await newToken(agentB) });
+    const add = await cli(
+      ['hosts', 'add', '--address', agentAddress(agentB), '--token-stdin', '--cluster', 'Production', '--yes'],
+      { input: await newToken(agentB) },
+    );
     expect(add.code, add.stderr).toBe(0);
     // The vDC's id for the registration is the node ID; the machine's own id is the host ID.
     const id = /; node ID (\S+)\.$/m.exec(add.stdout)?.[1] ?? '';
@@ -139,7 +214,9 @@ describe('quantix-vdc-console commands', () => {
     expect(forced.json).toMatchObject({ host: { id }, hostNotified: false });
     const notEmpty = await cli(['clusters', 'delete', 'Production', '--json']);
     expect(notEmpty.json.error.code).toBe('CLUSTER_NOT_EMPTY');
-    const hostA = ((await cli(['hosts', 'list', '--json'])).json.hosts as { id: string; hostname: string }[]).find((h) => h.id !== id)!;
+    const hostA = ((await cli(['hosts', 'list', '--json'])).json.hosts as { id: string; hostname: string }[]).find(
+      (h) => h.id !== id,
+    )!;
     const removed = await cli(['hosts', 'remove', hostA.hostname, '--yes', '--json']);
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.json.hostNotified).toBe(true);
@@ -153,15 +230,22 @@ describe('quantix-vdc-console commands', () => {
     const apiToken = (JSON.parse(created.stdout) as { token: string }).token;
     const server = `https://127.0.0.1:${vdc.port}`;
 
-    const wrongPin = await cli(['login', '--server', server, '--fingerprint', '0'.repeat(64), '--token-stdin', '--json'], { input: apiToken });
+    const wrongPin = await cli(
+      ['login', '--server', server, '--fingerprint', '0'.repeat(64), '--token-stdin', '--json'],
+      { input: apiToken },
+    );
     expect(wrongPin.code).toBe(3);
     expect(wrongPin.json.error.code).toBe('VDC_IDENTITY_CHANGED');
 
-    const badToken = await cli(['login', '--server', server, '--yes', '--token-stdin', '--json'], { input: `qxa_${'x'.repeat(43)}\n` });
+    const badToken = await cli(['login', '--server', server, '--yes', '--token-stdin', '--json'], {
+      input: `qxa_${'x'.repeat(43)}\n`,
+    });
     expect(badToken.code).toBe(4);
     expect(badToken.json.error.code).toBe('UNAUTHORIZED');
 
-    const login = await cli(['login', '--server', server, '--yes', '--token-stdin', '--json'], { input: `${apiToken}\n` });
+    const login = await cli(['login', '--server', server, '--yes', '--token-stdin', '--json'], {
+      input: `${apiToken}\n`,
+    });
     expect(login.code, login.stderr).toBe(0);
     const credentials = path.join(home, '.config/quantix/vdc-console/credentials.json');
     expect(login.json).toMatchObject({ server: `127.0.0.1:${vdc.port}`, fingerprint: vdc.serverFingerprint });
@@ -173,11 +257,19 @@ describe('quantix-vdc-console commands', () => {
       expect(fs.statSync(credentials).mode & 0o777).toBe(0o600);
       expect(text.stdout).toContain(`stored in ${credentials} (mode 0600): no OS keychain was reachable`);
     } else {
-      expect(login.json).toMatchObject({ tokenStorage: 'keychain', location: `OS keychain (service quantix-vdc-console, account 127.0.0.1:${vdc.port})` });
-      expect(fs.existsSync(credentials) ? fs.readFileSync(credentials, 'utf8') : '', 'a token in the keychain is not also in the file').not.toContain(apiToken);
+      expect(login.json).toMatchObject({
+        tokenStorage: 'keychain',
+        location: `OS keychain (service quantix-vdc-console, account 127.0.0.1:${vdc.port})`,
+      });
+      expect(
+        fs.existsSync(credentials) ? fs.readFileSync(credentials, 'utf8') : '',
+        'a token in the keychain is not also in the file',
+      ).not.toContain(apiToken);
       expect(text.stdout).toContain('The API token is stored in the OS keychain (service quantix-vdc-console');
     }
-    expect(fs.readFileSync(path.join(home, '.config/quantix/vdc-console/servers.json'), 'utf8')).not.toContain(apiToken);
+    expect(fs.readFileSync(path.join(home, '.config/quantix/vdc-console/servers.json'), 'utf8')).not.toContain(
+      apiToken,
+    );
 
     const remote = await cli(['--server', server, 'clusters', 'create', 'Remote', '--json']);
     expect(remote.code, remote.stderr).toBe(0);
@@ -188,7 +280,12 @@ describe('quantix-vdc-console commands', () => {
     const tui = spawnInPty({
       script: CONSOLE,
       args: ['--server', server],
-      env: { HOME: home, DBUS_SESSION_BUS_ADDRESS: undefined, XDG_CONFIG_HOME: undefined, QUANTIX_VDC_SOCKET: path.join(home, 'no.sock') },
+      env: {
+        HOME: home,
+        DBUS_SESSION_BUS_ADDRESS: undefined,
+        XDG_CONFIG_HOME: undefined,
+        QUANTIX_VDC_SOCKET: path.join(home, 'no.sock'),
+      },
     });
     try {
       await tui.waitForText(/Quantix vDC · vdc-cli/);
@@ -209,7 +306,12 @@ describe('quantix-vdc-console commands', () => {
     const created = await runVdcCli(['api-token', 'create', 'operator', '--state-dir', vdc.stateDir, '--json']);
     const apiToken = (JSON.parse(created.stdout) as { token: string }).token;
     const ttyHome = tempDir('qx-cli-tty-');
-    const env = { HOME: ttyHome, DBUS_SESSION_BUS_ADDRESS: undefined, XDG_CONFIG_HOME: undefined, QUANTIX_VDC_SERVER: undefined };
+    const env = {
+      HOME: ttyHome,
+      DBUS_SESSION_BUS_ADDRESS: undefined,
+      XDG_CONFIG_HOME: undefined,
+      QUANTIX_VDC_SERVER: undefined,
+    };
     try {
       const p = spawnInPty({ script: CONSOLE, args: ['login', '--server', `127.0.0.1:${vdc.port}`], env });
       await p.waitForText('Trust this vDC and pin its certificate? [y/N]');

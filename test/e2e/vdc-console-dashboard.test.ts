@@ -69,7 +69,9 @@ describe('vDC console dashboard against a real vDC', () => {
     expect(screen).toMatch(/▶Production +2\/2 ●/);
     expect(screen).toMatch(/ Staging +0\/0/);
     expect(screen).toContain('Hosts · Production');
-    expect(p.screenText()[22]).toMatch(/a Add host {2}c Cluster {2}d Remove {2}⏎ Details {2}\/ Filter {2}Tab Pane +\? Help {2}q/);
+    expect(p.screenText()[22]).toMatch(
+      /a Add host {2}c Cluster {2}d Remove {2}⏎ Details {2}\/ Filter {2}Tab Pane +\? Help {2}q/,
+    );
 
     p.press('Tab');
     await p.waitFor(() => p.screenText().find((l) => l.includes('▶') && l.includes('connected')), 'a selected host');
@@ -119,7 +121,9 @@ describe('vDC console dashboard against a real vDC', () => {
       // Opened from the dashboard, the details screen's keys are not "still loading".
       expect(help).not.toContain('still loading');
       // A help text longer than the screen continues on the next row, whole.
-      expect(prose(help.split('\n'))).toContain('/ Filter hosts by name, address, state or id (Enter keeps it, Esc clears it)');
+      expect(prose(help.split('\n'))).toContain(
+        '/ Filter hosts by name, address, state or id (Enter keeps it, Esc clears it)',
+      );
       expect(help).not.toMatch(/…|\.\.\./);
       p.press('Esc');
       await p.waitForText(/Hosts . Production/);
@@ -171,7 +175,10 @@ describe('vDC console dashboard against a real vDC', () => {
     p.press('/');
     p.write('qx-node');
     await p.waitForText('filter: qx-node_');
-    await p.waitFor(() => !p.screen().includes(` ${localName} `) || localName.startsWith('qx-node'), 'the other host to be filtered out');
+    await p.waitFor(
+      () => !p.screen().includes(` ${localName} `) || localName.startsWith('qx-node'),
+      'the other host to be filtered out',
+    );
     expect(p.screen()).toContain('qx-node-07');
     p.write('zzz');
     await p.waitForText('No host matches "qx-nodezzz"');
@@ -222,24 +229,30 @@ describe('vDC console dashboard against a real vDC', () => {
     ['screen', 'C.UTF-8', 'SIGHUP'],
     ['tmux', 'C.UTF-8', 'SIGTERM'],
     ['xterm', 'C', 'q'],
-  ] as const)('TERM=%s LANG=%s: draws, moves with split escape sequences, restores the terminal after %s', async (term, lang, how) => {
-    const p = (prog = startConsole(vdc, { term, lang, noColor: lang === 'C' }));
-    await p.waitForText('qx-node-07');
-    p.press('Tab');
-    await p.waitForSettled();
-    const before = p.screenText().findIndex((l) => /[▶>]\S/.test(l.slice(1, 3)) && /connected/.test(l));
-    // Down arrow arriving in two reads, as on a slow serial line.
-    await p.pressSplit('Down', 1);
-    await p.waitFor(() => p.screenText().findIndex((l) => /[▶>]\S/.test(l.slice(1, 3)) && /connected/.test(l)) === before + 1, 'the selection to move down one row');
-    if (lang === 'C') {
-      expect([...p.output()].filter((b) => b > 0x7f)).toEqual([]);
-      // NO_COLOR: no foreground colour at all.
-      expect(p.output().toString('latin1')).not.toMatch(/\x1b\[(?:[0-9;]*;)?3[0-7](?:;[0-9;]*)?m/);
-    }
-    const exit = how === 'q' ? await (p.press('q'), p.exit()) : await p.exit({ signal: how });
-    expect(exit.exitCode).toBe({ q: 0, SIGTERM: 143, SIGHUP: 129 }[how]);
-    expect(exit.restored, `normal buffer ${exit.normalBuffer}, cursor visible ${exit.cursorVisible}`).toBe(true);
-  });
+  ] as const)(
+    'TERM=%s LANG=%s: draws, moves with split escape sequences, restores the terminal after %s',
+    async (term, lang, how) => {
+      const p = (prog = startConsole(vdc, { term, lang, noColor: lang === 'C' }));
+      await p.waitForText('qx-node-07');
+      p.press('Tab');
+      await p.waitForSettled();
+      const before = p.screenText().findIndex((l) => /[▶>]\S/.test(l.slice(1, 3)) && /connected/.test(l));
+      // Down arrow arriving in two reads, as on a slow serial line.
+      await p.pressSplit('Down', 1);
+      await p.waitFor(
+        () => p.screenText().findIndex((l) => /[▶>]\S/.test(l.slice(1, 3)) && /connected/.test(l)) === before + 1,
+        'the selection to move down one row',
+      );
+      if (lang === 'C') {
+        expect([...p.output()].filter((b) => b > 0x7f)).toEqual([]);
+        // NO_COLOR: no foreground colour at all.
+        expect(p.output().toString('latin1')).not.toMatch(/\x1b\[(?:[0-9;]*;)?3[0-7](?:;[0-9;]*)?m/);
+      }
+      const exit = how === 'q' ? await (p.press('q'), p.exit()) : await p.exit({ signal: how });
+      expect(exit.exitCode).toBe({ q: 0, SIGTERM: 143, SIGHUP: 129 }[how]);
+      expect(exit.restored, `normal buffer ${exit.normalBuffer}, cursor visible ${exit.cursorVisible}`).toBe(true);
+    },
+  );
 
   it('says when the vDC is unreachable, keeps retrying, and recovers when it is back', async () => {
     const p = (prog = startConsole(vdc));

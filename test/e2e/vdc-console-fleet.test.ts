@@ -9,7 +9,9 @@ afterEach(async () => {
   prog = null;
 });
 
-function start(opts: { term?: string; lang?: string; noColor?: boolean; cols?: number; rows?: number } = {}): PtyProgram {
+function start(
+  opts: { term?: string; lang?: string; noColor?: boolean; cols?: number; rows?: number } = {},
+): PtyProgram {
   prog = spawnInPty({ script: SCRIPT, args: ['synthetic:5000'], env: { QUANTIX_VDC_SOCKET: '/nonexistent' }, ...opts });
   return prog;
 }
@@ -79,7 +81,13 @@ describe('vDC console with 5,000 hosts', () => {
       expect(p.screen()).toMatch(/[▶>]qx-node-00002 /);
       // Synthetic hosts: every 17th from the 6th is down; CPU use is 37 i mod 100.
       await sortedBy(p, 'S', new RegExp(`STATE${up}`), 'Sorted by state, connected first.', 'qx-node-00001');
-      const header = await sortedBy(p, 's', new RegExp(`CPU${down}`), 'Sorted by CPU use, highest first.', 'qx-node-00028');
+      const header = await sortedBy(
+        p,
+        's',
+        new RegExp(`CPU${down}`),
+        'Sorted by CPU use, highest first.',
+        'qx-node-00028',
+      );
       // Only the sort column carries an arrow.
       expect(header).toMatch(new RegExp(`NAME +ADDRESS +STATE +CPU${down} +MEMORY +STORAGE +GPU +SEEN[│|]`));
       await sortedBy(p, 'S', new RegExp(`CPU${up}`), 'Sorted by CPU use, lowest first.', 'qx-node-00001');

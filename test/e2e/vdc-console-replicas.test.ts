@@ -28,7 +28,14 @@ beforeAll(async () => {
   keyDir = mkdtempSync(path.join(os.tmpdir(), 'qx-vdc-key-'));
   postgres = await startPostgres();
   const database = await postgres.createDatabase('console');
-  const replica = () => startVdc({ name: 'vdc-ha', database, secretFile: path.join(keyDir, 'vdc-secret.key'), lease: `${LEASE_MS}ms`, pollInterval: '300ms' });
+  const replica = () =>
+    startVdc({
+      name: 'vdc-ha',
+      database,
+      secretFile: path.join(keyDir, 'vdc-secret.key'),
+      lease: `${LEASE_MS}ms`,
+      pollInterval: '300ms',
+    });
   [a, b] = await Promise.all([replica(), replica()]);
 });
 
@@ -48,7 +55,9 @@ describe('vDC console header with replicas', () => {
     expect(header()).toHaveLength(80);
 
     await a.kill();
-    await p.waitFor(() => /replicas 1\/2 ! - 0 clusters/.test(header()), 'replicas 1/2 ! in the header', { timeoutMs: NOTICE_MS });
+    await p.waitFor(() => /replicas 1\/2 ! - 0 clusters/.test(header()), 'replicas 1/2 ! in the header', {
+      timeoutMs: NOTICE_MS,
+    });
     expect(header()).toHaveLength(80);
     expect(p.screen()).not.toContain('2/2');
   });

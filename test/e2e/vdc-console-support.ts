@@ -23,18 +23,33 @@ export const CONSOLE = 'dist/vdc-console/console/main.js';
  * desktop session (its Secret Service), and a server or token given by
  * variables.
  */
-const SESSION_VARIABLES = new Set(['DBUS_SESSION_BUS_ADDRESS', 'XDG_CONFIG_HOME', 'XDG_RUNTIME_DIR', 'QUANTIX_VDC_SERVER', 'QUANTIX_TOKEN', 'QUANTIX_API_TOKEN']);
+const SESSION_VARIABLES = new Set([
+  'DBUS_SESSION_BUS_ADDRESS',
+  'XDG_CONFIG_HOME',
+  'XDG_RUNTIME_DIR',
+  'QUANTIX_VDC_SERVER',
+  'QUANTIX_TOKEN',
+  'QUANTIX_API_TOKEN',
+]);
 
 /**
  * Runs the console's CLI without a terminal, HOME in `home`, on the vDC
  * socket given, with no desktop session and no token in its environment
  * (`env` adds to it last).
  */
-export function runConsoleCli(args: string[], opts: { home: string; socketPath: string; input?: string; env?: Record<string, string> }): Promise<ProgramRun> {
+export function runConsoleCli(
+  args: string[],
+  opts: { home: string; socketPath: string; input?: string; env?: Record<string, string> },
+): Promise<ProgramRun> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !SESSION_VARIABLES.has(k)) env[k] = v;
   Object.assign(env, { HOME: opts.home, QUANTIX_VDC_SOCKET: opts.socketPath }, opts.env);
-  return runNodeProgram(path.join(REPO_ROOT, CONSOLE), args, { env, input: opts.input ?? '', timeoutMs: 60_000, detached: true });
+  return runNodeProgram(path.join(REPO_ROOT, CONSOLE), args, {
+    env,
+    input: opts.input ?? '',
+    timeoutMs: 60_000,
+    detached: true,
+  });
 }
 
 /** Starts the console on a vDC's socket, refreshing every half second. */
@@ -128,7 +143,11 @@ export async function fillForm(p: PtyProgram, address: string, token: string): P
  * cluster Production, for the whole file; the console a test started
  * (run(...)) is stopped after it.
  */
-export function bothConsoles(vdcName: string): { agent: () => AgentProcess; vdc: () => VdcProcess; run: (p: PtyProgram) => PtyProgram } {
+export function bothConsoles(vdcName: string): {
+  agent: () => AgentProcess;
+  vdc: () => VdcProcess;
+  run: (p: PtyProgram) => PtyProgram;
+} {
   let agent: AgentProcess | undefined;
   let vdc: VdcProcess | undefined;
   let program: PtyProgram | null = null;

@@ -7,7 +7,17 @@ import { startAgent, type AgentProcess } from '../helpers/agent.js';
 import { prose, type PtyProgram } from '../helpers/pty.js';
 import { stopAll } from '../helpers/teardown.js';
 import { startVdc, waitFor, type VdcProcess } from '../helpers/vdc.js';
-import { agentAddress, closedPort, fillForm, fixtureCopy, hostileFixture, newToken, silentListener, startConsole, tempDir } from './vdc-console-support.js';
+import {
+  agentAddress,
+  closedPort,
+  fillForm,
+  fixtureCopy,
+  hostileFixture,
+  newToken,
+  silentListener,
+  startConsole,
+  tempDir,
+} from './vdc-console-support.js';
 
 /** A vDC with the cluster Production. */
 let vdc: VdcProcess;
@@ -55,7 +65,10 @@ async function discoverCount(): Promise<number> {
 describe('add-host wizard against a real vDC and agent', () => {
   it('with no cluster, creates one inline, adds the host, and shows it connected and selected', async () => {
     const [empty, agent] = await Promise.all([startVdc({ name: 'vdc02' }), startAgent()]);
-    cleanups.push(() => empty.cleanup(), () => agent.cleanup());
+    cleanups.push(
+      () => empty.cleanup(),
+      () => agent.cleanup(),
+    );
     const token = await newToken(agent);
     const p = (prog = startConsole(empty));
     await p.waitForText('No clusters yet');
@@ -75,7 +88,9 @@ describe('add-host wizard against a real vDC and agent', () => {
     p.press('Right');
     await p.waitForText('Local disks');
     p.press('Enter');
-    await p.waitForText(new RegExp(`Add \\S+ \\(${agentAddress(agent).replace(/\./g, '\\.')}\\) to cluster Production\\?`));
+    await p.waitForText(
+      new RegExp(`Add \\S+ \\(${agentAddress(agent).replace(/\./g, '\\.')}\\) to cluster Production\\?`),
+    );
     expect(p.screen()).toContain('The cluster Production is created first.');
     p.press('Enter');
     await p.waitForText(/✓ Added \S+ to Production\./, { timeoutMs: 20_000 });
@@ -107,9 +122,17 @@ describe('add-host wizard against a real vDC and agent', () => {
 
   it.each<[string, () => Promise<{ address: string; token: string }>, RegExp]>([
     // The host refuses a well-formed token that is not its own.
-    ['wrong token', async () => ({ address: agentAddress(spare), token: otherToken(await newToken(spare)) }), /\(TOKEN_INVALID\)/],
+    [
+      'wrong token',
+      async () => ({ address: agentAddress(spare), token: otherToken(await newToken(spare)) }),
+      /\(TOKEN_INVALID\)/,
+    ],
     // Nothing listens at the address.
-    ['unreachable', async () => ({ address: `127.0.0.1:${await closedPort()}`, token: otherToken('') }), /\(HOST_UNREACHABLE\)/],
+    [
+      'unreachable',
+      async () => ({ address: `127.0.0.1:${await closedPort()}`, token: otherToken('') }),
+      /\(HOST_UNREACHABLE\)/,
+    ],
   ])('%s: error page with code and Next:, retry keeps the fields', async (_name, setup, code) => {
     const { address, token } = await setup();
     const p = (prog = startConsole(vdc));
@@ -207,7 +230,7 @@ describe('add-host wizard against a real vDC and agent', () => {
   });
 });
 
-describe('the wizard\'s pages agree with each other and with the inventory', () => {
+describe("the wizard's pages agree with each other and with the inventory", () => {
   /** The Dell fixture without VT-x in its CPU flags; with or without a usable /dev/kvm. */
   async function hostWithoutVmxFlag(kvm: boolean): Promise<AgentProcess> {
     const dir = tempDir('qx-novmx-');
@@ -216,7 +239,10 @@ describe('the wizard\'s pages agree with each other and with the inventory', () 
     fs.writeFileSync(cpuinfo, fs.readFileSync(cpuinfo, 'utf8').replace(/ vmx\b/g, ''));
     if (!kvm) fs.rmSync(path.join(root, 'dev/kvm'));
     // Another machine than the Dell fixture the other tests register.
-    fs.writeFileSync(path.join(root, 'sys/class/dmi/id/product_uuid'), `4C4C4544-0058-4B10-8032-00000000000${kvm ? 1 : 2}\n`);
+    fs.writeFileSync(
+      path.join(root, 'sys/class/dmi/id/product_uuid'),
+      `4C4C4544-0058-4B10-8032-00000000000${kvm ? 1 : 2}\n`,
+    );
     const agent = await startAgent({ inventoryRoot: root });
     cleanups.push(async () => {
       await agent.cleanup();
@@ -231,7 +257,9 @@ describe('the wizard\'s pages agree with each other and with the inventory', () 
     const [, count] = await p.waitForText(/Warnings \((\d+)\)/);
     const n = Number(count);
     // Whole, wrapped at 80 columns: not cut with an ellipsis.
-    expect(prose(p.screenText())).toContain('! The CPU shows no hardware virtualization (VT-x or AMD-V): virtual machines cannot run on this host. (NO_VIRTUALIZATION)');
+    expect(prose(p.screenText())).toContain(
+      '! The CPU shows no hardware virtualization (VT-x or AMD-V): virtual machines cannot run on this host. (NO_VIRTUALIZATION)',
+    );
     expect(p.screen()).not.toContain('…');
     p.press('Right');
     await p.waitForText('Topology');
@@ -276,7 +304,7 @@ describe('every message readable whole at 80x24', () => {
     expect(p.screen().replace('New cluster…', '')).not.toContain('…');
   });
 
-  it('a typo\'s whole advice shows, not only its first clause', async () => {
+  it("a typo's whole advice shows, not only its first clause", async () => {
     const p = (prog = startConsole(vdc));
     await p.waitForText('Production');
     const token = await newToken(spare);
@@ -285,4 +313,3 @@ describe('every message readable whole at 80x24', () => {
     expect(prose(p.screenText())).toContain('✗ a symbol looks mistyped: compare it with the host screen');
   });
 });
-

@@ -35,7 +35,10 @@ function readLines(file: string): string[] {
 
 /** Every regular file below dir. */
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 }
 
 /** s as a literal inside a regular expression. */
@@ -79,7 +82,10 @@ describe.each([
     const marks: string[] = [];
     const mark = (what: string) => marks.push(`${what} ${Date.now() - began} ms`);
     // Settled, not all: when one fails to start, the other is still cleaned up.
-    const [vdcStart, agentStart] = await Promise.allSettled([startVdc({ name: 'vdc01' }), startAgent({ host: address, inventoryRoot: FIXTURE })]);
+    const [vdcStart, agentStart] = await Promise.allSettled([
+      startVdc({ name: 'vdc01' }),
+      startAgent({ host: address, inventoryRoot: FIXTURE }),
+    ]);
     for (const s of [vdcStart, agentStart]) if (s.status === 'fulfilled') cleanups.push(() => s.value.cleanup());
     if (vdcStart.status === 'rejected') throw vdcStart.reason;
     if (agentStart.status === 'rejected') throw agentStart.reason;
@@ -122,7 +128,14 @@ describe.each([
     // The vDC operator: the dashboard, then the wizard with what the host screen shows.
     await admin.waitForText('No hosts in this cluster', STEP);
     admin.press('a');
-    await sees(admin, 'the empty form with both clusters', 'Add host · 1/4 Connect', /▶ Default +0 hosts/, /Production +0 hosts/, '+ New cluster…');
+    await sees(
+      admin,
+      'the empty form with both clusters',
+      'Add host · 1/4 Connect',
+      /▶ Default +0 hosts/,
+      /Production +0 hosts/,
+      '+ New cluster…',
+    );
     admin.write(hostAddress);
     admin.press('Tab');
     admin.write(token);
@@ -188,7 +201,12 @@ describe.each([
     await host.waitForNoText(token, STEP);
     mark('joined');
     host.press('Esc');
-    await sees(host, 'the main screen managed', /● Managed by vDC vdc01 \(https:\/\/127\.0\.0\.1:\d+\)/, /cluster Production, since \d{4}-\d\d-\d\d \d\d:\d\d/);
+    await sees(
+      host,
+      'the main screen managed',
+      /● Managed by vDC vdc01 \(https:\/\/127\.0\.0\.1:\d+\)/,
+      /cluster Production, since \d{4}-\d\d-\d\d \d\d:\d\d/,
+    );
     mark('managed');
 
     // The token was only ever on the host's screen and in what the operator typed: no log, no state file holds it.
@@ -200,7 +218,12 @@ describe.each([
       ['vDC console log', readLines(adminLog)],
     ];
     for (const [who, lines] of logs) {
-      const leaked = lines.filter((l) => l.toUpperCase().replace(/[^0-9A-Z]/g, '').includes(symbols));
+      const leaked = lines.filter((l) =>
+        l
+          .toUpperCase()
+          .replace(/[^0-9A-Z]/g, '')
+          .includes(symbols),
+      );
       expect(leaked, `${who} lines holding the token`).toEqual([]);
     }
     for (const file of [...filesUnder(agent.stateDir), ...filesUnder(vdc.stateDir)]) {
@@ -213,6 +236,8 @@ describe.each([
     const exit = await admin.exit(STEP);
     expect(exit.exitCode).toBe(0);
     expect(exit.restored, `normal buffer ${exit.normalBuffer}, cursor visible ${exit.cursorVisible}`).toBe(true);
-    console.info(`[measure] whole story (host ${hostTerm}, vDC console ${vdcTerm}): ${Date.now() - began} ms from start to connected and quit (${marks.join(', ')})`);
+    console.info(
+      `[measure] whole story (host ${hostTerm}, vDC console ${vdcTerm}): ${Date.now() - began} ms from start to connected and quit (${marks.join(', ')})`,
+    );
   }, 150_000);
 });

@@ -28,10 +28,22 @@ beforeAll(async () => {
   // No hardware to read: the agent makes up its own host id.
   const emptyRoot = path.join(tmp, 'empty-root');
   mkdirSync(emptyRoot);
-  [postgres, host] = await Promise.all([startPostgres(), startAgent({ host: '127.0.0.171', inventoryRoot: emptyRoot })]);
+  [postgres, host] = await Promise.all([
+    startPostgres(),
+    startAgent({ host: '127.0.0.171', inventoryRoot: emptyRoot }),
+  ]);
   database = await postgres.createDatabase('faults');
   const replica = (env: Record<string, string> = {}) =>
-    startVdc({ name: 'vdc-dbf', database, secretFile: path.join(tmp, 'vdc-secret.key'), lease: '1s', pollInterval: '300ms', connectTimeout: '2s', responseTimeout: '3s', env });
+    startVdc({
+      name: 'vdc-dbf',
+      database,
+      secretFile: path.join(tmp, 'vdc-secret.key'),
+      lease: '1s',
+      pollInterval: '300ms',
+      connectTimeout: '2s',
+      responseTimeout: '3s',
+      env,
+    });
   a = await replica({ QUANTIX_VDC_CRASH_AFTER_JOIN: '1' });
   b = await replica();
 });
@@ -44,22 +56,38 @@ afterAll(async () => {
 
 describe('database faults', () => {
   it('refuses a database that is not a PostgreSQL URL as a usage error, without echoing it', async () => {
-    const r = await runVdcCli(['serve', '--state-dir', path.join(tmp, 'bad'), '--listen', 'none'], { QUANTIX_VDC_DATABASE: 'mysql://root:pa55word@db/x' });
+    const r = await runVdcCli(['serve', '--state-dir', path.join(tmp, 'bad'), '--listen', 'none'], {
+      QUANTIX_VDC_DATABASE: 'mysql://root:pa55word@db/x',
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--database must be a PostgreSQL URL');
     expect(r.stderr).not.toContain('pa55word');
-    const lease = await runVdcCli(['serve', '--state-dir', path.join(tmp, 'bad'), '--listen', 'none', '--lease', '10ms']);
+    const lease = await runVdcCli([
+      'serve',
+      '--state-dir',
+      path.join(tmp, 'bad'),
+      '--listen',
+      'none',
+      '--lease',
+      '10ms',
+    ]);
     expect(lease.code).toBe(2);
     expect(lease.stderr).toContain('--lease must be a duration');
   });
 
   it('refuses to start when the database cannot be reached: one line, exit 1, no password', async () => {
     const port = await freePort();
-    const r = await runVdcCli(['serve', '--state-dir', path.join(tmp, 'nodb'), '--socket', path.join(tmp, 'nodb.sock'), '--listen', 'none'], {
-      QUANTIX_VDC_DATABASE: `postgres://quantix:hunter2-secret@127.0.0.1:${port}/quantix`,
-    });
+    const r = await runVdcCli(
+      ['serve', '--state-dir', path.join(tmp, 'nodb'), '--socket', path.join(tmp, 'nodb.sock'), '--listen', 'none'],
+      {
+        QUANTIX_VDC_DATABASE: `postgres://quantix:hunter2-secret@127.0.0.1:${port}/quantix`,
+      },
+    );
     expect(r.code).toBe(1);
-    const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('{'));
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('{'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('DATABASE_UNAVAILABLE');
     expect(lines[0]).toContain(`127.0.0.1:${port}/quantix`);
@@ -82,7 +110,9 @@ describe('database faults', () => {
     });
     expect(node.id).toBe(joined.membership!.nodeId);
     const audit = await b.client().audit({ limit: 50 });
-    expect(audit.find((e) => e.action === 'node.register' && e.outcome === 'ok' && e.source === 'vdc')?.detail).toMatch(/completed/);
+    expect(audit.find((e) => e.action === 'node.register' && e.outcome === 'ok' && e.source === 'vdc')?.detail).toMatch(
+      /completed/,
+    );
     await a.restart({ env: {} });
   });
 
@@ -91,20 +121,28 @@ describe('database faults', () => {
     await postgres.stop();
     for (const v of [a, b]) {
       const r = await waitFor('a coded 503', async () => {
-        const res = await request({ kind: 'socket', socketPath: v.socketPath }, { method: 'GET', path: '/api/clusters' });
+        const res = await request(
+          { kind: 'socket', socketPath: v.socketPath },
+          { method: 'GET', path: '/api/clusters' },
+        );
         return res.status === 503 ? res : null;
       });
       expect(JSON.parse(r.body.toString('utf8'))).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
     }
     await postgres.start();
     for (const v of [a, b]) {
-      await waitFor('the replica to reach the database again', async () => (await v.client().listClusters()).length === 1);
+      await waitFor(
+        'the replica to reach the database again',
+        async () => (await v.client().listClusters()).length === 1,
+      );
       expect(v.child.exitCode).toBeNull();
     }
     const created = await a.client().createCluster({ name: 'After' });
     expect((await b.client().listClusters()).map((c) => c.id)).toContain(created.id);
     const nodesAfter = await b.client().listNodes();
-    expect(nodesAfter.map((n) => [n.id, n.state, n.stateSince])).toEqual(nodesBefore.map((n) => [n.id, n.state, n.stateSince]));
+    expect(nodesAfter.map((n) => [n.id, n.state, n.stateSince])).toEqual(
+      nodesBefore.map((n) => [n.id, n.state, n.stateSince]),
+    );
     await waitFor('both replicas alive in health', async () => {
       const h = await b.client().health();
       return h.replicas?.filter((r) => r.alive).length === 2 ? h : null;

@@ -70,7 +70,10 @@ describe('kill -9 of the vDC inside register, before the host joined', () => {
     const d = await vdc.client().discover({ address: `127.0.0.1:${relay.port}`, token });
     // Every connection toward the host once the pending row exists is held: that is the join.
     relay.setPolicy(() => (dbRows().some((r) => r.state === 'pending') ? 'hold' : 'pass'));
-    const attempt = vdc.client().register({ discoveryId: d.discoveryId, clusterId }).catch((e: unknown) => e);
+    const attempt = vdc
+      .client()
+      .register({ discoveryId: d.discoveryId, clusterId })
+      .catch((e: unknown) => e);
     await waitFor('the join connection to reach the host side (held)', () => relay.held > 0);
     await vdc.kill();
     expect(await attempt).toBeInstanceOf(QuantixError);
@@ -119,7 +122,10 @@ describe('SQLite busy', () => {
     }
     const db = new Database(path.join(vdc.stateDir, 'vdc.db'), { readonly: true });
     try {
-      expect(db.prepare('SELECT name FROM clusters WHERE name = ?').get('Busy-wait'), 'the cluster row after the lock was released').toEqual({ name: 'Busy-wait' });
+      expect(
+        db.prepare('SELECT name FROM clusters WHERE name = ?').get('Busy-wait'),
+        'the cluster row after the lock was released',
+      ).toEqual({ name: 'Busy-wait' });
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     } finally {
       db.close();
@@ -137,7 +143,9 @@ describe('a host whose answer stops half-way', () => {
     relay.setPolicy(() => 'cut-response');
     const token = (await local(agent).generateToken()).token;
     let settled = false;
-    const pending = expectQuantixError(vdc.client().discover({ address: `127.0.0.1:${relay.port}`, token })).finally(() => (settled = true));
+    const pending = expectQuantixError(vdc.client().discover({ address: `127.0.0.1:${relay.port}`, token })).finally(
+      () => (settled = true),
+    );
     await waitFor('the host answer to be cut mid-way', () => relay.cut > 0);
     const health = await vdc.client().health();
     const clusters = await vdc.client().listClusters();
@@ -158,11 +166,18 @@ describe('a vDC that disappears after the join', () => {
     const token = (await local(agent).generateToken()).token;
     const d = await vdc.client().discover({ address: `${agent.host}:${agent.port}`, token });
     const node = await vdc.client().register({ discoveryId: d.discoveryId, clusterId });
-    const contact = await waitFor('a health round to reach the host', async () => (await local(agent).status()).membership?.lastContactAt);
+    const contact = await waitFor(
+      'a health round to reach the host',
+      async () => (await local(agent).status()).membership?.lastContactAt,
+    );
     await vdc.kill();
 
     const s = await local(agent).status();
-    expect(s.membership, 'the host lost its membership when the vDC vanished').toMatchObject({ nodeId: node.id, vdc: { id: vdc.vdcId, name: 'vdc-faults' }, cluster: { name: 'Faults' } });
+    expect(s.membership, 'the host lost its membership when the vDC vanished').toMatchObject({
+      nodeId: node.id,
+      vdc: { id: vdc.vdcId, name: 'vdc-faults' },
+      cluster: { name: 'Faults' },
+    });
     expect(Date.parse(s.membership!.lastContactAt!)).toBeGreaterThanOrEqual(Date.parse(contact));
 
     const p = (program = spawnInPty({
@@ -178,7 +193,12 @@ describe('a vDC that disappears after the join', () => {
 
     // After an agent restart the host is still a member of that vDC.
     await agent.stop();
-    const back = await startAgent({ host: agent.host, port: agent.port, stateDir: agent.stateDir, inventoryRoot: emptyRoot });
+    const back = await startAgent({
+      host: agent.host,
+      port: agent.port,
+      stateDir: agent.stateDir,
+      inventoryRoot: emptyRoot,
+    });
     agents.push(back);
     expect((await local(back).status()).membership).toMatchObject({ nodeId: node.id, vdc: { id: vdc.vdcId } });
     await vdc.restart({ pollInterval: '1h' });

@@ -68,7 +68,14 @@ async function register(vdc: VdcProcess, agent: AgentProcess, clusterId: string)
 }
 
 const owners = async () =>
-  new Map((await postgres!.query<{ id: string; lease_owner: string | null }>(new URL(database).pathname.slice(1), 'SELECT id, lease_owner FROM nodes')).map((r) => [r.id, r.lease_owner]));
+  new Map(
+    (
+      await postgres!.query<{ id: string; lease_owner: string | null }>(
+        new URL(database).pathname.slice(1),
+        'SELECT id, lease_owner FROM nodes',
+      )
+    ).map((r) => [r.id, r.lease_owner]),
+  );
 
 describe('takeover of a dead replica whose host does not answer', () => {
   it('keeps the survivor renewing its leases while it checks the taken host, and no host flaps', async () => {

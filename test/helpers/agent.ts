@@ -78,7 +78,16 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentPro
   const stateDir = opts.stateDir ?? path.join(tmpDir, 'state');
   const socketPath = opts.socketPath ?? path.join(tmpDir, 'node.sock');
   const host = opts.host ?? '127.0.0.1';
-  const args = [AGENT_MAIN, 'serve', '--state-dir', stateDir, '--socket', socketPath, '--listen', `${host}:${opts.port ?? 0}`];
+  const args = [
+    AGENT_MAIN,
+    'serve',
+    '--state-dir',
+    stateDir,
+    '--socket',
+    socketPath,
+    '--listen',
+    `${host}:${opts.port ?? 0}`,
+  ];
   if (opts.tokenTtl) args.push('--token-ttl', opts.tokenTtl);
   if (opts.inventoryRoot) args.push('--inventory-root', opts.inventoryRoot);
   args.push(...(opts.args ?? []));
@@ -113,13 +122,17 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentPro
     if (ready) break;
     if (child.exitCode !== null || child.signalCode !== null) {
       rmSync(tmpDir, { recursive: true, force: true });
-      throw new Error(`agent exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${lines.join('\n')}${partial}`);
+      throw new Error(
+        `agent exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${lines.join('\n')}${partial}`,
+      );
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       await waitExit(child);
       rmSync(tmpDir, { recursive: true, force: true });
-      throw new Error(`agent did not log "network API listening" within ${opts.readyTimeoutMs ?? 20_000} ms:\n${lines.join('\n')}${partial}`);
+      throw new Error(
+        `agent did not log "network API listening" within ${opts.readyTimeoutMs ?? 20_000} ms:\n${lines.join('\n')}${partial}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -153,9 +166,16 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentPro
 }
 
 /** Runs the compiled `quantix-node` CLI to completion. */
-export function runAgentCli(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runAgentCli(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [AGENT_MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [AGENT_MAIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -168,7 +168,11 @@ export interface TlsInterceptor {
  * to the real server (from `upstreamFrom`), and records both directions in
  * plaintext, as an attacker in the middle would.
  */
-export async function startTlsInterceptor(target: { host: string; port: number }, cert: { certPem: string; keyPem: string }, upstreamFrom: string): Promise<TlsInterceptor> {
+export async function startTlsInterceptor(
+  target: { host: string; port: number },
+  cert: { certPem: string; keyPem: string },
+  upstreamFrom: string,
+): Promise<TlsInterceptor> {
   const fromClients: Buffer[] = [];
   const fromServer: Buffer[] = [];
   const sockets = new Set<net.Socket>();
@@ -176,7 +180,12 @@ export async function startTlsInterceptor(target: { host: string; port: number }
     const i = fromClients.length;
     fromClients.push(Buffer.alloc(0));
     fromServer.push(Buffer.alloc(0));
-    const up = tls.connect({ host: target.host, port: target.port, rejectUnauthorized: false, localAddress: upstreamFrom } as tls.ConnectionOptions);
+    const up = tls.connect({
+      host: target.host,
+      port: target.port,
+      rejectUnauthorized: false,
+      localAddress: upstreamFrom,
+    } as tls.ConnectionOptions);
     for (const s of [down, up]) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
@@ -219,17 +228,39 @@ export interface SimpleResponse {
  * sending thousands of requests without a handshake each. Certificates
  * are not checked: the tests aim at a server they started themselves.
  */
-export function keepAliveClient(host: string, port: number, localAddress: string, sockets = 1): { send(o: { method: string; path: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<SimpleResponse>; close(): void } {
+export function keepAliveClient(
+  host: string,
+  port: number,
+  localAddress: string,
+  sockets = 1,
+): {
+  send(o: {
+    method: string;
+    path: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+  }): Promise<SimpleResponse>;
+  close(): void;
+} {
   const agent = new https.Agent({ keepAlive: true, maxSockets: sockets, rejectUnauthorized: false });
   return {
     send: (o) =>
       new Promise<SimpleResponse>((resolve, reject) => {
-        const req = https.request({ host, port, localAddress, agent, method: o.method, path: o.path, headers: o.headers ?? {} }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (d: Buffer) => chunks.push(d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        });
+        const req = https.request(
+          { host, port, localAddress, agent, method: o.method, path: o.path, headers: o.headers ?? {} },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (d: Buffer) => chunks.push(d));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                body: Buffer.concat(chunks).toString('utf8'),
+              }),
+            );
+            res.on('error', reject);
+          },
+        );
         req.on('error', reject);
         req.end(o.body);
       }),
@@ -250,13 +281,21 @@ export interface HandshakeResult {
 /** Runs `openssl s_client` with the given protocol and cipher flags against host:port. */
 export function opensslHandshake(host: string, port: number, flags: string[]): Promise<HandshakeResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile('openssl', ['s_client', '-connect', `${host}:${port}`, '-servername', 'localhost', ...flags], { timeout: 15_000 }, (err, stdout, stderr) => {
-      const output = `${stdout}\n${stderr}`;
-      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') { reject(new Error('the openssl command-line client is not installed')); return; }
-      const m = /New, (\S+), Cipher is (\S+)/.exec(output);
-      const established = !!m && m[2] !== '(NONE)';
-      resolve({ established, protocol: established ? m[1]! : null, cipher: established ? m[2]! : null, output });
-    });
+    const child = execFile(
+      'openssl',
+      ['s_client', '-connect', `${host}:${port}`, '-servername', 'localhost', ...flags],
+      { timeout: 15_000 },
+      (err, stdout, stderr) => {
+        const output = `${stdout}\n${stderr}`;
+        if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+          reject(new Error('the openssl command-line client is not installed'));
+          return;
+        }
+        const m = /New, (\S+), Cipher is (\S+)/.exec(output);
+        const established = !!m && m[2] !== '(NONE)';
+        resolve({ established, protocol: established ? m[1]! : null, cipher: established ? m[2]! : null, output });
+      },
+    );
     child.stdin?.end();
   });
 }

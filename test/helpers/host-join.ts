@@ -19,7 +19,12 @@ export async function joinAsVdc(client: LocalAgentClient, vdcName: string, clust
   await host.hello();
   await host.join(await deriveKey(token), {
     nodeId: `node-${vdcName}`,
-    vdc: { id: `vdc-${vdcName}`, name: vdcName, url: 'https://127.0.0.1:9443', clientCertFingerprint: cert.fingerprint },
+    vdc: {
+      id: `vdc-${vdcName}`,
+      name: vdcName,
+      url: 'https://127.0.0.1:9443',
+      clientCertFingerprint: cert.fingerprint,
+    },
     cluster: { id: `cluster-${clusterName}`, name: clusterName },
   });
 }

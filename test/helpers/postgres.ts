@@ -25,7 +25,11 @@ export interface TestPostgres {
   /** Creates a new empty database and returns its URL. */
   createDatabase(prefix?: string): Promise<string>;
   /** Runs one statement as the administrator. */
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(database: string, sql: string, params?: unknown[]): Promise<R[]>;
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    database: string,
+    sql: string,
+    params?: unknown[],
+  ): Promise<R[]>;
   /** Stops the server (fast shutdown), keeping the data. */
   stop(): Promise<void>;
   /** Starts it again on the same data and port. */
@@ -88,11 +92,17 @@ export async function startPostgres(): Promise<TestPostgres> {
     }
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`embedded PostgreSQL did not start: ${err instanceof Error ? err.message : String(err)}\n${log.slice(-20).join('')}`);
+    throw new Error(
+      `embedded PostgreSQL did not start: ${err instanceof Error ? err.message : String(err)}\n${log.slice(-20).join('')}`,
+    );
   }
   let seq = 0;
   const url = (database: string) => `postgres://${user}:${password}@127.0.0.1:${port}/${database}`;
-  const query = async <R extends pg.QueryResultRow>(database: string, sql: string, params: unknown[] = []): Promise<R[]> => {
+  const query = async <R extends pg.QueryResultRow>(
+    database: string,
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<R[]> => {
     const c = new pg.Client({ connectionString: url(database) });
     await c.connect();
     try {
@@ -141,7 +151,10 @@ export type VdcBackend = (typeof VDC_BACKENDS)[number];
  * after the file. `database(backend)` is a fresh database URL for
  * `postgresql`, undefined (SQLite) otherwise.
  */
-export function usePostgres(): { server(): Promise<TestPostgres>; database(backend: VdcBackend): Promise<string | undefined> } {
+export function usePostgres(): {
+  server(): Promise<TestPostgres>;
+  database(backend: VdcBackend): Promise<string | undefined>;
+} {
   let started: Promise<TestPostgres> | null = null;
   afterAll(async () => {
     if (started) await (await started.catch(() => null))?.cleanup();

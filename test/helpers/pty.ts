@@ -23,20 +23,57 @@ export const TERMS = ['linux', 'vt100', 'vt220', 'xterm', 'xterm-256color', 'scr
 /** Function-key sequences by TERM family (terminfo kf1–kf12; see the terminal notes). */
 const FKEYS: Record<'linux' | 'vt100' | 'vt220' | 'xterm', Record<string, string>> = {
   linux: {
-    F1: '\x1b[[A', F2: '\x1b[[B', F3: '\x1b[[C', F4: '\x1b[[D', F5: '\x1b[[E',
-    F6: '\x1b[17~', F7: '\x1b[18~', F8: '\x1b[19~', F9: '\x1b[20~', F10: '\x1b[21~', F11: '\x1b[23~', F12: '\x1b[24~',
+    F1: '\x1b[[A',
+    F2: '\x1b[[B',
+    F3: '\x1b[[C',
+    F4: '\x1b[[D',
+    F5: '\x1b[[E',
+    F6: '\x1b[17~',
+    F7: '\x1b[18~',
+    F8: '\x1b[19~',
+    F9: '\x1b[20~',
+    F10: '\x1b[21~',
+    F11: '\x1b[23~',
+    F12: '\x1b[24~',
   },
   vt100: {
-    F1: '\x1bOP', F2: '\x1bOQ', F3: '\x1bOR', F4: '\x1bOS',
-    F5: '\x1bOt', F6: '\x1bOu', F7: '\x1bOv', F8: '\x1bOl', F9: '\x1bOw', F10: '\x1bOx',
+    F1: '\x1bOP',
+    F2: '\x1bOQ',
+    F3: '\x1bOR',
+    F4: '\x1bOS',
+    F5: '\x1bOt',
+    F6: '\x1bOu',
+    F7: '\x1bOv',
+    F8: '\x1bOl',
+    F9: '\x1bOw',
+    F10: '\x1bOx',
   },
   vt220: {
-    F1: '\x1bOP', F2: '\x1bOQ', F3: '\x1bOR', F4: '\x1bOS',
-    F6: '\x1b[17~', F7: '\x1b[18~', F8: '\x1b[19~', F9: '\x1b[20~', F10: '\x1b[21~', F11: '\x1b[23~', F12: '\x1b[24~',
+    F1: '\x1bOP',
+    F2: '\x1bOQ',
+    F3: '\x1bOR',
+    F4: '\x1bOS',
+    F6: '\x1b[17~',
+    F7: '\x1b[18~',
+    F8: '\x1b[19~',
+    F9: '\x1b[20~',
+    F10: '\x1b[21~',
+    F11: '\x1b[23~',
+    F12: '\x1b[24~',
   },
   xterm: {
-    F1: '\x1bOP', F2: '\x1bOQ', F3: '\x1bOR', F4: '\x1bOS', F5: '\x1b[15~',
-    F6: '\x1b[17~', F7: '\x1b[18~', F8: '\x1b[19~', F9: '\x1b[20~', F10: '\x1b[21~', F11: '\x1b[23~', F12: '\x1b[24~',
+    F1: '\x1bOP',
+    F2: '\x1bOQ',
+    F3: '\x1bOR',
+    F4: '\x1bOS',
+    F5: '\x1b[15~',
+    F6: '\x1b[17~',
+    F7: '\x1b[18~',
+    F8: '\x1b[19~',
+    F9: '\x1b[20~',
+    F10: '\x1b[21~',
+    F11: '\x1b[23~',
+    F12: '\x1b[24~',
   },
 };
 
@@ -130,7 +167,13 @@ export class PtyProgram {
     const rows = opts.rows ?? 24;
     this.termName = opts.term ?? 'xterm-256color';
     // The title stack (CSI 22 t / 23 t) on, as in xterm itself, so a program's title restore can be checked.
-    this.term = new Terminal({ cols, rows, allowProposedApi: true, scrollback: 0, windowOptions: { pushTitle: true, popTitle: true } });
+    this.term = new Terminal({
+      cols,
+      rows,
+      allowProposedApi: true,
+      scrollback: 0,
+      windowOptions: { pushTitle: true, popTitle: true },
+    });
     this.term.parser.registerCsiHandler({ prefix: '?', final: 'h' }, (params) => {
       if (params.includes(25)) this.cursorVisible = true;
       return false;
@@ -216,7 +259,8 @@ export class PtyProgram {
     const b = this.term.buffer.active;
     const out: string[] = [];
     // Cut at the current width: after a shrink, cells beyond it can survive in the emulator's line data.
-    for (let i = 0; i < this.term.rows; i++) out.push(b.getLine(b.viewportY + i)?.translateToString(true, 0, this.term.cols) ?? '');
+    for (let i = 0; i < this.term.rows; i++)
+      out.push(b.getLine(b.viewportY + i)?.translateToString(true, 0, this.term.cols) ?? '');
     return out;
   }
 
@@ -232,8 +276,14 @@ export class PtyProgram {
       await this.flush();
       const v = pred();
       if (v) return v;
-      if (this.exitInfo) throw new Error(`program exited (code ${this.exitInfo.exitCode}) while waiting for ${what}. Screen:\n${this.screen()}`);
-      if (Date.now() > deadline) throw new Error(`timed out after ${opts.timeoutMs ?? 10_000} ms waiting for ${what}. Screen:\n${this.screen()}`);
+      if (this.exitInfo)
+        throw new Error(
+          `program exited (code ${this.exitInfo.exitCode}) while waiting for ${what}. Screen:\n${this.screen()}`,
+        );
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out after ${opts.timeoutMs ?? 10_000} ms waiting for ${what}. Screen:\n${this.screen()}`,
+        );
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
   }
@@ -388,7 +438,10 @@ export class PtyProgram {
     const info = await Promise.race([
       this.exited,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`program did not exit within ${timeoutMs} ms. Screen:\n${this.screen()}`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`program did not exit within ${timeoutMs} ms. Screen:\n${this.screen()}`)),
+          timeoutMs,
+        );
       }),
     ]).finally(() => clearTimeout(timer));
     await this.flush();

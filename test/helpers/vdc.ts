@@ -71,18 +71,28 @@ export interface VdcProcess {
   /** Resolves when the current process exits by itself, with its code or signal. */
   exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Stops the current process if running and starts a new one on the same state. */
-  restart(overrides?: Partial<Pick<StartVdcOptions, 'env' | 'args' | 'pollInterval' | 'connectTimeout' | 'responseTimeout' | 'listen' | 'lease'>>): Promise<void>;
+  restart(
+    overrides?: Partial<
+      Pick<StartVdcOptions, 'env' | 'args' | 'pollInterval' | 'connectTimeout' | 'responseTimeout' | 'listen' | 'lease'>
+    >,
+  ): Promise<void>;
   /** Kills the process and removes the temporary directory. */
   cleanup(): Promise<void>;
 }
 
 function waitExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
 /** Waits for a condition, polling every `intervalMs`; fails with `what` when the deadline passes. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 15_000, intervalMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  timeoutMs = 15_000,
+  intervalMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown = null;
   for (;;) {
@@ -92,7 +102,10 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | null | u
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
@@ -124,7 +137,12 @@ export async function startVdc(opts: StartVdcOptions = {}): Promise<VdcProcess> 
       ...(settings.lease ? ['--lease', settings.lease] : []),
       ...(settings.args ?? []),
     ];
-    const env: Record<string, string | undefined> = { ...process.env, QUANTIX_LOG_LEVEL: 'debug', ...(settings.database ? { QUANTIX_VDC_DATABASE: settings.database } : {}), ...settings.env };
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      QUANTIX_LOG_LEVEL: 'debug',
+      ...(settings.database ? { QUANTIX_VDC_DATABASE: settings.database } : {}),
+      ...settings.env,
+    };
     const [command, argv] = nodeCommand(args, settings.fdLimit);
     const child = spawn(command, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const mine: string[] = [];
@@ -149,7 +167,9 @@ export async function startVdc(opts: StartVdcOptions = {}): Promise<VdcProcess> 
         }
       }
       if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`quantix-vdc exited (${child.exitCode ?? child.signalCode}) before listening:\n${mine.join('\n')}${partial}`);
+        throw new Error(
+          `quantix-vdc exited (${child.exitCode ?? child.signalCode}) before listening:\n${mine.join('\n')}${partial}`,
+        );
       }
       if (Date.now() > deadline) {
         child.kill('SIGKILL');

@@ -18,8 +18,23 @@ let a: AgentProcess;
 const audit = (...args: string[]) => runAgentCli(['audit', '--state-dir', a.stateDir, ...args]);
 
 const OLD = [
-  { at: '2020-01-01T00:00:00.000Z', action: 'proof.failed', outcome: 'error', source: '192.0.2.7', code: 'TOKEN_INVALID', path: '/api/v1/registration/join' },
-  { at: '2020-01-02T00:00:00.000Z', action: 'join', outcome: 'ok', source: '192.0.2.8', vdcId: 'v1', nodeId: 'n1', clusterId: 'c1' },
+  {
+    at: '2020-01-01T00:00:00.000Z',
+    action: 'proof.failed',
+    outcome: 'error',
+    source: '192.0.2.7',
+    code: 'TOKEN_INVALID',
+    path: '/api/v1/registration/join',
+  },
+  {
+    at: '2020-01-02T00:00:00.000Z',
+    action: 'join',
+    outcome: 'ok',
+    source: '192.0.2.8',
+    vdcId: 'v1',
+    nodeId: 'n1',
+    clusterId: 'c1',
+  },
 ];
 
 beforeAll(async () => {
@@ -28,7 +43,11 @@ beforeAll(async () => {
   await local.generateToken({ ttlSeconds: 900 });
   await local.revokeToken();
   // The rotated file, as the agent leaves it at 16 MiB, with lines that are not records.
-  writeFileSync(path.join(a.stateDir, 'audit.log.1'), [JSON.stringify(OLD[0]), 'not json', '{"at":1}', '\u001b[2J', JSON.stringify(OLD[1])].join('\n') + '\n', { mode: 0o600 });
+  writeFileSync(
+    path.join(a.stateDir, 'audit.log.1'),
+    [JSON.stringify(OLD[0]), 'not json', '{"at":1}', '\u001b[2J', JSON.stringify(OLD[1])].join('\n') + '\n',
+    { mode: 0o600 },
+  );
 });
 
 afterAll(async () => {
@@ -36,7 +55,7 @@ afterAll(async () => {
 });
 
 describe('quantix-node audit', () => {
-  it('prints the rotated records first, then the agent\'s own, and counts lines that are not records', async () => {
+  it("prints the rotated records first, then the agent's own, and counts lines that are not records", async () => {
     const r = await audit();
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
@@ -50,12 +69,20 @@ describe('quantix-node audit', () => {
   it('filters by time, action and outcome, and gives JSON', async () => {
     const recent = await audit('--since', '1h', '--json');
     expect(recent.code).toBe(0);
-    expect((JSON.parse(recent.stdout) as Array<{ action: string }>).map((x) => x.action)).toEqual(['token.generate', 'token.revoke']);
+    expect((JSON.parse(recent.stdout) as Array<{ action: string }>).map((x) => x.action)).toEqual([
+      'token.generate',
+      'token.revoke',
+    ]);
     const iso = JSON.parse((await audit('--since', '2020-01-02T00:00:00Z', '--json')).stdout) as unknown[];
     expect(iso).toHaveLength(3);
-    const refused = JSON.parse((await audit('--outcome', 'refused', '--json')).stdout) as Array<{ action: string; code: string }>;
+    const refused = JSON.parse((await audit('--outcome', 'refused', '--json')).stdout) as Array<{
+      action: string;
+      code: string;
+    }>;
     expect(refused).toEqual([expect.objectContaining({ action: 'proof.failed', code: 'TOKEN_INVALID' })]);
-    const joins = JSON.parse((await audit('--action', 'join', '--outcome', 'ok', '--json')).stdout) as Array<{ nodeId: string }>;
+    const joins = JSON.parse((await audit('--action', 'join', '--outcome', 'ok', '--json')).stdout) as Array<{
+      nodeId: string;
+    }>;
     expect(joins.map((j) => j.nodeId)).toEqual(['n1']);
     const none = await audit('--action', 'leave', '--json');
     expect(JSON.parse(none.stdout)).toEqual([]);
@@ -88,7 +115,12 @@ describe('quantix-node audit', () => {
       writeFileSync(path.join(dir, 'audit.log'), `${JSON.stringify(OLD[0])}\n`, { mode: 0o600 });
       const small = await maxRssKiB(['audit', '--state-dir', a.stateDir]);
       const big = await maxRssKiB(['audit', '--state-dir', dir]);
-      expect(big.stdout.trim().split('\n').map((l) => l.split(/\s+/)[1])).toEqual(['join', 'proof.failed']);
+      expect(
+        big.stdout
+          .trim()
+          .split('\n')
+          .map((l) => l.split(/\s+/)[1]),
+      ).toEqual(['join', 'proof.failed']);
       expect(big.stderr).toContain('1 line was not audit records and was skipped.');
       // Holding the line (or the file) would cost at least 24 MiB more than reading a small log.
       expect(big.kib - small.kib).toBeLessThan(12 * 1024);
@@ -101,7 +133,9 @@ describe('quantix-node audit', () => {
 /** Runs the CLI under /usr/bin/time and returns its peak resident size (KiB) with its output. */
 function maxRssKiB(args: string[]): Promise<{ kib: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', 'maxrss=%M', process.execPath, AGENT_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', 'maxrss=%M', process.execPath, AGENT_MAIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -35,11 +35,14 @@ afterAll(async () => {
 async function joinLab(): Promise<void> {
   const token = JSON.parse((await cli('token', 'generate', '--json')).stdout).token as string;
   const vdc = await createSelfSignedCertificate('vdc-cli');
-  await new HostAgentClient({ host: a.host, port: a.port, clientCertificate: vdc }).join(await deriveKey(canonicalizeToken(token)!), {
-    nodeId: 'n-cli',
-    vdc: { id: 'v1', name: 'Lab vDC', url: 'https://vdc.lab:9443', clientCertFingerprint: vdc.fingerprint },
-    cluster: { id: 'c1', name: 'lab' },
-  });
+  await new HostAgentClient({ host: a.host, port: a.port, clientCertificate: vdc }).join(
+    await deriveKey(canonicalizeToken(token)!),
+    {
+      nodeId: 'n-cli',
+      vdc: { id: 'v1', name: 'Lab vDC', url: 'https://vdc.lab:9443', clientCertFingerprint: vdc.fingerprint },
+      cluster: { id: 'c1', name: 'lab' },
+    },
+  );
 }
 
 function noStack(stderr: string): void {
@@ -149,9 +152,16 @@ describe('quantix-node CLI', () => {
     if ((await local.status()).membership) await local.leave();
     await joinLab();
     const run = async (answer: string) => {
-      const p = spawnInPty({ script: 'dist/host-console/agent/main.js', args: ['leave', '--socket', a.socketPath], cols: 100, rows: 10 });
+      const p = spawnInPty({
+        script: 'dist/host-console/agent/main.js',
+        args: ['leave', '--socket', a.socketPath],
+        cols: 100,
+        rows: 10,
+      });
       try {
-        await p.waitForText(/Leave cluster lab on vDC Lab vDC \(https:\/\/vdc\.lab:9443\)\? .*virtual machines keep running\. \[y\/N\]/s);
+        await p.waitForText(
+          /Leave cluster lab on vDC Lab vDC \(https:\/\/vdc\.lab:9443\)\? .*virtual machines keep running\. \[y\/N\]/s,
+        );
         p.write(`${answer}\r`);
         const exit = await p.exit();
         return { code: exit.exitCode, screen: p.screen() };
@@ -170,7 +180,15 @@ describe('quantix-node CLI', () => {
   }, 120_000);
 
   it('--help works on every command and exits 0', async () => {
-    for (const args of [['--help'], ['serve', '--help'], ['token', '--help'], ['status', '--help'], ['inventory', '--help'], ['leave', '--help'], ['token', 'show', '--help']]) {
+    for (const args of [
+      ['--help'],
+      ['serve', '--help'],
+      ['token', '--help'],
+      ['status', '--help'],
+      ['inventory', '--help'],
+      ['leave', '--help'],
+      ['token', 'show', '--help'],
+    ]) {
       const r = await runAgentCli(args);
       expect({ args, code: r.code }).toEqual({ args, code: 0 });
       expect(r.stdout).toMatch(/^Usage: quantix-node/);
@@ -178,7 +196,15 @@ describe('quantix-node CLI', () => {
   });
 
   it('usage errors exit 2 with the usage text', async () => {
-    for (const args of [['frobnicate'], ['token'], ['token', 'eat'], ['status', '--bogus'], ['serve', '--listen', 'nowhere'], ['serve', '--token-ttl', '3d'], ['--json']]) {
+    for (const args of [
+      ['frobnicate'],
+      ['token'],
+      ['token', 'eat'],
+      ['status', '--bogus'],
+      ['serve', '--listen', 'nowhere'],
+      ['serve', '--token-ttl', '3d'],
+      ['--json'],
+    ]) {
       const r = await runAgentCli(args);
       expect({ args, code: r.code }).toEqual({ args, code: 2 });
       expect(r.stderr).toMatch(/^quantix-node: USAGE_ERROR: \S.*\. /);
@@ -186,11 +212,17 @@ describe('quantix-node CLI', () => {
       noStack(r.stderr);
     }
     const bogus = await runAgentCli(['status', '--bogus']);
-    expect(bogus.stderr.split('\n')[0]).toBe('quantix-node: USAGE_ERROR: Unknown option --bogus. See the usage below, or run the command with --help.');
+    expect(bogus.stderr.split('\n')[0]).toBe(
+      'quantix-node: USAGE_ERROR: Unknown option --bogus. See the usage below, or run the command with --help.',
+    );
   });
 
   it('takes options before the command as after it', async () => {
-    for (const args of [['--socket', a.socketPath, 'status'], [`--socket=${a.socketPath}`, '--json', 'status'], ['--json', '--socket', a.socketPath, 'status']]) {
+    for (const args of [
+      ['--socket', a.socketPath, 'status'],
+      [`--socket=${a.socketPath}`, '--json', 'status'],
+      ['--json', '--socket', a.socketPath, 'status'],
+    ]) {
       const r = await runAgentCli(args);
       expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
       expect(r.stdout).toContain(a.hostId);
@@ -205,7 +237,9 @@ describe('quantix-node CLI', () => {
     const r = await runAgentCli(['status', '--socket', path.join(a.tmpDir, 'absent.sock')]);
     expect(r.code).toBe(3);
     // The vDC's HOST_UNREACHABLE means a host it cannot reach; a local agent that is not running has its own code.
-    expect(r.stderr).toMatch(/^quantix-node: AGENT_UNREACHABLE: The host agent is not reachable on .*absent\.sock \(socket not found\)\. Start it with `quantix-node serve`/);
+    expect(r.stderr).toMatch(
+      /^quantix-node: AGENT_UNREACHABLE: The host agent is not reachable on .*absent\.sock \(socket not found\)\. Start it with `quantix-node serve`/,
+    );
     noStack(r.stderr);
   });
 
@@ -213,11 +247,29 @@ describe('quantix-node CLI', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'qx-agent-cli-'));
     try {
       // The same socket as the running agent: refused, the running agent untouched.
-      const r = await runAgentCli(['serve', '--state-dir', path.join(dir, 's'), '--socket', a.socketPath, '--listen', '127.0.0.1:0']);
+      const r = await runAgentCli([
+        'serve',
+        '--state-dir',
+        path.join(dir, 's'),
+        '--socket',
+        a.socketPath,
+        '--listen',
+        '127.0.0.1:0',
+      ]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/^quantix-node: LISTEN_FAILED: Another agent is already listening on .*\. Stop it first/m);
+      expect(r.stderr).toMatch(
+        /^quantix-node: LISTEN_FAILED: Another agent is already listening on .*\. Stop it first/m,
+      );
       noStack(r.stderr);
-      const busy = await runAgentCli(['serve', '--state-dir', path.join(dir, 's'), '--socket', path.join(dir, 'n.sock'), '--listen', `127.0.0.1:${a.port}`]);
+      const busy = await runAgentCli([
+        'serve',
+        '--state-dir',
+        path.join(dir, 's'),
+        '--socket',
+        path.join(dir, 'n.sock'),
+        '--listen',
+        `127.0.0.1:${a.port}`,
+      ]);
       expect(busy.code).toBe(1);
       expect(busy.stderr).toMatch(/address is in use/);
       expect((await cli('status')).code).toBe(0);

@@ -33,24 +33,52 @@ beforeAll(async () => {
       res.end(body);
     };
     if (req.url === AGENT_PATHS.hello) {
-      if (behaviour === 'bad-hello') { send(200, JSON.stringify({ apiVersion: 1, hostname: 'h' })); return; }
-      send(200, JSON.stringify({ apiVersion: 1, hostId: 'h1', hostname: 'fake', agentVersion: '0', managed: false, time: new Date().toISOString() })); return;
+      if (behaviour === 'bad-hello') {
+        send(200, JSON.stringify({ apiVersion: 1, hostname: 'h' }));
+        return;
+      }
+      send(
+        200,
+        JSON.stringify({
+          apiVersion: 1,
+          hostId: 'h1',
+          hostname: 'fake',
+          agentVersion: '0',
+          managed: false,
+          time: new Date().toISOString(),
+        }),
+      );
+      return;
     }
     const nonce = parseAuthorization(req.headers.authorization)?.nonce ?? '';
     const ok = JSON.stringify({ hostId: 'h1' });
     switch (behaviour) {
-      case 'no-proof':
-        { send(200, ok); return; }
-      case 'wrong-proof':
-        { send(200, ok, { [HOST_PROOF_HEADER]: computeHostProof(Buffer.alloc(32), nonce, cert.fingerprint, ok) }); return; }
-      case 'good-proof-bad-shape':
-        { send(200, ok, { [HOST_PROOF_HEADER]: computeHostProof(key, nonce, cert.fingerprint, ok) }); return; }
-      case 'garbage':
-        { send(502, '<html>proxy error</html>', { 'content-type': 'text/html' }); return; }
-      case 'rate-limited':
-        { send(429, JSON.stringify({ code: 'RATE_LIMITED', message: 'slow down', hint: 'wait' }), { 'retry-after': '42' }); return; }
-      default:
-        { send(500, '{}'); return; }
+      case 'no-proof': {
+        send(200, ok);
+        return;
+      }
+      case 'wrong-proof': {
+        send(200, ok, { [HOST_PROOF_HEADER]: computeHostProof(Buffer.alloc(32), nonce, cert.fingerprint, ok) });
+        return;
+      }
+      case 'good-proof-bad-shape': {
+        send(200, ok, { [HOST_PROOF_HEADER]: computeHostProof(key, nonce, cert.fingerprint, ok) });
+        return;
+      }
+      case 'garbage': {
+        send(502, '<html>proxy error</html>', { 'content-type': 'text/html' });
+        return;
+      }
+      case 'rate-limited': {
+        send(429, JSON.stringify({ code: 'RATE_LIMITED', message: 'slow down', hint: 'wait' }), {
+          'retry-after': '42',
+        });
+        return;
+      }
+      default: {
+        send(500, '{}');
+        return;
+      }
     }
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -108,7 +136,9 @@ describe('HostAgentClient against a misbehaving host', () => {
 
   it('refuses a host whose certificate differs from the pinned one', async () => {
     behaviour = 'no-proof';
-    const e = await codeOf(new HostAgentClient({ host: '127.0.0.1', port, pinnedFingerprint: 'ab'.repeat(32) }).hello());
+    const e = await codeOf(
+      new HostAgentClient({ host: '127.0.0.1', port, pinnedFingerprint: 'ab'.repeat(32) }).hello(),
+    );
     expect(e.code).toBe('HOST_IDENTITY_CHANGED');
   });
 

@@ -28,7 +28,10 @@ const logLines: string[] = [];
 let vdc: CertificatePair;
 
 /** Starts an agent in this process on `host` with a settable clock. */
-async function inProcess(host: string, ttlSeconds = 3600): Promise<{ agent: RunningAgent; clock: { t: number }; local: LocalAgentClient }> {
+async function inProcess(
+  host: string,
+  ttlSeconds = 3600,
+): Promise<{ agent: RunningAgent; clock: { t: number }; local: LocalAgentClient }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'qx-agent-clock-'));
   dirs.push(dir);
   const clock = { t: Date.now() };
@@ -77,7 +80,13 @@ describe('token lifetime on the agent clock', () => {
     const start = Date.parse(token.createdAt);
     expect(Date.parse(token.expiresAt) - start).toBe(3600_000);
     // A fresh client per step: each hello learns the host clock as it is now.
-    const client = () => new HostAgentClient({ host: agent.address, port: agent.port, clientCertificate: vdc, localAddress: '127.0.3.100' });
+    const client = () =>
+      new HostAgentClient({
+        host: agent.address,
+        port: agent.port,
+        clientCertificate: vdc,
+        localAddress: '127.0.3.100',
+      });
 
     clock.t = start + 3599_000;
     expect((await local.getToken()).expiresInSeconds).toBe(1);
@@ -120,7 +129,10 @@ describe('token lifetime on the agent clock', () => {
         '',
       ].join('\n'),
     );
-    const child = await startAgent({ host: '127.0.3.4', env: { NODE_OPTIONS: `--import ${pathToFileURL(shim).href}` } });
+    const child = await startAgent({
+      host: '127.0.3.4',
+      env: { NODE_OPTIONS: `--import ${pathToFileURL(shim).href}` },
+    });
     try {
       const local = new LocalAgentClient({ socketPath: child.socketPath });
       const setClock = async (t: number) => {
@@ -156,7 +168,12 @@ describe('token lifetime on the agent clock', () => {
     const { agent, clock, local } = await inProcess('127.0.3.2');
     clock.t = Date.now() - 5 * 3600_000;
     const key = await deriveKey(canonicalizeToken((await local.generateToken()).token)!);
-    const c = new HostAgentClient({ host: agent.address, port: agent.port, clientCertificate: vdc, localAddress: '127.0.3.101' });
+    const c = new HostAgentClient({
+      host: agent.address,
+      port: agent.port,
+      clientCertificate: vdc,
+      localAddress: '127.0.3.101',
+    });
     const hello = await c.hello();
     expect(hello.clockOffsetMs).toBeLessThan(-4 * 3600_000);
     const joined = await c.join(key, {
@@ -166,7 +183,13 @@ describe('token lifetime on the agent clock', () => {
     });
     expect(joined.joinedAt).toBe(new Date(clock.t).toISOString());
     // Without the offset the same vDC's proof is five hours stale.
-    const naive = new HostAgentClient({ host: agent.address, port: agent.port, pinnedFingerprint: agent.fingerprint, clockOffsetMs: 0, localAddress: '127.0.3.102' });
+    const naive = new HostAgentClient({
+      host: agent.address,
+      port: agent.port,
+      pinnedFingerprint: agent.fingerprint,
+      clockOffsetMs: 0,
+      localAddress: '127.0.3.102',
+    });
     // The host refuses it as a malformed request; the vDC reports that in its own words and keeps the host's code.
     const stale = (await naive.discovery(key).then(
       () => null,

@@ -16,7 +16,14 @@ import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { request, type RawResponse } from '../../common/http/request.js';
 import { AGENT_PATHS, type JoinRequest } from '../../common/protocol/agent-api.js';
 import { QuantixError } from '../../common/protocol/errors.js';
-import { computeHostProof, computeRequestMac, deriveKey, formatAuthorization, HOST_PROOF_HEADER, macEquals } from '../../common/protocol/proof.js';
+import {
+  computeHostProof,
+  computeRequestMac,
+  deriveKey,
+  formatAuthorization,
+  HOST_PROOF_HEADER,
+  macEquals,
+} from '../../common/protocol/proof.js';
 import { canonicalizeToken } from '../../common/token/token.js';
 import type { AuditRecord } from '../../host-console/agent/audit.js';
 import { type AgentProcess, startAgent } from '../helpers/agent.js';
@@ -31,7 +38,10 @@ let nextSource = 10;
 const source = () => `127.0.0.${nextSource++}`;
 
 beforeAll(async () => {
-  [vdc, intruder] = await Promise.all([createSelfSignedCertificate('vdc-test'), createSelfSignedCertificate('intruder')]);
+  [vdc, intruder] = await Promise.all([
+    createSelfSignedCertificate('vdc-test'),
+    createSelfSignedCertificate('intruder'),
+  ]);
 });
 
 afterAll(async () => {
@@ -48,7 +58,10 @@ function local(a: AgentProcess): LocalAgentClient {
   return new LocalAgentClient({ socketPath: a.socketPath });
 }
 
-function hostClient(a: AgentProcess, extra: Partial<ConstructorParameters<typeof HostAgentClient>[0]> = {}): HostAgentClient {
+function hostClient(
+  a: AgentProcess,
+  extra: Partial<ConstructorParameters<typeof HostAgentClient>[0]> = {},
+): HostAgentClient {
   return new HostAgentClient({ host: a.host, port: a.port, clientCertificate: vdc, localAddress: source(), ...extra });
 }
 
@@ -93,17 +106,32 @@ interface RawProofOptions {
 }
 
 /** A request written by hand, to send what no well-behaved client would. */
-async function raw(a: AgentProcess, o: RawProofOptions): Promise<RawResponse & { json: Record<string, unknown>; nonce: string }> {
+async function raw(
+  a: AgentProcess,
+  o: RawProofOptions,
+): Promise<RawResponse & { json: Record<string, unknown>; nonce: string }> {
   const method = o.method ?? 'GET';
   const p = o.path ?? AGENT_PATHS.discovery;
   const body = o.body ?? (method === 'POST' ? '{}' : '');
   const ts = String(o.ts ?? Math.floor(Date.now() / 1000));
-  const nonce = o.nonce ?? Buffer.from(Array.from({ length: 16 }, () => Math.floor(Math.random() * 256))).toString('base64url');
+  const nonce =
+    o.nonce ?? Buffer.from(Array.from({ length: 16 }, () => Math.floor(Math.random() * 256))).toString('base64url');
   const headers: Record<string, string> = {};
   if (o.authorization !== null) {
     headers.authorization =
       o.authorization ??
-      formatAuthorization(ts, nonce, computeRequestMac(o.key ?? Buffer.alloc(32, 1), { method, path: p, ts, nonce, fingerprint: o.fingerprint ?? a.fingerprint, body }));
+      formatAuthorization(
+        ts,
+        nonce,
+        computeRequestMac(o.key ?? Buffer.alloc(32, 1), {
+          method,
+          path: p,
+          ts,
+          nonce,
+          fingerprint: o.fingerprint ?? a.fingerprint,
+          body,
+        }),
+      );
   }
   if (o.contentType !== null && method === 'POST') headers['content-type'] = o.contentType ?? 'application/json';
   const res = await request(
@@ -245,7 +273,12 @@ describe('registration over HTTPS', () => {
       // a nonce of the wrong length
       ['short nonce', { authorization: `Quantix v1;ts=${now};nonce=AAAA;mac=${'A'.repeat(43)}` }, 400, 'BAD_REQUEST'],
       // the right fields in the wrong order
-      ['field order', { authorization: `Quantix v1;nonce=AAECAwQFBgcICQoLDA0ODw;ts=${now};mac=${'A'.repeat(43)}` }, 400, 'BAD_REQUEST'],
+      [
+        'field order',
+        { authorization: `Quantix v1;nonce=AAECAwQFBgcICQoLDA0ODw;ts=${now};mac=${'A'.repeat(43)}` },
+        400,
+        'BAD_REQUEST',
+      ],
       // signed correctly but 310 s old (the exact ±300 s edge is a unit test: here seconds pass between cases)
       ['stale', { key, ts: now - 310 }, 400, 'BAD_REQUEST'],
       // signed correctly but 310 s ahead (301 turned into an accepted 299 when the loaded machine took 2 s to get here)
@@ -276,28 +309,47 @@ describe('registration over HTTPS', () => {
       // a fingerprint that is not one
       ['bad fingerprint', { body: JSON.stringify(joinBody('n-0', 'vdc-1', 'zz')) }, 400, 'BAD_REQUEST'],
       // an escape sequence in a name
-      ['control in name', { body: JSON.stringify({ ...joinBody('n-0'), cluster: { id: 'c', name: 'x\u001b[2J' } }) }, 400, 'BAD_REQUEST'],
+      [
+        'control in name',
+        { body: JSON.stringify({ ...joinBody('n-0'), cluster: { id: 'c', name: 'x\u001b[2J' } }) },
+        400,
+        'BAD_REQUEST',
+      ],
       // empty body
       ['empty', { body: '' }, 400, 'BAD_REQUEST'],
       // form content type
       ['form', { body: good, contentType: 'application/x-www-form-urlencoded' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
       // 64 KiB body
-      ['oversized', { body: JSON.stringify({ ...joinBody('n-0'), pad: 'x'.repeat(64 * 1024) }) }, 413, 'PAYLOAD_TOO_LARGE'],
+      [
+        'oversized',
+        { body: JSON.stringify({ ...joinBody('n-0'), pad: 'x'.repeat(64 * 1024) }) },
+        413,
+        'PAYLOAD_TOO_LARGE',
+      ],
     ];
     for (const [name, opts, status, code] of cases) {
       const r = await raw(a, { method: 'POST', path: AGENT_PATHS.join, key, ...opts });
       expect({ name, status: r.status, code: r.json.code }).toEqual({ name, status, code });
     }
     // Without a Content-Type header at all (the request helper always sends one).
-    const bare = await rawTls(a, `POST ${AGENT_PATHS.join} HTTP/1.1\r\nHost: x\r\nContent-Length: ${good.length}\r\nConnection: close\r\n\r\n${good}`);
+    const bare = await rawTls(
+      a,
+      `POST ${AGENT_PATHS.join} HTTP/1.1\r\nHost: x\r\nContent-Length: ${good.length}\r\nConnection: close\r\n\r\n${good}`,
+    );
     expect(bare.status).toBe(415);
     expect(bare.json.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     // A header value with a control character, which no HTTP client library would send.
-    const ctl = await rawTls(a, `GET ${AGENT_PATHS.discovery} HTTP/1.1\r\nHost: x\r\nAuthorization: Quantix v1;ts=1;nonce=\u0001;mac=x\r\nConnection: close\r\n\r\n`);
+    const ctl = await rawTls(
+      a,
+      `GET ${AGENT_PATHS.discovery} HTTP/1.1\r\nHost: x\r\nAuthorization: Quantix v1;ts=1;nonce=\u0001;mac=x\r\nConnection: close\r\n\r\n`,
+    );
     expect(ctl.status).toBe(400);
     expect(ctl.json.code).toBe('BAD_REQUEST');
     // A Content-Length that is not a number.
-    const len = await rawTls(a, `POST ${AGENT_PATHS.join} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: zz\r\n\r\n{}`);
+    const len = await rawTls(
+      a,
+      `POST ${AGENT_PATHS.join} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: zz\r\n\r\n{}`,
+    );
     expect(len.status).toBe(400);
     expect(len.json.code).toBe('BAD_REQUEST');
     // None of those consumed the token.
@@ -319,14 +371,24 @@ describe('registration over HTTPS', () => {
     const { key } = await newToken(a);
     const c = hostClient(a);
     const j = await c.join(key, joinBody('node-42'));
-    expect(j).toMatchObject({ hostId: a.hostId, nodeId: 'node-42', vdc: { id: 'vdc-1', name: 'Main vDC' }, cluster: { id: 'c-1', name: 'prod' } });
+    expect(j).toMatchObject({
+      hostId: a.hostId,
+      nodeId: 'node-42',
+      vdc: { id: 'vdc-1', name: 'Main vDC' },
+      cluster: { id: 'c-1', name: 'prod' },
+    });
     const again = await hostClient(a).join(key, joinBody('node-42'));
     expect(again.joinedAt).toBe(j.joinedAt);
     await expectCode(hostClient(a).join(key, joinBody('node-43')), 'TOKEN_ALREADY_USED');
     await expectCode(hostClient(a).join(key, joinBody('node-42', 'vdc-2')), 'TOKEN_ALREADY_USED');
     await expectCode(hostClient(a).discovery(key), 'TOKEN_ALREADY_USED');
     const s = await local(a).status();
-    expect(s.membership).toMatchObject({ nodeId: 'node-42', vdc: { id: 'vdc-1' }, cluster: { name: 'prod' }, lastContactAt: null });
+    expect(s.membership).toMatchObject({
+      nodeId: 'node-42',
+      vdc: { id: 'vdc-1' },
+      cluster: { name: 'prod' },
+      lastContactAt: null,
+    });
     expect(s.token.state).toBe('used');
     expect((await hostClient(a).hello()).hello.managed).toBe(true);
     const m = JSON.parse(readFileSync(path.join(a.stateDir, 'membership.json'), 'utf8'));
@@ -342,8 +404,14 @@ describe('registration over HTTPS', () => {
     const inv = await mine.inventory({ refresh: true });
     expect(inv.system.hostId).toBe(a.hostId);
     expect((await local(a).status()).membership?.lastContactAt).not.toBeNull();
-    await expectCode(hostClient(a, { pinnedFingerprint: a.fingerprint, clientCertificate: intruder }).status(), 'NOT_MANAGED_BY_YOU');
-    await expectCode(hostClient(a, { pinnedFingerprint: a.fingerprint, clientCertificate: intruder }).leave(), 'NOT_MANAGED_BY_YOU');
+    await expectCode(
+      hostClient(a, { pinnedFingerprint: a.fingerprint, clientCertificate: intruder }).status(),
+      'NOT_MANAGED_BY_YOU',
+    );
+    await expectCode(
+      hostClient(a, { pinnedFingerprint: a.fingerprint, clientCertificate: intruder }).leave(),
+      'NOT_MANAGED_BY_YOU',
+    );
     const noCert = await raw(a, { path: AGENT_PATHS.nodeStatus, authorization: null });
     expect([noCert.status, noCert.json.code]).toEqual([403, 'NOT_MANAGED_BY_YOU']);
   });
@@ -360,9 +428,22 @@ describe('registration over HTTPS', () => {
   it('the audit log records generation, revocation, failures, successes, join and leave with source addresses', async () => {
     await newToken(a);
     await local(a).revokeToken();
-    const lines = readFileSync(path.join(a.stateDir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+    const lines = readFileSync(path.join(a.stateDir, 'audit.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditRecord);
     const actions = new Set(lines.map((l) => l.action));
-    for (const x of ['token.generate', 'token.revoke', 'proof.failed', 'proof.ok', 'join', 'join.repeat', 'leave', 'node.refused']) expect(actions).toContain(x);
+    for (const x of [
+      'token.generate',
+      'token.revoke',
+      'proof.failed',
+      'proof.ok',
+      'join',
+      'join.repeat',
+      'leave',
+      'node.refused',
+    ])
+      expect(actions).toContain(x);
     expect(lines.find((l) => l.action === 'token.revoke')?.source).toBe('local');
     const failed = lines.find((l) => l.action === 'proof.failed' && l.code === 'TOKEN_INVALID');
     expect(failed?.source).toMatch(/^127\.0\.0\.\d+$/);
@@ -388,7 +469,9 @@ describe('failed proofs', () => {
     expect(limited.status).toBe(429);
     expect(limited.json.code).toBe('RATE_LIMITED');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-    await expectCode(hostClient(a, { localAddress: attacker }).discovery(key), 'RATE_LIMITED').then((e) => expect(e.retryAfterSeconds).toBeGreaterThan(0));
+    await expectCode(hostClient(a, { localAddress: attacker }).discovery(key), 'RATE_LIMITED').then((e) =>
+      expect(e.retryAfterSeconds).toBeGreaterThan(0),
+    );
     expect((await hostClient(a).discovery(key)).hostId).toBe(a.hostId);
   });
 
@@ -418,7 +501,9 @@ describe('concurrency and restart', () => {
 
   it('of 20 concurrent joins with one token exactly one succeeds', async () => {
     const { key } = await newToken(a);
-    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => hostClient(a).join(key, joinBody(`racer-${i}`))));
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => hostClient(a).join(key, joinBody(`racer-${i}`))),
+    );
     const ok = results.filter((r) => r.status === 'fulfilled');
     const codes = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as QuantixError).code] : []));
     expect(ok).toHaveLength(1);
@@ -467,7 +552,14 @@ describe('secrets and permissions', () => {
     // The client is allowed the old versions (security level 0), so a refusal can only come from the agent.
     const tryVersion = (v: tls.SecureVersion) =>
       new Promise<string>((resolve) => {
-        const sock = tls.connect({ host: a.host, port: a.port, minVersion: v, maxVersion: v, ciphers: 'DEFAULT@SECLEVEL=0', rejectUnauthorized: false });
+        const sock = tls.connect({
+          host: a.host,
+          port: a.port,
+          minVersion: v,
+          maxVersion: v,
+          ciphers: 'DEFAULT@SECLEVEL=0',
+          rejectUnauthorized: false,
+        });
         sock.once('secureConnect', () => {
           resolve(sock.getProtocol() ?? 'unknown');
           sock.destroy();

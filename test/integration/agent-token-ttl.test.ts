@@ -73,7 +73,9 @@ describe('token lifetime per token', () => {
       // A value starting with '-' would read as an option, so it goes after '='.
       const r = await cli('token', 'generate', ...(bad.startsWith('-') ? [`--ttl=${bad}`] : ['--ttl', bad]));
       expect(r.code, bad).toBe(2);
-      expect(r.stderr, bad).toMatch(/^quantix-node: USAGE_ERROR: --ttl: .* is not a token lifetime between 5 min and 24 h \(e\.g\. 15m, 90m, 1h, 24h\)/);
+      expect(r.stderr, bad).toMatch(
+        /^quantix-node: USAGE_ERROR: --ttl: .* is not a token lifetime between 5 min and 24 h \(e\.g\. 15m, 90m, 1h, 24h\)/,
+      );
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
     // The refused commands never reached the agent: the token is unchanged.
@@ -91,7 +93,10 @@ describe('token lifetime per token', () => {
     }
     // On the wire: HTTP 400 with the coded body, and unknown fields refused too.
     for (const body of ['{"ttlSeconds":60}', '{"ttlSeconds":900,"extra":1}']) {
-      const res = await request({ kind: 'socket', socketPath: a.socketPath }, { method: 'POST', path: AGENT_PATHS.token, body, connectTimeoutMs: 2_000, responseTimeoutMs: 20_000 });
+      const res = await request(
+        { kind: 'socket', socketPath: a.socketPath },
+        { method: 'POST', path: AGENT_PATHS.token, body, connectTimeoutMs: 2_000, responseTimeoutMs: 20_000 },
+      );
       expect(res.status, body).toBe(400);
       expect((JSON.parse(res.body.toString('utf8')) as { code: string }).code, body).toBe('BAD_REQUEST');
     }

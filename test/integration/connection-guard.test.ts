@@ -31,7 +31,9 @@ afterEach(async () => {
 
 async function serve(): Promise<{ port: number; guard: ReturnType<typeof guardConnections> }> {
   const server = http.createServer((_req, res) => res.end('ok'));
-  server.on('clientError', (err: Error & { code?: string }, socket: net.Socket) => answerClientError(err, socket, () => 'HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'));
+  server.on('clientError', (err: Error & { code?: string }, socket: net.Socket) =>
+    answerClientError(err, socket, () => 'HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'),
+  );
   const guard = guardConnections(server, LIMITS);
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

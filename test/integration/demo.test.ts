@@ -30,7 +30,9 @@ function demo(args: string[], where = dir): Promise<ProgramRun> {
 }
 
 function pids(where = dir): Record<string, number> {
-  const { services } = JSON.parse(readFileSync(path.join(where, 'services.json'), 'utf8')) as { services: { name: string; pid: number }[] };
+  const { services } = JSON.parse(readFileSync(path.join(where, 'services.json'), 'utf8')) as {
+    services: { name: string; pid: number }[];
+  };
   return Object.fromEntries(services.map((s) => [s.name, s.pid]));
 }
 
@@ -115,12 +117,20 @@ describe('npm start without a terminal', () => {
       await p.waitForText('Direct Console', { timeoutMs: 60_000 });
       await p.waitForText('Ctrl-b n switches between the host and vDC consoles, Ctrl-b d detaches');
       // The host console has all 24 rows: its footer on row 23, the hint over its bottom border on row 24.
-      await p.waitFor(() => /^[│|] F1 Help/.test(p.screenText()[22] ?? '') && /Ctrl-b n switches/.test(p.screenText()[23] ?? ''), 'the host console footer on row 23 and the hint on row 24');
+      await p.waitFor(
+        () => /^[│|] F1 Help/.test(p.screenText()[22] ?? '') && /Ctrl-b n switches/.test(p.screenText()[23] ?? ''),
+        'the host console footer on row 23 and the hint on row 24',
+      );
       expect(p.screenText()[0]).toMatch(/^[┌+] Quantix-OS/);
       expect(p.screen()).not.toContain('Enlarge the terminal');
       p.press({ raw: '\x02n' });
       await p.waitForText('Quantix vDC');
-      await p.waitFor(() => /^[│|] a Add host.*\? Help/.test(p.screenText()[22] ?? '') && /^[┌+] Quantix vDC/.test(p.screenText()[0] ?? ''), 'the vDC console from row 1 to its footer on row 23');
+      await p.waitFor(
+        () =>
+          /^[│|] a Add host.*\? Help/.test(p.screenText()[22] ?? '') &&
+          /^[┌+] Quantix vDC/.test(p.screenText()[0] ?? ''),
+        'the vDC console from row 1 to its footer on row 23',
+      );
       expect(p.screen()).not.toContain('Enlarge the terminal');
       p.press({ raw: '\x02d' });
       expect((await p.exit()).exitCode).toBe(0);
@@ -161,8 +171,12 @@ describe('npm start -- --replicas 2', () => {
     });
     expect(health.backend).toBe('postgresql');
     // The database URL and its password stay out of the command lines.
-    const { password, dataDir } = JSON.parse(readFileSync(path.join(replicasDir, 'postgres.json'), 'utf8')) as { password: string; dataDir: string };
-    for (const pid of Object.values(started)) expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).not.toContain(password);
+    const { password, dataDir } = JSON.parse(readFileSync(path.join(replicasDir, 'postgres.json'), 'utf8')) as {
+      password: string;
+      dataDir: string;
+    };
+    for (const pid of Object.values(started))
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).not.toContain(password);
 
     process.kill(started['vdc-2']!, 'SIGTERM');
     await waitFor('replica 2 gone from the live replicas', async () => {

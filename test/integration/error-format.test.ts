@@ -50,11 +50,15 @@ describe('one error format', () => {
     const r = await runNodeProgram(HOST_CONSOLE, ['--bogus'], { detached: true });
     expect(r.code).toBe(2);
     const first = r.stderr.split('\n')[0]!;
-    expect(first).toBe('quantix-host-console: USAGE_ERROR: Unknown option --bogus. See the usage below, or run the command with --help.');
+    expect(first).toBe(
+      'quantix-host-console: USAGE_ERROR: Unknown option --bogus. See the usage below, or run the command with --help.',
+    );
     expect(r.stderr).toContain('Usage: quantix-host-console');
     expect(r.stderr).not.toMatch(/To specify a positional|Unknown option '/);
     const value = await runNodeProgram(HOST_CONSOLE, ['--socket'], { detached: true });
-    expect(value.stderr.split('\n')[0]).toBe('quantix-host-console: USAGE_ERROR: Option --socket needs a value. See the usage below, or run the command with --help.');
+    expect(value.stderr.split('\n')[0]).toBe(
+      'quantix-host-console: USAGE_ERROR: Option --socket needs a value. See the usage below, or run the command with --help.',
+    );
   });
 
   it('quantix-vdc serve --listen 999.1.1.1:9443: a usage error, exit 2, nothing created', async () => {
@@ -69,21 +73,36 @@ describe('one error format', () => {
       expect(fs.existsSync(path.dirname(socket)), 'socket directory after a usage error').toBe(false);
     }
     // A well-formed address this machine does not have fails before anything is created too.
-    const foreign = await runVdcCli(['serve', '--state-dir', stateDir, '--socket', socket, '--listen', '192.0.2.1:9443']);
+    const foreign = await runVdcCli([
+      'serve',
+      '--state-dir',
+      stateDir,
+      '--socket',
+      socket,
+      '--listen',
+      '192.0.2.1:9443',
+    ]);
     expect(foreign.code).toBe(1);
-    expect(foreign.stderr).toMatch(/^quantix-vdc: LISTEN_FAILED: Cannot listen on 192\.0\.2\.1:9443: no such local address\. Choose another --listen/m);
+    expect(foreign.stderr).toMatch(
+      /^quantix-vdc: LISTEN_FAILED: Cannot listen on 192\.0\.2\.1:9443: no such local address\. Choose another --listen/m,
+    );
     expect(fs.existsSync(stateDir)).toBe(false);
     noStack(foreign.stderr);
   }, 60_000);
 
   it('quantix-vdc-console: an unreachable vDC and a usage error', async () => {
     const env = { ...process.env, QUANTIX_VDC_SERVER: '', HOME: dir };
-    const r = await runNodeProgram(VDC_CONSOLE, ['--socket', path.join(dir, 'no-vdc.sock'), 'clusters', 'list'], { env, detached: true });
+    const r = await runNodeProgram(VDC_CONSOLE, ['--socket', path.join(dir, 'no-vdc.sock'), 'clusters', 'list'], {
+      env,
+      detached: true,
+    });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(LINE('quantix-vdc-console', 'VDC_UNREACHABLE'));
     const usage = await runNodeProgram(VDC_CONSOLE, ['clusters', 'list', '--bogus'], { env, detached: true });
     expect(usage.code).toBe(2);
-    expect(usage.stderr.split('\n')[0]).toBe('quantix-vdc-console: USAGE_ERROR: Unknown option --bogus. See the usage below, or run the command with --help.');
+    expect(usage.stderr.split('\n')[0]).toBe(
+      'quantix-vdc-console: USAGE_ERROR: Unknown option --bogus. See the usage below, or run the command with --help.',
+    );
   });
 
   it('a rate-limited command says when to retry', async () => {
@@ -94,15 +113,22 @@ describe('one error format', () => {
     // Wrong proofs from the vDC's address until the agent refuses it for a while (5 a minute by default; bounded).
     let limited: QuantixError | null = null;
     for (let i = 0; i < 10 && !limited; i++) {
-      const e = await vdc.client().discover({ address, token: wrong }).then(
-        () => null,
-        (err: unknown) => err as QuantixError,
-      );
+      const e = await vdc
+        .client()
+        .discover({ address, token: wrong })
+        .then(
+          () => null,
+          (err: unknown) => err as QuantixError,
+        );
       if (e?.code === 'RATE_LIMITED') limited = e;
     }
     expect(limited?.retryAfterSeconds).toBeGreaterThan(0);
     const env = { ...process.env, QUANTIX_VDC_SOCKET: vdc.socketPath, QUANTIX_VDC_SERVER: '', HOME: dir };
-    const r = await runNodeProgram(VDC_CONSOLE, ['hosts', 'add', '--address', address, '--token-stdin', '--cluster', 'Limits', '--yes', '--json'], { env, detached: true, input: wrong });
+    const r = await runNodeProgram(
+      VDC_CONSOLE,
+      ['hosts', 'add', '--address', address, '--token-stdin', '--cluster', 'Limits', '--yes', '--json'],
+      { env, detached: true, input: wrong },
+    );
     expect(r.code).toBe(4);
     const body = JSON.parse(r.stdout).error as { code: string; retryAfterSeconds: number };
     expect(body.code).toBe('RATE_LIMITED');

@@ -64,7 +64,10 @@ describe('inventory served by the agent on the server-2s fixture', () => {
       ['sdd', 'ssd', 'iscsi'],
       ['sde', 'ssd', 'iscsi'],
     ]);
-    expect(discovery.inventory.storage.nfs.map((m) => m.source)).toEqual(['nas01.lab.example:/export/isos', '[fd00:20::5]:/export/vm backups']);
+    expect(discovery.inventory.storage.nfs.map((m) => m.source)).toEqual([
+      'nas01.lab.example:/export/isos',
+      '[fd00:20::5]:/export/vm backups',
+    ]);
     expect(discovery.inventory.gpus.map((g) => `${g.vendor} ${g.model}`)).toEqual([
       'ASPEED ASPEED Graphics Family',
       'NVIDIA GA100 [A100 PCIe 80GB]',
@@ -98,7 +101,9 @@ describe('inventory served by the agent on the server-2s fixture', () => {
       expect(d.inventory.collectedAt).toBe(first);
     }
     const p50 = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!.toFixed(1);
-    console.info(`[measure] server-2s over HTTPS, new TLS connection each: discovery p50 ${p50(discovery)} ms, hello p50 ${p50(hello)} ms (target: discovery <= 20 ms)`);
+    console.info(
+      `[measure] server-2s over HTTPS, new TLS connection each: discovery p50 ${p50(discovery)} ms, hello p50 ${p50(hello)} ms (target: discovery <= 20 ms)`,
+    );
   });
 
   it('`quantix-node inventory --json` prints the same inventory', async () => {

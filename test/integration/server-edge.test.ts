@@ -27,8 +27,12 @@ type Target = { kind: 'socket'; socketPath: string } | { kind: 'tls'; host: stri
 
 /** One request with any method, read to the end. */
 function send(t: Target, method: string, urlPath: string, body?: string): Promise<Answer> {
-  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
-  const opts = t.kind === 'socket' ? { socketPath: t.socketPath, method, path: urlPath, headers } : { host: t.host, port: t.port, method, path: urlPath, headers, rejectUnauthorized: false };
+  const headers: Record<string, string> =
+    body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+  const opts =
+    t.kind === 'socket'
+      ? { socketPath: t.socketPath, method, path: urlPath, headers }
+      : { host: t.host, port: t.port, method, path: urlPath, headers, rejectUnauthorized: false };
   return new Promise((resolve, reject) => {
     const req = (t.kind === 'socket' ? http : https).request(opts, (res) => {
       let b = '';
@@ -54,16 +58,35 @@ afterAll(async () => {
 
 /** Each server with a GET path and a POST-only path. */
 const servers = (): Array<{ name: string; target: Target; get: string; postOnly: string }> => [
-  { name: 'the vDC API', target: { kind: 'socket', socketPath: vdc.socketPath }, get: VDC_PATHS.health, postOnly: VDC_PATHS.discover },
-  { name: "the agent's local API", target: { kind: 'socket', socketPath: agent.socketPath }, get: AGENT_PATHS.nodeStatus, postOnly: AGENT_PATHS.nodeLeave },
-  { name: "the agent's network API", target: { kind: 'tls', host: agent.host, port: agent.port }, get: AGENT_PATHS.hello, postOnly: AGENT_PATHS.nodeLeave },
+  {
+    name: 'the vDC API',
+    target: { kind: 'socket', socketPath: vdc.socketPath },
+    get: VDC_PATHS.health,
+    postOnly: VDC_PATHS.discover,
+  },
+  {
+    name: "the agent's local API",
+    target: { kind: 'socket', socketPath: agent.socketPath },
+    get: AGENT_PATHS.nodeStatus,
+    postOnly: AGENT_PATHS.nodeLeave,
+  },
+  {
+    name: "the agent's network API",
+    target: { kind: 'tls', host: agent.host, port: agent.port },
+    get: AGENT_PATHS.hello,
+    postOnly: AGENT_PATHS.nodeLeave,
+  },
 ];
 
 describe('one HTTP edge', () => {
   it('answers a body that is not JSON with BAD_REQUEST on every server, before doing anything', async () => {
     for (const s of servers()) {
       const r = await send(s.target, 'POST', s.postOnly, '{"name":');
-      expect({ server: s.name, status: r.status, code: (JSON.parse(r.body) as { code: string }).code }).toEqual({ server: s.name, status: 400, code: 'BAD_REQUEST' });
+      expect({ server: s.name, status: r.status, code: (JSON.parse(r.body) as { code: string }).code }).toEqual({
+        server: s.name,
+        status: 400,
+        code: 'BAD_REQUEST',
+      });
       expect(JSON.parse(r.body)).toMatchObject({ message: 'The request body is not valid JSON.' });
     }
     // The agent did nothing with it: still standalone, its token untouched.
@@ -75,7 +98,11 @@ describe('one HTTP edge', () => {
     for (const s of servers()) {
       const get = await send(s.target, 'GET', s.get);
       const head = await send(s.target, 'HEAD', s.get);
-      expect({ server: s.name, status: head.status, body: head.body }).toEqual({ server: s.name, status: get.status, body: '' });
+      expect({ server: s.name, status: head.status, body: head.body }).toEqual({
+        server: s.name,
+        status: get.status,
+        body: '',
+      });
       expect(head.headers['content-type']).toBe(get.headers['content-type']);
     }
   });
@@ -83,14 +110,22 @@ describe('one HTTP edge', () => {
   it('answers HEAD with 405 and Allow where GET is not accepted', async () => {
     for (const s of servers()) {
       const r = await send(s.target, 'HEAD', s.postOnly);
-      expect({ server: s.name, status: r.status, allow: r.headers.allow }).toEqual({ server: s.name, status: 405, allow: 'POST' });
+      expect({ server: s.name, status: r.status, allow: r.headers.allow }).toEqual({
+        server: s.name,
+        status: 405,
+        allow: 'POST',
+      });
     }
   });
 
   it('names HEAD in Allow along with GET when refusing another method', async () => {
     for (const s of servers()) {
       const r = await send(s.target, 'PUT', s.get);
-      expect({ server: s.name, status: r.status, allow: r.headers.allow }).toEqual({ server: s.name, status: 405, allow: 'GET, HEAD' });
+      expect({ server: s.name, status: r.status, allow: r.headers.allow }).toEqual({
+        server: s.name,
+        status: 405,
+        allow: 'GET, HEAD',
+      });
       expect(JSON.parse(r.body)).toMatchObject({ code: 'METHOD_NOT_ALLOWED', message: `${s.get} accepts GET, HEAD.` });
     }
   });
@@ -129,7 +164,17 @@ describe('clients check answers in full', () => {
   it("refuses an agent's inventory whose disk size is not a number, and drops fields it does not know", async () => {
     const local = new LocalAgentClient({ socketPath: agent.socketPath });
     const inventory = await local.inventory();
-    const disk = { name: 'sda', model: null, serial: null, sizeBytes: '1 TB', kind: 'hdd', transport: null, removable: false, partitions: [], filesystem: null };
+    const disk = {
+      name: 'sda',
+      model: null,
+      serial: null,
+      sizeBytes: '1 TB',
+      kind: 'hdd',
+      transport: null,
+      removable: false,
+      partitions: [],
+      filesystem: null,
+    };
     const bad = await fakeServer({ ...inventory, storage: { ...inventory.storage, disks: [disk] } });
     const extra = await fakeServer({ ...inventory, secret: 'x' });
     try {

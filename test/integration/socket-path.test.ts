@@ -26,7 +26,11 @@ const busy = () => new QuantixError('BUSY', { message: 'taken', hint: 'stop it' 
 
 /** A socket file whose server was killed with SIGKILL, as a crashed daemon leaves it. */
 async function staleSocket(p: string): Promise<void> {
-  const child = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(p)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['-e', `require('node:net').createServer().listen(${JSON.stringify(p)}, () => console.log('up'))`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
@@ -64,7 +68,10 @@ describe('claimSocketPath', () => {
   it('never removes a file that is not a socket', async () => {
     const p = path.join(dir, 'notes.txt');
     writeFileSync(p, 'keep me');
-    await expect(claimSocketPath(p, busy)).rejects.toMatchObject({ code: 'LISTEN_FAILED', hint: 'Remove it, or choose another --socket.' });
+    await expect(claimSocketPath(p, busy)).rejects.toMatchObject({
+      code: 'LISTEN_FAILED',
+      hint: 'Remove it, or choose another --socket.',
+    });
     expect(readFileSync(p, 'utf8')).toBe('keep me');
   });
 });
@@ -75,7 +82,9 @@ describe('quantix-vdc serve', () => {
     writeFileSync(file, 'keep me');
     const r = await runVdcCli(['serve', '--state-dir', path.join(dir, 'state'), '--socket', file, '--listen', 'none']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^quantix-vdc: LISTEN_FAILED: .*important\.txt exists and is not a socket\. Remove it, or choose another --socket\./m);
+    expect(r.stderr).toMatch(
+      /^quantix-vdc: LISTEN_FAILED: .*important\.txt exists and is not a socket\. Remove it, or choose another --socket\./m,
+    );
     expect(readFileSync(file, 'utf8')).toBe('keep me');
   });
 });

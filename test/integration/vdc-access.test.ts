@@ -37,7 +37,9 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
   /** Every stored API token row, read from the store itself, as one string. */
   async function storedApiTokens(): Promise<string> {
     if (vdc.database) {
-      const rows = await (await postgres.server()).query(new URL(vdc.database).pathname.slice(1), 'SELECT * FROM api_tokens');
+      const rows = await (
+        await postgres.server()
+      ).query(new URL(vdc.database).pathname.slice(1), 'SELECT * FROM api_tokens');
       expect(rows.length).toBeGreaterThan(0);
       return JSON.stringify(rows);
     }
@@ -75,7 +77,10 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
       expect(none).toMatchObject({ code: 'UNAUTHORIZED', message: 'An API token is required.' });
       expect(none.hint).toMatch(/api-token create/);
       const bogus = await expectQuantixError(remote(`qxa_${'A'.repeat(43)}`).listClusters());
-      expect(bogus).toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/not valid or has been revoked/) });
+      expect(bogus).toMatchObject({
+        code: 'UNAUTHORIZED',
+        message: expect.stringMatching(/not valid or has been revoked/),
+      });
     });
 
     it('creates a token shown once and stored only as its hash', async () => {
@@ -123,7 +128,9 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
       const e = await expectQuantixError(remote(token).listClusters());
       expect(e).toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/revoked/) });
       const audit = await vdc.client().audit({ limit: 10 });
-      expect(audit.map((x) => `${x.action}:${x.source}`)).toEqual(expect.arrayContaining(['api-token.create:cli', 'api-token.revoke:cli']));
+      expect(audit.map((x) => `${x.action}:${x.source}`)).toEqual(
+        expect.arrayContaining(['api-token.create:cli', 'api-token.revoke:cli']),
+      );
     });
 
     it('manages tokens over the local socket too', async () => {
@@ -137,27 +144,126 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
   });
 
   describe('the HTTP edge', () => {
-    const raw = (opts: { method: 'GET' | 'POST' | 'DELETE' | 'PUT'; path: string; body?: string; headers?: Record<string, string> }) =>
-      request({ kind: 'socket', socketPath: vdc.socketPath }, opts).then((r) => ({ status: r.status, body: JSON.parse(r.body.toString('utf8')) as Record<string, unknown> }));
+    const raw = (opts: {
+      method: 'GET' | 'POST' | 'DELETE' | 'PUT';
+      path: string;
+      body?: string;
+      headers?: Record<string, string>;
+    }) =>
+      request({ kind: 'socket', socketPath: vdc.socketPath }, opts).then((r) => ({
+        status: r.status,
+        body: JSON.parse(r.body.toString('utf8')) as Record<string, unknown>,
+      }));
 
     // Each case: what is sent, and the status and code the vDC must answer with.
-    const cases: Record<string, { method: 'GET' | 'POST' | 'DELETE' | 'PUT'; path: string; body?: string; headers?: Record<string, string>; status: number; code: string }> = {
-      'body that is not JSON': { method: 'POST', path: '/api/clusters', body: '{name:', status: 400, code: 'BAD_REQUEST' },
-      'text/plain body': { method: 'POST', path: '/api/clusters', body: 'name=x', headers: { 'content-type': 'text/plain' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
-      'body over the limit': { method: 'POST', path: '/api/clusters', body: JSON.stringify({ name: 'x', description: 'y'.repeat(70_000) }), status: 413, code: 'PAYLOAD_TOO_LARGE' },
-      'JSON array instead of an object': { method: 'POST', path: '/api/clusters', body: '[]', status: 400, code: 'VALIDATION_ERROR' },
-      'unknown field': { method: 'POST', path: '/api/clusters', body: '{"name":"a","colour":"red"}', status: 400, code: 'VALIDATION_ERROR' },
-      'cluster name with a slash': { method: 'POST', path: '/api/clusters', body: '{"name":"a/b"}', status: 400, code: 'VALIDATION_ERROR' },
-      'cluster name of 64 characters': { method: 'POST', path: '/api/clusters', body: JSON.stringify({ name: 'a'.repeat(64) }), status: 400, code: 'VALIDATION_ERROR' },
-      'description with an escape sequence': { method: 'POST', path: '/api/clusters', body: JSON.stringify({ name: 'ok', description: '\u001b[2J' }), status: 400, code: 'VALIDATION_ERROR' },
-      'address of another scheme': { method: 'POST', path: '/api/nodes/discover', body: '{"address":"file:///etc/passwd","token":"x"}', status: 400, code: 'VALIDATION_ERROR' },
-      'token that is not text': { method: 'POST', path: '/api/nodes/discover', body: '{"address":"10.0.0.1","token":12}', status: 400, code: 'VALIDATION_ERROR' },
-      'audit limit out of range': { method: 'GET', path: '/api/audit?limit=100000', status: 400, code: 'VALIDATION_ERROR' },
-      'unknown node query parameter': { method: 'GET', path: '/api/nodes?cluster=x', status: 400, code: 'VALIDATION_ERROR' },
-      'force flag that is not a boolean': { method: 'DELETE', path: '/api/nodes/x?force=maybe', status: 400, code: 'VALIDATION_ERROR' },
+    const cases: Record<
+      string,
+      {
+        method: 'GET' | 'POST' | 'DELETE' | 'PUT';
+        path: string;
+        body?: string;
+        headers?: Record<string, string>;
+        status: number;
+        code: string;
+      }
+    > = {
+      'body that is not JSON': {
+        method: 'POST',
+        path: '/api/clusters',
+        body: '{name:',
+        status: 400,
+        code: 'BAD_REQUEST',
+      },
+      'text/plain body': {
+        method: 'POST',
+        path: '/api/clusters',
+        body: 'name=x',
+        headers: { 'content-type': 'text/plain' },
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+      },
+      'body over the limit': {
+        method: 'POST',
+        path: '/api/clusters',
+        body: JSON.stringify({ name: 'x', description: 'y'.repeat(70_000) }),
+        status: 413,
+        code: 'PAYLOAD_TOO_LARGE',
+      },
+      'JSON array instead of an object': {
+        method: 'POST',
+        path: '/api/clusters',
+        body: '[]',
+        status: 400,
+        code: 'VALIDATION_ERROR',
+      },
+      'unknown field': {
+        method: 'POST',
+        path: '/api/clusters',
+        body: '{"name":"a","colour":"red"}',
+        status: 400,
+        code: 'VALIDATION_ERROR',
+      },
+      'cluster name with a slash': {
+        method: 'POST',
+        path: '/api/clusters',
+        body: '{"name":"a/b"}',
+        status: 400,
+        code: 'VALIDATION_ERROR',
+      },
+      'cluster name of 64 characters': {
+        method: 'POST',
+        path: '/api/clusters',
+        body: JSON.stringify({ name: 'a'.repeat(64) }),
+        status: 400,
+        code: 'VALIDATION_ERROR',
+      },
+      'description with an escape sequence': {
+        method: 'POST',
+        path: '/api/clusters',
+        body: JSON.stringify({ name: 'ok', description: '\u001b[2J' }),
+        status: 400,
+        code: 'VALIDATION_ERROR',
+      },
+      'address of another scheme': {
+        method: 'POST',
+        path: '/api/nodes/discover',
+        body: '{"address":"file:///etc/passwd","token":"x"}',
+        status: 400,
+        code: 'VALIDATION_ERROR',
+      },
+      'token that is not text': {
+        method: 'POST',
+        path: '/api/nodes/discover',
+        body: '{"address":"10.0.0.1","token":12}',
+        status: 400,
+        code: 'VALIDATION_ERROR',
+      },
+      'audit limit out of range': {
+        method: 'GET',
+        path: '/api/audit?limit=100000',
+        status: 400,
+        code: 'VALIDATION_ERROR',
+      },
+      'unknown node query parameter': {
+        method: 'GET',
+        path: '/api/nodes?cluster=x',
+        status: 400,
+        code: 'VALIDATION_ERROR',
+      },
+      'force flag that is not a boolean': {
+        method: 'DELETE',
+        path: '/api/nodes/x?force=maybe',
+        status: 400,
+        code: 'VALIDATION_ERROR',
+      },
       'unknown path': { method: 'GET', path: '/api/v1/registration/hello', status: 404, code: 'NOT_FOUND' },
       'wrong method': { method: 'PUT', path: '/api/nodes/discover', status: 405, code: 'METHOD_NOT_ALLOWED' },
-      'unknown cluster filter': { method: 'GET', path: '/api/nodes?clusterId=nope', status: 404, code: 'CLUSTER_NOT_FOUND' },
+      'unknown cluster filter': {
+        method: 'GET',
+        path: '/api/nodes?clusterId=nope',
+        status: 404,
+        code: 'CLUSTER_NOT_FOUND',
+      },
     };
     for (const [name, c] of Object.entries(cases)) {
       it(`answers ${c.status} ${c.code} for a ${name}`, async () => {
@@ -169,10 +275,18 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
 
     it('answers a malformed request line with a JSON error, not a dropped connection', async () => {
       const body = await new Promise<string>((resolve, reject) => {
-        const req = http.request({ socketPath: vdc.socketPath, path: '/api/health', method: 'GET', headers: { 'x-bad': 'a'.repeat(20_000) } });
+        const req = http.request({
+          socketPath: vdc.socketPath,
+          path: '/api/health',
+          method: 'GET',
+          headers: { 'x-bad': 'a'.repeat(20_000) },
+        });
         req.on('response', (res) => {
           let b = '';
-          res.setEncoding('utf8').on('data', (d: string) => (b += d)).on('end', () => resolve(`${res.statusCode} ${b}`));
+          res
+            .setEncoding('utf8')
+            .on('data', (d: string) => (b += d))
+            .on('end', () => resolve(`${res.statusCode} ${b}`));
         });
         req.on('error', reject);
         req.end();
@@ -189,13 +303,26 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
         expect(r.stdout).toMatch(/Usage/);
       }
       const serveHelp = (await runVdcCli(['serve', '--help'])).stdout;
-      for (const env of ['QUANTIX_VDC_STATE_DIR', 'QUANTIX_VDC_SOCKET', 'QUANTIX_VDC_LISTEN', 'QUANTIX_VDC_POLL_INTERVAL', 'QUANTIX_VDC_CONNECT_TIMEOUT', 'QUANTIX_VDC_RESPONSE_TIMEOUT']) {
+      for (const env of [
+        'QUANTIX_VDC_STATE_DIR',
+        'QUANTIX_VDC_SOCKET',
+        'QUANTIX_VDC_LISTEN',
+        'QUANTIX_VDC_POLL_INTERVAL',
+        'QUANTIX_VDC_CONNECT_TIMEOUT',
+        'QUANTIX_VDC_RESPONSE_TIMEOUT',
+      ]) {
         expect(serveHelp).toContain(env);
       }
     });
 
     it('answers usage mistakes with one line and exit code 2', async () => {
-      for (const args of [['serve', '--bogus'], ['serve', '--listen', 'nowhere'], ['serve', '--poll-interval', 'soon'], ['api-token', 'create'], ['frobnicate']]) {
+      for (const args of [
+        ['serve', '--bogus'],
+        ['serve', '--listen', 'nowhere'],
+        ['serve', '--poll-interval', 'soon'],
+        ['api-token', 'create'],
+        ['frobnicate'],
+      ]) {
         const r = await runVdcCli(args);
         expect(r.code, args.join(' ')).toBe(2);
         expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -205,14 +332,21 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
     });
 
     it('refuses a second server on the same socket with a clear line', async () => {
-      const r = await runVdcCli(['serve', '--state-dir', vdc.stateDir, '--socket', vdc.socketPath, '--listen', 'none'], vdc.cliEnv());
+      const r = await runVdcCli(
+        ['serve', '--state-dir', vdc.stateDir, '--socket', vdc.socketPath, '--listen', 'none'],
+        vdc.cliEnv(),
+      );
       expect(r.code).toBe(1);
       expect(r.stderr.trim().split('\n').pop()).toMatch(/already serving/);
     });
 
     it('takes a setting from its environment variable when no flag gives it', async () => {
       const database = await postgres.database(backend);
-      const other = await startVdc({ listen: 'none', env: { QUANTIX_VDC_NAME: 'from-env' }, ...(database ? { database } : {}) });
+      const other = await startVdc({
+        listen: 'none',
+        env: { QUANTIX_VDC_NAME: 'from-env' },
+        ...(database ? { database } : {}),
+      });
       try {
         expect((await other.client().health()).vdc.name).toBe('from-env');
       } finally {

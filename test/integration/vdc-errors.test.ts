@@ -74,7 +74,9 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
     it('TOKEN_FORMAT for a typo, even toward an address where nothing listens', async () => {
       const good = (await local(main).generateToken()).token;
       // Swap two different neighbouring symbols (equal ones would swap into the same token): the check symbol catches it.
-      const i = Array.from(good).findIndex((c, k) => k >= 8 && c !== '-' && good[k + 1] !== undefined && good[k + 1] !== '-' && good[k + 1] !== c);
+      const i = Array.from(good).findIndex(
+        (c, k) => k >= 8 && c !== '-' && good[k + 1] !== undefined && good[k + 1] !== '-' && good[k + 1] !== c,
+      );
       const typo = `${good.slice(0, i)}${good[i + 1]}${good[i]}${good.slice(i + 2)}`;
       expect(typo).not.toBe(good);
       const e = await expectQuantixError(vdc.client().discover({ address: '127.0.0.1:1', token: typo }));
@@ -83,7 +85,11 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
     });
 
     it('VALIDATION_ERROR for an address that is a URL with a path', async () => {
-      const e = await expectQuantixError(vdc.client().discover({ address: `https://${main.host}:${main.port}/api/v1/node/leave`, token: foreignToken() }));
+      const e = await expectQuantixError(
+        vdc
+          .client()
+          .discover({ address: `https://${main.host}:${main.port}/api/v1/node/leave`, token: foreignToken() }),
+      );
       expect(e).toMatchObject({ code: 'VALIDATION_ERROR', phase: 'connect' });
       expect(e.message).toMatch(/paths are not accepted/);
     });
@@ -107,12 +113,20 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
       expect(e.hint).toMatch(/8443/);
       // The failed discovery is audited with where it came from, the address tried and the code.
       const [event] = await vdc.client().audit({ limit: 1 });
-      expect(event).toMatchObject({ action: 'node.discover', outcome: 'error', source: 'socket', address: `${a.host}:${a.port}`, code: 'HOST_UNREACHABLE' });
+      expect(event).toMatchObject({
+        action: 'node.discover',
+        outcome: 'error',
+        source: 'socket',
+        address: `${a.host}:${a.port}`,
+        code: 'HOST_UNREACHABLE',
+      });
       for (const form of [token, canonicalizeToken(token)]) expect(JSON.stringify(event)).not.toContain(form);
     });
 
     it('HOST_UNREACHABLE when the host name does not resolve', async () => {
-      const e = await expectQuantixError(vdc.client().discover({ address: 'no-such-host.invalid', token: foreignToken() }));
+      const e = await expectQuantixError(
+        vdc.client().discover({ address: 'no-such-host.invalid', token: foreignToken() }),
+      );
       expect(e).toMatchObject({ code: 'HOST_UNREACHABLE', phase: 'connect' });
       expect(e.message).toMatch(/name not found/);
     });
@@ -120,7 +134,9 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
     it('CONNECTION_TIMEOUT when a port accepts TCP but never speaks TLS', async () => {
       const silent = net.createServer(() => undefined);
       const port = await listen(silent, '127.0.0.45');
-      const e = await expectQuantixError(vdc.client().discover({ address: `127.0.0.45:${port}`, token: foreignToken() }));
+      const e = await expectQuantixError(
+        vdc.client().discover({ address: `127.0.0.45:${port}`, token: foreignToken() }),
+      );
       expect(e).toMatchObject({ code: 'CONNECTION_TIMEOUT', phase: 'connect' });
     });
 
@@ -128,14 +144,20 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
       const cert = await createSelfSignedCertificate('mute');
       const mute = tls.createServer({ key: cert.keyPem, cert: cert.certPem }, () => undefined);
       const port = await listen(mute, '127.0.0.47');
-      const e = await expectQuantixError(vdc.client().discover({ address: `127.0.0.47:${port}`, token: foreignToken() }));
+      const e = await expectQuantixError(
+        vdc.client().discover({ address: `127.0.0.47:${port}`, token: foreignToken() }),
+      );
       expect(e).toMatchObject({ code: 'CONNECTION_TIMEOUT', phase: 'connect' });
     });
 
     it('TLS_ERROR when the port speaks plain HTTP', async () => {
-      const plain = net.createServer((s) => s.once('data', () => s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n')));
+      const plain = net.createServer((s) =>
+        s.once('data', () => s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n')),
+      );
       const port = await listen(plain, '127.0.0.46');
-      const e = await expectQuantixError(vdc.client().discover({ address: `127.0.0.46:${port}`, token: foreignToken() }));
+      const e = await expectQuantixError(
+        vdc.client().discover({ address: `127.0.0.46:${port}`, token: foreignToken() }),
+      );
       expect(e).toMatchObject({ code: 'TLS_ERROR', phase: 'connect' });
       expect(e.hint).toMatch(/HTTPS/);
     });
@@ -147,10 +169,12 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
       const slow = await startVdc({ connectTimeout: '60s', ...(database ? { database } : {}) });
       try {
         const controller = new AbortController();
-        const pending = slow.client().discover(
-          { address: `127.0.0.49:${port}`, token: foreignToken() },
-          { signal: controller.signal, onStage: (s) => s === 'connecting' && controller.abort() },
-        );
+        const pending = slow
+          .client()
+          .discover(
+            { address: `127.0.0.49:${port}`, token: foreignToken() },
+            { signal: controller.signal, onStage: (s) => s === 'connecting' && controller.abort() },
+          );
         await expect(pending).rejects.toBeInstanceOf(QuantixError);
         const event = await waitFor('the cancelled discovery in the audit', async () => {
           const events = await slow.client().audit({ limit: 5 });
@@ -179,7 +203,9 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
         res.end();
       });
       const port = await listen(redirector, '127.0.0.50');
-      const e = await expectQuantixError(vdc.client().discover({ address: `127.0.0.50:${port}`, token: foreignToken() }));
+      const e = await expectQuantixError(
+        vdc.client().discover({ address: `127.0.0.50:${port}`, token: foreignToken() }),
+      );
       expect(e.code).toBe('HOST_PROTOCOL_ERROR');
       expect(asked).toEqual(['GET /api/v1/registration/hello']);
       expect(targetHits).toBe(0);
@@ -202,7 +228,9 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
         more();
       });
       const port = await listen(flood, '127.0.0.51');
-      const e = await expectQuantixError(vdc.client().discover({ address: `127.0.0.51:${port}`, token: foreignToken() }));
+      const e = await expectQuantixError(
+        vdc.client().discover({ address: `127.0.0.51:${port}`, token: foreignToken() }),
+      );
       // Cut off at the hello cap (64 KiB): no agent says hello at that length.
       expect(e.code).toBe('HOST_PROTOCOL_ERROR');
       expect(e.message).toMatch(/is not a Quantix host agent/);
@@ -212,7 +240,9 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
   describe('the token', () => {
     it('TOKEN_INVALID for a well-formed token the host did not issue', async () => {
       await local(main).generateToken();
-      const e = await expectQuantixError(vdc.client().discover({ address: `${main.host}:${main.port}`, token: foreignToken() }));
+      const e = await expectQuantixError(
+        vdc.client().discover({ address: `${main.host}:${main.port}`, token: foreignToken() }),
+      );
       expect(e).toMatchObject({ code: 'TOKEN_INVALID', phase: 'verify' });
       expect(e.hint).toMatch(/F4/);
     });
@@ -241,7 +271,12 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
       const token = (await local(a).generateToken()).token;
       const d = await vdc.client().discover({ address: `${a.host}:${a.port}`, token });
       expect(d.warnings.map((w) => w.code)).toContain('NO_VIRTUALIZATION');
-      await waitFor('the token to expire on the host', async () => (await local(a).status()).token.state === 'expired', 20_000, 250);
+      await waitFor(
+        'the token to expire on the host',
+        async () => (await local(a).status()).token.state === 'expired',
+        20_000,
+        250,
+      );
       const e = await expectQuantixError(vdc.client().register({ discoveryId: d.discoveryId, clusterId }));
       expect(e).toMatchObject({ code: 'TOKEN_EXPIRED', phase: 'register' });
       expect(e.hint).toMatch(/F4, then G/);
@@ -257,7 +292,9 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
       await local(a).generateToken();
       let last: QuantixError | null = null;
       for (let i = 0; i < 8 && last?.code !== 'RATE_LIMITED'; i++) {
-        last = await expectQuantixError(vdc.client().discover({ address: `${a.host}:${a.port}`, token: foreignToken() }));
+        last = await expectQuantixError(
+          vdc.client().discover({ address: `${a.host}:${a.port}`, token: foreignToken() }),
+        );
       }
       expect(last).toMatchObject({ code: 'RATE_LIMITED', phase: 'verify' });
       expect(last!.retryAfterSeconds).toBeGreaterThan(0);
@@ -303,7 +340,9 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
 
       // Another vDC that reviewed the host before the join, then tries to register it.
       const [rivalCluster] = await b.listClusters();
-      const taken = await expectQuantixError(b.register({ discoveryId: rival.discoveryId, clusterId: rivalCluster!.id }));
+      const taken = await expectQuantixError(
+        b.register({ discoveryId: rival.discoveryId, clusterId: rivalCluster!.id }),
+      );
       expect(taken).toMatchObject({ code: 'HOST_MANAGED_ELSEWHERE', phase: 'register' });
       expect(taken.hint).toMatch(/F9/);
 
@@ -317,7 +356,9 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
       // The host still belongs to the first vDC.
       expect((await local(main).status()).membership?.vdc.id).toBe(vdc.vdcId);
       const audit = await b.audit({ limit: 10 });
-      expect(audit.filter((e) => e.outcome === 'error').map((e) => e.code)).toEqual(expect.arrayContaining(['HOST_MANAGED_ELSEWHERE']));
+      expect(audit.filter((e) => e.outcome === 'error').map((e) => e.code)).toEqual(
+        expect.arrayContaining(['HOST_MANAGED_ELSEWHERE']),
+      );
     });
 
     it('TOKEN_ALREADY_USED once the host left the cluster and the spent token is typed again', async () => {
@@ -335,13 +376,17 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
     it('CLUSTER_NOT_FOUND for a cluster that does not exist', async () => {
       const token = (await local(main).generateToken()).token;
       const d = await vdc.client().discover({ address: `${main.host}:${main.port}`, token });
-      const e = await expectQuantixError(vdc.client().register({ discoveryId: d.discoveryId, clusterId: 'no-such-cluster' }));
+      const e = await expectQuantixError(
+        vdc.client().register({ discoveryId: d.discoveryId, clusterId: 'no-such-cluster' }),
+      );
       expect(e).toMatchObject({ code: 'CLUSTER_NOT_FOUND', phase: 'register' });
       expect(e.hint).toMatch(/create one/);
     });
 
     it('DISCOVERY_NOT_FOUND for an unknown or expired discovery', async () => {
-      const e = await expectQuantixError(vdc.client().register({ discoveryId: '00000000-0000-4000-8000-000000000000', clusterId }));
+      const e = await expectQuantixError(
+        vdc.client().register({ discoveryId: '00000000-0000-4000-8000-000000000000', clusterId }),
+      );
       expect(e).toMatchObject({ code: 'DISCOVERY_NOT_FOUND', phase: 'register' });
     });
 

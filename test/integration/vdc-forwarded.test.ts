@@ -79,7 +79,10 @@ let vdc: VdcProcess;
 let fwd: Forwarder;
 
 beforeAll(async () => {
-  [agent, vdc] = await Promise.all([startAgent({ host: '127.0.0.46' }), startVdc({ name: 'vdc-nat', pollInterval: '200ms' })]);
+  [agent, vdc] = await Promise.all([
+    startAgent({ host: '127.0.0.46' }),
+    startVdc({ name: 'vdc-nat', pollInterval: '200ms' }),
+  ]);
   fwd = await forward(agent.host, agent.port);
 });
 
@@ -113,7 +116,12 @@ describe('a host behind port forwarding', () => {
     expect(nat?.message).toContain(FORWARD_HOST);
     expect(nat?.message).toContain(agent.host);
     expect(nat?.message).toMatch(/NAT/);
-    expect(d.host).toMatchObject({ hostId: agent.hostId, address: FORWARD_HOST, port: fwd.port, identityVerified: true });
+    expect(d.host).toMatchObject({
+      hostId: agent.hostId,
+      address: FORWARD_HOST,
+      port: fwd.port,
+      identityVerified: true,
+    });
 
     const node = await client.register({ discoveryId: d.discoveryId, clusterId: cluster.id });
     nodeId = node.id;

@@ -40,17 +40,37 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
       expect(same.body.length).toBe(0);
 
       await vdc.client().createCluster({ name: 'second' });
-      const changed = await request(socket, { method: 'GET', path: '/api/clusters', headers: { 'if-none-match': etag } });
+      const changed = await request(socket, {
+        method: 'GET',
+        path: '/api/clusters',
+        headers: { 'if-none-match': etag },
+      });
       expect(changed.status).toBe(200);
       expect(changed.headers.etag).not.toBe(etag);
-      expect((JSON.parse(changed.body.toString('utf8')) as { clusters: { name: string }[] }).clusters.map((c) => c.name).sort()).toEqual(['first', 'second']);
+      expect(
+        (JSON.parse(changed.body.toString('utf8')) as { clusters: { name: string }[] }).clusters
+          .map((c) => c.name)
+          .sort(),
+      ).toEqual(['first', 'second']);
     });
 
     it('gives a client the same list object back while nothing changed, on the socket and over HTTPS', async () => {
-      const created = await runVdcCli(['api-token', 'create', 'lists', '--json', '--state-dir', vdc.stateDir], vdc.cliEnv());
+      const created = await runVdcCli(
+        ['api-token', 'create', 'lists', '--json', '--state-dir', vdc.stateDir],
+        vdc.cliEnv(),
+      );
       expect(created.code).toBe(0);
       const { token } = JSON.parse(created.stdout) as { token: string };
-      const clients = [vdc.client(), new VdcClient({ kind: 'https', host: '127.0.0.1', port: vdc.port, apiToken: token, fingerprint: vdc.serverFingerprint })];
+      const clients = [
+        vdc.client(),
+        new VdcClient({
+          kind: 'https',
+          host: '127.0.0.1',
+          port: vdc.port,
+          apiToken: token,
+          fingerprint: vdc.serverFingerprint,
+        }),
+      ];
       for (const client of clients) {
         const a = await client.listClusters();
         const b = await client.listClusters();

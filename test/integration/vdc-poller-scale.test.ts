@@ -50,7 +50,17 @@ function inventoryOf(i: number): Inventory {
       hostId: `scale-host-${i}`,
       hostIdSource: 'generated',
     },
-    cpu: { model: null, vendor: null, sockets: 1, cores: 8, threads: 16, mhz: null, numaNodes: 1, virtualization: 'vmx', kvmUsable: true },
+    cpu: {
+      model: null,
+      vendor: null,
+      sockets: 1,
+      cores: 8,
+      threads: 16,
+      mhz: null,
+      numaNodes: 1,
+      virtualization: 'vmx',
+      kvmUsable: true,
+    },
     memory: { totalBytes: 64 * 2 ** 30, availableBytes: 32 * 2 ** 30, swapTotalBytes: 0, swapFreeBytes: 0 },
     storage: { disks: [], nfs: [], iscsi: [] },
     network: [],
@@ -65,7 +75,13 @@ async function usage(): Promise<LiveUsage> {
   maxInFlight = Math.max(maxInFlight, inFlight);
   await new Promise((r) => setTimeout(r, USAGE_DELAY_MS));
   inFlight--;
-  return { cpuPercent: 5, memoryUsedBytes: 2 ** 30, memoryTotalBytes: 64 * 2 ** 30, loadAverage: [0.1, 0.1, 0.1], uptimeSeconds: 100 };
+  return {
+    cpuPercent: 5,
+    memoryUsedBytes: 2 ** 30,
+    memoryTotalBytes: 64 * 2 ** 30,
+    loadAverage: [0.1, 0.1, 0.1],
+    uptimeSeconds: 100,
+  };
 }
 
 beforeAll(async () => {
@@ -81,7 +97,12 @@ beforeAll(async () => {
   const log = createLogger({ name: 'scale-agent', level: 'silent' });
   const store = openSqliteStore(path.join(vdc.stateDir, 'vdc.db'));
   try {
-    const cluster = await store.createCluster({ id: 'scale', name: 'Scale', description: '', createdAt: new Date().toISOString() });
+    const cluster = await store.createCluster({
+      id: 'scale',
+      name: 'Scale',
+      description: '',
+      createdAt: new Date().toISOString(),
+    });
     for (let i = 0; i < HOSTS; i++) {
       const stateDir = path.join(root, `h${i}`);
       mkdirSync(stateDir, { mode: 0o700 });
@@ -89,7 +110,12 @@ beforeAll(async () => {
       copyFileSync(path.join(seed, 'agent.key'), path.join(stateDir, 'agent.key'));
       const nodeId = `node-${i}`;
       saveMembership(stateDir, {
-        vdc: { id: health.vdc.id, name: health.vdc.name, url: health.vdc.url, clientCertFingerprint: health.vdc.clientCertificateFingerprint },
+        vdc: {
+          id: health.vdc.id,
+          name: health.vdc.name,
+          url: health.vdc.url,
+          clientCertFingerprint: health.vdc.clientCertificateFingerprint,
+        },
         cluster: { id: cluster.id, name: cluster.name },
         nodeId,
         joinedAt: new Date().toISOString(),
@@ -179,7 +205,8 @@ function roundsLogged(): { ms: number; cpuMs: number }[] {
   for (const line of vdc.logs()) {
     try {
       const r = JSON.parse(line) as { msg?: string; hosts?: number; ms?: number; cpuMs?: number; pid?: number };
-      if (r.msg === 'health round done' && r.hosts === HOSTS && r.pid === vdc.child.pid) out.push({ ms: r.ms!, cpuMs: r.cpuMs! });
+      if (r.msg === 'health round done' && r.hosts === HOSTS && r.pid === vdc.child.pid)
+        out.push({ ms: r.ms!, cpuMs: r.cpuMs! });
     } catch {
       // not a JSON line
     }

@@ -42,7 +42,12 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
     emptyRoot = mkdtempSync(path.join(os.tmpdir(), 'qx-empty-root-'));
     const database = await postgres.database(backend);
     // A short lease: a restarted replica takes over the rows the killed one held within a second.
-    vdc = await startVdc({ name: 'vdc-rec', connectTimeout: '1s', responseTimeout: '5s', ...(database ? { database, lease: '1s' } : {}) });
+    vdc = await startVdc({
+      name: 'vdc-rec',
+      connectTimeout: '1s',
+      responseTimeout: '5s',
+      ...(database ? { database, lease: '1s' } : {}),
+    });
     clusterId = (await vdc.client().createCluster({ name: 'Recovery' })).id;
   });
 
@@ -57,10 +62,13 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
       const token = (await local(agent).generateToken()).token;
       await vdc.restart({ env: { QUANTIX_VDC_CRASH_AFTER_JOIN: '1' } });
       const d = await vdc.client().discover({ address: `${agent.host}:${agent.port}`, token });
-      const attempt = await vdc.client().register({ discoveryId: d.discoveryId, clusterId }).then(
-        () => null,
-        (e: unknown) => e,
-      );
+      const attempt = await vdc
+        .client()
+        .register({ discoveryId: d.discoveryId, clusterId })
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
       expect(attempt).toBeInstanceOf(QuantixError);
       expect(await vdc.exited()).toEqual({ code: null, signal: 'SIGKILL' });
 
@@ -106,9 +114,16 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
         await store.close();
       }
       await vdc.restart();
-      await waitFor('the pending record of a host that never joined to be removed', async () => (await vdc.client().listNodes()).length === 0);
+      await waitFor(
+        'the pending record of a host that never joined to be removed',
+        async () => (await vdc.client().listNodes()).length === 0,
+      );
       const audit = await vdc.client().audit({ limit: 20 });
-      expect(audit.find((e) => e.nodeId === 'never-joined')).toMatchObject({ action: 'node.register', outcome: 'error', detail: expect.stringMatching(/undone/) });
+      expect(audit.find((e) => e.nodeId === 'never-joined')).toMatchObject({
+        action: 'node.register',
+        outcome: 'error',
+        detail: expect.stringMatching(/undone/),
+      });
       expect((await local(agent).status()).membership).toBeNull();
     });
   });
@@ -132,7 +147,10 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
         return n.state === 'disconnected' ? n : null;
       });
       // Refused once the agent is gone; reset, or told it is stopping, when a round reached it in the middle of its shutdown.
-      expect(down.lastError).toMatchObject({ code: 'HOST_UNREACHABLE', message: expect.stringMatching(/could not be reached \((connection (refused|reset)|it is stopping)\)/) });
+      expect(down.lastError).toMatchObject({
+        code: 'HOST_UNREACHABLE',
+        message: expect.stringMatching(/could not be reached \((connection (refused|reset)|it is stopping)\)/),
+      });
       // The state's "since" stays at the first failure across later rounds.
       const round = (await client.health()).poller.lastRoundAt!;
       await waitFor('another health round', async () => (await client.health()).poller.lastRoundAt! > round);

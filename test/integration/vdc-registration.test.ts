@@ -25,7 +25,10 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
 
   beforeAll(async () => {
     const database = await postgres.database(backend);
-    [agent, vdc] = await Promise.all([startAgent({ host: '127.0.0.21' }), startVdc({ name: 'vdc-int', ...(database ? { database } : {}) })]);
+    [agent, vdc] = await Promise.all([
+      startAgent({ host: '127.0.0.21' }),
+      startVdc({ name: 'vdc-int', ...(database ? { database } : {}) }),
+    ]);
   });
 
   afterAll(async () => {
@@ -48,7 +51,10 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
       clusterId = cluster.id;
       const token = await newToken(agent);
       const stages: DiscoverStage[] = [];
-      const d = await client.discover({ address: `https://${agent.host}:${agent.port}`, token: token.toLowerCase() }, { onStage: (s) => stages.push(s) });
+      const d = await client.discover(
+        { address: `https://${agent.host}:${agent.port}`, token: token.toLowerCase() },
+        { onStage: (s) => stages.push(s) },
+      );
       expect(stages).toEqual(['connecting', 'verifying', 'collecting']);
       expect(d.host).toMatchObject({
         hostId: agent.hostId,
@@ -64,20 +70,33 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
 
       const node = await client.register({ discoveryId: d.discoveryId, clusterId });
       nodeId = node.id;
-      expect(node).toMatchObject({ hostId: agent.hostId, clusterId, clusterName: 'Production', state: 'connected', port: agent.port });
+      expect(node).toMatchObject({
+        hostId: agent.hostId,
+        clusterId,
+        clusterName: 'Production',
+        state: 'connected',
+        port: agent.port,
+      });
       expect(node.inventory?.system.hostId).toBe(agent.hostId);
       expect(node.capacity.cpuThreads).toBeGreaterThan(0);
 
       // The host knows it joined this vDC, in this cluster.
       const status = await new LocalAgentClient({ socketPath: agent.socketPath }).status();
-      expect(status.membership).toMatchObject({ nodeId, vdc: { id: vdc.vdcId, name: 'vdc-int' }, cluster: { id: clusterId, name: 'Production' } });
+      expect(status.membership).toMatchObject({
+        nodeId,
+        vdc: { id: vdc.vdcId, name: 'vdc-int' },
+        cluster: { id: clusterId, name: 'Production' },
+      });
       expect(status.token.state).toBe('used');
     });
 
     it('lists the host under its cluster, and the poller keeps its live usage fresh', async () => {
       const client = vdc.client();
       expect((await client.listNodes({ clusterId: 'Production' })).map((n) => n.id)).toEqual([nodeId]);
-      expect((await client.listClusters()).find((c) => c.id === clusterId)).toMatchObject({ hosts: 1, connectedHosts: 1 });
+      expect((await client.listClusters()).find((c) => c.id === clusterId)).toMatchObject({
+        hosts: 1,
+        connectedHosts: 1,
+      });
       const first = await client.getNode(nodeId);
       const polled = await waitFor('a health check after registration', async () => {
         const n = await client.getNode(nodeId);
@@ -126,9 +145,21 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
     it('audits every step with its source, address and outcome', async () => {
       const events = await vdc.client().audit({ limit: 100 });
       const actions = events.map((e) => `${e.action}:${e.outcome}`);
-      expect(actions).toEqual(expect.arrayContaining(['cluster.create:ok', 'node.discover:ok', 'node.register:ok', 'node.remove:ok', 'cluster.delete:ok']));
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'cluster.create:ok',
+          'node.discover:ok',
+          'node.register:ok',
+          'node.remove:ok',
+          'cluster.delete:ok',
+        ]),
+      );
       const discover = events.find((e) => e.action === 'node.discover')!;
-      expect(discover).toMatchObject({ source: 'socket', address: `${agent.host}:${agent.port}`, hostId: agent.hostId });
+      expect(discover).toMatchObject({
+        source: 'socket',
+        address: `${agent.host}:${agent.port}`,
+        hostId: agent.hostId,
+      });
     });
   });
 

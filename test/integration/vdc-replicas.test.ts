@@ -38,7 +38,14 @@ beforeAll(async () => {
   postgres = pgServer;
   hosts = agents;
   database = await postgres.createDatabase('replicas');
-  const replica = () => startVdc({ name: 'vdc-rep', database, secretFile: path.join(keyDir, 'vdc-secret.key'), lease: LEASE, pollInterval: '300ms' });
+  const replica = () =>
+    startVdc({
+      name: 'vdc-rep',
+      database,
+      secretFile: path.join(keyDir, 'vdc-secret.key'),
+      lease: LEASE,
+      pollInterval: '300ms',
+    });
   // Started together: the first to take the startup lock creates the identity, the other opens it.
   [a, b] = await Promise.all([replica(), replica()]);
 });
@@ -60,7 +67,10 @@ describe('replicas on one PostgreSQL database', () => {
     expect(b.clientFingerprint).toBe(a.clientFingerprint);
     expect(b.serverFingerprint).toBe(a.serverFingerprint);
     expect(statSync(path.join(keyDir, 'vdc-secret.key')).mode & 0o777).toBe(0o600);
-    const rows = await postgres.query<{ name: string; key_sealed: string }>(new URL(database).pathname.slice(1), 'SELECT name, key_sealed FROM certificates ORDER BY name');
+    const rows = await postgres.query<{ name: string; key_sealed: string }>(
+      new URL(database).pathname.slice(1),
+      'SELECT name, key_sealed FROM certificates ORDER BY name',
+    );
     expect(rows.map((r) => r.name)).toEqual(['vdc-client', 'vdc-server']);
     for (const r of rows) {
       expect(r.key_sealed).toMatch(/^v1\./);
@@ -97,14 +107,21 @@ describe('replicas on one PostgreSQL database', () => {
     expect(status.membership).toMatchObject({ nodeId: node.id, vdc: { id: a.vdcId } });
     expect((await a.client().getNode(node.id)).state).toBe('connected');
     // The session was used: neither replica accepts it again.
-    await expect(a.client().register({ discoveryId: d.discoveryId, clusterId: cluster.id })).rejects.toMatchObject({ code: 'DISCOVERY_NOT_FOUND' });
+    await expect(a.client().register({ discoveryId: d.discoveryId, clusterId: cluster.id })).rejects.toMatchObject({
+      code: 'DISCOVERY_NOT_FOUND',
+    });
   });
 
   it('registers a host once when both replicas register it at the same moment; the loser gets a coded answer', async () => {
     const host = hosts[1]!;
     const d = await b.client().discover({ address: `${host.host}:${host.port}`, token: await token(host) });
-    const results = await Promise.allSettled([a, b].map((v) => v.client().register({ discoveryId: d.discoveryId, clusterId: 'Shared' })));
-    const won = results.filter((r): r is PromiseFulfilledResult<Awaited<ReturnType<ReturnType<VdcProcess['client']>['register']>>> => r.status === 'fulfilled');
+    const results = await Promise.allSettled(
+      [a, b].map((v) => v.client().register({ discoveryId: d.discoveryId, clusterId: 'Shared' })),
+    );
+    const won = results.filter(
+      (r): r is PromiseFulfilledResult<Awaited<ReturnType<ReturnType<VdcProcess['client']>['register']>>> =>
+        r.status === 'fulfilled',
+    );
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(1);
@@ -123,7 +140,10 @@ describe('replicas on one PostgreSQL database', () => {
       return x.replicas?.every((r) => r.hosts === 1) ? x : null;
     });
     expect(h.replicas!.map((r) => r.hosts)).toEqual([1, 1]);
-    const owners = await postgres.query<{ lease_owner: string }>(new URL(database).pathname.slice(1), 'SELECT lease_owner FROM nodes ORDER BY id');
+    const owners = await postgres.query<{ lease_owner: string }>(
+      new URL(database).pathname.slice(1),
+      'SELECT lease_owner FROM nodes ORDER BY id',
+    );
     expect(owners.map((o) => o.lease_owner).sort()).toEqual([a.replicaId, b.replicaId].sort());
   });
 

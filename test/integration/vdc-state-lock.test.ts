@@ -20,7 +20,15 @@ afterAll(async () => {
 
 describe('single writer on a SQLite state directory', () => {
   it('refuses a second serve on the same state directory, naming the running one, and leaves it serving', async () => {
-    const second = await runVdcCli(['serve', '--state-dir', vdc.stateDir, '--socket', path.join(vdc.tmpDir, 'second.sock'), '--listen', 'none']);
+    const second = await runVdcCli([
+      'serve',
+      '--state-dir',
+      vdc.stateDir,
+      '--socket',
+      path.join(vdc.tmpDir, 'second.sock'),
+      '--listen',
+      'none',
+    ]);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain('STATE_DIR_IN_USE');
     expect(second.stderr).toContain(`(pid ${vdc.child.pid})`);
@@ -33,7 +41,15 @@ describe('single writer on a SQLite state directory', () => {
     await vdc.kill();
     await vdc.restart();
     expect((await vdc.client().health()).vdc.id).toBe(vdc.vdcId);
-    const again = await runVdcCli(['serve', '--state-dir', vdc.stateDir, '--socket', path.join(vdc.tmpDir, 'third.sock'), '--listen', 'none']);
+    const again = await runVdcCli([
+      'serve',
+      '--state-dir',
+      vdc.stateDir,
+      '--socket',
+      path.join(vdc.tmpDir, 'third.sock'),
+      '--listen',
+      'none',
+    ]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`(pid ${vdc.child.pid})`);
   });

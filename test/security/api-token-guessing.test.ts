@@ -23,7 +23,11 @@ import { runVdcCli, startVdc, type VdcProcess } from '../helpers/vdc.js';
 const postgres = usePostgres();
 
 /** GET /api/clusters over HTTPS from a chosen loopback source with a bearer token. */
-async function call(v: VdcProcess, from: string, token: string): Promise<{ status: number; code: string | null; retryAfter: number | null }> {
+async function call(
+  v: VdcProcess,
+  from: string,
+  token: string,
+): Promise<{ status: number; code: string | null; retryAfter: number | null }> {
   const res = await request(
     { kind: 'tls', host: '127.0.0.80', port: v.port, pinnedFingerprint: v.serverFingerprint, localAddress: from },
     { method: 'GET', path: '/api/clusters', headers: { authorization: `Bearer ${token}` } },
@@ -51,7 +55,10 @@ async function storedBytes(v: VdcProcess): Promise<Buffer> {
   return Buffer.from(JSON.stringify(rows));
 }
 
-async function createToken(v: VdcProcess, name: string): Promise<{ token: string; info: { id: string; publicId: string | null } }> {
+async function createToken(
+  v: VdcProcess,
+  name: string,
+): Promise<{ token: string; info: { id: string; publicId: string | null } }> {
   const r = await runVdcCli(['api-token', 'create', name, '--state-dir', v.stateDir, '--json'], v.cliEnv());
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as { token: string; info: { id: string; publicId: string | null } };
@@ -94,7 +101,9 @@ describe.each(VDC_BACKENDS)('API tokens (%s)', (backend) => {
     // 300 guesses aimed at the real token's public id, 10 at a time.
     for (let round = 0; round < 30; round++) {
       const answers = await Promise.all(
-        Array.from({ length: 10 }, () => call(vdc, '127.0.0.81', `qxa_${publicId}.${randomBytes(32).toString('base64url')}`)),
+        Array.from({ length: 10 }, () =>
+          call(vdc, '127.0.0.81', `qxa_${publicId}.${randomBytes(32).toString('base64url')}`),
+        ),
       );
       for (const a of answers) {
         statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
@@ -115,7 +124,10 @@ describe.each(VDC_BACKENDS)('API tokens (%s)', (backend) => {
     expect((await call(vdc, '127.0.0.81', token)).status).toBe(429);
     expect((await call(vdc, '127.0.0.82', token)).status).toBe(200);
 
-    const refusals = vdc.logs().slice(logBefore).filter((l) => l.includes('refused'));
+    const refusals = vdc
+      .logs()
+      .slice(logBefore)
+      .filter((l) => l.includes('refused'));
     expect(refusals).toHaveLength(1);
     expect(refusals[0]).toContain('127.0.0.81');
     expect(refusals.join('\n').length).toBeLessThan(1024);
@@ -147,8 +159,11 @@ describe('API tokens of the previous schema', () => {
     try {
       expect((await call(old, '127.0.0.84', legacy)).status).toBe(200);
       const bytes = databaseBytes(stateDir);
-      for (const w of windows(legacy.slice(4), 6)) expect(bytes.includes(w), `"${w}" of the old secret is in the database`).toBe(false);
-      const list = JSON.parse((await runVdcCli(['api-token', 'list', '--state-dir', stateDir, '--json'])).stdout) as { tokens: Array<{ name: string; publicId: string | null }> };
+      for (const w of windows(legacy.slice(4), 6))
+        expect(bytes.includes(w), `"${w}" of the old secret is in the database`).toBe(false);
+      const list = JSON.parse((await runVdcCli(['api-token', 'list', '--state-dir', stateDir, '--json'])).stdout) as {
+        tokens: Array<{ name: string; publicId: string | null }>;
+      };
       expect(list.tokens).toEqual([expect.objectContaining({ name: 'old-console', publicId: null })]);
     } finally {
       await old.cleanup();

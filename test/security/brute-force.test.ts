@@ -33,7 +33,10 @@ let emptyRoot: string;
 
 beforeAll(async () => {
   emptyRoot = mkdtempSync(path.join(os.tmpdir(), 'qx-empty-root-'));
-  [agent, vdc] = await Promise.all([startAgent({ host: '127.0.0.61', inventoryRoot: emptyRoot }), startVdc({ name: 'vdc-brute' })]);
+  [agent, vdc] = await Promise.all([
+    startAgent({ host: '127.0.0.61', inventoryRoot: emptyRoot }),
+    startVdc({ name: 'vdc-brute' }),
+  ]);
 });
 
 afterAll(async () => {
@@ -46,7 +49,13 @@ function wrongProof(i: number): { method: string; path: string; headers: Record<
   const join = i % 2 === 1;
   const method = join ? 'POST' : 'GET';
   const p = join ? AGENT_PATHS.join : AGENT_PATHS.discovery;
-  const body = join ? JSON.stringify({ nodeId: `guess-${i}`, vdc: { id: 'evil', name: 'evil', url: 'https://evil', clientCertFingerprint: 'a'.repeat(64) }, cluster: { id: 'c', name: 'c' } }) : '';
+  const body = join
+    ? JSON.stringify({
+        nodeId: `guess-${i}`,
+        vdc: { id: 'evil', name: 'evil', url: 'https://evil', clientCertFingerprint: 'a'.repeat(64) },
+        cluster: { id: 'c', name: 'c' },
+      })
+    : '';
   const ts = String(Math.floor(Date.now() / 1000));
   const nonce = randomBytes(16).toString('base64url');
   const mac = computeRequestMac(randomBytes(32), { method, path: p, ts, nonce, fingerprint: agent.fingerprint, body });
@@ -77,15 +86,23 @@ describe('5,000 wrong proofs from ten source addresses', () => {
     );
     expect(answers).toHaveLength(SOURCES.length * PER_SOURCE);
     const ok = answers.filter((a) => a.status < 400);
-    expect(ok.map((a) => `${a.from}: ${a.status} ${a.body}`), 'wrong proofs that were accepted').toEqual([]);
+    expect(
+      ok.map((a) => `${a.from}: ${a.status} ${a.body}`),
+      'wrong proofs that were accepted',
+    ).toEqual([]);
     const byCode = new Map<string, number>();
     for (const a of answers) {
       const code = `${a.status} ${(JSON.parse(a.body) as { code: string }).code}`;
       byCode.set(code, (byCode.get(code) ?? 0) + 1);
     }
-    expect([...byCode.keys()].sort(), 'the only answers to a wrong proof').toEqual(['401 TOKEN_INVALID', '429 RATE_LIMITED']);
+    expect([...byCode.keys()].sort(), 'the only answers to a wrong proof').toEqual([
+      '401 TOKEN_INVALID',
+      '429 RATE_LIMITED',
+    ]);
     // Five failures per source within a minute block it: the rest is refused unseen.
-    expect(byCode.get('401 TOKEN_INVALID'), 'failures let through before the limiter engaged').toBeLessThanOrEqual(SOURCES.length * 5);
+    expect(byCode.get('401 TOKEN_INVALID'), 'failures let through before the limiter engaged').toBeLessThanOrEqual(
+      SOURCES.length * 5,
+    );
     const limited = answers.filter((a) => a.status === 429);
     expect(limited.length).toBeGreaterThanOrEqual(SOURCES.length * (PER_SOURCE - 5));
     const withoutRetry = limited.filter((a) => !(Number(a.headers['retry-after']) > 0));
@@ -96,16 +113,27 @@ describe('5,000 wrong proofs from ten source addresses', () => {
   it('do not revoke the token; status counts them and names the last source', async () => {
     const r = await runAgentCli(['status', '--json', '--socket', agent.socketPath]);
     expect(r.code).toBe(0);
-    const status = JSON.parse(r.stdout) as { token: { state: string; failedAttempts?: number; lastFailedFrom?: string }; membership: unknown };
+    const status = JSON.parse(r.stdout) as {
+      token: { state: string; failedAttempts?: number; lastFailedFrom?: string };
+      membership: unknown;
+    };
     const invalid = answers.filter((a) => a.status === 401).length;
     expect(status.token.state).toBe('active');
     expect(status.token.failedAttempts, 'failed attempts counted for the operator').toBe(invalid);
     expect(SOURCES).toContain(status.token.lastFailedFrom);
     expect(status.membership).toBeNull();
     const text = await runAgentCli(['status', '--socket', agent.socketPath]);
-    expect(text.stdout).toMatch(new RegExp(`active, expires in .*; ${invalid} failed attempts, last from 127\\.0\\.9\\.\\d+`));
-    const audit = readFileSync(path.join(agent.stateDir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; source: string });
-    expect(audit.filter((e) => e.action === 'proof.ok' || e.action === 'join').map((e) => e.source), 'successes recorded for attack sources').toEqual([]);
+    expect(text.stdout).toMatch(
+      new RegExp(`active, expires in .*; ${invalid} failed attempts, last from 127\\.0\\.9\\.\\d+`),
+    );
+    const audit = readFileSync(path.join(agent.stateDir, 'audit.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { action: string; source: string });
+    expect(
+      audit.filter((e) => e.action === 'proof.ok' || e.action === 'join').map((e) => e.source),
+      'successes recorded for attack sources',
+    ).toEqual([]);
     expect(audit.filter((e) => e.action.startsWith('token.revoke'))).toEqual([]);
   });
 

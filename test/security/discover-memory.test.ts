@@ -42,7 +42,16 @@ async function slowTarget(host: string): Promise<SlowTarget> {
     if (req.url === AGENT_PATHS.hello) {
       // Says hello as an agent would, so every admitted discovery also derives its key.
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ apiVersion: AGENT_API_VERSION, hostId: `slow-${host}`, hostname: 'slow', agentVersion: '1.0.0', managed: false, time: new Date().toISOString() }));
+      res.end(
+        JSON.stringify({
+          apiVersion: AGENT_API_VERSION,
+          hostId: `slow-${host}`,
+          hostname: 'slow',
+          agentVersion: '1.0.0',
+          managed: false,
+          time: new Date().toISOString(),
+        }),
+      );
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -78,7 +87,9 @@ async function slowTarget(host: string): Promise<SlowTarget> {
 
 /** CPU time a process has used (user + system), ms. */
 function cpuMsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name; in clock ticks (100 a second).
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
@@ -105,7 +116,10 @@ const token = formatToken(tokenFromRandom(new Uint8Array(16).map((_, i) => (i * 
 async function remoteClient(vdc: VdcProcess, name: string): Promise<VdcClient> {
   const created = await runVdcCli(['api-token', 'create', name, '--state-dir', vdc.stateDir, '--json'], vdc.cliEnv());
   const apiToken = (JSON.parse(created.stdout) as { token: string }).token;
-  return new VdcClient({ kind: 'https', host: '127.0.0.60', port: vdc.port, apiToken, fingerprint: vdc.serverFingerprint }, { responseTimeoutMs: 60_000 });
+  return new VdcClient(
+    { kind: 'https', host: '127.0.0.60', port: vdc.port, apiToken, fingerprint: vdc.serverFingerprint },
+    { responseTimeoutMs: 60_000 },
+  );
 }
 
 // Both back ends: every request from an API token is authenticated against the store, and /api/health reads the
@@ -115,7 +129,12 @@ describe.each(VDC_BACKENDS)('a burst of discoveries (%s)', (backend) => {
 
   beforeAll(async () => {
     const database = await postgres.database(backend);
-    vdc = await startVdc({ name: 'vdc-burst', listen: '127.0.0.60:0', responseTimeout: '20s', ...(database ? { database } : {}) });
+    vdc = await startVdc({
+      name: 'vdc-burst',
+      listen: '127.0.0.60:0',
+      responseTimeout: '20s',
+      ...(database ? { database } : {}),
+    });
   });
   afterAll(async () => {
     await vdc.cleanup();
@@ -126,8 +145,13 @@ describe.each(VDC_BACKENDS)('a burst of discoveries (%s)', (backend) => {
     const [alice, bob] = [await remoteClient(vdc, 'burst-alice'), await remoteClient(vdc, 'burst-bob')];
     const pid = vdc.child.pid!;
     // Warm: one discovery of each kind, so the baseline includes the code and TLS contexts every discovery uses.
-    for (const [client, t] of [[local, targets[0]!], [alice, targets[1]!]] as const) {
-      await expect(client.discover({ address: `${t.host}:${t.port}`, token })).rejects.toMatchObject({ code: 'HOST_PROTOCOL_ERROR' });
+    for (const [client, t] of [
+      [local, targets[0]!],
+      [alice, targets[1]!],
+    ] as const) {
+      await expect(client.discover({ address: `${t.host}:${t.port}`, token })).rejects.toMatchObject({
+        code: 'HOST_PROTOCOL_ERROR',
+      });
     }
     const idle = rssOf(pid);
     const cpuBefore = cpuMsOf(pid);
@@ -176,7 +200,9 @@ describe.each(VDC_BACKENDS)('a burst of discoveries (%s)', (backend) => {
       const code = o instanceof QuantixError ? o.code : String(o);
       codes.set(code, (codes.get(code) ?? 0) + 1);
     }
-    const busy = outcomes.filter((o): o is QuantixError => o instanceof QuantixError && o.code === 'TOO_MANY_DISCOVERIES');
+    const busy = outcomes.filter(
+      (o): o is QuantixError => o instanceof QuantixError && o.code === 'TOO_MANY_DISCOVERIES',
+    );
     const sorted = [...healthMs].sort((a, b) => a - b);
     const p95 = sorted[Math.floor(sorted.length * 0.95)] ?? NaN;
     console.log(
@@ -184,7 +210,9 @@ describe.each(VDC_BACKENDS)('a burst of discoveries (%s)', (backend) => {
         `target connections at once ${targets.map((t) => t.maxOpen).join('/')}; health ${healthMs.length} samples, p50 ${sorted[Math.floor(sorted.length / 2)]?.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(1)} ms`,
     );
 
-    const odd = outcomes.find((o) => !(o instanceof QuantixError) || !['HOST_PROTOCOL_ERROR', 'TOO_MANY_DISCOVERIES'].includes(o.code));
+    const odd = outcomes.find(
+      (o) => !(o instanceof QuantixError) || !['HOST_PROTOCOL_ERROR', 'TOO_MANY_DISCOVERIES'].includes(o.code),
+    );
     expect(odd, odd instanceof Error ? odd.message : String(odd)).toBeUndefined();
     // Every answer is one of the two expected, never a 500.
     expect([...codes.keys()].sort()).toEqual(['HOST_PROTOCOL_ERROR', 'TOO_MANY_DISCOVERIES']);

@@ -39,7 +39,10 @@ beforeAll(async () => {
   const cpuinfo = path.join(root, 'proc/cpuinfo');
   writeFileSync(cpuinfo, readFileSync(cpuinfo, 'utf8').replace(/^model name\t: .*$/gm, `model name\t: ${evil('CPU')}`));
   writeFileSync(path.join(realpathSync(path.join(root, 'sys/block/sda')), 'device/model'), `${evil('DM')}\n`);
-  [agent, vdc] = await Promise.all([startAgent({ host: '127.0.0.151', inventoryRoot: root }), startVdc({ name: 'vdc-hostile' })]);
+  [agent, vdc] = await Promise.all([
+    startAgent({ host: '127.0.0.151', inventoryRoot: root }),
+    startVdc({ name: 'vdc-hostile' }),
+  ]);
 });
 
 afterEach(async () => {
@@ -75,7 +78,10 @@ describe('the host console', () => {
     await p.waitForText('· System');
     await p.waitForText(shown('PM'));
     await p.waitForText(shown('CPU'));
-    expect(titles.filter((t) => t.includes('pwned')), 'window titles set by inventory strings').toEqual([]);
+    expect(
+      titles.filter((t) => t.includes('pwned')),
+      'window titles set by inventory strings',
+    ).toEqual([]);
     // The frame is whole: no hostile string moved the cursor or cleared part of the screen.
     const rows = p.screenText();
     expect(rows[0], 'the top row of the system screen').toMatch(/^┌ Quantix-OS .* System .*┐$/);
@@ -101,14 +107,20 @@ describe('the vDC console', () => {
     await p.waitForText(/connected/);
     expect(p.screen()).toContain('HN^[');
     p.press('Tab');
-    await p.waitFor(() => p.screenText().find((l) => l.includes('▶') && l.includes('HN^[')), 'the hostile host selected');
+    await p.waitFor(
+      () => p.screenText().find((l) => l.includes('▶') && l.includes('HN^[')),
+      'the hostile host selected',
+    );
     p.press('Enter');
     await p.waitForText(/Host · HN\^\[/);
     await p.waitForText(/Summary .*CPU\/Memory .*Storage/);
     p.press('Right', 'Right');
     await p.waitForText('Local disks');
     await p.waitForText('DM^[');
-    expect(titles.filter((t) => t.includes('pwned')), 'window titles set by inventory strings').toEqual([]);
+    expect(
+      titles.filter((t) => t.includes('pwned')),
+      'window titles set by inventory strings',
+    ).toEqual([]);
     expect(p.screenText()[0], 'the frame of the details page').toMatch(/^┌ Host · HN\^\[\]0;pwned\^G/);
   }, 60_000);
 });

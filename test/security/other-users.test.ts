@@ -59,20 +59,31 @@ afterAll(async () => {
 
 describe(`another user (${ROOT ? 'nobody, run by root' : 'this user, with the directories locked'})`, () => {
   it('quantix-node: PERMISSION_DENIED and exit 3, not "start it"', async () => {
-    const r = await runNodeProgram(AGENT_MAIN, ['status', '--socket', agent.socketPath], { env: env(), detached: true, ...AS });
+    const r = await runNodeProgram(AGENT_MAIN, ['status', '--socket', agent.socketPath], {
+      env: env(),
+      detached: true,
+      ...AS,
+    });
     expect(r.code).toBe(3);
     expect(r.stderr.trim()).toBe(
       `quantix-node: PERMISSION_DENIED: Permission denied opening the host agent's socket ${agent.socketPath}. Run it as the user quantix-node runs as (root on a host), e.g. with sudo.`,
     );
     expect(r.stderr).not.toMatch(/not reachable|quantix-node serve/);
     // The agent itself is untouched and still answers its own user.
-    expect((await runNodeProgram(AGENT_MAIN, ['status', '--socket', agent.socketPath, '--json'], { detached: true })).code).toBe(ROOT ? 0 : 3);
+    expect(
+      (await runNodeProgram(AGENT_MAIN, ['status', '--socket', agent.socketPath, '--json'], { detached: true })).code,
+    ).toBe(ROOT ? 0 : 3);
   });
 
   it('quantix-host-console: says permission denied on the socket, with what to do', async () => {
     let p: PtyProgram | null = null;
     try {
-      p = spawnInPty({ script: 'dist/host-console/console/main.js', args: ['--socket', agent.socketPath, '--exitable', '--log-file', '/dev/null'], env: { ...env(), QUANTIX_NODE_SOCKET: undefined }, ...AS });
+      p = spawnInPty({
+        script: 'dist/host-console/console/main.js',
+        args: ['--socket', agent.socketPath, '--exitable', '--log-file', '/dev/null'],
+        env: { ...env(), QUANTIX_NODE_SOCKET: undefined },
+        ...AS,
+      });
       await p.waitForText("permission denied on quantix-node's socket");
       await p.waitForText('quantix-node: permission denied, retrying (PERMISSION_DENIED)');
       const screen = p.screen();
@@ -86,17 +97,32 @@ describe(`another user (${ROOT ? 'nobody, run by root' : 'this user, with the di
   });
 
   it('quantix-vdc-console on the local socket: PERMISSION_DENIED and exit 3', async () => {
-    const r = await runNodeProgram(VDC_CONSOLE, ['--socket', vdc.socketPath, 'clusters', 'list'], { env: env(), detached: true, ...AS });
+    const r = await runNodeProgram(VDC_CONSOLE, ['--socket', vdc.socketPath, 'clusters', 'list'], {
+      env: env(),
+      detached: true,
+      ...AS,
+    });
     expect(r.code).toBe(3);
-    expect(r.stderr.trim()).toMatch(/^quantix-vdc-console: PERMISSION_DENIED: Permission denied opening the vDC socket \S+\. Run it as the user quantix-vdc runs as/);
+    expect(r.stderr.trim()).toMatch(
+      /^quantix-vdc-console: PERMISSION_DENIED: Permission denied opening the vDC socket \S+\. Run it as the user quantix-vdc runs as/,
+    );
     expect(r.stderr).not.toMatch(/VDC_UNREACHABLE|could not be reached/);
   });
 
   it('quantix-vdc api-token: PERMISSION_DENIED, not "unable to open database file"', async () => {
-    for (const args of [['api-token', 'create', 'intruder'], ['api-token', 'list']]) {
-      const r = await runNodeProgram(VDC_MAIN, [...args, '--state-dir', vdc.stateDir], { env: env(), detached: true, ...AS });
+    for (const args of [
+      ['api-token', 'create', 'intruder'],
+      ['api-token', 'list'],
+    ]) {
+      const r = await runNodeProgram(VDC_MAIN, [...args, '--state-dir', vdc.stateDir], {
+        env: env(),
+        detached: true,
+        ...AS,
+      });
       expect({ args, code: r.code }).toEqual({ args, code: 1 });
-      expect(r.stderr.trim()).toBe(`quantix-vdc: PERMISSION_DENIED: Permission denied opening the vDC's state in ${vdc.stateDir}. Run it as the user quantix-vdc runs as (root on the appliance), e.g. with sudo.`);
+      expect(r.stderr.trim()).toBe(
+        `quantix-vdc: PERMISSION_DENIED: Permission denied opening the vDC's state in ${vdc.stateDir}. Run it as the user quantix-vdc runs as (root on the appliance), e.g. with sudo.`,
+      );
       expect(r.stderr).not.toMatch(/unable to open database/);
     }
   });

@@ -33,7 +33,11 @@ const source = () => `127.0.8.${nextSource++}`;
 
 beforeAll(async () => {
   emptyRoot = mkdtempSync(path.join(os.tmpdir(), 'qx-empty-root-'));
-  [agent, vdc, vdcCert] = await Promise.all([startAgent({ host: '127.0.0.81', inventoryRoot: emptyRoot }), startVdc({ name: 'vdc-replay' }), createSelfSignedCertificate('vdc-replay')]);
+  [agent, vdc, vdcCert] = await Promise.all([
+    startAgent({ host: '127.0.0.81', inventoryRoot: emptyRoot }),
+    startVdc({ name: 'vdc-replay' }),
+    createSelfSignedCertificate('vdc-replay'),
+  ]);
 });
 
 afterAll(async () => {
@@ -57,15 +61,33 @@ interface Captured {
 function signed(key: Buffer, method: 'GET' | 'POST', p: string, body: string): Captured {
   const ts = String(Math.floor(Date.now() / 1000));
   const nonce = randomBytes(16).toString('base64url');
-  return { method, path: p, ts, nonce, body, mac: computeRequestMac(key, { method, path: p, ts, nonce, fingerprint: agent.fingerprint, body }) };
+  return {
+    method,
+    path: p,
+    ts,
+    nonce,
+    body,
+    mac: computeRequestMac(key, { method, path: p, ts, nonce, fingerprint: agent.fingerprint, body }),
+  };
 }
 
-async function send(c: Captured, changes: Partial<Captured> = {}): Promise<{ status: number; code: string | undefined; message: string }> {
+async function send(
+  c: Captured,
+  changes: Partial<Captured> = {},
+): Promise<{ status: number; code: string | undefined; message: string }> {
   const r = { ...c, ...changes };
   const headers: Record<string, string> = { authorization: formatAuthorization(r.ts, r.nonce, r.mac) };
   if (r.method === 'POST') headers['content-type'] = 'application/json';
   const res = await request(
-    { kind: 'tls', host: agent.host, port: agent.port, pinnedFingerprint: agent.fingerprint, localAddress: source(), clientCert: vdcCert.certPem, clientKey: vdcCert.keyPem },
+    {
+      kind: 'tls',
+      host: agent.host,
+      port: agent.port,
+      pinnedFingerprint: agent.fingerprint,
+      localAddress: source(),
+      clientCert: vdcCert.certPem,
+      clientKey: vdcCert.keyPem,
+    },
     { method: r.method, path: r.path, headers, ...(r.method === 'POST' ? { body: r.body } : {}) },
   );
   const json = JSON.parse(res.body.toString('utf8')) as { code?: string; message?: string };
@@ -73,7 +95,11 @@ async function send(c: Captured, changes: Partial<Captured> = {}): Promise<{ sta
 }
 
 function joinBody(nodeId: string, fingerprint = vdcCert.fingerprint): string {
-  return JSON.stringify({ nodeId, vdc: { id: 'vdc-r', name: 'r', url: 'https://r.example:9443', clientCertFingerprint: fingerprint }, cluster: { id: 'c', name: 'prod' } });
+  return JSON.stringify({
+    nodeId,
+    vdc: { id: 'vdc-r', name: 'r', url: 'https://r.example:9443', clientCertFingerprint: fingerprint },
+    cluster: { id: 'c', name: 'prod' },
+  });
 }
 
 describe('replayed requests', () => {
@@ -87,9 +113,20 @@ describe('replayed requests', () => {
     expect(same.message).toMatch(/already received/);
     const later = await send(captured, { ts: String(Number(captured.ts) + 60) });
     expect(later, 'the same proof under a later timestamp').toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
-    const laterFresh = await send(captured, { ts: String(Number(captured.ts) + 60), nonce: randomBytes(16).toString('base64url') });
-    expect(laterFresh, 'the same MAC with a new timestamp and nonce').toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
-    const moved = await send(captured, { method: 'POST', path: AGENT_PATHS.join, body: joinBody('stolen'), nonce: randomBytes(16).toString('base64url') });
+    const laterFresh = await send(captured, {
+      ts: String(Number(captured.ts) + 60),
+      nonce: randomBytes(16).toString('base64url'),
+    });
+    expect(laterFresh, 'the same MAC with a new timestamp and nonce').toMatchObject({
+      status: 401,
+      code: 'TOKEN_INVALID',
+    });
+    const moved = await send(captured, {
+      method: 'POST',
+      path: AGENT_PATHS.join,
+      body: joinBody('stolen'),
+      nonce: randomBytes(16).toString('base64url'),
+    });
     expect(moved, 'the discovery proof presented for a join').toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
     expect((await local().status()).membership).toBeNull();
   });
@@ -99,9 +136,15 @@ describe('replayed requests', () => {
     const captured = signed(key, 'POST', AGENT_PATHS.join, joinBody('node-1'));
     // Before the real join lands: an attacker swaps in its own vDC fingerprint or node id.
     const otherFp = await send(captured, { body: joinBody('node-1', 'e'.repeat(64)) });
-    expect(otherFp, 'join with another client-certificate fingerprint under the captured proof').toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
+    expect(otherFp, 'join with another client-certificate fingerprint under the captured proof').toMatchObject({
+      status: 401,
+      code: 'TOKEN_INVALID',
+    });
     const otherNode = await send(captured, { body: joinBody('node-2') });
-    expect(otherNode, 'join with another node id under the captured proof').toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
+    expect(otherNode, 'join with another node id under the captured proof').toMatchObject({
+      status: 401,
+      code: 'TOKEN_INVALID',
+    });
     const spaced = await send(captured, { body: `${captured.body} ` });
     expect(spaced, 'the same JSON with one byte more').toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
     expect((await local().status()).token.state, 'refused joins must not spend the token').toBe('active');
@@ -122,10 +165,13 @@ describe('a TLS-terminating interceptor between the vDC and the host', () => {
     const proxy = await startTlsInterceptor({ host: agent.host, port: agent.port }, intruder, '127.0.8.250');
     try {
       const token = (await local().generateToken()).token;
-      const e = await vdc.client().discover({ address: `127.0.0.1:${proxy.port}`, token }).then(
-        () => null,
-        (err: unknown) => err,
-      );
+      const e = await vdc
+        .client()
+        .discover({ address: `127.0.0.1:${proxy.port}`, token })
+        .then(
+          () => null,
+          (err: unknown) => err,
+        );
       expect(e, 'discovery through the interceptor succeeded').toBeInstanceOf(QuantixError);
       expect((e as QuantixError).code).toBe('HOST_IDENTITY_MISMATCH');
       expect((e as QuantixError).phase).toBe('verify');
@@ -139,9 +185,22 @@ describe('a TLS-terminating interceptor between the vDC and the host', () => {
       const text = proxy.fromClients.map((b) => b.toString('latin1')).find((t) => t.includes(AGENT_PATHS.discovery))!;
       const auth = /authorization: ([^\r\n]+)/i.exec(text)![1]!;
       const [, ts, nonce, mac] = /ts=(\d+);nonce=([^;]+);mac=(.+)$/.exec(auth)!;
-      const stolen = { method: 'POST' as const, path: AGENT_PATHS.join, ts: ts!, nonce: nonce!, mac: mac!, body: joinBody('intruder-node', intruder.fingerprint) };
-      expect(await send(stolen), 'a join made of the captured proof').toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
-      expect(await send({ ...stolen, method: 'GET', path: AGENT_PATHS.discovery, body: '' }), 'the captured discovery sent to the host directly').toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
+      const stolen = {
+        method: 'POST' as const,
+        path: AGENT_PATHS.join,
+        ts: ts!,
+        nonce: nonce!,
+        mac: mac!,
+        body: joinBody('intruder-node', intruder.fingerprint),
+      };
+      expect(await send(stolen), 'a join made of the captured proof').toMatchObject({
+        status: 401,
+        code: 'TOKEN_INVALID',
+      });
+      expect(
+        await send({ ...stolen, method: 'GET', path: AGENT_PATHS.discovery, body: '' }),
+        'the captured discovery sent to the host directly',
+      ).toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
 
       const s = await local().status();
       expect(s.membership, 'the host joined through the interceptor').toBeNull();

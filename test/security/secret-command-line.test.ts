@@ -24,7 +24,10 @@ let agent: AgentProcess;
 let home: string;
 
 beforeAll(async () => {
-  [vdc, agent] = await Promise.all([startVdc({ name: 'vdc-argv', listen: '127.0.0.97:0' }), startAgent({ host: '127.0.0.98' })]);
+  [vdc, agent] = await Promise.all([
+    startVdc({ name: 'vdc-argv', listen: '127.0.0.97:0' }),
+    startAgent({ host: '127.0.0.98' }),
+  ]);
   home = tempDir('qx-argv-home-');
   await vdc.client().createCluster({ name: 'Lab' });
 });
@@ -48,7 +51,10 @@ function allCommandLines(): string[] {
 }
 
 /** Watches every command line on the machine until `done` settles; returns those holding the secret. */
-async function watchCommandLines<T>(done: Promise<T>, holds: (line: string) => boolean): Promise<{ result: T; leaks: string[]; scans: number }> {
+async function watchCommandLines<T>(
+  done: Promise<T>,
+  holds: (line: string) => boolean,
+): Promise<{ result: T; leaks: string[]; scans: number }> {
   const finished = new AbortController();
   const leaks: string[] = [];
   let scans = 0;
@@ -68,7 +74,10 @@ async function watchCommandLines<T>(done: Promise<T>, holds: (line: string) => b
 }
 
 /** The console CLI without a terminal, its environment clean of tokens and desktop sessions. */
-function cli(args: string[], opts: { input?: string; env?: Record<string, string>; socketPath?: string } = {}): Promise<ProgramRun> {
+function cli(
+  args: string[],
+  opts: { input?: string; env?: Record<string, string>; socketPath?: string } = {},
+): Promise<ProgramRun> {
   return runConsoleCli(args, { ...opts, home, socketPath: opts.socketPath ?? vdc.socketPath });
 }
 
@@ -108,14 +117,38 @@ describe('secrets on the command line', () => {
       const token = await newToken(agent);
       const apiToken = `qxa_${'A'.repeat(43)}`;
       const attempts: Array<{ args: string[]; secret: string; env: string }> = [
-        { args: ['hosts', 'add', '--address', agentAddress(agent), '--token', token, '--cluster', 'Lab', '--yes'], secret: token, env: '$QUANTIX_TOKEN' },
-        { args: ['hosts', 'add', `--token=${token}`, '--address', agentAddress(agent), '--cluster', 'Lab', '--yes', '--json'], secret: token, env: '$QUANTIX_TOKEN' },
-        { args: ['login', '--server', `127.0.0.97:${vdc.port}`, '--yes', '--token', apiToken], secret: apiToken, env: '$QUANTIX_API_TOKEN' },
+        {
+          args: ['hosts', 'add', '--address', agentAddress(agent), '--token', token, '--cluster', 'Lab', '--yes'],
+          secret: token,
+          env: '$QUANTIX_TOKEN',
+        },
+        {
+          args: [
+            'hosts',
+            'add',
+            `--token=${token}`,
+            '--address',
+            agentAddress(agent),
+            '--cluster',
+            'Lab',
+            '--yes',
+            '--json',
+          ],
+          secret: token,
+          env: '$QUANTIX_TOKEN',
+        },
+        {
+          args: ['login', '--server', `127.0.0.97:${vdc.port}`, '--yes', '--token', apiToken],
+          secret: apiToken,
+          env: '$QUANTIX_API_TOKEN',
+        },
       ];
       for (const a of attempts) {
         const r = await cli(a.args, { socketPath: sock.path });
         expect(r.code, r.stderr).toBe(2);
-        expect(r.stderr).toMatch(/^quantix-vdc-console: SECRET_ON_COMMAND_LINE: --token is refused: .*--token-stdin.*--token-file FILE.*/);
+        expect(r.stderr).toMatch(
+          /^quantix-vdc-console: SECRET_ON_COMMAND_LINE: --token is refused: .*--token-stdin.*--token-file FILE.*/,
+        );
         expect(r.stderr).toContain(a.env);
         expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
         expect(r.stderr + r.stdout).not.toContain(a.secret.slice(-8));
@@ -132,16 +165,50 @@ describe('secrets on the command line', () => {
     const dir = tempDir('qx-argv-files-');
     try {
       const forms: Array<{ name: string; run: (token: string) => Promise<ProgramRun> }> = [
-        { name: 'stdin', run: (t) => cli(['hosts', 'add', '--address', agentAddress(agent), '--cluster', 'Lab', '--yes', '--token-stdin', '--json'], { input: `${t}\n` }) },
+        {
+          name: 'stdin',
+          run: (t) =>
+            cli(
+              [
+                'hosts',
+                'add',
+                '--address',
+                agentAddress(agent),
+                '--cluster',
+                'Lab',
+                '--yes',
+                '--token-stdin',
+                '--json',
+              ],
+              { input: `${t}\n` },
+            ),
+        },
         {
           name: 'file',
           run: (t) => {
             const f = path.join(dir, 'token');
             fs.writeFileSync(f, `${t}\n`, { mode: 0o600 });
-            return cli(['hosts', 'add', '--address', agentAddress(agent), '--cluster', 'Lab', '--yes', '--token-file', f, '--json']);
+            return cli([
+              'hosts',
+              'add',
+              '--address',
+              agentAddress(agent),
+              '--cluster',
+              'Lab',
+              '--yes',
+              '--token-file',
+              f,
+              '--json',
+            ]);
           },
         },
-        { name: 'environment', run: (t) => cli(['hosts', 'add', '--address', agentAddress(agent), '--cluster', 'Lab', '--yes', '--json'], { env: { QUANTIX_TOKEN: t } }) },
+        {
+          name: 'environment',
+          run: (t) =>
+            cli(['hosts', 'add', '--address', agentAddress(agent), '--cluster', 'Lab', '--yes', '--json'], {
+              env: { QUANTIX_TOKEN: t },
+            }),
+        },
       ];
       for (const form of forms) {
         const token = await newToken(agent);
@@ -158,12 +225,20 @@ describe('secrets on the command line', () => {
       const p = spawnInPty({
         script: CONSOLE,
         args: ['hosts', 'add', '--address', agentAddress(agent), '--cluster', 'Lab'],
-        env: { HOME: home, QUANTIX_VDC_SOCKET: vdc.socketPath, QUANTIX_VDC_SERVER: undefined, QUANTIX_TOKEN: undefined },
+        env: {
+          HOME: home,
+          QUANTIX_VDC_SOCKET: vdc.socketPath,
+          QUANTIX_VDC_SERVER: undefined,
+          QUANTIX_TOKEN: undefined,
+        },
       });
       try {
         await p.waitForText('Registration token (host console, F4): ');
         p.write(`${token}\r`);
-        const { leaks } = await watchCommandLines(p.waitForText(/Add \S+ \(127\.0\.0\.98:\d+\) to cluster Lab\? \[y\/N\]/, { timeoutMs: 20_000 }), (l) => containsToken(l, token));
+        const { leaks } = await watchCommandLines(
+          p.waitForText(/Add \S+ \(127\.0\.0\.98:\d+\) to cluster Lab\? \[y\/N\]/, { timeoutMs: 20_000 }),
+          (l) => containsToken(l, token),
+        );
         expect(leaks).toEqual([]);
         expect(containsToken(p.screen(), token)).toBe(false);
         p.write('y\r');
@@ -185,16 +260,41 @@ describe('secrets on the command line', () => {
       const open = path.join(dir, 'token');
       fs.writeFileSync(open, token);
       fs.chmodSync(open, 0o644);
-      const r = await cli(['hosts', 'add', '--address', agentAddress(agent), '--cluster', 'Lab', '--yes', '--token-file', open, '--json']);
+      const r = await cli([
+        'hosts',
+        'add',
+        '--address',
+        agentAddress(agent),
+        '--cluster',
+        'Lab',
+        '--yes',
+        '--token-file',
+        open,
+        '--json',
+      ]);
       expect(r.code).toBe(2);
-      expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'SECRET_FILE_NOT_PRIVATE', hint: `Run \`chmod 600 ${open}\`, then try again.` });
+      expect(JSON.parse(r.stdout).error).toMatchObject({
+        code: 'SECRET_FILE_NOT_PRIVATE',
+        hint: `Run \`chmod 600 ${open}\`, then try again.`,
+      });
       expect(r.stderr).toContain('has mode 0644: other users can read it');
       expect(containsToken(r.stderr + r.stdout, token)).toBe(false);
 
       const link = path.join(dir, 'link');
       fs.chmodSync(open, 0o600);
       fs.symlinkSync(open, link);
-      const viaLink = await cli(['hosts', 'add', '--address', agentAddress(agent), '--cluster', 'Lab', '--yes', '--token-file', link, '--json']);
+      const viaLink = await cli([
+        'hosts',
+        'add',
+        '--address',
+        agentAddress(agent),
+        '--cluster',
+        'Lab',
+        '--yes',
+        '--token-file',
+        link,
+        '--json',
+      ]);
       expect(viaLink.code).toBe(2);
       expect(JSON.parse(viaLink.stdout).error.code).toBe('SECRET_FILE_NOT_PRIVATE');
       expect((await vdc.client().listNodes()).some((n) => n.port === agent.port)).toBe(false);
@@ -212,10 +312,16 @@ describe('secrets on the command line', () => {
       const f = path.join(dir, 'api-token');
       fs.writeFileSync(f, `${apiToken}\n`, { mode: 0o600 });
       const holds = (l: string) => l.includes(apiToken.slice(4));
-      const byFile = await watchCommandLines(cli(['login', '--server', server, '--yes', '--token-file', f, '--json']), holds);
+      const byFile = await watchCommandLines(
+        cli(['login', '--server', server, '--yes', '--token-file', f, '--json']),
+        holds,
+      );
       expect(byFile.result.code, byFile.result.stderr).toBe(0);
       expect(byFile.leaks).toEqual([]);
-      const byEnv = await watchCommandLines(cli(['login', '--server', server, '--json'], { env: { QUANTIX_API_TOKEN: apiToken } }), holds);
+      const byEnv = await watchCommandLines(
+        cli(['login', '--server', server, '--json'], { env: { QUANTIX_API_TOKEN: apiToken } }),
+        holds,
+      );
       expect(byEnv.result.code, byEnv.result.stderr).toBe(0);
       expect(JSON.parse(byEnv.result.stdout).server).toBe(server);
       expect(byEnv.leaks).toEqual([]);

@@ -17,7 +17,10 @@ let agent: AgentProcess;
 let vdc: VdcProcess;
 
 beforeAll(async () => {
-  [agent, vdc] = await Promise.all([startAgent({ host: '127.0.0.91' }), startVdc({ name: 'vdc-tls', listen: '127.0.0.92:0' })]);
+  [agent, vdc] = await Promise.all([
+    startAgent({ host: '127.0.0.91' }),
+    startVdc({ name: 'vdc-tls', listen: '127.0.0.92:0' }),
+  ]);
 });
 
 afterAll(async () => {

@@ -30,7 +30,9 @@ const clock = { t: Date.now() };
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'qx-expiry-'));
-  const { createAgent } = (await import(pathToFileURL(path.join(REPO_ROOT, 'dist/host-console/agent/agent.js')).href)) as AgentModule;
+  const { createAgent } = (await import(
+    pathToFileURL(path.join(REPO_ROOT, 'dist/host-console/agent/agent.js')).href
+  )) as AgentModule;
   const sink = new Writable({ write: (_c, _e, done) => done() });
   [agent, vdc] = await Promise.all([
     createAgent({

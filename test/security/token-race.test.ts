@@ -44,27 +44,51 @@ describe('50 concurrent joins with one token from two vDCs', () => {
   it('at the agent: exactly one wins, the 49 others get TOKEN_ALREADY_USED', async () => {
     const agent = await startAgent({ host: '127.0.0.71', inventoryRoot: emptyRoot });
     agents.push(agent);
-    const [certA, certB] = await Promise.all([createSelfSignedCertificate('vdc-a'), createSelfSignedCertificate('vdc-b')]);
+    const [certA, certB] = await Promise.all([
+      createSelfSignedCertificate('vdc-a'),
+      createSelfSignedCertificate('vdc-b'),
+    ]);
     const token = (await new LocalAgentClient({ socketPath: agent.socketPath }).generateToken()).token;
     const key = await deriveKey(canonicalizeToken(token)!);
     const { clockOffsetMs } = await new HostAgentClient({ host: agent.host, port: agent.port }).hello();
     const attempts = Array.from({ length: 50 }, (_, i) => {
       const side = i % 2 === 0 ? { id: 'vdc-a', cert: certA } : { id: 'vdc-b', cert: certB };
       // Each from its own address: one address may hold only so many connections at once.
-      const c = new HostAgentClient({ host: agent.host, port: agent.port, pinnedFingerprint: agent.fingerprint, clockOffsetMs, clientCertificate: side.cert, localAddress: `127.0.3.${i + 1}` });
+      const c = new HostAgentClient({
+        host: agent.host,
+        port: agent.port,
+        pinnedFingerprint: agent.fingerprint,
+        clockOffsetMs,
+        clientCertificate: side.cert,
+        localAddress: `127.0.3.${i + 1}`,
+      });
       return c.join(key, {
         nodeId: `racer-${i}`,
-        vdc: { id: side.id, name: side.id, url: `https://${side.id}.example:9443`, clientCertFingerprint: side.cert.fingerprint },
+        vdc: {
+          id: side.id,
+          name: side.id,
+          url: `https://${side.id}.example:9443`,
+          clientCertFingerprint: side.cert.fingerprint,
+        },
         cluster: { id: 'c', name: 'prod' },
       });
     });
     const results = await Promise.allSettled(attempts);
     const codes = results.map(codeOf);
-    expect(codes.filter((c) => c === 'ok'), 'joins that succeeded').toHaveLength(1);
-    expect(codes.filter((c) => c !== 'ok' && c !== 'TOKEN_ALREADY_USED'), 'losers with another answer than TOKEN_ALREADY_USED').toEqual([]);
+    expect(
+      codes.filter((c) => c === 'ok'),
+      'joins that succeeded',
+    ).toHaveLength(1);
+    expect(
+      codes.filter((c) => c !== 'ok' && c !== 'TOKEN_ALREADY_USED'),
+      'losers with another answer than TOKEN_ALREADY_USED',
+    ).toEqual([]);
     const winner = (results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<JoinResponse>).value;
     const s = await new LocalAgentClient({ socketPath: agent.socketPath }).status();
-    expect(s.membership, 'the host records the winner, and only it').toMatchObject({ nodeId: winner.nodeId, vdc: { id: winner.vdc.id } });
+    expect(s.membership, 'the host records the winner, and only it').toMatchObject({
+      nodeId: winner.nodeId,
+      vdc: { id: winner.vdc.id },
+    });
     expect(s.token.state).toBe('used');
   });
 
@@ -73,15 +97,25 @@ describe('50 concurrent joins with one token from two vDCs', () => {
     agents.push(agent);
     const [a, b] = await Promise.all([startVdc({ name: 'race-a' }), startVdc({ name: 'race-b' })]);
     vdcs.push(a, b);
-    const [ca, cb] = await Promise.all([a.client().createCluster({ name: 'A' }), b.client().createCluster({ name: 'B' })]);
+    const [ca, cb] = await Promise.all([
+      a.client().createCluster({ name: 'A' }),
+      b.client().createCluster({ name: 'B' }),
+    ]);
     const token = (await new LocalAgentClient({ socketPath: agent.socketPath }).generateToken()).token;
     const address = `${agent.host}:${agent.port}`;
-    const discover = (v: VdcProcess) => v.client().discover({ address, token }).then((d) => d.discoveryId);
+    const discover = (v: VdcProcess) =>
+      v
+        .client()
+        .discover({ address, token })
+        .then((d) => d.discoveryId);
     // Review first (each discovery costs the vDC one key derivation), then fire every registration at once.
     const idsA: string[] = [];
     const idsB: string[] = [];
     for (let i = 0; i < PER_VDC; i += 5) {
-      const batch = await Promise.all([...Array.from({ length: 5 }, () => discover(a)), ...Array.from({ length: 5 }, () => discover(b))]);
+      const batch = await Promise.all([
+        ...Array.from({ length: 5 }, () => discover(a)),
+        ...Array.from({ length: 5 }, () => discover(b)),
+      ]);
       idsA.push(...batch.slice(0, 5));
       idsB.push(...batch.slice(5));
     }
@@ -90,14 +124,23 @@ describe('50 concurrent joins with one token from two vDCs', () => {
       ...idsB.map((discoveryId) => b.client().register({ discoveryId, clusterId: cb.id })),
     ]);
     const codes = results.map(codeOf);
-    expect(codes.filter((c) => c === 'ok'), `registrations that succeeded (all answers: ${codes.join(', ')})`).toHaveLength(1);
+    expect(
+      codes.filter((c) => c === 'ok'),
+      `registrations that succeeded (all answers: ${codes.join(', ')})`,
+    ).toHaveLength(1);
     const loserCodes = new Set(codes.filter((c) => c !== 'ok'));
     const allowed = new Set(['TOKEN_ALREADY_USED', 'HOST_MANAGED_ELSEWHERE', 'HOST_ALREADY_REGISTERED', 'BUSY']);
-    expect([...loserCodes].filter((c) => !allowed.has(c)), 'losers with an unexpected answer').toEqual([]);
+    expect(
+      [...loserCodes].filter((c) => !allowed.has(c)),
+      'losers with an unexpected answer',
+    ).toEqual([]);
 
     const [nodesA, nodesB] = await Promise.all([a.client().listNodes(), b.client().listNodes()]);
     const all = [...nodesA.map((n) => ({ ...n, vdc: a.vdcId })), ...nodesB.map((n) => ({ ...n, vdc: b.vdcId }))];
-    expect(all.map((n) => `${n.vdc}:${n.state}`), 'host rows across both vDCs').toHaveLength(1);
+    expect(
+      all.map((n) => `${n.vdc}:${n.state}`),
+      'host rows across both vDCs',
+    ).toHaveLength(1);
     expect(all[0]!.state).toBe('connected');
     const s = await new LocalAgentClient({ socketPath: agent.socketPath }).status();
     expect(s.membership?.vdc.id, 'the host belongs to the vDC that has the row').toBe(all[0]!.vdc);

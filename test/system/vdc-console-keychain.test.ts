@@ -37,19 +37,39 @@ beforeAll(async () => {
   vdc = await startVdc({ name: 'vdc-keychain' });
   dir = tempDir('qx-keychain-');
   fs.mkdirSync(path.join(dir, 'home'));
-  bus = spawn('dbus-daemon', ['--session', '--nofork', '--nopidfile', `--address=unix:path=${dir}/bus`, '--print-address=1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  bus = spawn(
+    'dbus-daemon',
+    ['--session', '--nofork', '--nopidfile', `--address=unix:path=${dir}/bus`, '--print-address=1'],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   let address = '';
   bus.stdout!.setEncoding('utf8').on('data', (d: string) => (address += d));
   await waitFor('the session bus to print its address', () => address.includes('\n'));
   env = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !['XDG_CONFIG_HOME', 'QUANTIX_VDC_SERVER'].includes(k)) env[k] = v;
-  Object.assign(env, { HOME: path.join(dir, 'home'), XDG_RUNTIME_DIR: dir, DBUS_SESSION_BUS_ADDRESS: address.trim(), QUANTIX_VDC_SOCKET: path.join(dir, 'no.sock') });
-  keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !['XDG_CONFIG_HOME', 'QUANTIX_VDC_SERVER'].includes(k)) env[k] = v;
+  Object.assign(env, {
+    HOME: path.join(dir, 'home'),
+    XDG_RUNTIME_DIR: dir,
+    DBUS_SESSION_BUS_ADDRESS: address.trim(),
+    QUANTIX_VDC_SOCKET: path.join(dir, 'no.sock'),
+  });
+  keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], {
+    env,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
   keyring.stdin!.end('keyring password');
   await waitFor('the Secret Service on the session bus', () => {
     const out = execFileSync(
       'dbus-send',
-      ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'],
+      [
+        '--session',
+        '--print-reply',
+        '--dest=org.freedesktop.DBus',
+        '/org/freedesktop/DBus',
+        'org.freedesktop.DBus.NameHasOwner',
+        'string:org.freedesktop.secrets',
+      ],
       { env, encoding: 'utf8' },
     );
     return out.includes('boolean true');
@@ -71,7 +91,9 @@ function cli(args: string[], input = ''): Promise<ProgramRun> {
 /** Reads the keychain entry directly, as another program of the same user would. */
 function keychainEntry(account: string): string | null {
   const script = `import k from '@napi-rs/keyring/keytar.js'; const v = await k.getPassword('quantix-vdc-console', ${JSON.stringify(account)}); process.stdout.write(JSON.stringify(v));`;
-  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env, cwd: REPO_ROOT, encoding: 'utf8' })) as string | null;
+  return JSON.parse(
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { env, cwd: REPO_ROOT, encoding: 'utf8' }),
+  ) as string | null;
 }
 
 describe('login with a reachable OS keychain', () => {
@@ -84,10 +106,15 @@ describe('login with a reachable OS keychain', () => {
 
     const login = await cli(['login', '--server', server, '--yes', '--token-stdin', '--json'], `${apiToken}\n`);
     expect(login.code, login.stderr).toBe(0);
-    expect(JSON.parse(login.stdout)).toMatchObject({ server: account, fingerprint: vdc.serverFingerprint, tokenStorage: 'keychain' });
+    expect(JSON.parse(login.stdout)).toMatchObject({
+      server: account,
+      fingerprint: vdc.serverFingerprint,
+      tokenStorage: 'keychain',
+    });
     expect(keychainEntry(account)).toBe(apiToken);
     expect(fs.existsSync(path.join(config, 'credentials.json'))).toBe(false);
-    for (const f of fs.readdirSync(config)) expect(fs.readFileSync(path.join(config, f), 'utf8')).not.toContain(apiToken);
+    for (const f of fs.readdirSync(config))
+      expect(fs.readFileSync(path.join(config, f), 'utf8')).not.toContain(apiToken);
 
     const text = await cli(['login', '--server', server, '--token-stdin'], apiToken);
     expect(text.stdout).toMatch(/OS keychain/);

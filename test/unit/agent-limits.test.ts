@@ -6,7 +6,10 @@ import { createRateLimiter } from '../../host-console/agent/rate-limiter.js';
 describe('rate limiter', () => {
   const make = (o: { maxFailures?: number; windowMs?: number; blockMs?: number; maxSources?: number } = {}) => {
     const clock = { t: 0 };
-    return { clock, l: createRateLimiter({ now: () => clock.t, maxFailures: 3, windowMs: 60_000, blockMs: 30_000, ...o }) };
+    return {
+      clock,
+      l: createRateLimiter({ now: () => clock.t, maxFailures: 3, windowMs: 60_000, blockMs: 30_000, ...o }),
+    };
   };
 
   it('blocks an address after the limit, with the time left, and lets it in again after the block', () => {

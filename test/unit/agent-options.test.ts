@@ -38,8 +38,14 @@ describe('command line', () => {
   });
 
   it('chooses default paths by user', () => {
-    expect(defaultNodePaths({}, 0, '/root')).toEqual({ stateDir: '/var/lib/quantix-node', socketPath: '/run/quantix/node.sock' });
-    expect(defaultNodePaths({ XDG_STATE_HOME: '/s', XDG_RUNTIME_DIR: '/r' }, 1000, '/home/u')).toEqual({ stateDir: '/s/quantix/node', socketPath: '/r/quantix/node.sock' });
+    expect(defaultNodePaths({}, 0, '/root')).toEqual({
+      stateDir: '/var/lib/quantix-node',
+      socketPath: '/run/quantix/node.sock',
+    });
+    expect(defaultNodePaths({ XDG_STATE_HOME: '/s', XDG_RUNTIME_DIR: '/r' }, 1000, '/home/u')).toEqual({
+      stateDir: '/s/quantix/node',
+      socketPath: '/r/quantix/node.sock',
+    });
     expect(defaultNodePaths({}, 1000, '/home/u')).toEqual({
       stateDir: '/home/u/.local/state/quantix/node',
       socketPath: '/home/u/.local/state/quantix/node/node.sock',
@@ -47,11 +53,21 @@ describe('command line', () => {
   });
 
   it('takes flags over environment over defaults', () => {
-    const env = { QUANTIX_NODE_LISTEN: '127.0.0.2:1234', QUANTIX_NODE_TOKEN_TTL: '5m', QUANTIX_NODE_STATE_DIR: '/e/state' };
+    const env = {
+      QUANTIX_NODE_LISTEN: '127.0.0.2:1234',
+      QUANTIX_NODE_TOKEN_TTL: '5m',
+      QUANTIX_NODE_STATE_DIR: '/e/state',
+    };
     const a = parseInvocation(['serve'], env, 1000, '/home/u');
-    expect(a).toMatchObject({ kind: 'serve', options: { listenHost: '127.0.0.2', listenPort: 1234, tokenTtlSeconds: 300, stateDir: '/e/state' } });
+    expect(a).toMatchObject({
+      kind: 'serve',
+      options: { listenHost: '127.0.0.2', listenPort: 1234, tokenTtlSeconds: 300, stateDir: '/e/state' },
+    });
     const b = parseInvocation(['serve', '--listen', '127.0.0.1:0', '--token-ttl', '90s'], env, 1000, '/home/u');
-    expect(b).toMatchObject({ kind: 'serve', options: { listenHost: '127.0.0.1', listenPort: 0, tokenTtlSeconds: 90 } });
+    expect(b).toMatchObject({
+      kind: 'serve',
+      options: { listenHost: '127.0.0.1', listenPort: 0, tokenTtlSeconds: 90 },
+    });
     expect(parseInvocation(['token', 'show', '--json'], { QUANTIX_NODE_SOCKET: '/x.sock' }, 1000, '/h')).toEqual({
       kind: 'client',
       command: 'token show',
@@ -62,13 +78,27 @@ describe('command line', () => {
       ttlSeconds: null,
     });
     // --ttl belongs to token generate only, 5 min to 24 h.
-    expect(parseInvocation(['token', 'generate', '--ttl', '90m'], {}, 1000, '/h')).toMatchObject({ kind: 'client', command: 'token generate', ttlSeconds: 5400 });
-    expect(parseInvocation(['--ttl', '24h', 'token', 'generate'], {}, 1000, '/h')).toMatchObject({ kind: 'client', ttlSeconds: 86_400 });
-    expect(parseInvocation(['token', 'generate', '--ttl', '4m'], {}, 1000, '/h')).toMatchObject({ kind: 'usage-error', message: expect.stringContaining('between 5 min and 24 h') as string });
+    expect(parseInvocation(['token', 'generate', '--ttl', '90m'], {}, 1000, '/h')).toMatchObject({
+      kind: 'client',
+      command: 'token generate',
+      ttlSeconds: 5400,
+    });
+    expect(parseInvocation(['--ttl', '24h', 'token', 'generate'], {}, 1000, '/h')).toMatchObject({
+      kind: 'client',
+      ttlSeconds: 86_400,
+    });
+    expect(parseInvocation(['token', 'generate', '--ttl', '4m'], {}, 1000, '/h')).toMatchObject({
+      kind: 'usage-error',
+      message: expect.stringContaining('between 5 min and 24 h') as string,
+    });
     expect(parseInvocation(['token', 'show', '--ttl', '1h'], {}, 1000, '/h').kind).toBe('usage-error');
     expect(parseInvocation(['status', '--refresh'], {}, 1000, '/h').kind).toBe('usage-error');
     // --yes belongs to leave only.
-    expect(parseInvocation(['leave', '-y'], {}, 1000, '/h')).toMatchObject({ kind: 'client', command: 'leave', yes: true });
+    expect(parseInvocation(['leave', '-y'], {}, 1000, '/h')).toMatchObject({
+      kind: 'client',
+      command: 'leave',
+      yes: true,
+    });
     expect(parseInvocation(['status', '--yes'], {}, 1000, '/h').kind).toBe('usage-error');
   });
 });
@@ -109,13 +139,27 @@ describe('CLI rendering', () => {
     // no failures: nothing about them
     [{ failedAttempts: 0 }, 'active, expires in 10m 00s (2026-01-01T00:10:00.000Z)'],
     // one, singular
-    [{ failedAttempts: 1, lastFailedFrom: '192.0.2.7' }, 'active, expires in 10m 00s (2026-01-01T00:10:00.000Z); 1 failed attempt, last from 192.0.2.7'],
+    [
+      { failedAttempts: 1, lastFailedFrom: '192.0.2.7' },
+      'active, expires in 10m 00s (2026-01-01T00:10:00.000Z); 1 failed attempt, last from 192.0.2.7',
+    ],
     // many, with an IPv6 source
-    [{ failedAttempts: 212, lastFailedFrom: '2001:db8::7' }, 'active, expires in 10m 00s (2026-01-01T00:10:00.000Z); 212 failed attempts, last from 2001:db8::7'],
+    [
+      { failedAttempts: 212, lastFailedFrom: '2001:db8::7' },
+      'active, expires in 10m 00s (2026-01-01T00:10:00.000Z); 212 failed attempts, last from 2001:db8::7',
+    ],
     // a source that is not an address is shown inert
-    [{ failedAttempts: 3, lastFailedFrom: 'x\u001b[2J' }, 'active, expires in 10m 00s (2026-01-01T00:10:00.000Z); 3 failed attempts, last from x^[[2J'],
+    [
+      { failedAttempts: 3, lastFailedFrom: 'x\u001b[2J' },
+      'active, expires in 10m 00s (2026-01-01T00:10:00.000Z); 3 failed attempts, last from x^[[2J',
+    ],
   ])('counts failed attempts on an active token (%o)', (extra, expected) => {
-    expect(renderTokenState({ state: 'active', expiresAt: '2026-01-01T00:10:00.000Z', ...extra }, Date.parse('2026-01-01T00:00:00.000Z'))).toBe(expected);
+    expect(
+      renderTokenState(
+        { state: 'active', expiresAt: '2026-01-01T00:10:00.000Z', ...extra },
+        Date.parse('2026-01-01T00:00:00.000Z'),
+      ),
+    ).toBe(expected);
   });
 
   it('shows hostile strings inert', () => {
@@ -136,7 +180,13 @@ describe('CLI rendering', () => {
           lastContactAt: null,
         },
         token: { state: 'none' },
-        usage: { cpuPercent: null, memoryUsedBytes: null, memoryTotalBytes: null, loadAverage: null, uptimeSeconds: null },
+        usage: {
+          cpuPercent: null,
+          memoryUsedBytes: null,
+          memoryTotalBytes: null,
+          loadAverage: null,
+          uptimeSeconds: null,
+        },
         time: '2026-01-01T00:00:00.000Z',
       },
       0,
@@ -159,7 +209,13 @@ describe('CLI rendering', () => {
         port: 8443,
         membership: null,
         token: { state: 'none' },
-        usage: { cpuPercent: null, memoryUsedBytes: 2.5 * GiB, memoryTotalBytes: 16 * GiB, loadAverage: null, uptimeSeconds: 2 * 86_400 + 3 * 3600 },
+        usage: {
+          cpuPercent: null,
+          memoryUsedBytes: 2.5 * GiB,
+          memoryTotalBytes: 16 * GiB,
+          loadAverage: null,
+          uptimeSeconds: 2 * 86_400 + 3 * 3600,
+        },
         time: '2026-01-01T00:00:00.000Z',
       },
       0,

@@ -4,7 +4,12 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/log/logger.js';
-import { AUDIT_FIELD_MAX_CHARS, type AuditLog, type AuditRecord, createAuditLog } from '../../host-console/agent/audit.js';
+import {
+  AUDIT_FIELD_MAX_CHARS,
+  type AuditLog,
+  type AuditRecord,
+  createAuditLog,
+} from '../../host-console/agent/audit.js';
 import { createRefusalReport } from '../../host-console/agent/refusal-report.js';
 
 /** A report over an in-memory audit log and logger, with a window that never ends by itself. */
@@ -23,13 +28,26 @@ function make(o: { maxSources?: number; maxImmediate?: number; maxSummaries?: nu
   return { records, logLines, report };
 }
 
-const refusal = (source: string, code = 'TOKEN_INVALID') => ({ action: 'proof.failed' as const, source, code, target: `/api/v1/registration/discovery?q=${'A'.repeat(20_000)}` });
+const refusal = (source: string, code = 'TOKEN_INVALID') => ({
+  action: 'proof.failed' as const,
+  source,
+  code,
+  target: `/api/v1/registration/discovery?q=${'A'.repeat(20_000)}`,
+});
 
 describe('refusal report', () => {
   it('writes the first refusal of a source at once, without the query string, and the rest as one counted line', () => {
     const { records, logLines, report } = make();
     for (let i = 0; i < 1000; i++) report.refused(refusal('192.0.2.7', i % 2 ? 'TOKEN_INVALID' : 'RATE_LIMITED'));
-    expect(records).toEqual([{ action: 'proof.failed', outcome: 'error', source: '192.0.2.7', path: '/api/v1/registration/discovery', code: 'RATE_LIMITED' }]);
+    expect(records).toEqual([
+      {
+        action: 'proof.failed',
+        outcome: 'error',
+        source: '192.0.2.7',
+        path: '/api/v1/registration/discovery',
+        code: 'RATE_LIMITED',
+      },
+    ]);
     report.flush();
     expect(records[1]).toMatchObject({
       action: 'refused.summary',
@@ -59,13 +77,17 @@ describe('refusal report', () => {
   it('stays bounded however many sources refuse, and still counts every request', () => {
     const { records, logLines, report } = make({ maxSources: 100, maxImmediate: 5, maxSummaries: 10 });
     // 20,000 sources, three requests each.
-    for (let round = 0; round < 3; round++) for (let i = 0; i < 20_000; i++) report.refused(refusal(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`));
+    for (let round = 0; round < 3; round++)
+      for (let i = 0; i < 20_000; i++) report.refused(refusal(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`));
     report.flush();
     // 5 written at once, 10 busiest named, one line for the rest.
     expect(records).toHaveLength(5 + 10 + 1);
     const summaries = records.filter((r) => r.action === 'refused.summary');
     expect(summaries.reduce((n, r) => n + r.count!, 0)).toBe(60_000);
-    expect(summaries.at(-1)).toMatchObject({ source: 'other', detail: expect.stringMatching(/^refused \d+ requests from other sources in the last 3600 s$/) });
+    expect(summaries.at(-1)).toMatchObject({
+      source: 'other',
+      detail: expect.stringMatching(/^refused \d+ requests from other sources in the last 3600 s$/),
+    });
     expect(logLines).toHaveLength(16);
     expect(Math.max(...logLines.map((l) => l.length))).toBeLessThan(400);
   });
@@ -76,10 +98,16 @@ describe('audit log', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'qx-audit-'));
     try {
       const file = path.join(dir, 'audit.log');
-      const log = createAuditLog(file, () => 0, (err) => {
-        throw err;
-      }, 10_000);
-      for (let i = 0; i < 1000; i++) log.write({ action: 'node.refused', outcome: 'error', source: '192.0.2.7', detail: 'x'.repeat(100_000) });
+      const log = createAuditLog(
+        file,
+        () => 0,
+        (err) => {
+          throw err;
+        },
+        10_000,
+      );
+      for (let i = 0; i < 1000; i++)
+        log.write({ action: 'node.refused', outcome: 'error', source: '192.0.2.7', detail: 'x'.repeat(100_000) });
       expect(statSync(file).size).toBeLessThanOrEqual(10_000);
       expect(statSync(`${file}.1`).size).toBeLessThanOrEqual(10_000);
       expect(statSync(file).mode & 0o777).toBe(0o600);

@@ -85,7 +85,11 @@ describe('token store', () => {
     expect(tokenStateOf(s.lookup())).toMatchObject({ state: 'active', failedAttempts: 0 });
     for (let i = 1; i <= 1000; i++) s.recordFailure(`10.0.${i >> 8}.${i & 255}`);
     expect(s.lookup().state).toBe('active');
-    expect(tokenStateOf(s.lookup())).toMatchObject({ state: 'active', failedAttempts: 1000, lastFailedFrom: '10.0.3.232' });
+    expect(tokenStateOf(s.lookup())).toMatchObject({
+      state: 'active',
+      failedAttempts: 1000,
+      lastFailedFrom: '10.0.3.232',
+    });
     // A new token starts from zero.
     await s.generate(allowed);
     expect(tokenStateOf(s.lookup())).toMatchObject({ state: 'active', failedAttempts: 0 });
@@ -116,7 +120,12 @@ describe('token store', () => {
     const { s } = store();
     const r = await s.generate(allowed);
     const c = r.canonical;
-    for (const form of [c, c.toLowerCase(), `${c.slice(0, 4)} ${c.slice(4, 8)} ${c.slice(8)}`, c.replace(/0/g, 'o').replace(/1/g, 'l')]) {
+    for (const form of [
+      c,
+      c.toLowerCase(),
+      `${c.slice(0, 4)} ${c.slice(4, 8)} ${c.slice(8)}`,
+      c.replace(/0/g, 'o').replace(/1/g, 'l'),
+    ]) {
       expect(scrubSecrets(`typed ${form} here`)).toBe('typed [REDACTED] here');
     }
     s.clear();

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { formatBytes, formatBytesShort, formatUsedTotal } from '../../common/format/bytes.js';
 import { formatAge, formatDuration, formatWait } from '../../common/format/duration.js';
-import { fingerprintGroups, fingerprintLines, formatFingerprint, shortFingerprint } from '../../common/format/fingerprint.js';
+import {
+  fingerprintGroups,
+  fingerprintLines,
+  formatFingerprint,
+  shortFingerprint,
+} from '../../common/format/fingerprint.js';
 
 const KiB = 1024;
 const GiB = 1024 ** 3;
@@ -50,7 +55,9 @@ describe('bytes', () => {
     // An unknown part is a dash.
     [null, 512 * GiB, false, '-/512 GiB'],
     [1, null, false, '-'],
-  ])('used %s of %s (short %s) → %s', (used, total, short, want) => expect(formatUsedTotal(used, total, short)).toBe(want));
+  ])('used %s of %s (short %s) → %s', (used, total, short, want) =>
+    expect(formatUsedTotal(used, total, short)).toBe(want),
+  );
 });
 
 describe('durations', () => {
@@ -100,12 +107,17 @@ describe('fingerprints', () => {
   const fp = '9a2664f509c91cbde8035505ef382b9b00112233445566778899aabbccddeeff';
 
   it('groups the hex digits in fours', () => {
-    expect(formatFingerprint(fp)).toBe('9a26 64f5 09c9 1cbd e803 5505 ef38 2b9b 0011 2233 4455 6677 8899 aabb ccdd eeff');
+    expect(formatFingerprint(fp)).toBe(
+      '9a26 64f5 09c9 1cbd e803 5505 ef38 2b9b 0011 2233 4455 6677 8899 aabb ccdd eeff',
+    );
     expect(fingerprintGroups(fp)).toHaveLength(16);
   });
 
   it('splits into lines of eight groups that fit 80 columns', () => {
-    expect(fingerprintLines(fp)).toEqual(['9a26 64f5 09c9 1cbd e803 5505 ef38 2b9b', '0011 2233 4455 6677 8899 aabb ccdd eeff']);
+    expect(fingerprintLines(fp)).toEqual([
+      '9a26 64f5 09c9 1cbd e803 5505 ef38 2b9b',
+      '0011 2233 4455 6677 8899 aabb ccdd eeff',
+    ]);
     expect(fingerprintLines(fp, 4)).toHaveLength(4);
   });
 

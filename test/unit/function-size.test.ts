@@ -3,12 +3,18 @@ import { checkSizes, measureFunctions, parseAllowList, type FunctionSize } from 
 
 /** The sizes of the functions in a snippet, by name. */
 function sizes(text: string): Record<string, { own: number; total: number; line: number }> {
-  return Object.fromEntries(measureFunctions('snippet.ts', text).map((f) => [f.name, { own: f.own, total: f.total, line: f.line }]));
+  return Object.fromEntries(
+    measureFunctions('snippet.ts', text).map((f) => [f.name, { own: f.own, total: f.total, line: f.line }]),
+  );
 }
 
 /** A function of `body` statement lines, named `name`, as source lines. */
 function fn(name: string, body: number, indent = ''): string[] {
-  return [`${indent}function ${name}() {`, ...Array.from({ length: body }, (_, i) => `${indent}  const v${i} = ${i};`), `${indent}}`];
+  return [
+    `${indent}function ${name}() {`,
+    ...Array.from({ length: body }, (_, i) => `${indent}  const v${i} = ${i};`),
+    `${indent}}`,
+  ];
 }
 
 describe('measureFunctions', () => {
@@ -68,7 +74,14 @@ describe('measureFunctions', () => {
   });
 
   it('counts every line of a file once across the functions that hold it', () => {
-    const text = ['export function a() {', '  const f = () => 1;', '  return [1, 2].map((x) => {', '    return x + f();', '  });', '}'].join('\n');
+    const text = [
+      'export function a() {',
+      '  const f = () => 1;',
+      '  return [1, 2].map((x) => {',
+      '    return x + f();',
+      '  });',
+      '}',
+    ].join('\n');
     const all = measureFunctions('x.ts', text);
     expect(all.reduce((n, f) => n + f.own, 0)).toBe(all[0]!.total);
     expect(all.map((f) => f.name)).toEqual(['a', 'a.f', 'a.<anonymous>']);
@@ -79,7 +92,9 @@ describe('checkSizes', () => {
   const at = (name: string, own: number, total: number): FunctionSize => ({ name, line: 7, own, total });
 
   it('passes functions within 120 own and 250 total lines, and names each violator with its size', () => {
-    const files = new Map([['common/a.ts', [at('fits', 120, 250), at('ownTooLong', 121, 130), at('factoryTooLong', 10, 251)]]]);
+    const files = new Map([
+      ['common/a.ts', [at('fits', 120, 250), at('ownTooLong', 121, 130), at('factoryTooLong', 10, 251)]],
+    ]);
     expect(checkSizes(files, []).map((f) => f.message)).toEqual([
       'common/a.ts:7 ownTooLong 121/130 (limits 120 own, 250 in all)',
       'common/a.ts:7 factoryTooLong 10/251 (limits 120 own, 250 in all)',
@@ -87,18 +102,26 @@ describe('checkSizes', () => {
   });
 
   it('lets a listed function shrink but not grow, and refuses an entry that is no longer needed', () => {
-    const allow = parseAllowList(['# comment', 'common/a.ts big 80/600', '', 'common/a.ts gone 10/300  # split'].join('\n'));
+    const allow = parseAllowList(
+      ['# comment', 'common/a.ts big 80/600', '', 'common/a.ts gone 10/300  # split'].join('\n'),
+    );
     expect(allow.map((a) => [a.name, a.own, a.total, a.listLine])).toEqual([
       ['big', 80, 600, 2],
       ['gone', 10, 300, 4],
     ]);
     const shrunk = new Map([['common/a.ts', [at('big', 70, 500), at('gone', 10, 200)]]]);
-    expect(checkSizes(shrunk, allow).map((f) => f.message)).toEqual(['scripts/lint/function-size-allow.txt:4 common/a.ts gone is within the limits or gone: remove the entry']);
+    expect(checkSizes(shrunk, allow).map((f) => f.message)).toEqual([
+      'scripts/lint/function-size-allow.txt:4 common/a.ts gone is within the limits or gone: remove the entry',
+    ]);
     const grown = new Map([['common/a.ts', [at('big', 81, 500), at('gone', 10, 300)]]]);
-    expect(checkSizes(grown, allow).map((f) => f.message)).toEqual(['common/a.ts:7 big 81/500 grew past its allowed 80/600: split it instead']);
+    expect(checkSizes(grown, allow).map((f) => f.message)).toEqual([
+      'common/a.ts:7 big 81/500 grew past its allowed 80/600: split it instead',
+    ]);
   });
 
   it('refuses a malformed allow list line, naming it', () => {
-    expect(() => parseAllowList('common/a.ts big 80')).toThrow('scripts/lint/function-size-allow.txt:1: expected "file name own/total", got "common/a.ts big 80"');
+    expect(() => parseAllowList('common/a.ts big 80')).toThrow(
+      'scripts/lint/function-size-allow.txt:1: expected "file name own/total", got "common/a.ts big 80"',
+    );
   });
 });

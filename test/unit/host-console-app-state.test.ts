@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Dialog } from '../../common/tui/dialog.js';
-import { idleRepaintDue, INITIAL_APP_STATE, reduceApp, type AppAction, type AppState } from '../../host-console/console/app-state.js';
+import {
+  idleRepaintDue,
+  INITIAL_APP_STATE,
+  reduceApp,
+  type AppAction,
+  type AppState,
+} from '../../host-console/console/app-state.js';
 
 const power: Dialog = { title: 'Power', lines: [], choices: [] };
 const confirm: Dialog = { title: 'Leave cluster?', lines: [], choices: [] };
@@ -19,7 +25,11 @@ describe('the host console app state', () => {
     // F10 opens the power dialog over the current screen
     'open a dialog': { from: at('help'), action: { type: 'openDialog', dialog: power }, to: at('help', power) },
     // a confirmation opened from a dialog's choice replaces it
-    'a dialog replaces a dialog': { from: at('main', power), action: { type: 'openDialog', dialog: confirm }, to: at('main', confirm) },
+    'a dialog replaces a dialog': {
+      from: at('main', power),
+      action: { type: 'openDialog', dialog: confirm },
+      to: at('main', confirm),
+    },
     // answering or cancelling closes the dialog and keeps the screen
     'close a dialog': { from: at('token', confirm), action: { type: 'closeDialog' }, to: at('token') },
     // G confirmed from the replace dialog shows the token screen with no dialog left
@@ -41,18 +51,19 @@ describe('the host console app state', () => {
 
 describe('the idle repaint', () => {
   const every = 300_000;
-  const cases: Record<string, { state: AppState; message: boolean; quietFor: number; everyMs?: number; due: boolean }> = {
-    // the unattended main screen is repainted once the period has passed since the last key or repaint
-    'main screen left alone': { state: at('main'), message: false, quietFor: every, due: true },
-    'main screen, period not over': { state: at('main'), message: false, quietFor: every - 1, due: false },
-    // the token screen's countdown is never repainted this way
-    'token screen': { state: at('token'), message: false, quietFor: every * 2, due: false },
-    // a dialog or a message showing: someone is at the console
-    'dialog open': { state: at('main', power), message: false, quietFor: every * 2, due: false },
-    'message showing': { state: at('main'), message: true, quietFor: every * 2, due: false },
-    // --idle-repaint 0 turns it off
-    'turned off': { state: at('main'), message: false, quietFor: every * 100, everyMs: 0, due: false },
-  };
+  const cases: Record<string, { state: AppState; message: boolean; quietFor: number; everyMs?: number; due: boolean }> =
+    {
+      // the unattended main screen is repainted once the period has passed since the last key or repaint
+      'main screen left alone': { state: at('main'), message: false, quietFor: every, due: true },
+      'main screen, period not over': { state: at('main'), message: false, quietFor: every - 1, due: false },
+      // the token screen's countdown is never repainted this way
+      'token screen': { state: at('token'), message: false, quietFor: every * 2, due: false },
+      // a dialog or a message showing: someone is at the console
+      'dialog open': { state: at('main', power), message: false, quietFor: every * 2, due: false },
+      'message showing': { state: at('main'), message: true, quietFor: every * 2, due: false },
+      // --idle-repaint 0 turns it off
+      'turned off': { state: at('main'), message: false, quietFor: every * 100, everyMs: 0, due: false },
+    };
   for (const [name, c] of Object.entries(cases)) {
     it(name, () => {
       expect(idleRepaintDue(c.state, c.message, 1_000, 1_000 + c.quietFor, c.everyMs ?? every)).toBe(c.due);

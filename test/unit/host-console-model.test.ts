@@ -9,7 +9,18 @@ import type { HostStatusView, TokenView } from '../../host-console/console/types
 function fakeAgent() {
   const state = {
     down: false,
-    status: { hostname: 'h', hostId: 'id', agentVersion: '1', agentInstanceId: 'run-1', addresses: [], port: 8443, certificateFingerprint: 'ab', membership: null, tokenNote: null, tokenEnded: null } as HostStatusView,
+    status: {
+      hostname: 'h',
+      hostId: 'id',
+      agentVersion: '1',
+      agentInstanceId: 'run-1',
+      addresses: [],
+      port: 8443,
+      certificateFingerprint: 'ab',
+      membership: null,
+      tokenNote: null,
+      tokenEnded: null,
+    } as HostStatusView,
     token: null as TokenView | null,
     calls: 0,
   };
@@ -54,7 +65,15 @@ describe('ConsoleModel', () => {
   it('keeps a token that ran out (to say Expired) and drops one that vanished early', async () => {
     const f = fakeAgent();
     let now = 1_000_000;
-    f.state.token = { token: 'X', createdAt: new Date(now).toISOString(), expiresAt: new Date(now + 5_000).toISOString(), addresses: [], certificateFingerprint: null, failedAttempts: 0, lastFailedFrom: null };
+    f.state.token = {
+      token: 'X',
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + 5_000).toISOString(),
+      addresses: [],
+      certificateFingerprint: null,
+      failedAttempts: 0,
+      lastFailedFrom: null,
+    };
     const m = new ConsoleModel(f.api, { socketPath: '/s', now: () => now, pollMs: 10 });
     await m.refresh();
     expect(m.tokenActive()).toBe(true);
@@ -64,7 +83,15 @@ describe('ConsoleModel', () => {
     expect(m.state.token?.token).toBe('X');
     expect(m.tokenActive()).toBe(false);
 
-    f.state.token = { token: 'Y', createdAt: new Date(now).toISOString(), expiresAt: new Date(now + 5_000).toISOString(), addresses: [], certificateFingerprint: null, failedAttempts: 0, lastFailedFrom: null };
+    f.state.token = {
+      token: 'Y',
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + 5_000).toISOString(),
+      addresses: [],
+      certificateFingerprint: null,
+      failedAttempts: 0,
+      lastFailedFrom: null,
+    };
     await m.refresh();
     f.state.token = null;
     await m.refresh();
@@ -76,7 +103,15 @@ describe('ConsoleModel', () => {
   it('drops the token the moment the agent stops answering, and says it is gone when another run answers', async () => {
     const f = fakeAgent();
     const now = 1_000_000;
-    const token = (t: string): TokenView => ({ token: t, createdAt: new Date(now).toISOString(), expiresAt: new Date(now + 3_600_000).toISOString(), addresses: [], certificateFingerprint: null, failedAttempts: 0, lastFailedFrom: null });
+    const token = (t: string): TokenView => ({
+      token: t,
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + 3_600_000).toISOString(),
+      addresses: [],
+      certificateFingerprint: null,
+      failedAttempts: 0,
+      lastFailedFrom: null,
+    });
     f.state.token = token('X');
     const m = new ConsoleModel(f.api, { socketPath: '/s', now: () => now, pollMs: 10_000, retryMs: [10_000] });
     await m.refresh();
@@ -117,7 +152,10 @@ describe('options', () => {
   it.each([
     // argv, expected subset
     [[], { exitable: false, allowPower: false, socketPath: '/env/node.sock' }],
-    [['--exitable', '--allow-power', '--socket', '/x.sock'], { exitable: true, allowPower: true, socketPath: '/x.sock' }],
+    [
+      ['--exitable', '--allow-power', '--socket', '/x.sock'],
+      { exitable: true, allowPower: true, socketPath: '/x.sock' },
+    ],
     [['--help'], { help: true }],
   ])('%j', (argv, expected) => {
     const r = parseOptions(argv, { QUANTIX_NODE_SOCKET: '/env/node.sock' });

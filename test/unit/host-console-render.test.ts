@@ -21,7 +21,7 @@ function baseState(): ConsoleState {
       hostname: 'qx-node-07.lab.local',
       hostId: 'h-1',
       agentVersion: '1.0.0',
-    agentInstanceId: 'run-1',
+      agentInstanceId: 'run-1',
       addresses: [
         { address: '10.20.0.17', interface: 'eno1' },
         { address: 'fd00:20::17', interface: 'eno1' },
@@ -58,8 +58,26 @@ const bindings: KeyBinding[] = [
   { keys: ['f4', '4'], label: 'Token', handler: () => {} },
 ];
 
-function screen(state: ConsoleState, view: ViewName, now = T0, g: Glyphs = UNICODE_GLYPHS, extra: Partial<ScreenInput> = {}): string[] {
-  return renderScreen({ view, state, now, glyphs: g, cols: 80, rows: 24, bindings, helpGroups: [{ title: 'Main screen', bindings }], flash: null, dialog: null, ...extra }).map(lineText);
+function screen(
+  state: ConsoleState,
+  view: ViewName,
+  now = T0,
+  g: Glyphs = UNICODE_GLYPHS,
+  extra: Partial<ScreenInput> = {},
+): string[] {
+  return renderScreen({
+    view,
+    state,
+    now,
+    glyphs: g,
+    cols: 80,
+    rows: 24,
+    bindings,
+    helpGroups: [{ title: 'Main screen', bindings }],
+    flash: null,
+    dialog: null,
+    ...extra,
+  }).map(lineText);
 }
 
 /** Cells that differ between two frames. */
@@ -91,7 +109,13 @@ describe('main screen', () => {
 
   it('shows the vDC, cluster, join time and last contact when managed', () => {
     const s = baseState();
-    s.status!.membership = { vdcName: 'vdc01', vdcUrl: 'https://10.20.0.2:9443', clusterName: 'Production', joinedAt: '2026-11-25T14:07:00Z', lastContactAt: new Date(T0 - 4_000).toISOString() };
+    s.status!.membership = {
+      vdcName: 'vdc01',
+      vdcUrl: 'https://10.20.0.2:9443',
+      clusterName: 'Production',
+      joinedAt: '2026-11-25T14:07:00Z',
+      lastContactAt: new Date(T0 - 4_000).toISOString(),
+    };
     const text = screen(s, 'main').join('\n');
     expect(text).toContain('● Managed by vDC vdc01 (https://10.20.0.2:9443)');
     expect(text).toContain('cluster Production, since 2026-11-25 14:07');
@@ -101,11 +125,19 @@ describe('main screen', () => {
   it('points out a vDC that stopped calling, with the time of its last contact', () => {
     const s = baseState();
     const joinedAt = '2026-11-25T13:00:00Z';
-    s.status!.membership = { vdcName: 'vdc01', vdcUrl: null, clusterName: 'Production', joinedAt, lastContactAt: new Date(T0 - 50_000).toISOString() };
+    s.status!.membership = {
+      vdcName: 'vdc01',
+      vdcUrl: null,
+      clusterName: 'Production',
+      joinedAt,
+      lastContactAt: new Date(T0 - 50_000).toISOString(),
+    };
     // within six 15 s polling periods: just the age, dimmed
     expect(screen(s, 'main').join('\n')).toMatch(/last contact 50s ago\s*│/);
     // past them: the clock time too, and that the vDC is silent
-    expect(screen(s, 'main', T0 + 5 * 60_000).join('\n')).toContain('last contact 5m ago (14:04 UTC), vDC not heard from');
+    expect(screen(s, 'main', T0 + 5 * 60_000).join('\n')).toContain(
+      'last contact 5m ago (14:04 UTC), vDC not heard from',
+    );
     // a vDC that never called after the join
     s.status!.membership.lastContactAt = null;
     expect(screen(s, 'main', Date.parse(joinedAt) + 30_000).join('\n')).toContain('no contact from the vDC yet');
@@ -115,7 +147,15 @@ describe('main screen', () => {
   it('says what it tried and why while the agent is unreachable', () => {
     const s = baseState();
     s.status = null;
-    s.problem = { target: 'the local socket /run/quantix/node.sock', code: 'AGENT_UNREACHABLE', message: 'The host agent is not reachable on /run/quantix/node.sock.', hint: 'Start it.', since: T0 - 5_000, attempts: 3, nextAttemptAt: T0 + 2_000 };
+    s.problem = {
+      target: 'the local socket /run/quantix/node.sock',
+      code: 'AGENT_UNREACHABLE',
+      message: 'The host agent is not reachable on /run/quantix/node.sock.',
+      hint: 'Start it.',
+      since: T0 - 5_000,
+      attempts: 3,
+      nextAttemptAt: T0 + 2_000,
+    };
     const text = screen(s, 'main').join('\n');
     expect(text).toContain('quantix-node is not answering');
     expect(text).toContain('Tried the local socket /run/quantix/node.sock');
@@ -128,7 +168,15 @@ describe('main screen', () => {
   it('says permission denied, not unreachable, when this user may not open the socket', () => {
     const s = baseState();
     s.status = null;
-    s.problem = { target: 'the local socket /run/quantix/node.sock', code: 'PERMISSION_DENIED', message: "Permission denied opening the host agent's socket /run/quantix/node.sock.", hint: 'Run it as root.', since: T0, attempts: 1, nextAttemptAt: T0 + 1_000 };
+    s.problem = {
+      target: 'the local socket /run/quantix/node.sock',
+      code: 'PERMISSION_DENIED',
+      message: "Permission denied opening the host agent's socket /run/quantix/node.sock.",
+      hint: 'Run it as root.',
+      since: T0,
+      attempts: 1,
+      nextAttemptAt: T0 + 1_000,
+    };
     const text = screen(s, 'main').join('\n');
     expect(text).toContain("permission denied on quantix-node's socket");
     expect(text).toContain('Run it as root.');
@@ -184,7 +232,13 @@ describe('token screen', () => {
     [
       'joined',
       (s: ConsoleState) => {
-        s.status!.membership = { vdcName: 'vdc01', vdcUrl: null, clusterName: 'Production', joinedAt: '2026-11-25T14:07:00Z', lastContactAt: null };
+        s.status!.membership = {
+          vdcName: 'vdc01',
+          vdcUrl: null,
+          clusterName: 'Production',
+          joinedAt: '2026-11-25T14:07:00Z',
+          lastContactAt: null,
+        };
         return withToken(s);
       },
       0,
@@ -201,7 +255,7 @@ describe('token screen', () => {
       hostname: 'h',
       hostId: 'id',
       agentVersion: '1.0.0',
-    agentInstanceId: 'run-1',
+      agentInstanceId: 'run-1',
       managementAddresses: [],
       port: 8443,
       certificateFingerprint: 'ab',
@@ -224,7 +278,11 @@ describe('token screen', () => {
     // one wrong proof, singular, with the key that ends the token
     [1, '127.0.9.4', '1 failed attempt, last from 127.0.9.4  (R revokes)'],
     // the longest IPv6 address still fits with the hint
-    [200, 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe', '200 failed attempts, last from ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe'],
+    [
+      200,
+      'ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe',
+      '200 failed attempts, last from ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe',
+    ],
     // an address that is not one is shown inert
     [3, '\u001b[2Jx', '3 failed attempts, last from ^[[2Jx'],
   ])('shows %i failed attempts from %s under the countdown, keeping the token usable', (count, from, expected) => {
@@ -250,8 +308,31 @@ describe('system screen', () => {
   const GiB = 1024 ** 3;
   const inventory: Inventory = {
     collectedAt: '2026-11-25T14:00:00Z',
-    system: { hostname: 'qx-node-07', vendor: 'Dell Inc.', model: 'PowerEdge R750', serial: null, biosVendor: null, biosVersion: null, biosDate: null, os: 'Quantix-OS', kernel: null, uptimeSeconds: 2 * 86_400 + 3 * 3600 + 125, hostId: 'h-1', hostIdSource: 'smbios' },
-    cpu: { model: 'Xeon', vendor: 'GenuineIntel', sockets: 1, cores: 8, threads: 16, mhz: null, numaNodes: null, virtualization: 'vmx', kvmUsable: true },
+    system: {
+      hostname: 'qx-node-07',
+      vendor: 'Dell Inc.',
+      model: 'PowerEdge R750',
+      serial: null,
+      biosVendor: null,
+      biosVersion: null,
+      biosDate: null,
+      os: 'Quantix-OS',
+      kernel: null,
+      uptimeSeconds: 2 * 86_400 + 3 * 3600 + 125,
+      hostId: 'h-1',
+      hostIdSource: 'smbios',
+    },
+    cpu: {
+      model: 'Xeon',
+      vendor: 'GenuineIntel',
+      sockets: 1,
+      cores: 8,
+      threads: 16,
+      mhz: null,
+      numaNodes: null,
+      virtualization: 'vmx',
+      kvmUsable: true,
+    },
     memory: { totalBytes: 16 * GiB, availableBytes: 1.5 * GiB, swapTotalBytes: 0, swapFreeBytes: 0 },
     storage: { disks: [], nfs: [], iscsi: [] },
     network: [],
@@ -264,19 +345,29 @@ describe('system screen', () => {
     expect(text).toContain('16 GiB total, 1.5 GiB available, swap 0 B');
   });
   it('an uptime under a day keeps its minutes', () => {
-    const text = screen({ ...baseState(), inventory: { ...inventory, system: { ...inventory.system, uptimeSeconds: 5 * 3600 + 7 * 60 } } }, 'system').join('\n');
+    const text = screen(
+      {
+        ...baseState(),
+        inventory: { ...inventory, system: { ...inventory.system, uptimeSeconds: 5 * 3600 + 7 * 60 } },
+      },
+      'system',
+    ).join('\n');
     expect(text).toMatch(/Uptime\s+5h 07m\b/);
   });
 });
 
 describe('ASCII mode', () => {
-  it.each(['main', 'token', 'help', 'system', 'network'] as ViewName[])('%s screen has no character above 0x7E', (view) => {
-    const s = withToken(baseState());
-    s.status!.membership = view === 'main' ? { vdcName: 'v', vdcUrl: null, clusterName: 'c', joinedAt: null, lastContactAt: null } : null;
-    const text = screen(s, view, T0, ASCII_GLYPHS).join('\n');
-    expect(/[^\x20-\x7e\n]/.test(text)).toBe(false);
-    expect(text.split('\n')[0]).toMatch(/^\+ Quantix-OS/);
-  });
+  it.each(['main', 'token', 'help', 'system', 'network'] as ViewName[])(
+    '%s screen has no character above 0x7E',
+    (view) => {
+      const s = withToken(baseState());
+      s.status!.membership =
+        view === 'main' ? { vdcName: 'v', vdcUrl: null, clusterName: 'c', joinedAt: null, lastContactAt: null } : null;
+      const text = screen(s, view, T0, ASCII_GLYPHS).join('\n');
+      expect(/[^\x20-\x7e\n]/.test(text)).toBe(false);
+      expect(text.split('\n')[0]).toMatch(/^\+ Quantix-OS/);
+    },
+  );
 });
 
 describe('block font', () => {

@@ -28,7 +28,14 @@ describe('hung NFS server', () => {
       return fsType.startsWith('nfs') ? new Promise<FsSpace>(() => undefined) : Promise.resolve(space);
     };
     const inv = await createInventoryCollector({ root: server, stateDir: dir, statfs, statfsTimeoutMs: 30 }).refresh();
-    expect(asked.sort()).toEqual(['ext4 /', 'ext4 /var/lib/quantix/images', 'nfs /mnt/isos', 'nfs4 /mnt/vm backups', 'vfat /boot/efi', 'xfs /var/lib/quantix/vms']);
+    expect(asked.sort()).toEqual([
+      'ext4 /',
+      'ext4 /var/lib/quantix/images',
+      'nfs /mnt/isos',
+      'nfs4 /mnt/vm backups',
+      'vfat /boot/efi',
+      'xfs /var/lib/quantix/vms',
+    ]);
     expect(inv.storage.nfs.map((m) => [m.mountPoint, m.responsive, m.sizeBytes])).toEqual([
       ['/mnt/isos', false, null],
       ['/mnt/vm backups', false, null],
@@ -36,17 +43,23 @@ describe('hung NFS server', () => {
     expect(inv.warnings).toEqual([
       {
         code: 'NFS_UNRESPONSIVE',
-        message: 'The server of /mnt/isos did not answer within 30 ms; its size is unknown. Check the server and the network path to it.',
+        message:
+          'The server of /mnt/isos did not answer within 30 ms; its size is unknown. Check the server and the network path to it.',
         path: '/mnt/isos',
       },
       {
         code: 'NFS_UNRESPONSIVE',
-        message: 'The server of /mnt/vm backups did not answer within 30 ms; its size is unknown. Check the server and the network path to it.',
+        message:
+          'The server of /mnt/vm backups did not answer within 30 ms; its size is unknown. Check the server and the network path to it.',
         path: '/mnt/vm backups',
       },
     ]);
     // local filesystems are unaffected
-    expect(inv.storage.disks.find((d) => d.name === 'nvme1n1')?.filesystem).toEqual({ type: 'ext4', mountPoint: '/var/lib/quantix/images', ...space });
+    expect(inv.storage.disks.find((d) => d.name === 'nvme1n1')?.filesystem).toEqual({
+      type: 'ext4',
+      mountPoint: '/var/lib/quantix/images',
+      ...space,
+    });
     expect(inv.gpus).toHaveLength(4);
   });
 
@@ -56,7 +69,13 @@ describe('hung NFS server', () => {
       return space;
     };
     const inv = await createInventoryCollector({ root: server, stateDir: dir, statfs }).refresh();
-    expect(inv.warnings).toEqual([{ code: 'STATFS_FAILED', message: 'Could not read the space of /boot/efi: Input/output error', path: '/boot/efi' }]);
+    expect(inv.warnings).toEqual([
+      {
+        code: 'STATFS_FAILED',
+        message: 'Could not read the space of /boot/efi: Input/output error',
+        path: '/boot/efi',
+      },
+    ]);
     expect(inv.storage.disks.find((d) => d.name === 'sda')?.partitions[0]?.filesystem).toEqual({
       type: 'vfat',
       mountPoint: '/boot/efi',
@@ -70,19 +89,27 @@ describe('hung NFS server', () => {
 describe('live statfs', () => {
   it('asks a child process about network filesystems, so a hung server holds no thread of this process', async () => {
     const calls: string[][] = [];
-    const statfs = createLiveStatfs('/', async (file, args, opts) => {
-      calls.push([file, ...args, String(opts?.timeoutMs)]);
-      return { stdout: '4096 100 40 30\n', exitCode: 0 };
-    }, 1500);
+    const statfs = createLiveStatfs(
+      '/',
+      async (file, args, opts) => {
+        calls.push([file, ...args, String(opts?.timeoutMs)]);
+        return { stdout: '4096 100 40 30\n', exitCode: 0 };
+      },
+      1500,
+    );
     expect(await statfs('/mnt/isos', 'nfs')).toEqual({ sizeBytes: 409600, usedBytes: 245760, availableBytes: 122880 });
     // the child may live a little past the deadline, so the caller sees a timeout rather than a killed command
     expect(calls).toEqual([['stat', '-f', '-c', '%S %b %f %a', '--', '/mnt/isos', '2000']]);
   });
 
   it('reads local filesystems in-process and never runs a command for them', async () => {
-    const statfs = createLiveStatfs(dir, async () => {
-      throw new Error('no command expected');
-    }, 1500);
+    const statfs = createLiveStatfs(
+      dir,
+      async () => {
+        throw new Error('no command expected');
+      },
+      1500,
+    );
     const s = await statfs('/', 'ext4');
     expect(s.sizeBytes).toBeGreaterThan(0);
     expect(s.usedBytes + s.availableBytes).toBeLessThanOrEqual(s.sizeBytes);
@@ -96,7 +123,10 @@ describe('live statfs', () => {
   it('the default runner reports a missing tool as ENOENT and returns output and exit code otherwise', async () => {
     const run = createCommandRunner();
     await expect(run('quantix-no-such-tool', [])).rejects.toMatchObject({ code: 'ENOENT' });
-    expect(await run(process.execPath, ['-e', 'process.stdout.write("hi"); process.exit(3)'])).toEqual({ stdout: 'hi', exitCode: 3 });
+    expect(await run(process.execPath, ['-e', 'process.stdout.write("hi"); process.exit(3)'])).toEqual({
+      stdout: 'hi',
+      exitCode: 3,
+    });
   });
 
   it('the default runner kills a command that outlives its timeout', async () => {
@@ -144,7 +174,8 @@ describe('cache', () => {
 describe('usage', () => {
   it('computes CPU percent from /proc/stat deltas between calls', async () => {
     await mkdir(join(dir, 'proc'), { recursive: true });
-    const stat = (busy: number, idle: number) => writeFile(join(dir, 'proc/stat'), `cpu  ${busy} 0 0 ${idle} 0 0 0 0 0 0\ncpu0 1 0 0 1 0 0 0 0 0 0\n`);
+    const stat = (busy: number, idle: number) =>
+      writeFile(join(dir, 'proc/stat'), `cpu  ${busy} 0 0 ${idle} 0 0 0 0 0 0\ncpu0 1 0 0 1 0 0 0 0 0 0\n`);
     await writeFile(join(dir, 'proc/meminfo'), 'MemTotal: 1000 kB\nMemFree: 100 kB\nMemAvailable: 600 kB\n');
     await writeFile(join(dir, 'proc/loadavg'), '0.50 0.40 0.30 1/100 99\n');
     await writeFile(join(dir, 'proc/uptime'), '42.9 80.0\n');

@@ -101,7 +101,11 @@ describe('server-2s: two-socket server', () => {
           {
             name: 'nvme0n1p1',
             sizeBytes: sectors(7501476528 - 2048),
-            filesystem: { type: 'xfs', mountPoint: '/var/lib/quantix/vms', ...blocks(4096, 937684566, 512000000, 512000000) },
+            filesystem: {
+              type: 'xfs',
+              mountPoint: '/var/lib/quantix/vms',
+              ...blocks(4096, 937684566, 512000000, 512000000),
+            },
           },
         ],
         filesystem: null,
@@ -116,7 +120,11 @@ describe('server-2s: two-socket server', () => {
         removable: false,
         partitions: [],
         // filesystem on the whole disk; the later bind mount at /srv/images does not replace the first mount point
-        filesystem: { type: 'ext4', mountPoint: '/var/lib/quantix/images', ...blocks(4096, 976754646, 900000000, 850000000) },
+        filesystem: {
+          type: 'ext4',
+          mountPoint: '/var/lib/quantix/images',
+          ...blocks(4096, 976754646, 900000000, 850000000),
+        },
       },
       {
         name: 'sda',
@@ -128,14 +136,28 @@ describe('server-2s: two-socket server', () => {
         transport: 'sata',
         removable: false,
         partitions: [
-          { name: 'sda1', sizeBytes: sectors(1048576), filesystem: { type: 'vfat', mountPoint: '/boot/efi', ...blocks(4096, 130812, 128000, 128000) } },
+          {
+            name: 'sda1',
+            sizeBytes: sectors(1048576),
+            filesystem: { type: 'vfat', mountPoint: '/boot/efi', ...blocks(4096, 130812, 128000, 128000) },
+          },
           // mounted as /dev/root: matched through the device number in mountinfo
-          { name: 'sda2', sizeBytes: sectors(1918918656), filesystem: { type: 'ext4', mountPoint: '/', ...blocks(4096, 235978916, 201234567, 189432109) } },
+          {
+            name: 'sda2',
+            sizeBytes: sectors(1918918656),
+            filesystem: { type: 'ext4', mountPoint: '/', ...blocks(4096, 235978916, 201234567, 189432109) },
+          },
           // swap from /proc/swaps
           {
             name: 'sda3',
             sizeBytes: sectors(33554432),
-            filesystem: { type: 'swap', mountPoint: null, sizeBytes: 16777212 * KiB, usedBytes: 1024 * KiB, availableBytes: (16777212 - 1024) * KiB },
+            filesystem: {
+              type: 'swap',
+              mountPoint: null,
+              sizeBytes: 16777212 * KiB,
+              usedBytes: 1024 * KiB,
+              availableBytes: (16777212 - 1024) * KiB,
+            },
           },
         ],
         filesystem: null,
@@ -150,7 +172,13 @@ describe('server-2s: two-socket server', () => {
         transport: 'sas',
         removable: false,
         // unmounted: udev still names the filesystem
-        partitions: [{ name: 'sdb1', sizeBytes: sectors(15628050432), filesystem: { type: 'xfs', mountPoint: null, sizeBytes: null, usedBytes: null, availableBytes: null } }],
+        partitions: [
+          {
+            name: 'sdb1',
+            sizeBytes: sectors(15628050432),
+            filesystem: { type: 'xfs', mountPoint: null, sizeBytes: null, usedBytes: null, availableBytes: null },
+          },
+        ],
         filesystem: null,
       },
       ...[
@@ -191,7 +219,8 @@ describe('server-2s: two-socket server', () => {
         source: '[fd00:20::5]:/export/vm backups',
         mountPoint: '/mnt/vm backups',
         version: '4.2',
-        options: 'rw,relatime,vers=4.2,rsize=1048576,wsize=1048576,namlen=255,hard,proto=tcp6,timeo=600,retrans=2,sec=sys,clientaddr=fd00:20::11,local_lock=none,addr=fd00:20::5',
+        options:
+          'rw,relatime,vers=4.2,rsize=1048576,wsize=1048576,namlen=255,hard,proto=tcp6,timeo=600,retrans=2,sec=sys,clientaddr=fd00:20::11,local_lock=none,addr=fd00:20::5',
         ...blocks(MiB, 9536743, 4000000, 4000000),
         responsive: true,
       },
@@ -227,7 +256,17 @@ describe('server-2s: two-socket server', () => {
     const inv = await collect('server-2s');
     const mac1 = '3c:fd:fe:12:34:01';
     expect(inv.network).toEqual([
-      iface({ name: 'bond0', mac: mac1, state: 'up', speedMbps: 20000, mtu: 9000, driver: 'bonding', kind: 'bond', master: 'br0', members: ['eno1', 'eno2'] }),
+      iface({
+        name: 'bond0',
+        mac: mac1,
+        state: 'up',
+        speedMbps: 20000,
+        mtu: 9000,
+        driver: 'bonding',
+        kind: 'bond',
+        master: 'br0',
+        members: ['eno1', 'eno2'],
+      }),
       iface({
         name: 'bond0.100',
         mac: mac1,
@@ -254,11 +293,27 @@ describe('server-2s: two-socket server', () => {
         members: ['bond0', 'vnet0'],
       }),
       iface({ name: 'eno1', mac: mac1, state: 'up', speedMbps: 10000, mtu: 9000, driver: 'i40e', master: 'bond0' }),
-      iface({ name: 'eno2', mac: '3c:fd:fe:12:34:02', state: 'up', speedMbps: 10000, mtu: 9000, driver: 'i40e', master: 'bond0' }),
+      iface({
+        name: 'eno2',
+        mac: '3c:fd:fe:12:34:02',
+        state: 'up',
+        speedMbps: 10000,
+        mtu: 9000,
+        driver: 'i40e',
+        master: 'bond0',
+      }),
       // down: speed -1 reads as unknown
       iface({ name: 'eno3', mac: 'b4:96:91:aa:bb:03', state: 'down', mtu: 1500, driver: 'igb' }),
       iface({ name: 'lo', state: 'unknown', mtu: 65536, kind: 'loopback', ipv4: ['127.0.0.1'], ipv6: ['::1'] }),
-      iface({ name: 'vnet0', mac: 'fe:54:00:6d:2a:10', state: 'unknown', speedMbps: 10, mtu: 1500, kind: 'virtual', master: 'br0' }),
+      iface({
+        name: 'vnet0',
+        mac: 'fe:54:00:6d:2a:10',
+        state: 'unknown',
+        speedMbps: 10,
+        mtu: 1500,
+        kind: 'virtual',
+        master: 'br0',
+      }),
     ]);
   });
 
@@ -266,11 +321,38 @@ describe('server-2s: two-socket server', () => {
     const inv = await collect('server-2s');
     expect(inv.gpus).toEqual([
       // not in the fixture's pci.ids: named from the built-in table
-      { pciAddress: '0000:03:00.0', vendor: 'ASPEED', vendorId: '1a03', deviceId: '2000', model: 'ASPEED Graphics Family', driver: 'ast', iommuGroup: 11, memoryBytes: null },
+      {
+        pciAddress: '0000:03:00.0',
+        vendor: 'ASPEED',
+        vendorId: '1a03',
+        deviceId: '2000',
+        model: 'ASPEED Graphics Family',
+        driver: 'ast',
+        iommuGroup: 11,
+        memoryBytes: null,
+      },
       // memory from the nvidia-smi capture
-      { pciAddress: '0000:3b:00.0', vendor: 'NVIDIA', vendorId: '10de', deviceId: '20b5', model: 'GA100 [A100 PCIe 80GB]', driver: 'nvidia', iommuGroup: 27, memoryBytes: 81920 * MiB },
+      {
+        pciAddress: '0000:3b:00.0',
+        vendor: 'NVIDIA',
+        vendorId: '10de',
+        deviceId: '20b5',
+        model: 'GA100 [A100 PCIe 80GB]',
+        driver: 'nvidia',
+        iommuGroup: 27,
+        memoryBytes: 81920 * MiB,
+      },
       // bound to vfio-pci for passthrough: nvidia-smi does not see it
-      { pciAddress: '0000:af:00.0', vendor: 'NVIDIA', vendorId: '10de', deviceId: '2236', model: 'GA102GL [A10]', driver: 'vfio-pci', iommuGroup: 91, memoryBytes: null },
+      {
+        pciAddress: '0000:af:00.0',
+        vendor: 'NVIDIA',
+        vendorId: '10de',
+        deviceId: '2236',
+        model: 'GA102GL [A10]',
+        driver: 'vfio-pci',
+        iommuGroup: 91,
+        memoryBytes: null,
+      },
       // class 0x0380, memory from amdgpu's mem_info_vram_total
       {
         pciAddress: '0000:d8:00.0',
@@ -362,10 +444,18 @@ describe('vm-minimal: small VM', () => {
             transport: 'virtio',
             removable: false,
             partitions: [
-              { name: 'vda1', sizeBytes: sectors(41719775), filesystem: { type: 'ext4', mountPoint: '/', ...blocks(4096, 5182205, 3000000, 2735000) } },
+              {
+                name: 'vda1',
+                sizeBytes: sectors(41719775),
+                filesystem: { type: 'ext4', mountPoint: '/', ...blocks(4096, 5182205, 3000000, 2735000) },
+              },
               // BIOS boot partition: no filesystem
               { name: 'vda14', sizeBytes: sectors(8192), filesystem: null },
-              { name: 'vda15', sizeBytes: sectors(217088), filesystem: { type: 'vfat', mountPoint: '/boot/efi', ...blocks(512, 213716, 200000, 200000) } },
+              {
+                name: 'vda15',
+                sizeBytes: sectors(217088),
+                filesystem: { type: 'vfat', mountPoint: '/boot/efi', ...blocks(512, 213716, 200000, 200000) },
+              },
             ],
             filesystem: null,
           },
@@ -374,11 +464,30 @@ describe('vm-minimal: small VM', () => {
         iscsi: [],
       },
       network: [
-        iface({ name: 'ens3', mac: '52:54:00:12:34:56', state: 'up', mtu: 1500, driver: 'virtio_net', ipv4: ['192.168.122.50'], ipv6: ['fe80::5054:ff:fe12:3456'] }),
+        iface({
+          name: 'ens3',
+          mac: '52:54:00:12:34:56',
+          state: 'up',
+          mtu: 1500,
+          driver: 'virtio_net',
+          ipv4: ['192.168.122.50'],
+          ipv6: ['fe80::5054:ff:fe12:3456'],
+        }),
         iface({ name: 'lo', state: 'unknown', mtu: 65536, kind: 'loopback', ipv4: ['127.0.0.1'], ipv6: ['::1'] }),
       ],
       // QEMU's standard VGA is in no name table
-      gpus: [{ pciAddress: '0000:00:01.0', vendor: null, vendorId: '1234', deviceId: '1111', model: null, driver: 'bochs-drm', iommuGroup: null, memoryBytes: null }],
+      gpus: [
+        {
+          pciAddress: '0000:00:01.0',
+          vendor: null,
+          vendorId: '1234',
+          deviceId: '1111',
+          model: null,
+          driver: 'bochs-drm',
+          iommuGroup: null,
+          memoryBytes: null,
+        },
+      ],
       warnings: [
         {
           code: 'NO_VIRTUALIZATION',
@@ -421,16 +530,40 @@ describe('broken: unreadable, truncated and garbage files', () => {
       ['PARSE_FAILED', '/sys/class/net/eth0/mtu'],
       ['PARSE_FAILED', '/sys/devices/system/cpu/online'],
     ]);
-    expect(inv.system).toMatchObject({ hostname: 'broken-host', vendor: null, model: null, kernel: null, uptimeSeconds: null, hostIdSource: 'generated' });
-    expect(inv.cpu).toMatchObject({ model: null, sockets: null, cores: null, threads: null, virtualization: null, kvmUsable: false, numaNodes: 1 });
+    expect(inv.system).toMatchObject({
+      hostname: 'broken-host',
+      vendor: null,
+      model: null,
+      kernel: null,
+      uptimeSeconds: null,
+      hostIdSource: 'generated',
+    });
+    expect(inv.cpu).toMatchObject({
+      model: null,
+      sockets: null,
+      cores: null,
+      threads: null,
+      virtualization: null,
+      kvmUsable: false,
+      numaNodes: 1,
+    });
     // MemTotal survives the truncation; the cut MemFree line is not read as 1203 bytes
-    expect(inv.memory).toEqual({ totalBytes: 16318412 * KiB, availableBytes: null, swapTotalBytes: null, swapFreeBytes: null });
+    expect(inv.memory).toEqual({
+      totalBytes: 16318412 * KiB,
+      availableBytes: null,
+      swapTotalBytes: null,
+      swapFreeBytes: null,
+    });
     expect(inv.storage.disks.map((d) => [d.name, d.sizeBytes, d.model])).toEqual([
       ['sda', null, null],
       ['sdb', null, null],
     ]);
     // without mountinfo the root is still matched by its /dev name
-    expect(inv.storage.disks[0]?.partitions[0]?.filesystem).toEqual({ type: 'ext4', mountPoint: '/', ...blocks(4096, 1000, 500, 400) });
+    expect(inv.storage.disks[0]?.partitions[0]?.filesystem).toEqual({
+      type: 'ext4',
+      mountPoint: '/',
+      ...blocks(4096, 1000, 500, 400),
+    });
     expect(inv.storage.nfs).toEqual([
       {
         server: 'filer',
@@ -445,10 +578,23 @@ describe('broken: unreadable, truncated and garbage files', () => {
         responsive: false,
       },
     ]);
-    expect(inv.storage.iscsi).toEqual([{ session: 'session1', targetIqn: null, portalAddress: null, portalPort: null, state: 'FAILED', devices: [] }]);
+    expect(inv.storage.iscsi).toEqual([
+      { session: 'session1', targetIqn: null, portalAddress: null, portalPort: null, state: 'FAILED', devices: [] },
+    ]);
     // the dangling driver link still names the driver
     expect(inv.network).toEqual([iface({ name: 'eth0', state: 'up', speedMbps: 1000, driver: 'e1000e' })]);
-    expect(inv.gpus).toEqual([{ pciAddress: '0000:01:00.0', vendor: null, vendorId: '', deviceId: '1111', model: null, driver: null, iommuGroup: null, memoryBytes: null }]);
+    expect(inv.gpus).toEqual([
+      {
+        pciAddress: '0000:01:00.0',
+        vendor: null,
+        vendorId: '',
+        deviceId: '1111',
+        model: null,
+        driver: null,
+        iommuGroup: null,
+        memoryBytes: null,
+      },
+    ]);
   });
 
   it('generates a hostId once, keeps it in the state dir, and reuses it', async () => {
@@ -461,6 +607,12 @@ describe('broken: unreadable, truncated and garbage files', () => {
 
   it('answers live usage with nulls where files are garbage', async () => {
     const usage = await createInventoryCollector({ root: join(hosts, 'broken'), stateDir }).usage();
-    expect(usage).toEqual({ cpuPercent: null, memoryUsedBytes: null, memoryTotalBytes: 16318412 * KiB, loadAverage: null, uptimeSeconds: null });
+    expect(usage).toEqual({
+      cpuPercent: null,
+      memoryUsedBytes: null,
+      memoryTotalBytes: 16318412 * KiB,
+      loadAverage: null,
+      uptimeSeconds: null,
+    });
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseCpuinfo, parseCpuList, countTopology, virtualizationFromFlags } from '../../host-console/inventory/cpu.js';
+import {
+  parseCpuinfo,
+  parseCpuList,
+  countTopology,
+  virtualizationFromFlags,
+} from '../../host-console/inventory/cpu.js';
 import {
   diskKind,
   isReportedDisk,
@@ -13,10 +18,23 @@ import { isGpuClass, lookupPciIds, parseNvidiaSmiMemory, pciId } from '../../hos
 import { lunFromScsiAddress, parsePort, sessionNumber } from '../../host-console/inventory/iscsi.js';
 import { memoryFromMeminfo, parseMeminfo } from '../../host-console/inventory/memory.js';
 import { parseMountinfoDevices, parseMounts, unescapeMountField } from '../../host-console/inventory/mounts.js';
-import { cleanMac, formatIpv6, parseIfInet6, parseSpeed, parseVlanConfig } from '../../host-console/inventory/network.js';
+import {
+  cleanMac,
+  formatIpv6,
+  parseIfInet6,
+  parseSpeed,
+  parseVlanConfig,
+} from '../../host-console/inventory/network.js';
 import { formatNfsSource, nfsMountsFrom, nfsVersion, splitNfsSource } from '../../host-console/inventory/nfs.js';
 import { parseIpAddrJson, parseStatfsOutput, spaceFromBlocks } from '../../host-console/inventory/probes.js';
-import { cleanDmiValue, machineIdAsUuid, osName, parseOsRelease, parseUptime, usableSmbiosUuid } from '../../host-console/inventory/system.js';
+import {
+  cleanDmiValue,
+  machineIdAsUuid,
+  osName,
+  parseOsRelease,
+  parseUptime,
+  usableSmbiosUuid,
+} from '../../host-console/inventory/system.js';
 import { cpuPercentBetween, parseLoadavg, parseProcStat } from '../../host-console/inventory/usage.js';
 
 describe('system parsers', () => {
@@ -71,8 +89,15 @@ describe('system parsers', () => {
   });
 
   it('reads os-release quoting and picks PRETTY_NAME, else NAME VERSION', () => {
-    const m = parseOsRelease('NAME="Quantix-OS"\nVERSION=\'1.4 (Helix)\'\nID=quantix\n# comment\nBAD LINE\nESCAPED="a \\"b\\""');
-    expect(Object.fromEntries(m)).toEqual({ NAME: 'Quantix-OS', VERSION: '1.4 (Helix)', ID: 'quantix', ESCAPED: 'a "b"' });
+    const m = parseOsRelease(
+      'NAME="Quantix-OS"\nVERSION=\'1.4 (Helix)\'\nID=quantix\n# comment\nBAD LINE\nESCAPED="a \\"b\\""',
+    );
+    expect(Object.fromEntries(m)).toEqual({
+      NAME: 'Quantix-OS',
+      VERSION: '1.4 (Helix)',
+      ID: 'quantix',
+      ESCAPED: 'a "b"',
+    });
     expect(osName(m)).toBe('Quantix-OS 1.4 (Helix)');
     expect(osName(parseOsRelease('PRETTY_NAME="Ubuntu 24.04.1 LTS"\nNAME=Ubuntu'))).toBe('Ubuntu 24.04.1 LTS');
     expect(osName(parseOsRelease(''))).toBeNull();
@@ -94,7 +119,16 @@ describe('cpu parsers', () => {
 
   it('counts processors, packages and cores and keeps the highest MHz', () => {
     // two sockets, two cores each, hyperthreaded: the same core id appears twice per socket
-    const text = [block(0, 0, 0), block(1, 0, 1), block(2, 1, 0), block(3, 1, 1), block(4, 0, 0), block(5, 0, 1), block(6, 1, 0), block(7, 1, 1)].join('');
+    const text = [
+      block(0, 0, 0),
+      block(1, 0, 1),
+      block(2, 1, 0),
+      block(3, 1, 1),
+      block(4, 0, 0),
+      block(5, 0, 1),
+      block(6, 1, 0),
+      block(7, 1, 1),
+    ].join('');
     const s = parseCpuinfo(text);
     expect(s.processors).toBe(8);
     expect(s.packages.size).toBe(2);
@@ -117,7 +151,9 @@ describe('cpu parsers', () => {
   });
 
   it('reads non-x86 cpuinfo without physical ids (Features, no vendor_id)', () => {
-    const s = parseCpuinfo('processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd evtstrm\n\nprocessor\t: 1\nFeatures\t: fp asimd\n');
+    const s = parseCpuinfo(
+      'processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd evtstrm\n\nprocessor\t: 1\nFeatures\t: fp asimd\n',
+    );
     expect(s.processors).toBe(2);
     expect(s.packages.size).toBe(0);
     expect(s.vendor).toBeNull();
@@ -155,10 +191,17 @@ describe('cpu parsers', () => {
 
 describe('memory and usage parsers', () => {
   it('converts kB to bytes and falls back when MemAvailable is missing (kernels before 3.14)', () => {
-    const { fields, badLines } = parseMeminfo('MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 10 kB\nCached: 50 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\nHugePages_Total: 4\n');
+    const { fields, badLines } = parseMeminfo(
+      'MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 10 kB\nCached: 50 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\nHugePages_Total: 4\n',
+    );
     expect(badLines).toBe(0);
     expect(fields.get('HugePages_Total')).toBe(4);
-    expect(memoryFromMeminfo(fields)).toEqual({ totalBytes: 1024000, availableBytes: 160 * 1024, swapTotalBytes: 0, swapFreeBytes: 0 });
+    expect(memoryFromMeminfo(fields)).toEqual({
+      totalBytes: 1024000,
+      availableBytes: 160 * 1024,
+      swapTotalBytes: 0,
+      swapFreeBytes: 0,
+    });
   });
 
   it('drops a truncated line instead of reading kB as bytes', () => {
@@ -202,7 +245,9 @@ describe('memory and usage parsers', () => {
 
 describe('mount parsers', () => {
   it('parses /proc/mounts with octal escapes and counts malformed lines', () => {
-    const { mounts, badLines } = parseMounts('/dev/sda1 / ext4 rw 0 0\n[fd00::5]:/a\\040b /mnt/a\\040b nfs4 rw,vers=4.2 0 0\ngarbage\n\n');
+    const { mounts, badLines } = parseMounts(
+      '/dev/sda1 / ext4 rw 0 0\n[fd00::5]:/a\\040b /mnt/a\\040b nfs4 rw,vers=4.2 0 0\ngarbage\n\n',
+    );
     expect(badLines).toBe(1);
     expect(mounts).toEqual([
       { source: '/dev/sda1', mountPoint: '/', fsType: 'ext4', options: 'rw' },
@@ -220,7 +265,9 @@ describe('mount parsers', () => {
   });
 
   it('maps mount points to device numbers from mountinfo', () => {
-    const m = parseMountinfoDevices('28 1 8:2 / / rw,relatime shared:1 - ext4 /dev/root rw\n36 28 0:51 / /mnt/vm\\040backups rw - nfs4 x rw\nbad');
+    const m = parseMountinfoDevices(
+      '28 1 8:2 / / rw,relatime shared:1 - ext4 /dev/root rw\n36 28 0:51 / /mnt/vm\\040backups rw - nfs4 x rw\nbad',
+    );
     expect(Object.fromEntries(m)).toEqual({ '/': '8:2', '/mnt/vm backups': '0:51' });
   });
 
@@ -258,7 +305,9 @@ describe('mount parsers', () => {
   });
 
   it('keeps only nfs and nfs4 mounts', () => {
-    const { mounts } = parseMounts('a:/x /x nfs rw,vers=3 0 0\nb:/y /y nfs4 rw 0 0\n//srv/s /s cifs rw 0 0\n/dev/sda1 / ext4 rw 0 0');
+    const { mounts } = parseMounts(
+      'a:/x /x nfs rw,vers=3 0 0\nb:/y /y nfs4 rw 0 0\n//srv/s /s cifs rw 0 0\n/dev/sda1 / ext4 rw 0 0',
+    );
     expect(nfsMountsFrom(mounts).map((m) => [m.source, m.version])).toEqual([
       ['a:/x', '3'],
       ['b:/y', '4'],
@@ -297,7 +346,11 @@ describe('disk parsers', () => {
     // SATA behind AHCI
     ['/sys/devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/sda', 'sda', 'sata'],
     // SAS HBA with an end device
-    ['/sys/devices/pci0000:16/0000:16:02.0/0000:18:00.0/host2/port-2:0/end_device-2:0/target2:0:0/2:0:0:0/block/sdb', 'sdb', 'sas'],
+    [
+      '/sys/devices/pci0000:16/0000:16:02.0/0000:18:00.0/host2/port-2:0/end_device-2:0/target2:0:0/2:0:0:0/block/sdb',
+      'sdb',
+      'sas',
+    ],
     // iSCSI LUN under a session
     ['/sys/devices/platform/host7/session1/target7:0:0/7:0:0:0/block/sdc', 'sdc', 'iscsi'],
     // USB stick
@@ -342,8 +395,14 @@ describe('disk parsers', () => {
   });
 
   it('reads udev properties, /proc/swaps and sector counts', () => {
-    expect(Object.fromEntries(parseUdevData('S:disk/by-id/x\nE:ID_FS_TYPE=xfs\nE:ID_SERIAL_SHORT=ZA1\nG:systemd'))).toEqual({ ID_FS_TYPE: 'xfs', ID_SERIAL_SHORT: 'ZA1' });
-    expect(parseSwaps('Filename Type Size Used Priority\n/dev/sda3  partition\t16777212\t1024\t-2\n/swapfile file 100 0 -3\ntruncated')).toEqual([
+    expect(
+      Object.fromEntries(parseUdevData('S:disk/by-id/x\nE:ID_FS_TYPE=xfs\nE:ID_SERIAL_SHORT=ZA1\nG:systemd')),
+    ).toEqual({ ID_FS_TYPE: 'xfs', ID_SERIAL_SHORT: 'ZA1' });
+    expect(
+      parseSwaps(
+        'Filename Type Size Used Priority\n/dev/sda3  partition\t16777212\t1024\t-2\n/swapfile file 100 0 -3\ntruncated',
+      ),
+    ).toEqual([
       { device: '/dev/sda3', sizeBytes: 16777212 * 1024, usedBytes: 1024 * 1024 },
       { device: '/swapfile', sizeBytes: 100 * 1024, usedBytes: 0 },
     ]);
@@ -366,8 +425,12 @@ describe('iSCSI parsers', () => {
 
 describe('network parsers', () => {
   it('reads /proc/net/vlan/config', () => {
-    const text = 'VLAN Dev name\t | VLAN ID\nName-Type: VLAN_NAME_TYPE_RAW_PLUS_VID_NO_PAD\nbond0.100      | 100  | bond0\neth1.7 | 7 | eth1\n';
-    expect(Object.fromEntries(parseVlanConfig(text))).toEqual({ 'bond0.100': { parent: 'bond0', id: 100 }, 'eth1.7': { parent: 'eth1', id: 7 } });
+    const text =
+      'VLAN Dev name\t | VLAN ID\nName-Type: VLAN_NAME_TYPE_RAW_PLUS_VID_NO_PAD\nbond0.100      | 100  | bond0\neth1.7 | 7 | eth1\n';
+    expect(Object.fromEntries(parseVlanConfig(text))).toEqual({
+      'bond0.100': { parent: 'bond0', id: 100 },
+      'eth1.7': { parent: 'eth1', id: 7 },
+    });
   });
 
   it.each([
@@ -385,7 +448,9 @@ describe('network parsers', () => {
   });
 
   it('groups if_inet6 by interface and counts malformed lines', () => {
-    const { addresses, badLines } = parseIfInet6('00000000000000000000000000000001 01 80 10 80       lo\nfe800000000000003efdfefffe123401 07 40 20 80      br0\nfe800000000000000211\n');
+    const { addresses, badLines } = parseIfInet6(
+      '00000000000000000000000000000001 01 80 10 80       lo\nfe800000000000003efdfefffe123401 07 40 20 80      br0\nfe800000000000000211\n',
+    );
     expect(Object.fromEntries(addresses)).toEqual({ lo: ['::1'], br0: ['fe80::3efd:feff:fe12:3401'] });
     expect(badLines).toBe(1);
   });
@@ -413,9 +478,21 @@ describe('network parsers', () => {
 
   it('reads `ip -j addr` output and rejects garbage', () => {
     const map = parseIpAddrJson(
-      JSON.stringify([{ ifname: 'br0', addr_info: [{ family: 'inet', local: '10.0.0.1' }, { family: 'inet6', local: 'fd00::1' }] }, { ifname: 'eno1' }]),
+      JSON.stringify([
+        {
+          ifname: 'br0',
+          addr_info: [
+            { family: 'inet', local: '10.0.0.1' },
+            { family: 'inet6', local: 'fd00::1' },
+          ],
+        },
+        { ifname: 'eno1' },
+      ]),
     );
-    expect(map && Object.fromEntries(map)).toEqual({ br0: { ipv4: ['10.0.0.1'], ipv6: ['fd00::1'] }, eno1: { ipv4: [], ipv6: [] } });
+    expect(map && Object.fromEntries(map)).toEqual({
+      br0: { ipv4: ['10.0.0.1'], ipv6: ['fd00::1'] },
+      eno1: { ipv4: [], ipv6: [] },
+    });
     expect(parseIpAddrJson('{"truncated": [')).toBeNull();
     expect(parseIpAddrJson('{}')).toBeNull();
   });

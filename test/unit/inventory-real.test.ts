@@ -26,7 +26,8 @@ describe('this machine', () => {
     expect(inv.system.hostId).toMatch(UUID);
     expect(['smbios', 'machine-id', 'generated']).toContain(inv.system.hostIdSource);
     expect(Math.abs((inv.system.uptimeSeconds ?? -1) - os.uptime())).toBeLessThan(60);
-    for (const k of ['vendor', 'model', 'serial', 'biosVendor', 'biosVersion', 'biosDate', 'os'] as const) expect(nullableString(inv.system[k])).toBe(true);
+    for (const k of ['vendor', 'model', 'serial', 'biosVendor', 'biosVersion', 'biosDate', 'os'] as const)
+      expect(nullableString(inv.system[k])).toBe(true);
   });
 
   it('counts the CPUs Node sees and the memory the kernel reports', () => {
@@ -55,7 +56,9 @@ describe('this machine', () => {
       expect(nullableNumber(d.sizeBytes)).toBe(true);
       expect(typeof d.removable).toBe('boolean');
     }
-    const filesystems = inv.storage.disks.flatMap((d) => [d.filesystem, ...d.partitions.map((p) => p.filesystem)]).filter((f) => f !== null);
+    const filesystems = inv.storage.disks
+      .flatMap((d) => [d.filesystem, ...d.partitions.map((p) => p.filesystem)])
+      .filter((f) => f !== null);
     const root = filesystems.find((f) => f.mountPoint === '/');
     if (root) {
       expect(root.sizeBytes).toBeGreaterThan(0);

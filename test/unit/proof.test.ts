@@ -51,7 +51,12 @@ describe('protocol vectors', () => {
     const h = vectors.hostProof;
     expect(hostProofMessage(vectors.nonce, vectors.certificateFingerprint, h.responseBody)).toBe(h.message);
     expect(
-      computeHostProof(Buffer.from(vectors.keyHex, 'hex'), vectors.nonce, vectors.certificateFingerprint, h.responseBody),
+      computeHostProof(
+        Buffer.from(vectors.keyHex, 'hex'),
+        vectors.nonce,
+        vectors.certificateFingerprint,
+        h.responseBody,
+      ),
     ).toBe(h.proof);
   });
 });
@@ -66,7 +71,8 @@ describe('parseAuthorization rejects malformed headers', () => {
     'short nonce': good.replace('nonce=BwcHBwcHBwcHBwcHBwcHBw', 'nonce=BwcH'),
     'short mac': good.replace(/mac=.*/, 'mac=abc'),
     'extra field': `${good};x=1`,
-    'reordered fields': 'Quantix v1;nonce=BwcHBwcHBwcHBwcHBwcHBw;ts=1767225600;mac=' + (vectors.discovery.mac as string),
+    'reordered fields':
+      'Quantix v1;nonce=BwcHBwcHBwcHBwcHBwcHBw;ts=1767225600;mac=' + (vectors.discovery.mac as string),
     'header injection': good + '\r\nX-Evil: 1',
     huge: good + 'A'.repeat(10_000),
   };

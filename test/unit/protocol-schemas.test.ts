@@ -10,7 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Inventory } from '../../common/protocol/inventory.js';
 import { checkerOf } from '../../common/protocol/schema.js';
-import { parseAuditQuery, parseCreateClusterRequest, parseRegisterRequest, parseRemoveNodeQuery } from '../../common/protocol/vdc-api.js';
+import {
+  parseAuditQuery,
+  parseCreateClusterRequest,
+  parseRegisterRequest,
+  parseRemoveNodeQuery,
+} from '../../common/protocol/vdc-api.js';
 import { checkHelloResponse } from '../../common/protocol/agent-api.js';
 import { createInventoryCollector } from '../../host-console/inventory/index.js';
 import { QuantixError } from '../../common/protocol/errors.js';
@@ -31,9 +36,17 @@ describe('vDC requests refused in our words', () => {
   const cases: Array<[string, () => unknown, string[]]> = [
     ['not an object', () => parseCreateClusterRequest([]), ['the body must be a JSON object']],
     ['unknown field', () => parseCreateClusterRequest({ name: 'a', colour: 'red' }), ['unknown field "colour"']],
-    ['name with a slash', () => parseCreateClusterRequest({ name: 'a/b' }), ['name may only hold letters, digits, "-", "_" and "." (1-63)']],
+    [
+      'name with a slash',
+      () => parseCreateClusterRequest({ name: 'a/b' }),
+      ['name may only hold letters, digits, "-", "_" and "." (1-63)'],
+    ],
     ['name too long', () => parseCreateClusterRequest({ name: 'a'.repeat(64) }), ['name is longer than 63 characters']],
-    ['description with an escape', () => parseCreateClusterRequest({ name: 'a', description: '\u001b[2J' }), ['description may not hold control characters']],
+    [
+      'description with an escape',
+      () => parseCreateClusterRequest({ name: 'a', description: '\u001b[2J' }),
+      ['description may not hold control characters'],
+    ],
     ['blank cluster', () => parseRegisterRequest({ discoveryId: 'x', clusterId: '  ' }), ['clusterId is required']],
     ['missing both', () => parseRegisterRequest({}), ['discoveryId is required', 'clusterId is required']],
     ['cluster not text', () => parseRegisterRequest({ discoveryId: 'x', clusterId: 5 }), ['clusterId must be text']],
@@ -54,7 +67,14 @@ describe('vDC requests refused in our words', () => {
 });
 
 describe('hello from an unauthenticated peer is bounded', () => {
-  const hello = { apiVersion: 1, hostId: 'h', hostname: 'n', agentVersion: '1.0.0', managed: false, time: new Date(0).toISOString() };
+  const hello = {
+    apiVersion: 1,
+    hostId: 'h',
+    hostname: 'n',
+    agentVersion: '1.0.0',
+    managed: false,
+    time: new Date(0).toISOString(),
+  };
   // Each case: one field pushed past its bound.
   const cases: Array<[string, Record<string, unknown>]> = [
     ['host id over 128', { hostId: 'h'.repeat(129) }],

@@ -2,13 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  ALPHABET,
-  formatToken,
-  groupTokenInput,
-  parseToken,
-  tokenFromRandom,
-} from '../../common/token/token.js';
+import { ALPHABET, formatToken, groupTokenInput, parseToken, tokenFromRandom } from '../../common/token/token.js';
 
 const token = fc.uint8Array({ minLength: 7, maxLength: 7 }).map((b) => tokenFromRandom(b));
 
@@ -111,12 +105,15 @@ describe('example tokens in the documentation', () => {
     const root = new URL('../../', import.meta.url);
     const files = ['README.md', ...readdirSync(new URL('docs/', root)).map((f) => `docs/${f}`)];
     // The protocol vectors' token only feeds the key derivation (the vectors say so) and the docs quote it as such.
-    const vectorToken = (JSON.parse(readFileSync(new URL('test/fixtures/protocol-vectors.json', root), 'utf8')) as { displayToken: string }).displayToken;
+    const vectorToken = (
+      JSON.parse(readFileSync(new URL('test/fixtures/protocol-vectors.json', root), 'utf8')) as { displayToken: string }
+    ).displayToken;
     const found: string[] = [];
     for (const f of files) {
       const text = readFileSync(new URL(f, root), 'utf8');
       // The placeholder XXXX is a pattern, not an example.
-      for (const m of text.matchAll(/QUANTIX[- ][0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b/gi)) if (!/X{4}/.test(m[0]) && m[0] !== vectorToken) found.push(`${f}: ${m[0]}`);
+      for (const m of text.matchAll(/QUANTIX[- ][0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b/gi))
+        if (!/X{4}/.test(m[0]) && m[0] !== vectorToken) found.push(`${f}: ${m[0]}`);
     }
     expect(found.length).toBeGreaterThanOrEqual(1);
     for (const f of found) expect(parseToken(f.split(': ')[1]!).ok, f).toBe(true);

@@ -42,7 +42,17 @@ describe('detectCapabilities', () => {
   it('picks ASCII glyphs and the mono theme from the capabilities', () => {
     const caps = detectCapabilities({ TERM: 'vt100', LANG: 'C' });
     const g = glyphsFor(caps);
-    expect([g.topLeft, g.horizontal, g.vertical, g.dotOn, g.dotOff, g.barFull, g.barEmpty, g.ok, g.fail]).toEqual(['+', '-', '|', '*', 'o', '#', '.', 'ok', '!!']);
+    expect([g.topLeft, g.horizontal, g.vertical, g.dotOn, g.dotOff, g.barFull, g.barEmpty, g.ok, g.fail]).toEqual([
+      '+',
+      '-',
+      '|',
+      '*',
+      'o',
+      '#',
+      '.',
+      'ok',
+      '!!',
+    ]);
     for (const v of Object.values(g)) expect(/^[\x20-\x7e]*$/.test(v)).toBe(true);
     expect(themeFor(caps)).toBe(MONO_THEME);
     expect(themeFor(detectCapabilities({ TERM: 'linux' }))).toBe(COLOR_THEME);

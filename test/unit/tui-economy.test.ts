@@ -22,8 +22,20 @@ describe('markCheapGaps', () => {
   });
 
   it('does not rewrite a gap in another attribute or with non-ASCII text', () => {
-    const line: Row = [[0, 'a'], [5, ' '], [0, 'b'], [0, '█'], [0, 'c']];
-    const old: Row = [[0, ' '], [5, ' '], [0, ' '], [0, '█'], [0, ' ']];
+    const line: Row = [
+      [0, 'a'],
+      [5, ' '],
+      [0, 'b'],
+      [0, '█'],
+      [0, 'c'],
+    ];
+    const old: Row = [
+      [0, ' '],
+      [5, ' '],
+      [0, ' '],
+      [0, '█'],
+      [0, ' '],
+    ];
     markCheapGaps(line, old);
     expect(old[1]![0]).toBe(5);
     expect(old[3]![0]).toBe(0);

@@ -1,6 +1,14 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createKeyInput, ESCAPE_HOLD_MS, incompleteEscapeTail, LATE_TAIL_MS, lateTailLength, MAX_HELD_CHARS, parseEscapeDelay } from '../../common/tui/input.js';
+import {
+  createKeyInput,
+  ESCAPE_HOLD_MS,
+  incompleteEscapeTail,
+  LATE_TAIL_MS,
+  lateTailLength,
+  MAX_HELD_CHARS,
+  parseEscapeDelay,
+} from '../../common/tui/input.js';
 
 describe('incompleteEscapeTail', () => {
   it.each([

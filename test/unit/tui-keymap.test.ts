@@ -2,7 +2,13 @@ import { createRequire } from 'node:module';
 import { PassThrough } from 'node:stream';
 import blessed from 'blessed';
 import { describe, expect, it } from 'vitest';
-import { KEYPAD_APPLICATION, keyTranslations, missingFunctionKeys, TERMINFO_KEYS, translateKeys } from '../../common/tui/keymap.js';
+import {
+  KEYPAD_APPLICATION,
+  keyTranslations,
+  missingFunctionKeys,
+  TERMINFO_KEYS,
+  translateKeys,
+} from '../../common/tui/keymap.js';
 import { TERMS } from '../helpers/pty.js';
 
 const require = createRequire(import.meta.url);
@@ -10,7 +16,10 @@ const keys = require('blessed/lib/keys.js') as { emitKeypressEvents(s: NodeJS.Re
 
 /** terminfo strings of a terminal type, as the consoles read them (blessed's own terminfo reader). */
 function terminfo(term: string): Record<string, unknown> {
-  return (blessed as unknown as { tput(o: object): { strings: Record<string, unknown> } }).tput({ terminal: term, extended: true }).strings;
+  return (blessed as unknown as { tput(o: object): { strings: Record<string, unknown> } }).tput({
+    terminal: term,
+    extended: true,
+  }).strings;
 }
 
 /** What blessed's key parser makes of bytes: key names (`S-tab`, `f5`, `enter`) or typed characters. */
@@ -29,7 +38,9 @@ function parse(bytes: string): string[] {
 describe.each(TERMS)('TERM=%s: every key terminfo defines reaches the console by its name', (term) => {
   const strings = terminfo(term);
   const map = keyTranslations(strings);
-  const defined = Object.entries(TERMINFO_KEYS).filter(([cap]) => typeof strings[cap] === 'string' && (strings[cap]).startsWith('\x1b'));
+  const defined = Object.entries(TERMINFO_KEYS).filter(
+    ([cap]) => typeof strings[cap] === 'string' && strings[cap].startsWith('\x1b'),
+  );
 
   it('defines the keys the consoles use', () => {
     expect(defined.map(([, n]) => n)).toEqual(expect.arrayContaining(['f1', 'f2', 'f3', 'f4', 'up']));
@@ -57,7 +68,9 @@ describe('particular terminals', () => {
 
   it('xterm: ESC O p..y are the keypad digits 0-9 and ESC O M is Enter', () => {
     const map = keyTranslations(terminfo('xterm'));
-    expect(parse(translateKeys('\x1bOp\x1bOq\x1bOr\x1bOs\x1bOt\x1bOu\x1bOv\x1bOw\x1bOx\x1bOy', map))).toEqual('0123456789'.split(''));
+    expect(parse(translateKeys('\x1bOp\x1bOq\x1bOr\x1bOs\x1bOt\x1bOu\x1bOv\x1bOw\x1bOx\x1bOy', map))).toEqual(
+      '0123456789'.split(''),
+    );
     expect(parse(translateKeys('\x1bOM', map))).toEqual(['enter']);
   });
 

@@ -1,14 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { ASCII_GLYPHS } from '../../common/tui/glyphs.js';
-import { createKeyDispatcher, keyDisplay, renderFooter, renderFooterLines, renderHelp, type KeyBinding } from '../../common/tui/keys.js';
+import {
+  createKeyDispatcher,
+  keyDisplay,
+  renderFooter,
+  renderFooterLines,
+  renderHelp,
+  type KeyBinding,
+} from '../../common/tui/keys.js';
 import { lineText } from '../../common/tui/text.js';
 
 function table(log: string[]): KeyBinding[] {
   return [
     { keys: ['f1', '1'], label: 'Help', handler: () => void log.push('help') },
     { keys: ['f4', '4'], label: 'Token', handler: () => void log.push('token') },
-    { keys: ['f9', '9'], label: 'Leave', dangerous: true, handler: () => void log.push('leave'), disabledReason: () => 'not managed by a vDC' },
-    { keys: ['f10', '0'], label: 'Power', dangerous: true, confirm: { title: 'Power', message: 'Reboot?', confirmLabel: 'Reboot' }, handler: () => void log.push('power') },
+    {
+      keys: ['f9', '9'],
+      label: 'Leave',
+      dangerous: true,
+      handler: () => void log.push('leave'),
+      disabledReason: () => 'not managed by a vDC',
+    },
+    {
+      keys: ['f10', '0'],
+      label: 'Power',
+      dangerous: true,
+      confirm: { title: 'Power', message: 'Reboot?', confirmLabel: 'Reboot' },
+      handler: () => void log.push('power'),
+    },
     { keys: ['g', 'S-g'], display: 'G', label: 'New token', handler: () => Promise.reject(new Error('boom')) },
     { keys: ['x'], label: 'Hidden', visible: false, handler: () => void log.push('hidden') },
     { keys: ['escape'], label: 'Back', side: 'right', handler: () => void log.push('back') },
@@ -40,7 +59,11 @@ describe('footer and help come from the same table', () => {
     expect(text).toMatch(/^ F1 Help {2}F4 Token {2}9\/F9 Leave {2}0\/F10 Power {2}G New token +Esc Back$/);
   });
   it('never cuts a footer: one space between keys, then two rows', () => {
-    const many: KeyBinding[] = Array.from({ length: 8 }, (_, i) => ({ keys: [`f${i + 1}`], label: `Action${i + 1}`, handler: () => {} }));
+    const many: KeyBinding[] = Array.from({ length: 8 }, (_, i) => ({
+      keys: [`f${i + 1}`],
+      label: `Action${i + 1}`,
+      handler: () => {},
+    }));
     const right: KeyBinding = { keys: ['q'], label: 'Quit', side: 'right', handler: () => {} };
     // 8 keys of 10 characters and q Quit, with margins: 104 columns with two spaces between keys, 96 with one.
     const rows = renderFooterLines([...many, right], 78).map(lineText);
@@ -62,19 +85,44 @@ describe('footer and help come from the same table', () => {
 });
 
 describe('help names each key once and says why a key is off', () => {
-  const two: KeyBinding = { keys: ['left', 'right'], display: '←→', label: 'Tab', help: 'Previous or next tab', handler: () => {} };
+  const two: KeyBinding = {
+    keys: ['left', 'right'],
+    display: '←→',
+    label: 'Tab',
+    help: 'Previous or next tab',
+    handler: () => {},
+  };
   it('a display naming both keys is not followed by one of them again', () => {
     expect(renderHelp([{ title: 'T', bindings: [two] }]).map(lineText)[1]).toMatch(/^ {4}←→ +Previous or next tab$/);
-    expect(renderHelp([{ title: 'T', bindings: [{ ...two, display: 'Left/Right' }] }], ASCII_GLYPHS).map(lineText)[1]).toMatch(/^ {4}Left\/Right +Previous/);
+    expect(
+      renderHelp([{ title: 'T', bindings: [{ ...two, display: 'Left/Right' }] }], ASCII_GLYPHS).map(lineText)[1],
+    ).toMatch(/^ {4}Left\/Right +Previous/);
   });
   it('a help text wider than the screen continues under itself', () => {
-    const long: KeyBinding = { keys: ['/'], label: 'Filter', help: 'Filter hosts by name, address, state or id (Enter keeps it, Esc clears it)', handler: () => {} };
+    const long: KeyBinding = {
+      keys: ['/'],
+      label: 'Filter',
+      help: 'Filter hosts by name, address, state or id (Enter keeps it, Esc clears it)',
+      handler: () => {},
+    };
     const lines = renderHelp([{ title: 'T', bindings: [long] }], undefined, 78).map(lineText);
-    expect(lines.slice(1)).toEqual(['    /                 Filter hosts by name, address, state or id (Enter keeps', '                      it, Esc clears it)']);
+    expect(lines.slice(1)).toEqual([
+      '    /                 Filter hosts by name, address, state or id (Enter keeps',
+      '                      it, Esc clears it)',
+    ]);
   });
   it('a reason reads as a clause of the help text', () => {
-    const off: KeyBinding = { keys: ['d'], label: 'Remove', help: 'Remove this host', dangerous: true, disabledReason: () => 'The host is still loading.', handler: () => {} };
-    expect(lineText(renderHelp([{ title: 'T', bindings: [off] }])[1]!)).toMatch(/Remove this host \(asks first\)\. Not now: the host is still loading\.$/);
+    const off: KeyBinding = {
+      keys: ['d'],
+      label: 'Remove',
+      help: 'Remove this host',
+      dangerous: true,
+      disabledReason: () => 'The host is still loading.',
+      handler: () => {},
+    };
+    expect(lineText(renderHelp([{ title: 'T', bindings: [off] }])[1]!)).toMatch(
+      /Remove this host \(asks first\)\. Not now: the host is still loading\.$/,
+    );
   });
 });
 

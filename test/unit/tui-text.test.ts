@@ -12,7 +12,9 @@ describe('lines and frames', () => {
   });
 
   it('toTagged escapes braces in every segment', () => {
-    expect(toTagged([{ text: '{bold}x', style: 'key' }], COLOR_THEME)).toBe('{bold}{yellow-fg}{open}bold{close}x{/yellow-fg}{/bold}');
+    expect(toTagged([{ text: '{bold}x', style: 'key' }], COLOR_THEME)).toBe(
+      '{bold}{yellow-fg}{open}bold{close}x{/yellow-fg}{/bold}',
+    );
   });
 
   it('composeFrame fills exactly cols × rows with titles in the borders', () => {
@@ -56,7 +58,7 @@ describe('wrapLine', () => {
     // A word longer than the line is cut, not lost.
     ['fd00:0000:0000:0000:0000:0000:0000:0001 ok', 16, ['fd00:0000:0000:0', '000:0000:0000:00', '00:0001 ok']],
   ])('%s at %i', (text, width, want) => expect(wrapLine([{ text }], width).map(lineText)).toEqual(want));
-  it('keeps each character\'s style across the break', () => {
+  it("keeps each character's style across the break", () => {
     const lines = wrapLine([{ text: 'Remove this host' }, { text: ' (asks first)', style: 'warn' }], 20);
     expect(lines).toEqual([[{ text: 'Remove this host' }], [{ text: '(asks first)', style: 'warn' }]]);
   });
@@ -69,7 +71,13 @@ describe('dialogs', () => {
     const onConfirm = () => {
       confirmed++;
     };
-    const d = confirmDialog({ title: 'Leave cluster?', message: 'The host will stop being managed.', confirmLabel: 'Leave', dangerous: true, onConfirm });
+    const d = confirmDialog({
+      title: 'Leave cluster?',
+      message: 'The host will stop being managed.',
+      confirmLabel: 'Leave',
+      dangerous: true,
+      onConfirm,
+    });
     const base = Array.from({ length: 24 }, () => [{ text: ' '.repeat(80) }]);
     const out = overlayDialog(base, d, 80, 24, ASCII_GLYPHS).map(lineText);
     expect(out.join('\n')).toContain('Leave cluster?');
@@ -81,19 +89,36 @@ describe('dialogs', () => {
     expect([confirmed, closed]).toEqual([1, 2]);
   });
   it('wraps a long line inside the box instead of cutting it', () => {
-    const why = 'qx-node-07 could not be told to leave: connect ECONNREFUSED 127.0.0.1:8443 while the vDC was reaching the host (HOST_UNREACHABLE)';
-    const d = { title: 'Host unreachable', lines: [[{ text: why }]], choices: [{ keys: ['escape'], label: 'Cancel', action: () => {} }] };
+    const why =
+      'qx-node-07 could not be told to leave: connect ECONNREFUSED 127.0.0.1:8443 while the vDC was reaching the host (HOST_UNREACHABLE)';
+    const d = {
+      title: 'Host unreachable',
+      lines: [[{ text: why }]],
+      choices: [{ keys: ['escape'], label: 'Cancel', action: () => {} }],
+    };
     const base = Array.from({ length: 24 }, () => [{ text: ' '.repeat(80) }]);
     const out = overlayDialog(base, d, 80, 24, UNICODE_GLYPHS).map(lineText);
-    const text = out.map((l) => l.replace(/^[^│]*│|│[^│]*$/g, '').trim()).filter(Boolean).join(' ');
+    const text = out
+      .map((l) => l.replace(/^[^│]*│|│[^│]*$/g, '').trim())
+      .filter(Boolean)
+      .join(' ');
     expect(text).toContain(why);
     expect(out.join('')).not.toContain('…');
   });
   it('names Enter and Esc as the footer does, per locale', () => {
-    const d = { title: 'Create cluster', lines: [], choices: [{ keys: ['enter'], label: 'Create', action: () => {} }, { keys: ['escape'], label: 'Cancel', action: () => {} }] };
+    const d = {
+      title: 'Create cluster',
+      lines: [],
+      choices: [
+        { keys: ['enter'], label: 'Create', action: () => {} },
+        { keys: ['escape'], label: 'Cancel', action: () => {} },
+      ],
+    };
     const base = Array.from({ length: 24 }, () => [{ text: ' '.repeat(80) }]);
     expect(overlayDialog(base, d, 80, 24, UNICODE_GLYPHS).map(lineText).join('\n')).toContain('⏎ Create   Esc Cancel');
-    expect(overlayDialog(base, d, 80, 24, ASCII_GLYPHS).map(lineText).join('\n')).toContain('Enter Create   Esc Cancel');
+    expect(overlayDialog(base, d, 80, 24, ASCII_GLYPHS).map(lineText).join('\n')).toContain(
+      'Enter Create   Esc Cancel',
+    );
     expect(dialogBindings(d, () => {}, ASCII_GLYPHS).map((b) => b.display)).toEqual(['Enter', 'Esc']);
   });
 });

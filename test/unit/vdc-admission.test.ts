@@ -37,6 +37,13 @@ describe('WorkQueue', () => {
     const results = await Promise.allSettled([1, 2, 3, 4, 5, 6].map((i) => q.run(job(i))));
     expect(most).toBe(2);
     expect(order).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
   });
 });

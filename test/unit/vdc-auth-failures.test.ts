@@ -19,7 +19,13 @@ describe('AuthFailures', () => {
   const make = (maxSources = 100) => {
     let t = 0;
     const lines: Array<[string, number, string]> = [];
-    const f = new AuthFailures({ limit: 3, windowMs: 60_000, maxSources, now: () => t, report: (s, n, k) => lines.push([s, n, k]) });
+    const f = new AuthFailures({
+      limit: 3,
+      windowMs: 60_000,
+      maxSources,
+      now: () => t,
+      report: (s, n, k) => lines.push([s, n, k]),
+    });
     return { f, lines, at: (ms: number) => (t = ms) };
   };
 

@@ -11,8 +11,16 @@ describe('command line', () => {
     ['console options', ['--socket', '/s', '--refresh', '5'], 'tui'],
     // Global options may come before the command.
     ['socket first', ['--socket', '/s', 'hosts', 'list'], 'command'],
-    ['hosts add', ['hosts', 'add', '--address', 'a', '--token-file', 'f', '--cluster', 'c', '--yes', '--json'], 'command'],
-    ['hosts add, token on stdin', ['hosts', 'add', '--address', 'a', '--token-stdin', '--cluster', 'c', '--yes'], 'command'],
+    [
+      'hosts add',
+      ['hosts', 'add', '--address', 'a', '--token-file', 'f', '--cluster', 'c', '--yes', '--json'],
+      'command',
+    ],
+    [
+      'hosts add, token on stdin',
+      ['hosts', 'add', '--address', 'a', '--token-stdin', '--cluster', 'c', '--yes'],
+      'command',
+    ],
     // A secret on the command line is refused, in either spelling, for every command.
     ['hosts add --token', ['hosts', 'add', '--address', 'a', '--token', 't', '--cluster', 'c', '--yes'], 'error'],
     ['hosts add --token=', ['hosts', 'add', '--token=t'], 'error'],
@@ -33,7 +41,16 @@ describe('command line', () => {
   ])('%s', (_name, argv, kind) => expect(parseCommandLine(argv).kind).toBe(kind));
 
   it('refuses a secret on the command line with its own code, the safe forms, and never the value', () => {
-    const p = parseCommandLine(['hosts', 'add', '--address', 'a', '--token', 'QUANTIX-7K3M-9QDX-2BHF', '--cluster', 'c']);
+    const p = parseCommandLine([
+      'hosts',
+      'add',
+      '--address',
+      'a',
+      '--token',
+      'QUANTIX-7K3M-9QDX-2BHF',
+      '--cluster',
+      'c',
+    ]);
     expect(p).toMatchObject({ kind: 'error', code: 'SECRET_ON_COMMAND_LINE' });
     const text = p.kind === 'error' ? `${p.message} ${p.hint}` : '';
     expect(text).not.toContain('7K3M');
@@ -45,7 +62,15 @@ describe('command line', () => {
 
   it('passes values and positionals through', () => {
     const p = parseCommandLine(['--server', 'https://vdc01', 'hosts', 'remove', 'qx-node-07', '--force', '-y']);
-    expect(p.kind === 'command' && { words: p.spec.words, args: p.args, force: p.values.force, yes: p.values.yes, server: p.globals.server }).toEqual({
+    expect(
+      p.kind === 'command' && {
+        words: p.spec.words,
+        args: p.args,
+        force: p.values.force,
+        yes: p.values.yes,
+        server: p.globals.server,
+      },
+    ).toEqual({
       words: ['hosts', 'remove'],
       args: ['qx-node-07'],
       force: true,
@@ -60,7 +85,12 @@ describe('command line', () => {
     ['socket flag', { socket: '/s' }, { QUANTIX_VDC_SERVER: 'x' }, { kind: 'socket', socketPath: '/s' }],
     ['server env', {}, { QUANTIX_VDC_SERVER: 'x', QUANTIX_VDC_SOCKET: '/e' }, { kind: 'server', server: 'x' }],
     ['socket env', {}, { QUANTIX_VDC_SOCKET: '/e' }, { kind: 'socket', socketPath: '/e' }],
-    ['runtime dir', {}, { XDG_RUNTIME_DIR: '/run/user/1000' }, { kind: 'socket', socketPath: '/run/user/1000/quantix/vdc.sock' }],
+    [
+      'runtime dir',
+      {},
+      { XDG_RUNTIME_DIR: '/run/user/1000' },
+      { kind: 'socket', socketPath: '/run/user/1000/quantix/vdc.sock' },
+    ],
     ['state dir', {}, {}, { kind: 'socket', socketPath: '/home/a/.local/state/quantix/vdc/vdc.sock' }],
   ])('target: %s', (_name, g, env, want) => expect(chooseTarget(g, env, 1000, '/home/a')).toEqual(want));
 });

@@ -28,7 +28,11 @@ const throwingKeychain: Keychain = {
     throw new Error("Couldn't access platform storage: AccessDenied");
   },
 };
-const forgetfulKeychain: Keychain = { getPassword: async () => null, setPassword: async () => {}, deletePassword: async () => false };
+const forgetfulKeychain: Keychain = {
+  getPassword: async () => null,
+  setPassword: async () => {},
+  deletePassword: async () => false,
+};
 
 let dir: string;
 beforeEach(() => {
@@ -68,10 +72,19 @@ describe('credential store', () => {
   });
 
   it('pins servers and forgets them', () => {
-    const store = createCredentialStore({ configDir: dir, keychain: async () => null, now: () => new Date('2026-01-01T00:00:00Z') });
+    const store = createCredentialStore({
+      configDir: dir,
+      keychain: async () => null,
+      now: () => new Date('2026-01-01T00:00:00Z'),
+    });
     expect(store.server(SERVER)).toBeNull();
     store.saveServer({ server: SERVER, fingerprint: 'ab'.repeat(32), tokenStore: 'file' });
-    expect(store.server(SERVER)).toEqual({ server: SERVER, fingerprint: 'ab'.repeat(32), tokenStore: 'file', savedAt: '2026-01-01T00:00:00.000Z' });
+    expect(store.server(SERVER)).toEqual({
+      server: SERVER,
+      fingerprint: 'ab'.repeat(32),
+      tokenStore: 'file',
+      savedAt: '2026-01-01T00:00:00.000Z',
+    });
     expect(fs.readFileSync(store.paths.servers, 'utf8')).not.toContain('qxa_');
     expect(store.removeServer(SERVER)).toBe(true);
     expect(store.server(SERVER)).toBeNull();

@@ -7,7 +7,10 @@ import { syntheticFleet } from '../../scripts/bench/fixture.js';
 const NOW = Date.parse('2026-11-25T14:00:00Z');
 
 /** A source whose answers the test changes between refreshes. */
-function source(data: { clusters: Cluster[]; nodes: NodeSummary[] }): DashboardSource & { data: typeof data; fail: QuantixError | null } {
+function source(data: {
+  clusters: Cluster[];
+  nodes: NodeSummary[];
+}): DashboardSource & { data: typeof data; fail: QuantixError | null } {
   const s = {
     data,
     fail: null as QuantixError | null,
@@ -16,7 +19,8 @@ function source(data: { clusters: Cluster[]; nodes: NodeSummary[] }): DashboardS
       return s.data.clusters;
     },
     listNodes: async () => s.data.nodes,
-    getNode: async (id: string) => ({ ...s.data.nodes.find((n) => n.id === id)!, inventory: null, inventoryAt: null }) as NodeDetail,
+    getNode: async (id: string) =>
+      ({ ...s.data.nodes.find((n) => n.id === id)!, inventory: null, inventoryAt: null }) as NodeDetail,
   };
   return s;
 }
@@ -99,19 +103,42 @@ describe('dashboard model', () => {
 });
 
 describe('dashboard model: replicas', () => {
-  const replica = (id: string, alive: boolean) => ({ id, name: `vdc-${id}`, url: '', startedAt: '', lastSeenAt: '', alive, hosts: 0 });
+  const replica = (id: string, alive: boolean) => ({
+    id,
+    name: `vdc-${id}`,
+    url: '',
+    startedAt: '',
+    lastSeenAt: '',
+    alive,
+    hosts: 0,
+  });
 
   it('counts alive replicas only when there is more than one', () => {
     expect(replicaCount({ vdc: { name: 'v' }, backend: 'sqlite' })).toBeNull();
     expect(replicaCount({ vdc: { name: 'v' } })).toBeNull();
     expect(replicaCount({ vdc: { name: 'v' }, backend: 'postgresql', replicas: [replica('a', true)] })).toBeNull();
-    expect(replicaCount({ vdc: { name: 'v' }, backend: 'postgresql', replicas: [replica('a', true), replica('b', false), replica('c', true)] })).toEqual({ alive: 2, total: 3 });
+    expect(
+      replicaCount({
+        vdc: { name: 'v' },
+        backend: 'postgresql',
+        replicas: [replica('a', true), replica('b', false), replica('c', true)],
+      }),
+    ).toEqual({ alive: 2, total: 3 });
   });
 
   it('reads health with each refresh on PostgreSQL, and once on SQLite', async () => {
-    for (const [backend, expected] of [['postgresql', 3], ['sqlite', 1]] as const) {
+    for (const [backend, expected] of [
+      ['postgresql', 3],
+      ['sqlite', 1],
+    ] as const) {
       let calls = 0;
-      const src = { ...source(syntheticFleet(3, NOW)), health: async () => (calls++, { vdc: { name: 'v' }, backend, replicas: [replica('a', true), replica('b', calls < 3)] }) };
+      const src = {
+        ...source(syntheticFleet(3, NOW)),
+        health: async () => (
+          calls++,
+          { vdc: { name: 'v' }, backend, replicas: [replica('a', true), replica('b', calls < 3)] }
+        ),
+      };
       const m = model(src);
       for (let i = 0; i < 3; i++) await m.refresh();
       m.stop();

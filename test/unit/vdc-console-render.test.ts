@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { describeVmSupport, vmSupport, type CpuInfo, type Inventory } from '../../common/protocol/inventory.js';
 import { ASCII_GLYPHS } from '../../common/tui/glyphs.js';
-import { cellText, layoutColumns, renderTableWindow, scrollWindow, type Cell, type DataTable } from '../../common/tui/table.js';
+import {
+  cellText,
+  layoutColumns,
+  renderTableWindow,
+  scrollWindow,
+  type Cell,
+  type DataTable,
+} from '../../common/tui/table.js';
 import { lineText, textWidth } from '../../common/tui/text.js';
 import { formatBytes, formatBytesShort, formatUsedTotal } from '../../common/format/bytes.js';
 import { formatAge } from '../../common/format/duration.js';
@@ -35,7 +42,17 @@ function inventory(over: Partial<Inventory['system']> = {}): Inventory {
       hostIdSource: 'smbios',
       ...over,
     },
-    cpu: { model: 'Xeon Gold 6338', vendor: 'GenuineIntel', sockets: 2, cores: 64, threads: 128, mhz: 2000, numaNodes: 2, virtualization: 'vmx', kvmUsable: true },
+    cpu: {
+      model: 'Xeon Gold 6338',
+      vendor: 'GenuineIntel',
+      sockets: 2,
+      cores: 64,
+      threads: 128,
+      mhz: 2000,
+      numaNodes: 2,
+      virtualization: 'vmx',
+      kvmUsable: true,
+    },
     memory: { totalBytes: 512 * GiB, availableBytes: 400 * GiB, swapTotalBytes: 0, swapFreeBytes: 0 },
     storage: {
       disks: [
@@ -47,25 +64,122 @@ function inventory(over: Partial<Inventory['system']> = {}): Inventory {
           kind: 'nvme',
           transport: 'nvme',
           removable: false,
-          partitions: [{ name: 'nvme0n1p1', sizeBytes: 512 * 1024 ** 2, filesystem: { type: 'vfat', mountPoint: '/boot', sizeBytes: 512 * 1024 ** 2, usedBytes: 10 * 1024 ** 2, availableBytes: 500 * 1024 ** 2 } }],
+          partitions: [
+            {
+              name: 'nvme0n1p1',
+              sizeBytes: 512 * 1024 ** 2,
+              filesystem: {
+                type: 'vfat',
+                mountPoint: '/boot',
+                sizeBytes: 512 * 1024 ** 2,
+                usedBytes: 10 * 1024 ** 2,
+                availableBytes: 500 * 1024 ** 2,
+              },
+            },
+          ],
           filesystem: null,
         },
-        { name: 'sdz', model: 'USB stick', serial: null, sizeBytes: 16 * GiB, kind: 'unknown', transport: 'usb', removable: true, partitions: [], filesystem: null },
+        {
+          name: 'sdz',
+          model: 'USB stick',
+          serial: null,
+          sizeBytes: 16 * GiB,
+          kind: 'unknown',
+          transport: 'usb',
+          removable: true,
+          partitions: [],
+          filesystem: null,
+        },
       ],
       nfs: [
-        { server: 'nas1', export: '/vm', source: 'nas1:/vm', mountPoint: '/mnt/vm', version: '4.2', options: 'rw', sizeBytes: 10 * TiB, usedBytes: 4 * TiB, availableBytes: 6 * TiB, responsive: true },
-        { server: 'nas2', export: '/iso', source: 'nas2:/iso', mountPoint: '/mnt/iso', version: '3', options: 'ro', sizeBytes: null, usedBytes: null, availableBytes: null, responsive: false },
+        {
+          server: 'nas1',
+          export: '/vm',
+          source: 'nas1:/vm',
+          mountPoint: '/mnt/vm',
+          version: '4.2',
+          options: 'rw',
+          sizeBytes: 10 * TiB,
+          usedBytes: 4 * TiB,
+          availableBytes: 6 * TiB,
+          responsive: true,
+        },
+        {
+          server: 'nas2',
+          export: '/iso',
+          source: 'nas2:/iso',
+          mountPoint: '/mnt/iso',
+          version: '3',
+          options: 'ro',
+          sizeBytes: null,
+          usedBytes: null,
+          availableBytes: null,
+          responsive: false,
+        },
       ],
       iscsi: [
-        { session: 'session1', targetIqn: 'iqn.2020-01.com.example:lun1', portalAddress: '10.0.0.5', portalPort: 3260, state: 'LOGGED_IN', devices: [{ name: 'sdb', sizeBytes: 1 * TiB, lun: 0 }] },
-        { session: 'session2', targetIqn: 'iqn.1992-08.com.netapp:sn.1', portalAddress: 'fd00:30::20', portalPort: 3261, state: 'LOGGED_IN', devices: [] },
+        {
+          session: 'session1',
+          targetIqn: 'iqn.2020-01.com.example:lun1',
+          portalAddress: '10.0.0.5',
+          portalPort: 3260,
+          state: 'LOGGED_IN',
+          devices: [{ name: 'sdb', sizeBytes: 1 * TiB, lun: 0 }],
+        },
+        {
+          session: 'session2',
+          targetIqn: 'iqn.1992-08.com.netapp:sn.1',
+          portalAddress: 'fd00:30::20',
+          portalPort: 3261,
+          state: 'LOGGED_IN',
+          devices: [],
+        },
       ],
     },
     network: [
-      { name: 'eno1', mac: 'aa:bb:cc:dd:ee:ff', state: 'up', speedMbps: 25_000, mtu: 9000, driver: 'ice', kind: 'physical', ipv4: ['10.20.0.17/24'], ipv6: [], master: null, members: [], vlanParent: null, vlanId: null },
-      { name: 'bond0', mac: null, state: 'down', speedMbps: null, mtu: 1500, driver: 'bonding', kind: 'bond', ipv4: [], ipv6: [], master: null, members: ['eno2', 'eno3'], vlanParent: null, vlanId: null },
+      {
+        name: 'eno1',
+        mac: 'aa:bb:cc:dd:ee:ff',
+        state: 'up',
+        speedMbps: 25_000,
+        mtu: 9000,
+        driver: 'ice',
+        kind: 'physical',
+        ipv4: ['10.20.0.17/24'],
+        ipv6: [],
+        master: null,
+        members: [],
+        vlanParent: null,
+        vlanId: null,
+      },
+      {
+        name: 'bond0',
+        mac: null,
+        state: 'down',
+        speedMbps: null,
+        mtu: 1500,
+        driver: 'bonding',
+        kind: 'bond',
+        ipv4: [],
+        ipv6: [],
+        master: null,
+        members: ['eno2', 'eno3'],
+        vlanParent: null,
+        vlanId: null,
+      },
     ],
-    gpus: [{ pciAddress: '0000:3b:00.0', vendor: 'NVIDIA', vendorId: '10de', deviceId: '20b5', model: 'A100', driver: 'vfio-pci', iommuGroup: 42, memoryBytes: 80 * GiB }],
+    gpus: [
+      {
+        pciAddress: '0000:3b:00.0',
+        vendor: 'NVIDIA',
+        vendorId: '10de',
+        deviceId: '20b5',
+        model: 'A100',
+        driver: 'vfio-pci',
+        iommuGroup: 42,
+        memoryBytes: 80 * GiB,
+      },
+    ],
     warnings: [{ code: 'NFS_UNRESPONSIVE', message: 'nas2:/iso did not answer' }],
   };
 }
@@ -85,8 +199,23 @@ function host(over: Partial<NodeDetail> = {}): NodeDetail {
     lastSeenAt: iso(NOW - 2_000),
     registeredAt: iso(NOW - 86_400_000),
     lastError: null,
-    usage: { cpuPercent: 41.4, memoryUsedBytes: 410 * GiB, memoryTotalBytes: 512 * GiB, loadAverage: [1, 2, 3], uptimeSeconds: 100 },
-    capacity: { cpuModel: 'Xeon Gold 6338', cpuCores: 64, cpuThreads: 128, memoryTotalBytes: 512 * GiB, localStorageBytes: 2 * TiB, nfsMounts: 2, iscsiSessions: 1, gpus: 1 },
+    usage: {
+      cpuPercent: 41.4,
+      memoryUsedBytes: 410 * GiB,
+      memoryTotalBytes: 512 * GiB,
+      loadAverage: [1, 2, 3],
+      uptimeSeconds: 100,
+    },
+    capacity: {
+      cpuModel: 'Xeon Gold 6338',
+      cpuCores: 64,
+      cpuThreads: 128,
+      memoryTotalBytes: 512 * GiB,
+      localStorageBytes: 2 * TiB,
+      nfsMounts: 2,
+      iscsiSessions: 1,
+      gpus: 1,
+    },
     inventory: inventory(),
     inventoryAt: iso(NOW - 60_000),
     ...over,
@@ -120,11 +249,36 @@ describe('host rows', () => {
     // A connected host: cores and use, memory used/total, storage without the removable stick, GPUs, last seen.
     ['connected', host(), ['qx-node-07', '10.20.0.17', '● connected', '128c 41%', '410/512G', '2T', '1', '2s']],
     // A host that is down says for how long and shows no live use.
-    ['down', host({ state: 'disconnected', stateSince: iso(NOW - 180_000), lastSeenAt: iso(NOW - 180_000) }), ['qx-node-07', '10.20.0.17', '○ down 3m', '128c -', '-/512G', '2T', '1', '3m']],
+    [
+      'down',
+      host({ state: 'disconnected', stateSince: iso(NOW - 180_000), lastSeenAt: iso(NOW - 180_000) }),
+      ['qx-node-07', '10.20.0.17', '○ down 3m', '128c -', '-/512G', '2T', '1', '3m'],
+    ],
     // A non-default port is shown with the address.
-    ['port', host({ port: 9443 }), ['qx-node-07', '10.20.0.17:9443', '● connected', '128c 41%', '410/512G', '2T', '1', '2s']],
+    [
+      'port',
+      host({ port: 9443 }),
+      ['qx-node-07', '10.20.0.17:9443', '● connected', '128c 41%', '410/512G', '2T', '1', '2s'],
+    ],
     // A host still joining, with unknown hardware, shows dashes.
-    ['joining', host({ usage: null, state: 'pending', capacity: { cpuModel: null, cpuCores: null, cpuThreads: null, memoryTotalBytes: null, localStorageBytes: null, nfsMounts: 0, iscsiSessions: 0, gpus: 0 } }), ['qx-node-07', '10.20.0.17', '○ joining', '-', '-', '-', '0', '2s']],
+    [
+      'joining',
+      host({
+        usage: null,
+        state: 'pending',
+        capacity: {
+          cpuModel: null,
+          cpuCores: null,
+          cpuThreads: null,
+          memoryTotalBytes: null,
+          localStorageBytes: null,
+          nfsMounts: 0,
+          iscsiSessions: 0,
+          gpus: 0,
+        },
+      }),
+      ['qx-node-07', '10.20.0.17', '○ joining', '-', '-', '-', '0', '2s'],
+    ],
   ])('%s', (_name, h, want) => expect(texts(renderHostRow(h, NOW))).toEqual(want));
 
   it('escape sequences in a hostname are inert', () => {
@@ -145,14 +299,21 @@ describe('cluster rows', () => {
     { id: 'c2', name: 'Edge', description: '', createdAt: iso(NOW), hosts: 0, connectedHosts: 0 },
   ];
   it('adds up hosts: connected/total, cores and weighted use, memory, storage, GPUs', () => {
-    const hosts = [host(), host({ id: 'n2', state: 'disconnected', usage: null }), host({ id: 'n3', clusterId: 'other' })];
+    const hosts = [
+      host(),
+      host({ id: 'n2', state: 'disconnected', usage: null }),
+      host({ id: 'n3', clusterId: 'other' }),
+    ];
     const rows = renderClusterRows(clusters, hosts).map(texts);
     expect(rows[0]).toEqual(['Production', '1/2 ●', '256 c  41%', '0.4/1.0 TiB', '4T', '2']);
     // An empty cluster shows dashes, not zeros that look like measurements.
     expect(rows[1]).toEqual(['Edge', '0/0', '-', '-', '-', '-']);
   });
   it('weights CPU use by cores', () => {
-    const small = host({ capacity: { ...host().capacity, cpuThreads: 8 }, usage: { ...host().usage!, cpuPercent: 100 } });
+    const small = host({
+      capacity: { ...host().capacity, cpuThreads: 8 },
+      usage: { ...host().usage!, cpuPercent: 100 },
+    });
     const big = host({ usage: { ...host().usage!, cpuPercent: 0 } });
     expect(Math.round(clusterTotals([small, big]).cpuPercent!)).toBe(Math.round((8 * 100) / 136));
   });
@@ -163,10 +324,17 @@ describe('cluster rows', () => {
 });
 
 describe('discovery tables', () => {
-  const id = { address: '10.20.0.17', port: 8443, certificateFingerprint: '9a2664f509c91cbde8035505ef382b9b5587064378c151f07ba10b3339060210', identityVerified: true };
+  const id = {
+    address: '10.20.0.17',
+    port: 8443,
+    certificateFingerprint: '9a2664f509c91cbde8035505ef382b9b5587064378c151f07ba10b3339060210',
+    identityVerified: true,
+  };
   it('headline names host, hardware, host ID and the verified identity', () => {
     const v = renderDiscoveryTables(inventory(), id);
-    expect(cellText(v.headline)).toBe('qx-node-07 · Dell Inc. PowerEdge R750 · host ID 4c4c4544-0042 · identity verified by token ✓');
+    expect(cellText(v.headline)).toBe(
+      'qx-node-07 · Dell Inc. PowerEdge R750 · host ID 4c4c4544-0042 · identity verified by token ✓',
+    );
   });
   it('has the five tabs with every section', () => {
     const v = renderDiscoveryTables(inventory(), id);
@@ -207,7 +375,7 @@ describe('discovery tables', () => {
     const v = renderDiscoveryTables(inventory(), { ...id, identityVerified: false });
     expect(cellText(v.headline)).toContain('identity NOT verified');
   });
-  it('takes a whole discovery result: vDC warnings first, the host\'s in full instead of its summary, no repeats', () => {
+  it("takes a whole discovery result: vDC warnings first, the host's in full instead of its summary, no repeats", () => {
     const v = renderDiscoveryTables({
       discoveryId: 'd1',
       expiresAt: iso(NOW),
@@ -222,14 +390,18 @@ describe('discovery tables', () => {
     expect(v.warnings).toEqual(['VT-x is off (NO_VIRTUALIZATION)', 'nas2:/iso did not answer (NFS_UNRESPONSIVE)']);
   });
   it('extra warnings follow the host warnings', () => {
-    expect(renderDiscoveryTables(inventory(), id, [{ code: 'NO_VIRTUALIZATION', message: 'no VT-x' }]).warnings).toHaveLength(2);
+    expect(
+      renderDiscoveryTables(inventory(), id, [{ code: 'NO_VIRTUALIZATION', message: 'no VT-x' }]).warnings,
+    ).toHaveLength(2);
   });
   it('hostile strings anywhere in the inventory are inert', () => {
     const inv = inventory({ hostname: HOSTILE, vendor: HOSTILE });
     inv.storage.disks[0]!.model = HOSTILE;
     inv.warnings.push({ code: 'X', message: HOSTILE });
     const v = renderDiscoveryTables(inv, id);
-    const everything = [cellText(v.headline), ...v.tabs.flatMap((t) => t.tables.map(allText)), ...v.warnings].join('\n');
+    const everything = [cellText(v.headline), ...v.tabs.flatMap((t) => t.tables.map(allText)), ...v.warnings].join(
+      '\n',
+    );
     expect(everything).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
   });
 });
@@ -255,7 +427,16 @@ describe('one verdict on virtualization', () => {
     const v = renderDiscoveryTables({
       discoveryId: 'd1',
       expiresAt: iso(NOW),
-      host: { address: '10.20.0.17', port: 8443, certificateFingerprint: 'ab'.repeat(32), identityVerified: true, hostId: 'h', hostname: 'qx-node-07', agentVersion: '1', clockOffsetSeconds: 0 },
+      host: {
+        address: '10.20.0.17',
+        port: 8443,
+        certificateFingerprint: 'ab'.repeat(32),
+        identityVerified: true,
+        hostId: 'h',
+        hostname: 'qx-node-07',
+        agentVersion: '1',
+        clockOffsetSeconds: 0,
+      },
       inventory: inv,
       warnings: [{ code: 'VIRTUALIZATION_DISABLED', message: 'The CPU supports VT-x but /dev/kvm is not usable' }],
     });
@@ -265,7 +446,13 @@ describe('one verdict on virtualization', () => {
 
 describe('host details', () => {
   it('shows state, last error and the inventory tabs', () => {
-    const d = renderHostDetails(host({ state: 'disconnected', lastError: { code: 'HOST_UNREACHABLE', message: 'connection refused', at: iso(NOW) } }), NOW);
+    const d = renderHostDetails(
+      host({
+        state: 'disconnected',
+        lastError: { code: 'HOST_UNREACHABLE', message: 'connection refused', at: iso(NOW) },
+      }),
+      NOW,
+    );
     const status = allText(d.status);
     expect(status).toContain('○ down');
     expect(status).toContain('connection refused (HOST_UNREACHABLE)');
@@ -278,7 +465,9 @@ describe('host details', () => {
     expect(status).toMatch(/Host ID\n4c4c4544-0042/);
   });
   it('shows an IPv6 host address with its port in brackets', () => {
-    expect(allText(renderHostDetails(host({ address: 'fd00:20::17', port: 8443 }), NOW).status)).toContain('[fd00:20::17]:8443');
+    expect(allText(renderHostDetails(host({ address: 'fd00:20::17', port: 8443 }), NOW).status)).toContain(
+      '[fd00:20::17]:8443',
+    );
   });
   it('without an inventory there are no tabs', () => {
     expect(renderHostDetails(host({ inventory: null }), NOW).tabs).toEqual([]);
@@ -297,7 +486,9 @@ describe('virtualised table', () => {
     // A shrinking list pulls the window back.
     [4, 90, 10, 5, 0],
     [0, 0, 10, 0, 0],
-  ])('select %i from offset %i (height %i, %i rows) → %i', (sel, off, h, n, want) => expect(scrollWindow(sel, off, h, n)).toBe(want));
+  ])('select %i from offset %i (height %i, %i rows) → %i', (sel, off, h, n, want) =>
+    expect(scrollWindow(sel, off, h, n)).toBe(want),
+  );
 
   it('asks only for the visible rows of 5,000', () => {
     const asked: number[] = [];

@@ -16,13 +16,44 @@ const keys: KeyBinding[] = [
   { keys: ['enter'], label: 'Connect', handler: () => {} },
   { keys: ['escape'], label: 'Cancel', handler: () => {} },
 ];
-const frame = (over: Partial<Frame> = {}): Frame => ({ cols: 80, rows: 24, glyphs: UNICODE_GLYPHS, now: 0, bindings: keys, flash: null, ...over });
+const frame = (over: Partial<Frame> = {}): Frame => ({
+  cols: 80,
+  rows: 24,
+  glyphs: UNICODE_GLYPHS,
+  now: 0,
+  bindings: keys,
+  flash: null,
+  ...over,
+});
 const text = (w: WizardState<DiscoverResponse>, f = frame()) => renderWizard(f, w, 0).lines.map(lineText);
 
 const inv = {
   collectedAt: '',
-  system: { hostname: 'qx-node-07', vendor: 'Dell Inc.', model: 'PowerEdge R750', serial: null, biosVendor: null, biosVersion: null, biosDate: null, os: 'Quantix-OS', kernel: null, uptimeSeconds: null, hostId: 'hid-1', hostIdSource: 'smbios' },
-  cpu: { model: 'Xeon', vendor: null, sockets: 2, cores: 16, threads: 32, mhz: null, numaNodes: 2, virtualization: 'vmx', kvmUsable: true },
+  system: {
+    hostname: 'qx-node-07',
+    vendor: 'Dell Inc.',
+    model: 'PowerEdge R750',
+    serial: null,
+    biosVendor: null,
+    biosVersion: null,
+    biosDate: null,
+    os: 'Quantix-OS',
+    kernel: null,
+    uptimeSeconds: null,
+    hostId: 'hid-1',
+    hostIdSource: 'smbios',
+  },
+  cpu: {
+    model: 'Xeon',
+    vendor: null,
+    sockets: 2,
+    cores: 16,
+    threads: 32,
+    mhz: null,
+    numaNodes: 2,
+    virtualization: 'vmx',
+    kvmUsable: true,
+  },
   memory: { totalBytes: 2 ** 37, availableBytes: null, swapTotalBytes: null, swapFreeBytes: null },
   storage: { disks: [], nfs: [], iscsi: [] },
   network: [],
@@ -32,7 +63,16 @@ const inv = {
 const discovery: DiscoverResponse = {
   discoveryId: 'd1',
   expiresAt: '',
-  host: { hostId: 'hid-1', hostname: 'qx-node-07', address: '10.20.0.17', port: 8443, certificateFingerprint: 'ab'.repeat(32), identityVerified: true, agentVersion: '1', clockOffsetSeconds: 0 },
+  host: {
+    hostId: 'hid-1',
+    hostname: 'qx-node-07',
+    address: '10.20.0.17',
+    port: 8443,
+    certificateFingerprint: 'ab'.repeat(32),
+    identityVerified: true,
+    agentVersion: '1',
+    clockOffsetSeconds: 0,
+  },
   inventory: inv,
   warnings: [{ code: 'NO_VIRTUALIZATION', message: 'VT-x is disabled in the BIOS' }],
 };
@@ -68,8 +108,11 @@ describe('wizard pages at 80x24', () => {
   });
 
   it('status: a long message takes the rows it needs', () => {
-    const message = 'The vDC at 10.20.0.2:9443 did not answer within 15 s while listing the hosts of every cluster (VDC_UNREACHABLE) Next: check that quantix-vdc is running and that this machine can reach it; the console keeps retrying.';
-    const lines = statusLines({ kind: 'error', text: message, until: Infinity }, null, UNICODE_GLYPHS, 78).map(lineText);
+    const message =
+      'The vDC at 10.20.0.2:9443 did not answer within 15 s while listing the hosts of every cluster (VDC_UNREACHABLE) Next: check that quantix-vdc is running and that this machine can reach it; the console keeps retrying.';
+    const lines = statusLines({ kind: 'error', text: message, until: Infinity }, null, UNICODE_GLYPHS, 78).map(
+      lineText,
+    );
     expect(lines.length).toBe(3);
     expect(lines.map((l) => l.trim()).join(' ')).toBe(`✗ ${message}`);
   });
@@ -86,7 +129,11 @@ describe('wizard pages at 80x24', () => {
   });
 
   it('form: a long cluster list is windowed around the choice', () => {
-    const many = Array.from({ length: 30 }, (_, i) => ({ id: `c${i}`, name: `cluster-${String(i).padStart(2, '0')}`, hosts: i }));
+    const many = Array.from({ length: 30 }, (_, i) => ({
+      id: `c${i}`,
+      name: `cluster-${String(i).padStart(2, '0')}`,
+      hosts: i,
+    }));
     const w = { ...initialWizard<DiscoverResponse>(many), clusterIndex: 25, focus: 'cluster' as const };
     const t = text(w);
     expect(t).toHaveLength(24);
@@ -123,7 +170,7 @@ describe('wizard pages at 80x24', () => {
     expect(text(w).join('\n')).toContain('Add qx-node-07 (10.20.0.17:8443) to cluster Production?');
   });
 
-  it('confirm counts the warnings the review page listed, not the vDC\'s raw list', () => {
+  it("confirm counts the warnings the review page listed, not the vDC's raw list", () => {
     // The vDC says NO_VIRTUALIZATION and sums the host's warnings up; the host said the same.
     const d: DiscoverResponse = {
       ...discovery,
@@ -141,7 +188,15 @@ describe('wizard pages at 80x24', () => {
 
   it('error: message with code, Next: hint, retry and cancel; ASCII under LANG=C', () => {
     let w = wizardReducer({ ...base(), address: '10.20.0.17', tokenTyped: TOKEN }, { type: 'submit' });
-    w = wizardReducer(w, { type: 'failed', requestId: 1, error: { code: 'TOKEN_EXPIRED', message: 'The registration token has expired.', hint: 'Generate a new token on the host console: F4, then G.' } });
+    w = wizardReducer(w, {
+      type: 'failed',
+      requestId: 1,
+      error: {
+        code: 'TOKEN_EXPIRED',
+        message: 'The registration token has expired.',
+        hint: 'Generate a new token on the host console: F4, then G.',
+      },
+    });
     const t = text(w, frame({ glyphs: ASCII_GLYPHS }));
     const all = t.join('\n');
     expect(all).toContain('!! The registration token has expired. (TOKEN_EXPIRED)');

@@ -37,13 +37,34 @@ function host(name: string, over: Partial<NodeSummary> = {}): NodeSummary {
     registeredAt: new Date(NOW - 86_400_000).toISOString(),
     lastSeenAt: new Date(NOW - 1_000).toISOString(),
     lastError: null,
-    usage: { cpuPercent: 50, memoryUsedBytes: 8 * GiB, memoryTotalBytes: 16 * GiB, loadAverage: [0, 0, 0], uptimeSeconds: 1 },
-    capacity: { cpuModel: null, cpuCores: 8, cpuThreads: 16, memoryTotalBytes: 16 * GiB, localStorageBytes: null, nfsMounts: 0, iscsiSessions: 0, gpus: 0 },
+    usage: {
+      cpuPercent: 50,
+      memoryUsedBytes: 8 * GiB,
+      memoryTotalBytes: 16 * GiB,
+      loadAverage: [0, 0, 0],
+      uptimeSeconds: 1,
+    },
+    capacity: {
+      cpuModel: null,
+      cpuCores: 8,
+      cpuThreads: 16,
+      memoryTotalBytes: 16 * GiB,
+      localStorageBytes: null,
+      nfsMounts: 0,
+      iscsiSessions: 0,
+      gpus: 0,
+    },
     ...over,
   };
 }
 
-const usage = (cpu: number, memGiB: number) => ({ cpuPercent: cpu, memoryUsedBytes: memGiB * GiB, memoryTotalBytes: 16 * GiB, loadAverage: [0, 0, 0] as [number, number, number], uptimeSeconds: 1 });
+const usage = (cpu: number, memGiB: number) => ({
+  cpuPercent: cpu,
+  memoryUsedBytes: memGiB * GiB,
+  memoryTotalBytes: 16 * GiB,
+  loadAverage: [0, 0, 0] as [number, number, number],
+  uptimeSeconds: 1,
+});
 const hosts = [
   host('charlie', { usage: usage(90, 2) }),
   host('alpha', { usage: usage(10, 15), lastSeenAt: new Date(NOW - 30_000).toISOString() }),
@@ -73,7 +94,14 @@ describe('host order', () => {
 });
 
 describe('cluster order', () => {
-  const clusters: Cluster[] = ['quiet', 'busy', 'broken', 'empty'].map((name) => ({ id: name, name, description: '', createdAt: '', hosts: 0, connectedHosts: 0 }));
+  const clusters: Cluster[] = ['quiet', 'busy', 'broken', 'empty'].map((name) => ({
+    id: name,
+    name,
+    description: '',
+    createdAt: '',
+    hosts: 0,
+    connectedHosts: 0,
+  }));
   const totals = new Map([
     ['quiet', clusterTotals([host('q1', { clusterId: 'quiet', usage: usage(5, 1) })])],
     ['busy', clusterTotals([host('b1', { clusterId: 'busy', usage: usage(95, 12) })])],
@@ -111,7 +139,11 @@ describe('the sort key cycle and the header', () => {
     expect(titles({ key: 'seen', descending: true })).toContain('SEEN↓');
     expect(titles({ key: 'cpu', descending: true }, ASCII_GLYPHS)).toContain('CPUv');
     expect(titles({ key: 'cpu', descending: false }, ASCII_GLYPHS)).toContain('CPU^');
-    expect(sortedColumns(CLUSTER_COLUMNS, 'clusters', { key: 'state', descending: true }, UNICODE_GLYPHS).map((c) => c.title)).toContain('HOSTS↓');
+    expect(
+      sortedColumns(CLUSTER_COLUMNS, 'clusters', { key: 'state', descending: true }, UNICODE_GLYPHS).map(
+        (c) => c.title,
+      ),
+    ).toContain('HOSTS↓');
     // At 80 columns an arrowed title moves no column, except SEEN (its title fills it): then the address gives one column, not the last seen.
     const plainWidths = layoutColumns(HOST_COLUMNS, 78);
     for (const key of HOST_SORT_KEYS) {
@@ -124,7 +156,16 @@ describe('the sort key cycle and the header', () => {
 
   it('the model sorts the focused table and keeps the selected host', async () => {
     const fleet = syntheticFleet(12, NOW);
-    const m = new DashboardModel({ listClusters: async () => fleet.clusters, listNodes: async () => fleet.nodes, getNode: async () => { throw new Error('unused'); } }, { refreshMs: 3_600_000, now: () => NOW });
+    const m = new DashboardModel(
+      {
+        listClusters: async () => fleet.clusters,
+        listNodes: async () => fleet.nodes,
+        getNode: async () => {
+          throw new Error('unused');
+        },
+      },
+      { refreshMs: 3_600_000, now: () => NOW },
+    );
     await m.refresh();
     m.togglePane();
     m.move(3);

@@ -4,7 +4,14 @@ import { createBusyTracker } from '../../common/tui/idle.js';
 import { trackRequests, type ConsoleApi } from '../../vdc-console/console/controllers/api.js';
 import { wizardEffects } from '../../vdc-console/console/controllers/wizard.js';
 import { INVENTORY_TABS } from '../../vdc-console/console/render/inventory.js';
-import { appReducer, helpOpenedFrom, initialAppState, topScreen, type AppAction, type AppState } from '../../vdc-console/console/state.js';
+import {
+  appReducer,
+  helpOpenedFrom,
+  initialAppState,
+  topScreen,
+  type AppAction,
+  type AppState,
+} from '../../vdc-console/console/state.js';
 import { initialWizard, type WizardState } from '../../vdc-console/console/wizard.js';
 
 const run = (actions: AppAction[], from: AppState = initialAppState()): AppState => actions.reduce(appReducer, from);
@@ -12,7 +19,8 @@ const run = (actions: AppAction[], from: AppState = initialAppState()): AppState
 const node = (over: Partial<NodeDetail> = {}): NodeDetail =>
   ({ id: 'n1', hostname: 'qx-node-01', clusterId: 'c1', clusterName: 'prod', inventory: null, ...over }) as NodeDetail;
 
-const form = (): WizardState<DiscoverResponse, NodeDetail> => initialWizard<DiscoverResponse, NodeDetail>([{ id: 'c1', name: 'prod', hosts: 1 }]);
+const form = (): WizardState<DiscoverResponse, NodeDetail> =>
+  initialWizard<DiscoverResponse, NodeDetail>([{ id: 'c1', name: 'prod', hosts: 1 }]);
 
 describe('the console reducer: the screen stack', () => {
   it('starts on the dashboard; help returns to the screen it was opened from', () => {
@@ -62,11 +70,22 @@ describe('the console reducer: details', () => {
   it('cycles through the inventory tabs both ways, back to the top of each, only when there is an inventory', () => {
     const open = run([{ type: 'openDetails', id: 'n1', hostname: 'h' }]);
     expect(run([{ type: 'detailsTab', delta: 1 }], open)).toBe(open);
-    const inv = run([{ type: 'detailsLoaded', id: 'n1', node: node({ inventory: {} as NodeDetail['inventory'] }) }, { type: 'scroll', delta: 7 }], open);
+    const inv = run(
+      [
+        { type: 'detailsLoaded', id: 'n1', node: node({ inventory: {} as NodeDetail['inventory'] }) },
+        { type: 'scroll', delta: 7 },
+      ],
+      open,
+    );
     expect(inv.details!.scroll).toBe(7);
     const left = run([{ type: 'detailsTab', delta: -1 }], inv);
     expect(left.details).toMatchObject({ tab: INVENTORY_TABS.length - 1, scroll: 0 });
-    expect(run(Array.from({ length: INVENTORY_TABS.length }, () => ({ type: 'detailsTab', delta: 1 }) as const), inv).details!.tab).toBe(0);
+    expect(
+      run(
+        Array.from({ length: INVENTORY_TABS.length }, () => ({ type: 'detailsTab', delta: 1 }) as const),
+        inv,
+      ).details!.tab,
+    ).toBe(0);
   });
 });
 
@@ -83,20 +102,32 @@ describe('the console reducer: scroll, prompt, filter, dialog', () => {
   });
 
   it('types into the prompt, erases a whole character, shows the problem once refused, closes', () => {
-    const s = run([{ type: 'openPrompt', kind: 'createCluster' }, { type: 'promptType', text: 'ab' }, { type: 'promptType', text: 'é' }, { type: 'promptErase' }]);
+    const s = run([
+      { type: 'openPrompt', kind: 'createCluster' },
+      { type: 'promptType', text: 'ab' },
+      { type: 'promptType', text: 'é' },
+      { type: 'promptErase' },
+    ]);
     expect(s.prompt).toEqual({ kind: 'createCluster', value: 'ab', showProblem: false });
     expect(run([{ type: 'promptRefused' }], s).prompt?.showProblem).toBe(true);
     expect(run([{ type: 'closePrompt' }], s).prompt).toBeNull();
     // Without a prompt the prompt's actions do nothing.
     const none = initialAppState();
-    expect(run([{ type: 'promptType', text: 'x' }, { type: 'promptErase' }, { type: 'promptRefused' }], none)).toBe(none);
+    expect(run([{ type: 'promptType', text: 'x' }, { type: 'promptErase' }, { type: 'promptRefused' }], none)).toBe(
+      none,
+    );
   });
 
   it('holds the filter flag and the dialog', () => {
     expect(run([{ type: 'filterEditing', on: true }]).filterEditing).toBe(true);
     const dialog = { title: 'Remove host?', lines: [], choices: [] };
     expect(run([{ type: 'dialog', dialog }]).dialog).toBe(dialog);
-    expect(run([{ type: 'dialog', dialog }, { type: 'dialog', dialog: null }]).dialog).toBeNull();
+    expect(
+      run([
+        { type: 'dialog', dialog },
+        { type: 'dialog', dialog: null },
+      ]).dialog,
+    ).toBeNull();
   });
 });
 
@@ -106,7 +137,11 @@ describe('the console reducer: the wizard', () => {
     expect(s.stack).toEqual(['dashboard', 'wizard']);
     const typed = run([{ type: 'wizard', action: { type: 'type', text: '10.0.0.5' } }], s);
     expect(typed.wizard?.address).toBe('10.0.0.5');
-    const review = run([{ type: 'wizard', action: { type: 'next' } }], { ...typed, wizard: { ...typed.wizard!, step: 'discovery' }, wizardScroll: 9 });
+    const review = run([{ type: 'wizard', action: { type: 'next' } }], {
+      ...typed,
+      wizard: { ...typed.wizard!, step: 'discovery' },
+      wizardScroll: 9,
+    });
     expect(review.wizard?.step).toBe('confirm');
     expect(review.wizardScroll).toBe(0);
     const same = { ...typed, wizardScroll: 4 };
@@ -119,17 +154,25 @@ describe('the console reducer: the wizard', () => {
   it('says what the network should do for each step', () => {
     const input = form();
     const connecting = { ...input, step: 'connecting' as const, requestId: 1 };
-    expect(wizardEffects(input, connecting)).toMatchObject({ discover: true, abort: false, close: false, register: false, added: null });
+    expect(wizardEffects(input, connecting)).toMatchObject({
+      discover: true,
+      abort: false,
+      close: false,
+      register: false,
+      added: null,
+    });
     expect(wizardEffects(connecting, { ...input, requestId: 2 })).toMatchObject({ abort: true, discover: false });
     const confirm = { ...input, step: 'confirm' as const };
     expect(wizardEffects(confirm, { ...confirm, registering: true })).toMatchObject({ register: true, close: false });
     const added = node();
-    expect(wizardEffects({ ...confirm, registering: true }, { ...confirm, step: 'success', registered: added })).toMatchObject({ close: true, added, register: false });
+    expect(
+      wizardEffects({ ...confirm, registering: true }, { ...confirm, step: 'success', registered: added }),
+    ).toMatchObject({ close: true, added, register: false });
     expect(wizardEffects(input, { ...input, closed: true })).toMatchObject({ close: true, discover: false });
   });
 });
 
-describe('the console controllers\' requests', () => {
+describe("the console controllers' requests", () => {
   it('count every request to the vDC as work until it settles, answered or failed', async () => {
     const busy = createBusyTracker({ enabled: false, write: () => {} });
     let settle: (ok: boolean) => void = () => {};

@@ -61,7 +61,10 @@ describe('token field', () => {
   });
 
   it('typing the display form key by key ends well formed', () => {
-    const s = Array.from(formatToken(TOKEN).toLowerCase()).reduce<S>((acc, ch) => wizardReducer(acc, { type: 'type', text: ch }), { ...fresh(), focus: 'token' });
+    const s = Array.from(formatToken(TOKEN).toLowerCase()).reduce<S>(
+      (acc, ch) => wizardReducer(acc, { type: 'type', text: ch }),
+      { ...fresh(), focus: 'token' },
+    );
     expect(tokenDisplay(s.tokenTyped)).toBe(formatToken(TOKEN));
     expect(checkToken(s.tokenTyped)).toEqual({ kind: 'ok', canonical: TOKEN });
   });
@@ -142,15 +145,40 @@ describe('wizard reducer: input', () => {
     ['tab wraps', { ...fresh(), focus: 'cluster' }, { type: 'focusNext' }, { focus: 'address' }],
     ['shift-tab wraps back', fresh(), { type: 'focusPrev' }, { focus: 'cluster' }],
     // With "+ New cluster…" chosen the name field joins the order.
-    ['tab reaches new name', { ...fresh(), focus: 'cluster', clusterIndex: 2 }, { type: 'focusNext' }, { focus: 'newCluster' }],
+    [
+      'tab reaches new name',
+      { ...fresh(), focus: 'cluster', clusterIndex: 2 },
+      { type: 'focusNext' },
+      { focus: 'newCluster' },
+    ],
     // The cluster list stops at its ends ("+ New cluster…" is the last entry).
-    ['down to new', { ...fresh(), focus: 'cluster', clusterIndex: 1 }, { type: 'moveCluster', delta: 1 }, { clusterIndex: 2 }],
-    ['down stops', { ...fresh(), focus: 'cluster', clusterIndex: 2 }, { type: 'moveCluster', delta: 5 }, { clusterIndex: 2 }],
+    [
+      'down to new',
+      { ...fresh(), focus: 'cluster', clusterIndex: 1 },
+      { type: 'moveCluster', delta: 1 },
+      { clusterIndex: 2 },
+    ],
+    [
+      'down stops',
+      { ...fresh(), focus: 'cluster', clusterIndex: 2 },
+      { type: 'moveCluster', delta: 5 },
+      { clusterIndex: 2 },
+    ],
     ['up stops', { ...fresh(), focus: 'cluster' }, { type: 'moveCluster', delta: -1 }, { clusterIndex: 0 }],
     // Typing in the cluster list does nothing.
-    ['type on list', { ...fresh(), focus: 'cluster' }, { type: 'type', text: 'x' }, { address: '', tokenTyped: '', newClusterName: '' }],
+    [
+      'type on list',
+      { ...fresh(), focus: 'cluster' },
+      { type: 'type', text: 'x' },
+      { address: '', tokenTyped: '', newClusterName: '' },
+    ],
     // Typing into the new cluster name.
-    ['type new name', { ...fresh([]), focus: 'newCluster' }, { type: 'type', text: 'Edge' }, { newClusterName: 'Edge' }],
+    [
+      'type new name',
+      { ...fresh([]), focus: 'newCluster' },
+      { type: 'type', text: 'Edge' },
+      { newClusterName: 'Edge' },
+    ],
     // Focusing a field that is not shown is refused.
     ['focus hidden name', fresh(), { type: 'focus', field: 'newCluster' }, { focus: 'address' }],
     // Setting a whole field (paste) works on any field.
@@ -181,7 +209,11 @@ describe('wizard reducer: input', () => {
   });
 
   it('formProblems names each broken field', () => {
-    expect(formProblems({ ...fresh(), clusterIndex: 2 }).map((p) => p.field)).toEqual(['address', 'token', 'newCluster']);
+    expect(formProblems({ ...fresh(), clusterIndex: 2 }).map((p) => p.field)).toEqual([
+      'address',
+      'token',
+      'newCluster',
+    ]);
   });
 
   it.each<[string, S, ClusterChoice[], Partial<S>]>([
@@ -209,22 +241,52 @@ describe('wizard reducer: connecting, discovery, confirm', () => {
     // A stage from an older (cancelled) request is ignored.
     ['stale stage', connecting(), { type: 'stage', requestId: 0, stage: 'verifying' }, { stage: null }],
     // The discovery result moves on to the discovery page, first tab.
-    ['discovered', connecting(), { type: 'discovered', requestId: 1, result: { id: 'd1' } }, { step: 'discovery', discovery: { id: 'd1' }, tab: 0 }],
+    [
+      'discovered',
+      connecting(),
+      { type: 'discovered', requestId: 1, result: { id: 'd1' } },
+      { step: 'discovery', discovery: { id: 'd1' }, tab: 0 },
+    ],
     // A stale result is ignored.
-    ['stale result', connecting(), { type: 'discovered', requestId: 7, result: { id: 'x' } }, { step: 'connecting', discovery: null }],
+    [
+      'stale result',
+      connecting(),
+      { type: 'discovered', requestId: 7, result: { id: 'x' } },
+      { step: 'connecting', discovery: null },
+    ],
     // Esc while connecting goes back to the form, fields kept, and retires the request id.
-    ['cancel connecting', connecting(), { type: 'cancel' }, { step: 'input', requestId: 2, address: '10.20.0.17', tokenTyped: formatToken(TOKEN) }],
+    [
+      'cancel connecting',
+      connecting(),
+      { type: 'cancel' },
+      { step: 'input', requestId: 2, address: '10.20.0.17', tokenTyped: formatToken(TOKEN) },
+    ],
     // A failure of the current request shows the error page.
-    ['failed', connecting(), { type: 'failed', requestId: 1, error: { code: 'HOST_UNREACHABLE', message: 'm', hint: 'h' } }, { step: 'error' }],
+    [
+      'failed',
+      connecting(),
+      { type: 'failed', requestId: 1, error: { code: 'HOST_UNREACHABLE', message: 'm', hint: 'h' } },
+      { step: 'error' },
+    ],
     // A failure of a cancelled request is ignored.
-    ['stale failure', run(connecting(), { type: 'cancel' }), { type: 'failed', requestId: 1, error: { code: 'HOST_UNREACHABLE', message: 'm', hint: 'h' } }, { step: 'input' }],
+    [
+      'stale failure',
+      run(connecting(), { type: 'cancel' }),
+      { type: 'failed', requestId: 1, error: { code: 'HOST_UNREACHABLE', message: 'm', hint: 'h' } },
+      { step: 'input' },
+    ],
     // Tabs cycle both ways.
     ['tab right', discovered(), { type: 'tab', delta: 1, count: 5 }, { tab: 1 }],
     ['tab left wraps', discovered(), { type: 'tab', delta: -1, count: 5 }, { tab: 4 }],
     // Enter on discovery asks for confirmation.
     ['next', discovered(), { type: 'next' }, { step: 'confirm' }],
     // Esc on discovery goes back to the form.
-    ['back from discovery', discovered(), { type: 'cancel' }, { step: 'input', discovery: null, tokenTyped: formatToken(TOKEN) }],
+    [
+      'back from discovery',
+      discovered(),
+      { type: 'cancel' },
+      { step: 'input', discovery: null, tokenTyped: formatToken(TOKEN) },
+    ],
     // Esc on confirm goes back to discovery.
     ['back from confirm', confirming(), { type: 'cancel' }, { step: 'discovery' }],
     // Enter on confirm starts registering with a new request id.
@@ -232,11 +294,30 @@ describe('wizard reducer: connecting, discovery, confirm', () => {
     // A second Enter while registering does nothing.
     ['double confirm', run(confirming(), { type: 'confirm' }), { type: 'confirm' }, { requestId: 2 }],
     // Esc while registering is ignored: the host may be joining.
-    ['cancel while registering', run(confirming(), { type: 'confirm' }), { type: 'cancel' }, { step: 'confirm', registering: true }],
+    [
+      'cancel while registering',
+      run(confirming(), { type: 'confirm' }),
+      { type: 'cancel' },
+      { step: 'confirm', registering: true },
+    ],
     // The register result ends in success.
-    ['registered', run(confirming(), { type: 'confirm' }), { type: 'registered', requestId: 2, node: { id: 'n1' } }, { step: 'success', registered: { id: 'n1' } }],
+    [
+      'registered',
+      run(confirming(), { type: 'confirm' }),
+      { type: 'registered', requestId: 2, node: { id: 'n1' } },
+      { step: 'success', registered: { id: 'n1' } },
+    ],
     // A register failure shows the error page.
-    ['register failed', run(confirming(), { type: 'confirm' }), { type: 'failed', requestId: 2, error: { code: 'HOST_ALREADY_REGISTERED', message: 'm', hint: 'h', phase: 'register' } }, { step: 'error', registering: false }],
+    [
+      'register failed',
+      run(confirming(), { type: 'confirm' }),
+      {
+        type: 'failed',
+        requestId: 2,
+        error: { code: 'HOST_ALREADY_REGISTERED', message: 'm', hint: 'h', phase: 'register' },
+      },
+      { step: 'error', registering: false },
+    ],
     // Form actions do nothing outside the form.
     ['type outside form', discovered(), { type: 'type', text: 'x' }, { address: '10.20.0.17' }],
     ['submit outside form', discovered(), { type: 'submit' }, { step: 'discovery' }],
@@ -267,8 +348,10 @@ describe('wizard reducer: error page', () => {
     expect(s).toMatchObject({ step: 'input', tokenTyped: token, focus, address: '10.20.0.17', error: null });
   });
 
-  it('Esc on the error page closes the wizard', () => expect(run(failedWith('HOST_UNREACHABLE'), { type: 'cancel' }).closed).toBe(true));
-  it('retry does nothing outside the error page', () => expect(run(connecting(), { type: 'retry' }).step).toBe('connecting'));
+  it('Esc on the error page closes the wizard', () =>
+    expect(run(failedWith('HOST_UNREACHABLE'), { type: 'cancel' }).closed).toBe(true));
+  it('retry does nothing outside the error page', () =>
+    expect(run(connecting(), { type: 'retry' }).step).toBe('connecting'));
 });
 
 describe('wizardUnderWay', () => {

@@ -32,12 +32,42 @@ function inventory(hostId: string): Inventory {
       hostId,
       hostIdSource: 'smbios',
     },
-    cpu: { model: 'Xeon', vendor: 'GenuineIntel', sockets: 2, cores: 64, threads: 128, mhz: 2600, numaNodes: 2, virtualization: 'vmx', kvmUsable: true },
+    cpu: {
+      model: 'Xeon',
+      vendor: 'GenuineIntel',
+      sockets: 2,
+      cores: 64,
+      threads: 128,
+      mhz: 2600,
+      numaNodes: 2,
+      virtualization: 'vmx',
+      kvmUsable: true,
+    },
     memory: { totalBytes: 512 * 2 ** 30, availableBytes: 400 * 2 ** 30, swapTotalBytes: 0, swapFreeBytes: 0 },
     storage: {
       disks: [
-        { name: 'nvme0n1', model: 'PM9A3', serial: null, sizeBytes: 3.84e12, kind: 'nvme', transport: 'nvme', removable: false, partitions: [], filesystem: null },
-        { name: 'sda', model: 'HDD', serial: null, sizeBytes: null, kind: 'hdd', transport: 'sata', removable: false, partitions: [], filesystem: null },
+        {
+          name: 'nvme0n1',
+          model: 'PM9A3',
+          serial: null,
+          sizeBytes: 3.84e12,
+          kind: 'nvme',
+          transport: 'nvme',
+          removable: false,
+          partitions: [],
+          filesystem: null,
+        },
+        {
+          name: 'sda',
+          model: 'HDD',
+          serial: null,
+          sizeBytes: null,
+          kind: 'hdd',
+          transport: 'sata',
+          removable: false,
+          partitions: [],
+          filesystem: null,
+        },
       ],
       nfs: [],
       iscsi: [],
@@ -135,8 +165,12 @@ describe('SQLite settings and migrations', () => {
     const db = openDatabase(oldPath);
     migrate(db, 1);
     expect(db.pragma('user_version', { simple: true })).toBe(1);
-    db.prepare(`INSERT INTO clusters (id, name, description, created_at) VALUES ('c1', 'Production', '', '2025-01-01T00:00:00Z')`).run();
-    db.prepare(`INSERT INTO audit (at, action, outcome, source) VALUES ('2025-01-01T00:00:00Z', 'cluster.create', 'ok', 'socket')`).run();
+    db.prepare(
+      `INSERT INTO clusters (id, name, description, created_at) VALUES ('c1', 'Production', '', '2025-01-01T00:00:00Z')`,
+    ).run();
+    db.prepare(
+      `INSERT INTO audit (at, action, outcome, source) VALUES ('2025-01-01T00:00:00Z', 'cluster.create', 'ok', 'socket')`,
+    ).run();
     db.close();
 
     const upgraded = openSqliteStore(oldPath);
@@ -144,7 +178,15 @@ describe('SQLite settings and migrations', () => {
       expect((await upgraded.listClusters()).map((c) => c.name)).toEqual(['Production']);
       expect((await upgraded.listAudit({ limit: 10 })).map((e) => e.action)).toEqual(['cluster.create']);
       // The table added by schema 2 works.
-      await upgraded.createApiToken({ id: 't1', name: 'ops', publicId: '0123456789ab', tokenHash: 'h1', createdAt: 'x', lastUsedAt: null, revokedAt: null });
+      await upgraded.createApiToken({
+        id: 't1',
+        name: 'ops',
+        publicId: '0123456789ab',
+        tokenHash: 'h1',
+        createdAt: 'x',
+        lastUsedAt: null,
+        revokedAt: null,
+      });
       expect((await upgraded.listApiTokens()).map((t) => t.name)).toEqual(['ops']);
     } finally {
       await upgraded.close();
@@ -158,7 +200,9 @@ describe('SQLite settings and migrations', () => {
     const oldPath = join(dir, 'tokens.db');
     const db = openDatabase(oldPath);
     migrate(db, 2);
-    db.prepare(`INSERT INTO api_tokens (id, name, prefix, token_hash, created_at) VALUES ('t1', 'ops', 'qxa_SeCrEt', 'h1', 'x')`).run();
+    db.prepare(
+      `INSERT INTO api_tokens (id, name, prefix, token_hash, created_at) VALUES ('t1', 'ops', 'qxa_SeCrEt', 'h1', 'x')`,
+    ).run();
     db.close();
     const upgraded = openSqliteStore(oldPath);
     try {
@@ -184,15 +228,22 @@ describe('PostgreSQL migrations', () => {
     const url = await postgres.createDatabase('migrate');
     const stores = await Promise.all([1, 2, 3].map(() => openPgStore({ url, log: quiet })));
     await Promise.all(stores.map((s) => s.close()));
-    const rows = await postgres.query<{ version: number }>(new URL(url).pathname.slice(1), 'SELECT version FROM schema_version');
+    const rows = await postgres.query<{ version: number }>(
+      new URL(url).pathname.slice(1),
+      'SELECT version FROM schema_version',
+    );
     expect(rows).toEqual([{ version: PG_SCHEMA_VERSION }]);
-    await postgres.query(new URL(url).pathname.slice(1), 'UPDATE schema_version SET version = $1', [PG_SCHEMA_VERSION + 1]);
+    await postgres.query(new URL(url).pathname.slice(1), 'UPDATE schema_version SET version = $1', [
+      PG_SCHEMA_VERSION + 1,
+    ]);
     await expect(openPgStore({ url, log: quiet })).rejects.toThrow(/newer than this quantix-vdc understands/);
   });
 
   it('says the database cannot be reached, without the password', async () => {
     const url = `postgres://quantix:sekrit-pw@127.0.0.1:1/none`;
-    const err = (await openPgStore({ url, log: quiet, connectTimeoutMs: 2000 }).catch((e: unknown) => e)) as QuantixError;
+    const err = (await openPgStore({ url, log: quiet, connectTimeoutMs: 2000 }).catch(
+      (e: unknown) => e,
+    )) as QuantixError;
     expect(err).toBeInstanceOf(QuantixError);
     expect(err.code).toBe('DATABASE_UNAVAILABLE');
     expect(err.message).toContain('127.0.0.1:1/none');
@@ -244,7 +295,10 @@ describe('PostgreSQL: replicas, leases and discovery sessions', () => {
     });
     expect(ids(all)).toEqual(['n1', 'n2', 'n3', 'n4']);
     const lost = ids(all).find((id) => !ids(b).includes(id))!;
-    await pgs.recordHealth([{ nodeId: lost, at: 't9', state: 'disconnected', error: { code: 'HOST_UNREACHABLE', message: 'late' } }], 'A');
+    await pgs.recordHealth(
+      [{ nodeId: lost, at: 't9', state: 'disconnected', error: { code: 'HOST_UNREACHABLE', message: 'late' } }],
+      'A',
+    );
     expect((await pgs.getNode(lost))?.state).toBe('connected');
     expect((await pgs.replicas(300)).find((r) => r.id === 'A')?.alive).toBe(false);
   });
@@ -258,7 +312,10 @@ describe('PostgreSQL: replicas, leases and discovery sessions', () => {
   });
 
   it('registers one host once when two registrations race', async () => {
-    const results = await Promise.allSettled([pgs.insertPendingNode(newNode('r1', 'hr', 'c1')), pgs.insertPendingNode(newNode('r2', 'hr', 'c1'))]);
+    const results = await Promise.allSettled([
+      pgs.insertPendingNode(newNode('r1', 'hr', 'c1')),
+      pgs.insertPendingNode(newNode('r2', 'hr', 'c1')),
+    ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect((lost.reason as QuantixError).code).toBe('HOST_ALREADY_REGISTERED');
@@ -266,7 +323,17 @@ describe('PostgreSQL: replicas, leases and discovery sessions', () => {
   });
 
   it('keeps at most the given number of discovery sessions, and none past its expiry', async () => {
-    const d = (id: string) => ({ id, hostId: 'h', hostname: 'n', address: '10.0.0.1', port: 8443, fingerprint: 'f', clockOffsetMs: 0, inventory: inventory('h'), keySealed: 'v1.x' });
+    const d = (id: string) => ({
+      id,
+      hostId: 'h',
+      hostname: 'n',
+      address: '10.0.0.1',
+      port: 8443,
+      fingerprint: 'f',
+      clockOffsetMs: 0,
+      inventory: inventory('h'),
+      keySealed: 'v1.x',
+    });
     for (const id of ['s1', 's2', 's3', 's4']) await pgs.putDiscovery(d(id), 60_000, 3);
     expect(await pgs.countDiscoveries()).toBe(3);
     expect(await pgs.getDiscovery('s1')).toBeNull();
@@ -285,7 +352,11 @@ describe.each(Object.keys(BACKENDS))('%s store', (backend) => {
     it('keeps the first id and creation time; a later save only renames', async () => {
       expect(await store.identity()).toBeNull();
       await store.saveIdentity({ id: 'v1', name: 'vdc01', createdAt: '2026-01-01T00:00:00.000Z' });
-      const renamed = await store.saveIdentity({ id: 'other', name: 'vdc-prod', createdAt: '2027-01-01T00:00:00.000Z' });
+      const renamed = await store.saveIdentity({
+        id: 'other',
+        name: 'vdc-prod',
+        createdAt: '2027-01-01T00:00:00.000Z',
+      });
       expect(renamed).toEqual({ id: 'v1', name: 'vdc-prod', createdAt: '2026-01-01T00:00:00.000Z' });
       expect(await store.identity()).toEqual(renamed);
     });
@@ -294,7 +365,9 @@ describe.each(Object.keys(BACKENDS))('%s store', (backend) => {
   describe('clusters', () => {
     it('refuses a second cluster whose name differs only in case', async () => {
       await store.createCluster({ id: 'c1', name: 'Production', description: 'main', createdAt: 't' });
-      expect(await codeOf(store.createCluster({ id: 'c2', name: 'production', description: '', createdAt: 't' }))).toBe('CLUSTER_EXISTS');
+      expect(await codeOf(store.createCluster({ id: 'c2', name: 'production', description: '', createdAt: 't' }))).toBe(
+        'CLUSTER_EXISTS',
+      );
     });
 
     it('finds a cluster by id or by name in any case', async () => {
@@ -320,7 +393,10 @@ describe.each(Object.keys(BACKENDS))('%s store', (backend) => {
       await store.completeNode('n1', '2026-01-01T00:00:01.000Z', 'node-h1');
       const [c] = await store.listClusters();
       expect(c).toMatchObject({ hosts: 2, connectedHosts: 1 });
-      expect(await store.counts()).toEqual({ clusters: 1, nodes: { pending: 1, connected: 1, disconnected: 0, left: 0 } });
+      expect(await store.counts()).toEqual({
+        clusters: 1,
+        nodes: { pending: 1, connected: 1, disconnected: 0, left: 0 },
+      });
     });
   });
 
@@ -334,7 +410,11 @@ describe.each(Object.keys(BACKENDS))('%s store', (backend) => {
       expect(pending.state).toBe('pending');
       expect(pending.capacity).toMatchObject({ cpuCores: 64, cpuThreads: 128, localStorageBytes: 3.84e12, gpus: 0 });
       const done = await store.completeNode('n1', '2026-01-01T00:00:05.000Z', 'node-h1');
-      expect(done).toMatchObject({ state: 'connected', stateSince: '2026-01-01T00:00:05.000Z', lastSeenAt: '2026-01-01T00:00:05.000Z' });
+      expect(done).toMatchObject({
+        state: 'connected',
+        stateSince: '2026-01-01T00:00:05.000Z',
+        lastSeenAt: '2026-01-01T00:00:05.000Z',
+      });
       expect((await store.getNode('n1'))?.inventory?.system.hostId).toBe('h1');
     });
 
@@ -349,7 +429,9 @@ describe.each(Object.keys(BACKENDS))('%s store', (backend) => {
     it('lets a host that left come back under a new registration', async () => {
       await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
       await store.completeNode('n1', 't1', 'node-h1');
-      await store.recordHealth([{ nodeId: 'n1', at: 't2', state: 'left', error: { code: 'NOT_MANAGED_BY_YOU', message: 'gone' } }]);
+      await store.recordHealth([
+        { nodeId: 'n1', at: 't2', state: 'left', error: { code: 'NOT_MANAGED_BY_YOU', message: 'gone' } },
+      ]);
       await store.insertPendingNode(newNode('n2', 'h1', 'c1'));
       expect(await store.getNode('n1')).toBeNull();
       expect((await store.findNodeByHostId('h1'))?.id).toBe('n2');
@@ -362,9 +444,20 @@ describe.each(Object.keys(BACKENDS))('%s store', (backend) => {
     it('moves stateSince only when the state changes, and keeps the reason for a disconnect', async () => {
       await store.insertPendingNode(newNode('n1', 'h1', 'c1'));
       await store.completeNode('n1', 't0', 'node-h1');
-      const usage = { cpuPercent: 12, memoryUsedBytes: 1, memoryTotalBytes: 2, loadAverage: [0.1, 0.2, 0.3] as [number, number, number], uptimeSeconds: 5 };
+      const usage = {
+        cpuPercent: 12,
+        memoryUsedBytes: 1,
+        memoryTotalBytes: 2,
+        loadAverage: [0.1, 0.2, 0.3] as [number, number, number],
+        uptimeSeconds: 5,
+      };
       await store.recordHealth([{ nodeId: 'n1', at: 't1', state: 'connected', usage, hostname: 'node-h1' }]);
-      expect(await store.getNode('n1')).toMatchObject({ state: 'connected', stateSince: 't0', lastSeenAt: 't1', usage });
+      expect(await store.getNode('n1')).toMatchObject({
+        state: 'connected',
+        stateSince: 't0',
+        lastSeenAt: 't1',
+        usage,
+      });
       const down = { code: 'HOST_UNREACHABLE', message: 'connection refused' };
       await store.recordHealth([{ nodeId: 'n1', at: 't2', state: 'disconnected', error: down }]);
       await store.recordHealth([{ nodeId: 'n1', at: 't3', state: 'disconnected', error: down }]);
@@ -384,7 +477,9 @@ describe.each(Object.keys(BACKENDS))('%s store', (backend) => {
       await store.recordHealth([{ nodeId: 'n1', at: 't1', state: 'connected', usage, hostname: 'x' }]);
       expect((await store.getNode('n1'))?.state).toBe('pending');
       await store.completeNode('n1', 't2', 'node-h1');
-      await store.recordHealth([{ nodeId: 'n1', at: 't3', state: 'left', error: { code: 'NOT_MANAGED_BY_YOU', message: 'left' } }]);
+      await store.recordHealth([
+        { nodeId: 'n1', at: 't3', state: 'left', error: { code: 'NOT_MANAGED_BY_YOU', message: 'left' } },
+      ]);
       await store.recordHealth([{ nodeId: 'n1', at: 't4', state: 'connected', usage, hostname: 'x' }]);
       expect((await store.getNode('n1'))?.state).toBe('left');
     });
@@ -402,7 +497,8 @@ describe.each(Object.keys(BACKENDS))('%s store', (backend) => {
 
   describe('audit', () => {
     it('lists newest first and pages backwards', async () => {
-      for (let i = 1; i <= 5; i++) await store.appendAudit({ at: `t${i}`, action: `a${i}`, outcome: 'ok', source: 'socket' });
+      for (let i = 1; i <= 5; i++)
+        await store.appendAudit({ at: `t${i}`, action: `a${i}`, outcome: 'ok', source: 'socket' });
       const first = await store.listAudit({ limit: 2 });
       expect(first.map((e) => e.action)).toEqual(['a5', 'a4']);
       const next = await store.listAudit({ limit: 2, beforeId: first[1]!.id });
@@ -411,7 +507,15 @@ describe.each(Object.keys(BACKENDS))('%s store', (backend) => {
   });
 
   describe('API tokens', () => {
-    const token = (id: string, name: string, hash: string) => ({ id, name, publicId: `pub-${id}`, tokenHash: hash, createdAt: 't', lastUsedAt: null, revokedAt: null });
+    const token = (id: string, name: string, hash: string) => ({
+      id,
+      name,
+      publicId: `pub-${id}`,
+      tokenHash: hash,
+      createdAt: 't',
+      lastUsedAt: null,
+      revokedAt: null,
+    });
 
     it('finds an active token by hash, records its use, and forgets it once revoked', async () => {
       await store.createApiToken(token('t1', 'ops', 'h1'));
@@ -459,8 +563,14 @@ describe.each(Object.keys(BACKENDS))('%s store', (backend) => {
 
 describe('describeDatabase', () => {
   it('writes an IPv6 database host in brackets once, and a socket directory as it is', () => {
-    expect(describeDatabase('postgresql://quantix:secret@[fd00::5]:5433/vdc', {})).toBe('postgresql://quantix@[fd00::5]:5433/vdc');
-    expect(describeDatabase('', { PGHOST: 'fd00::5', PGUSER: 'quantix' })).toBe('postgresql://quantix@[fd00::5]:5432/quantix');
-    expect(describeDatabase('', { PGHOST: '/run/postgresql', PGUSER: 'quantix' })).toBe('postgresql://quantix@/run/postgresql:5432/quantix');
+    expect(describeDatabase('postgresql://quantix:secret@[fd00::5]:5433/vdc', {})).toBe(
+      'postgresql://quantix@[fd00::5]:5433/vdc',
+    );
+    expect(describeDatabase('', { PGHOST: 'fd00::5', PGUSER: 'quantix' })).toBe(
+      'postgresql://quantix@[fd00::5]:5432/quantix',
+    );
+    expect(describeDatabase('', { PGHOST: '/run/postgresql', PGUSER: 'quantix' })).toBe(
+      'postgresql://quantix@/run/postgresql:5432/quantix',
+    );
   });
 });

@@ -36,7 +36,10 @@ export interface ConsoleOptions {
 }
 
 /** True for a key event that types a character into a text field. */
-function typedChar(ch: string | undefined, key: { name?: string; ctrl?: boolean; meta?: boolean } | undefined): string | null {
+function typedChar(
+  ch: string | undefined,
+  key: { name?: string; ctrl?: boolean; meta?: boolean } | undefined,
+): string | null {
   if (!ch || ch.length !== 1 || ch < ' ' || ch === '\x7f') return null;
   if (key?.ctrl || key?.meta) return null;
   return ch;
@@ -64,7 +67,13 @@ function screenLines(f: Frame, ctx: ScreenContext): Line[] {
   const s = ctx.state();
   const top = topScreen(s);
   let lines =
-    top === 'details' ? drawDetails(f, ctx) : top === 'help' ? drawHelp(f, ctx) : top === 'wizard' && s.wizard ? drawWizard(f, ctx, s.wizard) : drawDashboard(f, ctx);
+    top === 'details'
+      ? drawDetails(f, ctx)
+      : top === 'help'
+        ? drawHelp(f, ctx)
+        : top === 'wizard' && s.wizard
+          ? drawWizard(f, ctx, s.wizard)
+          : drawDashboard(f, ctx);
   if (s.prompt) lines = overlayDialog(lines, promptDialog(ctx, s.prompt), f.cols, f.rows, f.glyphs);
   if (s.dialog) lines = overlayDialog(lines, s.dialog, f.cols, f.rows, f.glyphs);
   return lines;
@@ -137,7 +146,14 @@ export function runConsole(app: TuiApp, vdc: ConsoleApi, opts: ConsoleOptions): 
 
   function draw(): void {
     const { cols, rows } = app.size();
-    const f: Frame = { cols, rows, glyphs: app.glyphs, now: now(), bindings: activeBindings(ctx), flash: flash.current(now()) };
+    const f: Frame = {
+      cols,
+      rows,
+      glyphs: app.glyphs,
+      now: now(),
+      bindings: activeBindings(ctx),
+      flash: flash.current(now()),
+    };
     app.paint(screenLines(f, ctx));
   }
 

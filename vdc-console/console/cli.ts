@@ -12,7 +12,13 @@ import tty from 'node:tty';
 import { createCredentialStore, defaultConfigDir, type CredentialStore } from '../../common/cli/credentials.js';
 import { fetchVdcFingerprint, parseVdcServerAddress, VdcClient, type VdcTarget } from '../../common/http/vdc-client.js';
 import { QuantixError } from '../../common/protocol/errors.js';
-import { API_TOKEN_PATTERN, parseHostAddressInput, type Cluster, type DiscoverStage, type NodeSummary } from '../../common/protocol/vdc-api.js';
+import {
+  API_TOKEN_PATTERN,
+  parseHostAddressInput,
+  type Cluster,
+  type DiscoverStage,
+  type NodeSummary,
+} from '../../common/protocol/vdc-api.js';
 import { describeTokenProblem, parseToken } from '../../common/token/token.js';
 import { detectCapabilities } from '../../common/tui/caps.js';
 import { glyphsFor, type Glyphs } from '../../common/tui/glyphs.js';
@@ -47,7 +53,6 @@ export interface CliIo {
 /** The program name that starts every error line. */
 export const PROGRAM = 'quantix-vdc-console';
 
-
 /** What the command needs from its context. */
 interface Ctx {
   io: CliIo;
@@ -70,7 +75,8 @@ const STAGE_WORDS: Record<DiscoverStage, string> = {
 export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError) return EXIT.usage;
   if (!(err instanceof QuantixError)) return EXIT.internal;
-  if (err.code === 'VDC_UNREACHABLE' || err.code === 'VDC_IDENTITY_CHANGED' || err.code === 'PERMISSION_DENIED') return EXIT.unreachable;
+  if (err.code === 'VDC_UNREACHABLE' || err.code === 'VDC_IDENTITY_CHANGED' || err.code === 'PERMISSION_DENIED')
+    return EXIT.unreachable;
   // A timeout of the vDC itself carries the transport failure as its cause; a host timeout reported by the vDC does not.
   if (err.code === 'CONNECTION_TIMEOUT' && err.cause !== undefined) return EXIT.unreachable;
   return EXIT.refused;
@@ -79,15 +85,22 @@ export function exitCodeFor(err: unknown): number {
 function asQuantix(err: unknown): QuantixError {
   if (err instanceof QuantixError) return err;
   const msg = err instanceof Error ? err.message : String(err);
-  return new QuantixError('INTERNAL', { message: `Unexpected error: ${msg.split('\n')[0]}`, hint: 'Try again; if it persists, report it with the command you ran.' });
+  return new QuantixError('INTERNAL', {
+    message: `Unexpected error: ${msg.split('\n')[0]}`,
+    hint: 'Try again; if it persists, report it with the command you ran.',
+  });
 }
 
 /** Reads all of a stream (stdin) as text, up to a limit. */
 async function readAll(stream: NodeJS.ReadableStream, limit: number): Promise<string> {
   let text = '';
   for await (const chunk of stream) {
-    text += typeof chunk === 'string' ? chunk : (chunk).toString('utf8');
-    if (text.length > limit) throw new UsageError('VALIDATION_ERROR', { message: 'stdin is too long to hold a token.', hint: 'Send only the token on stdin.' });
+    text += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    if (text.length > limit)
+      throw new UsageError('VALIDATION_ERROR', {
+        message: 'stdin is too long to hold a token.',
+        hint: 'Send only the token on stdin.',
+      });
   }
   return text;
 }
@@ -97,7 +110,10 @@ async function readAll(stream: NodeJS.ReadableStream, limit: number): Promise<st
  * process's controlling terminal (as ssh does when the token is piped in);
  * else null.
  */
-function openTerminal(io: CliIo, controlling = false): { input: NodeJS.ReadStream; output: NodeJS.WriteStream; close: () => void } | null {
+function openTerminal(
+  io: CliIo,
+  controlling = false,
+): { input: NodeJS.ReadStream; output: NodeJS.WriteStream; close: () => void } | null {
   if (io.stdin.isTTY && io.stderr.isTTY) return { input: io.stdin, output: io.stderr, close: () => {} };
   if (!controlling) return null;
   try {
@@ -120,7 +136,11 @@ function openTerminal(io: CliIo, controlling = false): { input: NodeJS.ReadStrea
 /** Asks a yes/no question on the terminal; false on anything but y/yes. */
 async function askYesNo(io: CliIo, question: string, controlling = false): Promise<boolean> {
   const t = openTerminal(io, controlling);
-  if (!t) throw new UsageError('VALIDATION_ERROR', { message: 'There is no terminal to ask on.', hint: 'Pass --yes to proceed without asking.' });
+  if (!t)
+    throw new UsageError('VALIDATION_ERROR', {
+      message: 'There is no terminal to ask on.',
+      hint: 'Pass --yes to proceed without asking.',
+    });
   const rl = readline.createInterface({ input: t.input, output: t.output, terminal: true });
   try {
     const answer = await new Promise<string>((resolve) => {
@@ -137,7 +157,11 @@ async function askYesNo(io: CliIo, question: string, controlling = false): Promi
 /** Reads a secret on the terminal without echo. */
 async function askSecret(io: CliIo, prompt: string, noTerminalHint: string): Promise<string> {
   const t = openTerminal(io);
-  if (!t) throw new UsageError('VALIDATION_ERROR', { message: 'There is no terminal to type the token on.', hint: noTerminalHint });
+  if (!t)
+    throw new UsageError('VALIDATION_ERROR', {
+      message: 'There is no terminal to type the token on.',
+      hint: noTerminalHint,
+    });
   // Raw mode before the prompt: a key typed as soon as the prompt shows (Ctrl-C included) must reach us, not the line discipline.
   t.input.setRawMode(true);
   t.output.write(prompt);
@@ -154,7 +178,12 @@ async function askSecret(io: CliIo, prompt: string, noTerminalHint: string): Pro
           }
           if (ch === '\x03') {
             t.input.off('data', onData);
-            reject(new UsageError('VALIDATION_ERROR', { message: 'Cancelled.', hint: 'Run the command again when you have the token.' }));
+            reject(
+              new UsageError('VALIDATION_ERROR', {
+                message: 'Cancelled.',
+                hint: 'Run the command again when you have the token.',
+              }),
+            );
             return;
           }
           if (ch === '\x7f' || ch === '\b') value = value.slice(0, -1);
@@ -200,25 +229,45 @@ export function readPrivateFile(file: string, uid: number): string {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') {
-      throw new UsageError('SECRET_FILE_NOT_PRIVATE', { message: `The token file ${plain(file)} is a symbolic link; it was not read.`, hint: 'Name the file itself, owned by you with mode 0600.' });
+      throw new UsageError('SECRET_FILE_NOT_PRIVATE', {
+        message: `The token file ${plain(file)} is a symbolic link; it was not read.`,
+        hint: 'Name the file itself, owned by you with mode 0600.',
+      });
     }
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code ?? 'unreadable';
-    throw new UsageError('VALIDATION_ERROR', { message: `Cannot read the token file ${plain(file)} (${why}).`, hint: 'Check the path, or pass the token with --token-stdin.' });
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
+    throw new UsageError('VALIDATION_ERROR', {
+      message: `Cannot read the token file ${plain(file)} (${why}).`,
+      hint: 'Check the path, or pass the token with --token-stdin.',
+    });
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new UsageError('VALIDATION_ERROR', { message: `The token file ${plain(file)} is not a regular file.`, hint: 'Name a file holding the token, or pass it with --token-stdin.' });
+    if (!st.isFile())
+      throw new UsageError('VALIDATION_ERROR', {
+        message: `The token file ${plain(file)} is not a regular file.`,
+        hint: 'Name a file holding the token, or pass it with --token-stdin.',
+      });
     if (st.uid !== uid || (st.mode & 0o077) !== 0) {
       const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
-      const problem = st.uid !== uid ? `is owned by uid ${st.uid}, not by you (uid ${uid})` : `has mode ${mode}: other users can read it`;
+      const problem =
+        st.uid !== uid
+          ? `is owned by uid ${st.uid}, not by you (uid ${uid})`
+          : `has mode ${mode}: other users can read it`;
       throw new UsageError('SECRET_FILE_NOT_PRIVATE', {
         message: `The token file ${plain(file)} ${problem}; it was not read.`,
-        hint: st.uid !== uid ? 'Copy the token into a file of your own with mode 0600, or pass it with --token-stdin.' : `Run \`chmod 600 ${plain(file)}\`, then try again.`,
+        hint:
+          st.uid !== uid
+            ? 'Copy the token into a file of your own with mode 0600, or pass it with --token-stdin.'
+            : `Run \`chmod 600 ${plain(file)}\`, then try again.`,
       });
     }
     const buf = Buffer.alloc(SECRET_MAX_BYTES + 1);
     const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    if (n > SECRET_MAX_BYTES) throw new UsageError('VALIDATION_ERROR', { message: `The token file ${plain(file)} is too long to hold a token.`, hint: 'Put only the token in the file.' });
+    if (n > SECRET_MAX_BYTES)
+      throw new UsageError('VALIDATION_ERROR', {
+        message: `The token file ${plain(file)} is too long to hold a token.`,
+        hint: 'Put only the token in the file.',
+      });
     return buf.subarray(0, n).toString('utf8');
   } finally {
     fs.closeSync(fd);
@@ -234,7 +283,10 @@ async function readSecret(ctx: Ctx, source: SecretSource): Promise<string> {
   const fromStdin = ctx.values['token-stdin'] === true;
   const file = typeof ctx.values['token-file'] === 'string' ? ctx.values['token-file'] : null;
   if (fromStdin && file !== null) {
-    throw new UsageError('VALIDATION_ERROR', { message: 'Give the token one way: --token-stdin or --token-file, not both.', hint: 'Drop one of the two options.' });
+    throw new UsageError('VALIDATION_ERROR', {
+      message: 'Give the token one way: --token-stdin or --token-file, not both.',
+      hint: 'Drop one of the two options.',
+    });
   }
   let raw: string;
   if (fromStdin) raw = await readAll(ctx.io.stdin, SECRET_MAX_BYTES);
@@ -242,7 +294,11 @@ async function readSecret(ctx: Ctx, source: SecretSource): Promise<string> {
   else if (ctx.io.env[source.envVar]) raw = ctx.io.env[source.envVar]!;
   else if (source.implicitStdin && !ctx.io.stdin.isTTY) raw = await readAll(ctx.io.stdin, SECRET_MAX_BYTES);
   else {
-    raw = await askSecret(ctx.io, source.prompt, `Pass the ${source.what} with --token-stdin, --token-file FILE or $${source.envVar}.`);
+    raw = await askSecret(
+      ctx.io,
+      source.prompt,
+      `Pass the ${source.what} with --token-stdin, --token-file FILE or $${source.envVar}.`,
+    );
   }
   const line = raw.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
   return line.trim();
@@ -258,13 +314,19 @@ function serverKey(url: string): { host: string; port: number; key: string } {
   try {
     a = parseVdcServerAddress(url);
   } catch (err) {
-    throw new UsageError('VALIDATION_ERROR', { message: (err as QuantixError).message, hint: (err as QuantixError).hint });
+    throw new UsageError('VALIDATION_ERROR', {
+      message: (err as QuantixError).message,
+      hint: (err as QuantixError).hint,
+    });
   }
   return { ...a, key: formatHostPort(a.host, a.port) };
 }
 
 /** The client for the chosen vDC: the socket, or the pinned server with its stored token. */
-export async function connect(io: Pick<CliIo, 'env' | 'uid' | 'home'>, globals: Pick<GlobalValues, 'socket' | 'server'>): Promise<VdcClient> {
+export async function connect(
+  io: Pick<CliIo, 'env' | 'uid' | 'home'>,
+  globals: Pick<GlobalValues, 'socket' | 'server'>,
+): Promise<VdcClient> {
   const choice = chooseTarget(globals, io.env, io.uid, io.home);
   if (choice.kind === 'socket') return new VdcClient({ kind: 'socket', socketPath: choice.socketPath });
   const s = serverKey(choice.server);
@@ -277,18 +339,29 @@ export async function connect(io: Pick<CliIo, 'env' | 'uid' | 'home'>, globals: 
       hint: `Run \`quantix-vdc-console login --server ${s.key}\` with a token from \`quantix-vdc api-token create NAME\`.`,
     });
   }
-  const target: VdcTarget = { kind: 'https', host: s.host, port: s.port, apiToken: token, fingerprint: pin.fingerprint };
+  const target: VdcTarget = {
+    kind: 'https',
+    host: s.host,
+    port: s.port,
+    apiToken: token,
+    fingerprint: pin.fingerprint,
+  };
   return new VdcClient(target);
 }
 
 /** Finds a cluster by id, exact name, or name in any case. */
 function findCluster(clusters: readonly Cluster[], ref: string): Cluster {
-  const c = clusters.find((x) => x.id === ref) ?? clusters.find((x) => x.name === ref) ?? clusters.find((x) => x.name.toLowerCase() === ref.toLowerCase());
+  const c =
+    clusters.find((x) => x.id === ref) ??
+    clusters.find((x) => x.name === ref) ??
+    clusters.find((x) => x.name.toLowerCase() === ref.toLowerCase());
   if (c) return c;
   const names = clusters.map((x) => x.name).join(', ');
   throw new QuantixError('CLUSTER_NOT_FOUND', {
     message: `There is no cluster "${ref}".`,
-    hint: names ? `Choose one of: ${names}; or create it with \`quantix-vdc-console clusters create ${ref}\`.` : `Create it first: \`quantix-vdc-console clusters create ${ref}\`.`,
+    hint: names
+      ? `Choose one of: ${names}; or create it with \`quantix-vdc-console clusters create ${ref}\`.`
+      : `Create it first: \`quantix-vdc-console clusters create ${ref}\`.`,
   });
 }
 
@@ -305,13 +378,19 @@ async function findHost(client: VdcClient, ref: string): Promise<NodeSummary> {
       hint: `Name it by node ID: ${named.map((n) => `${n.id} (${n.address}, ${n.clusterName})`).join(', ')}.`,
     });
   }
-  throw new QuantixError('HOST_NOT_FOUND', { message: `There is no host "${ref}".`, hint: 'List hosts with `quantix-vdc-console hosts list`.' });
+  throw new QuantixError('HOST_NOT_FOUND', {
+    message: `There is no host "${ref}".`,
+    hint: 'List hosts with `quantix-vdc-console hosts list`.',
+  });
 }
 
 function mustConfirm(ctx: Ctx, what: string): void {
   if (ctx.values.yes) return;
   if (!(ctx.io.stdin.isTTY && ctx.io.stderr.isTTY)) {
-    throw new UsageError('VALIDATION_ERROR', { message: `Refusing to ${what} without confirmation: there is no terminal to ask on.`, hint: 'Pass --yes to proceed without asking.' });
+    throw new UsageError('VALIDATION_ERROR', {
+      message: `Refusing to ${what} without confirmation: there is no terminal to ask on.`,
+      hint: 'Pass --yes to proceed without asking.',
+    });
   }
 }
 
@@ -319,15 +398,35 @@ async function hostsAdd(ctx: Ctx): Promise<number> {
   const address = typeof ctx.values.address === 'string' ? ctx.values.address : '';
   const clusterRef = typeof ctx.values.cluster === 'string' ? ctx.values.cluster : '';
   const missing = [!address && '--address', !clusterRef && '--cluster'].filter(Boolean);
-  if (missing.length) throw new UsageError('VALIDATION_ERROR', { message: `Missing ${missing.join(', ')}.`, hint: 'See `quantix-vdc-console hosts add --help`.' });
+  if (missing.length)
+    throw new UsageError('VALIDATION_ERROR', {
+      message: `Missing ${missing.join(', ')}.`,
+      hint: 'See `quantix-vdc-console hosts add --help`.',
+    });
   const addr = parseHostAddressInput(address);
-  if (!addr.ok) throw new UsageError('VALIDATION_ERROR', { message: `Invalid address: ${addr.problem}.`, hint: 'Give the host as an IP address or name with an optional port, e.g. 10.0.0.5 or [fd00::5]:8443.' });
+  if (!addr.ok)
+    throw new UsageError('VALIDATION_ERROR', {
+      message: `Invalid address: ${addr.problem}.`,
+      hint: 'Give the host as an IP address or name with an optional port, e.g. 10.0.0.5 or [fd00::5]:8443.',
+    });
   mustConfirm(ctx, 'add a host');
-  const tokenText = await readSecret(ctx, { what: 'registration token', envVar: 'QUANTIX_TOKEN', prompt: 'Registration token (host console, F4): ', implicitStdin: false });
-  if (!tokenText) throw new UsageError('VALIDATION_ERROR', { message: 'No registration token was given.', hint: 'Pass it with --token-stdin, --token-file FILE or $QUANTIX_TOKEN, or type it when asked.' });
+  const tokenText = await readSecret(ctx, {
+    what: 'registration token',
+    envVar: 'QUANTIX_TOKEN',
+    prompt: 'Registration token (host console, F4): ',
+    implicitStdin: false,
+  });
+  if (!tokenText)
+    throw new UsageError('VALIDATION_ERROR', {
+      message: 'No registration token was given.',
+      hint: 'Pass it with --token-stdin, --token-file FILE or $QUANTIX_TOKEN, or type it when asked.',
+    });
   const token = parseToken(tokenText);
   // A typo is caught here, before the host's failure counter is touched.
-  if (!token.ok) throw new UsageError('TOKEN_FORMAT', { message: `The token is not well formed: ${describeTokenProblem(token.problem)}.` });
+  if (!token.ok)
+    throw new UsageError('TOKEN_FORMAT', {
+      message: `The token is not well formed: ${describeTokenProblem(token.problem)}.`,
+    });
 
   const client = await connect(ctx.io, ctx.globals);
   const cluster = findCluster(await client.listClusters(), clusterRef);
@@ -339,7 +438,10 @@ async function hostsAdd(ctx: Ctx): Promise<number> {
   const name = plain(discovery.host.hostname);
   if (!ctx.values.yes) {
     for (const l of discoveryText(discovery, ctx.glyphs)) ctx.io.stderr.write(`${l}\n`);
-    const ok = await askYesNo(ctx.io, `\nAdd ${name} (${plain(addr.address.display)}) to cluster ${plain(cluster.name)}? [y/N] `);
+    const ok = await askYesNo(
+      ctx.io,
+      `\nAdd ${name} (${plain(addr.address.display)}) to cluster ${plain(cluster.name)}? [y/N] `,
+    );
     if (!ok) {
       ctx.note('Nothing was changed.');
       if (ctx.globals.json) ctx.json({ cancelled: true });
@@ -381,7 +483,10 @@ async function hostsRemove(ctx: Ctx): Promise<number> {
   const name = plain(node.hostname);
   if (!ctx.values.yes) {
     const how = ctx.values.force ? ' (forced: even if the host cannot be told)' : '';
-    const ok = await askYesNo(ctx.io, `Remove ${name} (${plain(node.address)}) from cluster ${plain(node.clusterName)}${how}? [y/N] `);
+    const ok = await askYesNo(
+      ctx.io,
+      `Remove ${name} (${plain(node.address)}) from cluster ${plain(node.clusterName)}${how}? [y/N] `,
+    );
     if (!ok) {
       ctx.note('Nothing was changed.');
       if (ctx.globals.json) ctx.json({ cancelled: true });
@@ -392,15 +497,25 @@ async function hostsRemove(ctx: Ctx): Promise<number> {
   try {
     result = await client.removeNode(node.id, { force: ctx.values.force === true });
   } catch (err) {
-    if (err instanceof QuantixError && !ctx.values.force && ['HOST_UNREACHABLE', 'CONNECTION_TIMEOUT', 'TLS_ERROR'].includes(err.code)) {
-      throw new QuantixError(err.code, { message: err.message, hint: `The host could not be told to leave. To forget it anyway: quantix-vdc-console hosts remove ${node.id} --force` });
+    if (
+      err instanceof QuantixError &&
+      !ctx.values.force &&
+      ['HOST_UNREACHABLE', 'CONNECTION_TIMEOUT', 'TLS_ERROR'].includes(err.code)
+    ) {
+      throw new QuantixError(err.code, {
+        message: err.message,
+        hint: `The host could not be told to leave. To forget it anyway: quantix-vdc-console hosts remove ${node.id} --force`,
+      });
     }
     throw err;
   }
   if (ctx.globals.json) ctx.json(hostRemovedJson(result));
   else {
     ctx.out(`Removed ${name} from cluster ${plain(node.clusterName)}.`);
-    if (!result.hostNotified) ctx.out(`The host was not told (${plain(result.reason ?? 'unreachable')}); on its console, leave the cluster with F9 before adding it elsewhere.`);
+    if (!result.hostNotified)
+      ctx.out(
+        `The host was not told (${plain(result.reason ?? 'unreachable')}); on its console, leave the cluster with F9 before adding it elsewhere.`,
+      );
   }
   return EXIT.ok;
 }
@@ -432,11 +547,19 @@ async function clustersDelete(ctx: Ctx): Promise<number> {
 
 async function login(ctx: Ctx): Promise<number> {
   const url = ctx.globals.server ?? ctx.io.env.QUANTIX_VDC_SERVER;
-  if (!url) throw new UsageError('VALIDATION_ERROR', { message: 'login needs --server URL.', hint: 'e.g. quantix-vdc-console login --server https://vdc01:9443' });
+  if (!url)
+    throw new UsageError('VALIDATION_ERROR', {
+      message: 'login needs --server URL.',
+      hint: 'e.g. quantix-vdc-console login --server https://vdc01:9443',
+    });
   const s = serverKey(url);
-  const expected = typeof ctx.values.fingerprint === 'string' ? ctx.values.fingerprint.toLowerCase().replace(/[\s:]/g, '') : null;
+  const expected =
+    typeof ctx.values.fingerprint === 'string' ? ctx.values.fingerprint.toLowerCase().replace(/[\s:]/g, '') : null;
   if (expected !== null && !/^[0-9a-f]{64}$/.test(expected)) {
-    throw new UsageError('VALIDATION_ERROR', { message: '--fingerprint takes the 64 hex digits of a SHA-256 fingerprint.', hint: 'Copy it from the vDC appliance.' });
+    throw new UsageError('VALIDATION_ERROR', {
+      message: '--fingerprint takes the 64 hex digits of a SHA-256 fingerprint.',
+      hint: 'Copy it from the vDC appliance.',
+    });
   }
   const store = credentialStore(ctx.io);
   const pinned = store.server(s.key);
@@ -456,14 +579,24 @@ async function login(ctx: Ctx): Promise<number> {
       hint: `If the vDC was reinstalled, compare the new fingerprint on the appliance and log in again with --fingerprint ${fingerprint}.`,
     });
   } else if (!pinned && ctx.values.yes !== true) {
-    ctx.io.stderr.write(`The authenticity of the vDC at ${s.key} cannot be established.\nIts certificate's SHA-256 fingerprint is:\n  ${shown}\nCompare it with the fingerprint shown on the vDC appliance.\n`);
+    ctx.io.stderr.write(
+      `The authenticity of the vDC at ${s.key} cannot be established.\nIts certificate's SHA-256 fingerprint is:\n  ${shown}\nCompare it with the fingerprint shown on the vDC appliance.\n`,
+    );
     const ok = await askYesNo(ctx.io, 'Trust this vDC and pin its certificate? [y/N] ', true);
     if (!ok) {
-      throw new UsageError('VDC_IDENTITY_CHANGED', { message: 'The vDC was not trusted; nothing was stored.', hint: 'Log in again once you have compared the fingerprint.' });
+      throw new UsageError('VDC_IDENTITY_CHANGED', {
+        message: 'The vDC was not trusted; nothing was stored.',
+        hint: 'Log in again once you have compared the fingerprint.',
+      });
     }
   }
 
-  const apiToken = await readSecret(ctx, { what: 'API token', envVar: 'QUANTIX_API_TOKEN', prompt: `API token for ${s.key}: `, implicitStdin: true });
+  const apiToken = await readSecret(ctx, {
+    what: 'API token',
+    envVar: 'QUANTIX_API_TOKEN',
+    prompt: `API token for ${s.key}: `,
+    implicitStdin: true,
+  });
   if (!API_TOKEN_PATTERN.test(apiToken)) {
     throw new UsageError('VALIDATION_ERROR', {
       message: 'That is not an API token (they look like qxa_, 12 hex digits, a dot and 43 characters).',
@@ -475,25 +608,43 @@ async function login(ctx: Ctx): Promise<number> {
   const where = await store.saveToken(s.key, apiToken);
   store.saveServer({ server: s.key, fingerprint, tokenStore: where.kind });
   if (ctx.globals.json) {
-    ctx.json({ server: s.key, fingerprint, tokenStorage: where.kind, location: where.location, ...(where.keychainProblem ? { keychainProblem: where.keychainProblem } : {}) });
+    ctx.json({
+      server: s.key,
+      fingerprint,
+      tokenStorage: where.kind,
+      location: where.location,
+      ...(where.keychainProblem ? { keychainProblem: where.keychainProblem } : {}),
+    });
   } else {
     ctx.out(`Logged in to the vDC at ${s.key} (certificate ${shown}).`);
     if (where.kind === 'keychain') ctx.out(`The API token is stored in the ${where.location}.`);
-    else ctx.out(`The API token is stored in ${where.location} (mode 0600): no OS keychain was reachable (${plain(where.keychainProblem ?? 'unknown')}).`);
+    else
+      ctx.out(
+        `The API token is stored in ${where.location} (mode 0600): no OS keychain was reachable (${plain(where.keychainProblem ?? 'unknown')}).`,
+      );
   }
   return EXIT.ok;
 }
 
 async function logout(ctx: Ctx): Promise<number> {
   const url = ctx.globals.server ?? ctx.io.env.QUANTIX_VDC_SERVER;
-  if (!url) throw new UsageError('VALIDATION_ERROR', { message: 'logout needs --server URL.', hint: 'e.g. quantix-vdc-console logout --server vdc01:9443' });
+  if (!url)
+    throw new UsageError('VALIDATION_ERROR', {
+      message: 'logout needs --server URL.',
+      hint: 'e.g. quantix-vdc-console logout --server vdc01:9443',
+    });
   const s = serverKey(url);
   const store = credentialStore(ctx.io);
   const hadToken = await store.removeToken(s.key);
   const hadPin = store.removeServer(s.key);
   const removed = hadToken || hadPin;
   if (ctx.globals.json) ctx.json({ server: s.key, removed });
-  else ctx.out(removed ? `Forgot the vDC at ${s.key}: its API token and certificate pin are gone.` : `Nothing was stored for ${s.key}.`);
+  else
+    ctx.out(
+      removed
+        ? `Forgot the vDC at ${s.key}: its API token and certificate pin are gone.`
+        : `Nothing was stored for ${s.key}.`,
+    );
   return EXIT.ok;
 }
 

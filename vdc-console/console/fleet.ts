@@ -37,7 +37,16 @@ export interface ClusterTotals {
 
 /** Adds up the hosts of one cluster. */
 export function clusterTotals(hosts: readonly NodeSummary[]): ClusterTotals {
-  const t: ClusterTotals = { hosts: hosts.length, connected: 0, cores: null, cpuPercent: null, memoryUsed: null, memoryTotal: null, storage: null, gpus: null };
+  const t: ClusterTotals = {
+    hosts: hosts.length,
+    connected: 0,
+    cores: null,
+    cpuPercent: null,
+    memoryUsed: null,
+    memoryTotal: null,
+    storage: null,
+    gpus: null,
+  };
   let weighted = 0;
   let weight = 0;
   const add = (k: 'cores' | 'memoryUsed' | 'memoryTotal' | 'storage' | 'gpus', n: number | null | undefined) => {

@@ -23,7 +23,10 @@ switch (parsed.kind) {
   case 'error':
     if (parsed.code) {
       // A refusal with its own next step; the usage would only bury it.
-      const err = new QuantixError(parsed.code, { message: `${parsed.message}.`, ...(parsed.hint ? { hint: parsed.hint } : {}) });
+      const err = new QuantixError(parsed.code, {
+        message: `${parsed.message}.`,
+        ...(parsed.hint ? { hint: parsed.hint } : {}),
+      });
       if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(errorJson(err), null, 2)}\n`);
       process.stderr.write(`${errorLine(PROGRAM, err)}\n`);
     } else {
@@ -46,7 +49,9 @@ switch (parsed.kind) {
   }
   case 'tui': {
     if (!process.stdout.isTTY || !process.stdin.isTTY) {
-      process.stderr.write(`${errorLine(PROGRAM, usageError('the console needs a terminal', 'Run it in a terminal, or use a command such as `hosts list --json`.'))}\n`);
+      process.stderr.write(
+        `${errorLine(PROGRAM, usageError('the console needs a terminal', 'Run it in a terminal, or use a command such as `hosts list --json`.'))}\n`,
+      );
       process.exitCode = EXIT.usage;
       break;
     }

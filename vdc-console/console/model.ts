@@ -9,7 +9,16 @@ import { EventEmitter } from 'node:events';
 import { QuantixError } from '../../common/protocol/errors.js';
 import type { Cluster, HealthResponse, NodeDetail, NodeSummary } from '../../common/protocol/vdc-api.js';
 import { clusterTotals, hostsByCluster, type ClusterTotals } from './fleet.js';
-import { CLUSTER_SORT_KEYS, compareClusters, compareHosts, DEFAULT_SORT, HOST_SORT_KEYS, nextSort, reverseSort, type TableSort } from './sort.js';
+import {
+  CLUSTER_SORT_KEYS,
+  compareClusters,
+  compareHosts,
+  DEFAULT_SORT,
+  HOST_SORT_KEYS,
+  nextSort,
+  reverseSort,
+  type TableSort,
+} from './sort.js';
 
 /** What the model reads; VdcClient satisfies it (and so does the benchmark's fixture). */
 export interface DashboardSource {
@@ -21,7 +30,9 @@ export interface DashboardSource {
 }
 
 /** What the dashboard reads of `GET /api/health`. */
-export type DashboardHealth = { vdc: Pick<HealthResponse['vdc'], 'name'> } & Partial<Pick<HealthResponse, 'backend' | 'replicas'>>;
+export type DashboardHealth = { vdc: Pick<HealthResponse['vdc'], 'name'> } & Partial<
+  Pick<HealthResponse, 'backend' | 'replicas'>
+>;
 
 /** Replicas of a vDC that has more than one: how many answer, of how many known. */
 export interface ReplicaCount {
@@ -52,7 +63,12 @@ export interface RefreshProblem {
 }
 
 /** The state as the table words it, so a filter matches what is on screen. */
-const STATE_WORD: Record<string, string> = { connected: 'connected', disconnected: 'down', pending: 'joining', left: 'left' };
+const STATE_WORD: Record<string, string> = {
+  connected: 'connected',
+  disconnected: 'down',
+  pending: 'joining',
+  left: 'left',
+};
 
 /** True when a host matches the filter text (name, address, state word, ids; any case). */
 export function hostMatches(n: NodeSummary, filter: string): boolean {
@@ -152,7 +168,9 @@ export class DashboardModel extends EventEmitter {
         const error =
           err instanceof QuantixError
             ? err
-            : new QuantixError('INTERNAL', { message: `Refresh failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` });
+            : new QuantixError('INTERNAL', {
+                message: `Refresh failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+              });
         this.problem = { error, since: this.problem?.since ?? this.now(), attempts: (this.problem?.attempts ?? 0) + 1 };
       } finally {
         this.inFlight = null;
@@ -189,7 +207,10 @@ export class DashboardModel extends EventEmitter {
 
   /** Sorts the focused table by its next key (`s`). */
   cycleSort(): TableSort {
-    return this.setSort(this.pane, nextSort(this.sort[this.pane], this.pane === 'hosts' ? HOST_SORT_KEYS : CLUSTER_SORT_KEYS));
+    return this.setSort(
+      this.pane,
+      nextSort(this.sort[this.pane], this.pane === 'hosts' ? HOST_SORT_KEYS : CLUSTER_SORT_KEYS),
+    );
   }
 
   /** Reverses the focused table's order (`S`). */
@@ -288,7 +309,8 @@ export class DashboardModel extends EventEmitter {
 
   /** Selects a cluster and a host by id (after the wizard added it); refreshes first when they are not known yet. */
   async select(clusterId: string, hostId: string | null): Promise<void> {
-    if (!this.clusters.some((c) => c.id === clusterId) || (hostId && !this.nodes.some((n) => n.id === hostId))) await this.refresh();
+    if (!this.clusters.some((c) => c.id === clusterId) || (hostId && !this.nodes.some((n) => n.id === hostId)))
+      await this.refresh();
     this.selectedClusterId = clusterId;
     this.selectedHostId = hostId;
     this.filter = '';

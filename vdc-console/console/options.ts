@@ -53,7 +53,13 @@ const TARGET_HELP = `Where the vDC is:
 export const COMMANDS: CommandSpec[] = [
   {
     words: ['hosts', 'add'],
-    options: { address: { type: 'string' }, 'token-stdin': { type: 'boolean' }, 'token-file': { type: 'string' }, cluster: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
+    options: {
+      address: { type: 'string' },
+      'token-stdin': { type: 'boolean' },
+      'token-file': { type: 'string' },
+      cluster: { type: 'string' },
+      yes: { type: 'boolean', short: 'y' },
+    },
     positionals: [],
     summary: 'discover a host with its registration token and add it to a cluster',
     usage: `Usage: quantix-vdc-console hosts add --address A --cluster NAME|ID
@@ -122,7 +128,12 @@ Names are 1-63 letters, digits, "-", "_" or ".".`,
   },
   {
     words: ['login'],
-    options: { 'token-stdin': { type: 'boolean' }, 'token-file': { type: 'string' }, fingerprint: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
+    options: {
+      'token-stdin': { type: 'boolean' },
+      'token-file': { type: 'string' },
+      fingerprint: { type: 'string' },
+      yes: { type: 'boolean', short: 'y' },
+    },
     positionals: [],
     summary: 'trust a remote vDC and store an API token for it',
     usage: `Usage: quantix-vdc-console login --server URL [--token-stdin | --token-file FILE]
@@ -178,7 +189,13 @@ export interface GlobalValues {
 export type Parsed =
   | { kind: 'tui'; globals: GlobalValues; logFile: string | null; refreshMs: number; escapeDelayMs: number }
   | { kind: 'help'; text: string }
-  | { kind: 'command'; spec: CommandSpec; globals: GlobalValues; values: Record<string, string | boolean | undefined>; args: string[] }
+  | {
+      kind: 'command';
+      spec: CommandSpec;
+      globals: GlobalValues;
+      values: Record<string, string | boolean | undefined>;
+      args: string[];
+    }
   | { kind: 'error'; message: string; usage: string; code?: 'SECRET_ON_COMMAND_LINE'; hint?: string };
 
 /** Options that would put a secret in the process's command line, readable by every local user: each is refused, never read. */
@@ -237,7 +254,15 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
     const first = words[0];
     if (first && COMMANDS.some((c) => c.words[0] === first)) {
       const subs = COMMANDS.filter((c) => c.words[0] === first).map((c) => c.words.slice(1).join(' '));
-      if (argv.includes('--help') || argv.includes('-h')) return { kind: 'help', text: `Usage: quantix-vdc-console ${first} ${subs.join('|')} …\n\n${COMMANDS.filter((c) => c.words[0] === first).map((c) => `  ${c.words.join(' ').padEnd(16)} ${c.summary}`).join('\n')}` };
+      if (argv.includes('--help') || argv.includes('-h'))
+        return {
+          kind: 'help',
+          text: `Usage: quantix-vdc-console ${first} ${subs.join('|')} …\n\n${COMMANDS.filter(
+            (c) => c.words[0] === first,
+          )
+            .map((c) => `  ${c.words.join(' ').padEnd(16)} ${c.summary}`)
+            .join('\n')}`,
+        };
       return { kind: 'error', message: `${first} needs one of: ${subs.join(', ')}`, usage: USAGE };
     }
     if (first) return { kind: 'error', message: `unknown command "${first.slice(0, 40)}"`, usage: USAGE };
@@ -245,7 +270,12 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: { ...GLOBAL_OPTIONS, ...spec.options }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: [...argv],
+      options: { ...GLOBAL_OPTIONS, ...spec.options },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (err) {
     return { kind: 'error', message: argumentProblem(err), usage: spec.usage };
   }
@@ -253,12 +283,23 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
   if (values.help) return { kind: 'help', text: `${spec.usage}\n\n${TARGET_HELP}` };
   const args = parsed.positionals.slice(spec.words.length);
   const required = spec.positionals.filter((p) => !p.endsWith('?'));
-  if (args.length < required.length) return { kind: 'error', message: `missing ${required[args.length]!.toUpperCase()}`, usage: spec.usage };
-  if (args.length > spec.positionals.length) return { kind: 'error', message: `unexpected argument "${args[spec.positionals.length]!.slice(0, 40)}"`, usage: spec.usage };
+  if (args.length < required.length)
+    return { kind: 'error', message: `missing ${required[args.length]!.toUpperCase()}`, usage: spec.usage };
+  if (args.length > spec.positionals.length)
+    return {
+      kind: 'error',
+      message: `unexpected argument "${args[spec.positionals.length]!.slice(0, 40)}"`,
+      usage: spec.usage,
+    };
   return {
     kind: 'command',
     spec,
-    globals: { socket: values.socket as string | undefined, server: values.server as string | undefined, json: values.json === true, help: false },
+    globals: {
+      socket: values.socket as string | undefined,
+      server: values.server as string | undefined,
+      json: values.json === true,
+      help: false,
+    },
     values,
     args,
   };
@@ -269,7 +310,12 @@ function parseTui(argv: readonly string[], env: Record<string, string | undefine
   try {
     parsed = parseArgs({
       args: [...argv],
-      options: { ...GLOBAL_OPTIONS, 'log-file': { type: 'string' }, refresh: { type: 'string' }, 'escape-delay': { type: 'string' } },
+      options: {
+        ...GLOBAL_OPTIONS,
+        'log-file': { type: 'string' },
+        refresh: { type: 'string' },
+        'escape-delay': { type: 'string' },
+      },
       allowPositionals: false,
       strict: true,
     });
@@ -281,7 +327,8 @@ function parseTui(argv: readonly string[], env: Record<string, string | undefine
   let refreshMs = 2_000;
   if (v.refresh !== undefined) {
     const s = Number(v.refresh);
-    if (!Number.isFinite(s) || s < 0.2 || s > 3600) return { kind: 'error', message: '--refresh takes seconds from 0.2 to 3600', usage: USAGE };
+    if (!Number.isFinite(s) || s < 0.2 || s > 3600)
+      return { kind: 'error', message: '--refresh takes seconds from 0.2 to 3600', usage: USAGE };
     refreshMs = Math.round(s * 1000);
   }
   const delay = parseEscapeDelay(v['escape-delay'], env);
@@ -299,7 +346,12 @@ function parseTui(argv: readonly string[], env: Record<string, string | undefine
 export type TargetChoice = { kind: 'socket'; socketPath: string } | { kind: 'server'; server: string };
 
 /** Picks the vDC: --server, then $QUANTIX_VDC_SERVER, then --socket, $QUANTIX_VDC_SOCKET, the default socket. */
-export function chooseTarget(g: Pick<GlobalValues, 'socket' | 'server'>, env: Record<string, string | undefined>, uid: number, home: string): TargetChoice {
+export function chooseTarget(
+  g: Pick<GlobalValues, 'socket' | 'server'>,
+  env: Record<string, string | undefined>,
+  uid: number,
+  home: string,
+): TargetChoice {
   if (g.server) return { kind: 'server', server: g.server };
   if (g.socket) return { kind: 'socket', socketPath: g.socket };
   if (env.QUANTIX_VDC_SERVER) return { kind: 'server', server: env.QUANTIX_VDC_SERVER };

@@ -6,7 +6,15 @@
  */
 import type { QuantixError } from '../../common/protocol/errors.js';
 import type { Inventory, LiveUsage } from '../../common/protocol/inventory.js';
-import type { Cluster, DiscoverResponse, DiscoveredHost, NodeCapacity, NodeDetail, NodeSummary, RemoveNodeResponse } from '../../common/protocol/vdc-api.js';
+import type {
+  Cluster,
+  DiscoverResponse,
+  DiscoveredHost,
+  NodeCapacity,
+  NodeDetail,
+  NodeSummary,
+  RemoveNodeResponse,
+} from '../../common/protocol/vdc-api.js';
 import type { Glyphs } from '../../common/tui/glyphs.js';
 import { cellText, renderDataTable, type Cell, type Column, type DataTable } from '../../common/tui/table.js';
 import { lineText, padEnd, padStart, plain } from '../../common/tui/text.js';
@@ -81,11 +89,24 @@ export function hostDetailJson(n: NodeDetail): HostDetailJson {
 
 /** Picks the documented cluster fields. */
 export function clusterJson(c: Cluster): ClusterJson {
-  return { id: c.id, name: c.name, description: c.description, createdAt: c.createdAt, hosts: c.hosts, connectedHosts: c.connectedHosts };
+  return {
+    id: c.id,
+    name: c.name,
+    description: c.description,
+    createdAt: c.createdAt,
+    hosts: c.hosts,
+    connectedHosts: c.connectedHosts,
+  };
 }
 
 /** `hosts add --json`. */
-export function hostAddedJson(node: NodeDetail, d: DiscoverResponse): { host: HostDetailJson; discovery: { discoveryId: string; host: DiscoveredHost; warnings: Array<{ code: string; message: string }> } } {
+export function hostAddedJson(
+  node: NodeDetail,
+  d: DiscoverResponse,
+): {
+  host: HostDetailJson;
+  discovery: { discoveryId: string; host: DiscoveredHost; warnings: Array<{ code: string; message: string }> };
+} {
   return {
     host: hostDetailJson(node),
     discovery: {
@@ -106,7 +127,11 @@ export function hostAddedJson(node: NodeDetail, d: DiscoverResponse): { host: Ho
 }
 
 /** `hosts remove --json`. */
-export function hostRemovedJson(r: RemoveNodeResponse): { host: HostJson; hostNotified: boolean; reason: string | null } {
+export function hostRemovedJson(r: RemoveNodeResponse): {
+  host: HostJson;
+  hostNotified: boolean;
+  reason: string | null;
+} {
   return { host: hostJson(r.node), hostNotified: r.hostNotified, reason: r.reason };
 }
 
@@ -125,7 +150,9 @@ export function errorJson(err: QuantixError): ErrorJson {
 
 /** A plain-text table: a header and rows, columns as wide as their content (capped), two spaces apart. */
 export function textTable(columns: readonly Column[], rows: readonly (readonly Cell[])[]): string[] {
-  const widths = columns.map((c, i) => Math.min(48, Math.max(c.title.length, ...rows.map((r) => Array.from(cellText(r[i] ?? '')).length))));
+  const widths = columns.map((c, i) =>
+    Math.min(48, Math.max(c.title.length, ...rows.map((r) => Array.from(cellText(r[i] ?? '')).length))),
+  );
   const fmt = (cells: readonly string[]) =>
     cells
       .map((t, i) => (columns[i]!.align === 'right' ? padStart(t, widths[i]!) : padEnd(t, widths[i]!)))
@@ -136,8 +163,14 @@ export function textTable(columns: readonly Column[], rows: readonly (readonly C
 
 /** `hosts list` for people. */
 export function hostsText(nodes: readonly NodeSummary[], now: number, g: Glyphs): string[] {
-  if (nodes.length === 0) return ['No hosts. Add one with: quantix-vdc-console hosts add --address A --cluster NAME (it asks for the token)'];
-  const columns: Column[] = [...HOST_COLUMNS.slice(0, 2), { title: 'CLUSTER', width: 8 }, ...HOST_COLUMNS.slice(2), { title: 'NODE ID', width: 8 }];
+  if (nodes.length === 0)
+    return ['No hosts. Add one with: quantix-vdc-console hosts add --address A --cluster NAME (it asks for the token)'];
+  const columns: Column[] = [
+    ...HOST_COLUMNS.slice(0, 2),
+    { title: 'CLUSTER', width: 8 },
+    ...HOST_COLUMNS.slice(2),
+    { title: 'NODE ID', width: 8 },
+  ];
   const rows = nodes.map((n) => {
     const r = renderHostRow(n, now, g);
     return [...r.slice(0, 2), plain(n.clusterName), ...r.slice(2), n.id];

@@ -102,7 +102,10 @@ function hostValue(h: NodeSummary, key: Exclude<SortKey, 'name'>): number | null
 /** Comparison of two hosts under a sort (ties by name, then id). */
 export function compareHosts(s: TableSort): (a: NodeSummary, b: NodeSummary) => number {
   return (a, b) => {
-    const primary = s.key === 'name' ? (s.descending ? -1 : 1) * byText(a.hostname, b.hostname) : byValue(hostValue(a, s.key), hostValue(b, s.key), s.descending);
+    const primary =
+      s.key === 'name'
+        ? (s.descending ? -1 : 1) * byText(a.hostname, b.hostname)
+        : byValue(hostValue(a, s.key), hostValue(b, s.key), s.descending);
     return primary || byText(a.hostname, b.hostname) || byText(a.id, b.id);
   };
 }
@@ -123,10 +126,15 @@ function clusterValue(t: ClusterTotals | undefined, key: Exclude<SortKey, 'name'
 }
 
 /** Comparison of two clusters under a sort, from their hosts' totals (ties by name, then id). */
-export function compareClusters(s: TableSort, totals: ReadonlyMap<string, ClusterTotals>): (a: Cluster, b: Cluster) => number {
+export function compareClusters(
+  s: TableSort,
+  totals: ReadonlyMap<string, ClusterTotals>,
+): (a: Cluster, b: Cluster) => number {
   return (a, b) => {
     const primary =
-      s.key === 'name' ? (s.descending ? -1 : 1) * byText(a.name, b.name) : byValue(clusterValue(totals.get(a.id), s.key), clusterValue(totals.get(b.id), s.key), s.descending);
+      s.key === 'name'
+        ? (s.descending ? -1 : 1) * byText(a.name, b.name)
+        : byValue(clusterValue(totals.get(a.id), s.key), clusterValue(totals.get(b.id), s.key), s.descending);
     return primary || byText(a.name, b.name) || byText(a.id, b.id);
   };
 }
@@ -144,7 +152,12 @@ export function sortArrow(descending: boolean, g: Pick<Glyphs, 'ok'>): string {
 }
 
 /** The table's columns with the sort column's title marked by its arrow: `CPU↓`. */
-export function sortedColumns(columns: readonly Column[], table: 'hosts' | 'clusters', s: TableSort, g: Pick<Glyphs, 'ok'>): Column[] {
+export function sortedColumns(
+  columns: readonly Column[],
+  table: 'hosts' | 'clusters',
+  s: TableSort,
+  g: Pick<Glyphs, 'ok'>,
+): Column[] {
   const title = SORT_COLUMN_TITLES[table][s.key];
   return columns.map((c) => (c.title === title ? { ...c, title: `${c.title}${sortArrow(s.descending, g)}` } : c));
 }

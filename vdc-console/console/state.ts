@@ -80,7 +80,16 @@ export type AppAction =
 
 /** The state at start: the dashboard, nothing over it. */
 export function initialAppState(): AppState {
-  return { stack: ['dashboard'], dialog: null, prompt: null, filterEditing: false, wizard: null, wizardScroll: 0, details: null, helpScroll: 0 };
+  return {
+    stack: ['dashboard'],
+    dialog: null,
+    prompt: null,
+    filterEditing: false,
+    wizard: null,
+    wizardScroll: 0,
+    details: null,
+    helpScroll: 0,
+  };
 }
 
 /** The screen that shows (the top of the stack). */
@@ -147,7 +156,10 @@ function wizardAction(s: AppState, a: WizardAction<DiscoverResponse, NodeDetail>
   return { ...s, wizard: w, wizardScroll: moved ? 0 : s.wizardScroll };
 }
 
-function promptAction(s: AppState, a: Extract<AppAction, { type: 'openPrompt' | 'promptType' | 'promptErase' | 'promptRefused' | 'closePrompt' }>): AppState {
+function promptAction(
+  s: AppState,
+  a: Extract<AppAction, { type: 'openPrompt' | 'promptType' | 'promptErase' | 'promptRefused' | 'closePrompt' }>,
+): AppState {
   if (a.type === 'openPrompt') return { ...s, prompt: { kind: a.kind, value: '', showProblem: false } };
   const p = s.prompt;
   if (!p) return s;
@@ -171,7 +183,10 @@ export function appReducer(s: AppState, a: AppAction): AppState {
     case 'back':
       return back(s);
     case 'openDetails':
-      return push({ ...s, details: { id: a.id, hostname: a.hostname, node: null, loading: true, tab: 0, scroll: 0 } }, 'details');
+      return push(
+        { ...s, details: { id: a.id, hostname: a.hostname, node: null, loading: true, tab: 0, scroll: 0 } },
+        'details',
+      );
     case 'detailsLoaded':
     case 'detailsTab':
       return detailsAction(s, a);

@@ -14,12 +14,23 @@ export type TuiOptions = Extract<Parsed, { kind: 'tui' }>;
 
 /** Takes over the terminal and runs the console over api (it exits by itself). */
 export function openConsole(api: ConsoleApi, opts: TuiOptions, env: NodeJS.ProcessEnv): void {
-  const app = createScreen({ title: `${PRODUCT} console`, program: PROGRAM, env, stderrLog: opts.logFile, escapeHoldMs: opts.escapeDelayMs });
+  const app = createScreen({
+    title: `${PRODUCT} console`,
+    program: PROGRAM,
+    env,
+    stderrLog: opts.logFile,
+    escapeHoldMs: opts.escapeDelayMs,
+  });
   runConsole(app, api, { refreshMs: opts.refreshMs });
 }
 
 /** Runs the console; returns an exit code when it could not start, null once it runs (it exits by itself). */
-export async function startTui(opts: TuiOptions, env: NodeJS.ProcessEnv, uid: number, home: string): Promise<number | null> {
+export async function startTui(
+  opts: TuiOptions,
+  env: NodeJS.ProcessEnv,
+  uid: number,
+  home: string,
+): Promise<number | null> {
   let api: ConsoleApi;
   try {
     api = await connect({ env, uid, home }, opts.globals);

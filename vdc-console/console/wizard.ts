@@ -115,7 +115,10 @@ export type WizardAction<D = unknown, N = unknown> =
 export const SPENT_TOKEN_CODES: readonly string[] = ['TOKEN_ALREADY_USED', 'TOKEN_EXPIRED', 'TOKEN_REVOKED'];
 
 /** A fresh wizard over the known clusters; the first cluster is preselected, or "+ New cluster…" when there is none. */
-export function initialWizard<D = unknown, N = unknown>(clusters: ClusterChoice[], preferredClusterId?: string | null): WizardState<D, N> {
+export function initialWizard<D = unknown, N = unknown>(
+  clusters: ClusterChoice[],
+  preferredClusterId?: string | null,
+): WizardState<D, N> {
   const preferred = preferredClusterId ? clusters.findIndex((c) => c.id === preferredClusterId) : -1;
   return {
     step: 'input',
@@ -163,7 +166,8 @@ export function tokenDisplay(typed: string): string {
 export function checkToken(typed: string): TokenCheck {
   const bare = typed.toUpperCase().replace(/[\s\-_.]/g, '');
   if (bare.length === 0) return { kind: 'empty' };
-  if (bare.length <= TOKEN_PREFIX.length && TOKEN_PREFIX.startsWith(bare)) return { kind: 'partial', message: '0 of 12 symbols' };
+  if (bare.length <= TOKEN_PREFIX.length && TOKEN_PREFIX.startsWith(bare))
+    return { kind: 'partial', message: '0 of 12 symbols' };
   const parsed = parseToken(typed);
   if (parsed.ok) return { kind: 'ok', canonical: parsed.canonical };
   if (parsed.problem.kind === 'short') return { kind: 'partial', message: describeTokenProblem(parsed.problem) };
@@ -181,7 +185,8 @@ export function checkNewClusterName(name: string, clusters: readonly ClusterChoi
   const n = name.trim();
   if (n === '') return 'name the new cluster';
   if (!CLUSTER_NAME_PATTERN.test(n)) return 'letters, digits, "-", "_" and "." only (1-63)';
-  if (clusters.some((c) => c.name.toLowerCase() === n.toLowerCase())) return 'a cluster with this name exists: choose it above';
+  if (clusters.some((c) => c.name.toLowerCase() === n.toLowerCase()))
+    return 'a cluster with this name exists: choose it above';
   return null;
 }
 
@@ -213,7 +218,10 @@ export function canonicalTokenOf(s: Pick<WizardState, 'tokenTyped'>): string | n
 
 /** Removes the last symbol of the typed token together with any separators after it. */
 function eraseTokenSymbol(typed: string): string {
-  return typed.replace(/[\s\-_.]*$/, '').slice(0, -1).replace(/[\s\-_.]*$/, '');
+  return typed
+    .replace(/[\s\-_.]*$/, '')
+    .slice(0, -1)
+    .replace(/[\s\-_.]*$/, '');
 }
 
 /** Keeps only what a text field may hold: printable characters, no controls. */
@@ -259,7 +267,9 @@ export function wizardReducer<D, N>(s: WizardState<D, N>, a: WizardAction<D, N>)
     }
     case 'erase':
       if (s.step !== 'input') return s;
-      return editText(s, s.focus, (old) => (s.focus === 'token' ? eraseTokenSymbol(old) : Array.from(old).slice(0, -1).join('')));
+      return editText(s, s.focus, (old) =>
+        s.focus === 'token' ? eraseTokenSymbol(old) : Array.from(old).slice(0, -1).join(''),
+      );
     case 'clearField':
       if (s.step !== 'input') return s;
       return editText(s, s.focus, () => '');
@@ -293,7 +303,16 @@ export function wizardReducer<D, N>(s: WizardState<D, N>, a: WizardAction<D, N>)
         const here = problems.find((p) => p.field === s.focus);
         return { ...s, showProblems: true, focus: (here ?? problems[0]!).field };
       }
-      return { ...s, step: 'connecting', requestId: s.requestId + 1, stage: null, discovery: null, error: null, tab: 0, showProblems: false };
+      return {
+        ...s,
+        step: 'connecting',
+        requestId: s.requestId + 1,
+        stage: null,
+        discovery: null,
+        error: null,
+        tab: 0,
+        showProblems: false,
+      };
     }
     case 'stage':
       if (s.step !== 'connecting' || a.requestId !== s.requestId) return s;
@@ -314,7 +333,8 @@ export function wizardReducer<D, N>(s: WizardState<D, N>, a: WizardAction<D, N>)
       if (s.step !== 'confirm' || !s.registering || a.requestId !== s.requestId) return s;
       return { ...s, step: 'success', registering: false, registered: a.node };
     case 'failed': {
-      const inFlight = (s.step === 'connecting' || (s.step === 'confirm' && s.registering)) && a.requestId === s.requestId;
+      const inFlight =
+        (s.step === 'connecting' || (s.step === 'confirm' && s.registering)) && a.requestId === s.requestId;
       if (!inFlight) return s;
       return { ...s, step: 'error', registering: false, error: a.error };
     }

@@ -7,7 +7,12 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { QuantixError } from '../../common/protocol/errors.js';
-import { API_TOKEN_PATTERN, type ApiTokenInfo, type CreateApiTokenResponse, parseCreateApiTokenRequest } from '../../common/protocol/vdc-api.js';
+import {
+  API_TOKEN_PATTERN,
+  type ApiTokenInfo,
+  type CreateApiTokenResponse,
+  parseCreateApiTokenRequest,
+} from '../../common/protocol/vdc-api.js';
 import type { ApiTokenRecord, Store } from './store.js';
 import { apiTokenView } from './views.js';
 
@@ -61,29 +66,77 @@ function auditName(rec: ApiTokenRecord): string {
 }
 
 /** Creates and stores a token (audited); the secret is in the result and nowhere else. */
-export async function createApiToken(store: Store, body: unknown, who: TokenActor, at: string): Promise<CreateApiTokenResponse> {
+export async function createApiToken(
+  store: Store,
+  body: unknown,
+  who: TokenActor,
+  at: string,
+): Promise<CreateApiTokenResponse> {
   const req = parseCreateApiTokenRequest(body);
   const g = generateApiToken();
   try {
-    const rec = await store.createApiToken({ id: randomUUID(), name: req.name, publicId: g.publicId, tokenHash: g.hash, createdAt: at, lastUsedAt: null, revokedAt: null });
-    await store.appendAudit({ at, action: 'api-token.create', outcome: 'ok', source: who.source, actor: who.actor, detail: auditName(rec) });
+    const rec = await store.createApiToken({
+      id: randomUUID(),
+      name: req.name,
+      publicId: g.publicId,
+      tokenHash: g.hash,
+      createdAt: at,
+      lastUsedAt: null,
+      revokedAt: null,
+    });
+    await store.appendAudit({
+      at,
+      action: 'api-token.create',
+      outcome: 'ok',
+      source: who.source,
+      actor: who.actor,
+      detail: auditName(rec),
+    });
     return { token: g.token, info: apiTokenView(rec) };
   } catch (err) {
     const code = err instanceof QuantixError ? err.code : 'INTERNAL';
-    await store.appendAudit({ at, action: 'api-token.create', outcome: 'error', source: who.source, actor: who.actor, code, detail: req.name });
+    await store.appendAudit({
+      at,
+      action: 'api-token.create',
+      outcome: 'error',
+      source: who.source,
+      actor: who.actor,
+      code,
+      detail: req.name,
+    });
     throw err;
   }
 }
 
 /** Revokes a token by id or name (audited). */
-export async function revokeApiToken(store: Store, idOrName: string, who: TokenActor, at: string): Promise<ApiTokenInfo> {
+export async function revokeApiToken(
+  store: Store,
+  idOrName: string,
+  who: TokenActor,
+  at: string,
+): Promise<ApiTokenInfo> {
   try {
     const rec = await store.revokeApiToken(idOrName, at);
-    await store.appendAudit({ at, action: 'api-token.revoke', outcome: 'ok', source: who.source, actor: who.actor, detail: auditName(rec) });
+    await store.appendAudit({
+      at,
+      action: 'api-token.revoke',
+      outcome: 'ok',
+      source: who.source,
+      actor: who.actor,
+      detail: auditName(rec),
+    });
     return apiTokenView(rec);
   } catch (err) {
     const code = err instanceof QuantixError ? err.code : 'INTERNAL';
-    await store.appendAudit({ at, action: 'api-token.revoke', outcome: 'error', source: who.source, actor: who.actor, code, detail: idOrName.replace(/[^\x20-\x7e]/g, '?').slice(0, 63) });
+    await store.appendAudit({
+      at,
+      action: 'api-token.revoke',
+      outcome: 'error',
+      source: who.source,
+      actor: who.actor,
+      code,
+      detail: idOrName.replace(/[^\x20-\x7e]/g, '?').slice(0, 63),
+    });
     throw err;
   }
 }

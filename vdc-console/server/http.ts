@@ -46,7 +46,13 @@ import type { RequestContext, VdcService } from './service.js';
 import type { Store } from './store.js';
 import { SERVER_CIPHERS, SERVER_MIN_TLS_VERSION } from '../../common/tls/tls-policy.js';
 import { guardConnections, NETWORK_LISTENER_LIMITS } from '../../common/http/connection-guard.js';
-import { clientErrorHandler, installEdge, sendChecked, serializeChecked, toQuantixError } from '../../common/http/server-edge.js';
+import {
+  clientErrorHandler,
+  installEdge,
+  sendChecked,
+  serializeChecked,
+  toQuantixError,
+} from '../../common/http/server-edge.js';
 
 export { toQuantixError } from '../../common/http/server-edge.js';
 
@@ -97,8 +103,16 @@ function installAuthentication(app: FastifyInstance, o: ApiServerOptions): void 
     ...AUTH_FAILURE_DEFAULTS,
     now,
     report: (source, refused, kind) => {
-      if (kind === 'first') log.warn({ source, refused }, 'API request refused: no valid API token; more from this source in the next minute are counted, not logged');
-      else log.warn({ source, refused, windowSeconds: AUTH_FAILURE_DEFAULTS.windowMs / 1000 }, 'API requests refused: no valid API token');
+      if (kind === 'first')
+        log.warn(
+          { source, refused },
+          'API request refused: no valid API token; more from this source in the next minute are counted, not logged',
+        );
+      else
+        log.warn(
+          { source, refused, windowSeconds: AUTH_FAILURE_DEFAULTS.windowMs / 1000 },
+          'API requests refused: no valid API token',
+        );
     },
   });
   if (o.remote) {
@@ -142,7 +156,12 @@ function installAuthentication(app: FastifyInstance, o: ApiServerOptions): void 
       lastTouch.set(rec.id, t);
       await store.touchApiToken(rec.id, new Date(t).toISOString());
     }
-    contexts.set(req, { source: `https ${address}`, actor: rec.name, caller: `api-token ${rec.id}`, signal: controller.signal });
+    contexts.set(req, {
+      source: `https ${address}`,
+      actor: rec.name,
+      caller: `api-token ${rec.id}`,
+      signal: controller.signal,
+    });
   });
 }
 
@@ -160,7 +179,11 @@ async function discoverStreaming(o: ApiServerOptions, req: FastifyRequest, reply
       if (!state.streaming) {
         state.streaming = true;
         reply.hijack();
-        reply.raw.writeHead(200, { 'content-type': `${NDJSON}; charset=utf-8`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+        reply.raw.writeHead(200, {
+          'content-type': `${NDJSON}; charset=utf-8`,
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+        });
       }
       line({ stage, phase: STAGE_PHASE[stage] });
     });
@@ -190,10 +213,16 @@ function sendReply(reply: FastifyReply, status: number, body: unknown): FastifyR
 function routes(o: ApiServerOptions): RouteOptions[] {
   const { service } = o;
   const localOnly = () => {
-    if (o.remote) throw new QuantixError('LOCAL_ONLY', { message: 'API tokens can only be managed on the vDC itself.' });
+    if (o.remote)
+      throw new QuantixError('LOCAL_ONLY', { message: 'API tokens can only be managed on the vDC itself.' });
   };
   return [
-    { method: 'GET', url: VDC_PATHS.health, schema: { response: { 200: HealthResponse } }, handler: async (_req, reply) => sendReply(reply, 200, await service.health()) },
+    {
+      method: 'GET',
+      url: VDC_PATHS.health,
+      schema: { response: { 200: HealthResponse } },
+      handler: async (_req, reply) => sendReply(reply, 200, await service.health()),
+    },
     {
       method: 'GET',
       url: VDC_PATHS.clusters,
@@ -246,13 +275,19 @@ function routes(o: ApiServerOptions): RouteOptions[] {
       method: 'DELETE',
       url: VDC_ROUTES.node,
       schema: { params: IdParams, querystring: RemoveNodeQuery, response: { 200: RemoveNodeResponse } },
-      handler: async (req, reply) => sendReply(reply, 200, await service.removeNode(idOf(req), parseRemoveNodeQuery(req.query as Record<string, unknown>), ctx(req))),
+      handler: async (req, reply) =>
+        sendReply(
+          reply,
+          200,
+          await service.removeNode(idOf(req), parseRemoveNodeQuery(req.query as Record<string, unknown>), ctx(req)),
+        ),
     },
     {
       method: 'GET',
       url: VDC_PATHS.audit,
       schema: { querystring: AuditQueryParams, response: { 200: AuditListResponse } },
-      handler: async (req, reply) => sendReply(reply, 200, { events: await service.listAudit(req.query as Record<string, unknown>) }),
+      handler: async (req, reply) =>
+        sendReply(reply, 200, { events: await service.listAudit(req.query as Record<string, unknown>) }),
     },
     {
       method: 'GET',
@@ -290,7 +325,15 @@ export function buildApiServer(o: ApiServerOptions): FastifyInstance {
     logger: false,
     bodyLimit: VDC_BODY_LIMIT_BYTES,
     ...(o.remote
-      ? { https: { key: o.remote.keyPem, cert: o.remote.certPem, minVersion: SERVER_MIN_TLS_VERSION, ciphers: SERVER_CIPHERS, handshakeTimeout: NETWORK_LISTENER_LIMITS.handshakeTimeoutMs } }
+      ? {
+          https: {
+            key: o.remote.keyPem,
+            cert: o.remote.certPem,
+            minVersion: SERVER_MIN_TLS_VERSION,
+            ciphers: SERVER_CIPHERS,
+            handshakeTimeout: NETWORK_LISTENER_LIMITS.handshakeTimeoutMs,
+          },
+        }
       : {}),
     clientErrorHandler,
     return503OnClosing: false,

@@ -34,7 +34,11 @@ async function serve(command: Extract<Command, { kind: 'serve' }>): Promise<void
   const log = createLogger({ name: 'quantix-vdc' });
   const crashAfterJoin = process.env.QUANTIX_VDC_CRASH_AFTER_JOIN === '1';
   if (crashAfterJoin) log.warn('test hook QUANTIX_VDC_CRASH_AFTER_JOIN is set: the process dies after the next join');
-  const vdc = await startVdc(command.config, log, crashAfterJoin ? { afterJoin: () => process.kill(process.pid, 'SIGKILL') } : {});
+  const vdc = await startVdc(
+    command.config,
+    log,
+    crashAfterJoin ? { afterJoin: () => process.kill(process.pid, 'SIGKILL') } : {},
+  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -57,12 +61,19 @@ async function serve(command: Extract<Command, { kind: 'serve' }>): Promise<void
 }
 
 async function apiToken(command: Exclude<Command, { kind: 'help' | 'version' | 'serve' }>): Promise<void> {
-  const store = await openStore(command.stateDir, command.database, createLogger({ name: 'quantix-vdc', level: process.env.QUANTIX_LOG_LEVEL ?? 'warn' }));
+  const store = await openStore(
+    command.stateDir,
+    command.database,
+    createLogger({ name: 'quantix-vdc', level: process.env.QUANTIX_LOG_LEVEL ?? 'warn' }),
+  );
   const at = new Date().toISOString();
   try {
     if (command.kind === 'api-token-create') {
       const r = await createApiToken(store, { name: command.name }, CLI, at);
-      if (command.json) { print(JSON.stringify(r)); return; }
+      if (command.json) {
+        print(JSON.stringify(r));
+        return;
+      }
       print(
         [
           `API token "${r.info.name}" created (id ${r.info.id}).`,
@@ -75,15 +86,41 @@ async function apiToken(command: Exclude<Command, { kind: 'help' | 'version' | '
       );
     } else if (command.kind === 'api-token-list') {
       const tokens = (await store.listApiTokens()).map(apiTokenView);
-      if (command.json) { print(JSON.stringify({ tokens })); return; }
-      if (tokens.length === 0) { print('No API tokens. Create one with: quantix-vdc api-token create NAME'); return; }
+      if (command.json) {
+        print(JSON.stringify({ tokens }));
+        return;
+      }
+      if (tokens.length === 0) {
+        print('No API tokens. Create one with: quantix-vdc api-token create NAME');
+        return;
+      }
       const rows = [['NAME', 'ID', 'PUBLIC ID', 'CREATED', 'LAST USED', 'STATUS']];
-      for (const t of tokens) rows.push([cell(t.name), t.id, t.publicId ?? '(old form)', t.createdAt, cell(t.lastUsedAt), t.revokedAt ? `revoked ${t.revokedAt}` : 'active']);
+      for (const t of tokens)
+        rows.push([
+          cell(t.name),
+          t.id,
+          t.publicId ?? '(old form)',
+          t.createdAt,
+          cell(t.lastUsedAt),
+          t.revokedAt ? `revoked ${t.revokedAt}` : 'active',
+        ]);
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-      print(rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n'));
+      print(
+        rows
+          .map((r) =>
+            r
+              .map((c, i) => c.padEnd(widths[i]!))
+              .join('  ')
+              .trimEnd(),
+          )
+          .join('\n'),
+      );
     } else {
       const info = await revokeApiToken(store, command.idOrName, CLI, at);
-      if (command.json) { print(JSON.stringify(info)); return; }
+      if (command.json) {
+        print(JSON.stringify(info));
+        return;
+      }
       print(`API token "${info.name}" (id ${info.id}) is revoked; consoles using it are refused from now on.`);
     }
   } finally {
@@ -94,10 +131,14 @@ async function apiToken(command: Exclude<Command, { kind: 'help' | 'version' | '
 async function main(argv: string[]): Promise<void> {
   const command = parseCommandLine(argv, process.env, process.getuid?.() ?? 1000, os.homedir());
   switch (command.kind) {
-    case 'help':
-      { print(command.text); return; }
-    case 'version':
-      { print(`quantix-vdc ${packageVersion()}`); return; }
+    case 'help': {
+      print(command.text);
+      return;
+    }
+    case 'version': {
+      print(`quantix-vdc ${packageVersion()}`);
+      return;
+    }
     case 'serve':
       return serve(command);
     default:

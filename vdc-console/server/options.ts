@@ -5,7 +5,12 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { parseArgs } from 'node:util';
-import { argumentProblem, errorLine as formatErrorLine, usageError, type UsageError } from '../../common/cli/error-line.js';
+import {
+  argumentProblem,
+  errorLine as formatErrorLine,
+  usageError,
+  type UsageError,
+} from '../../common/cli/error-line.js';
 import { VDC_DEFAULT_LISTEN } from '../../common/protocol/ports.js';
 import { defaultVdcPaths } from '../../common/protocol/vdc-api.js';
 
@@ -139,7 +144,10 @@ export function parseListen(input: string): { host: string; port: number } | nul
 function durationOption(value: string | undefined, flag: string, fallbackMs: number, minMs: number): number {
   if (value === undefined || value === '') return fallbackMs;
   const ms = parseDuration(value);
-  if (ms === null || ms < minMs) throw usage(`${flag} must be a duration of at least ${minMs} ms, like 15s or 500ms (got ${JSON.stringify(value.slice(0, 40))})`);
+  if (ms === null || ms < minMs)
+    throw usage(
+      `${flag} must be a duration of at least ${minMs} ms, like 15s or 500ms (got ${JSON.stringify(value.slice(0, 40))})`,
+    );
   return ms;
 }
 
@@ -154,15 +162,29 @@ export function parseDatabase(value: string | undefined): string | null {
 }
 
 /** Parses the command line. */
-export function parseCommandLine(argv: readonly string[], env: Record<string, string | undefined>, uid: number, home: string): Command {
+export function parseCommandLine(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  uid: number,
+  home: string,
+): Command {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '-h' || command === '--help' || command === 'help') return { kind: 'help', text: MAIN_HELP };
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help')
+    return { kind: 'help', text: MAIN_HELP };
   if (command === '--version' || command === '-V' || command === 'version') return { kind: 'version' };
   const defaults = defaultVdcPaths(env, uid, home);
   type Options = Record<string, { type: 'string' | 'boolean'; short?: string }>;
-  const parse = (args: readonly string[], options: Options): { values: Record<string, string | boolean | undefined>; positionals: string[] } => {
+  const parse = (
+    args: readonly string[],
+    options: Options,
+  ): { values: Record<string, string | boolean | undefined>; positionals: string[] } => {
     try {
-      const r = parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+      const r = parseArgs({
+        args: [...args],
+        options: { ...options, help: { type: 'boolean', short: 'h' } },
+        allowPositionals: true,
+        strict: true,
+      });
       return { values: r.values, positionals: r.positionals };
     } catch (err) {
       throw usage(argumentProblem(err));
@@ -185,24 +207,31 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
       'response-timeout': { type: 'string' },
     });
     if (values.help) return { kind: 'help', text: SERVE_HELP };
-    if (positionals.length) throw usage(`unexpected argument ${JSON.stringify(positionals[0]!.slice(0, 40))} for serve`);
+    if (positionals.length)
+      throw usage(`unexpected argument ${JSON.stringify(positionals[0]!.slice(0, 40))} for serve`);
     const v = (flag: string, envName: string): string | undefined => {
       const x = values[flag];
       return typeof x === 'string' ? x : env[envName] !== undefined && env[envName] !== '' ? env[envName] : undefined;
     };
     const stateDir = v('state-dir', 'QUANTIX_VDC_STATE_DIR') ?? defaults.stateDir;
     const explicitState = v('state-dir', 'QUANTIX_VDC_STATE_DIR') !== undefined;
-    const socketPath = v('socket', 'QUANTIX_VDC_SOCKET') ?? (explicitState ? `${stateDir}/vdc.sock` : defaults.socketPath);
+    const socketPath =
+      v('socket', 'QUANTIX_VDC_SOCKET') ?? (explicitState ? `${stateDir}/vdc.sock` : defaults.socketPath);
     const listenText = v('listen', 'QUANTIX_VDC_LISTEN') ?? VDC_DEFAULT_LISTEN;
     const listen = parseListen(listenText);
-    if (listen === 'invalid') throw usage(`--listen must be HOST:PORT with a valid address or name, [IPv6]:PORT, :PORT or none (got ${JSON.stringify(listenText.slice(0, 60))})`);
+    if (listen === 'invalid')
+      throw usage(
+        `--listen must be HOST:PORT with a valid address or name, [IPv6]:PORT, :PORT or none (got ${JSON.stringify(listenText.slice(0, 60))})`,
+      );
     const name = v('name', 'QUANTIX_VDC_NAME') ?? null;
-    if (name !== null && !/^[A-Za-z0-9._-]{1,63}$/.test(name)) throw usage('--name may only hold letters, digits, "-", "_" and "." (1-63)');
+    if (name !== null && !/^[A-Za-z0-9._-]{1,63}$/.test(name))
+      throw usage('--name may only hold letters, digits, "-", "_" and "." (1-63)');
     const url = v('url', 'QUANTIX_VDC_URL') ?? null;
     if (url !== null && !/^https:\/\/[^\s/]+(?:\/[^\s]*)?$/.test(url)) throw usage('--url must be an https:// URL');
     const concText = v('poll-concurrency', 'QUANTIX_VDC_POLL_CONCURRENCY') ?? '32';
     const pollConcurrency = /^[0-9]{1,4}$/.test(concText) ? Number(concText) : NaN;
-    if (!(pollConcurrency >= 1 && pollConcurrency <= 1024)) throw usage('--poll-concurrency must be a whole number from 1 to 1024');
+    if (!(pollConcurrency >= 1 && pollConcurrency <= 1024))
+      throw usage('--poll-concurrency must be a whole number from 1 to 1024');
     return {
       kind: 'serve',
       config: {
@@ -216,8 +245,18 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
         url,
         pollIntervalMs: durationOption(v('poll-interval', 'QUANTIX_VDC_POLL_INTERVAL'), '--poll-interval', 15_000, 100),
         pollConcurrency,
-        connectTimeoutMs: durationOption(v('connect-timeout', 'QUANTIX_VDC_CONNECT_TIMEOUT'), '--connect-timeout', 5_000, 50),
-        responseTimeoutMs: durationOption(v('response-timeout', 'QUANTIX_VDC_RESPONSE_TIMEOUT'), '--response-timeout', 20_000, 50),
+        connectTimeoutMs: durationOption(
+          v('connect-timeout', 'QUANTIX_VDC_CONNECT_TIMEOUT'),
+          '--connect-timeout',
+          5_000,
+          50,
+        ),
+        responseTimeoutMs: durationOption(
+          v('response-timeout', 'QUANTIX_VDC_RESPONSE_TIMEOUT'),
+          '--response-timeout',
+          20_000,
+          50,
+        ),
       },
     };
   }
@@ -225,7 +264,12 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
   if (command === 'api-token') {
     const [sub, ...args] = rest;
     if (sub === undefined || sub === '-h' || sub === '--help') return { kind: 'help', text: TOKEN_HELP };
-    const { values, positionals } = parse(args, { 'state-dir': { type: 'string' }, database: { type: 'string' }, json: { type: 'boolean' }, name: { type: 'string' } });
+    const { values, positionals } = parse(args, {
+      'state-dir': { type: 'string' },
+      database: { type: 'string' },
+      json: { type: 'boolean' },
+      name: { type: 'string' },
+    });
     if (values.help) return { kind: 'help', text: TOKEN_HELP };
     const stateDir = (values['state-dir'] as string | undefined) ?? (env.QUANTIX_VDC_STATE_DIR || defaults.stateDir);
     const database = parseDatabase((values.database as string | undefined) ?? env.QUANTIX_VDC_DATABASE);

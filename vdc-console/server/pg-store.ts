@@ -17,7 +17,19 @@ import { QuantixError } from '../../common/protocol/errors.js';
 import { bracketHost } from '../../common/protocol/host-port.js';
 import type { Inventory } from '../../common/protocol/inventory.js';
 import type { AuditEvent, AuditQuery, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
-import { type AuditRow, type ClusterRow, driverCode, inventoryOf, NODE_COLUMNS, type NodeRow, type TokenRow, toAudit, toCluster, toNode, toToken } from './store-rows.js';
+import {
+  type AuditRow,
+  type ClusterRow,
+  driverCode,
+  inventoryOf,
+  NODE_COLUMNS,
+  type NodeRow,
+  type TokenRow,
+  toAudit,
+  toCluster,
+  toNode,
+  toToken,
+} from './store-rows.js';
 import type { Logger } from '../../common/log/logger.js';
 import type { DiscoverySession } from './sessions.js';
 import type {
@@ -166,7 +178,10 @@ export function describeDatabase(url: string, env: Record<string, string | undef
   }
   // A socket directory stays as it is; an IPv6 address gets its brackets once (URL keeps them in hostname).
   const h = host.startsWith('/') ? host : bracketHost(host);
-  return `postgresql://${user ? `${user}@` : ''}${h}:${port}/${database || user}`.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return `postgresql://${user ? `${user}@` : ''}${h}:${port}/${database || user}`.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    '?',
+  );
 }
 
 /** The password inside a database URL, if any (so the logger can scrub it). */
@@ -179,7 +194,17 @@ export function passwordOf(url: string): string | null {
   }
 }
 
-const UNREACHABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ENOENT']);
+const UNREACHABLE_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'ENOENT',
+]);
 
 /** The database is not there (down, restarting, unreachable), as opposed to refusing a statement. */
 export function isUnavailable(err: unknown): boolean {
@@ -189,13 +214,18 @@ export function isUnavailable(err: unknown): boolean {
   // 08: connection exception; 57P01-57P03: admin shutdown, crash shutdown, cannot connect now; 53300: too many connections.
   if (/^08|^57P0[123]$|^53300$/.test(code)) return true;
   const m = typeof e?.message === 'string' ? e.message : '';
-  return /Connection terminated|connection error|timeout exceeded when trying to connect|Client was closed|not queryable/i.test(m);
+  return /Connection terminated|connection error|timeout exceeded when trying to connect|Client was closed|not queryable/i.test(
+    m,
+  );
 }
 
 function unavailable(what: string, err: unknown): QuantixError {
   const code = driverCode(err);
   const why = code ? ` (${code})` : '';
-  return new QuantixError('DATABASE_UNAVAILABLE', { message: `The vDC cannot reach its database ${what}${why}.`, cause: err });
+  return new QuantixError('DATABASE_UNAVAILABLE', {
+    message: `The vDC cannot reach its database ${what}${why}.`,
+    cause: err,
+  });
 }
 
 function isConstraint(err: unknown, kind: 'UNIQUE' | 'FOREIGNKEY'): boolean {
@@ -237,7 +267,9 @@ export async function openPgStore(o: PgStoreOptions): Promise<PgStore> {
     application_name: 'quantix-vdc',
   });
   // An idle connection dropped by a restarting server is not an error of any request: the pool replaces it.
-  pool.on('error', (err) => o.log.warn({ code: (err as { code?: string }).code ?? null, database: where }, 'database connection lost'));
+  pool.on('error', (err) =>
+    o.log.warn({ code: (err as { code?: string }).code ?? null, database: where }, 'database connection lost'),
+  );
   const store = new PgStore(pool, where, o.log);
   try {
     await store.migrate();
@@ -252,7 +284,10 @@ export async function openPgStore(o: PgStoreOptions): Promise<PgStore> {
       });
     }
     if (code === '3D000') {
-      throw new QuantixError('DATABASE_UNAVAILABLE', { message: `The database ${where} does not exist.`, hint: 'Create it (createdb) and start again.' });
+      throw new QuantixError('DATABASE_UNAVAILABLE', {
+        message: `The database ${where} does not exist.`,
+        hint: 'Create it (createdb) and start again.',
+      });
     }
     if (isUnavailable(err)) {
       throw new QuantixError('DATABASE_UNAVAILABLE', {
@@ -383,19 +418,20 @@ export class PgStore implements Store {
   // Shared identity and discovery sessions
 
   async certificate(name: string): Promise<StoredCertificate | null> {
-    const r = await this.q<{ name: string; cert_pem: string; key_sealed: string }>('SELECT name, cert_pem, key_sealed FROM certificates WHERE name = $1', [name]);
+    const r = await this.q<{ name: string; cert_pem: string; key_sealed: string }>(
+      'SELECT name, cert_pem, key_sealed FROM certificates WHERE name = $1',
+      [name],
+    );
     const row = r.rows[0];
     return row ? { name: row.name, certPem: row.cert_pem, keySealed: row.key_sealed } : null;
   }
 
   /** Stores a certificate unless one of that name exists; returns the one stored. */
   async saveCertificate(c: StoredCertificate, at: string): Promise<StoredCertificate> {
-    await this.q('INSERT INTO certificates (name, cert_pem, key_sealed, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING', [
-      c.name,
-      c.certPem,
-      c.keySealed,
-      at,
-    ]);
+    await this.q(
+      'INSERT INTO certificates (name, cert_pem, key_sealed, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING',
+      [c.name, c.certPem, c.keySealed, at],
+    );
     return (await this.certificate(c.name))!;
   }
 
@@ -403,11 +439,25 @@ export class PgStore implements Store {
   async putDiscovery(d: StoredDiscovery, ttlMs: number, max: number): Promise<number> {
     return this.tx(async (c) => {
       await c.query('DELETE FROM discovery_sessions WHERE expires_at <= now()');
-      await c.query('DELETE FROM discovery_sessions WHERE id IN (SELECT id FROM discovery_sessions ORDER BY expires_at DESC OFFSET $1)', [max - 1]);
+      await c.query(
+        'DELETE FROM discovery_sessions WHERE id IN (SELECT id FROM discovery_sessions ORDER BY expires_at DESC OFFSET $1)',
+        [max - 1],
+      );
       const r = await c.query<{ expires_at: Date }>(
         `INSERT INTO discovery_sessions (id, expires_at, host_id, hostname, address, port, fingerprint, clock_offset_ms, inventory_json, key_sealed)
          VALUES ($1, now() + $2::float8 * interval '1 millisecond', $3, $4, $5, $6, $7, $8, $9, $10) RETURNING expires_at`,
-        [d.id, ttlMs, d.hostId, d.hostname, d.address, d.port, d.fingerprint, d.clockOffsetMs, JSON.stringify(d.inventory), d.keySealed],
+        [
+          d.id,
+          ttlMs,
+          d.hostId,
+          d.hostname,
+          d.address,
+          d.port,
+          d.fingerprint,
+          d.clockOffsetMs,
+          JSON.stringify(d.inventory),
+          d.keySealed,
+        ],
       );
       return r.rows[0]!.expires_at.getTime();
     });
@@ -448,14 +498,17 @@ export class PgStore implements Store {
   }
 
   async countDiscoveries(): Promise<number> {
-    return (await this.q<{ n: number }>('SELECT COUNT(*)::int AS n FROM discovery_sessions WHERE expires_at > now()')).rows[0]!.n;
+    return (await this.q<{ n: number }>('SELECT COUNT(*)::int AS n FROM discovery_sessions WHERE expires_at > now()'))
+      .rows[0]!.n;
   }
 
   // ---------------------------------------------------------------------------
   // Store
 
   async identity(): Promise<VdcIdentity | null> {
-    const r = await this.q<{ key: string; value: string }>(`SELECT key, value FROM meta WHERE key IN ('vdc.id', 'vdc.name', 'vdc.createdAt')`);
+    const r = await this.q<{ key: string; value: string }>(
+      `SELECT key, value FROM meta WHERE key IN ('vdc.id', 'vdc.name', 'vdc.createdAt')`,
+    );
     const m = new Map(r.rows.map((x) => [x.key, x.value]));
     const id = m.get('vdc.id');
     const name = m.get('vdc.name');
@@ -465,9 +518,17 @@ export class PgStore implements Store {
 
   async saveIdentity(identity: VdcIdentity): Promise<VdcIdentity> {
     return this.tx(async (c) => {
-      await c.query(`INSERT INTO meta (key, value) VALUES ('vdc.id', $1), ('vdc.createdAt', $2) ON CONFLICT (key) DO NOTHING`, [identity.id, identity.createdAt]);
-      await c.query(`INSERT INTO meta (key, value) VALUES ('vdc.name', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [identity.name]);
-      const r = await c.query<{ key: string; value: string }>(`SELECT key, value FROM meta WHERE key IN ('vdc.id', 'vdc.createdAt')`);
+      await c.query(
+        `INSERT INTO meta (key, value) VALUES ('vdc.id', $1), ('vdc.createdAt', $2) ON CONFLICT (key) DO NOTHING`,
+        [identity.id, identity.createdAt],
+      );
+      await c.query(
+        `INSERT INTO meta (key, value) VALUES ('vdc.name', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        [identity.name],
+      );
+      const r = await c.query<{ key: string; value: string }>(
+        `SELECT key, value FROM meta WHERE key IN ('vdc.id', 'vdc.createdAt')`,
+      );
       const m = new Map(r.rows.map((x) => [x.key, x.value]));
       return { id: m.get('vdc.id')!, name: identity.name, createdAt: m.get('vdc.createdAt')! };
     });
@@ -478,15 +539,24 @@ export class PgStore implements Store {
   }
 
   async findCluster(idOrName: string): Promise<ClusterWithCounts | null> {
-    const r = await this.q<ClusterRow>(`${CLUSTER_SELECT} WHERE c.id = $1 OR lower(c.name) = lower($1) ORDER BY (c.id = $1) DESC LIMIT 1`, [idOrName]);
+    const r = await this.q<ClusterRow>(
+      `${CLUSTER_SELECT} WHERE c.id = $1 OR lower(c.name) = lower($1) ORDER BY (c.id = $1) DESC LIMIT 1`,
+      [idOrName],
+    );
     return r.rows[0] ? toCluster(r.rows[0]) : null;
   }
 
   async createCluster(cluster: ClusterRecord): Promise<ClusterWithCounts> {
     try {
-      await this.q('INSERT INTO clusters (id, name, description, created_at) VALUES ($1, $2, $3, $4)', [cluster.id, cluster.name, cluster.description, cluster.createdAt]);
+      await this.q('INSERT INTO clusters (id, name, description, created_at) VALUES ($1, $2, $3, $4)', [
+        cluster.id,
+        cluster.name,
+        cluster.description,
+        cluster.createdAt,
+      ]);
     } catch (err) {
-      if (isConstraint(err, 'UNIQUE')) throw new QuantixError('CLUSTER_EXISTS', { message: `A cluster named "${cluster.name}" already exists.` });
+      if (isConstraint(err, 'UNIQUE'))
+        throw new QuantixError('CLUSTER_EXISTS', { message: `A cluster named "${cluster.name}" already exists.` });
       throw err;
     }
     return toCluster((await this.q<ClusterRow>(`${CLUSTER_SELECT} WHERE c.id = $1`, [cluster.id])).rows[0]!);
@@ -496,15 +566,19 @@ export class PgStore implements Store {
     return this.tx(async (c) => {
       const row = (await c.query<ClusterRow>(`${CLUSTER_SELECT} WHERE c.id = $1 FOR UPDATE`, [id])).rows[0];
       if (!row) throw new QuantixError('CLUSTER_NOT_FOUND');
-      const hosts = (await c.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM nodes WHERE cluster_id = $1', [id])).rows[0]!.n;
+      const hosts = (await c.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM nodes WHERE cluster_id = $1', [id]))
+        .rows[0]!.n;
       if (hosts > 0) {
-        throw new QuantixError('CLUSTER_NOT_EMPTY', { message: `Cluster "${row.name}" still has ${hosts} host${hosts === 1 ? '' : 's'}.` });
+        throw new QuantixError('CLUSTER_NOT_EMPTY', {
+          message: `Cluster "${row.name}" still has ${hosts} host${hosts === 1 ? '' : 's'}.`,
+        });
       }
       try {
         await c.query('DELETE FROM clusters WHERE id = $1', [id]);
       } catch (err) {
         // A host inserted by another replica since the count.
-        if (isConstraint(err, 'FOREIGNKEY')) throw new QuantixError('CLUSTER_NOT_EMPTY', { message: `Cluster "${row.name}" has a host being added.` });
+        if (isConstraint(err, 'FOREIGNKEY'))
+          throw new QuantixError('CLUSTER_NOT_EMPTY', { message: `Cluster "${row.name}" has a host being added.` });
         throw err;
       }
       return toCluster(row);
@@ -513,7 +587,9 @@ export class PgStore implements Store {
 
   async listNodes(filter: { clusterId?: string; states?: readonly NodeState[] } = {}): Promise<NodeRecord[]> {
     const r = filter.clusterId
-      ? await this.q<NodeRow>(`SELECT ${NODE_COLUMNS} ${NODE_FROM} WHERE n.cluster_id = $1 ${NODE_ORDER}`, [filter.clusterId])
+      ? await this.q<NodeRow>(`SELECT ${NODE_COLUMNS} ${NODE_FROM} WHERE n.cluster_id = $1 ${NODE_ORDER}`, [
+          filter.clusterId,
+        ])
       : await this.q<NodeRow>(`SELECT ${NODE_COLUMNS} ${NODE_FROM} ${NODE_ORDER}`);
     const nodes = r.rows.map(toNode);
     return filter.states ? nodes.filter((n) => filter.states!.includes(n.state)) : nodes;
@@ -521,14 +597,20 @@ export class PgStore implements Store {
 
   async counts(): Promise<{ clusters: number; nodes: Record<NodeState, number> }> {
     const nodes: Record<NodeState, number> = { pending: 0, connected: 0, disconnected: 0, left: 0 };
-    const r = await this.q<{ state: NodeState; n: number }>('SELECT state, COUNT(*)::int AS n FROM nodes GROUP BY state');
+    const r = await this.q<{ state: NodeState; n: number }>(
+      'SELECT state, COUNT(*)::int AS n FROM nodes GROUP BY state',
+    );
     for (const x of r.rows) nodes[x.state] = x.n;
     const clusters = (await this.q<{ n: number }>('SELECT COUNT(*)::int AS n FROM clusters')).rows[0]!.n;
     return { clusters, nodes };
   }
 
   async getNode(id: string): Promise<NodeRecordWithInventory | null> {
-    const row = (await this.q<NodeRow>(`SELECT ${NODE_COLUMNS}, n.inventory_json, n.inventory_at ${NODE_FROM} WHERE n.id = $1`, [id])).rows[0];
+    const row = (
+      await this.q<NodeRow>(`SELECT ${NODE_COLUMNS}, n.inventory_json, n.inventory_at ${NODE_FROM} WHERE n.id = $1`, [
+        id,
+      ])
+    ).rows[0];
     if (!row) return null;
     return { ...toNode(row), inventory: inventoryOf(row.inventory_json), inventoryAt: row.inventory_at ?? null };
   }
@@ -540,7 +622,11 @@ export class PgStore implements Store {
 
   async insertPendingNode(node: NewNode, holder?: LeaseHolder): Promise<NodeRecord> {
     return this.tx(async (c) => {
-      const existing = (await c.query<NodeRow>(`SELECT ${NODE_COLUMNS} ${NODE_FROM} WHERE n.host_id = $1 FOR UPDATE OF n`, [node.hostId])).rows[0];
+      const existing = (
+        await c.query<NodeRow>(`SELECT ${NODE_COLUMNS} ${NODE_FROM} WHERE n.host_id = $1 FOR UPDATE OF n`, [
+          node.hostId,
+        ])
+      ).rows[0];
       if (existing && existing.state !== 'left') {
         throw new QuantixError('HOST_ALREADY_REGISTERED', {
           message: `The host is already registered with this vDC, in cluster "${existing.cluster_name}".`,
@@ -573,11 +659,16 @@ export class PgStore implements Store {
         if (isConstraint(err, 'FOREIGNKEY')) throw new QuantixError('CLUSTER_NOT_FOUND', { phase: 'register' });
         // Another replica wrote this host between our check and our insert.
         if (isConstraint(err, 'UNIQUE')) {
-          throw new QuantixError('HOST_ALREADY_REGISTERED', { message: 'The host is being registered by another vDC replica at this moment.', phase: 'register' });
+          throw new QuantixError('HOST_ALREADY_REGISTERED', {
+            message: 'The host is being registered by another vDC replica at this moment.',
+            phase: 'register',
+          });
         }
         throw err;
       }
-      return toNode((await c.query<NodeRow>(`SELECT ${NODE_COLUMNS} ${NODE_FROM} WHERE n.id = $1`, [node.id])).rows[0]!);
+      return toNode(
+        (await c.query<NodeRow>(`SELECT ${NODE_COLUMNS} ${NODE_FROM} WHERE n.id = $1`, [node.id])).rows[0]!,
+      );
     });
   }
 
@@ -593,8 +684,12 @@ export class PgStore implements Store {
   async recordHealth(observations: readonly HealthObservation[], replicaId?: string): Promise<void> {
     if (observations.length === 0) return;
     const owner = replicaId ?? null;
-    const connected = observations.filter((o): o is Extract<HealthObservation, { state: 'connected' }> => o.state === 'connected');
-    const other = observations.filter((o): o is Extract<HealthObservation, { state: 'disconnected' | 'left' }> => o.state !== 'connected');
+    const connected = observations.filter(
+      (o): o is Extract<HealthObservation, { state: 'connected' }> => o.state === 'connected',
+    );
+    const other = observations.filter(
+      (o): o is Extract<HealthObservation, { state: 'disconnected' | 'left' }> => o.state !== 'connected',
+    );
     await this.tx(async (c) => {
       // One statement per kind for the whole batch: a thousand hosts cost two round trips.
       if (connected.length > 0) {
@@ -604,7 +699,13 @@ export class PgStore implements Store {
              state = 'connected', last_seen_at = o.at, usage_json = o.usage, hostname = o.hostname
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS o(id, at, usage, hostname)
            WHERE n.id = o.id AND n.state IN ('connected', 'disconnected') AND ($5::text IS NULL OR n.lease_owner = $5)`,
-          [connected.map((o) => o.nodeId), connected.map((o) => o.at), connected.map((o) => JSON.stringify(o.usage)), connected.map((o) => o.hostname), owner],
+          [
+            connected.map((o) => o.nodeId),
+            connected.map((o) => o.at),
+            connected.map((o) => JSON.stringify(o.usage)),
+            connected.map((o) => o.hostname),
+            owner,
+          ],
         );
       }
       if (other.length > 0) {
@@ -614,18 +715,35 @@ export class PgStore implements Store {
              state = o.state, last_error_code = o.code, last_error_message = o.message, last_error_at = o.at
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS o(id, at, state, code, message)
            WHERE n.id = o.id AND n.state IN ('connected', 'disconnected') AND ($6::text IS NULL OR n.lease_owner = $6)`,
-          [other.map((o) => o.nodeId), other.map((o) => o.at), other.map((o) => o.state), other.map((o) => o.error.code), other.map((o) => o.error.message), owner],
+          [
+            other.map((o) => o.nodeId),
+            other.map((o) => o.at),
+            other.map((o) => o.state),
+            other.map((o) => o.error.code),
+            other.map((o) => o.error.message),
+            owner,
+          ],
         );
       }
     });
   }
 
   async recordNodeError(id: string, error: NodeError): Promise<void> {
-    await this.q('UPDATE nodes SET last_error_code = $2, last_error_message = $3, last_error_at = $4 WHERE id = $1', [id, error.code, error.message, error.at]);
+    await this.q('UPDATE nodes SET last_error_code = $2, last_error_message = $3, last_error_at = $4 WHERE id = $1', [
+      id,
+      error.code,
+      error.message,
+      error.at,
+    ]);
   }
 
   async saveInventory(id: string, inventory: Inventory, capacity: NodeCapacity, at: string): Promise<void> {
-    await this.q('UPDATE nodes SET inventory_json = $2, inventory_at = $3, capacity_json = $4 WHERE id = $1', [id, JSON.stringify(inventory), at, JSON.stringify(capacity)]);
+    await this.q('UPDATE nodes SET inventory_json = $2, inventory_at = $3, capacity_json = $4 WHERE id = $1', [
+      id,
+      JSON.stringify(inventory),
+      at,
+      JSON.stringify(capacity),
+    ]);
   }
 
   async deleteNode(id: string): Promise<boolean> {
@@ -636,13 +754,28 @@ export class PgStore implements Store {
     const r = await this.q<{ id: string }>(
       `INSERT INTO audit (at, action, outcome, source, actor, address, host_id, node_id, cluster_id, code, detail)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-      [e.at, e.action, e.outcome, e.source, e.actor ?? null, e.address ?? null, e.hostId ?? null, e.nodeId ?? null, e.clusterId ?? null, e.code ?? null, e.detail ?? null],
+      [
+        e.at,
+        e.action,
+        e.outcome,
+        e.source,
+        e.actor ?? null,
+        e.address ?? null,
+        e.hostId ?? null,
+        e.nodeId ?? null,
+        e.clusterId ?? null,
+        e.code ?? null,
+        e.detail ?? null,
+      ],
     );
     return Number(r.rows[0]!.id);
   }
 
   async listAudit(q: AuditQuery & { limit: number }): Promise<AuditEvent[]> {
-    const r = await this.q<AuditRow>('SELECT * FROM audit WHERE ($1::bigint IS NULL OR id < $1) ORDER BY id DESC LIMIT $2', [q.beforeId ?? null, q.limit]);
+    const r = await this.q<AuditRow>(
+      'SELECT * FROM audit WHERE ($1::bigint IS NULL OR id < $1) ORDER BY id DESC LIMIT $2',
+      [q.beforeId ?? null, q.limit],
+    );
     return r.rows.map(toAudit);
   }
 
@@ -665,11 +798,15 @@ export class PgStore implements Store {
   }
 
   async listApiTokens(): Promise<ApiTokenRecord[]> {
-    return (await this.q<TokenRow>('SELECT * FROM api_tokens ORDER BY created_at COLLATE "C", name COLLATE "C"')).rows.map(toToken);
+    return (
+      await this.q<TokenRow>('SELECT * FROM api_tokens ORDER BY created_at COLLATE "C", name COLLATE "C"')
+    ).rows.map(toToken);
   }
 
   async findActiveApiToken(tokenHash: string): Promise<ApiTokenRecord | null> {
-    const row = (await this.q<TokenRow>('SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [tokenHash])).rows[0];
+    const row = (
+      await this.q<TokenRow>('SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [tokenHash])
+    ).rows[0];
     return row ? toToken(row) : null;
   }
 
@@ -681,8 +818,15 @@ export class PgStore implements Store {
     return this.tx(async (c) => {
       const row =
         (await c.query<TokenRow>('SELECT * FROM api_tokens WHERE id = $1 FOR UPDATE', [idOrName])).rows[0] ??
-        (await c.query<TokenRow>('SELECT * FROM api_tokens WHERE name = $1 AND revoked_at IS NULL FOR UPDATE', [idOrName])).rows[0];
-      if (!row) throw new QuantixError('API_TOKEN_NOT_FOUND', { message: `No API token with id or name "${idOrName.slice(0, 63)}".` });
+        (
+          await c.query<TokenRow>('SELECT * FROM api_tokens WHERE name = $1 AND revoked_at IS NULL FOR UPDATE', [
+            idOrName,
+          ])
+        ).rows[0];
+      if (!row)
+        throw new QuantixError('API_TOKEN_NOT_FOUND', {
+          message: `No API token with id or name "${idOrName.slice(0, 63)}".`,
+        });
       await c.query('UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [row.id, at]);
       return toToken((await c.query<TokenRow>('SELECT * FROM api_tokens WHERE id = $1', [row.id])).rows[0]!);
     });
@@ -698,19 +842,38 @@ export class PgStore implements Store {
          ON CONFLICT (id) DO UPDATE SET seen_at = now(), url = excluded.url`,
         [replica.id, replica.name, replica.url, replica.startedAt],
       );
-      await c.query(`UPDATE nodes SET lease_until = now() + $2::float8 * interval '1 millisecond' WHERE lease_owner = $1`, [replica.id, leaseMs]);
+      await c.query(
+        `UPDATE nodes SET lease_until = now() + $2::float8 * interval '1 millisecond' WHERE lease_owner = $1`,
+        [replica.id, leaseMs],
+      );
       await c.query(`DELETE FROM replicas WHERE seen_at < now() - interval '1 hour'`);
     });
   }
 
   async replicas(leaseMs: number): Promise<ReplicaRecord[]> {
-    const r = await this.q<{ id: string; name: string; url: string; started_at: string; seen_at: Date; alive: boolean; hosts: number }>(
+    const r = await this.q<{
+      id: string;
+      name: string;
+      url: string;
+      started_at: string;
+      seen_at: Date;
+      alive: boolean;
+      hosts: number;
+    }>(
       `SELECT r.id, r.name, r.url, r.started_at, r.seen_at, r.seen_at > now() - $1::float8 * interval '1 millisecond' AS alive,
          (SELECT COUNT(*)::int FROM nodes n WHERE n.lease_owner = r.id AND n.lease_until > now()) AS hosts
        FROM replicas r WHERE r.seen_at > now() - interval '1 hour' ORDER BY r.started_at COLLATE "C", r.id COLLATE "C"`,
       [leaseMs],
     );
-    return r.rows.map((x) => ({ id: x.id, name: x.name, url: x.url, startedAt: x.started_at, lastSeenAt: x.seen_at.toISOString(), alive: x.alive, hosts: x.hosts }));
+    return r.rows.map((x) => ({
+      id: x.id,
+      name: x.name,
+      url: x.url,
+      startedAt: x.started_at,
+      lastSeenAt: x.seen_at.toISOString(),
+      alive: x.alive,
+      hosts: x.hosts,
+    }));
   }
 
   async leaveReplica(id: string): Promise<void> {
@@ -723,17 +886,32 @@ export class PgStore implements Store {
   async claimHosts(replicaId: string, leaseMs: number): Promise<NodeRecord[]> {
     return this.tx(async (c) => {
       await claimLeases(c, replicaId, leaseMs);
-      return (await c.query<NodeRow>(`SELECT ${NODE_COLUMNS} ${NODE_FROM} WHERE n.lease_owner = $1 AND n.state IN ${POLLED_STATES} ${NODE_ORDER}`, [replicaId])).rows.map(toNode);
+      return (
+        await c.query<NodeRow>(
+          `SELECT ${NODE_COLUMNS} ${NODE_FROM} WHERE n.lease_owner = $1 AND n.state IN ${POLLED_STATES} ${NODE_ORDER}`,
+          [replicaId],
+        )
+      ).rows.map(toNode);
     });
   }
 
   async takeOverHosts(replicaId: string, leaseMs: number, known: ReadonlySet<string>): Promise<LeaseClaim> {
     return this.tx(async (c) => {
       await claimLeases(c, replicaId, leaseMs);
-      const held = (await c.query<{ id: string }>(`SELECT id FROM nodes WHERE lease_owner = $1 AND state IN ${POLLED_STATES}`, [replicaId])).rows.map((r) => r.id);
+      const held = (
+        await c.query<{ id: string }>(`SELECT id FROM nodes WHERE lease_owner = $1 AND state IN ${POLLED_STATES}`, [
+          replicaId,
+        ])
+      ).rows.map((r) => r.id);
       const fresh = held.filter((id) => !known.has(id));
       const taken =
-        fresh.length === 0 ? [] : (await c.query<NodeRow>(`SELECT ${NODE_COLUMNS} ${NODE_FROM} WHERE n.id = ANY($1::text[]) ${NODE_ORDER}`, [fresh])).rows.map(toNode);
+        fresh.length === 0
+          ? []
+          : (
+              await c.query<NodeRow>(`SELECT ${NODE_COLUMNS} ${NODE_FROM} WHERE n.id = ANY($1::text[]) ${NODE_ORDER}`, [
+                fresh,
+              ])
+            ).rows.map(toNode);
       const next = (
         await c.query<{ ms: number | null }>(
           `SELECT (EXTRACT(EPOCH FROM MIN(lease_until) - now()) * 1000)::float8 AS ms FROM nodes
@@ -756,9 +934,13 @@ export class PgStore implements Store {
  */
 async function claimLeases(c: Queryable, replicaId: string, leaseMs: number): Promise<void> {
   const alive = (
-    await c.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM replicas WHERE seen_at > now() - $1::float8 * interval '1 millisecond' OR id = $2`, [leaseMs, replicaId])
+    await c.query<{ n: number }>(
+      `SELECT COUNT(*)::int AS n FROM replicas WHERE seen_at > now() - $1::float8 * interval '1 millisecond' OR id = $2`,
+      [leaseMs, replicaId],
+    )
   ).rows[0]!.n;
-  const total = (await c.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM nodes WHERE state IN ${POLLED_STATES}`)).rows[0]!.n;
+  const total = (await c.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM nodes WHERE state IN ${POLLED_STATES}`))
+    .rows[0]!.n;
   const share = Math.ceil(total / Math.max(1, alive));
   const own = (
     await c.query<{ id: string; state: NodeState }>(
@@ -773,7 +955,11 @@ async function claimLeases(c: Queryable, replicaId: string, leaseMs: number): Pr
       .map((n) => n.id)
       .sort()
       .slice(0, own.length - share);
-    if (give.length > 0) await c.query('UPDATE nodes SET lease_owner = NULL, lease_until = NULL WHERE id = ANY($1::text[]) AND lease_owner = $2', [give, replicaId]);
+    if (give.length > 0)
+      await c.query(
+        'UPDATE nodes SET lease_owner = NULL, lease_until = NULL WHERE id = ANY($1::text[]) AND lease_owner = $2',
+        [give, replicaId],
+      );
   } else if (own.length < share) {
     await c.query(
       `UPDATE nodes SET lease_owner = $1, lease_until = now() + $2::float8 * interval '1 millisecond'

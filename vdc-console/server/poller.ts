@@ -37,7 +37,11 @@ export interface PollerOptions {
 }
 
 /** Runs tasks with at most `limit` in flight. */
-export async function runBounded<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+export async function runBounded<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -130,7 +134,8 @@ export class HealthPoller {
       this.nextExpiryMs = null;
       if (this.stopped) return;
       const code = err instanceof QuantixError ? err.code : 'INTERNAL';
-      if (!this.databaseDown) this.o.log.warn({ code, err: code === 'INTERNAL' ? err : undefined }, 'heartbeat failed: leases not renewed');
+      if (!this.databaseDown)
+        this.o.log.warn({ code, err: code === 'INTERNAL' ? err : undefined }, 'heartbeat failed: leases not renewed');
       this.databaseDown = code === 'DATABASE_UNAVAILABLE';
     }
   }
@@ -173,7 +178,9 @@ export class HealthPoller {
     await Promise.all([this.running, this.beating, ...this.takeovers]);
     this.connections.close();
     // The other replicas take this one's hosts at their next heartbeat rather than after a lease period.
-    await this.o.store.leaveReplica(this.o.replica.id).catch((err: unknown) => this.o.log.warn({ err }, 'could not release poll leases'));
+    await this.o.store
+      .leaveReplica(this.o.replica.id)
+      .catch((err: unknown) => this.o.log.warn({ err }, 'could not release poll leases'));
   }
 
   /** One round over every host this replica holds that is not gone; resolves when all answered or timed out. */
@@ -190,7 +197,10 @@ export class HealthPoller {
       lastRoundMs: this.now() - started,
     };
     const cpu = process.cpuUsage(cpuBefore);
-    this.o.log.debug({ hosts: claimed.length, ms: this.stats.lastRoundMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000) }, 'health round done');
+    this.o.log.debug(
+      { hosts: claimed.length, ms: this.stats.lastRoundMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000) },
+      'health round done',
+    );
   }
 
   /** Checks hosts (skipping any being checked already) and records the results in batches. */
@@ -235,7 +245,12 @@ export class HealthPoller {
     try {
       const st = await this.client(node).status();
       if (st.vdc.id !== this.o.service.identity.id || st.nodeId !== node.id) {
-        return { nodeId: node.id, at: at(), state: 'left', error: { code: 'NOT_MANAGED_BY_YOU', message: `The host now belongs to vDC ${st.vdc.name}.` } };
+        return {
+          nodeId: node.id,
+          at: at(),
+          state: 'left',
+          error: { code: 'NOT_MANAGED_BY_YOU', message: `The host now belongs to vDC ${st.vdc.name}.` },
+        };
       }
       return { nodeId: node.id, at: at(), state: 'connected', usage: st.usage, hostname: st.hostname };
     } catch (err) {
@@ -243,9 +258,15 @@ export class HealthPoller {
       const q = err instanceof QuantixError ? err : new QuantixError('INTERNAL', { cause: err });
       if (NOT_OURS.has(q.code)) {
         if (node.state !== 'left') this.o.log.info({ nodeId: node.id, hostId: node.hostId }, 'host left this vDC');
-        return { nodeId: node.id, at: at(), state: 'left', error: { code: q.code, message: 'The host says it is no longer managed by this vDC.' } };
+        return {
+          nodeId: node.id,
+          at: at(),
+          state: 'left',
+          error: { code: q.code, message: 'The host says it is no longer managed by this vDC.' },
+        };
       }
-      if (node.state === 'connected') this.o.log.warn({ nodeId: node.id, hostId: node.hostId, code: q.code }, 'host disconnected');
+      if (node.state === 'connected')
+        this.o.log.warn({ nodeId: node.id, hostId: node.hostId, code: q.code }, 'host disconnected');
       return { nodeId: node.id, at: at(), state: 'disconnected', error: { code: q.code, message: q.message } };
     }
   }
@@ -258,7 +279,15 @@ export class HealthPoller {
       const st = await this.client(node).status();
       if (st.vdc.id === service.identity.id && st.nodeId === node.id) {
         await this.o.store.completeNode(node.id, at, st.hostname);
-        await service.audit({ action: 'node.register', outcome: 'ok', source: 'vdc', hostId: node.hostId, nodeId: node.id, clusterId: node.clusterId, detail: 'pending registration completed: the host had joined' });
+        await service.audit({
+          action: 'node.register',
+          outcome: 'ok',
+          source: 'vdc',
+          hostId: node.hostId,
+          nodeId: node.id,
+          clusterId: node.clusterId,
+          detail: 'pending registration completed: the host had joined',
+        });
         this.o.log.info({ nodeId: node.id, hostId: node.hostId }, 'pending registration completed');
       } else {
         await this.rollBack(node, `the host belongs to vDC ${st.vdc.name}`);
@@ -274,7 +303,16 @@ export class HealthPoller {
 
   private async rollBack(node: NodeRecord, why: string): Promise<void> {
     await this.o.store.deleteNode(node.id);
-    await this.o.service.audit({ action: 'node.register', outcome: 'error', source: 'vdc', hostId: node.hostId, nodeId: node.id, clusterId: node.clusterId, code: 'NOT_MANAGED_BY_YOU', detail: `pending registration undone: ${why}` });
+    await this.o.service.audit({
+      action: 'node.register',
+      outcome: 'error',
+      source: 'vdc',
+      hostId: node.hostId,
+      nodeId: node.id,
+      clusterId: node.clusterId,
+      code: 'NOT_MANAGED_BY_YOU',
+      detail: `pending registration undone: ${why}`,
+    });
     this.o.log.info({ nodeId: node.id, hostId: node.hostId }, 'pending registration undone');
   }
 }

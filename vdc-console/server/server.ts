@@ -16,7 +16,12 @@ import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type CertificatePair, createSelfSignedCertificate, fingerprintOfPem, loadOrCreateCertificate } from '../../common/tls/certificates.js';
+import {
+  type CertificatePair,
+  createSelfSignedCertificate,
+  fingerprintOfPem,
+  loadOrCreateCertificate,
+} from '../../common/tls/certificates.js';
 import type { Logger } from '../../common/log/logger.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { DISCOVERY_TTL_SECONDS } from '../../common/protocol/vdc-api.js';
@@ -49,7 +54,10 @@ export function openStateStore(stateDir: string): Store {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     return openSqliteStore(databasePath(stateDir));
   } catch (err) {
-    if (denied(err) || (/^SQLITE_(CANTOPEN|READONLY|PERM|AUTH)/.test(String((err as { code?: unknown }).code)) && !accessible(stateDir))) {
+    if (
+      denied(err) ||
+      (/^SQLITE_(CANTOPEN|READONLY|PERM|AUTH)/.test(String((err as { code?: unknown }).code)) && !accessible(stateDir))
+    ) {
       throw new QuantixError('PERMISSION_DENIED', {
         message: `Permission denied opening the vDC's state in ${stateDir}.`,
         hint: 'Run it as the user quantix-vdc runs as (root on the appliance), e.g. with sudo.',
@@ -79,7 +87,16 @@ function accessible(stateDir: string): boolean {
 /** Why the HTTPS address cannot be used, as a coded error. */
 function listenError(err: unknown, listen: { host: string; port: number }): QuantixError {
   const code = (err as NodeJS.ErrnoException).code;
-  const why = code === 'EADDRINUSE' ? 'the address is in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'no such host name' : (err as Error).message;
+  const why =
+    code === 'EADDRINUSE'
+      ? 'the address is in use'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : code === 'EADDRNOTAVAIL'
+          ? 'no such local address'
+          : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+            ? 'no such host name'
+            : (err as Error).message;
   return new QuantixError('LISTEN_FAILED', {
     message: `Cannot listen on ${formatHostPort(listen.host, listen.port)}: ${why}.`,
     hint: 'Choose another --listen address or port, or stop what holds it.',
@@ -104,14 +121,27 @@ export async function openStore(stateDir: string, database: string | null, log: 
 
 /** The identity's name when none is configured: the machine's host name, made safe. */
 function defaultName(): string {
-  return os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63) || 'vdc';
+  return (
+    os
+      .hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 63) || 'vdc'
+  );
 }
 
 /** The identity of a single vDC: its id in SQLite, its certificates in the state directory. */
-async function localIdentity(store: Store, config: ServeConfig, log: Logger): Promise<{ identity: VdcIdentity; client: CertificatePair; server: CertificatePair }> {
+async function localIdentity(
+  store: Store,
+  config: ServeConfig,
+  log: Logger,
+): Promise<{ identity: VdcIdentity; client: CertificatePair; server: CertificatePair }> {
   let identity = await store.identity();
   if (!identity) {
-    identity = await store.saveIdentity({ id: randomUUID(), name: config.name ?? defaultName(), createdAt: new Date().toISOString() });
+    identity = await store.saveIdentity({
+      id: randomUUID(),
+      name: config.name ?? defaultName(),
+      createdAt: new Date().toISOString(),
+    });
     log.info({ vdcId: identity.id, vdcName: identity.name }, 'vDC identity created');
   } else if (config.name !== null && config.name !== identity.name) {
     identity = await store.saveIdentity({ ...identity, name: config.name });
@@ -134,9 +164,17 @@ async function sharedIdentity(
     let identity = await store.identity();
     const fresh = identity === null;
     const { key, created } = loadSecretKey(config.secretFile, fresh);
-    if (created) log.warn({ secretFile: config.secretFile }, 'vDC secret key created: copy this file (mode 0600) to every other replica');
+    if (created)
+      log.warn(
+        { secretFile: config.secretFile },
+        'vDC secret key created: copy this file (mode 0600) to every other replica',
+      );
     if (!identity) {
-      identity = await store.saveIdentity({ id: randomUUID(), name: config.name ?? defaultName(), createdAt: new Date().toISOString() });
+      identity = await store.saveIdentity({
+        id: randomUUID(),
+        name: config.name ?? defaultName(),
+        createdAt: new Date().toISOString(),
+      });
       log.info({ vdcId: identity.id, vdcName: identity.name }, 'vDC identity created');
     } else if (config.name !== null && config.name !== identity.name) {
       identity = await store.saveIdentity({ ...identity, name: config.name });
@@ -146,7 +184,14 @@ async function sharedIdentity(
       let row = await store.certificate(prefix);
       if (!row) {
         const pair = await createSelfSignedCertificate(commonName);
-        row = await store.saveCertificate({ name: prefix, certPem: pair.certPem, keySealed: seal(key, `certificate:${prefix}`, Buffer.from(pair.keyPem)) }, new Date().toISOString());
+        row = await store.saveCertificate(
+          {
+            name: prefix,
+            certPem: pair.certPem,
+            keySealed: seal(key, `certificate:${prefix}`, Buffer.from(pair.keyPem)),
+          },
+          new Date().toISOString(),
+        );
       }
       const keyPem = unseal(key, `certificate:${prefix}`, row.keySealed).toString('utf8');
       return { certPem: row.certPem, keyPem, fingerprint: fingerprintOfPem(row.certPem) };
@@ -167,7 +212,11 @@ export interface RunningVdc {
 }
 
 /** Starts the vDC with its configuration. */
-export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJoin?: () => void } = {}): Promise<RunningVdc> {
+export async function startVdc(
+  config: ServeConfig,
+  log: Logger,
+  hooks: { afterJoin?: () => void } = {},
+): Promise<RunningVdc> {
   if (config.listen) await checkListen(config.listen);
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   const lock = lockStateDir(config.stateDir);
@@ -194,7 +243,12 @@ export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJ
     }
 
     let url = config.url ?? '';
-    const replica: ReplicaInfo = { id: randomUUID(), name: `${os.hostname()}:${process.pid}`.slice(0, 100), url: '', startedAt: new Date().toISOString() };
+    const replica: ReplicaInfo = {
+      id: randomUUID(),
+      name: `${os.hostname()}:${process.pid}`.slice(0, 100),
+      url: '',
+      startedAt: new Date().toISOString(),
+    };
     const service = new VdcService({
       store,
       identity,
@@ -210,10 +264,14 @@ export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJ
       ...(hooks.afterJoin ? { afterJoin: hooks.afterJoin } : {}),
     });
 
-    await claimSocketPath(config.socketPath, () => new QuantixError('BUSY', {
-      message: `Another quantix-vdc is already serving ${config.socketPath}.`,
-      hint: 'Stop it first, or give this one its own --socket and --state-dir.',
-    }));
+    await claimSocketPath(
+      config.socketPath,
+      () =>
+        new QuantixError('BUSY', {
+          message: `Another quantix-vdc is already serving ${config.socketPath}.`,
+          hint: 'Stop it first, or give this one its own --socket and --state-dir.',
+        }),
+    );
     const local = buildApiServer({ service, store, log, remote: null });
     apps.push(local);
     await local.listen({ path: config.socketPath });
@@ -221,7 +279,12 @@ export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJ
 
     let https: RunningVdc['https'] = null;
     if (config.listen) {
-      const remote = buildApiServer({ service, store, log, remote: { keyPem: serverCert.keyPem, certPem: serverCert.certPem } });
+      const remote = buildApiServer({
+        service,
+        store,
+        log,
+        remote: { keyPem: serverCert.keyPem, certPem: serverCert.certPem },
+      });
       apps.push(remote);
       try {
         await remote.listen({ host: config.listen.host, port: config.listen.port });
@@ -238,7 +301,15 @@ export async function startVdc(config: ServeConfig, log: Logger, hooks: { afterJ
     if (!url) url = `https://${os.hostname()}`;
     replica.url = https ? `https://${formatHostPort(https.host, https.port)}` : url;
 
-    poller = new HealthPoller({ store, service, log, intervalMs: config.pollIntervalMs, concurrency: config.pollConcurrency, replica, leaseMs: config.leaseMs });
+    poller = new HealthPoller({
+      store,
+      service,
+      log,
+      intervalMs: config.pollIntervalMs,
+      concurrency: config.pollConcurrency,
+      replica,
+      leaseMs: config.leaseMs,
+    });
     poller.start();
 
     log.info(

@@ -16,7 +16,12 @@ import { agentCodeOf, HostAgentClient, type HostAgentClientOptions } from '../..
 import type { TlsConnectionPool } from '../../common/http/request.js';
 import type { Logger } from '../../common/log/logger.js';
 import { forgetSecret, registerSecret } from '../../common/log/logger.js';
-import { AGENT_API_VERSION, AGENT_NETWORK_ERROR_CODES, type DiscoveryResponse, type HelloResponse } from '../../common/protocol/agent-api.js';
+import {
+  AGENT_API_VERSION,
+  AGENT_NETWORK_ERROR_CODES,
+  type DiscoveryResponse,
+  type HelloResponse,
+} from '../../common/protocol/agent-api.js';
 import { type ErrorCode, type Phase, QuantixError } from '../../common/protocol/errors.js';
 import { formatHostPort } from '../../common/protocol/host-port.js';
 import { vmSupport } from '../../common/protocol/inventory.js';
@@ -114,11 +119,19 @@ export interface PollerStats {
  * (its own failure, membership answers) leave it open, and the host is asked.
  */
 const HOST_REFUSALS = new Set<ErrorCode>(
-  AGENT_NETWORK_ERROR_CODES.filter((c) => !['NOT_MANAGED', 'NOT_MANAGED_BY_YOU', 'STATE_WRITE_FAILED', 'BUSY', 'INTERNAL'].includes(c)),
+  AGENT_NETWORK_ERROR_CODES.filter(
+    (c) => !['NOT_MANAGED', 'NOT_MANAGED_BY_YOU', 'STATE_WRITE_FAILED', 'BUSY', 'INTERNAL'].includes(c),
+  ),
 );
 
 /** Codes meaning "this token cannot be used"; on a managed host the real reason is the membership. */
-const TOKEN_CODES = new Set<ErrorCode>(['TOKEN_INVALID', 'NO_ACTIVE_TOKEN', 'TOKEN_EXPIRED', 'TOKEN_ALREADY_USED', 'TOKEN_REVOKED']);
+const TOKEN_CODES = new Set<ErrorCode>([
+  'TOKEN_INVALID',
+  'NO_ACTIVE_TOKEN',
+  'TOKEN_EXPIRED',
+  'TOKEN_ALREADY_USED',
+  'TOKEN_REVOKED',
+]);
 
 /** Codes with which a host says it is not (or no longer) managed by this vDC. */
 export const NOT_OURS = new Set<ErrorCode>(['NOT_MANAGED_BY_YOU', 'NOT_MANAGED']);
@@ -146,7 +159,10 @@ function auditAddress(input: unknown, parsed: HostAddress | null): string | null
 
 /** Strips a prefix length and zone, lower-cases: how addresses are compared. */
 function bareAddress(a: string): string {
-  return a.replace(/\/\d+$/, '').replace(/%.*$/, '').toLowerCase();
+  return a
+    .replace(/\/\d+$/, '')
+    .replace(/%.*$/, '')
+    .toLowerCase();
 }
 
 /** The vDC services. */
@@ -161,7 +177,12 @@ export class VdcService {
   private readonly derivations = new WorkQueue(KEY_DERIVATIONS);
   private readonly o: VdcServiceOptions;
   private readonly now: () => number;
-  private pollerStats: () => PollerStats = () => ({ intervalSeconds: 0, lastRoundAt: null, lastRoundHosts: 0, lastRoundMs: null });
+  private pollerStats: () => PollerStats = () => ({
+    intervalSeconds: 0,
+    lastRoundAt: null,
+    lastRoundHosts: 0,
+    lastRoundMs: null,
+  });
 
   constructor(o: VdcServiceOptions) {
     this.o = o;
@@ -181,7 +202,14 @@ export class VdcService {
   }
 
   /** A client of one host with this vDC's limits and client certificate. */
-  agent(opts: { host: string; port: number; pinnedFingerprint?: string | null; clockOffsetMs?: number; signal?: AbortSignal; connections?: TlsConnectionPool }): HostAgentClient {
+  agent(opts: {
+    host: string;
+    port: number;
+    pinnedFingerprint?: string | null;
+    clockOffsetMs?: number;
+    signal?: AbortSignal;
+    connections?: TlsConnectionPool;
+  }): HostAgentClient {
     const full: HostAgentClientOptions = {
       host: opts.host,
       port: opts.port,
@@ -252,12 +280,31 @@ export class VdcService {
   async createCluster(body: unknown, ctx: RequestContext): Promise<Cluster> {
     const req = parseCreateClusterRequest(body);
     try {
-      const c = await this.o.store.createCluster({ id: randomUUID(), name: req.name, description: req.description, createdAt: this.iso() });
-      await this.audit({ action: 'cluster.create', outcome: 'ok', source: ctx.source, actor: ctx.actor, clusterId: c.id, detail: c.name });
+      const c = await this.o.store.createCluster({
+        id: randomUUID(),
+        name: req.name,
+        description: req.description,
+        createdAt: this.iso(),
+      });
+      await this.audit({
+        action: 'cluster.create',
+        outcome: 'ok',
+        source: ctx.source,
+        actor: ctx.actor,
+        clusterId: c.id,
+        detail: c.name,
+      });
       return clusterView(c);
     } catch (err) {
       const q = inPhase(err, 'register');
-      await this.audit({ action: 'cluster.create', outcome: 'error', source: ctx.source, actor: ctx.actor, code: q.code, detail: req.name });
+      await this.audit({
+        action: 'cluster.create',
+        outcome: 'error',
+        source: ctx.source,
+        actor: ctx.actor,
+        code: q.code,
+        detail: req.name,
+      });
       throw err;
     }
   }
@@ -266,13 +313,30 @@ export class VdcService {
   async deleteCluster(idOrName: string, ctx: RequestContext): Promise<Cluster> {
     const found = await this.o.store.findCluster(idOrName);
     try {
-      if (!found) throw new QuantixError('CLUSTER_NOT_FOUND', { message: `No cluster with id or name "${idOrName.slice(0, 63)}".` });
+      if (!found)
+        throw new QuantixError('CLUSTER_NOT_FOUND', {
+          message: `No cluster with id or name "${idOrName.slice(0, 63)}".`,
+        });
       const c = await this.o.store.deleteCluster(found.id);
-      await this.audit({ action: 'cluster.delete', outcome: 'ok', source: ctx.source, actor: ctx.actor, clusterId: c.id, detail: c.name });
+      await this.audit({
+        action: 'cluster.delete',
+        outcome: 'ok',
+        source: ctx.source,
+        actor: ctx.actor,
+        clusterId: c.id,
+        detail: c.name,
+      });
       return clusterView(c);
     } catch (err) {
       const code = err instanceof QuantixError ? err.code : 'INTERNAL';
-      await this.audit({ action: 'cluster.delete', outcome: 'error', source: ctx.source, actor: ctx.actor, clusterId: found?.id ?? null, code });
+      await this.audit({
+        action: 'cluster.delete',
+        outcome: 'error',
+        source: ctx.source,
+        actor: ctx.actor,
+        clusterId: found?.id ?? null,
+        code,
+      });
       throw err;
     }
   }
@@ -284,7 +348,10 @@ export class VdcService {
   async listNodes(clusterIdOrName: string | undefined): Promise<NodeSummary[]> {
     if (clusterIdOrName === undefined) return (await this.o.store.listNodes()).map(nodeSummaryView);
     const c = await this.o.store.findCluster(clusterIdOrName);
-    if (!c) throw new QuantixError('CLUSTER_NOT_FOUND', { message: `No cluster with id or name "${clusterIdOrName.slice(0, 63)}".` });
+    if (!c)
+      throw new QuantixError('CLUSTER_NOT_FOUND', {
+        message: `No cluster with id or name "${clusterIdOrName.slice(0, 63)}".`,
+      });
     return (await this.o.store.listNodes({ clusterId: c.id })).map(nodeSummaryView);
   }
 
@@ -301,7 +368,12 @@ export class VdcService {
    */
   private async managedByUs(host: string, port: number, fingerprint: string, signal?: AbortSignal): Promise<boolean> {
     try {
-      const st = await this.agent({ host, port, pinnedFingerprint: fingerprint, ...(signal ? { signal } : {}) }).status();
+      const st = await this.agent({
+        host,
+        port,
+        pinnedFingerprint: fingerprint,
+        ...(signal ? { signal } : {}),
+      }).status();
       return st.vdc.id === this.identity.id;
     } catch {
       return false;
@@ -313,12 +385,18 @@ export class VdcService {
     const row = await this.o.store.findNodeByHostId(hostId);
     if (byUs || (row && row.state !== 'left')) {
       return new QuantixError('HOST_ALREADY_REGISTERED', {
-        message: row ? `The host is already registered with this vDC, in cluster "${row.clusterName}".` : 'The host is already managed by this vDC.',
+        message: row
+          ? `The host is already registered with this vDC, in cluster "${row.clusterName}".`
+          : 'The host is already managed by this vDC.',
         phase,
         cause,
       });
     }
-    return new QuantixError('HOST_MANAGED_ELSEWHERE', { message: 'The host is managed by another vDC, so it has no usable registration token.', phase, cause });
+    return new QuantixError('HOST_MANAGED_ELSEWHERE', {
+      message: 'The host is managed by another vDC, so it has no usable registration token.',
+      phase,
+      cause,
+    });
   }
 
   /**
@@ -327,7 +405,11 @@ export class VdcService {
    * proof-authenticated discovery, checks the host's proof, and keeps the
    * verified host for ten minutes. `onStage` reports progress.
    */
-  async discover(body: unknown, ctx: RequestContext, onStage: (stage: DiscoverStage) => void = () => undefined): Promise<DiscoverResponse> {
+  async discover(
+    body: unknown,
+    ctx: RequestContext,
+    onStage: (stage: DiscoverStage) => void = () => undefined,
+  ): Promise<DiscoverResponse> {
     // Refused before anything is read or written: a burst must cost neither memory nor audit rows.
     const release = this.discoveries.tryEnter(ctx.caller ?? ctx.source);
     if (!release) {
@@ -344,7 +426,11 @@ export class VdcService {
     }
   }
 
-  private async discoverAdmitted(body: unknown, ctx: RequestContext, onStage: (stage: DiscoverStage) => void): Promise<DiscoverResponse> {
+  private async discoverAdmitted(
+    body: unknown,
+    ctx: RequestContext,
+    onStage: (stage: DiscoverStage) => void,
+  ): Promise<DiscoverResponse> {
     let parsed: HostAddress | null = null;
     let rawAddress: unknown = null;
     let hostId: string | null = null;
@@ -357,17 +443,26 @@ export class VdcService {
       parsed = parseHostAddress(req.address);
       const tok = parseToken(req.token);
       if (!tok.ok) {
-        throw new QuantixError('TOKEN_FORMAT', { message: `The token is not well formed: ${describeTokenProblem(tok.problem)}.`, phase: 'verify' });
+        throw new QuantixError('TOKEN_FORMAT', {
+          message: `The token is not well formed: ${describeTokenProblem(tok.problem)}.`,
+          phase: 'verify',
+        });
       }
       canonical = tok.canonical;
       registerSecret(canonical);
 
       onStage('connecting');
-      const client = this.agent({ host: parsed.host, port: parsed.port, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      const client = this.agent({
+        host: parsed.host,
+        port: parsed.port,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
       const { hello, fingerprint } = await client.hello();
       hostId = hello.hostId;
       if (hello.apiVersion !== AGENT_API_VERSION) {
-        throw new QuantixError('HOST_PROTOCOL_ERROR', { message: `The host speaks agent API version ${hello.apiVersion}; this vDC speaks ${AGENT_API_VERSION}.` });
+        throw new QuantixError('HOST_PROTOCOL_ERROR', {
+          message: `The host speaks agent API version ${hello.apiVersion}; this vDC speaks ${AGENT_API_VERSION}.`,
+        });
       }
 
       phase = 'verify';
@@ -377,7 +472,8 @@ export class VdcService {
       const token = canonical;
       key = await this.derivations.run(async () => {
         // A caller who hung up while waiting costs no derivation.
-        if (ctx.signal?.aborted) throw new QuantixError('CONNECTION_TIMEOUT', { message: 'The discovery was cancelled by the client.' });
+        if (ctx.signal?.aborted)
+          throw new QuantixError('CONNECTION_TIMEOUT', { message: 'The discovery was cancelled by the client.' });
         return deriveKey(token);
       });
       let disc: DiscoveryResponse;
@@ -385,12 +481,19 @@ export class VdcService {
         disc = await client.discovery(key);
       } catch (err) {
         if (hello.managed && err instanceof QuantixError && TOKEN_CODES.has(err.code)) {
-          throw await this.managedError(hello.hostId, await this.managedByUs(parsed.host, parsed.port, fingerprint, ctx.signal), 'verify', err);
+          throw await this.managedError(
+            hello.hostId,
+            await this.managedByUs(parsed.host, parsed.port, fingerprint, ctx.signal),
+            'verify',
+            err,
+          );
         }
         throw err;
       }
       if (disc.hostId !== hello.hostId) {
-        throw new QuantixError('HOST_IDENTITY_CHANGED', { message: `The host answered hello as ${hello.hostId} but discovery as ${disc.hostId}.` });
+        throw new QuantixError('HOST_IDENTITY_CHANGED', {
+          message: `The host answered hello as ${hello.hostId} but discovery as ${disc.hostId}.`,
+        });
       }
 
       phase = 'discover';
@@ -476,7 +579,10 @@ export class VdcService {
     const cpu = disc.inventory.cpu;
     const vm = vmSupport(cpu);
     if (vm.problem === 'NO_VIRTUALIZATION') {
-      warnings.push({ code: 'NO_VIRTUALIZATION', message: 'The CPU shows no hardware virtualization (VT-x or AMD-V): virtual machines cannot run on this host.' });
+      warnings.push({
+        code: 'NO_VIRTUALIZATION',
+        message: 'The CPU shows no hardware virtualization (VT-x or AMD-V): virtual machines cannot run on this host.',
+      });
     } else if (vm.problem === 'KVM_UNAVAILABLE') {
       warnings.push({
         code: 'VIRTUALIZATION_DISABLED',
@@ -497,8 +603,13 @@ export class VdcService {
       } else {
         used = [bareAddress(addr.host)];
       }
-      if (used.length > 0 && !used.some((u) => reported.has(u) || (net.isIPv6(u) && reported.has(u.replace(/^::ffff:/, ''))))) {
-        const list = [...disc.managementAddresses.map((a) => a.address)].slice(0, 4).join(', ') || [...reported].slice(0, 4).join(', ');
+      if (
+        used.length > 0 &&
+        !used.some((u) => reported.has(u) || (net.isIPv6(u) && reported.has(u.replace(/^::ffff:/, ''))))
+      ) {
+        const list =
+          [...disc.managementAddresses.map((a) => a.address)].slice(0, 4).join(', ') ||
+          [...reported].slice(0, 4).join(', ');
         warnings.push({
           code: 'ADDRESS_NOT_REPORTED',
           message: `The host does not report ${addr.host} among its addresses (it reports ${list}): it may be behind NAT. The vDC will keep using ${addr.display}.`,
@@ -535,10 +646,17 @@ export class VdcService {
       session = await this.sessions.get(req.discoveryId);
       if (!session) throw new QuantixError('DISCOVERY_NOT_FOUND', { phase: 'register' });
       const cluster = await this.o.store.findCluster(req.clusterId);
-      if (!cluster) throw new QuantixError('CLUSTER_NOT_FOUND', { message: `No cluster with id or name "${req.clusterId.slice(0, 63)}".`, phase: 'register' });
+      if (!cluster)
+        throw new QuantixError('CLUSTER_NOT_FOUND', {
+          message: `No cluster with id or name "${req.clusterId.slice(0, 63)}".`,
+          phase: 'register',
+        });
       clusterId = cluster.id;
       if (this.registering.has(session.hostId)) {
-        throw new QuantixError('BUSY', { message: 'This host is being registered by another request.', hint: 'Wait for it to finish, then list the hosts.' });
+        throw new QuantixError('BUSY', {
+          message: 'This host is being registered by another request.',
+          hint: 'Wait for it to finish, then list the hosts.',
+        });
       }
       const existing = await this.o.store.findNodeByHostId(session.hostId);
       if (existing && existing.state !== 'left') throw await this.managedError(session.hostId, true, 'register');
@@ -566,34 +684,49 @@ export class VdcService {
       }
       phase = 'register';
       if (hello.managed) {
-        throw await this.managedError(session.hostId, await this.managedByUs(session.address, session.port, session.fingerprint, ctx.signal), 'register');
+        throw await this.managedError(
+          session.hostId,
+          await this.managedByUs(session.address, session.port, session.fingerprint, ctx.signal),
+          'register',
+        );
       }
 
       // Checked again with no await before the add: concurrent requests for one host all pass the first check
       // during the awaits above, and a loser's cleanup must not clear the winner's mark.
       if (this.registering.has(session.hostId)) {
-        throw new QuantixError('BUSY', { message: 'This host is being registered by another request.', hint: 'Wait for it to finish, then list the hosts.' });
+        throw new QuantixError('BUSY', {
+          message: 'This host is being registered by another request.',
+          hint: 'Wait for it to finish, then list the hosts.',
+        });
       }
       this.registering.add(session.hostId);
       try {
         nodeId = randomUUID();
-        const node = await this.o.store.insertPendingNode({
-          id: nodeId,
-          hostId: session.hostId,
-          hostname: session.hostname,
-          address: session.address,
-          port: session.port,
-          clusterId: cluster.id,
-          certificateFingerprint: session.fingerprint,
-          inventory: session.inventory,
-          capacity: capacityOf(session.inventory),
-          at: this.iso(),
-        }, this.leaseHolder());
+        const node = await this.o.store.insertPendingNode(
+          {
+            id: nodeId,
+            hostId: session.hostId,
+            hostname: session.hostname,
+            address: session.address,
+            port: session.port,
+            clusterId: cluster.id,
+            certificateFingerprint: session.fingerprint,
+            inventory: session.inventory,
+            capacity: capacityOf(session.inventory),
+            at: this.iso(),
+          },
+          this.leaseHolder(),
+        );
         let hostname: string;
         try {
           const joined = await client.join(session.key, {
             nodeId,
-            vdc: { id: this.identity.id, name: this.identity.name, url: this.o.url(), clientCertFingerprint: this.o.clientCertificate.fingerprint },
+            vdc: {
+              id: this.identity.id,
+              name: this.identity.name,
+              url: this.o.url(),
+              clientCertFingerprint: this.o.clientCertificate.fingerprint,
+            },
             cluster: { id: cluster.id, name: cluster.name },
           });
           hostname = joined.hostname;
@@ -653,7 +786,10 @@ export class VdcService {
     const refusal = agentCodeOf(q);
     if (refusal !== null && HOST_REFUSALS.has(refusal)) {
       await this.o.store.deleteNode(node.id);
-      if (q.code === 'TOKEN_ALREADY_USED' && !(await this.managedByUs(node.address, node.port, node.certificateFingerprint))) {
+      if (
+        q.code === 'TOKEN_ALREADY_USED' &&
+        !(await this.managedByUs(node.address, node.port, node.certificateFingerprint))
+      ) {
         throw new QuantixError('HOST_MANAGED_ELSEWHERE', {
           message: 'The token was used by another vDC first: the host is now managed there.',
           phase: 'register',
@@ -663,7 +799,11 @@ export class VdcService {
       throw q;
     }
     try {
-      const st = await this.agent({ host: node.address, port: node.port, pinnedFingerprint: node.certificateFingerprint }).status();
+      const st = await this.agent({
+        host: node.address,
+        port: node.port,
+        pinnedFingerprint: node.certificateFingerprint,
+      }).status();
       if (st.vdc.id === this.identity.id && st.nodeId === node.id) {
         this.o.log.warn({ nodeId: node.id, code: q.code }, 'join answer lost; the host confirms it joined');
         return st.hostname;
@@ -705,7 +845,12 @@ export class VdcService {
     let hostNotified = false;
     let reason: string | null = null;
     try {
-      await this.agent({ host: node.address, port: node.port, pinnedFingerprint: node.certificateFingerprint, ...(ctx.signal ? { signal: ctx.signal } : {}) }).leave();
+      await this.agent({
+        host: node.address,
+        port: node.port,
+        pinnedFingerprint: node.certificateFingerprint,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      }).leave();
       hostNotified = true;
     } catch (err) {
       const q = err instanceof QuantixError ? err : new QuantixError('INTERNAL', { cause: err });
@@ -723,7 +868,11 @@ export class VdcService {
       }
     }
     await this.o.store.deleteNode(node.id);
-    await this.audit({ ...auditBase, outcome: 'ok', detail: reason ?? `${node.hostname} left cluster ${node.clusterName}` });
+    await this.audit({
+      ...auditBase,
+      outcome: 'ok',
+      detail: reason ?? `${node.hostname} left cluster ${node.clusterName}`,
+    });
     return { node: nodeSummaryView(node), hostNotified, reason };
   }
 

@@ -106,7 +106,11 @@ export class DatabaseSessions implements SessionStore {
   async add(s: Omit<DiscoverySession, 'id' | 'expiresAtMs'>): Promise<DiscoverySession> {
     const id = randomUUID();
     const { key, ...rest } = s;
-    const expiresAtMs = await this.store.putDiscovery({ ...rest, id, keySealed: seal(this.secretKey, `discovery:${id}`, key) }, this.ttlMs, this.max);
+    const expiresAtMs = await this.store.putDiscovery(
+      { ...rest, id, keySealed: seal(this.secretKey, `discovery:${id}`, key) },
+      this.ttlMs,
+      this.max,
+    );
     key.fill(0);
     return { ...rest, key: Buffer.alloc(0), id, expiresAtMs };
   }

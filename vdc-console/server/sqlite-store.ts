@@ -11,7 +11,19 @@ import { dirname } from 'node:path';
 import { QuantixError } from '../../common/protocol/errors.js';
 import type { Inventory } from '../../common/protocol/inventory.js';
 import type { AuditEvent, AuditQuery, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
-import { type AuditRow, type ClusterRow, driverCode, inventoryOf, NODE_COLUMNS, type NodeRow, type TokenRow, toAudit, toCluster, toNode, toToken } from './store-rows.js';
+import {
+  type AuditRow,
+  type ClusterRow,
+  driverCode,
+  inventoryOf,
+  NODE_COLUMNS,
+  type NodeRow,
+  type TokenRow,
+  toAudit,
+  toCluster,
+  toNode,
+  toToken,
+} from './store-rows.js';
 import type {
   ApiTokenRecord,
   AuditInput,
@@ -171,26 +183,36 @@ class SqliteStore implements Store {
     const d = this.db;
     return {
       meta: d.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
-      setMeta: d.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      setMeta: d.prepare<[string, string]>(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
       clusters: d.prepare<[], ClusterRow>(`${CLUSTER_SELECT} ORDER BY c.name COLLATE NOCASE`),
       clusterById: d.prepare<[string], ClusterRow>(`${CLUSTER_SELECT} WHERE c.id = ?`),
       clusterByName: d.prepare<[string], ClusterRow>(`${CLUSTER_SELECT} WHERE c.name = ? COLLATE NOCASE`),
-      insertCluster: d.prepare('INSERT INTO clusters (id, name, description, created_at) VALUES (@id, @name, @description, @createdAt)'),
+      insertCluster: d.prepare(
+        'INSERT INTO clusters (id, name, description, created_at) VALUES (@id, @name, @description, @createdAt)',
+      ),
       clusterHosts: d.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM nodes WHERE cluster_id = ?'),
       deleteCluster: d.prepare<[string]>('DELETE FROM clusters WHERE id = ?'),
-      nodes: d.prepare<[], NodeRow>(`SELECT ${NODE_COLUMNS} FROM nodes n JOIN clusters c ON c.id = n.cluster_id ORDER BY c.name COLLATE NOCASE, n.hostname, n.id`),
+      nodes: d.prepare<[], NodeRow>(
+        `SELECT ${NODE_COLUMNS} FROM nodes n JOIN clusters c ON c.id = n.cluster_id ORDER BY c.name COLLATE NOCASE, n.hostname, n.id`,
+      ),
       nodesOfCluster: d.prepare<[string], NodeRow>(
         `SELECT ${NODE_COLUMNS} FROM nodes n JOIN clusters c ON c.id = n.cluster_id WHERE n.cluster_id = ? ORDER BY n.hostname, n.id`,
       ),
       node: d.prepare<[string], NodeRow>(
         `SELECT ${NODE_COLUMNS}, n.inventory_json, n.inventory_at FROM nodes n JOIN clusters c ON c.id = n.cluster_id WHERE n.id = ?`,
       ),
-      nodeByHostId: d.prepare<[string], NodeRow>(`SELECT ${NODE_COLUMNS} FROM nodes n JOIN clusters c ON c.id = n.cluster_id WHERE n.host_id = ?`),
-      insertNode: d.prepare(`INSERT INTO nodes (id, host_id, hostname, address, port, cluster_id, certificate_fingerprint, state, state_since,
+      nodeByHostId: d.prepare<[string], NodeRow>(
+        `SELECT ${NODE_COLUMNS} FROM nodes n JOIN clusters c ON c.id = n.cluster_id WHERE n.host_id = ?`,
+      ),
+      insertNode:
+        d.prepare(`INSERT INTO nodes (id, host_id, hostname, address, port, cluster_id, certificate_fingerprint, state, state_since,
         registered_at, capacity_json, inventory_json, inventory_at)
         VALUES (@id, @hostId, @hostname, @address, @port, @clusterId, @certificateFingerprint, 'pending', @at, @at, @capacity, @inventory, @at)`),
       deleteLeftNode: d.prepare<[string]>(`DELETE FROM nodes WHERE host_id = ? AND state = 'left'`),
-      completeNode: d.prepare(`UPDATE nodes SET state = 'connected', state_since = @at, last_seen_at = @at, registered_at = @at, hostname = @hostname
+      completeNode:
+        d.prepare(`UPDATE nodes SET state = 'connected', state_since = @at, last_seen_at = @at, registered_at = @at, hostname = @hostname
         WHERE id = @id AND state = 'pending'`),
       connected: d.prepare(`UPDATE nodes SET
           state_since = CASE WHEN state = 'connected' THEN state_since ELSE @at END,
@@ -200,22 +222,38 @@ class SqliteStore implements Store {
           state_since = CASE WHEN state = @state THEN state_since ELSE @at END,
           state = @state, last_error_code = @code, last_error_message = @message, last_error_at = @at
         WHERE id = @id AND state IN ('connected', 'disconnected')`),
-      nodeError: d.prepare('UPDATE nodes SET last_error_code = @code, last_error_message = @message, last_error_at = @at WHERE id = @id'),
-      saveInventory: d.prepare('UPDATE nodes SET inventory_json = @inventory, inventory_at = @at, capacity_json = @capacity WHERE id = @id'),
+      nodeError: d.prepare(
+        'UPDATE nodes SET last_error_code = @code, last_error_message = @message, last_error_at = @at WHERE id = @id',
+      ),
+      saveInventory: d.prepare(
+        'UPDATE nodes SET inventory_json = @inventory, inventory_at = @at, capacity_json = @capacity WHERE id = @id',
+      ),
       deleteNode: d.prepare<[string]>('DELETE FROM nodes WHERE id = ?'),
       clusterCount: d.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM clusters'),
-      stateCounts: d.prepare<[], { state: NodeState; n: number }>('SELECT state, COUNT(*) AS n FROM nodes GROUP BY state'),
-      insertAudit: d.prepare(`INSERT INTO audit (at, action, outcome, source, actor, address, host_id, node_id, cluster_id, code, detail)
+      stateCounts: d.prepare<[], { state: NodeState; n: number }>(
+        'SELECT state, COUNT(*) AS n FROM nodes GROUP BY state',
+      ),
+      insertAudit:
+        d.prepare(`INSERT INTO audit (at, action, outcome, source, actor, address, host_id, node_id, cluster_id, code, detail)
         VALUES (@at, @action, @outcome, @source, @actor, @address, @hostId, @nodeId, @clusterId, @code, @detail)`),
-      audit: d.prepare<[number | null, number | null, number], AuditRow>('SELECT * FROM audit WHERE (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?'),
-      insertToken: d.prepare(`INSERT INTO api_tokens (id, name, public_id, token_hash, created_at, last_used_at, revoked_at)
+      audit: d.prepare<[number | null, number | null, number], AuditRow>(
+        'SELECT * FROM audit WHERE (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?',
+      ),
+      insertToken:
+        d.prepare(`INSERT INTO api_tokens (id, name, public_id, token_hash, created_at, last_used_at, revoked_at)
         VALUES (@id, @name, @publicId, @tokenHash, @createdAt, @lastUsedAt, @revokedAt)`),
       tokens: d.prepare<[], TokenRow>('SELECT * FROM api_tokens ORDER BY created_at, name'),
-      tokenByHash: d.prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL'),
+      tokenByHash: d.prepare<[string], TokenRow>(
+        'SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL',
+      ),
       tokenById: d.prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE id = ?'),
-      activeTokenByName: d.prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE name = ? AND revoked_at IS NULL'),
+      activeTokenByName: d.prepare<[string], TokenRow>(
+        'SELECT * FROM api_tokens WHERE name = ? AND revoked_at IS NULL',
+      ),
       touchToken: d.prepare<[string, string]>('UPDATE api_tokens SET last_used_at = ? WHERE id = ?'),
-      revokeToken: d.prepare<[string, string]>('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+      revokeToken: d.prepare<[string, string]>(
+        'UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+      ),
     };
   }
 
@@ -351,7 +389,13 @@ class SqliteStore implements Store {
         if (o.state === 'connected') {
           this.stmt.connected.run({ id: o.nodeId, at: o.at, usage: JSON.stringify(o.usage), hostname: o.hostname });
         } else {
-          this.stmt.notConnected.run({ id: o.nodeId, at: o.at, state: o.state, code: o.error.code, message: o.error.message });
+          this.stmt.notConnected.run({
+            id: o.nodeId,
+            at: o.at,
+            state: o.state,
+            code: o.error.code,
+            message: o.error.message,
+          });
         }
       }
     })();
@@ -422,7 +466,10 @@ class SqliteStore implements Store {
   async revokeApiToken(idOrName: string, at: string): Promise<ApiTokenRecord> {
     return this.db.transaction(() => {
       const row = this.stmt.tokenById.get(idOrName) ?? this.stmt.activeTokenByName.get(idOrName);
-      if (!row) throw new QuantixError('API_TOKEN_NOT_FOUND', { message: `No API token with id or name "${idOrName.slice(0, 63)}".` });
+      if (!row)
+        throw new QuantixError('API_TOKEN_NOT_FOUND', {
+          message: `No API token with id or name "${idOrName.slice(0, 63)}".`,
+        });
       this.stmt.revokeToken.run(at, row.id);
       return toToken(this.stmt.tokenById.get(row.id)!);
     })();

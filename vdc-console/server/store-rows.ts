@@ -9,7 +9,9 @@ import type { ApiTokenRecord, ClusterWithCounts, NodeRecord } from './store.js';
 
 /** The `code` a database driver's error carries (a SQLSTATE, a SQLITE_ code or a socket errno), if any. */
 export function driverCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string'
+    ? err.code
+    : undefined;
 }
 
 export interface NodeRow {
@@ -74,7 +76,14 @@ export const NODE_COLUMNS = `n.id, n.host_id, n.hostname, n.address, n.port, n.c
   n.last_error_code, n.last_error_message, n.last_error_at, n.usage_json, n.capacity_json`;
 
 export function toCluster(r: ClusterRow): ClusterWithCounts {
-  return { id: r.id, name: r.name, description: r.description, createdAt: r.created_at, hosts: r.hosts, connectedHosts: r.connected_hosts };
+  return {
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    createdAt: r.created_at,
+    hosts: r.hosts,
+    connectedHosts: r.connected_hosts,
+  };
 }
 
 export function toNode(r: NodeRow): NodeRecord {
@@ -92,14 +101,24 @@ export function toNode(r: NodeRow): NodeRecord {
     registeredAt: r.registered_at,
     lastSeenAt: r.last_seen_at,
     lastError:
-      r.last_error_code === null ? null : { code: r.last_error_code, message: r.last_error_message ?? '', at: r.last_error_at ?? r.state_since },
+      r.last_error_code === null
+        ? null
+        : { code: r.last_error_code, message: r.last_error_message ?? '', at: r.last_error_at ?? r.state_since },
     usage: r.usage_json === null ? null : (JSON.parse(r.usage_json) as LiveUsage),
     capacity: JSON.parse(r.capacity_json) as NodeCapacity,
   };
 }
 
 export function toToken(r: TokenRow): ApiTokenRecord {
-  return { id: r.id, name: r.name, publicId: r.public_id, tokenHash: r.token_hash, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at };
+  return {
+    id: r.id,
+    name: r.name,
+    publicId: r.public_id,
+    tokenHash: r.token_hash,
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+    revokedAt: r.revoked_at,
+  };
 }
 
 export function toAudit(r: AuditRow): AuditEvent {
@@ -118,7 +137,6 @@ export function toAudit(r: AuditRow): AuditEvent {
     detail: r.detail,
   };
 }
-
 
 /** An inventory column, parsed. */
 export function inventoryOf(json: string | null | undefined): Inventory | null {

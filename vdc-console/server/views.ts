@@ -8,7 +8,14 @@ import type { ApiTokenRecord, ClusterWithCounts, NodeRecord, NodeRecordWithInven
 
 /** The API form of a cluster. */
 export function clusterView(c: ClusterWithCounts): Cluster {
-  return { id: c.id, name: c.name, description: c.description, createdAt: c.createdAt, hosts: c.hosts, connectedHosts: c.connectedHosts };
+  return {
+    id: c.id,
+    name: c.name,
+    description: c.description,
+    createdAt: c.createdAt,
+    hosts: c.hosts,
+    connectedHosts: c.connectedHosts,
+  };
 }
 
 /** The API form of a host in a list. */
@@ -39,7 +46,14 @@ export function nodeDetailView(n: NodeRecordWithInventory): NodeDetail {
 
 /** The API form of an API token: never its hash. */
 export function apiTokenView(t: ApiTokenRecord): ApiTokenInfo {
-  return { id: t.id, name: t.name, publicId: t.publicId, createdAt: t.createdAt, lastUsedAt: t.lastUsedAt, revokedAt: t.revokedAt };
+  return {
+    id: t.id,
+    name: t.name,
+    publicId: t.publicId,
+    createdAt: t.createdAt,
+    lastUsedAt: t.lastUsedAt,
+    revokedAt: t.revokedAt,
+  };
 }
 
 /** Audit events pass through as stored; they never hold secrets. */

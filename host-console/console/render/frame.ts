@@ -31,12 +31,20 @@ export interface FrameInput {
 }
 
 /** The status lines (one, or two for a long message): the current message, or the agent and token summary. */
-export function renderStatusLines(state: ConsoleState, flash: FlashMessage | null, now: number, g: Glyphs, inner: number): Line[] {
+export function renderStatusLines(
+  state: ConsoleState,
+  flash: FlashMessage | null,
+  now: number,
+  g: Glyphs,
+  inner: number,
+): Line[] {
   if (flash) {
-    const style = flash.kind === 'error' ? 'error' : flash.kind === 'warn' ? 'warn' : flash.kind === 'ok' ? 'ok' : undefined;
+    const style =
+      flash.kind === 'error' ? 'error' : flash.kind === 'warn' ? 'warn' : flash.kind === 'ok' ? 'ok' : undefined;
     const mark = flash.kind === 'error' ? `${g.fail} ` : flash.kind === 'ok' ? `${g.ok} ` : '';
     const wrapped = wrapText(mark + plain(flash.text), inner - 2);
-    const shown = wrapped.length > 2 ? [wrapped[0]!, truncate(wrapped.slice(1).join(' '), inner - 2, g.ellipsis)] : wrapped;
+    const shown =
+      wrapped.length > 2 ? [wrapped[0]!, truncate(wrapped.slice(1).join(' '), inner - 2, g.ellipsis)] : wrapped;
     return shown.map((t) => [seg(' '), seg(t, style)]);
   }
   return [renderAgentSummary(state, now, g)];

@@ -44,7 +44,10 @@ export function renderHardware(inv: Inventory | null, g: Glyphs): Line[] {
   const sockets = inv.cpu.sockets ?? 1;
   const cpu = inv.cpu.model ? `${sockets > 1 ? `${sockets}${g.times} ` : ''}${inv.cpu.model}` : 'unknown CPU';
   const threads = inv.cpu.threads !== null ? `${inv.cpu.threads} threads` : null;
-  const first = [model, cpu, threads].filter(Boolean).map((s) => plain(s)).join(sep);
+  const first = [model, cpu, threads]
+    .filter(Boolean)
+    .map((s) => plain(s))
+    .join(sep);
   const s = inv.storage;
   const parts = [
     `${formatBytes(inv.memory.totalBytes)} memory`,
@@ -81,7 +84,12 @@ export function renderLastContact(contactMs: number | null, joinedMs: number | n
   const since = contactMs ?? joinedMs;
   const stale = since !== null && now - since >= CONTACT_STALE_SECONDS * 1000;
   if (contactMs === null) {
-    return [seg(stale ? `  no contact from the vDC since the join (${clockUtc(joinedMs!)})` : '  no contact from the vDC yet', stale ? 'warn' : 'dim')];
+    return [
+      seg(
+        stale ? `  no contact from the vDC since the join (${clockUtc(joinedMs!)})` : '  no contact from the vDC yet',
+        stale ? 'warn' : 'dim',
+      ),
+    ];
   }
   if (!stale) return [seg(`  last contact ${formatAge(contactMs, now)} ago`, 'dim')];
   return [seg(`  last contact ${formatAge(contactMs, now)} ago (${clockUtc(contactMs)}), vDC not heard from`, 'warn')];
@@ -92,19 +100,29 @@ export function renderProblem(state: ConsoleState, now: number, g: Glyphs, width
   const p = state.problem;
   if (!p) return [];
   const wait = Math.max(0, Math.ceil((p.nextAttemptAt - now) / 1000));
-  const headline = p.code === 'PERMISSION_DENIED' ? "permission denied on quantix-node's socket" : 'quantix-node is not answering';
+  const headline =
+    p.code === 'PERMISSION_DENIED' ? "permission denied on quantix-node's socket" : 'quantix-node is not answering';
   return [
     labelled('Agent', [seg(`${g.fail} `, 'error'), seg(headline, 'error')]),
     continued([seg(`Tried ${plain(p.target)}:`)]),
-    ...wrapText(describeError({ code: p.code, message: p.message, hint: p.hint ?? undefined }), width - 17).map((t) => continued([seg(t)])),
-    continued([seg(`Retrying ${wait > 0 ? `in ${wait} s` : 'now'}; attempt ${p.attempts} since ${dateTimeUtc(p.since)}.`, 'dim')]),
+    ...wrapText(describeError({ code: p.code, message: p.message, hint: p.hint ?? undefined }), width - 17).map((t) =>
+      continued([seg(t)]),
+    ),
+    continued([
+      seg(`Retrying ${wait > 0 ? `in ${wait} s` : 'now'}; attempt ${p.attempts} since ${dateTimeUtc(p.since)}.`, 'dim'),
+    ]),
   ];
 }
 
 /** Status-line text when no message is showing: agent state and token state. */
 export function renderAgentSummary(state: ConsoleState, now: number, g: Glyphs): Line {
   const agent = seg(' quantix-node: ', 'label');
-  if (state.problem) return [agent, seg(state.problem.code === 'PERMISSION_DENIED' ? 'permission denied' : 'unreachable', 'error'), seg(`, retrying (${plain(state.problem.code)})`)];
+  if (state.problem)
+    return [
+      agent,
+      seg(state.problem.code === 'PERMISSION_DENIED' ? 'permission denied' : 'unreachable', 'error'),
+      seg(`, retrying (${plain(state.problem.code)})`),
+    ];
   if (!state.status) return [agent, seg('connecting')];
   const t = state.token;
   const exp = t ? timeOf(t.expiresAt) : null;

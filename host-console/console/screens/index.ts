@@ -33,6 +33,12 @@ export interface ScreenInput extends Omit<FrameInput, 'title'> {
 /** The full screen of a view for one frame, exactly cols × rows. */
 export function renderScreen(input: ScreenInput): Line[] {
   const screen = SCREENS[input.view];
-  const body = screen.body({ state: input.state, now: input.now, glyphs: input.glyphs, width: input.cols - 2, helpGroups: input.helpGroups });
+  const body = screen.body({
+    state: input.state,
+    now: input.now,
+    glyphs: input.glyphs,
+    width: input.cols - 2,
+    helpGroups: input.helpGroups,
+  });
   return renderFrame({ ...input, title: screen.title }, body);
 }

@@ -20,7 +20,10 @@ export function renderMainBody(state: ConsoleState, now: number, g: Glyphs, widt
   const s = state.status;
   const lines: Line[] = [[]];
   if (!s) {
-    const unknown = state.problem?.code === 'PERMISSION_DENIED' ? 'unknown (no permission to ask the agent)' : 'unknown (agent not reachable)';
+    const unknown =
+      state.problem?.code === 'PERMISSION_DENIED'
+        ? 'unknown (no permission to ask the agent)'
+        : 'unknown (agent not reachable)';
     lines.push(labelled('Host', [seg(state.problem ? unknown : `asking quantix-node${g.ellipsis}`, 'dim')]));
   } else {
     lines.push(labelled('Host', [seg(plain(s.hostname), 'title')]));
@@ -35,7 +38,11 @@ export function renderMainBody(state: ConsoleState, now: number, g: Glyphs, widt
     lines.push([]);
     lines.push(
       s.membership
-        ? [seg('  To move this host to another vDC, leave the cluster first: press '), seg('F9', 'key'), seg(' (or 9).')]
+        ? [
+            seg('  To move this host to another vDC, leave the cluster first: press '),
+            seg('F9', 'key'),
+            seg(' (or 9).'),
+          ]
         : [seg('  To add this host to a cluster press '), seg('F4', 'key'), seg(' (or 4) for a registration token.')],
     );
   }

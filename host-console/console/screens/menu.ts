@@ -45,12 +45,19 @@ export function menuKeys(ctx: ScreenContext): KeyBinding[] {
 
 /** q, Q and Ctrl-C with --exitable (the main footer is full at 80 columns: q is listed in help there). */
 export function quitKeys(ctx: ScreenContext, inFooter = true): KeyBinding[] {
-  return ctx.exitable ? [{ keys: ['q', 'S-q', 'C-c'], label: 'Quit', side: 'right', visible: inFooter, handler: () => ctx.exit() }] : [];
+  return ctx.exitable
+    ? [{ keys: ['q', 'S-q', 'C-c'], label: 'Quit', side: 'right', visible: inFooter, handler: () => ctx.exit() }]
+    : [];
 }
 
 /** Esc: back to the main screen. */
 export function backKey(ctx: ScreenContext): KeyBinding {
-  return { keys: ['escape'], label: 'Back', help: 'Back to the main screen', handler: () => ctx.dispatch({ type: 'back' }) };
+  return {
+    keys: ['escape'],
+    label: 'Back',
+    help: 'Back to the main screen',
+    handler: () => ctx.dispatch({ type: 'back' }),
+  };
 }
 
 /** The keys of a screen that only shows information: Esc, the menu, quit. */

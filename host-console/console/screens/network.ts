@@ -9,7 +9,12 @@ import { infoScreenKeys } from './menu.js';
 export function renderNetworkBody(state: ConsoleState): Line[] {
   const inv = state.inventory;
   const lines: Line[] = [[]];
-  lines.push([seg('  ' + 'INTERFACE'.padEnd(12) + 'STATE'.padEnd(7) + 'SPEED'.padEnd(9) + 'MAC'.padEnd(19) + 'ADDRESSES', 'label')]);
+  lines.push([
+    seg(
+      '  ' + 'INTERFACE'.padEnd(12) + 'STATE'.padEnd(7) + 'SPEED'.padEnd(9) + 'MAC'.padEnd(19) + 'ADDRESSES',
+      'label',
+    ),
+  ]);
   if (!inv) lines.push([seg('  -', 'dim')]);
   else {
     for (const n of inv.network.filter((x) => x.kind !== 'loopback')) {

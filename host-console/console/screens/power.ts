@@ -8,7 +8,9 @@ export function powerDialog(ctx: ScreenContext): Dialog {
     title: 'Power',
     lines: [
       [{ text: 'Reboot or shut down this host?' }],
-      ...(ctx.allowPower ? [] : [[{ text: 'Simulated: started without --allow-power, nothing will happen.', style: 'warn' as const }]]),
+      ...(ctx.allowPower
+        ? []
+        : [[{ text: 'Simulated: started without --allow-power, nothing will happen.', style: 'warn' as const }]]),
     ],
     choices: [
       { keys: ['r', 'S-r'], label: 'Reboot', dangerous: true, action: () => ctx.actions.power('reboot') },

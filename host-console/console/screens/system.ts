@@ -12,14 +12,33 @@ import { infoScreenKeys } from './menu.js';
 /** Body of the F2 system screen: everything about the machine in a few rows. */
 export function renderSystemBody(state: ConsoleState, g: Glyphs): Line[] {
   const inv = state.inventory;
-  if (!inv) return [[], [seg(state.problem ? '  The agent is not reachable; no system information.' : `  Collecting system information${g.ellipsis}`, 'dim')]];
-  const v = (x: string | number | null | undefined): Line => [seg(x === null || x === undefined || x === '' ? '-' : plain(String(x)))];
+  if (!inv)
+    return [
+      [],
+      [
+        seg(
+          state.problem
+            ? '  The agent is not reachable; no system information.'
+            : `  Collecting system information${g.ellipsis}`,
+          'dim',
+        ),
+      ],
+    ];
+  const v = (x: string | number | null | undefined): Line => [
+    seg(x === null || x === undefined || x === '' ? '-' : plain(String(x))),
+  ];
   const sys = inv.system;
   const cpu = inv.cpu;
   const vm = vmSupport(cpu);
   // The short name (`Intel VT-x`): the row has less room than the vDC's CPU tab.
   const ext = vm.extension?.replace(/ \(.*/, '') ?? null;
-  const virt = vm.canRunVms ? (ext ? `${ext}, KVM usable` : 'KVM usable') : ext ? `${ext}, KVM not usable (cannot run VMs)` : 'none (cannot run VMs)';
+  const virt = vm.canRunVms
+    ? ext
+      ? `${ext}, KVM usable`
+      : 'KVM usable'
+    : ext
+      ? `${ext}, KVM not usable (cannot run VMs)`
+      : 'none (cannot run VMs)';
   const disks = inv.storage.disks;
   const diskTotal = disks.reduce((n, d) => n + (d.sizeBytes ?? 0), 0);
   const lines: Line[] = [
@@ -32,10 +51,24 @@ export function renderSystemBody(state: ConsoleState, g: Glyphs): Line[] {
     labelled('Uptime', v(sys.uptimeSeconds !== null ? formatDuration(sys.uptimeSeconds) : null)),
     [],
     labelled('CPU', v(cpu.model)),
-    continued(v(`${cpu.sockets ?? '?'} socket(s), ${cpu.cores ?? '?'} cores, ${cpu.threads ?? '?'} threads${cpu.mhz ? `, ${Math.round(cpu.mhz)} MHz` : ''}${cpu.numaNodes ? `, ${cpu.numaNodes} NUMA node(s)` : ''}`)),
+    continued(
+      v(
+        `${cpu.sockets ?? '?'} socket(s), ${cpu.cores ?? '?'} cores, ${cpu.threads ?? '?'} threads${cpu.mhz ? `, ${Math.round(cpu.mhz)} MHz` : ''}${cpu.numaNodes ? `, ${cpu.numaNodes} NUMA node(s)` : ''}`,
+      ),
+    ),
     labelled('Virtualize', [seg(vm.canRunVms ? g.ok : g.fail, vm.canRunVms ? 'ok' : 'warn'), seg(' '), ...v(virt)]),
-    labelled('Memory', v(`${formatBytes(inv.memory.totalBytes)} total, ${formatBytes(inv.memory.availableBytes)} available, swap ${formatBytes(inv.memory.swapTotalBytes)}`)),
-    labelled('Storage', v(`${disks.length} local disk(s), ${formatBytes(diskTotal)}; ${inv.storage.nfs.length} NFS mount(s); ${inv.storage.iscsi.length} iSCSI session(s)`)),
+    labelled(
+      'Memory',
+      v(
+        `${formatBytes(inv.memory.totalBytes)} total, ${formatBytes(inv.memory.availableBytes)} available, swap ${formatBytes(inv.memory.swapTotalBytes)}`,
+      ),
+    ),
+    labelled(
+      'Storage',
+      v(
+        `${disks.length} local disk(s), ${formatBytes(diskTotal)}; ${inv.storage.nfs.length} NFS mount(s); ${inv.storage.iscsi.length} iSCSI session(s)`,
+      ),
+    ),
     labelled('GPUs', v(inv.gpus.length ? inv.gpus.map((x) => x.model ?? x.vendor ?? x.pciAddress).join(', ') : 'none')),
   ];
   if (inv.warnings.length) {
@@ -44,7 +77,6 @@ export function renderSystemBody(state: ConsoleState, g: Glyphs): Line[] {
   }
   return lines;
 }
-
 
 /** The system screen: Esc, the menu, quit. */
 export const systemScreen: Screen = {

@@ -24,7 +24,9 @@ import { backKey, footerOnly, menuKeys, quitKeys } from './menu.js';
 /** Why G and R do nothing while the host is managed, or null. */
 function managedReason(ctx: ScreenContext): string | null {
   const m = ctx.state.status?.membership;
-  return m ? `This host is managed by vDC ${plain(m.vdcName)}: leave the cluster first (F9), then generate a token.` : null;
+  return m
+    ? `This host is managed by vDC ${plain(m.vdcName)}: leave the cluster first (F9), then generate a token.`
+    : null;
 }
 
 /** Generates a token and shows it. */
@@ -53,9 +55,16 @@ function chooseLifetime(ctx: ScreenContext): void {
     type: 'openDialog',
     dialog: {
       title: 'Token lifetime',
-      lines: [[seg('How long should the next token stay valid?')], [seg(`Now: ${current}. A token already shown keeps its own.`, 'dim')]],
+      lines: [
+        [seg('How long should the next token stay valid?')],
+        [seg(`Now: ${current}. A token already shown keeps its own.`, 'dim')],
+      ],
       choices: [
-        ...TOKEN_LIFETIMES.map((l) => ({ keys: [l.key], label: l.label, action: () => ctx.actions.chooseTokenTtl(l.seconds) })),
+        ...TOKEN_LIFETIMES.map((l) => ({
+          keys: [l.key],
+          label: l.label,
+          action: () => ctx.actions.chooseTokenTtl(l.seconds),
+        })),
         { keys: ['escape'], label: 'Cancel', action: () => {} },
       ],
     },
@@ -137,7 +146,12 @@ function addressLine(addresses: readonly ManagementAddress[], port: number, widt
     shown.push(plain(a.address));
   }
   const rest = addresses.length - shown.length;
-  return [seg(label, 'label'), seg(shown.join(', '), 'value'), seg(suffix), ...(rest > 0 ? [seg(` +${rest} more (F3)`, 'dim')] : [])];
+  return [
+    seg(label, 'label'),
+    seg(shown.join(', '), 'value'),
+    seg(suffix),
+    ...(rest > 0 ? [seg(` +${rest} more (F3)`, 'dim')] : []),
+  ];
 }
 
 function centred(text: string, width: number, style: 'title' | 'warn' | 'ok' | 'error' = 'title'): Line {
@@ -155,7 +169,9 @@ function failedAttemptsLine(t: TokenView, width: number): Line {
   const from = t.lastFailedFrom ? `, last from ${plain(t.lastFailedFrom)}` : '';
   const text = `   ${t.failedAttempts} failed attempt${t.failedAttempts === 1 ? '' : 's'}${from}`;
   const action = '  (R revokes)';
-  return textWidth(text) + action.length <= width ? [seg(text, 'warn'), seg(action, 'dim')] : [seg(text.slice(0, width), 'warn')];
+  return textWidth(text) + action.length <= width
+    ? [seg(text, 'warn'), seg(action, 'dim')]
+    : [seg(text.slice(0, width), 'warn')];
 }
 
 /** The lifetime line: the shown token's own, or the one the next token gets (L changes it). */
@@ -163,9 +179,19 @@ function lifetimeLine(state: ConsoleState, mode: TokenPanelMode): Line {
   const t = state.token;
   if (mode === 'active' && t) {
     const ttl = Math.round(((timeOf(t.expiresAt) ?? 0) - (timeOf(t.createdAt) ?? 0)) / 1000);
-    return [seg(`   The token works once, for ${lifetimeWords(ttl > 0 ? ttl : DEFAULT_TOKEN_TTL_SECONDS)}, and never leaves this host.`)];
+    return [
+      seg(
+        `   The token works once, for ${lifetimeWords(ttl > 0 ? ttl : DEFAULT_TOKEN_TTL_SECONDS)}, and never leaves this host.`,
+      ),
+    ];
   }
-  return [seg('   The next token works once, for '), seg(chosenTtlWords(state), 'value'), seg(' ('), seg('L', 'key'), seg(' changes it).')];
+  return [
+    seg('   The next token works once, for '),
+    seg(chosenTtlWords(state), 'value'),
+    seg(' ('),
+    seg('L', 'key'),
+    seg(' changes it).'),
+  ];
 }
 
 /** Body of the token screen for an inner width (columns inside the frame). */
@@ -175,9 +201,24 @@ export function renderTokenPanel(state: ConsoleState, now: number, g: Glyphs, wi
   if (state.problem && mode !== 'joined') {
     // Never a countdown for a token the agent may no longer hold: it lives only in the agent's memory.
     const stopped = state.problem.code === 'AGENT_UNREACHABLE';
-    const first = stopped ? 'quantix-node has stopped: no registration token exists now.' : 'quantix-node is not answering: no token can be used now.';
-    const lost = state.tokenLost === 'unreachable' ? (stopped ? 'The token shown before is gone with it.' : 'The token shown before cannot be used until it answers.') : null;
-    return [[], [], centred(first, width, 'warn'), ...(lost ? [centred(lost, width, 'warn')] : []), centred('When it is back, press G for a new token.', width, 'title'), [], ...renderProblem(state, now, g, width)];
+    const first = stopped
+      ? 'quantix-node has stopped: no registration token exists now.'
+      : 'quantix-node is not answering: no token can be used now.';
+    const lost =
+      state.tokenLost === 'unreachable'
+        ? stopped
+          ? 'The token shown before is gone with it.'
+          : 'The token shown before cannot be used until it answers.'
+        : null;
+    return [
+      [],
+      [],
+      centred(first, width, 'warn'),
+      ...(lost ? [centred(lost, width, 'warn')] : []),
+      centred('When it is back, press G for a new token.', width, 'title'),
+      [],
+      ...renderProblem(state, now, g, width),
+    ];
   }
   if (mode === 'unknown' || !status) return [[], [seg(`   Asking quantix-node for the token${g.ellipsis}`, 'dim')]];
   if (mode === 'joined') {
@@ -201,10 +242,12 @@ export function renderTokenPanel(state: ConsoleState, now: number, g: Glyphs, wi
     for (const row of big) blockRows.push([seg(' '.repeat(indent)), seg(row, 'token')]);
   } else if (mode === 'none' && state.tokenLost === 'restarted') {
     const msg = ['The agent restarted; the previous token no longer exists.', 'Press G for a new one.'];
-    for (let r = 0; r < FONT_HEIGHT; r++) blockRows.push(msg[r - 2] !== undefined ? centred(msg[r - 2]!, width, r === 2 ? 'warn' : 'title') : []);
+    for (let r = 0; r < FONT_HEIGHT; r++)
+      blockRows.push(msg[r - 2] !== undefined ? centred(msg[r - 2]!, width, r === 2 ? 'warn' : 'title') : []);
   } else {
     const msg = mode === 'expired' ? 'Expired. Press G for a new token.' : 'No token. Press G to generate one.';
-    for (let r = 0; r < FONT_HEIGHT; r++) blockRows.push(r === 2 ? centred(msg, width, mode === 'expired' ? 'warn' : 'title') : []);
+    for (let r = 0; r < FONT_HEIGHT; r++)
+      blockRows.push(r === 2 ? centred(msg, width, mode === 'expired' ? 'warn' : 'title') : []);
   }
   lines.push(...blockRows);
 
@@ -218,7 +261,13 @@ export function renderTokenPanel(state: ConsoleState, now: number, g: Glyphs, wi
     const tail = `]  at ${clockUtc(exp)}`;
     const barWidth = Math.max(10, Math.min(40, width - head.length - tail.length - 1));
     lines.push([seg('   '), seg(formatToken(t.token), 'token')]);
-    lines.push([seg('   Expires in ', 'label'), seg(shown, 'accent'), seg('  ['), ...progressBar(left / total, barWidth, g), seg(tail)]);
+    lines.push([
+      seg('   Expires in ', 'label'),
+      seg(shown, 'accent'),
+      seg('  ['),
+      ...progressBar(left / total, barWidth, g),
+      seg(tail),
+    ]);
     lines.push(failedAttemptsLine(t, width));
   } else {
     // Why the last token ended (revoked by the operator, say) goes where the countdown would be.
@@ -233,7 +282,11 @@ export function renderTokenPanel(state: ConsoleState, now: number, g: Glyphs, wi
   lines.push([seg('   Fingerprint    ', 'label'), seg(fpl[0] ?? '', 'value')]);
   for (const more of fpl.slice(1)) lines.push([seg('                  '), seg(more, 'value')]);
   lines.push([]);
-  lines.push([seg('   On the vDC console: press '), seg('a', 'key'), seg(' (Add host), enter this address and token,')]);
+  lines.push([
+    seg('   On the vDC console: press '),
+    seg('a', 'key'),
+    seg(' (Add host), enter this address and token,'),
+  ]);
   lines.push([seg('   choose the cluster, review the hardware, confirm.')]);
   lines.push(lifetimeLine(state, mode));
   return lines;

@@ -4,7 +4,15 @@
  * the answers are on the screen.
  */
 import type { DiscoverOptions } from '../../../common/http/vdc-client.js';
-import type { Cluster, CreateClusterRequest, DiscoverRequest, DiscoverResponse, NodeDetail, RegisterRequest, RemoveNodeResponse } from '../../../common/protocol/vdc-api.js';
+import type {
+  Cluster,
+  CreateClusterRequest,
+  DiscoverRequest,
+  DiscoverResponse,
+  NodeDetail,
+  RegisterRequest,
+  RemoveNodeResponse,
+} from '../../../common/protocol/vdc-api.js';
 import type { BusyTracker } from '../../../common/tui/idle.js';
 import type { DashboardHealth, DashboardSource } from '../model.js';
 

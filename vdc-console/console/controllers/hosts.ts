@@ -27,7 +27,13 @@ export interface HostController {
   createCluster: (name: string) => Promise<void>;
 }
 
-export function createHostController(d: { api: ConsoleApi; store: Store; model: DashboardModel; flash: FlashModel; glyphs: Glyphs }): HostController {
+export function createHostController(d: {
+  api: ConsoleApi;
+  store: Store;
+  model: DashboardModel;
+  flash: FlashModel;
+  glyphs: Glyphs;
+}): HostController {
   const { api, store, model, flash } = d;
 
   const remove = async (n: NodeSummary, force: boolean): Promise<void> => {

@@ -11,14 +11,26 @@ import type { FlashModel } from '../../../common/tui/flash.js';
 import { plain } from '../../../common/tui/text.js';
 import type { DashboardModel } from '../model.js';
 import type { Store, Wizard } from '../state.js';
-import { canonicalTokenOf, clusterTarget, initialWizard, type ClusterChoice, type WizardAction, type WizardError } from '../wizard.js';
+import {
+  canonicalTokenOf,
+  clusterTarget,
+  initialWizard,
+  type ClusterChoice,
+  type WizardAction,
+  type WizardError,
+} from '../wizard.js';
 import type { ConsoleApi } from './api.js';
 
 /** Turns any failure into what the wizard's error page shows. */
 export function wizardError(err: unknown): WizardError {
-  if (err instanceof QuantixError) return { code: err.code, message: err.message, hint: err.hint, ...(err.phase ? { phase: err.phase } : {}) };
+  if (err instanceof QuantixError)
+    return { code: err.code, message: err.message, hint: err.hint, ...(err.phase ? { phase: err.phase } : {}) };
   const msg = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-  return { code: 'INTERNAL', message: `Unexpected error: ${msg}`, hint: 'Try again; if it persists, look at the console log (--log-file).' };
+  return {
+    code: 'INTERNAL',
+    message: `Unexpected error: ${msg}`,
+    hint: 'Try again; if it persists, look at the console log (--log-file).',
+  };
 }
 
 /** What a change of the wizard's state asks the controller to do. */
@@ -59,7 +71,13 @@ export interface WizardController {
   dispose: () => void;
 }
 
-export function createWizardController(d: { api: ConsoleApi; store: Store; model: DashboardModel; flash: FlashModel; redraw: () => void }): WizardController {
+export function createWizardController(d: {
+  api: ConsoleApi;
+  store: Store;
+  model: DashboardModel;
+  flash: FlashModel;
+  redraw: () => void;
+}): WizardController {
   let abort: AbortController | null = null;
   let spinTimer: NodeJS.Timeout | null = null;
   const current = () => d.store.state().wizard;
@@ -85,7 +103,10 @@ export function createWizardController(d: { api: ConsoleApi; store: Store; model
     const a = new AbortController();
     abort = a;
     d.api
-      .discover({ address: w.address.trim(), token }, { signal: a.signal, onStage: (stage) => dispatch({ type: 'stage', requestId: id, stage }) })
+      .discover(
+        { address: w.address.trim(), token },
+        { signal: a.signal, onStage: (stage) => dispatch({ type: 'stage', requestId: id, stage }) },
+      )
       .then((result) => dispatch({ type: 'discovered', requestId: id, result }))
       .catch((err: unknown) => {
         if (!a.signal.aborted) dispatch({ type: 'failed', requestId: id, error: wizardError(err) });
@@ -100,7 +121,9 @@ export function createWizardController(d: { api: ConsoleApi; store: Store; model
       return d.api.register({ discoveryId: w.discovery!.discoveryId, clusterId });
     })()
       .then((node) => dispatch({ type: 'registered', requestId: id, node }))
-      .catch((err: unknown) => dispatch({ type: 'failed', requestId: id, error: { ...wizardError(err), phase: 'register' } }));
+      .catch((err: unknown) =>
+        dispatch({ type: 'failed', requestId: id, error: { ...wizardError(err), phase: 'register' } }),
+      );
   };
 
   /** Applies a wizard action and starts or stops the network work the new state asks for. */
@@ -125,7 +148,13 @@ export function createWizardController(d: { api: ConsoleApi; store: Store; model
 
   return {
     open() {
-      d.store.dispatch({ type: 'openWizard', wizard: initialWizard<DiscoverResponse, NodeDetail>(clusterChoices(d.model), d.model.selectedCluster()?.id ?? null) });
+      d.store.dispatch({
+        type: 'openWizard',
+        wizard: initialWizard<DiscoverResponse, NodeDetail>(
+          clusterChoices(d.model),
+          d.model.selectedCluster()?.id ?? null,
+        ),
+      });
     },
     dispatch,
     syncClusters() {
@@ -133,7 +162,9 @@ export function createWizardController(d: { api: ConsoleApi; store: Store; model
       if (!w || w.step !== 'input') return;
       const known = w.clusters;
       const next = clusterChoices(d.model);
-      const same = next.length === known.length && next.every((c, i) => c.id === known[i]!.id && c.hosts === known[i]!.hosts && c.name === known[i]!.name);
+      const same =
+        next.length === known.length &&
+        next.every((c, i) => c.id === known[i]!.id && c.hosts === known[i]!.hosts && c.name === known[i]!.name);
       if (!same) d.store.settle({ type: 'wizard', action: { type: 'clusters', clusters: next } });
     },
     dispose() {

@@ -8,7 +8,15 @@ import type { FlashMessage } from '../../../common/tui/flash.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
 import { renderFooterLines, type KeyBinding } from '../../../common/tui/keys.js';
 import { renderDataTable, type Cell } from '../../../common/tui/table.js';
-import { composeFrame, plain, seg, wrapText, type FrameSection, type Line, type Segment } from '../../../common/tui/text.js';
+import {
+  composeFrame,
+  plain,
+  seg,
+  wrapText,
+  type FrameSection,
+  type Line,
+  type Segment,
+} from '../../../common/tui/text.js';
 import type { InventoryTab } from './inventory.js';
 
 /** What every screen is drawn with. */
@@ -86,7 +94,11 @@ export function tabLines(tab: InventoryTab | undefined, width: number, g: Glyphs
 }
 
 /** A scrolled window of body lines with a position hint; returns the clamped scroll. */
-export function scrolled(lines: Line[], height: number, scroll: number): { lines: Line[]; scroll: number; more: string | null } {
+export function scrolled(
+  lines: Line[],
+  height: number,
+  scroll: number,
+): { lines: Line[]; scroll: number; more: string | null } {
   const max = Math.max(0, lines.length - height);
   const s = Math.min(Math.max(0, scroll), max);
   const more = max > 0 ? `${s + 1}-${Math.min(lines.length, s + height)}/${lines.length}` : null;
@@ -95,7 +107,9 @@ export function scrolled(lines: Line[], height: number, scroll: number): { lines
 
 /** Warnings as `! text` lines, each wrapped whole to the width under its own first line. */
 export function warningLines(warnings: readonly string[], width: number): Line[] {
-  return warnings.flatMap((t) => wrapText(t, width - 5).map((l, i) => [seg(i === 0 ? '  ! ' : '    ', 'warn'), seg(l, 'warn')]));
+  return warnings.flatMap((t) =>
+    wrapText(t, width - 5).map((l, i) => [seg(i === 0 ? '  ! ' : '    ', 'warn'), seg(l, 'warn')]),
+  );
 }
 
 /** A table cell as segments of a line. */

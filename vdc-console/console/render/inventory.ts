@@ -6,7 +6,12 @@
 import { UNICODE_GLYPHS, type Glyphs } from '../../../common/tui/glyphs.js';
 import type { Cell, DataTable } from '../../../common/tui/table.js';
 import { plain, type Segment } from '../../../common/tui/text.js';
-import { describeVmSupport, type DiskInfo, type FilesystemInfo, type Inventory } from '../../../common/protocol/inventory.js';
+import {
+  describeVmSupport,
+  type DiskInfo,
+  type FilesystemInfo,
+  type Inventory,
+} from '../../../common/protocol/inventory.js';
 import type { DiscoveredHost, DiscoverResponse, NodeDetail } from '../../../common/protocol/vdc-api.js';
 import { formatBytes, formatUsedTotal } from '../../../common/format/bytes.js';
 import { formatAge, formatDuration } from '../../../common/format/duration.js';
@@ -67,8 +72,16 @@ function fsText(fs: FilesystemInfo | null): string {
 function diskRows(disks: readonly DiskInfo[]): Cell[][] {
   const rows: Cell[][] = [];
   for (const d of disks) {
-    rows.push([text(d.name), text(d.model), d.kind === 'unknown' ? '-' : d.kind.toUpperCase(), text(d.transport), formatBytes(d.sizeBytes), fsText(d.filesystem)]);
-    for (const p of d.partitions) rows.push([`  ${plain(p.name)}`, '', '', '', formatBytes(p.sizeBytes), fsText(p.filesystem)]);
+    rows.push([
+      text(d.name),
+      text(d.model),
+      d.kind === 'unknown' ? '-' : d.kind.toUpperCase(),
+      text(d.transport),
+      formatBytes(d.sizeBytes),
+      fsText(d.filesystem),
+    ]);
+    for (const p of d.partitions)
+      rows.push([`  ${plain(p.name)}`, '', '', '', formatBytes(p.sizeBytes), fsText(p.filesystem)]);
   }
   return rows;
 }
@@ -81,21 +94,35 @@ function summaryTable(inv: Inventory, id: HostIdentity | null, g: Pick<Glyphs, '
     ['Serial', text(inv.system.serial)],
     ['Host ID', `${text(inv.system.hostId)} (${inv.system.hostIdSource})`],
     ['OS', `${text(inv.system.os)}${inv.system.kernel ? `, kernel ${plain(inv.system.kernel)}` : ''}`],
-    ['BIOS', [inv.system.biosVendor, inv.system.biosVersion, inv.system.biosDate].filter(Boolean).map((s) => plain(s)).join(' ') || '-'],
+    [
+      'BIOS',
+      [inv.system.biosVendor, inv.system.biosVersion, inv.system.biosDate]
+        .filter(Boolean)
+        .map((s) => plain(s))
+        .join(' ') || '-',
+    ],
     ['Uptime', formatDuration(inv.system.uptimeSeconds)],
   ];
   if (id) {
     rows.unshift(['Address', plain(formatHostPort(id.address, id.port))]);
     const [first = '', ...rest] = fingerprintLines(plain(id.certificateFingerprint));
-    const verdict: Segment = id.identityVerified ? { text: ` ${g.ok} verified by token`, style: 'ok' } : { text: ` ${g.fail} not verified`, style: 'error' };
+    const verdict: Segment = id.identityVerified
+      ? { text: ` ${g.ok} verified by token`, style: 'ok' }
+      : { text: ` ${g.fail} not verified`, style: 'error' };
     rows.push(['Certificate', rest.length ? first : [{ text: first }, verdict]]);
     rest.forEach((r, i) => rows.push(['', i === rest.length - 1 ? [{ text: r }, verdict] : r]));
   }
   const storage = inv.storage;
   // Two rows: on one, a large host's counts ran past 80 columns and the GPUs were cut off.
   const cpus = inv.cpu.threads ?? inv.cpu.cores;
-  rows.push(['Resources', `${typeof cpus !== 'number' ? '? CPUs' : counted(cpus, 'CPU')}, ${formatBytes(inv.memory.totalBytes)} memory, ${counted(inv.gpus.length, 'GPU')}`]);
-  rows.push(['', `${counted(storage.disks.length, 'disk')}, ${storage.nfs.length} NFS, ${storage.iscsi.length} iSCSI, ${counted(inv.network.length, 'NIC')}`]);
+  rows.push([
+    'Resources',
+    `${typeof cpus !== 'number' ? '? CPUs' : counted(cpus, 'CPU')}, ${formatBytes(inv.memory.totalBytes)} memory, ${counted(inv.gpus.length, 'GPU')}`,
+  ]);
+  rows.push([
+    '',
+    `${counted(storage.disks.length, 'disk')}, ${storage.nfs.length} NFS, ${storage.iscsi.length} iSCSI, ${counted(inv.network.length, 'NIC')}`,
+  ]);
   return { title: 'Summary', columns: KV, rows };
 }
 
@@ -123,7 +150,10 @@ function memoryTable(inv: Inventory): DataTable {
     rows: [
       ['Total', formatBytes(m.totalBytes)],
       ['Available', formatBytes(m.availableBytes)],
-      ['Swap', m.swapTotalBytes ? formatUsedTotal(m.swapTotalBytes - (m.swapFreeBytes ?? 0), m.swapTotalBytes) : 'none'],
+      [
+        'Swap',
+        m.swapTotalBytes ? formatUsedTotal(m.swapTotalBytes - (m.swapFreeBytes ?? 0), m.swapTotalBytes) : 'none',
+      ],
     ],
   };
 }
@@ -194,7 +224,11 @@ function networkTable(inv: Inventory): DataTable {
     ],
     rows: inv.network.map((n) => {
       const kind = n.kind === 'vlan' && n.vlanId !== null ? `vlan ${n.vlanId}` : n.kind;
-      const via = n.master ? `in ${plain(n.master)}` : n.members.length ? `of ${n.members.map((m) => plain(m)).join('+')}` : '';
+      const via = n.master
+        ? `in ${plain(n.master)}`
+        : n.members.length
+          ? `of ${n.members.map((m) => plain(m)).join('+')}`
+          : '';
       const addrs = [...n.ipv4, ...n.ipv6].map((a) => plain(a)).join(' ');
       return [
         text(n.name),
@@ -234,7 +268,11 @@ function gpuTable(inv: Inventory): DataTable {
 }
 
 /** The inventory in the five tabs Summary, CPU/Memory, Storage, Network, GPUs. */
-export function renderInventoryTabs(inv: Inventory, id: HostIdentity | null, g: Pick<Glyphs, 'ok' | 'fail'> = UNICODE_GLYPHS): InventoryTab[] {
+export function renderInventoryTabs(
+  inv: Inventory,
+  id: HostIdentity | null,
+  g: Pick<Glyphs, 'ok' | 'fail'> = UNICODE_GLYPHS,
+): InventoryTab[] {
   const [summary, cpuMemory, storage, network, gpus] = INVENTORY_TABS;
   return [
     { title: summary, tables: [summaryTable(inv, id, g)] },
@@ -246,7 +284,10 @@ export function renderInventoryTabs(inv: Inventory, id: HostIdentity | null, g: 
 }
 
 /** Warning lines: the host's own, then those the vDC added. */
-export function renderWarnings(inv: Inventory, extra: ReadonlyArray<{ code?: string; message: string }> = []): string[] {
+export function renderWarnings(
+  inv: Inventory,
+  extra: ReadonlyArray<{ code?: string; message: string }> = [],
+): string[] {
   return [...inv.warnings, ...extra].map((w) => (w.code ? `${plain(w.message)} (${plain(w.code)})` : plain(w.message)));
 }
 
@@ -259,7 +300,10 @@ const SAME_FACT: Record<string, readonly string[]> = { VIRTUALIZATION_DISABLED: 
  * first; its INVENTORY_PARTIAL summary is replaced by the host's warnings
  * in full, minus those the vDC already said in its words.
  */
-export function discoveryWarnings(d: DiscoverResponse, extra: ReadonlyArray<{ code?: string; message: string }> = []): string[] {
+export function discoveryWarnings(
+  d: DiscoverResponse,
+  extra: ReadonlyArray<{ code?: string; message: string }> = [],
+): string[] {
   const vdc = d.warnings.filter((w) => w.code !== 'INVENTORY_PARTIAL');
   const said = new Set(vdc.flatMap((w) => [w.code as string, ...(SAME_FACT[w.code] ?? [])]));
   const own = d.inventory.warnings.filter((w) => !said.has(w.code));
@@ -284,10 +328,20 @@ export function renderDiscoveryTables(
   const who = `${text(inv.system.hostname)} ${g.middot} ${vendorModel(inv)}`;
   const hostId = `host ID ${text(inv.system.hostId)}`;
   const verified: Segment[] = id
-    ? [{ text: ` ${g.middot} ` }, id.identityVerified ? { text: `identity verified by token ${g.ok}`, style: 'ok' } : { text: `identity NOT verified ${g.fail}`, style: 'error' }]
+    ? [
+        { text: ` ${g.middot} ` },
+        id.identityVerified
+          ? { text: `identity verified by token ${g.ok}`, style: 'ok' }
+          : { text: `identity NOT verified ${g.fail}`, style: 'error' },
+      ]
     : [];
   const headline: Cell = [{ text: `${who} ${g.middot} ${hostId}` }, ...verified];
-  return { headline, headlineParts: [who, [{ text: hostId }, ...verified]], tabs: renderInventoryTabs(inv, id, g), warnings: lines };
+  return {
+    headline,
+    headlineParts: [who, [{ text: hostId }, ...verified]],
+    tabs: renderInventoryTabs(inv, id, g),
+    warnings: lines,
+  };
 }
 
 /** The host details screen: state lines, then the inventory tabs. */
@@ -301,10 +355,29 @@ export function renderHostDetails(
     ['Host', text(h.hostname)],
     ['Address', plain(formatHostPort(h.address, h.port))],
     ['Cluster', plain(h.clusterName)],
-    ['State', [renderHostState(h, now, g), { text: timeOf(h.stateSince) !== null ? ` since ${formatTimestamp(timeOf(h.stateSince))}` : '' }]],
-    ['Last seen', timeOf(h.lastSeenAt) !== null ? `${formatAge(timeOf(h.lastSeenAt), now)} ago (${formatTimestamp(timeOf(h.lastSeenAt))})` : 'never'],
-    ['Last error', h.lastError ? { text: `${plain(h.lastError.message)} (${plain(h.lastError.code)})`, style: 'error' } : 'none'],
-    ['Usage', u ? `CPU ${formatPercent(u.cpuPercent)}, memory ${formatUsedTotal(u.memoryUsedBytes, u.memoryTotalBytes)}${u.loadAverage ? `, load ${u.loadAverage.map((n) => n.toFixed(2)).join(' ')}` : ''}` : '-'],
+    [
+      'State',
+      [
+        renderHostState(h, now, g),
+        { text: timeOf(h.stateSince) !== null ? ` since ${formatTimestamp(timeOf(h.stateSince))}` : '' },
+      ],
+    ],
+    [
+      'Last seen',
+      timeOf(h.lastSeenAt) !== null
+        ? `${formatAge(timeOf(h.lastSeenAt), now)} ago (${formatTimestamp(timeOf(h.lastSeenAt))})`
+        : 'never',
+    ],
+    [
+      'Last error',
+      h.lastError ? { text: `${plain(h.lastError.message)} (${plain(h.lastError.code)})`, style: 'error' } : 'none',
+    ],
+    [
+      'Usage',
+      u
+        ? `CPU ${formatPercent(u.cpuPercent)}, memory ${formatUsedTotal(u.memoryUsedBytes, u.memoryTotalBytes)}${u.loadAverage ? `, load ${u.loadAverage.map((n) => n.toFixed(2)).join(' ')}` : ''}`
+        : '-',
+    ],
     ['Registered', formatTimestamp(timeOf(h.registeredAt))],
     ['Node ID', plain(h.id)],
     ['Host ID', plain(h.hostId)],

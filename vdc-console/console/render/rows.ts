@@ -37,7 +37,11 @@ export const HOST_COLUMNS: Column[] = [
 ];
 
 /** The state cell: a dot and a word; a disconnected host says for how long. */
-export function renderHostState(h: Pick<NodeSummary, 'state' | 'stateSince'>, now: number, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Segment {
+export function renderHostState(
+  h: Pick<NodeSummary, 'state' | 'stateSince'>,
+  now: number,
+  g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS,
+): Segment {
   switch (h.state) {
     case 'connected':
       return { text: `${g.dotOn} connected`, style: 'ok' };
@@ -53,7 +57,11 @@ export function renderHostState(h: Pick<NodeSummary, 'state' | 'stateSince'>, no
 }
 
 /** One host row: name, address, state, CPU, memory, storage, GPUs, last seen. */
-export function renderHostRow(h: NodeSummary, now: number, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Cell[] {
+export function renderHostRow(
+  h: NodeSummary,
+  now: number,
+  g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS,
+): Cell[] {
   const cores = hostCores(h);
   const live = h.state === 'connected';
   const cpu = cores === null ? '-' : `${cores}c ${live ? formatPercent(h.usage?.cpuPercent) : '-'}`;
@@ -70,7 +78,11 @@ export function renderHostRow(h: NodeSummary, now: number, g: Pick<Glyphs, 'dotO
 }
 
 /** One cluster row from its totals. */
-export function renderClusterRow(c: Pick<Cluster, 'name'>, t: ClusterTotals, g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Cell[] {
+export function renderClusterRow(
+  c: Pick<Cluster, 'name'>,
+  t: ClusterTotals,
+  g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS,
+): Cell[] {
   const count: Cell =
     t.hosts === 0
       ? '0/0'
@@ -83,7 +95,10 @@ export function renderClusterRow(c: Pick<Cluster, 'name'>, t: ClusterTotals, g: 
               : { text: g.dotOn, style: 'warn' },
         ];
   const cores = `${t.cores} c`;
-  const cpu = t.cores === null ? '-' : `${cores.padEnd(Math.max(7, cores.length + 1))}${t.connected > 0 ? formatPercent(t.cpuPercent) : '-'}`;
+  const cpu =
+    t.cores === null
+      ? '-'
+      : `${cores.padEnd(Math.max(7, cores.length + 1))}${t.connected > 0 ? formatPercent(t.cpuPercent) : '-'}`;
   return [
     plain(c.name),
     count,
@@ -95,7 +110,11 @@ export function renderClusterRow(c: Pick<Cluster, 'name'>, t: ClusterTotals, g: 
 }
 
 /** Cluster rows: one per cluster with its hosts' totals. */
-export function renderClusterRows(clusters: readonly Cluster[], hosts: readonly NodeSummary[], g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS): Cell[][] {
+export function renderClusterRows(
+  clusters: readonly Cluster[],
+  hosts: readonly NodeSummary[],
+  g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS,
+): Cell[][] {
   const by = hostsByCluster(hosts);
   return clusters.map((c) => renderClusterRow(c, clusterTotals(by.get(c.id) ?? []), g));
 }

@@ -56,7 +56,11 @@ export interface HelpSection {
 }
 
 /** Up, down, page, first and last, each moving by a number of rows (±Infinity: to the end). */
-export function moveKeys(ctx: Pick<ScreenContext, 'page'>, move: (delta: number) => void, visible = false): KeyBinding[] {
+export function moveKeys(
+  ctx: Pick<ScreenContext, 'page'>,
+  move: (delta: number) => void,
+  visible = false,
+): KeyBinding[] {
   return [
     { keys: ['up', 'k'], label: 'Up', help: 'Move up', visible, handler: () => move(-1) },
     { keys: ['down', 'j'], label: 'Down', help: 'Move down', visible, handler: () => move(1) },
@@ -85,12 +89,24 @@ export function tabKeys(ctx: Pick<ScreenContext, 'glyphs' | 'pressedKey'>, move:
 
 /** `?`: the help screen. */
 export function helpKey(ctx: Pick<ScreenContext, 'dispatch'>): KeyBinding {
-  return { keys: ['?'], label: 'Help', side: 'right', help: 'Every key of every screen', handler: () => ctx.dispatch({ type: 'openHelp' }) };
+  return {
+    keys: ['?'],
+    label: 'Help',
+    side: 'right',
+    help: 'Every key of every screen',
+    handler: () => ctx.dispatch({ type: 'openHelp' }),
+  };
 }
 
 /** `q` and Ctrl-C at the footer's right. */
 export function quitKey(ctx: Pick<ScreenContext, 'ops'>): KeyBinding {
-  return { keys: ['q', 'C-c'], label: '', help: 'Quit (asks while a host is being added)', side: 'right', handler: () => ctx.ops.quit() };
+  return {
+    keys: ['q', 'C-c'],
+    label: '',
+    help: 'Quit (asks while a host is being added)',
+    side: 'right',
+    handler: () => ctx.ops.quit(),
+  };
 }
 
 /** Ctrl-C alone, where `q` is typed text or means Back. */

@@ -20,15 +20,27 @@ import { ctrlCKey, helpKey, moveKeys, quitKey, type HelpSection, type ScreenCont
 /** Why Remove and Details cannot act, or null when a host is selected. */
 function noHost(m: DashboardModel): string | null {
   if (m.selectedHost()) return null;
-  return m.clusters.length === 0 ? 'There are no hosts yet: press a to add one.' : 'No host selected: press Tab, then choose one.';
+  return m.clusters.length === 0
+    ? 'There are no hosts yet: press a to add one.'
+    : 'No host selected: press Tab, then choose one.';
 }
 
 /** The dashboard's keys. */
 export function dashboardKeys(ctx: ScreenContext): KeyBinding[] {
   const m = ctx.model;
   return [
-    { keys: ['a'], label: 'Add host', help: 'Add a host: address, token from its console, cluster', handler: () => ctx.ops.openWizard() },
-    { keys: ['c'], label: 'Cluster', help: 'Create a cluster', handler: () => ctx.dispatch({ type: 'openPrompt', kind: 'createCluster' }) },
+    {
+      keys: ['a'],
+      label: 'Add host',
+      help: 'Add a host: address, token from its console, cluster',
+      handler: () => ctx.ops.openWizard(),
+    },
+    {
+      keys: ['c'],
+      label: 'Cluster',
+      help: 'Create a cluster',
+      handler: () => ctx.dispatch({ type: 'openPrompt', kind: 'createCluster' }),
+    },
     {
       keys: ['d', 'delete'],
       label: 'Remove',
@@ -37,7 +49,13 @@ export function dashboardKeys(ctx: ScreenContext): KeyBinding[] {
       disabledReason: () => noHost(m),
       handler: () => ctx.ops.askRemove(m.selectedHost()!),
     },
-    { keys: ['enter'], label: 'Details', help: 'Details of the selected host: inventory, state, last error', disabledReason: () => noHost(m), handler: () => ctx.ops.openDetails(m.selectedHost()!) },
+    {
+      keys: ['enter'],
+      label: 'Details',
+      help: 'Details of the selected host: inventory, state, last error',
+      disabledReason: () => noHost(m),
+      handler: () => ctx.ops.openDetails(m.selectedHost()!),
+    },
     {
       keys: ['/'],
       label: 'Filter',
@@ -47,7 +65,12 @@ export function dashboardKeys(ctx: ScreenContext): KeyBinding[] {
         ctx.dispatch({ type: 'filterEditing', on: true });
       },
     },
-    { keys: ['tab', 'S-tab'], label: 'Pane', help: 'Switch between the clusters and hosts tables', handler: () => m.togglePane() },
+    {
+      keys: ['tab', 'S-tab'],
+      label: 'Pane',
+      help: 'Switch between the clusters and hosts tables',
+      handler: () => m.togglePane(),
+    },
     { keys: ['r', 'f5'], label: 'Refresh', help: 'Refresh now', visible: false, handler: () => ctx.ops.refresh() },
     redrawBinding(ctx.ops),
     {
@@ -57,7 +80,13 @@ export function dashboardKeys(ctx: ScreenContext): KeyBinding[] {
       visible: false,
       handler: () => ctx.flash.show('info', describeSort(m.cycleSort())),
     },
-    { keys: ['S-s'], label: 'Reverse', help: 'Reverse the focused table\'s order', visible: false, handler: () => ctx.flash.show('info', describeSort(m.reverseSort())) },
+    {
+      keys: ['S-s'],
+      label: 'Reverse',
+      help: "Reverse the focused table's order",
+      visible: false,
+      handler: () => ctx.flash.show('info', describeSort(m.reverseSort())),
+    },
     ...moveKeys(ctx, (d) => m.move(d)),
     helpKey(ctx),
     quitKey(ctx),
@@ -77,7 +106,12 @@ export function filterKeys(ctx: ScreenContext): KeyBinding[] {
         m.setFilter('');
       },
     },
-    { keys: ['backspace'], label: 'Erase', visible: false, handler: () => m.setFilter(Array.from(m.filter).slice(0, -1).join('')) },
+    {
+      keys: ['backspace'],
+      label: 'Erase',
+      visible: false,
+      handler: () => m.setFilter(Array.from(m.filter).slice(0, -1).join('')),
+    },
     { keys: ['C-u'], label: 'Clear text', visible: false, handler: () => m.setFilter('') },
     { keys: ['up'], label: 'Up', visible: false, handler: () => m.move(-1) },
     { keys: ['down'], label: 'Down', visible: false, handler: () => m.move(1) },
@@ -109,7 +143,21 @@ export function drawDashboard(f: Frame, ctx: ScreenContext): Line[] {
 /** The dashboard: clusters on top, the selected cluster's hosts below. */
 export function renderDashboard(
   f: Frame,
-  m: Pick<DashboardModel, 'clusters' | 'totals' | 'pane' | 'filter' | 'clusterCursor' | 'hostCursor' | 'loaded' | 'nodes' | 'problem' | 'sort' | 'vdcName' | 'replicas'> & {
+  m: Pick<
+    DashboardModel,
+    | 'clusters'
+    | 'totals'
+    | 'pane'
+    | 'filter'
+    | 'clusterCursor'
+    | 'hostCursor'
+    | 'loaded'
+    | 'nodes'
+    | 'problem'
+    | 'sort'
+    | 'vdcName'
+    | 'replicas'
+  > & {
     visibleHosts(): readonly NodeSummary[];
     selectedCluster(): Cluster | null;
   },
@@ -131,13 +179,28 @@ export function renderDashboard(
     count: m.clusters.length,
     rowAt: (i) => {
       const c = m.clusters[i]!;
-      return renderClusterRow(c, m.totals.get(c.id) ?? { hosts: 0, connected: 0, cores: null, cpuPercent: null, memoryUsed: null, memoryTotal: null, storage: null, gpus: null }, g);
+      return renderClusterRow(
+        c,
+        m.totals.get(c.id) ?? {
+          hosts: 0,
+          connected: 0,
+          cores: null,
+          cpuPercent: null,
+          memoryUsed: null,
+          memoryTotal: null,
+          storage: null,
+          gpus: null,
+        },
+        g,
+      );
     },
     selected: m.clusterCursor.index,
     offset: m.clusterCursor.offset,
     focused: m.pane === 'clusters',
     glyphs: g,
-    empty: m.loaded ? 'No clusters yet. Press c to create one, or a to add a host (a cluster can be created there).' : `Loading${g.ellipsis}`,
+    empty: m.loaded
+      ? 'No clusters yet. Press c to create one, or a to add a host (a cluster can be created there).'
+      : `Loading${g.ellipsis}`,
   });
   const hosts = m.visibleHosts();
   const cluster = m.selectedCluster();
@@ -151,15 +214,28 @@ export function renderDashboard(
     offset: m.hostCursor.offset,
     focused: m.pane === 'hosts',
     glyphs: g,
-    empty: !cluster ? '' : m.filter ? `No host matches "${plain(m.filter)}". Esc clears the filter.` : 'No hosts in this cluster. Press a to add one.',
+    empty: !cluster
+      ? ''
+      : m.filter
+        ? `No host matches "${plain(m.filter)}". Esc clears the filter.`
+        : 'No hosts in this cluster. Press a to add one.',
   });
 
   const hostTitle: Line = [seg('Hosts', m.pane === 'hosts' ? 'accent' : 'title')];
   if (cluster) hostTitle.push(seg(` ${g.middot} ${plain(cluster.name)}`));
-  if (m.filter || opts.filterEditing) hostTitle.push(seg(` ${g.middot} filter: `), seg(`${plain(m.filter)}${opts.filterEditing ? '_' : ''}`, 'accent'));
-  const hostRight: Line = hosts.length > hostHeight - 1 ? [seg(`${m.hostCursor.index + 1}/${hosts.length}`, 'dim')] : [];
+  if (m.filter || opts.filterEditing)
+    hostTitle.push(seg(` ${g.middot} filter: `), seg(`${plain(m.filter)}${opts.filterEditing ? '_' : ''}`, 'accent'));
+  const hostRight: Line =
+    hosts.length > hostHeight - 1 ? [seg(`${m.hostCursor.index + 1}/${hosts.length}`, 'dim')] : [];
 
-  const right: Line = m.loaded ? [...replicaSegments(m.replicas, g), seg(`${m.clusters.length} cluster${m.clusters.length === 1 ? '' : 's'} ${g.middot} ${m.nodes.length} host${m.nodes.length === 1 ? '' : 's'}`)] : [];
+  const right: Line = m.loaded
+    ? [
+        ...replicaSegments(m.replicas, g),
+        seg(
+          `${m.clusters.length} cluster${m.clusters.length === 1 ? '' : 's'} ${g.middot} ${m.nodes.length} host${m.nodes.length === 1 ? '' : 's'}`,
+        ),
+      ]
+    : [];
   // The counts keep their room: a long vDC name is cut instead (a space each side of both, and two rules between).
   const nameRoom = inner - textWidth(lineText(right)) - 6;
   const fullTitle: Line = [seg(PRODUCT, 'title'), ...(m.vdcName ? [seg(` ${g.middot} ${plain(m.vdcName)}`)] : [])];

@@ -6,7 +6,17 @@
 import type { NodeDetail } from '../../../common/protocol/vdc-api.js';
 import type { KeyBinding } from '../../../common/tui/keys.js';
 import { plain, seg, type Line } from '../../../common/tui/text.js';
-import { contentRows, framed, moreHint, scrolled, statusLines, tabBar, tabLines, warningLines, type Frame } from '../render/frame.js';
+import {
+  contentRows,
+  framed,
+  moreHint,
+  scrolled,
+  statusLines,
+  tabBar,
+  tabLines,
+  warningLines,
+  type Frame,
+} from '../render/frame.js';
 import { renderHostDetails } from '../render/inventory.js';
 import type { DetailsState } from '../state.js';
 import { helpKey, quitKey, scrollKeys, tabKeys, type HelpSection, type ScreenContext } from './context.js';
@@ -16,9 +26,27 @@ export function detailsKeys(ctx: ScreenContext): KeyBinding[] {
   const node = () => ctx.state().details?.node ?? null;
   return [
     tabKeys(ctx, (delta) => ctx.dispatch({ type: 'detailsTab', delta })),
-    { keys: ['d', 'delete'], label: 'Remove', help: 'Remove this host', dangerous: true, disabledReason: () => (node() ? null : 'The host is still loading.'), handler: () => ctx.ops.askRemove(node()!) },
-    { keys: ['r', 'f5'], label: 'Refresh', help: 'Load the host again', visible: false, handler: () => ctx.ops.reloadDetails() },
-    { keys: ['escape', 'backspace'], label: 'Back', help: 'Back to the dashboard', handler: () => ctx.dispatch({ type: 'back' }) },
+    {
+      keys: ['d', 'delete'],
+      label: 'Remove',
+      help: 'Remove this host',
+      dangerous: true,
+      disabledReason: () => (node() ? null : 'The host is still loading.'),
+      handler: () => ctx.ops.askRemove(node()!),
+    },
+    {
+      keys: ['r', 'f5'],
+      label: 'Refresh',
+      help: 'Load the host again',
+      visible: false,
+      handler: () => ctx.ops.reloadDetails(),
+    },
+    {
+      keys: ['escape', 'backspace'],
+      label: 'Back',
+      help: 'Back to the dashboard',
+      handler: () => ctx.dispatch({ type: 'back' }),
+    },
     ...scrollKeys(ctx),
     helpKey(ctx),
     quitKey(ctx),
@@ -31,7 +59,10 @@ export function detailsHelp(ctx: ScreenContext): HelpSection[] {
 }
 
 /** The host details screen: state and last error, then the inventory in tabs. */
-export function renderDetails(f: Frame, d: { node: NodeDetail | null; loading: boolean; tab: number; scroll: number; hostname: string }): { lines: Line[]; scroll: number } {
+export function renderDetails(
+  f: Frame,
+  d: { node: NodeDetail | null; loading: boolean; tab: number; scroll: number; hostname: string },
+): { lines: Line[]; scroll: number } {
   const g = f.glyphs;
   const inner = f.cols - 2;
   const body: Line[] = [];
@@ -41,14 +72,29 @@ export function renderDetails(f: Frame, d: { node: NodeDetail | null; loading: b
     body.push(...tabLines({ title: 'State', tables: [v.status] }, inner, g));
     const tabs = v.tabs.length;
     if (tabs > 0) {
-      body.push([], tabBar(v.tabs.map((t) => t.title), Math.min(d.tab, tabs - 1), g), []);
+      body.push(
+        [],
+        tabBar(
+          v.tabs.map((t) => t.title),
+          Math.min(d.tab, tabs - 1),
+          g,
+        ),
+        [],
+      );
       body.push(...tabLines(v.tabs[Math.min(d.tab, tabs - 1)], inner, g));
     } else body.push([], [seg('  No inventory has been collected from this host yet.', 'dim')]);
-    if (v.warnings.length) body.push([], [seg(` Warnings (${v.warnings.length})`, 'warn')], ...warningLines(v.warnings, inner));
+    if (v.warnings.length)
+      body.push([], [seg(` Warnings (${v.warnings.length})`, 'warn')], ...warningLines(v.warnings, inner));
   }
   const status = statusLines(f.flash, null, g, inner);
   const s = scrolled(body, contentRows(f, 1, status.length), d.scroll);
-  const lines = framed(f, [seg(`Host ${g.middot} ${plain(d.hostname)}`, 'title')], moreHint(s.more), [{ lines: s.lines }], status);
+  const lines = framed(
+    f,
+    [seg(`Host ${g.middot} ${plain(d.hostname)}`, 'title')],
+    moreHint(s.more),
+    [{ lines: s.lines }],
+    status,
+  );
   return { lines, scroll: s.scroll };
 }
 

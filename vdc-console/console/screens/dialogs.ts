@@ -15,9 +15,22 @@ export function removeDialog(n: NodeSummary, remove: (force: boolean) => Promise
   return {
     title: 'Remove host?',
     lines: [
-      [seg(`Remove ${plain(n.hostname)} (${plain(formatHostPort(n.address, n.port))}) from cluster ${plain(n.clusterName)}?`)],
+      [
+        seg(
+          `Remove ${plain(n.hostname)} (${plain(formatHostPort(n.address, n.port))}) from cluster ${plain(n.clusterName)}?`,
+        ),
+      ],
       [seg('The host is told to leave and stops being managed by this vDC.')],
-      ...(down ? [[seg(`It is ${n.state === 'disconnected' ? 'unreachable' : n.state}: Force forgets it without telling it.`, 'warn' as const)]] : []),
+      ...(down
+        ? [
+            [
+              seg(
+                `It is ${n.state === 'disconnected' ? 'unreachable' : n.state}: Force forgets it without telling it.`,
+                'warn' as const,
+              ),
+            ],
+          ]
+        : []),
     ],
     choices: [
       { keys: ['y', 'S-y', 'enter'], label: 'Remove', dangerous: true, action: () => remove(false) },

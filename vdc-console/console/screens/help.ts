@@ -15,19 +15,33 @@ import { wizardHelp } from './wizard.js';
 
 /** The help screen's keys. */
 export function helpKeys(ctx: ScreenContext): KeyBinding[] {
-  return [{ keys: ['escape', '?', 'q'], label: 'Back', handler: () => ctx.dispatch({ type: 'back' }) }, ...scrollKeys(ctx), ctrlCKey(ctx)];
+  return [
+    { keys: ['escape', '?', 'q'], label: 'Back', handler: () => ctx.dispatch({ type: 'back' }) },
+    ...scrollKeys(ctx),
+    ctrlCKey(ctx),
+  ];
 }
 
 /** The help screen's sections: each screen's key tables, in the order one meets them. */
 export function helpSections(ctx: ScreenContext): HelpSection[] {
   const from = helpOpenedFrom(ctx.state());
   const here = (screen: Screen, sections: HelpSection[]): HelpSection[] =>
-    screen === from ? sections : sections.map((s) => ({ ...s, bindings: s.bindings.map(({ disabledReason: _, ...b }) => b) }));
-  return [...here('dashboard', dashboardHelp(ctx)), ...here('details', detailsHelp(ctx)), ...here('wizard', wizardHelp(ctx))];
+    screen === from
+      ? sections
+      : sections.map((s) => ({ ...s, bindings: s.bindings.map(({ disabledReason: _, ...b }) => b) }));
+  return [
+    ...here('dashboard', dashboardHelp(ctx)),
+    ...here('details', detailsHelp(ctx)),
+    ...here('wizard', wizardHelp(ctx)),
+  ];
 }
 
 /** The help screen: the sections as key and text, scrolled. */
-export function renderHelpScreen(f: Frame, groups: readonly HelpSection[], scroll: number): { lines: Line[]; scroll: number } {
+export function renderHelpScreen(
+  f: Frame,
+  groups: readonly HelpSection[],
+  scroll: number,
+): { lines: Line[]; scroll: number } {
   const body = renderHelp(groups, f.glyphs, f.cols - 2);
   const status = statusLines(f.flash, null, f.glyphs, f.cols - 2);
   const s = scrolled(body, contentRows(f, 1, status.length), scroll);

@@ -12,7 +12,18 @@ import type { KeyBinding } from '../../../common/tui/keys.js';
 import { cellText, scrollWindow } from '../../../common/tui/table.js';
 import { plain, seg, textWidth, wrapText, type Line, type Segment } from '../../../common/tui/text.js';
 import { counted } from '../render/format.js';
-import { cellSegments, contentRows, framed, moreHint, scrolled, statusLines, tabBar, tabLines, warningLines, type Frame } from '../render/frame.js';
+import {
+  cellSegments,
+  contentRows,
+  framed,
+  moreHint,
+  scrolled,
+  statusLines,
+  tabBar,
+  tabLines,
+  warningLines,
+  type Frame,
+} from '../render/frame.js';
 import { discoveryWarnings, INVENTORY_TABS, renderDiscoveryTables } from '../render/inventory.js';
 import {
   checkAddress,
@@ -33,7 +44,12 @@ function inputKeys(ctx: ScreenContext): KeyBinding[] {
   return [
     { keys: ['tab'], label: 'Next field', handler: () => ctx.ops.wizard({ type: 'focusNext' }) },
     { keys: ['S-tab'], label: 'Previous field', visible: false, handler: () => ctx.ops.wizard({ type: 'focusPrev' }) },
-    { keys: ['enter'], label: 'Connect', help: 'Connect to the host (from any field, once the form is valid)', handler: () => ctx.ops.wizard({ type: 'submit' }) },
+    {
+      keys: ['enter'],
+      label: 'Connect',
+      help: 'Connect to the host (from any field, once the form is valid)',
+      handler: () => ctx.ops.wizard({ type: 'submit' }),
+    },
     { keys: ['escape'], label: 'Cancel', handler: () => ctx.ops.wizard({ type: 'cancel' }) },
     {
       keys: ['up'],
@@ -63,24 +79,52 @@ export function wizardKeys(step: WizardStep, ctx: ScreenContext): KeyBinding[] {
     case 'input':
       return [...inputKeys(ctx), ctrlC];
     case 'connecting':
-      return [{ keys: ['escape'], label: 'Cancel', help: 'Stop connecting and go back to the form', handler: () => send({ type: 'cancel' }) }, ctrlC];
+      return [
+        {
+          keys: ['escape'],
+          label: 'Cancel',
+          help: 'Stop connecting and go back to the form',
+          handler: () => send({ type: 'cancel' }),
+        },
+        ctrlC,
+      ];
     case 'discovery':
       return [
         tabKeys(ctx, (delta) => send({ type: 'tab', delta, count: INVENTORY_TABS.length })),
         ...scrollKeys(ctx),
         { keys: ['enter'], label: 'Continue', handler: () => send({ type: 'next' }) },
-        { keys: ['escape'], label: 'Back', help: 'Back to the form (fields kept)', handler: () => send({ type: 'cancel' }) },
+        {
+          keys: ['escape'],
+          label: 'Back',
+          help: 'Back to the form (fields kept)',
+          handler: () => send({ type: 'cancel' }),
+        },
         ctrlC,
       ];
     case 'confirm':
       return [
-        { keys: ['enter'], label: 'Add host', disabledReason: () => (registering() ? 'The host is being added.' : null), handler: () => send({ type: 'confirm' }) },
-        { keys: ['escape'], label: 'Back', disabledReason: () => (registering() ? 'The host is being added; it cannot be stopped now.' : null), handler: () => send({ type: 'cancel' }) },
+        {
+          keys: ['enter'],
+          label: 'Add host',
+          disabledReason: () => (registering() ? 'The host is being added.' : null),
+          handler: () => send({ type: 'confirm' }),
+        },
+        {
+          keys: ['escape'],
+          label: 'Back',
+          disabledReason: () => (registering() ? 'The host is being added; it cannot be stopped now.' : null),
+          handler: () => send({ type: 'cancel' }),
+        },
         ctrlC,
       ];
     case 'error':
       return [
-        { keys: ['r', 'S-r'], label: 'Retry', help: 'Back to the form, fields kept (a spent token is cleared)', handler: () => send({ type: 'retry' }) },
+        {
+          keys: ['r', 'S-r'],
+          label: 'Retry',
+          help: 'Back to the form, fields kept (a spent token is cleared)',
+          handler: () => send({ type: 'retry' }),
+        },
         { keys: ['escape'], label: 'Cancel', handler: () => send({ type: 'cancel' }) },
         ctrlC,
       ];
@@ -145,7 +189,14 @@ function tail(s: string, n: number): string {
 
 /** Wizard title: `Add host · 1/4 Connect`. */
 export function wizardTitle(w: WizardState, g: Glyphs): string {
-  const step = { input: '1/4 Connect', connecting: '2/4 Connecting', discovery: '3/4 Review', confirm: '4/4 Confirm', success: 'Done', error: 'Failed' }[w.step];
+  const step = {
+    input: '1/4 Connect',
+    connecting: '2/4 Connecting',
+    discovery: '3/4 Review',
+    confirm: '4/4 Confirm',
+    success: 'Done',
+    error: 'Failed',
+  }[w.step];
   return `Add host ${g.middot} ${step}`;
 }
 
@@ -157,7 +208,14 @@ const FIELD_INDENT = 13;
  * a problem ("symbol 12 ('U') is not used in tokens") is longer than the
  * room beside the field, and a cut one cannot be acted on.
  */
-function fieldLines(label: string, value: string, focused: boolean, hint: Segment[], problem: string | null, f: Frame): Line[] {
+function fieldLines(
+  label: string,
+  value: string,
+  focused: boolean,
+  hint: Segment[],
+  problem: string | null,
+  f: Frame,
+): Line[] {
   if (!problem) return [field(label, value, focused, hint)];
   const wrapped = wrapText(`${f.glyphs.fail} ${problem}`, f.cols - 2 - FIELD_INDENT - 1);
   return [field(label, value, focused, []), ...wrapped.map((l) => [seg(' '.repeat(FIELD_INDENT)), seg(l, 'error')])];
@@ -168,7 +226,16 @@ function inputBody(w: WizardState, f: Frame, height: number): Line[] {
   const focus: WizardField = w.focus;
   const out: Line[] = [[seg("  On the host's console press F4, then G, to show its registration token.")], []];
   const addrProblem = checkAddress(w.address);
-  out.push(...fieldLines('Address', w.address, focus === 'address', [seg('IP or name, port 8443', 'dim')], w.showProblems ? addrProblem : null, f));
+  out.push(
+    ...fieldLines(
+      'Address',
+      w.address,
+      focus === 'address',
+      [seg('IP or name, port 8443', 'dim')],
+      w.showProblems ? addrProblem : null,
+      f,
+    ),
+  );
   const tc = checkToken(w.tokenTyped);
   const tokenHint: Segment[] =
     tc.kind === 'ok'
@@ -177,29 +244,49 @@ function inputBody(w: WizardState, f: Frame, height: number): Line[] {
         ? [seg(tc.message, w.showProblems ? 'error' : 'dim')]
         : [seg('QUANTIX-XXXX-XXXX-XXXX', 'dim')];
   // A wrong symbol shows at once, as typed; a missing token only once Enter was refused.
-  const tokenProblem = tc.kind === 'problem' ? tc.message : tc.kind === 'empty' && w.showProblems ? 'enter the token from the host console' : null;
+  const tokenProblem =
+    tc.kind === 'problem'
+      ? tc.message
+      : tc.kind === 'empty' && w.showProblems
+        ? 'enter the token from the host console'
+        : null;
   out.push(...fieldLines('Token', tokenDisplay(w.tokenTyped), focus === 'token', tokenHint, tokenProblem, f));
   out.push([]);
 
   // The cluster list, windowed around the choice so any number of clusters fits.
-  const entries: Line[] = w.clusters.map((c) => [seg(plain(c.name).padEnd(20)), seg(`${c.hosts} host${c.hosts === 1 ? '' : 's'}`, 'dim')]);
+  const entries: Line[] = w.clusters.map((c) => [
+    seg(plain(c.name).padEnd(20)),
+    seg(`${c.hosts} host${c.hosts === 1 ? '' : 's'}`, 'dim'),
+  ]);
   entries.push([seg(`+ New cluster${g.ellipsis}`, 'accent')]);
   let nameLines: Line[] = [];
   if (choosingNewCluster(w)) {
     const problem = checkNewClusterName(w.newClusterName, w.clusters);
-    const hint = [seg(w.clusters.length === 0 ? 'no cluster yet: name the first one' : 'created when the host is added', 'dim')];
+    const hint = [
+      seg(w.clusters.length === 0 ? 'no cluster yet: name the first one' : 'created when the host is added', 'dim'),
+    ];
     nameLines = fieldLines('Name', w.newClusterName, focus === 'newCluster', hint, w.showProblems ? problem : null, f);
   }
-  const listHeight = Math.max(2, Math.min(entries.length, height - out.length - nameLines.length - (choosingNewCluster(w) ? 3 : 2)));
+  const listHeight = Math.max(
+    2,
+    Math.min(entries.length, height - out.length - nameLines.length - (choosingNewCluster(w) ? 3 : 2)),
+  );
   const offset = scrollWindow(w.clusterIndex, 0, listHeight, entries.length);
   for (let i = offset; i < Math.min(entries.length, offset + listHeight); i++) {
     const selected = i === w.clusterIndex;
-    const lead = i === offset ? seg(`  ${focus === 'cluster' ? '>' : ' '}${'Cluster'.padEnd(9)}`, focus === 'cluster' ? 'accent' : 'label') : seg(' '.repeat(12));
+    const lead =
+      i === offset
+        ? seg(`  ${focus === 'cluster' ? '>' : ' '}${'Cluster'.padEnd(9)}`, focus === 'cluster' ? 'accent' : 'label')
+        : seg(' '.repeat(12));
     const marker = seg(selected ? `${g.pointer} ` : '  ', 'accent');
     const entry = entries[i]!.map((s) => (selected && focus === 'cluster' ? { ...s, style: 'selected' as const } : s));
     out.push([lead, marker, ...entry]);
   }
-  if (entries.length > listHeight) out.push([seg(' '.repeat(14)), seg(`${w.clusterIndex + 1}/${entries.length}, ${g.enter === '⏎' ? '↑↓' : 'Up/Down'} to choose`, 'dim')]);
+  if (entries.length > listHeight)
+    out.push([
+      seg(' '.repeat(14)),
+      seg(`${w.clusterIndex + 1}/${entries.length}, ${g.enter === '⏎' ? '↑↓' : 'Up/Down'} to choose`, 'dim'),
+    ]);
   out.push(...nameLines);
   return out;
 }
@@ -223,17 +310,32 @@ function connectingBody(w: WizardState, f: Frame, address: string): Line[] {
   return out;
 }
 
-function discoveryBody(d: DiscoverResponse, w: WizardState, f: Frame, height: number, scroll: number): { lines: Line[]; scroll: number; more: string | null } {
+function discoveryBody(
+  d: DiscoverResponse,
+  w: WizardState,
+  f: Frame,
+  height: number,
+  scroll: number,
+): { lines: Line[]; scroll: number; more: string | null } {
   const g = f.glyphs;
   const inner = f.cols - 2;
   const v = renderDiscoveryTables(d, null, [], g);
   const wide = textWidth(cellText(v.headline)) <= inner - 2;
-  const head: Line[] = wide ? [[seg(' '), ...cellSegments(v.headline)]] : v.headlineParts.map((p) => [seg(' '), ...cellSegments(p)]);
-  const tabs = tabBar(v.tabs.map((t) => t.title), w.tab, g);
+  const head: Line[] = wide
+    ? [[seg(' '), ...cellSegments(v.headline)]]
+    : v.headlineParts.map((p) => [seg(' '), ...cellSegments(p)]);
+  const tabs = tabBar(
+    v.tabs.map((t) => t.title),
+    w.tab,
+    g,
+  );
   const count = `Warnings (${v.warnings.length})`;
   // The warnings open the Summary tab whole, wrapped, and scroll with it; a fixed box
   // cut them at 80 columns and hid all but four. Other tabs say where they are.
-  const content = w.tab === 0 && v.warnings.length ? [[seg(` ${count}`, 'warn')], ...warningLines(v.warnings, inner), [], ...tabLines(v.tabs[0], inner, g)] : tabLines(v.tabs[w.tab], inner, g);
+  const content =
+    w.tab === 0 && v.warnings.length
+      ? [[seg(` ${count}`, 'warn')], ...warningLines(v.warnings, inner), [], ...tabLines(v.tabs[0], inner, g)]
+      : tabLines(v.tabs[w.tab], inner, g);
   const pointer: Line[] = w.tab !== 0 && v.warnings.length ? [[], [seg(` ${count} on the Summary tab`, 'warn')]] : [];
   const s = scrolled(content, Math.max(1, height - head.length - 2 - pointer.length), scroll);
   const lines: Line[] = [...head, tabs, [], ...s.lines];
