@@ -20,14 +20,13 @@ const xtermLike = (term: string) => term !== 'linux' && !serial(term);
 /** How to wait for the screen to be final once it shows: the host console says when it is idle. */
 type Settle = (p: PtyProgram) => Promise<void>;
 const settled: Settle = (p) => p.waitForSettled();
-const quiet: Settle = (p) => p.waitForIdle({ quietMs: 250 });
 
 /** Waits for a screen, then checks its footer is whole and holds each of the keys. */
 async function footerWhole(
   p: PtyProgram,
   screen: RegExp | string,
   keys: string[],
-  settle: Settle = quiet,
+  settle: Settle = settled,
 ): Promise<string> {
   await p.waitForText(screen);
   await settle(p);

@@ -30,12 +30,11 @@ const steady = (p: PtyProgram) => p.screen().replace(/\d\d:\d\d UTC/g, 'hh:mm UT
  * idle (after the keys sent, or after a redraw no key caused).
  */
 type Settle = (p: PtyProgram) => Promise<void>;
-const quiet: Settle = (p) => p.waitForIdle({ quietMs: 300 });
 const settled: Settle = (p) => p.waitForSettled();
 const nextSettled: Settle = (p) => p.waitForNextSettled();
 
 /** Writes the kernel messages into the emulator, behind the program's back; returns the screen as it was before. */
-async function splatter(p: PtyProgram, settle: Settle = quiet): Promise<string> {
+async function splatter(p: PtyProgram, settle: Settle = settled): Promise<string> {
   await settle(p);
   const before = steady(p);
   p.mark();
@@ -46,7 +45,7 @@ async function splatter(p: PtyProgram, settle: Settle = quiet): Promise<string> 
 }
 
 /** Waits until the screen is exactly what it was; returns the bytes the program wrote for it. */
-async function whole(p: PtyProgram, before: string, what: string, settle: Settle = quiet): Promise<number> {
+async function whole(p: PtyProgram, before: string, what: string, settle: Settle = settled): Promise<number> {
   await p.waitFor(() => steady(p) === before, what);
   await settle(p);
   expect(steady(p)).toBe(before);

@@ -151,7 +151,6 @@ export class PtyProgram {
   private total = 0;
   private markAt = 0;
   private markChunk = 0;
-  private lastOutputAt = Date.now();
   private bytesSent = 0;
   /** Input bytes the console had read when it last said it was idle; null before it first did. */
   private idleInputBytes: number | null = null;
@@ -207,7 +206,6 @@ export class PtyProgram {
       if (this.firstOutputMs === null) this.firstOutputMs = Date.now() - this.started;
       this.chunks.push(buf);
       this.total += buf.length;
-      this.lastOutputAt = Date.now();
       this.term.write(buf);
     });
     this.exited = new Promise((resolve) => {
@@ -298,12 +296,6 @@ export class PtyProgram {
   async waitForNoText(pattern: RegExp | string, opts: WaitOptions = {}): Promise<void> {
     const re = typeof pattern === 'string' ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : pattern;
     await this.waitFor(() => !re.test(this.screen()), `screen text ${re} to disappear`, opts);
-  }
-
-  /** Waits until no output has arrived for quietMs (the program has settled). */
-  async waitForIdle(opts: WaitOptions & { quietMs?: number } = {}): Promise<void> {
-    const quiet = opts.quietMs ?? 150;
-    await this.waitFor(() => Date.now() - this.lastOutputAt >= quiet, `${quiet} ms without output`, opts);
   }
 
   /** Writes raw bytes to the program's terminal input. */
