@@ -254,40 +254,142 @@ function verifyProof(deps: CoreDeps, req: ProofRequest): VerifiedProof {
   return { key, nonce: auth.nonce, fingerprint, lookup };
 }
 
+/** The current time as ISO 8601. */
+function isoNow(deps: CoreDeps): string {
+  return new Date(deps.now()).toISOString();
+}
+
+/** What live usage reports when it cannot be read. */
+const EMPTY_USAGE: LiveUsage = {
+  cpuPercent: null,
+  memoryUsedBytes: null,
+  memoryTotalBytes: null,
+  loadAverage: null,
+  uptimeSeconds: null,
+};
+
+/** Live usage, or empty figures (with a warning) when it cannot be read. */
+async function liveUsage(deps: CoreDeps): Promise<LiveUsage> {
+  try {
+    return await deps.inventory.usage();
+  } catch (err) {
+    deps.log.warn({ err }, 'live usage could not be read');
+    return EMPTY_USAGE;
+  }
+}
+
+/** The answer to a join, first or repeated. */
+function joinResponse(deps: CoreDeps, m: MembershipRecord): JoinResponse {
+  const id = deps.identity();
+  return {
+    hostId: id.hostId,
+    hostname: id.hostname,
+    nodeId: m.nodeId,
+    joinedAt: m.joinedAt,
+    vdc: { id: m.vdc.id, name: m.vdc.name, url: m.vdc.url },
+    cluster: { ...m.cluster },
+  };
+}
+
+/** Discovery after a verified proof. */
+async function discovery(
+  deps: CoreDeps,
+  membership: () => MembershipRecord | null,
+  proof: VerifiedProof,
+): Promise<DiscoveryResponse> {
+  if (proof.lookup.state !== 'active') throw unusable(proof.lookup);
+  const inventory = await deps.inventory.get();
+  const id = deps.identity();
+  return {
+    hostId: id.hostId,
+    hostname: id.hostname,
+    agentVersion: id.agentVersion,
+    certificateFingerprint: id.fingerprint,
+    managementAddresses: deps.addresses(),
+    managed: membership() !== null,
+    tokenExpiresAt: new Date(proof.lookup.record.expiresAtMs).toISOString(),
+    inventory,
+  };
+}
+
+/** Network node status. */
+async function nodeStatus(deps: CoreDeps, m: MembershipRecord): Promise<NodeStatusResponse> {
+  const id = deps.identity();
+  return {
+    hostId: id.hostId,
+    hostname: id.hostname,
+    nodeId: m.nodeId,
+    vdc: { id: m.vdc.id, name: m.vdc.name, url: m.vdc.url },
+    cluster: { ...m.cluster },
+    joinedAt: m.joinedAt,
+    usage: await liveUsage(deps),
+    time: isoNow(deps),
+    agentVersion: id.agentVersion,
+  };
+}
+
+/** Generates a token (refused while managed) living ttlSeconds, or the agent's default lifetime. */
+async function generateToken(
+  deps: CoreDeps,
+  membership: () => MembershipRecord | null,
+  ttlSeconds?: number,
+): Promise<TokenInfo> {
+  const record = await deps.tokens.generate(() => {
+    if (membership()) throw new QuantixError('HOST_MANAGED');
+  }, ttlSeconds);
+  deps.audit.write({
+    action: 'token.generate',
+    outcome: 'ok',
+    source: 'local',
+    detail: `expires ${new Date(record.expiresAtMs).toISOString()}, lifetime ${Math.round((record.expiresAtMs - record.createdAtMs) / 1000)} s`,
+  });
+  deps.log.info({ expiresAt: new Date(record.expiresAtMs).toISOString() }, 'registration token generated');
+  return tokenInfo(deps, record);
+}
+
+/** The active token. */
+function currentToken(deps: CoreDeps): TokenInfo {
+  const l = deps.tokens.lookup();
+  if (l.state !== 'active' || !l.record.canonical) throw unusable(l);
+  return tokenInfo(deps, l.record as TokenRecord & { canonical: string });
+}
+
+/** Revokes the active token. */
+function revokeToken(deps: CoreDeps): TokenState {
+  if (!deps.tokens.revoke())
+    throw new QuantixError('NO_ACTIVE_TOKEN', {
+      message: 'There is no active registration token to revoke.',
+      hint: 'Nothing to do.',
+    });
+  deps.audit.write({ action: 'token.revoke', outcome: 'ok', source: 'local' });
+  deps.log.info('registration token revoked by the operator');
+  return tokenStateOf(deps.tokens.lookup());
+}
+
+/** Local status. */
+async function localStatus(deps: CoreDeps, membership: MembershipRecord | null): Promise<LocalStatus> {
+  const id = deps.identity();
+  return {
+    hostId: id.hostId,
+    hostname: id.hostname,
+    agentVersion: id.agentVersion,
+    agentInstanceId: id.instanceId,
+    managementAddresses: deps.addresses(),
+    certificateFingerprint: id.fingerprint,
+    port: id.port,
+    membership: membershipView(membership),
+    token: tokenStateOf(deps.tokens.lookup()),
+    usage: await liveUsage(deps),
+    time: isoNow(deps),
+  };
+}
+
 /** Creates the agent core. */
 export function createCore(deps: CoreDeps) {
   const { now, log, audit, refusals, tokens } = deps;
   let membership = deps.membership;
   let contactPersistedAt = 0;
-  const iso = () => new Date(now()).toISOString();
-
-  const emptyUsage: LiveUsage = {
-    cpuPercent: null,
-    memoryUsedBytes: null,
-    memoryTotalBytes: null,
-    loadAverage: null,
-    uptimeSeconds: null,
-  };
-  const usage = async (): Promise<LiveUsage> => {
-    try {
-      return await deps.inventory.usage();
-    } catch (err) {
-      log.warn({ err }, 'live usage could not be read');
-      return emptyUsage;
-    }
-  };
-
-  const joinResponse = (m: MembershipRecord): JoinResponse => {
-    const id = deps.identity();
-    return {
-      hostId: id.hostId,
-      hostname: id.hostname,
-      nodeId: m.nodeId,
-      joinedAt: m.joinedAt,
-      vdc: { id: m.vdc.id, name: m.vdc.name, url: m.vdc.url },
-      cluster: { ...m.cluster },
-    };
-  };
+  const iso = () => isoNow(deps);
 
   return {
     /** This agent's identity. */
@@ -317,21 +419,7 @@ export function createCore(deps: CoreDeps) {
     verifyProof: (req: ProofRequest): VerifiedProof => verifyProof(deps, req),
 
     /** Discovery after a verified proof. */
-    async discovery(proof: VerifiedProof): Promise<DiscoveryResponse> {
-      if (proof.lookup.state !== 'active') throw unusable(proof.lookup);
-      const inventory = await deps.inventory.get();
-      const id = deps.identity();
-      return {
-        hostId: id.hostId,
-        hostname: id.hostname,
-        agentVersion: id.agentVersion,
-        certificateFingerprint: id.fingerprint,
-        managementAddresses: deps.addresses(),
-        managed: membership !== null,
-        tokenExpiresAt: new Date(proof.lookup.record.expiresAtMs).toISOString(),
-        inventory,
-      };
-    },
+    discovery: (proof: VerifiedProof): Promise<DiscoveryResponse> => discovery(deps, () => membership, proof),
 
     /**
      * Join after a verified proof. Synchronous from the proof check to the
@@ -355,7 +443,7 @@ export function createCore(deps: CoreDeps) {
             nodeId: m.nodeId,
             clusterId: m.cluster.id,
           });
-          return joinResponse(m);
+          return joinResponse(deps, m);
         }
         audit.write({
           action: 'join',
@@ -405,7 +493,7 @@ export function createCore(deps: CoreDeps) {
         },
         'joined cluster',
       );
-      return joinResponse(record);
+      return joinResponse(deps, record);
     },
 
     /** Checks a client certificate against the pinned vDC and notes the contact. */
@@ -436,20 +524,7 @@ export function createCore(deps: CoreDeps) {
     },
 
     /** Network node status. */
-    async nodeStatus(m: MembershipRecord): Promise<NodeStatusResponse> {
-      const id = deps.identity();
-      return {
-        hostId: id.hostId,
-        hostname: id.hostname,
-        nodeId: m.nodeId,
-        vdc: { id: m.vdc.id, name: m.vdc.name, url: m.vdc.url },
-        cluster: { ...m.cluster },
-        joinedAt: m.joinedAt,
-        usage: await usage(),
-        time: iso(),
-        agentVersion: id.agentVersion,
-      };
-    },
+    nodeStatus: (m: MembershipRecord): Promise<NodeStatusResponse> => nodeStatus(deps, m),
 
     /** Leaves the cluster (local operator or the managing vDC). */
     leave(source: string): LeaveResponse {
@@ -482,56 +557,16 @@ export function createCore(deps: CoreDeps) {
     },
 
     /** Generates a token (refused while managed) living ttlSeconds, or the agent's default lifetime. */
-    async generateToken(ttlSeconds?: number): Promise<TokenInfo> {
-      const record = await tokens.generate(() => {
-        if (membership) throw new QuantixError('HOST_MANAGED');
-      }, ttlSeconds);
-      audit.write({
-        action: 'token.generate',
-        outcome: 'ok',
-        source: 'local',
-        detail: `expires ${new Date(record.expiresAtMs).toISOString()}, lifetime ${Math.round((record.expiresAtMs - record.createdAtMs) / 1000)} s`,
-      });
-      log.info({ expiresAt: new Date(record.expiresAtMs).toISOString() }, 'registration token generated');
-      return tokenInfo(deps, record);
-    },
+    generateToken: (ttlSeconds?: number): Promise<TokenInfo> => generateToken(deps, () => membership, ttlSeconds),
 
     /** The active token. */
-    currentToken(): TokenInfo {
-      const l = tokens.lookup();
-      if (l.state !== 'active' || !l.record.canonical) throw unusable(l);
-      return tokenInfo(deps, l.record as TokenRecord & { canonical: string });
-    },
+    currentToken: (): TokenInfo => currentToken(deps),
 
     /** Revokes the active token. */
-    revokeToken(): TokenState {
-      if (!tokens.revoke())
-        throw new QuantixError('NO_ACTIVE_TOKEN', {
-          message: 'There is no active registration token to revoke.',
-          hint: 'Nothing to do.',
-        });
-      audit.write({ action: 'token.revoke', outcome: 'ok', source: 'local' });
-      log.info('registration token revoked by the operator');
-      return tokenStateOf(tokens.lookup());
-    },
+    revokeToken: (): TokenState => revokeToken(deps),
 
     /** Local status. */
-    async localStatus(): Promise<LocalStatus> {
-      const id = deps.identity();
-      return {
-        hostId: id.hostId,
-        hostname: id.hostname,
-        agentVersion: id.agentVersion,
-        agentInstanceId: id.instanceId,
-        managementAddresses: deps.addresses(),
-        certificateFingerprint: id.fingerprint,
-        port: id.port,
-        membership: membershipView(membership),
-        token: tokenStateOf(tokens.lookup()),
-        usage: await usage(),
-        time: iso(),
-      };
-    },
+    localStatus: (): Promise<LocalStatus> => localStatus(deps, membership),
 
     /** Forgets the token (shutdown). */
     dropToken(): void {

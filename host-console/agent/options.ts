@@ -283,88 +283,81 @@ export function commandFirst(argv: readonly string[]): string[] {
   return [...argv.slice(i, i + words), ...lead, ...argv.slice(i + words)];
 }
 
-/** Parses argv (without node and script). */
-export function parseInvocation(
-  argv: string[],
+/** A usage error with the usage to show. */
+function usageError(message: string, usage: string): Invocation {
+  return { kind: 'usage-error', message, usage };
+}
+
+/** Parses `serve`'s options (after the command word). */
+function parseServeArgs(
+  rest: string[],
   env: Record<string, string | undefined>,
-  uid: number | null,
-  home: string,
+  defaults: { stateDir: string; socketPath: string },
 ): Invocation {
-  const defaults = defaultNodePaths(env, uid, home);
-  const [first, ...rest] = commandFirst(argv);
-  if (first === undefined || first === 'help' || first === '--help' || first === '-h')
-    return { kind: 'help', text: USAGE.main! };
-  const usageError = (message: string, usage: string): Invocation => ({ kind: 'usage-error', message, usage });
-  if (first.startsWith('-'))
-    return usageError(
-      argv.includes('--help') || argv.includes('-h')
-        ? `unknown option ${first.slice(0, 40)}`
-        : 'a command is needed (serve, token, status, inventory, leave or audit)',
-      USAGE.main!,
-    );
-
-  if (first === 'serve') {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: rest,
-        options: {
-          'state-dir': { type: 'string' },
-          socket: { type: 'string' },
-          listen: { type: 'string' },
-          'token-ttl': { type: 'string' },
-          'inventory-root': { type: 'string' },
-          'report-interval': { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-        allowPositionals: false,
-        strict: true,
-      }));
-    } catch (err) {
-      return usageError(argumentProblem(err), SERVE_USAGE);
-    }
-    if (values.help) return { kind: 'help', text: SERVE_USAGE };
-    const stateDir = values['state-dir'] ?? env.QUANTIX_NODE_STATE_DIR ?? defaults.stateDir;
-    // The socket default does not follow --state-dir: the console and the CLI find it without being told the state dir.
-    const socketPath = values.socket ?? env.QUANTIX_NODE_SOCKET ?? defaults.socketPath;
-    const listenText = values.listen ?? env.QUANTIX_NODE_LISTEN ?? `0.0.0.0:${AGENT_PORT}`;
-    const listen = parseListen(listenText);
-    if (!listen)
-      return usageError(
-        `--listen: '${listenText}' is not HOST:PORT (e.g. 0.0.0.0:8443, [::]:8443, 127.0.0.1:0)`,
-        SERVE_USAGE,
-      );
-    const ttlText = values['token-ttl'] ?? env.QUANTIX_NODE_TOKEN_TTL ?? String(DEFAULT_TOKEN_TTL_SECONDS);
-    const ttl = parseTtl(ttlText);
-    if (ttl === null)
-      return usageError(
-        `--token-ttl: '${ttlText}' is not a lifetime between 10 s and 24 h (e.g. 3600, 90s, 5m, 1h)`,
-        SERVE_USAGE,
-      );
-    const reportText = values['report-interval'] ?? env.QUANTIX_NODE_REPORT_INTERVAL ?? '60';
-    const reportInterval = parseSeconds(reportText, 1, 3600);
-    if (reportInterval === null)
-      return usageError(
-        `--report-interval: '${reportText.slice(0, 40)}' is not an interval between 1 s and 1 h (e.g. 60, 90s, 5m)`,
-        SERVE_USAGE,
-      );
-    if (stateDir === '' || socketPath === '') return usageError('--state-dir and --socket need a path', SERVE_USAGE);
-    return {
-      kind: 'serve',
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
       options: {
-        stateDir: path.resolve(stateDir),
-        socketPath: path.resolve(socketPath),
-        listenHost: listen.host,
-        listenPort: listen.port,
-        tokenTtlSeconds: ttl,
-        inventoryRoot: path.resolve(values['inventory-root'] ?? env.QUANTIX_NODE_INVENTORY_ROOT ?? '/'),
-        reportIntervalSeconds: reportInterval,
+        'state-dir': { type: 'string' },
+        socket: { type: 'string' },
+        listen: { type: 'string' },
+        'token-ttl': { type: 'string' },
+        'inventory-root': { type: 'string' },
+        'report-interval': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
-    };
+      allowPositionals: false,
+      strict: true,
+    }));
+  } catch (err) {
+    return usageError(argumentProblem(err), SERVE_USAGE);
   }
+  if (values.help) return { kind: 'help', text: SERVE_USAGE };
+  const stateDir = values['state-dir'] ?? env.QUANTIX_NODE_STATE_DIR ?? defaults.stateDir;
+  // The socket default does not follow --state-dir: the console and the CLI find it without being told the state dir.
+  const socketPath = values.socket ?? env.QUANTIX_NODE_SOCKET ?? defaults.socketPath;
+  const listenText = values.listen ?? env.QUANTIX_NODE_LISTEN ?? `0.0.0.0:${AGENT_PORT}`;
+  const listen = parseListen(listenText);
+  if (!listen)
+    return usageError(
+      `--listen: '${listenText}' is not HOST:PORT (e.g. 0.0.0.0:8443, [::]:8443, 127.0.0.1:0)`,
+      SERVE_USAGE,
+    );
+  const ttlText = values['token-ttl'] ?? env.QUANTIX_NODE_TOKEN_TTL ?? String(DEFAULT_TOKEN_TTL_SECONDS);
+  const ttl = parseTtl(ttlText);
+  if (ttl === null)
+    return usageError(
+      `--token-ttl: '${ttlText}' is not a lifetime between 10 s and 24 h (e.g. 3600, 90s, 5m, 1h)`,
+      SERVE_USAGE,
+    );
+  const reportText = values['report-interval'] ?? env.QUANTIX_NODE_REPORT_INTERVAL ?? '60';
+  const reportInterval = parseSeconds(reportText, 1, 3600);
+  if (reportInterval === null)
+    return usageError(
+      `--report-interval: '${reportText.slice(0, 40)}' is not an interval between 1 s and 1 h (e.g. 60, 90s, 5m)`,
+      SERVE_USAGE,
+    );
+  if (stateDir === '' || socketPath === '') return usageError('--state-dir and --socket need a path', SERVE_USAGE);
+  return {
+    kind: 'serve',
+    options: {
+      stateDir: path.resolve(stateDir),
+      socketPath: path.resolve(socketPath),
+      listenHost: listen.host,
+      listenPort: listen.port,
+      tokenTtlSeconds: ttl,
+      inventoryRoot: path.resolve(values['inventory-root'] ?? env.QUANTIX_NODE_INVENTORY_ROOT ?? '/'),
+      reportIntervalSeconds: reportInterval,
+    },
+  };
+}
 
-  if (first === 'audit') return parseAuditArgs(rest, env.QUANTIX_NODE_STATE_DIR ?? defaults.stateDir);
-
+/** The client command the first words name (with its arguments and usage), or a usage error. */
+function parseClientCommand(
+  first: string,
+  rest: string[],
+): { command: ClientCommand; args: string[]; usage: string } | Invocation {
   let command: ClientCommand;
   let args = rest;
   let usage: string;
@@ -385,6 +378,17 @@ export function parseInvocation(
   } else {
     return usageError(`unknown command '${first.slice(0, 40)}'`, USAGE.main!);
   }
+  return { command, args, usage };
+}
+
+/** Parses a client command's options. */
+function parseClientArgs(
+  command: ClientCommand,
+  args: string[],
+  usage: string,
+  env: Record<string, string | undefined>,
+  defaults: { socketPath: string },
+): Invocation {
   let values;
   try {
     ({ values } = parseArgs({
@@ -421,4 +425,32 @@ export function parseInvocation(
     yes: values.yes === true,
     ttlSeconds,
   };
+}
+
+/** Parses argv (without node and script). */
+export function parseInvocation(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  uid: number | null,
+  home: string,
+): Invocation {
+  const defaults = defaultNodePaths(env, uid, home);
+  const [first, ...rest] = commandFirst(argv);
+  if (first === undefined || first === 'help' || first === '--help' || first === '-h')
+    return { kind: 'help', text: USAGE.main! };
+  if (first.startsWith('-'))
+    return usageError(
+      argv.includes('--help') || argv.includes('-h')
+        ? `unknown option ${first.slice(0, 40)}`
+        : 'a command is needed (serve, token, status, inventory, leave or audit)',
+      USAGE.main!,
+    );
+
+  if (first === 'serve') return parseServeArgs(rest, env, defaults);
+
+  if (first === 'audit') return parseAuditArgs(rest, env.QUANTIX_NODE_STATE_DIR ?? defaults.stateDir);
+
+  const parsed = parseClientCommand(first, rest);
+  if ('kind' in parsed) return parsed;
+  return parseClientArgs(parsed.command, parsed.args, parsed.usage, env, defaults);
 }
