@@ -211,6 +211,84 @@ export interface RunningVdc {
   close(): Promise<void>;
 }
 
+/** Creates and locks the state directory and opens its store; the lock is released if the store cannot open. */
+async function openLockedStore(
+  config: ServeConfig,
+  log: Logger,
+): Promise<{ lock: ReturnType<typeof lockStateDir>; store: Store }> {
+  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  const lock = lockStateDir(config.stateDir);
+  try {
+    return { lock, store: await openStore(config.stateDir, config.database, log) };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+/**
+ * The vDC's identity and certificates: shared by every replica on PostgreSQL
+ * (with discovery sessions kept in the database), local to the state
+ * directory on SQLite.
+ */
+async function loadIdentity(
+  store: Store,
+  config: ServeConfig,
+  log: Logger,
+): Promise<{ identity: VdcIdentity; client: CertificatePair; server: CertificatePair; sessions?: SessionStore }> {
+  if (store instanceof PgStore) {
+    const shared = await sharedIdentity(store, config, log);
+    return {
+      identity: shared.identity,
+      client: shared.client,
+      server: shared.server,
+      sessions: new DatabaseSessions(store, shared.secretKey, DISCOVERY_TTL_SECONDS * 1000),
+    };
+  }
+  return localIdentity(store, config, log);
+}
+
+/**
+ * Claims the socket path and serves the local API on it, then the HTTPS API
+ * when configured. Each app is pushed onto `apps` as soon as it exists, so
+ * the caller can close them on failure. Returns the bound HTTPS address.
+ */
+async function startListeners(
+  config: ServeConfig,
+  parts: { service: VdcService; store: Store; log: Logger; serverCert: CertificatePair },
+  apps: FastifyInstance[],
+): Promise<RunningVdc['https']> {
+  const { service, store, log, serverCert } = parts;
+  await claimSocketPath(
+    config.socketPath,
+    () =>
+      new QuantixError('BUSY', {
+        message: `Another quantix-vdc is already serving ${config.socketPath}.`,
+        hint: 'Stop it first, or give this one its own --socket and --state-dir.',
+      }),
+  );
+  const local = buildApiServer({ service, store, log, remote: null });
+  apps.push(local);
+  await local.listen({ path: config.socketPath });
+  chmodSync(config.socketPath, 0o600);
+
+  if (!config.listen) return null;
+  const remote = buildApiServer({
+    service,
+    store,
+    log,
+    remote: { keyPem: serverCert.keyPem, certPem: serverCert.certPem },
+  });
+  apps.push(remote);
+  try {
+    await remote.listen({ host: config.listen.host, port: config.listen.port });
+  } catch (err) {
+    throw listenError(err, config.listen);
+  }
+  const addr = remote.server.address() as net.AddressInfo;
+  return { host: addr.address, port: addr.port };
+}
+
 /** Starts the vDC with its configuration. */
 export async function startVdc(
   config: ServeConfig,
@@ -218,29 +296,11 @@ export async function startVdc(
   hooks: { afterJoin?: () => void } = {},
 ): Promise<RunningVdc> {
   if (config.listen) await checkListen(config.listen);
-  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
-  const lock = lockStateDir(config.stateDir);
-  let store: Store;
-  try {
-    store = await openStore(config.stateDir, config.database, log);
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
+  const { lock, store } = await openLockedStore(config, log);
   const apps: FastifyInstance[] = [];
   let poller: HealthPoller | null = null;
   try {
-    let identity: VdcIdentity;
-    let clientCert: CertificatePair;
-    let serverCert: CertificatePair;
-    let sessions: SessionStore | undefined;
-    if (store instanceof PgStore) {
-      const shared = await sharedIdentity(store, config, log);
-      ({ identity, client: clientCert, server: serverCert } = shared);
-      sessions = new DatabaseSessions(store, shared.secretKey, DISCOVERY_TTL_SECONDS * 1000);
-    } else {
-      ({ identity, client: clientCert, server: serverCert } = await localIdentity(store, config, log));
-    }
+    const { identity, client: clientCert, server: serverCert, sessions } = await loadIdentity(store, config, log);
 
     let url = config.url ?? '';
     const replica: ReplicaInfo = {
@@ -264,39 +324,10 @@ export async function startVdc(
       ...(hooks.afterJoin ? { afterJoin: hooks.afterJoin } : {}),
     });
 
-    await claimSocketPath(
-      config.socketPath,
-      () =>
-        new QuantixError('BUSY', {
-          message: `Another quantix-vdc is already serving ${config.socketPath}.`,
-          hint: 'Stop it first, or give this one its own --socket and --state-dir.',
-        }),
-    );
-    const local = buildApiServer({ service, store, log, remote: null });
-    apps.push(local);
-    await local.listen({ path: config.socketPath });
-    chmodSync(config.socketPath, 0o600);
-
-    let https: RunningVdc['https'] = null;
-    if (config.listen) {
-      const remote = buildApiServer({
-        service,
-        store,
-        log,
-        remote: { keyPem: serverCert.keyPem, certPem: serverCert.certPem },
-      });
-      apps.push(remote);
-      try {
-        await remote.listen({ host: config.listen.host, port: config.listen.port });
-      } catch (err) {
-        throw listenError(err, config.listen);
-      }
-      const addr = remote.server.address() as net.AddressInfo;
-      https = { host: addr.address, port: addr.port };
-      if (!url) {
-        const shown = addr.address === '0.0.0.0' || addr.address === '::' ? os.hostname() : addr.address;
-        url = `https://${formatHostPort(shown, addr.port)}`;
-      }
+    const https = await startListeners(config, { service, store, log, serverCert }, apps);
+    if (https && !url) {
+      const shown = https.host === '0.0.0.0' || https.host === '::' ? os.hostname() : https.host;
+      url = `https://${formatHostPort(shown, https.port)}`;
     }
     if (!url) url = `https://${os.hostname()}`;
     replica.url = https ? `https://${formatHostPort(https.host, https.port)}` : url;

@@ -52,7 +52,15 @@ import { AdmissionGate, WorkQueue } from './admission.js';
 import { createApiToken, revokeApiToken } from './api-tokens.js';
 import { capacityOf } from './capacity.js';
 import { DiscoverySessions, type DiscoverySession, type SessionStore } from './sessions.js';
-import type { AuditInput, LeaseHolder, NodeRecord, ReplicaInfo, Store, VdcIdentity } from './store.js';
+import type {
+  AuditInput,
+  ClusterWithCounts,
+  LeaseHolder,
+  NodeRecord,
+  ReplicaInfo,
+  Store,
+  VdcIdentity,
+} from './store.js';
 import { apiTokenView, auditView, clusterView, nodeDetailView, nodeSummaryView } from './views.js';
 
 /** Who is asking, for the audit, and a signal that fires if they hang up. */
@@ -112,6 +120,15 @@ export interface PollerStats {
   lastRoundAt: string | null;
   lastRoundHosts: number;
   lastRoundMs: number | null;
+}
+
+/** What a registration has reached so far, for the audit of its failure. */
+interface RegisterAttempt {
+  session: DiscoverySession | null;
+  clusterId: string | null;
+  nodeId: string | null;
+  /** The phase a failure is reported in. */
+  phase: Phase;
 }
 
 /**
@@ -637,122 +654,14 @@ export class VdcService {
    * settles it later.
    */
   async register(body: unknown, ctx: RequestContext): Promise<NodeDetail> {
-    let session: DiscoverySession | null = null;
-    let clusterId: string | null = null;
-    let nodeId: string | null = null;
-    let phase: Phase = 'register';
+    const attempt: RegisterAttempt = { session: null, clusterId: null, nodeId: null, phase: 'register' };
     try {
-      const req = parseRegisterRequest(body);
-      session = await this.sessions.get(req.discoveryId);
-      if (!session) throw new QuantixError('DISCOVERY_NOT_FOUND', { phase: 'register' });
-      const cluster = await this.o.store.findCluster(req.clusterId);
-      if (!cluster)
-        throw new QuantixError('CLUSTER_NOT_FOUND', {
-          message: `No cluster with id or name "${req.clusterId.slice(0, 63)}".`,
-          phase: 'register',
-        });
-      clusterId = cluster.id;
-      if (this.registering.has(session.hostId)) {
-        throw new QuantixError('BUSY', {
-          message: 'This host is being registered by another request.',
-          hint: 'Wait for it to finish, then list the hosts.',
-        });
-      }
-      const existing = await this.o.store.findNodeByHostId(session.hostId);
-      if (existing && existing.state !== 'left') throw await this.managedError(session.hostId, true, 'register');
-
-      phase = 'connect';
-      const client = this.agent({
-        host: session.address,
-        port: session.port,
-        pinnedFingerprint: session.fingerprint,
-        clockOffsetMs: session.clockOffsetMs,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
-      let hello: HelloResponse;
-      try {
-        hello = (await client.hello()).hello;
-      } catch (err) {
-        if (err instanceof QuantixError && err.code === 'HOST_IDENTITY_CHANGED') throw inPhase(err, 'verify');
-        throw err;
-      }
-      if (hello.hostId !== session.hostId) {
-        throw new QuantixError('HOST_IDENTITY_CHANGED', {
-          message: `The host at ${formatHostPort(session.address, session.port)} is now ${hello.hostId}, not the host ${session.hostId} that was reviewed.`,
-          phase: 'verify',
-        });
-      }
-      phase = 'register';
-      if (hello.managed) {
-        throw await this.managedError(
-          session.hostId,
-          await this.managedByUs(session.address, session.port, session.fingerprint, ctx.signal),
-          'register',
-        );
-      }
-
-      // Checked again with no await before the add: concurrent requests for one host all pass the first check
-      // during the awaits above, and a loser's cleanup must not clear the winner's mark.
-      if (this.registering.has(session.hostId)) {
-        throw new QuantixError('BUSY', {
-          message: 'This host is being registered by another request.',
-          hint: 'Wait for it to finish, then list the hosts.',
-        });
-      }
-      this.registering.add(session.hostId);
-      try {
-        nodeId = randomUUID();
-        const node = await this.o.store.insertPendingNode(
-          {
-            id: nodeId,
-            hostId: session.hostId,
-            hostname: session.hostname,
-            address: session.address,
-            port: session.port,
-            clusterId: cluster.id,
-            certificateFingerprint: session.fingerprint,
-            inventory: session.inventory,
-            capacity: capacityOf(session.inventory),
-            at: this.iso(),
-          },
-          this.leaseHolder(),
-        );
-        let hostname: string;
-        try {
-          const joined = await client.join(session.key, {
-            nodeId,
-            vdc: {
-              id: this.identity.id,
-              name: this.identity.name,
-              url: this.o.url(),
-              clientCertFingerprint: this.o.clientCertificate.fingerprint,
-            },
-            cluster: { id: cluster.id, name: cluster.name },
-          });
-          hostname = joined.hostname;
-        } catch (err) {
-          hostname = await this.settleFailedJoin(node, err);
-        }
-        this.o.afterJoin?.();
-        await this.o.store.completeNode(nodeId, this.iso(), hostname);
-        await this.sessions.end(session.id);
-        await this.audit({
-          action: 'node.register',
-          outcome: 'ok',
-          source: ctx.source,
-          actor: ctx.actor,
-          address: formatHostPort(session.address, session.port),
-          hostId: session.hostId,
-          nodeId,
-          clusterId: cluster.id,
-          detail: `${hostname} joined cluster ${cluster.name}`,
-        });
-        return nodeDetailView((await this.o.store.getNode(nodeId))!);
-      } finally {
-        this.registering.delete(session.hostId);
-      }
+      const { session, cluster } = await this.checkRegistration(body, attempt);
+      const client = await this.verifyReviewedHost(session, ctx, attempt);
+      return await this.joinHost(session, cluster, client, ctx, attempt);
     } catch (err) {
-      const q = inPhase(err, phase);
+      const q = inPhase(err, attempt.phase);
+      const session = attempt.session;
       await this.audit({
         action: 'node.register',
         outcome: 'error',
@@ -760,13 +669,174 @@ export class VdcService {
         actor: ctx.actor,
         address: session ? formatHostPort(session.address, session.port) : null,
         hostId: session?.hostId ?? null,
-        nodeId,
-        clusterId,
+        nodeId: attempt.nodeId,
+        clusterId: attempt.clusterId,
         code: q.code,
       });
       throw q;
     } finally {
-      session?.key.fill(0);
+      attempt.session?.key.fill(0);
+    }
+  }
+
+  /**
+   * The checks before contacting the host: the request, its discovery
+   * session, its cluster, no registration of that host in flight and the
+   * host not already managed here. Records the session and cluster in the
+   * attempt as soon as they are known.
+   */
+  private async checkRegistration(
+    body: unknown,
+    attempt: RegisterAttempt,
+  ): Promise<{ session: DiscoverySession; cluster: ClusterWithCounts }> {
+    const req = parseRegisterRequest(body);
+    const session = await this.sessions.get(req.discoveryId);
+    attempt.session = session;
+    if (!session) throw new QuantixError('DISCOVERY_NOT_FOUND', { phase: 'register' });
+    const cluster = await this.o.store.findCluster(req.clusterId);
+    if (!cluster)
+      throw new QuantixError('CLUSTER_NOT_FOUND', {
+        message: `No cluster with id or name "${req.clusterId.slice(0, 63)}".`,
+        phase: 'register',
+      });
+    attempt.clusterId = cluster.id;
+    if (this.registering.has(session.hostId)) {
+      throw new QuantixError('BUSY', {
+        message: 'This host is being registered by another request.',
+        hint: 'Wait for it to finish, then list the hosts.',
+      });
+    }
+    const existing = await this.o.store.findNodeByHostId(session.hostId);
+    if (existing && existing.state !== 'left') throw await this.managedError(session.hostId, true, 'register');
+    return { session, cluster };
+  }
+
+  /**
+   * Connects to the reviewed host and checks it is still that host (same
+   * hostId, same pinned certificate) and not managed by any vDC. Returns the
+   * client for the join.
+   */
+  private async verifyReviewedHost(
+    session: DiscoverySession,
+    ctx: RequestContext,
+    attempt: RegisterAttempt,
+  ): Promise<HostAgentClient> {
+    attempt.phase = 'connect';
+    const client = this.agent({
+      host: session.address,
+      port: session.port,
+      pinnedFingerprint: session.fingerprint,
+      clockOffsetMs: session.clockOffsetMs,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    let hello: HelloResponse;
+    try {
+      hello = (await client.hello()).hello;
+    } catch (err) {
+      if (err instanceof QuantixError && err.code === 'HOST_IDENTITY_CHANGED') throw inPhase(err, 'verify');
+      throw err;
+    }
+    if (hello.hostId !== session.hostId) {
+      throw new QuantixError('HOST_IDENTITY_CHANGED', {
+        message: `The host at ${formatHostPort(session.address, session.port)} is now ${hello.hostId}, not the host ${session.hostId} that was reviewed.`,
+        phase: 'verify',
+      });
+    }
+    attempt.phase = 'register';
+    if (hello.managed) {
+      throw await this.managedError(
+        session.hostId,
+        await this.managedByUs(session.address, session.port, session.fingerprint, ctx.signal),
+        'register',
+      );
+    }
+    return client;
+  }
+
+  /**
+   * Marks the host as being registered, writes it as pending, joins it and
+   * completes the row; ends the discovery session and audits the success.
+   */
+  private async joinHost(
+    session: DiscoverySession,
+    cluster: ClusterWithCounts,
+    client: HostAgentClient,
+    ctx: RequestContext,
+    attempt: RegisterAttempt,
+  ): Promise<NodeDetail> {
+    // Checked again with no await before the add: concurrent requests for one host all pass the first check
+    // during the awaits above, and a loser's cleanup must not clear the winner's mark.
+    if (this.registering.has(session.hostId)) {
+      throw new QuantixError('BUSY', {
+        message: 'This host is being registered by another request.',
+        hint: 'Wait for it to finish, then list the hosts.',
+      });
+    }
+    this.registering.add(session.hostId);
+    try {
+      const nodeId = randomUUID();
+      attempt.nodeId = nodeId;
+      const node = await this.o.store.insertPendingNode(
+        {
+          id: nodeId,
+          hostId: session.hostId,
+          hostname: session.hostname,
+          address: session.address,
+          port: session.port,
+          clusterId: cluster.id,
+          certificateFingerprint: session.fingerprint,
+          inventory: session.inventory,
+          capacity: capacityOf(session.inventory),
+          at: this.iso(),
+        },
+        this.leaseHolder(),
+      );
+      const hostname = await this.sendJoin(client, session, node, cluster);
+      this.o.afterJoin?.();
+      await this.o.store.completeNode(nodeId, this.iso(), hostname);
+      await this.sessions.end(session.id);
+      await this.audit({
+        action: 'node.register',
+        outcome: 'ok',
+        source: ctx.source,
+        actor: ctx.actor,
+        address: formatHostPort(session.address, session.port),
+        hostId: session.hostId,
+        nodeId,
+        clusterId: cluster.id,
+        detail: `${hostname} joined cluster ${cluster.name}`,
+      });
+      return nodeDetailView((await this.o.store.getNode(nodeId))!);
+    } finally {
+      this.registering.delete(session.hostId);
+    }
+  }
+
+  /**
+   * Sends the proof-authenticated join for the pending row; returns the
+   * hostname the host answers with. A failed join is settled (or rolled back)
+   * by settleFailedJoin.
+   */
+  private async sendJoin(
+    client: HostAgentClient,
+    session: DiscoverySession,
+    node: NodeRecord,
+    cluster: ClusterWithCounts,
+  ): Promise<string> {
+    try {
+      const joined = await client.join(session.key, {
+        nodeId: node.id,
+        vdc: {
+          id: this.identity.id,
+          name: this.identity.name,
+          url: this.o.url(),
+          clientCertFingerprint: this.o.clientCertificate.fingerprint,
+        },
+        cluster: { id: cluster.id, name: cluster.name },
+      });
+      return joined.hostname;
+    } catch (err) {
+      return await this.settleFailedJoin(node, err);
     }
   }
 
