@@ -10,6 +10,7 @@ import type { KeyBinding } from '../../../common/tui/keys.js';
 import { redrawBinding } from '../../../common/tui/screen.js';
 import { renderTableWindow } from '../../../common/tui/table.js';
 import { fitLine, lineText, plain, seg, textWidth, type Line, type Segment } from '../../../common/tui/text.js';
+import { clusterTotals } from '../fleet.js';
 import type { DashboardModel } from '../model.js';
 import { PRODUCT } from '../product.js';
 import { contentRows, framed, statusLines, type Frame } from '../render/frame.js';
@@ -179,20 +180,7 @@ export function renderDashboard(
     count: m.clusters.length,
     rowAt: (i) => {
       const c = m.clusters[i]!;
-      return renderClusterRow(
-        c,
-        m.totals.get(c.id) ?? {
-          hosts: 0,
-          connected: 0,
-          cores: null,
-          cpuPercent: null,
-          memoryUsed: null,
-          memoryTotal: null,
-          storage: null,
-          gpus: null,
-        },
-        g,
-      );
+      return renderClusterRow(c, m.totals.get(c.id) ?? clusterTotals([]), g);
     },
     selected: m.clusterCursor.index,
     offset: m.clusterCursor.offset,
