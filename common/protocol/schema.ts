@@ -13,7 +13,8 @@ import {
   TypeCompiler,
   type ValueError,
   ValueErrorType,
-  Value,
+  Clean,
+  Clone,
 } from './typebox.js';
 import { type ErrorCode, type Phase, QuantixError } from './errors.js';
 
@@ -144,5 +145,5 @@ export function parseReply<T extends TSchema>(schema: T, value: unknown, what: s
       ...(o.hint ? { hint: o.hint } : {}),
     });
   }
-  return o.clean ? Value.Clean(schema, Value.Clone(value)) : value;
+  return o.clean ? Clean(schema, Clone(value)) : value;
 }

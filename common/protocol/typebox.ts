@@ -7,4 +7,4 @@
 export { FormatRegistry, Type, type Static, type TSchema } from '@sinclair/typebox';
 export { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 export { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
-export { Value } from '@sinclair/typebox/value';
+export { Clean, Clone } from '@sinclair/typebox/value';
