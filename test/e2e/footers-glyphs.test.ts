@@ -6,12 +6,10 @@
  * 0x7F: a real VT cannot show `○ ▶ ●`); the window title is set only on
  * xterm-like terminals and the terminal's own title is back after exit.
  */
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { footerText, spawnInPty, TERMS, type PtyProgram } from '../helpers/pty.js';
+import { footerText, TERMS, type PtyProgram } from '../helpers/pty.js';
 import { bothConsoles, startConsole } from './vdc-console-support.js';
 
-const HOST_CONSOLE = 'dist/host-console/console/main.js';
 const both = bothConsoles('vdc-footers');
 
 const serial = (term: string) => term.startsWith('vt');
@@ -55,22 +53,7 @@ describe.each(RUNS)('TERM=%s LANG=%s', (term, lang) => {
   const ascii = lang === 'C' || serial(term);
 
   it("host console: every screen's footer whole at 80 columns, glyphs the terminal has, title restored", async () => {
-    const p = both.run(
-      spawnInPty({
-        script: HOST_CONSOLE,
-        args: [
-          '--socket',
-          both.agent().socketPath,
-          '--exitable',
-          '--log-file',
-          path.join(both.agent().tmpDir, 'footers.log'),
-        ],
-        term,
-        lang,
-        cols: 80,
-        rows: 24,
-      }),
-    );
+    const p = both.hostConsole({ log: 'footers.log', term, lang });
     const titles = watchTitle(p);
     await p.waitForText(/Standalone/);
     await footerWhole(p, /Direct Console/, ['F1 Help', 'F4 Token', 'F10 Power'], settled);

@@ -7,7 +7,6 @@
  * again, exactly as it was. The host console also repaints its idle main
  * screen by itself (--idle-repaint). The bytes of each repaint are measured.
  */
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnInPty, type PtyProgram } from '../helpers/pty.js';
 import { bothConsoles, startConsole } from './vdc-console-support.js';
@@ -58,22 +57,7 @@ describe.each([
   ['linux', 'C.UTF-8'],
 ])('host console, TERM=%s, LANG=%s', (term, lang) => {
   it('Ctrl-L repaints the main screen, the token screen and a dialog over console messages', async () => {
-    const p = both.run(
-      spawnInPty({
-        script: HOST_CONSOLE,
-        args: [
-          '--socket',
-          both.agent().socketPath,
-          '--exitable',
-          '--log-file',
-          path.join(both.agent().tmpDir, 'redraw.log'),
-        ],
-        term,
-        lang,
-        cols: 80,
-        rows: 24,
-      }),
-    );
+    const p = both.hostConsole({ log: 'redraw.log', term, lang });
     await p.waitForText(/Standalone/);
     await p.waitForText('quantix-node: running');
     await p.waitForSettled();
@@ -113,23 +97,7 @@ describe.each([
 
 describe('host console idle main screen', () => {
   it('repaints itself after --idle-repaint seconds without a key', async () => {
-    const p = both.run(
-      spawnInPty({
-        script: HOST_CONSOLE,
-        args: [
-          '--socket',
-          both.agent().socketPath,
-          '--exitable',
-          '--idle-repaint',
-          '2',
-          '--log-file',
-          path.join(both.agent().tmpDir, 'idle.log'),
-        ],
-        term: 'linux',
-        cols: 80,
-        rows: 24,
-      }),
-    );
+    const p = both.hostConsole({ log: 'idle.log', term: 'linux', args: ['--idle-repaint', '2'] });
     await p.waitForText('quantix-node: running');
     const before = await splatter(p, settled);
     // No key pressed: the console repaints by itself.

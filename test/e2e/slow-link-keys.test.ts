@@ -10,7 +10,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, spawnInPty } from '../helpers/pty.js';
+import { REPO_ROOT } from '../helpers/pty.js';
 import { runNodeProgram } from '../helpers/run.js';
 import { bothConsoles, startConsole } from './vdc-console-support.js';
 
@@ -20,24 +20,7 @@ const VDC_CONSOLE = 'dist/vdc-console/console/main.js';
 const both = bothConsoles('vdc-slow');
 
 const hostConsole = (term: string, args: string[] = [], env: Record<string, string | undefined> = {}) =>
-  both.run(
-    spawnInPty({
-      script: HOST_CONSOLE,
-      args: [
-        '--socket',
-        both.agent().socketPath,
-        '--exitable',
-        '--log-file',
-        path.join(both.agent().tmpDir, 'slow-console.log'),
-        ...args,
-      ],
-      term,
-      lang: 'C',
-      cols: 80,
-      rows: 24,
-      env,
-    }),
-  );
+  both.hostConsole({ log: 'slow-console.log', term, lang: 'C', args, env });
 
 describe('host console, TERM=vt220, keys in pieces 60-80 ms apart', () => {
   it('F10 opens the power menu, F4 the token screen and F2 System', async () => {

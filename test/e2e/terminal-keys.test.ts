@@ -6,31 +6,13 @@
  * Each acts as the key it is. Where a terminal lacks an F-key the footer
  * shows the digit beside it, whole, at 80 columns.
  */
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { footerText, spawnInPty } from '../helpers/pty.js';
+import { footerText } from '../helpers/pty.js';
 import { bothConsoles, startConsole } from './vdc-console-support.js';
 
-const HOST_CONSOLE = 'dist/host-console/console/main.js';
 const both = bothConsoles('vdc-keys');
 
-const hostConsole = (term: string, lang = 'C') =>
-  both.run(
-    spawnInPty({
-      script: HOST_CONSOLE,
-      args: [
-        '--socket',
-        both.agent().socketPath,
-        '--exitable',
-        '--log-file',
-        path.join(both.agent().tmpDir, 'keys.log'),
-      ],
-      term,
-      lang,
-      cols: 80,
-      rows: 24,
-    }),
-  );
+const hostConsole = (term: string, lang = 'C') => both.hostConsole({ log: 'keys.log', term, lang });
 
 describe('host console, TERM=vt100', () => {
   it('F5, F9 and F10 (ESC O t/w/x) act; the footer shows 5/F5, 9/F9 and 0/F10 whole', async () => {

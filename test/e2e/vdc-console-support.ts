@@ -143,10 +143,21 @@ export async function fillForm(p: PtyProgram, address: string, token: string): P
  * cluster Production, for the whole file; the console a test started
  * (run(...)) is stopped after it.
  */
+/** How the host console is started against the shared agent: its log file name, TERM and LANG, extra options. */
+export interface HostConsoleRun {
+  log: string;
+  term: string;
+  lang?: string;
+  args?: string[];
+  env?: Record<string, string | undefined>;
+}
+
 export function bothConsoles(vdcName: string): {
   agent: () => AgentProcess;
   vdc: () => VdcProcess;
   run: (p: PtyProgram) => PtyProgram;
+  /** Starts the host console at 80x24 on the shared agent's socket (exitable, its log in the agent's temporary directory). */
+  hostConsole: (o: HostConsoleRun) => PtyProgram;
 } {
   let agent: AgentProcess | undefined;
   let vdc: VdcProcess | undefined;
@@ -163,5 +174,25 @@ export function bothConsoles(vdcName: string): {
     await program?.dispose();
     program = null;
   });
-  return { agent: () => agent!, vdc: () => vdc!, run: (p) => (program = p) };
+  const run = (p: PtyProgram) => (program = p);
+  const hostConsole = (o: HostConsoleRun) =>
+    run(
+      spawnInPty({
+        script: 'dist/host-console/console/main.js',
+        args: [
+          '--socket',
+          agent!.socketPath,
+          '--exitable',
+          '--log-file',
+          path.join(agent!.tmpDir, o.log),
+          ...(o.args ?? []),
+        ],
+        term: o.term,
+        ...(o.lang === undefined ? {} : { lang: o.lang }),
+        cols: 80,
+        rows: 24,
+        ...(o.env === undefined ? {} : { env: o.env }),
+      }),
+    );
+  return { agent: () => agent!, vdc: () => vdc!, run, hostConsole };
 }
