@@ -13,8 +13,9 @@
 import { errorLine } from '../cli/error-line.js';
 import { QuantixError } from '../protocol/errors.js';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import blessed from 'blessed';
+import type blessed from 'blessed';
 import { detectCapabilities, type TerminalCaps } from './caps.js';
 import { glyphsFor, themeFor, type Glyphs, type Theme } from './glyphs.js';
 import { installOutputEconomy } from './economy.js';
@@ -23,6 +24,17 @@ import { busyTrackerFor, type BusyTracker } from './idle.js';
 import { keyTranslations, missingFunctionKeys } from './keymap.js';
 import type { KeyBinding } from './keys.js';
 import { toTagged, truncate, type Line } from './text.js';
+
+// Only the three parts of blessed the consoles use: its index loads every one of its 40 widgets at start.
+const requireBlessed = createRequire(import.meta.url);
+const blessedScreen = requireBlessed('blessed/lib/widgets/screen') as (
+  opts: blessed.Widgets.IScreenOptions,
+) => blessed.Widgets.Screen;
+const blessedBox = requireBlessed('blessed/lib/widgets/box') as (
+  opts: blessed.Widgets.BoxOptions,
+) => blessed.Widgets.BoxElement;
+const blessedHelpers = requireBlessed('blessed/lib/helpers') as { escape: unknown };
+const blessedEscape = blessedHelpers.escape as (text: string) => string;
 
 /** Smallest usable terminal. */
 export const MIN_COLS = 80;
@@ -178,7 +190,7 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
     opts.escapeHoldMs === undefined ? { busy } : { holdMs: opts.escapeHoldMs, busy },
   );
 
-  const screen = blessed.screen({
+  const screen = blessedScreen({
     input: keyInput as unknown as NodeJS.ReadableStream,
     output,
     terminal: caps.term,
@@ -212,7 +224,7 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
     screen.title = opts.title!;
   }
 
-  const canvas = blessed.box({
+  const canvas = blessedBox({
     parent: screen,
     top: 0,
     left: 0,
@@ -304,7 +316,7 @@ export function createScreen(opts: CreateScreenOptions = {}): TuiApp {
       if (destroyed) return;
       const { cols, rows } = size();
       const content = tooSmall()
-        ? blessed.escape(tooSmallLine(cols, rows, minCols, minRows, glyphs))
+        ? blessedEscape(tooSmallLine(cols, rows, minCols, minRows, glyphs))
         : lines
             .slice(0, rows)
             .map((l) => toTagged(l, theme))
