@@ -261,7 +261,6 @@ function connectTls(
   });
 }
 
-/** Sends one request and reads the whole response within the limits. */
 /**
  * A request over a Unix socket. The empty `servername` (a TLS name, meaningless here) keeps Node's agent from
  * testing the host for an IP address, whose first use compiles the IPv6 pattern: 10 ms or more of a console's
@@ -272,6 +271,7 @@ function socketRequestOptions(socketPath: string): http.RequestOptions {
   return options;
 }
 
+/** Sends one request and reads the whole response within the limits. */
 export async function request(ep: Endpoint, opts: RequestOptions): Promise<RawResponse> {
   if (ep.kind !== 'tls' || !ep.pool) return await requestOnce(ep, opts, null);
   const key = [ep.host, ep.port, ep.pinnedFingerprint ?? '', clientIdentity(ep.clientCert, ep.clientKey)].join('\0');
