@@ -30,6 +30,8 @@ export interface ServeConfig {
   url: string | null;
   pollIntervalMs: number;
   pollConcurrency: number;
+  /** Connections to hosts kept open between poll rounds. */
+  pollConnections: number;
   connectTimeoutMs: number;
   responseTimeoutMs: number;
 }
@@ -87,6 +89,7 @@ Options (each also an environment variable):
   --url URL                URL hosts are told this vDC has  QUANTIX_VDC_URL
   --poll-interval DUR      health check period              QUANTIX_VDC_POLL_INTERVAL (default 15s)
   --poll-concurrency N     hosts checked at once            QUANTIX_VDC_POLL_CONCURRENCY (default 32)
+  --poll-connections N     connections kept between rounds  QUANTIX_VDC_POLL_CONNECTIONS (default 256)
   --connect-timeout DUR    TCP+TLS limit toward hosts       QUANTIX_VDC_CONNECT_TIMEOUT (default 5s)
   --response-timeout DUR   answer limit toward hosts        QUANTIX_VDC_RESPONSE_TIMEOUT (default 20s)
   -h, --help
@@ -139,6 +142,14 @@ export function parseListen(input: string): { host: string; port: number } | nul
   if (/^[0-9.]+$/.test(host)) return isIPv4(host) ? { host, port } : 'invalid';
   const label = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
   return host.length <= 253 && host.split('.').every((l) => label.test(l)) ? { host, port } : 'invalid';
+}
+
+/** A whole number within bounds, or the fallback when not given. */
+function countOption(value: string | undefined, flag: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = /^[0-9]{1,6}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= min && n <= max)) throw usage(`${flag} must be a whole number from ${min} to ${max}`);
+  return n;
 }
 
 function durationOption(value: string | undefined, flag: string, fallbackMs: number, minMs: number): number {
@@ -203,6 +214,7 @@ export function parseCommandLine(
       url: { type: 'string' },
       'poll-interval': { type: 'string' },
       'poll-concurrency': { type: 'string' },
+      'poll-connections': { type: 'string' },
       'connect-timeout': { type: 'string' },
       'response-timeout': { type: 'string' },
     });
@@ -228,10 +240,20 @@ export function parseCommandLine(
       throw usage('--name may only hold letters, digits, "-", "_" and "." (1-63)');
     const url = v('url', 'QUANTIX_VDC_URL') ?? null;
     if (url !== null && !/^https:\/\/[^\s/]+(?:\/[^\s]*)?$/.test(url)) throw usage('--url must be an https:// URL');
-    const concText = v('poll-concurrency', 'QUANTIX_VDC_POLL_CONCURRENCY') ?? '32';
-    const pollConcurrency = /^[0-9]{1,4}$/.test(concText) ? Number(concText) : NaN;
-    if (!(pollConcurrency >= 1 && pollConcurrency <= 1024))
-      throw usage('--poll-concurrency must be a whole number from 1 to 1024');
+    const pollConcurrency = countOption(
+      v('poll-concurrency', 'QUANTIX_VDC_POLL_CONCURRENCY'),
+      '--poll-concurrency',
+      32,
+      1,
+      1024,
+    );
+    const pollConnections = countOption(
+      v('poll-connections', 'QUANTIX_VDC_POLL_CONNECTIONS'),
+      '--poll-connections',
+      256,
+      0,
+      100_000,
+    );
     return {
       kind: 'serve',
       config: {
@@ -245,6 +267,7 @@ export function parseCommandLine(
         url,
         pollIntervalMs: durationOption(v('poll-interval', 'QUANTIX_VDC_POLL_INTERVAL'), '--poll-interval', 15_000, 100),
         pollConcurrency,
+        pollConnections,
         connectTimeoutMs: durationOption(
           v('connect-timeout', 'QUANTIX_VDC_CONNECT_TIMEOUT'),
           '--connect-timeout',

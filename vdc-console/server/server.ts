@@ -338,6 +338,7 @@ export async function startVdc(
       log,
       intervalMs: config.pollIntervalMs,
       concurrency: config.pollConcurrency,
+      keptConnections: config.pollConnections,
       replica,
       leaseMs: config.leaseMs,
     });
