@@ -5,7 +5,7 @@
  * then runs the full-screen console against the agent's local socket.
  */
 import { errorLine, usageError } from '../../common/cli/error-line.js';
-import { createLogger, type Logger } from '../../common/log/logger.js';
+import { createLineLog, type LineLog } from '../../common/log/line-log.js';
 import { createScreen } from '../../common/tui/screen.js';
 import { createAgentApi, trackRequests } from './agent-api.js';
 import { runConsole } from './app.js';
@@ -31,7 +31,7 @@ if (!process.stdout.isTTY || !process.stdin.isTTY) {
 }
 
 // Set once the screen is up: a fatal error before that has no log to go to.
-const logger: { current?: Logger } = {};
+const logger: { current?: LineLog } = {};
 const app = createScreen({
   title: `${PRODUCT} direct console`,
   program: 'quantix-host-console',
@@ -39,10 +39,7 @@ const app = createScreen({
   escapeHoldMs: options.escapeDelayMs,
   onFatal: (err) => logger.current?.fatal({ err }, 'console stopped on an unexpected error'),
 });
-const log = createLogger({
-  name: 'quantix-host-console',
-  ...(app.logFd !== null ? { destination: app.logFd } : { level: 'silent' }),
-});
+const log = createLineLog({ name: 'quantix-host-console', fd: app.logFd });
 logger.current = log;
 // Every request to the agent is counted: tests wait for the console to be idle, not for silence.
 const model = new ConsoleModel(trackRequests(createAgentApi(options.socketPath), app.busy), {

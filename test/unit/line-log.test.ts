@@ -1,0 +1,87 @@
+/**
+ * The host console's log lines: pino's JSON shape, so one reader reads
+ * every log of the suite, and the same censoring as the daemons' logs.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLineLog } from '../../common/log/line-log.js';
+import { forgetSecret, registerSecret } from '../../common/log/logger.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function logFile(): { fd: number; read: () => Record<string, unknown>[] } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'line-log-'));
+  dirs.push(dir);
+  const file = path.join(dir, 'console.log');
+  const fd = fs.openSync(file, 'a', 0o600);
+  return {
+    fd,
+    read: () =>
+      fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+
+describe('createLineLog', () => {
+  it("writes one JSON line per call in pino's shape", () => {
+    const f = logFile();
+    const log = createLineLog({ name: 'quantix-host-console', fd: f.fd });
+    log.warn({ code: 'AGENT_UNREACHABLE', socket: '/run/quantix/node.sock' }, 'agent not reachable');
+    fs.closeSync(f.fd);
+    const [line] = f.read();
+    expect(line).toMatchObject({
+      level: 40,
+      pid: process.pid,
+      hostname: os.hostname(),
+      name: 'quantix-host-console',
+      code: 'AGENT_UNREACHABLE',
+      socket: '/run/quantix/node.sock',
+      msg: 'agent not reachable',
+    });
+    expect(typeof line!.time).toBe('number');
+  });
+
+  it('censors secret keys at any depth, token-shaped text and registered tokens, in fields, errors and messages', () => {
+    const f = logFile();
+    const log = createLineLog({ name: 't', fd: f.fd });
+    registerSecret('ABCD2345EFGH');
+    try {
+      log.fatal(
+        {
+          token: 'QUANTIX-ABCD-2345-EFGH',
+          request: { headers: { authorization: 'Bearer qxa_0123456789abcdefghij' }, apiToken: 'x' },
+          note: 'typed abcd 2345 efgh by hand',
+          err: new Error('join failed for QUANTIX-ABCD-2345-EFGH'),
+        },
+        'stopped with qxa_0123456789abcdefghij.secret in hand',
+      );
+    } finally {
+      forgetSecret('ABCD2345EFGH');
+    }
+    fs.closeSync(f.fd);
+    const [line] = f.read();
+    const raw = JSON.stringify(line);
+    expect(raw).not.toMatch(/ABCD|abcd|qxa_0123/);
+    expect(line).toMatchObject({ level: 60, token: '[REDACTED]', note: 'typed [REDACTED] by hand' });
+    expect((line!.request as { apiToken: string }).apiToken).toBe('[REDACTED]');
+    const err = line!.err as { type: string; message: string; stack: string };
+    expect(err.type).toBe('Error');
+    expect(err.message).toBe('join failed for [REDACTED]');
+    expect(err.stack).toContain('line-log.test');
+  });
+
+  it('writes nothing without a file, and goes on when the file is gone', () => {
+    expect(() => createLineLog({ name: 't', fd: null }).error({}, 'dropped')).not.toThrow();
+    const f = logFile();
+    fs.closeSync(f.fd);
+    expect(() => createLineLog({ name: 't', fd: f.fd }).error({}, 'closed')).not.toThrow();
+  });
+});
