@@ -89,8 +89,13 @@ describe('the audit view', () => {
     await p.waitForNoText('Audit record');
     p.press('Esc');
     await p.waitForText(/Hosts/);
-    // `l` opens it too, for terminals whose F-keys do not arrive.
+    // `l` opens it too, and Esc then 3, for terminals whose F-keys do not arrive.
     p.press('l');
+    await p.waitForSettled();
+    expect(p.screenText()[0]).toMatch(/ Audit /);
+    p.press('Esc');
+    await p.waitForText(/Hosts/);
+    p.press({ raw: '\x1b3' });
     await p.waitForSettled();
     expect(p.screenText()[0]).toMatch(/ Audit /);
   });

@@ -151,15 +151,16 @@ export const AUDIT_CSV_COLUMNS = [
 ] as const;
 
 /**
- * One CSV cell: controls made visible (a CSV is often read in a terminal),
- * a leading `=`, `+`, `-`, `@` (or tab, CR) prefixed with `'` so a
+ * One CSV cell: controls made visible (a CSV is often read in a terminal;
+ * a tab or CR so made cannot start a formula either), a leading `=`, `+`,
+ * `-` or `@` prefixed with `'` so a
  * spreadsheet shows it instead of running it, and quoted when it holds a
  * comma, a quote or a leading or trailing space.
  */
 export function csvCell(v: string | number | null): string {
   if (v === null) return '';
   let s = neutralizeControls(String(v));
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  if (/^[=+\-@]/.test(s)) s = `'${s}`;
   return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
