@@ -3,8 +3,10 @@
  * filter words, what a `host` filter expands to, and the page query.
  */
 import { describe, expect, it } from 'vitest';
-import { csvCell } from '../../vdc-console/console/audit-command.js';
-import { parseAuditFilter } from '../../vdc-console/console/controllers/audit.js';
+import { QuantixError } from '../../common/protocol/errors.js';
+import type { AuditEvent, AuditListResponse, AuditQuery } from '../../common/protocol/vdc-api.js';
+import { csvCell, runAuditCommand } from '../../vdc-console/console/audit-command.js';
+import { AUDIT_VIEW_MAX, AuditBrowser, parseAuditFilter } from '../../vdc-console/console/controllers/audit.js';
 import { auditHostKeys } from '../../vdc-console/server/audit-list.js';
 import { auditSelect } from '../../vdc-console/server/audit-query.js';
 import type { NodeRecord } from '../../vdc-console/server/store.js';
@@ -88,5 +90,115 @@ describe('the page query', () => {
         '(host_id IN ($6, $7) OR node_id IN ($8, $9) OR address IN ($10, $11)) ORDER BY id DESC LIMIT $12',
     );
     expect(q.params).toEqual([500, 'a', 'b', 'x.y', 'ok', 'h1', 'h2', 'h1', 'h2', 'h1', 'h2', 11]);
+  });
+});
+
+/** A vDC with `total` audit records, ids total..1, that fails the request numbered `failAt` (1-based). */
+function fakeAudit(total: number, failAt = Infinity) {
+  const asked: AuditQuery[] = [];
+  return {
+    asked,
+    auditPage(q: AuditQuery): Promise<AuditListResponse> {
+      asked.push(q);
+      if (asked.length >= failAt) return Promise.reject(new QuantixError('VDC_UNREACHABLE'));
+      const top = Math.min(total, (q.beforeId ?? total + 1) - 1);
+      const n = Math.max(0, Math.min(q.limit ?? 100, top));
+      const events = Array.from(
+        { length: n },
+        (_, i): AuditEvent => ({
+          id: top - i,
+          at: '2026-01-01T00:00:00.000Z',
+          action: 'node.register',
+          outcome: 'ok',
+          source: 'socket',
+          actor: null,
+          address: null,
+          hostId: null,
+          nodeId: null,
+          clusterId: null,
+          code: null,
+          detail: null,
+        }),
+      );
+      return Promise.resolve({ events, next: top - n > 0 ? top - n + 1 : null });
+    },
+  };
+}
+
+describe('the audit command', () => {
+  it('follows pages up to the limit and closes the JSON with the error when a later page fails', async () => {
+    const vdc = fakeAudit(5000, 3);
+    let out = '';
+    const failure = await runAuditCommand(
+      { query: {}, limit: 2500, format: 'json' },
+      { out: (t) => (out += `${t}\n`), note: () => {}, connect: () => Promise.resolve(vdc) },
+    );
+    expect(vdc.asked.map((q) => [q.limit, q.beforeId])).toEqual([
+      [1000, undefined],
+      [1000, 4001],
+      [500, 3001],
+    ]);
+    expect((failure as QuantixError).code).toBe('VDC_UNREACHABLE');
+    const doc = JSON.parse(out) as { events: AuditEvent[]; next: number; error: { code: string } };
+    expect(doc.events.length).toBe(2000);
+    expect(doc.next).toBe(3001);
+    expect(doc.error.code).toBe('VDC_UNREACHABLE');
+  });
+
+  it('writes nothing when the first page fails', async () => {
+    let out = '';
+    const run = runAuditCommand(
+      { query: {}, limit: 10, format: 'csv' },
+      { out: (t) => (out += t), note: () => {}, connect: () => Promise.resolve(fakeAudit(5, 1)) },
+    );
+    await expect(run).rejects.toThrow(QuantixError);
+    expect(out).toBe('');
+  });
+});
+
+describe("the audit view's pages", () => {
+  const browser = (api: ReturnType<typeof fakeAudit>) =>
+    new AuditBrowser({ api, flash: { error: () => {}, show: () => {} }, now: () => NOW, changed: () => {} });
+
+  it('reads an older page only near the end, and stops at its bound', async () => {
+    const api = fakeAudit(AUDIT_VIEW_MAX + 500);
+    const b = browser(api);
+    await b.reload();
+    expect(b.events.length).toBe(100);
+    b.move(10, 20);
+    expect(api.asked.length).toBe(1);
+    for (let i = 0; i < 200 && !b.full(); i++) {
+      b.move(Infinity, 20);
+      await b.loadOlder();
+    }
+    expect(b.events.length).toBe(AUDIT_VIEW_MAX);
+    expect(b.next).not.toBeNull();
+    const asked = api.asked.length;
+    b.move(Infinity, 20);
+    await b.loadOlder();
+    expect(api.asked.length).toBe(asked);
+  });
+
+  it('drops the answer to a page asked for before the filter changed', async () => {
+    let release: (r: AuditListResponse) => void = () => {};
+    const slow = {
+      asked: [] as AuditQuery[],
+      auditPage: (q: AuditQuery) => {
+        slow.asked.push(q);
+        return slow.asked.length === 1
+          ? new Promise<AuditListResponse>((r) => (release = r))
+          : Promise.resolve({ events: [], next: null });
+      },
+    };
+    const b = browser(slow);
+    const first = b.reload();
+    b.editFilter();
+    b.type('error');
+    await b.applyFilter();
+    release(await fakeAudit(50).auditPage({ limit: 100 }));
+    await first;
+    expect(slow.asked[1]).toMatchObject({ outcome: 'error' });
+    expect(b.events).toEqual([]);
+    expect(b.filter).toBe('error');
   });
 });

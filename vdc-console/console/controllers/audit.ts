@@ -19,6 +19,9 @@ import type { FlashModel } from '../../../common/tui/flash.js';
 /** Records one request asks for. */
 export const AUDIT_VIEW_PAGE = 100;
 
+/** Records the view holds at most; past them a filter reaches older ones. */
+export const AUDIT_VIEW_MAX = 10_000;
+
 /** What the view needs from the vDC. */
 export interface AuditSource {
   auditPage(query: AuditQuery): Promise<AuditListResponse>;
@@ -103,9 +106,14 @@ export class AuditBrowser {
     await this.load();
   }
 
-  /** Reads the next older page, unless one is under way or there is none. */
+  /** The view holds as many records as it may: older ones are reached with a filter. */
+  full(): boolean {
+    return this.events.length >= AUDIT_VIEW_MAX;
+  }
+
+  /** Reads the next older page, unless one is under way, there is none, or the view is full. */
   async loadOlder(): Promise<void> {
-    if (this.loading || !this.loaded || this.next === null) return;
+    if (this.loading || !this.loaded || this.next === null || this.full()) return;
     await this.load();
   }
 

@@ -128,7 +128,7 @@ export function auditRow(e: AuditEvent): Cell[] {
 /** What the view draws from (the browser's fields). */
 export type AuditViewModel = Pick<
   AuditBrowser,
-  'events' | 'next' | 'loading' | 'loaded' | 'filter' | 'draft' | 'cursor'
+  'events' | 'next' | 'loading' | 'loaded' | 'filter' | 'draft' | 'cursor' | 'full'
 >;
 
 /** The audit view: a title with the filter, the records, where the list ends. */
@@ -158,7 +158,9 @@ export function renderAudit(f: Frame, a: AuditViewModel): { lines: Line[]; offse
       ? []
       : a.loading
         ? [seg(`  Loading older records${g.ellipsis}`, 'dim')]
-        : a.next !== null
+        : a.next !== null && a.full()
+          ? [seg(`  ${a.events.length} records loaded: narrow the filter (/) to reach older ones.`, 'warn')]
+          : a.next !== null
           ? [seg('  More below: older records load as you scroll.', 'dim')]
           : [seg(`  ${g.middot} start of the audit${a.filter ? ' for this filter' : ''}`, 'dim')];
   const body = [...win.lines];
