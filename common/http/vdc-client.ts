@@ -312,14 +312,22 @@ export class VdcClient {
     );
   }
 
-  /** Audit records, newest first. */
+  /** Audit records, newest first (the first page of the query). */
   async audit(query: AuditQuery = {}, o: CallOptions = {}): Promise<AuditListResponse['events']> {
+    return (await this.auditPage(query, o)).events;
+  }
+
+  /** One page of audit records, newest first, with the `next` cursor (pass it as `beforeId` for the older page). */
+  async auditPage(query: AuditQuery = {}, o: CallOptions = {}): Promise<AuditListResponse> {
     const params = new URLSearchParams();
     if (query.limit !== undefined) params.set('limit', String(query.limit));
-    if (query.beforeId !== undefined) params.set('beforeId', String(query.beforeId));
+    if (query.beforeId !== undefined) params.set('before', String(query.beforeId));
+    for (const key of ['since', 'until', 'host', 'action', 'outcome'] as const) {
+      const v = query[key];
+      if (v !== undefined) params.set(key, v);
+    }
     const q = params.size ? `?${params.toString()}` : '';
-    return checkVdcReply(AuditListResponse, await this.call('GET', `${VDC_PATHS.audit}${q}`, undefined, o), 'response')
-      .events;
+    return checkVdcReply(AuditListResponse, await this.call('GET', `${VDC_PATHS.audit}${q}`, undefined, o), 'response');
   }
 
   /** API tokens (local socket only). */

@@ -12,6 +12,7 @@ import { Inventory, LiveUsage } from './inventory.js';
 import { parseReply, parseRequest, type RequestWords } from './schema.js';
 import { formatHostPort } from './host-port.js';
 import { AGENT_PORT } from './ports.js';
+import { ISO_TIME_PATTERN, parseIsoTime } from '../format/when.js';
 
 /** Paths of every vDC endpoint. */
 export const VDC_PATHS = {
@@ -293,11 +294,38 @@ export const AuditEvent = Type.Object({
 });
 export type AuditEvent = Static<typeof AuditEvent>;
 
-/** `GET /api/audit`. */
-export const AuditListResponse = Type.Object({ events: Type.Array(AuditEvent) });
+/**
+ * `GET /api/audit`: one page, newest first. `next` is the `before` cursor of
+ * the next (older) page, or null on the last page (absent from vDCs that
+ * predate paging by cursor).
+ */
+export const AuditListResponse = Type.Object({
+  events: Type.Array(AuditEvent),
+  next: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+});
 export type AuditListResponse = Static<typeof AuditListResponse>;
 
-/** Query of `GET /api/audit` as sent: newest first, `limit` 1-1000 (100), `beforeId` pages backwards. */
+/** An ISO date or time as the audit filters take it (`2026-01-31`, `2026-01-31T08:00:00Z`, `…+02:00`). */
+export const AUDIT_TIME_PATTERN = ISO_TIME_PATTERN;
+
+/** Audit action names: lower-case dotted words (`node.register`, `api-token.create`). */
+export const AUDIT_ACTION_PATTERN = /^[a-z][a-z0-9.-]{0,63}$/;
+
+/** Most events one page of `GET /api/audit` holds. */
+export const AUDIT_PAGE_MAX = 1000;
+
+const auditTime = Type.String({
+  pattern: `^(?:|${AUDIT_TIME_PATTERN.source.slice(1, -1)})$`,
+  problem: 'must be an ISO date or time, e.g. 2026-01-31 or 2026-01-31T08:00:00Z',
+});
+
+/**
+ * Query of `GET /api/audit` as sent: newest first, `limit` 1-1000 (100);
+ * `before` (or its older name `beforeId`) is the cursor of the next page
+ * (the `next` of the previous answer); `since` (inclusive) and `until`
+ * (exclusive) are ISO times; `host` is a host name, node id, host id or
+ * address; `action` one action; `outcome` ok or error.
+ */
 export const AuditQueryParams = Type.Object(
   {
     limit: Type.Optional(
@@ -306,15 +334,38 @@ export const AuditQueryParams = Type.Object(
     beforeId: Type.Optional(
       Type.String({ pattern: '^(?:|0*[1-9][0-9]{0,8})$', problem: 'must be a whole number from 1 to 999999999' }),
     ),
+    before: Type.Optional(
+      Type.String({ pattern: '^(?:|0*[1-9][0-9]{0,14})$', problem: 'must be the next cursor of a previous page' }),
+    ),
+    since: Type.Optional(auditTime),
+    until: Type.Optional(auditTime),
+    host: Type.Optional(Type.String({ maxLength: 255, problem: 'must be at most 255 characters' })),
+    action: Type.Optional(
+      Type.String({
+        pattern: `^(?:|${AUDIT_ACTION_PATTERN.source.slice(1, -1)})$`,
+        problem: 'must be an action name such as node.register',
+      }),
+    ),
+    outcome: Type.Optional(
+      Type.String({ pattern: '^(?:|ok|error)$', problem: 'must be ok or error' }),
+    ),
   },
   { additionalProperties: false },
 );
 
-/** Query of `GET /api/audit`: newest first. */
+/** Query of `GET /api/audit`: newest first; every filter given must match. */
 export interface AuditQuery {
   limit?: number;
-  /** Only events with a smaller id (paging backwards). */
+  /** Only events with a smaller id (paging backwards: the `next` of the previous page). */
   beforeId?: number;
+  /** Only events at or after this ISO time. */
+  since?: string;
+  /** Only events before this ISO time. */
+  until?: string;
+  /** Only events of this host: its name, node id, host id or address. */
+  host?: string;
+  action?: string;
+  outcome?: 'ok' | 'error';
 }
 
 /** One vDC replica as `/api/health` lists it. */
@@ -432,11 +483,33 @@ export function parseCreateApiTokenRequest(body: unknown): CreateApiTokenRequest
   return parseRequest(CreateApiTokenRequest, body, REQUEST);
 }
 
-/** Validates the query of `GET /api/audit`. */
+/** An ISO time of the audit filters as the store compares it (UTC, milliseconds), or null when it names no time. */
+export function auditTimeOf(input: string): string | null {
+  const t = parseIsoTime(input);
+  return t === null ? null : new Date(t).toISOString();
+}
+
+/** Validates the query of `GET /api/audit`; times come back in the stored form. */
 export function parseAuditQuery(query: Record<string, unknown>): Required<Pick<AuditQuery, 'limit'>> & AuditQuery {
   const q = parseRequest(AuditQueryParams, query, QUERY);
-  const limit = q.limit ? Number(q.limit) : 100;
-  return q.beforeId ? { limit, beforeId: Number(q.beforeId) } : { limit };
+  const out: Required<Pick<AuditQuery, 'limit'>> & AuditQuery = { limit: q.limit ? Number(q.limit) : 100 };
+  const before = q.before || q.beforeId;
+  if (before) out.beforeId = Number(before);
+  for (const key of ['since', 'until'] as const) {
+    const text = q[key];
+    if (!text) continue;
+    const at = auditTimeOf(text);
+    if (at === null)
+      throw new QuantixError('VALIDATION_ERROR', {
+        message: `The parameter ${key} is not a valid time.`,
+        hint: 'Give an ISO date or time, e.g. 2026-01-31 or 2026-01-31T08:00:00Z.',
+      });
+    out[key] = at;
+  }
+  if (q.host) out.host = q.host;
+  if (q.action) out.action = q.action;
+  if (q.outcome === 'ok' || q.outcome === 'error') out.outcome = q.outcome;
+  return out;
 }
 
 /** Reads the `force` flag of `DELETE /api/nodes/:id` (`true`/`1`/`false`/`0`, absent = false). */

@@ -10,6 +10,7 @@
  */
 import { open } from 'node:fs/promises';
 import path from 'node:path';
+import { parseWhen } from '../../common/format/when.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { neutralizeControls as inert } from '../../common/tui/sanitize.js';
 import type { AuditRecord } from './audit.js';
@@ -27,13 +28,7 @@ export interface AuditFilter {
 }
 
 /** Parses `--since`: a duration back from now (`30m`, `12h`, `7d`) or an ISO 8601 time; null when neither. */
-export function parseSince(input: string, nowMs: number): number | null {
-  const d = /^([0-9]{1,6})([smhd])$/.exec(input.trim());
-  if (d) return nowMs - Number(d[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[d[2] as 's' | 'm' | 'h' | 'd'] * 1000;
-  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9]{2}:?[0-9]{2})?)?$/.test(input.trim())) return null;
-  const t = Date.parse(input.trim());
-  return Number.isFinite(t) ? t : null;
-}
+export const parseSince = parseWhen;
 
 /** Lines of a file, read through one reused 64 KiB buffer; lines over the bound are reported as null and never held whole. */
 async function* fileLines(file: string): AsyncGenerator<string | null> {

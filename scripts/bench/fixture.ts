@@ -112,5 +112,7 @@ export function loadFixture(spec: string, now: number): ConsoleApi {
     discover: readOnly,
     register: readOnly,
     removeNode: readOnly,
+    // A fixture holds no audit: the view shows it empty.
+    auditPage: () => Promise.resolve({ events: [], next: null }),
   };
 }

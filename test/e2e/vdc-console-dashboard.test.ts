@@ -70,7 +70,7 @@ describe('vDC console dashboard against a real vDC', () => {
     expect(screen).toMatch(/ Staging +0\/0/);
     expect(screen).toContain('Hosts · Production');
     expect(p.screenText()[22]).toMatch(
-      /a Add host {2}c Cluster {2}d Remove {2}⏎ Details {2}\/ Filter {2}Tab Pane +\? Help {2}q/,
+      /a Add host +c Cluster +d Remove +⏎ Details +\/ Filter +Tab Pane +F3 Audit +\? Help +q/,
     );
 
     p.press('Tab');

@@ -13,10 +13,12 @@ import { createKeyDispatcher, type KeyBinding } from '../../common/tui/keys.js';
 import type { TuiApp } from '../../common/tui/screen.js';
 import type { Line } from '../../common/tui/text.js';
 import { trackRequests, type ConsoleApi } from './controllers/api.js';
+import { AuditBrowser } from './controllers/audit.js';
 import { createHostController } from './controllers/hosts.js';
 import { createWizardController } from './controllers/wizard.js';
 import { DashboardModel } from './model.js';
 import type { Frame } from './render/frame.js';
+import { auditFilterKeys, auditKeys, drawAudit } from './screens/audit.js';
 import type { ScreenContext } from './screens/context.js';
 import { dashboardKeys, drawDashboard, filterKeys, typeFilter } from './screens/dashboard.js';
 import { detailsKeys, drawDetails } from './screens/details.js';
@@ -59,6 +61,8 @@ function activeBindings(ctx: ScreenContext): KeyBinding[] {
       return helpKeys(ctx);
     case 'wizard':
       return s.wizard ? wizardKeys(s.wizard.step, ctx) : [];
+    case 'audit':
+      return ctx.audit.draft !== null ? auditFilterKeys(ctx) : auditKeys(ctx);
   }
 }
 
@@ -69,6 +73,8 @@ function screenLines(f: Frame, ctx: ScreenContext): Line[] {
   let lines =
     top === 'details'
       ? drawDetails(f, ctx)
+      : top === 'audit'
+        ? drawAudit(f, ctx)
       : top === 'help'
         ? drawHelp(f, ctx)
         : top === 'wizard' && s.wizard
@@ -86,6 +92,7 @@ function typeText(ctx: ScreenContext, c: string): void {
   if (s.prompt) ctx.dispatch({ type: 'promptType', text: c });
   else if (topScreen(s) === 'dashboard' && s.filterEditing) typeFilter(ctx, c);
   else if (topScreen(s) === 'wizard' && s.wizard?.step === 'input') ctx.ops.wizard({ type: 'type', text: c });
+  else if (topScreen(s) === 'audit') ctx.audit.type(c);
 }
 
 /** Runs the console on a screen; returns a stop function. */
@@ -109,6 +116,7 @@ export function runConsole(app: TuiApp, vdc: ConsoleApi, opts: ConsoleOptions): 
   };
   const wizard = createWizardController({ api, store, model, flash, redraw: () => draw() });
   const hosts = createHostController({ api, store, model, flash, glyphs: app.glyphs });
+  const audit = new AuditBrowser({ api, flash, now, changed: () => draw() });
   const quit = () => {
     if (wizardUnderWay(state.wizard)) store.dispatch({ type: 'dialog', dialog: quitDialog(() => app.exit(0)) });
     else app.exit(0);
@@ -117,6 +125,7 @@ export function runConsole(app: TuiApp, vdc: ConsoleApi, opts: ConsoleOptions): 
     glyphs: app.glyphs,
     ...store,
     model,
+    audit,
     flash,
     ops: {
       quit,
@@ -128,6 +137,10 @@ export function runConsole(app: TuiApp, vdc: ConsoleApi, opts: ConsoleOptions): 
       createCluster: hosts.createCluster,
       refresh: () => model.refresh(),
       repaint: () => app.repaint(),
+      openAudit: () => {
+        store.dispatch({ type: 'openAudit' });
+        void audit.reload();
+      },
     },
     pressedKey: () => pressedKey,
     page: () => Math.max(1, app.size().rows - 12),

@@ -36,6 +36,7 @@ import {
   hostsText,
 } from './output.js';
 import { chooseTarget, EXIT, type GlobalValues } from './options.js';
+import { parseAuditOptions, runAuditCommand } from './audit-command.js';
 import { formatFingerprint } from '../../common/format/fingerprint.js';
 import { formatHostPort } from '../../common/protocol/host-port.js';
 
@@ -648,6 +649,19 @@ async function logout(ctx: Ctx): Promise<number> {
   return EXIT.ok;
 }
 
+async function audit(ctx: Ctx): Promise<number> {
+  const opts = parseAuditOptions(ctx.values, ctx.globals.json, ctx.io.now());
+  const failure = await runAuditCommand(opts, {
+    out: (text) => ctx.out(text),
+    note: ctx.note,
+    connect: () => connect(ctx.io, ctx.globals),
+  });
+  if (failure === null) return EXIT.ok;
+  // The output was closed already (with the error inside the JSON): only the error line is left to write.
+  ctx.io.stderr.write(`${errorLine(PROGRAM, failure)}\n`);
+  return exitCodeFor(failure);
+}
+
 const HANDLERS: Record<string, (ctx: Ctx) => Promise<number>> = {
   'hosts add': hostsAdd,
   'hosts list': hostsList,
@@ -658,6 +672,7 @@ const HANDLERS: Record<string, (ctx: Ctx) => Promise<number>> = {
   'clusters delete': clustersDelete,
   login,
   logout,
+  audit,
 };
 
 /** Runs one command and returns its exit code; every error is reported here, once. */

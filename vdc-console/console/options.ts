@@ -8,6 +8,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { argumentProblem } from '../../common/cli/error-line.js';
 import { defaultVdcPaths } from '../../common/protocol/vdc-api.js';
 import { parseEscapeDelay } from '../../common/tui/input.js';
+import { AUDIT_COMMAND } from './audit-command.js';
 
 /** Exit codes (stable; documented in docs/vdc-console.md). */
 export const EXIT = {
@@ -158,6 +159,7 @@ It is never taken from the command line: --token is refused.
     summary: 'forget the API token and pin of a remote vDC',
     usage: `Usage: quantix-vdc-console logout --server URL [--json]`,
   },
+  AUDIT_COMMAND,
 ];
 
 /** Top-level help. */

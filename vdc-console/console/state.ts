@@ -12,7 +12,7 @@ import { INVENTORY_TABS } from './render/inventory.js';
 import { wizardReducer, type WizardAction, type WizardState } from './wizard.js';
 
 /** The console's screens. */
-export type Screen = 'dashboard' | 'details' | 'help' | 'wizard';
+export type Screen = 'dashboard' | 'details' | 'help' | 'wizard' | 'audit';
 
 /** The add-host wizard over the vDC's discovery and node shapes. */
 export type Wizard = WizardState<DiscoverResponse, NodeDetail>;
@@ -52,6 +52,8 @@ export interface AppState {
 /** Every action the console's reducer understands. */
 export type AppAction =
   | { type: 'openHelp' }
+  /** The audit view (its records are the audit browser's). */
+  | { type: 'openAudit' }
   /** Esc on a screen: back to the one under it. */
   | { type: 'back' }
   | { type: 'openDetails'; id: string; hostname: string }
@@ -131,6 +133,7 @@ function scroll(s: AppState, screen: Screen, to: (old: number) => number): AppSt
     case 'details':
       return s.details ? { ...s, details: { ...s.details, scroll: to(s.details.scroll) } } : s;
     case 'dashboard':
+    case 'audit':
       return s;
   }
 }
@@ -180,6 +183,8 @@ export function appReducer(s: AppState, a: AppAction): AppState {
   switch (a.type) {
     case 'openHelp':
       return { ...push(s, 'help'), helpScroll: 0 };
+    case 'openAudit':
+      return push(s, 'audit');
     case 'back':
       return back(s);
     case 'openDetails':

@@ -287,7 +287,7 @@ function routes(o: ApiServerOptions): RouteOptions[] {
       url: VDC_PATHS.audit,
       schema: { querystring: AuditQueryParams, response: { 200: AuditListResponse } },
       handler: async (req, reply) =>
-        sendReply(reply, 200, { events: await service.listAudit(req.query as Record<string, unknown>) }),
+        sendReply(reply, 200, await service.listAudit(req.query as Record<string, unknown>)),
     },
     {
       method: 'GET',

@@ -16,7 +16,7 @@ import pg from 'pg';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { bracketHost } from '../../common/protocol/host-port.js';
 import type { Inventory } from '../../common/protocol/inventory.js';
-import type { AuditEvent, AuditQuery, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
+import type { AuditEvent, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
 import {
   type AuditRow,
   type ClusterRow,
@@ -30,6 +30,7 @@ import {
   toNode,
   toToken,
 } from './store-rows.js';
+import { AUDIT_INDEXES_SQL, auditSelect, type AuditFilter } from './audit-query.js';
 import type { Logger } from '../../common/log/logger.js';
 import type { DiscoverySession } from './sessions.js';
 import type {
@@ -138,6 +139,8 @@ export const PG_MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL
   );
   `,
+  // The audit is read a page at a time by id, filtered by time, action, outcome and host: one index each.
+  AUDIT_INDEXES_SQL,
 ];
 
 /** The schema version this build writes. */
@@ -771,12 +774,9 @@ export class PgStore implements Store {
     return Number(r.rows[0]!.id);
   }
 
-  async listAudit(q: AuditQuery & { limit: number }): Promise<AuditEvent[]> {
-    const r = await this.q<AuditRow>(
-      'SELECT * FROM audit WHERE ($1::bigint IS NULL OR id < $1) ORDER BY id DESC LIMIT $2',
-      [q.beforeId ?? null, q.limit],
-    );
-    return r.rows.map(toAudit);
+  async listAudit(q: AuditFilter): Promise<AuditEvent[]> {
+    const { sql, params } = auditSelect(q, (n) => `$${n}`);
+    return (await this.q<AuditRow>(sql, params)).rows.map(toAudit);
   }
 
   async createApiToken(t: ApiTokenRecord): Promise<ApiTokenRecord> {

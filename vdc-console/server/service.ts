@@ -28,7 +28,7 @@ import { vmSupport } from '../../common/protocol/inventory.js';
 import { deriveKey } from '../../common/protocol/proof.js';
 import {
   type ApiTokenInfo,
-  type AuditEvent,
+  type AuditListResponse,
   type Cluster,
   type CreateApiTokenResponse,
   type DiscoverResponse,
@@ -41,7 +41,6 @@ import {
   type NodeDetail,
   type NodeSummary,
   type RemoveNodeResponse,
-  parseAuditQuery,
   parseCreateClusterRequest,
   parseDiscoverRequest,
   parseHostAddress,
@@ -50,6 +49,7 @@ import {
 import { describeTokenProblem, parseToken } from '../../common/token/token.js';
 import { AdmissionGate, WorkQueue } from './admission.js';
 import { createApiToken, revokeApiToken } from './api-tokens.js';
+import { listAuditPage } from './audit-list.js';
 import { capacityOf } from './capacity.js';
 import { DiscoverySessions, type DiscoverySession, type SessionStore } from './sessions.js';
 import type {
@@ -61,7 +61,7 @@ import type {
   Store,
   VdcIdentity,
 } from './store.js';
-import { apiTokenView, auditView, clusterView, nodeDetailView, nodeSummaryView } from './views.js';
+import { apiTokenView, clusterView, nodeDetailView, nodeSummaryView } from './views.js';
 
 /** Who is asking, for the audit, and a signal that fires if they hang up. */
 export interface RequestContext {
@@ -280,9 +280,9 @@ export class VdcService {
     };
   }
 
-  /** Audit records, newest first. */
-  async listAudit(query: Record<string, unknown>): Promise<AuditEvent[]> {
-    return (await this.o.store.listAudit(parseAuditQuery(query))).map(auditView);
+  /** One page of audit records, newest first, and the cursor of the next. */
+  async listAudit(query: Record<string, unknown>): Promise<AuditListResponse> {
+    return listAuditPage(this.o.store, query);
   }
 
   // -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { QuantixError } from '../../common/protocol/errors.js';
 import type { Inventory } from '../../common/protocol/inventory.js';
-import type { AuditEvent, AuditQuery, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
+import type { AuditEvent, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
 import {
   type AuditRow,
   type ClusterRow,
@@ -24,6 +24,7 @@ import {
   toNode,
   toToken,
 } from './store-rows.js';
+import { AUDIT_INDEXES_SQL, auditSelect, type AuditFilter } from './audit-query.js';
 import type {
   ApiTokenRecord,
   AuditInput,
@@ -108,6 +109,8 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE api_tokens DROP COLUMN prefix;
   CREATE UNIQUE INDEX api_tokens_public_id ON api_tokens (public_id);
   `,
+  // The audit is read a page at a time by id, filtered by time, action, outcome and host: one index each.
+  AUDIT_INDEXES_SQL,
 ];
 
 /** The schema version this build writes. */
@@ -173,6 +176,7 @@ class SqliteStore implements Store {
   private readonly db: Database.Database;
   private replica: { info: ReplicaInfo; seenAt: number } | null = null;
   private readonly stmt: ReturnType<SqliteStore['prepare']>;
+  private readonly auditStatements = new Map<string, Database.Statement<unknown[], AuditRow>>();
 
   constructor(db: Database.Database) {
     this.db = db;
@@ -236,9 +240,6 @@ class SqliteStore implements Store {
       insertAudit:
         d.prepare(`INSERT INTO audit (at, action, outcome, source, actor, address, host_id, node_id, cluster_id, code, detail)
         VALUES (@at, @action, @outcome, @source, @actor, @address, @hostId, @nodeId, @clusterId, @code, @detail)`),
-      audit: d.prepare<[number | null, number | null, number], AuditRow>(
-        'SELECT * FROM audit WHERE (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?',
-      ),
       insertToken:
         d.prepare(`INSERT INTO api_tokens (id, name, public_id, token_hash, created_at, last_used_at, revoked_at)
         VALUES (@id, @name, @publicId, @tokenHash, @createdAt, @lastUsedAt, @revokedAt)`),
@@ -430,9 +431,15 @@ class SqliteStore implements Store {
     return Number(info.lastInsertRowid);
   }
 
-  async listAudit(q: AuditQuery & { limit: number }): Promise<AuditEvent[]> {
-    const before = q.beforeId ?? null;
-    return this.stmt.audit.all(before, before, q.limit).map(toAudit);
+  async listAudit(q: AuditFilter): Promise<AuditEvent[]> {
+    const { sql, params } = auditSelect(q, () => '?');
+    let stmt = this.auditStatements.get(sql);
+    if (!stmt) {
+      // One statement per combination of filters (at most a few hundred), prepared once.
+      stmt = this.db.prepare<unknown[], AuditRow>(sql);
+      this.auditStatements.set(sql, stmt);
+    }
+    return stmt.all(...params).map(toAudit);
   }
 
   async createApiToken(t: ApiTokenRecord): Promise<ApiTokenRecord> {

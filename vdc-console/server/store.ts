@@ -7,7 +7,8 @@
  * the caller.
  */
 import type { Inventory, LiveUsage } from '../../common/protocol/inventory.js';
-import type { AuditEvent, AuditQuery, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
+import type { AuditEvent, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
+import type { AuditFilter } from './audit-query.js';
 
 /** This vDC's identity, created on first start. */
 export interface VdcIdentity {
@@ -178,8 +179,8 @@ export interface Store {
   deleteNode(id: string): Promise<boolean>;
 
   appendAudit(event: AuditInput): Promise<number>;
-  /** Newest first. */
-  listAudit(query: AuditQuery & { limit: number }): Promise<AuditEvent[]>;
+  /** One page, newest first (keyset-paged by id; see audit-query.ts). */
+  listAudit(query: AuditFilter): Promise<AuditEvent[]>;
 
   /** Stores a new API token; VALIDATION_ERROR when the name is taken. */
   createApiToken(token: ApiTokenRecord): Promise<ApiTokenRecord>;

@@ -5,6 +5,8 @@
  */
 import type { DiscoverOptions } from '../../../common/http/vdc-client.js';
 import type {
+  AuditListResponse,
+  AuditQuery,
   Cluster,
   CreateClusterRequest,
   DiscoverRequest,
@@ -23,6 +25,7 @@ export interface ConsoleApi extends DashboardSource {
   discover(req: DiscoverRequest, o?: DiscoverOptions): Promise<DiscoverResponse>;
   register(req: RegisterRequest): Promise<NodeDetail>;
   removeNode(id: string, opts?: { force?: boolean }): Promise<RemoveNodeResponse>;
+  auditPage(query: AuditQuery): Promise<AuditListResponse>;
 }
 
 /** The same API with each request counted by busy until it settles. */
@@ -36,5 +39,6 @@ export function trackRequests(api: ConsoleApi, busy: Pick<BusyTracker, 'track'>)
     discover: (req, o) => busy.track(api.discover(req, o)),
     register: (req) => busy.track(api.register(req)),
     removeNode: (id, opts) => busy.track(api.removeNode(id, opts)),
+    auditPage: (query) => busy.track(api.auditPage(query)),
   };
 }

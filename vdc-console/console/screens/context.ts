@@ -8,6 +8,7 @@ import type { DiscoverResponse, NodeDetail, NodeSummary } from '../../../common/
 import type { FlashModel } from '../../../common/tui/flash.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
 import type { KeyBinding } from '../../../common/tui/keys.js';
+import type { AuditBrowser } from '../controllers/audit.js';
 import type { DashboardModel } from '../model.js';
 import type { AppAction, AppState } from '../state.js';
 import type { WizardAction } from '../wizard.js';
@@ -30,6 +31,8 @@ export interface ConsoleOps {
   refresh(): Promise<void>;
   /** Clears the terminal and paints it all again (Ctrl-L). */
   repaint(): void;
+  /** Opens the audit view and reads its newest page. */
+  openAudit(): void;
 }
 
 /** A screen's view of the console. */
@@ -41,6 +44,8 @@ export interface ScreenContext {
   /** Applies an action without drawing: what a renderer settled on while drawing (a clamped scroll). */
   settle(a: AppAction): void;
   readonly model: DashboardModel;
+  /** The audit view's records, filter and selection. */
+  readonly audit: AuditBrowser;
   readonly flash: FlashModel;
   readonly ops: ConsoleOps;
   /** The key being handled (one binding serves ← and →). */

@@ -16,6 +16,7 @@ import { PRODUCT } from '../product.js';
 import { contentRows, framed, statusLines, type Frame } from '../render/frame.js';
 import { CLUSTER_COLUMNS, HOST_COLUMNS, renderClusterRow, renderHostRow } from '../render/rows.js';
 import { describeSort, sortedColumns } from '../sort.js';
+import { openAuditKey } from './audit.js';
 import { ctrlCKey, helpKey, moveKeys, quitKey, type HelpSection, type ScreenContext } from './context.js';
 
 /** Why Remove and Details cannot act, or null when a host is selected. */
@@ -73,6 +74,7 @@ export function dashboardKeys(ctx: ScreenContext): KeyBinding[] {
       handler: () => m.togglePane(),
     },
     { keys: ['r', 'f5'], label: 'Refresh', help: 'Refresh now', visible: false, handler: () => ctx.ops.refresh() },
+    openAuditKey(ctx),
     redrawBinding(ctx.ops),
     {
       keys: ['s'],

@@ -9,6 +9,7 @@ import { seg, type Line } from '../../../common/tui/text.js';
 import { contentRows, framed, moreHint, scrolled, statusLines, type Frame } from '../render/frame.js';
 import { helpOpenedFrom, type Screen } from '../state.js';
 import { ctrlCKey, scrollKeys, type HelpSection, type ScreenContext } from './context.js';
+import { auditHelp } from './audit.js';
 import { dashboardHelp } from './dashboard.js';
 import { detailsHelp } from './details.js';
 import { wizardHelp } from './wizard.js';
@@ -33,6 +34,7 @@ export function helpSections(ctx: ScreenContext): HelpSection[] {
     ...here('dashboard', dashboardHelp(ctx)),
     ...here('details', detailsHelp(ctx)),
     ...here('wizard', wizardHelp(ctx)),
+    ...here('audit', auditHelp(ctx)),
   ];
 }
 
