@@ -108,6 +108,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE api_tokens DROP COLUMN prefix;
   CREATE UNIQUE INDEX api_tokens_public_id ON api_tokens (public_id);
   `,
+  // API tokens get a role. Tokens made before could do everything, so they stay admin.
+  `
+  ALTER TABLE api_tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'admin' CHECK (role IN ('admin', 'viewer'));
+  `,
 ];
 
 /** The schema version this build writes. */
@@ -240,8 +244,8 @@ class SqliteStore implements Store {
         'SELECT * FROM audit WHERE (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?',
       ),
       insertToken:
-        d.prepare(`INSERT INTO api_tokens (id, name, public_id, token_hash, created_at, last_used_at, revoked_at)
-        VALUES (@id, @name, @publicId, @tokenHash, @createdAt, @lastUsedAt, @revokedAt)`),
+        d.prepare(`INSERT INTO api_tokens (id, name, public_id, role, token_hash, created_at, last_used_at, revoked_at)
+        VALUES (@id, @name, @publicId, @role, @tokenHash, @createdAt, @lastUsedAt, @revokedAt)`),
       tokens: d.prepare<[], TokenRow>('SELECT * FROM api_tokens ORDER BY created_at, name'),
       tokenByHash: d.prepare<[string], TokenRow>(
         'SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL',
