@@ -4,8 +4,12 @@
  * (every non-GET method on every path the vDC serves, discovery among them)
  * is refused with 403 ROLE_FORBIDDEN before it runs, and audited within a
  * bound; an admin token does everything; the socket keeps full access; the
- * command line creates and lists tokens with their role.
+ * command line creates and lists tokens with their role; a token stored
+ * before roles existed is admin after the vDC upgrades its store.
  */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { request } from '../../common/http/request.js';
@@ -16,6 +20,9 @@ import { expectQuantixError } from '../helpers/expect-error.js';
 import { usePostgres, VDC_BACKENDS } from '../helpers/postgres.js';
 import { stopAll } from '../helpers/teardown.js';
 import { runVdcCli, startVdc, waitFor, type VdcProcess } from '../helpers/vdc.js';
+import { generateApiToken } from '../../vdc-console/server/api-tokens.js';
+import { PG_MIGRATIONS } from '../../vdc-console/server/pg-store.js';
+import { migrate, MIGRATIONS, openDatabase } from '../../vdc-console/server/sqlite-store.js';
 
 const postgres = usePostgres();
 
@@ -167,5 +174,55 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
     expect(actions.map((e) => e.action)).toEqual(
       expect.arrayContaining(['cluster.create', 'node.register', 'node.remove', 'cluster.delete']),
     );
+  });
+});
+
+describe.each(VDC_BACKENDS)('%s: a token made before roles', (backend) => {
+  const old = generateApiToken();
+  const insert = `INSERT INTO api_tokens (id, name, public_id, token_hash, created_at) VALUES ('t-old', 'legacy', '${old.publicId}', '${old.hash}', '2026-01-01T00:00:00Z')`;
+  let vdc: VdcProcess | undefined;
+  const dir = mkdtempSync(join(os.tmpdir(), 'qx-roles-old-'));
+
+  afterAll(async () => {
+    await stopAll(vdc);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is admin once the vDC has upgraded its store, and may still change things', async () => {
+    // A store as the version before roles wrote it (the schema version found by content: merges renumber them).
+    let database: string | undefined;
+    const stateDir = join(dir, 'state');
+    if (backend === 'postgresql') {
+      database = await postgres.database(backend);
+      const pg = await postgres.server();
+      const db = new URL(database!).pathname.slice(1);
+      const before = PG_MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN role'));
+      await pg.query(db, 'CREATE TABLE schema_version (version INTEGER NOT NULL)');
+      for (const m of PG_MIGRATIONS.slice(0, before)) await pg.query(db, m);
+      await pg.query(db, 'INSERT INTO schema_version (version) VALUES ($1)', [before]);
+      await pg.query(db, insert);
+    } else {
+      mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+      const db = openDatabase(join(stateDir, 'vdc.db'));
+      migrate(db, MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN role')));
+      db.prepare(insert).run();
+      db.close();
+    }
+    vdc = await startVdc({ name: 'vdc-old', stateDir, ...(database ? { database } : {}) });
+    const client = new VdcClient({
+      kind: 'https',
+      host: '127.0.0.1',
+      port: vdc.port,
+      apiToken: old.token,
+      fingerprint: vdc.serverFingerprint,
+    });
+    expect(await client.session()).toEqual({
+      access: 'api-token',
+      role: 'admin',
+      token: { name: 'legacy', publicId: old.publicId },
+    });
+    expect((await client.createCluster({ name: 'Kept', description: '' })).name).toBe('Kept');
+    const list = await runVdcCli(['api-token', 'list', '--json', '--state-dir', stateDir], vdc.cliEnv());
+    expect(JSON.parse(list.stdout)).toMatchObject({ tokens: [{ name: 'legacy', role: 'admin' }] });
   });
 });
