@@ -21,6 +21,7 @@ import {
   type NodeSummary,
   type RegisterRequest,
   RemoveNodeResponse,
+  SessionResponse,
   DISCOVER_STAGES,
   NDJSON,
   VDC_PATHS,
@@ -191,6 +192,11 @@ export class VdcClient {
   /** Service identity, certificate fingerprints, host counts and poller state. */
   async health(o: CallOptions = {}): Promise<HealthResponse> {
     return checkVdcReply(HealthResponse, await this.call('GET', VDC_PATHS.health, undefined, o), 'health');
+  }
+
+  /** Who the vDC takes this client for: the socket (full access) or an API token and its role. */
+  async session(o: CallOptions = {}): Promise<SessionResponse> {
+    return checkVdcReply(SessionResponse, await this.call('GET', VDC_PATHS.session, undefined, o), 'session');
   }
 
   /** Every cluster with its host counts. */

@@ -256,6 +256,11 @@ export const ERRORS = {
     message: 'Too many discoveries are running on this vDC right now.',
     hint: 'Wait for the time given in Retry-After, then try again; each discovery ends within the connect and response time limits.',
   },
+  ROLE_FORBIDDEN: {
+    status: 403,
+    message: 'This API token has the viewer role: it may list and watch, not change anything.',
+    hint: 'Ask a vDC administrator for an admin token (`quantix-vdc api-token create NAME --role admin`), then log in again with it.',
+  },
   LOCAL_ONLY: {
     status: 403,
     message: 'This operation is only available on the vDC itself.',

@@ -26,6 +26,7 @@ export const VDC_PATHS = {
   audit: '/api/audit',
   apiTokens: '/api/api-tokens',
   apiToken: (idOrName: string) => `/api/api-tokens/${encodeURIComponent(idOrName)}`,
+  session: '/api/session',
 } as const;
 
 /** Route patterns of the paths that name one object (`:id` is its id or name). */
@@ -278,7 +279,7 @@ export type RemoveNodeResponse = Static<typeof RemoveNodeResponse>;
 export const AuditEvent = Type.Object({
   id: Type.Integer(),
   at: Type.String(),
-  /** e.g. `node.discover`, `node.register`, `node.remove`, `cluster.create`, `api-token.create`. */
+  /** e.g. `node.discover`, `node.register`, `node.remove`, `cluster.create`, `api-token.create`, `auth.forbidden`. */
   action: Type.String(),
   outcome: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
   /** Who asked: `socket`, `cli`, `vdc`, or `https <ip>`. */
@@ -415,10 +416,30 @@ export const HealthResponse = Type.Object({
 });
 export type HealthResponse = Static<typeof HealthResponse>;
 
+/**
+ * What an API token may do: `admin` everything the HTTPS listener offers,
+ * `viewer` only reads (GET and HEAD); every other method is refused with
+ * ROLE_FORBIDDEN. The local socket always has full access.
+ */
+export const ApiRole = Type.Union([Type.Literal('admin'), Type.Literal('viewer')]);
+export type ApiRole = Static<typeof ApiRole>;
+
+/** Every role, most powerful first. */
+export const API_ROLES: readonly ApiRole[] = ['admin', 'viewer'];
+
+/** The role of a token created without one: admin, what every token could do before roles existed. */
+export const DEFAULT_API_ROLE: ApiRole = 'admin';
+
+/** True for a request method a viewer may use: reads only. */
+export function isReadMethod(method: string): boolean {
+  return method === 'GET' || method === 'HEAD';
+}
+
 /** An API token as listed (never the secret itself). */
 export const ApiTokenInfo = Type.Object({
   id: Type.String(),
   name: Type.String(),
+  role: ApiRole,
   /** The token's public id (the 12 hex digits after `qxa_`), to recognise it; null for a token made before public ids. */
   publicId: NullableString,
   createdAt: Type.String(),
@@ -436,6 +457,8 @@ export const CreateApiTokenRequest = Type.Object(
       pattern: API_TOKEN_NAME_PATTERN.source,
       problem: 'may only hold letters, digits, "-", "_", "." and "@" (1-63)',
     }),
+    /** Default: DEFAULT_API_ROLE. */
+    role: Type.Optional(ApiRole),
   },
   { additionalProperties: false },
 );
@@ -448,6 +471,16 @@ export type CreateApiTokenResponse = Static<typeof CreateApiTokenResponse>;
 /** `GET /api/api-tokens`. */
 export const ApiTokenListResponse = Type.Object({ tokens: Type.Array(ApiTokenInfo) });
 export type ApiTokenListResponse = Static<typeof ApiTokenListResponse>;
+
+/** `GET /api/session`: who the vDC takes the caller for, and so what the caller may do. */
+export const SessionResponse = Type.Object({
+  /** `socket` (the local socket: full access) or `api-token` (HTTPS). */
+  access: Type.Union([Type.Literal('socket'), Type.Literal('api-token')]),
+  role: ApiRole,
+  /** The API token's name and public id; null on the socket. */
+  token: Type.Union([Type.Object({ name: Type.String(), publicId: NullableString }), Type.Null()]),
+});
+export type SessionResponse = Static<typeof SessionResponse>;
 
 /** Parameters of the routes that name one object (`:id`, an id or a name). */
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 300 }) });

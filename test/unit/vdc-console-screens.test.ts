@@ -207,7 +207,12 @@ describe('wizard pages at 80x24', () => {
 });
 
 describe('dashboard header: replicas', () => {
-  const dashboard = (replicas: { alive: number; total: number } | null, over: Partial<Frame> = {}, vdcName = 'vdc01') =>
+  const dashboard = (
+    replicas: { alive: number; total: number } | null,
+    over: Partial<Frame> = {},
+    vdcName = 'vdc01',
+    role?: 'admin' | 'viewer',
+  ) =>
     renderDashboard(
       frame(over),
       {
@@ -226,7 +231,7 @@ describe('dashboard header: replicas', () => {
         visibleHosts: () => [],
         selectedCluster: () => null,
       },
-      { filterEditing: false },
+      { filterEditing: false, ...(role ? { role } : {}) },
     ).lines[0]!;
 
   it('says nothing of replicas for one process', () => {
@@ -240,6 +245,13 @@ describe('dashboard header: replicas', () => {
     const down = dashboard({ alive: 1, total: 2 }, { glyphs: ASCII_GLYPHS });
     expect(lineText(down)).toMatch(/^\+ Quantix vDC - vdc01 -+ replicas 1\/2 ! - 0 clusters - 0 hosts \+$/);
     expect(down.find((s) => s.text.includes('replicas'))!.style).toBe('warn');
+  });
+
+  it("shows an API token's role, a viewer in the warn style so it reads without colour too", () => {
+    expect(lineText(dashboard(null, {}, 'vdc01', 'admin'))).toMatch(/^┌ Quantix vDC · vdc01 ─+ admin · 0 clusters · 0 hosts ┐$/);
+    const viewer = dashboard({ alive: 2, total: 2 }, { glyphs: ASCII_GLYPHS }, 'vdc01', 'viewer');
+    expect(lineText(viewer)).toMatch(/^\+ Quantix vDC - vdc01 -+ viewer - replicas 2\/2 - 0 clusters - 0 hosts \+$/);
+    expect(viewer.find((s) => s.text.includes('viewer'))!.style).toBe('warn');
   });
 
   it('keeps the counts whole in 80 columns by cutting a long vDC name', () => {

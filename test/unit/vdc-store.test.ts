@@ -6,14 +6,24 @@ import { join } from 'node:path';
 import type { Inventory } from '../../common/protocol/inventory.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { capacityOf } from '../../vdc-console/server/capacity.js';
-import { migrate, openDatabase, openSqliteStore, SCHEMA_VERSION } from '../../vdc-console/server/sqlite-store.js';
+import {
+  migrate,
+  MIGRATIONS,
+  openDatabase,
+  openSqliteStore,
+  SCHEMA_VERSION,
+} from '../../vdc-console/server/sqlite-store.js';
 import type { NewNode, Store } from '../../vdc-console/server/store.js';
 import { describeDatabase } from '../../vdc-console/server/pg-store.js';
-import { openPgStore, PG_SCHEMA_VERSION, type PgStore } from '../../vdc-console/server/pg-store.js';
+import { openPgStore, PG_MIGRATIONS, PG_SCHEMA_VERSION, type PgStore } from '../../vdc-console/server/pg-store.js';
 import { waitFor } from '../helpers/vdc.js';
 import { createLogger } from '../../common/log/logger.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { stopAll } from '../helpers/teardown.js';
+
+/** The schema version just before API tokens got roles (found by content: versions are renumbered on merge). */
+const ROLE_MIGRATION = MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN role'));
+const PG_ROLE_MIGRATION = PG_MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN role'));
 
 function inventory(hostId: string): Inventory {
   return {
@@ -182,6 +192,7 @@ describe('SQLite settings and migrations', () => {
         id: 't1',
         name: 'ops',
         publicId: '0123456789ab',
+        role: 'admin',
         tokenHash: 'h1',
         createdAt: 'x',
         lastUsedAt: null,
@@ -214,6 +225,22 @@ describe('SQLite settings and migrations', () => {
     expect(columns.map((c) => c.name)).not.toContain('prefix');
   });
 
+  it('upgrades API tokens made before roles to admin, so they keep doing what they did', async () => {
+    const oldPath = join(dir, 'roles.db');
+    const db = openDatabase(oldPath);
+    migrate(db, ROLE_MIGRATION);
+    db.prepare(
+      `INSERT INTO api_tokens (id, name, public_id, token_hash, created_at) VALUES ('t1', 'ops', '0123456789ab', 'h1', 'x')`,
+    ).run();
+    db.close();
+    const upgraded = openSqliteStore(oldPath);
+    try {
+      expect(await upgraded.findActiveApiToken('h1')).toMatchObject({ id: 't1', role: 'admin' });
+    } finally {
+      await upgraded.close();
+    }
+  });
+
   it('refuses a database written by a newer version instead of guessing', () => {
     const newer = join(dir, 'newer.db');
     const db = new Database(newer);
@@ -237,6 +264,25 @@ describe('PostgreSQL migrations', () => {
       PG_SCHEMA_VERSION + 1,
     ]);
     await expect(openPgStore({ url, log: quiet })).rejects.toThrow(/newer than this quantix-vdc understands/);
+  });
+
+  it('upgrades API tokens made before roles to admin', async () => {
+    const url = await postgres.createDatabase('roles');
+    const db = new URL(url).pathname.slice(1);
+    await postgres.query(db, 'CREATE TABLE schema_version (version INTEGER NOT NULL)');
+    for (const m of PG_MIGRATIONS.slice(0, PG_ROLE_MIGRATION)) await postgres.query(db, m);
+    await postgres.query(db, 'INSERT INTO schema_version (version) VALUES ($1)', [PG_ROLE_MIGRATION]);
+    await postgres.query(
+      db,
+      `INSERT INTO api_tokens (id, name, public_id, token_hash, created_at) VALUES ('t1', 'ops', '0123456789ab', 'h1', 'x')`,
+    );
+    const upgraded = await openPgStore({ url, log: quiet });
+    try {
+      expect(await upgraded.findActiveApiToken('h1')).toMatchObject({ id: 't1', role: 'admin' });
+      expect((await upgraded.listApiTokens()).map((t) => t.role)).toEqual(['admin']);
+    } finally {
+      await upgraded.close();
+    }
   });
 
   it('says the database cannot be reached, without the password', async () => {
@@ -511,6 +557,7 @@ describe.each(Object.keys(BACKENDS))('%s store', (backend) => {
       id,
       name,
       publicId: `pub-${id}`,
+      role: 'admin' as const,
       tokenHash: hash,
       createdAt: 't',
       lastUsedAt: null,

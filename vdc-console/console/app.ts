@@ -12,6 +12,7 @@ import { FlashModel } from '../../common/tui/flash.js';
 import { createKeyDispatcher, type KeyBinding } from '../../common/tui/keys.js';
 import type { TuiApp } from '../../common/tui/screen.js';
 import type { Line } from '../../common/tui/text.js';
+import type { SessionResponse } from '../../common/protocol/vdc-api.js';
 import { trackRequests, type ConsoleApi } from './controllers/api.js';
 import { AuditBrowser } from './controllers/audit.js';
 import { createHostController } from './controllers/hosts.js';
@@ -34,6 +35,8 @@ export type { ConsoleApi } from './controllers/api.js';
 /** How the console runs. */
 export interface ConsoleOptions {
   refreshMs: number;
+  /** Who the vDC takes the console for; null: not asked (full access assumed, the vDC still decides). */
+  session?: SessionResponse | null;
   now?: () => number;
 }
 
@@ -144,6 +147,7 @@ export function runConsole(app: TuiApp, vdc: ConsoleApi, opts: ConsoleOptions): 
     },
     pressedKey: () => pressedKey,
     page: () => Math.max(1, app.size().rows - 12),
+    session: opts.session ?? null,
   };
   const keys = createKeyDispatcher(
     {

@@ -18,6 +18,7 @@ import {
   type Cluster,
   type DiscoverStage,
   type NodeSummary,
+  type SessionResponse,
 } from '../../common/protocol/vdc-api.js';
 import { describeTokenProblem, parseToken } from '../../common/token/token.js';
 import { detectCapabilities } from '../../common/tui/caps.js';
@@ -604,20 +605,22 @@ async function login(ctx: Ctx): Promise<number> {
       hint: 'Create one on the vDC with `quantix-vdc api-token create NAME` and pass it on stdin, with --token-file FILE or in $QUANTIX_API_TOKEN.',
     });
   }
-  // The token must work before it is kept; listing clusters needs it.
-  await new VdcClient({ kind: 'https', host: s.host, port: s.port, apiToken, fingerprint }).listClusters();
+  // The token must work before it is kept; the session answers only to a valid token, and says its role.
+  const session = await new VdcClient({ kind: 'https', host: s.host, port: s.port, apiToken, fingerprint }).session();
   const where = await store.saveToken(s.key, apiToken);
   store.saveServer({ server: s.key, fingerprint, tokenStore: where.kind });
   if (ctx.globals.json) {
     ctx.json({
       server: s.key,
       fingerprint,
+      role: session.role,
       tokenStorage: where.kind,
       location: where.location,
       ...(where.keychainProblem ? { keychainProblem: where.keychainProblem } : {}),
     });
   } else {
     ctx.out(`Logged in to the vDC at ${s.key} (certificate ${shown}).`);
+    ctx.out(roleLine(session));
     if (where.kind === 'keychain') ctx.out(`The API token is stored in the ${where.location}.`);
     else
       ctx.out(
@@ -662,6 +665,24 @@ async function audit(ctx: Ctx): Promise<number> {
   return exitCodeFor(failure);
 }
 
+/** What a session may do, in one sentence. */
+function roleLine(s: SessionResponse): string {
+  const who =
+    s.access === 'socket'
+      ? 'The local socket has full access'
+      : `API token "${plain(s.token?.name ?? '')}" (${s.token?.publicId ?? 'old form'}) has the ${s.role} role`;
+  return s.role === 'viewer'
+    ? `${who}: it may list and watch, not change anything. For changes, ask for an admin token.`
+    : `${who}: it may list, watch and change.`;
+}
+
+async function whoami(ctx: Ctx): Promise<number> {
+  const session = await (await connect(ctx.io, ctx.globals)).session();
+  if (ctx.globals.json) ctx.json(session);
+  else ctx.out(roleLine(session));
+  return EXIT.ok;
+}
+
 const HANDLERS: Record<string, (ctx: Ctx) => Promise<number>> = {
   'hosts add': hostsAdd,
   'hosts list': hostsList,
@@ -673,6 +694,7 @@ const HANDLERS: Record<string, (ctx: Ctx) => Promise<number>> = {
   login,
   logout,
   audit,
+  whoami,
 };
 
 /** Runs one command and returns its exit code; every error is reported here, once. */

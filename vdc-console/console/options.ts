@@ -153,6 +153,16 @@ It is never taken from the command line: --token is refused.
   -y, --yes           trust the fingerprint shown without asking (first login only)`,
   },
   {
+    words: ['whoami'],
+    options: {},
+    positionals: [],
+    summary: 'how the console reaches the vDC and what it may do (role)',
+    usage: `Usage: quantix-vdc-console whoami [--server URL | --socket PATH] [--json]
+
+The local socket has full access. Over HTTPS, the API token's role decides:
+admin may change everything, viewer may only list and watch.`,
+  },
+  {
     words: ['logout'],
     options: {},
     positionals: [],

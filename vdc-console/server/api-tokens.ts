@@ -11,6 +11,7 @@ import {
   API_TOKEN_PATTERN,
   type ApiTokenInfo,
   type CreateApiTokenResponse,
+  DEFAULT_API_ROLE,
   parseCreateApiTokenRequest,
 } from '../../common/protocol/vdc-api.js';
 import type { ApiTokenRecord, Store } from './store.js';
@@ -79,6 +80,7 @@ export async function createApiToken(
       id: randomUUID(),
       name: req.name,
       publicId: g.publicId,
+      role: req.role ?? DEFAULT_API_ROLE,
       tokenHash: g.hash,
       createdAt: at,
       lastUsedAt: null,
@@ -90,7 +92,7 @@ export async function createApiToken(
       outcome: 'ok',
       source: who.source,
       actor: who.actor,
-      detail: auditName(rec),
+      detail: `${auditName(rec)}, role ${rec.role}`,
     });
     return { token: g.token, info: apiTokenView(rec) };
   } catch (err) {

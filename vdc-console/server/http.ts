@@ -34,6 +34,7 @@ import {
   RegisterRequest,
   RemoveNodeQuery,
   RemoveNodeResponse,
+  SessionResponse,
   STAGE_PHASE,
   VDC_BODY_LIMIT_BYTES,
   VDC_PATHS,
@@ -42,6 +43,7 @@ import {
 } from '../../common/protocol/vdc-api.js';
 import { bearerToken, findApiToken } from './api-tokens.js';
 import { AUTH_FAILURE_DEFAULTS, AuthFailures } from './auth-failures.js';
+import { installRoleCheck, type TokenCaller } from './roles.js';
 import type { RequestContext, VdcService } from './service.js';
 import type { Store } from './store.js';
 import { SERVER_CIPHERS, SERVER_MIN_TLS_VERSION } from '../../common/tls/tls-policy.js';
@@ -80,6 +82,11 @@ function sendList(req: FastifyRequest, reply: FastifyReply, body: unknown): Fast
 }
 
 const contexts = new WeakMap<FastifyRequest, RequestContext>();
+/** The API token of each HTTPS request, with its role; none on the socket. */
+const tokenCallers = new WeakMap<FastifyRequest, TokenCaller>();
+/** What `GET /api/session` answers for each request: the socket has full access. */
+const sessions = new WeakMap<FastifyRequest, SessionResponse>();
+const SOCKET_SESSION: SessionResponse = { access: 'socket', role: 'admin', token: null };
 
 /** The request's caller, as the authentication hook found it. */
 function ctx(req: FastifyRequest): RequestContext {
@@ -162,8 +169,11 @@ function installAuthentication(app: FastifyInstance, o: ApiServerOptions): void 
       caller: `api-token ${rec.id}`,
       signal: controller.signal,
     });
+    tokenCallers.set(req, { tokenId: rec.id, name: rec.name, role: rec.role, source: `https ${address}` });
+    sessions.set(req, { access: 'api-token', role: rec.role, token: { name: rec.name, publicId: rec.publicId } });
   });
 }
+
 
 /**
  * `POST /api/nodes/discover` with progress: when the client accepts NDJSON,
@@ -209,8 +219,8 @@ function sendReply(reply: FastifyReply, status: number, body: unknown): FastifyR
   return reply;
 }
 
-/** Every route with its schemas. */
-function routes(o: ApiServerOptions): RouteOptions[] {
+/** Every route with its schemas (exported so a test can walk them all). */
+export function routes(o: ApiServerOptions): RouteOptions[] {
   const { service } = o;
   const localOnly = () => {
     if (o.remote)
@@ -222,6 +232,12 @@ function routes(o: ApiServerOptions): RouteOptions[] {
       url: VDC_PATHS.health,
       schema: { response: { 200: HealthResponse } },
       handler: async (_req, reply) => sendReply(reply, 200, await service.health()),
+    },
+    {
+      method: 'GET',
+      url: VDC_PATHS.session,
+      schema: { response: { 200: SessionResponse } },
+      handler: (req, reply) => sendReply(reply, 200, sessions.get(req) ?? SOCKET_SESSION),
     },
     {
       method: 'GET',
@@ -342,6 +358,13 @@ export function buildApiServer(o: ApiServerOptions): FastifyInstance {
   // The network listener is bounded against idle and slow peers; the Unix socket is not reachable by them.
   if (o.remote) guardConnections(app.server, NETWORK_LISTENER_LIMITS);
   installAuthentication(app, o);
+  if (o.remote)
+    installRoleCheck(app, {
+      caller: (req) => tokenCallers.get(req) ?? null,
+      audit: (e) => o.service.audit(e),
+      log: o.log,
+      now: o.now ?? Date.now,
+    });
   installEdge(app, { log: o.log, words: VDC_REQUEST_WORDS, routes: routes(o) });
   return app;
 }

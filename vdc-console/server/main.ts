@@ -69,14 +69,14 @@ async function apiToken(command: Exclude<Command, { kind: 'help' | 'version' | '
   const at = new Date().toISOString();
   try {
     if (command.kind === 'api-token-create') {
-      const r = await createApiToken(store, { name: command.name }, CLI, at);
+      const r = await createApiToken(store, { name: command.name, role: command.role }, CLI, at);
       if (command.json) {
         print(JSON.stringify(r));
         return;
       }
       print(
         [
-          `API token "${r.info.name}" created (id ${r.info.id}).`,
+          `API token "${r.info.name}" created (id ${r.info.id}), role ${r.info.role}${r.info.role === 'viewer' ? ': it may list and watch, not change anything' : ''}.`,
           'It is shown only this once: store it now.',
           '',
           `  ${r.token}`,
@@ -94,10 +94,11 @@ async function apiToken(command: Exclude<Command, { kind: 'help' | 'version' | '
         print('No API tokens. Create one with: quantix-vdc api-token create NAME');
         return;
       }
-      const rows = [['NAME', 'ID', 'PUBLIC ID', 'CREATED', 'LAST USED', 'STATUS']];
+      const rows = [['NAME', 'ROLE', 'ID', 'PUBLIC ID', 'CREATED', 'LAST USED', 'STATUS']];
       for (const t of tokens)
         rows.push([
           cell(t.name),
+          t.role,
           t.id,
           t.publicId ?? '(old form)',
           t.createdAt,

@@ -12,7 +12,7 @@ import {
   type UsageError,
 } from '../../common/cli/error-line.js';
 import { VDC_DEFAULT_LISTEN } from '../../common/protocol/ports.js';
-import { defaultVdcPaths } from '../../common/protocol/vdc-api.js';
+import { API_ROLES, type ApiRole, DEFAULT_API_ROLE, defaultVdcPaths } from '../../common/protocol/vdc-api.js';
 
 /** Settings of `quantix-vdc serve`. */
 export interface ServeConfig {
@@ -41,7 +41,14 @@ export type Command =
   | { kind: 'help'; text: string }
   | { kind: 'version' }
   | { kind: 'serve'; config: ServeConfig }
-  | { kind: 'api-token-create'; stateDir: string; database: string | null; name: string; json: boolean }
+  | {
+      kind: 'api-token-create';
+      stateDir: string;
+      database: string | null;
+      name: string;
+      role: ApiRole;
+      json: boolean;
+    }
   | { kind: 'api-token-list'; stateDir: string; database: string | null; json: boolean }
   | { kind: 'api-token-revoke'; stateDir: string; database: string | null; idOrName: string; json: boolean };
 
@@ -57,7 +64,8 @@ const MAIN_HELP = `quantix-vdc: the Quantix vDC control plane
 
 Usage:
   quantix-vdc serve [options]             run the control plane
-  quantix-vdc api-token create NAME       create an API token for a remote console
+  quantix-vdc api-token create NAME [--role admin|viewer]
+                                          create an API token for a remote console
   quantix-vdc api-token list              list API tokens (never their secret)
   quantix-vdc api-token revoke ID|NAME    revoke an API token
   quantix-vdc --version
@@ -99,7 +107,7 @@ The listening line on stderr (JSON, "event":"listening") gives the real port.
 `;
 
 const TOKEN_HELP = `Usage:
-  quantix-vdc api-token create NAME [--json]
+  quantix-vdc api-token create NAME [--role admin|viewer] [--json]
   quantix-vdc api-token list [--json]
   quantix-vdc api-token revoke ID|NAME [--json]
 
@@ -108,12 +116,25 @@ qxa_<public id>.<secret>: the public id names it in lists and logs, the
 secret is 256 random bits. It is shown once; the vDC keeps only the SHA-256
 of the whole token. Names: letters, digits, '-', '_', '.', '@' (1-63).
 
+Roles: admin (the default) may do everything the HTTPS listener offers;
+viewer may list and watch (GET requests) and is refused every change,
+discovery included, with ROLE_FORBIDDEN. The local socket has full access.
+
 Options:
+  --role ROLE       admin (default) or viewer    (create only)
   --state-dir DIR   state directory of the vDC   QUANTIX_VDC_STATE_DIR
   --database URL    PostgreSQL of the replicas   QUANTIX_VDC_DATABASE
   --json            machine-readable output
   -h, --help
 `;
+
+/** The role of `api-token create --role`; the default when absent. */
+function parseRole(input: string | undefined): ApiRole {
+  if (input === undefined) return DEFAULT_API_ROLE;
+  const role = API_ROLES.find((r) => r === input.trim().toLowerCase());
+  if (!role) throw usage(`--role must be ${API_ROLES.join(' or ')}, not ${JSON.stringify(input.slice(0, 40))}`);
+  return role;
+}
 
 /** Parses a duration: seconds, or with a unit ms, s, m or h. */
 export function parseDuration(input: string): number | null {
@@ -292,8 +313,11 @@ export function parseCommandLine(
       database: { type: 'string' },
       json: { type: 'boolean' },
       name: { type: 'string' },
+      role: { type: 'string' },
     });
     if (values.help) return { kind: 'help', text: TOKEN_HELP };
+    const role = values.role as string | undefined;
+    if (role !== undefined && sub !== 'create') throw usage(`api-token ${sub} takes no --role`);
     const stateDir = (values['state-dir'] as string | undefined) ?? (env.QUANTIX_VDC_STATE_DIR || defaults.stateDir);
     const database = parseDatabase((values.database as string | undefined) ?? env.QUANTIX_VDC_DATABASE);
     const json = values.json === true;
@@ -304,7 +328,7 @@ export function parseCommandLine(
     };
     switch (sub) {
       case 'create':
-        return { kind: 'api-token-create', stateDir, database, name: one('NAME'), json };
+        return { kind: 'api-token-create', stateDir, database, name: one('NAME'), role: parseRole(role), json };
       case 'list':
         if (positionals.length) throw usage('api-token list takes no arguments');
         return { kind: 'api-token-list', stateDir, database, json };

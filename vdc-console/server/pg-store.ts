@@ -141,6 +141,10 @@ export const PG_MIGRATIONS: readonly string[] = [
   `,
   // The audit is read a page at a time by id, filtered by time, action, outcome and host: one index each.
   AUDIT_INDEXES_SQL,
+  // API tokens get a role. Tokens made before could do everything, so they stay admin.
+  `
+  ALTER TABLE api_tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'admin' CHECK (role IN ('admin', 'viewer'));
+  `,
 ];
 
 /** The schema version this build writes. */
@@ -782,8 +786,8 @@ export class PgStore implements Store {
   async createApiToken(t: ApiTokenRecord): Promise<ApiTokenRecord> {
     try {
       await this.q(
-        `INSERT INTO api_tokens (id, name, public_id, token_hash, created_at, last_used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [t.id, t.name, t.publicId, t.tokenHash, t.createdAt, t.lastUsedAt, t.revokedAt],
+        `INSERT INTO api_tokens (id, name, public_id, role, token_hash, created_at, last_used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [t.id, t.name, t.publicId, t.role, t.tokenHash, t.createdAt, t.lastUsedAt, t.revokedAt],
       );
     } catch (err) {
       if (isConstraint(err, 'UNIQUE')) {

@@ -111,6 +111,10 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // The audit is read a page at a time by id, filtered by time, action, outcome and host: one index each.
   AUDIT_INDEXES_SQL,
+  // API tokens get a role. Tokens made before could do everything, so they stay admin.
+  `
+  ALTER TABLE api_tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'admin' CHECK (role IN ('admin', 'viewer'));
+  `,
 ];
 
 /** The schema version this build writes. */
@@ -241,8 +245,8 @@ class SqliteStore implements Store {
         d.prepare(`INSERT INTO audit (at, action, outcome, source, actor, address, host_id, node_id, cluster_id, code, detail)
         VALUES (@at, @action, @outcome, @source, @actor, @address, @hostId, @nodeId, @clusterId, @code, @detail)`),
       insertToken:
-        d.prepare(`INSERT INTO api_tokens (id, name, public_id, token_hash, created_at, last_used_at, revoked_at)
-        VALUES (@id, @name, @publicId, @tokenHash, @createdAt, @lastUsedAt, @revokedAt)`),
+        d.prepare(`INSERT INTO api_tokens (id, name, public_id, role, token_hash, created_at, last_used_at, revoked_at)
+        VALUES (@id, @name, @publicId, @role, @tokenHash, @createdAt, @lastUsedAt, @revokedAt)`),
       tokens: d.prepare<[], TokenRow>('SELECT * FROM api_tokens ORDER BY created_at, name'),
       tokenByHash: d.prepare<[string], TokenRow>(
         'SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL',

@@ -4,7 +4,7 @@
  * same shapes.
  */
 import type { Inventory, LiveUsage } from '../../common/protocol/inventory.js';
-import type { AuditEvent, NodeCapacity, NodeState } from '../../common/protocol/vdc-api.js';
+import type { ApiRole, AuditEvent, NodeCapacity, NodeState } from '../../common/protocol/vdc-api.js';
 import type { ApiTokenRecord, ClusterWithCounts, NodeRecord } from './store.js';
 
 /** The `code` a database driver's error carries (a SQLSTATE, a SQLITE_ code or a socket errno), if any. */
@@ -49,6 +49,7 @@ export interface TokenRow {
   id: string;
   name: string;
   public_id: string | null;
+  role: ApiRole;
   token_hash: string;
   created_at: string;
   last_used_at: string | null;
@@ -114,6 +115,7 @@ export function toToken(r: TokenRow): ApiTokenRecord {
     id: r.id,
     name: r.name,
     publicId: r.public_id,
+    role: r.role,
     tokenHash: r.token_hash,
     createdAt: r.created_at,
     lastUsedAt: r.last_used_at,

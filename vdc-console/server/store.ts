@@ -7,7 +7,7 @@
  * the caller.
  */
 import type { Inventory, LiveUsage } from '../../common/protocol/inventory.js';
-import type { AuditEvent, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
+import type { ApiRole, AuditEvent, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
 import type { AuditFilter } from './audit-query.js';
 
 /** This vDC's identity, created on first start. */
@@ -96,6 +96,8 @@ export interface ApiTokenRecord {
   name: string;
   /** Public id, part of the token (`qxa_<publicId>.<secret>`); null for a token made before public ids. */
   publicId: string | null;
+  /** What the token may do; tokens made before roles are admin. */
+  role: ApiRole;
   tokenHash: string;
   createdAt: string;
   lastUsedAt: string | null;

@@ -50,6 +50,7 @@ export function apiTokenView(t: ApiTokenRecord): ApiTokenInfo {
     id: t.id,
     name: t.name,
     publicId: t.publicId,
+    role: t.role,
     createdAt: t.createdAt,
     lastUsedAt: t.lastUsedAt,
     revokedAt: t.revokedAt,

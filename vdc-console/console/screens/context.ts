@@ -4,7 +4,7 @@
  * the controllers carry out. Screens never see the vDC; they ask for an
  * operation by name. Also the key bindings several screens share.
  */
-import type { DiscoverResponse, NodeDetail, NodeSummary } from '../../../common/protocol/vdc-api.js';
+import type { DiscoverResponse, NodeDetail, NodeSummary, SessionResponse } from '../../../common/protocol/vdc-api.js';
 import type { FlashModel } from '../../../common/tui/flash.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
 import type { KeyBinding } from '../../../common/tui/keys.js';
@@ -52,6 +52,26 @@ export interface ScreenContext {
   pressedKey(): string | undefined;
   /** Rows PgUp and PgDn move. */
   page(): number;
+  /** Who the vDC takes the console for (the role decides which keys act); null when not known. */
+  readonly session: SessionResponse | null;
+}
+
+/** Why no change key acts for a viewer token (the footer dims them, help and the status line say this). */
+export const VIEWER_READ_ONLY = 'Viewer token: read-only; ask the vDC administrator for an admin API token.';
+
+/** Why the session may not change anything, or null when it may. */
+export function roleReason(ctx: Pick<ScreenContext, 'session'>): string | null {
+  return ctx.session?.role === 'viewer' ? VIEWER_READ_ONLY : null;
+}
+
+/**
+ * A key that changes the vDC (adds, removes, creates, moves): disabled with
+ * the role's reason for a viewer token, else as the binding says. Every
+ * change key of every screen goes through here.
+ */
+export function changeKey(ctx: Pick<ScreenContext, 'session'>, b: KeyBinding): KeyBinding {
+  const own = b.disabledReason;
+  return { ...b, disabledReason: () => roleReason(ctx) ?? own?.() ?? null };
 }
 
 /** A titled group of keys on the help screen. */

@@ -4,7 +4,7 @@
  * how it is drawn from the console's state.
  */
 import { describeError } from '../../../common/cli/error-line.js';
-import type { Cluster, NodeSummary } from '../../../common/protocol/vdc-api.js';
+import type { ApiRole, Cluster, NodeSummary } from '../../../common/protocol/vdc-api.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
 import type { KeyBinding } from '../../../common/tui/keys.js';
 import { redrawBinding } from '../../../common/tui/screen.js';
@@ -17,7 +17,15 @@ import { contentRows, framed, statusLines, type Frame } from '../render/frame.js
 import { CLUSTER_COLUMNS, HOST_COLUMNS, renderClusterRow, renderHostRow } from '../render/rows.js';
 import { describeSort, sortedColumns } from '../sort.js';
 import { openAuditKey } from './audit.js';
-import { ctrlCKey, helpKey, moveKeys, quitKey, type HelpSection, type ScreenContext } from './context.js';
+import {
+  changeKey,
+  ctrlCKey,
+  helpKey,
+  moveKeys,
+  quitKey,
+  type HelpSection,
+  type ScreenContext,
+} from './context.js';
 
 /** Why Remove and Details cannot act, or null when a host is selected. */
 function noHost(m: DashboardModel): string | null {
@@ -31,26 +39,26 @@ function noHost(m: DashboardModel): string | null {
 export function dashboardKeys(ctx: ScreenContext): KeyBinding[] {
   const m = ctx.model;
   return [
-    {
+    changeKey(ctx, {
       keys: ['a'],
       label: 'Add host',
       help: 'Add a host: address, token from its console, cluster',
       handler: () => ctx.ops.openWizard(),
-    },
-    {
+    }),
+    changeKey(ctx, {
       keys: ['c'],
       label: 'Cluster',
       help: 'Create a cluster',
       handler: () => ctx.dispatch({ type: 'openPrompt', kind: 'createCluster' }),
-    },
-    {
+    }),
+    changeKey(ctx, {
       keys: ['d', 'delete'],
       label: 'Remove',
       help: 'Remove the selected host from its cluster',
       dangerous: true,
       disabledReason: () => noHost(m),
       handler: () => ctx.ops.askRemove(m.selectedHost()!),
-    },
+    }),
     {
       keys: ['enter'],
       label: 'Details',
@@ -137,7 +145,10 @@ export function typeFilter(ctx: ScreenContext, text: string): void {
 
 /** The dashboard drawn from the model; the tables' scroll positions go back to it. */
 export function drawDashboard(f: Frame, ctx: ScreenContext): Line[] {
-  const r = renderDashboard(f, ctx.model, { filterEditing: ctx.state().filterEditing });
+  const r = renderDashboard(f, ctx.model, {
+    filterEditing: ctx.state().filterEditing,
+    ...(ctx.session?.access === 'api-token' ? { role: ctx.session.role } : {}),
+  });
   ctx.model.setOffset('clusters', r.clusterOffset);
   ctx.model.setOffset('hosts', r.hostOffset);
   return r.lines;
@@ -164,7 +175,8 @@ export function renderDashboard(
     visibleHosts(): readonly NodeSummary[];
     selectedCluster(): Cluster | null;
   },
-  opts: { filterEditing: boolean },
+  /** `role`: the API token's, shown in the header (none on the local socket, which has full access). */
+  opts: { filterEditing: boolean; role?: ApiRole },
 ): { lines: Line[]; clusterOffset: number; hostOffset: number } {
   const g = f.glyphs;
   const inner = f.cols - 2;
@@ -188,9 +200,11 @@ export function renderDashboard(
     offset: m.clusterCursor.offset,
     focused: m.pane === 'clusters',
     glyphs: g,
-    empty: m.loaded
-      ? 'No clusters yet. Press c to create one, or a to add a host (a cluster can be created there).'
-      : `Loading${g.ellipsis}`,
+    empty: !m.loaded
+      ? `Loading${g.ellipsis}`
+      : opts.role === 'viewer'
+        ? 'No clusters yet (this viewer token cannot create one).'
+        : 'No clusters yet. Press c to create one, or a to add a host (a cluster can be created there).',
   });
   const hosts = m.visibleHosts();
   const cluster = m.selectedCluster();
@@ -208,7 +222,9 @@ export function renderDashboard(
       ? ''
       : m.filter
         ? `No host matches "${plain(m.filter)}". Esc clears the filter.`
-        : 'No hosts in this cluster. Press a to add one.',
+        : opts.role === 'viewer'
+          ? 'No hosts in this cluster.'
+          : 'No hosts in this cluster. Press a to add one.',
   });
 
   const hostTitle: Line = [seg('Hosts', m.pane === 'hosts' ? 'accent' : 'title')];
@@ -220,6 +236,7 @@ export function renderDashboard(
 
   const right: Line = m.loaded
     ? [
+        ...roleSegments(opts.role, g),
         ...replicaSegments(m.replicas, g),
         seg(
           `${m.clusters.length} cluster${m.clusters.length === 1 ? '' : 's'} ${g.middot} ${m.nodes.length} host${m.nodes.length === 1 ? '' : 's'}`,
@@ -242,6 +259,12 @@ export function renderDashboard(
     status,
   );
   return { lines, clusterOffset: clusterWin.offset, hostOffset: hostWin.offset };
+}
+
+/** The header's role of the API token: `viewer` in the warn style, so a read-only console is plain to see. */
+export function roleSegments(role: ApiRole | undefined, g: Glyphs): Segment[] {
+  if (!role) return [];
+  return [seg(role, role === 'viewer' ? 'warn' : undefined), seg(` ${g.middot} `)];
 }
 
 /**

@@ -19,21 +19,29 @@ import {
 } from '../render/frame.js';
 import { renderHostDetails } from '../render/inventory.js';
 import type { DetailsState } from '../state.js';
-import { helpKey, quitKey, scrollKeys, tabKeys, type HelpSection, type ScreenContext } from './context.js';
+import {
+  changeKey,
+  helpKey,
+  quitKey,
+  scrollKeys,
+  tabKeys,
+  type HelpSection,
+  type ScreenContext,
+} from './context.js';
 
 /** The details screen's keys. */
 export function detailsKeys(ctx: ScreenContext): KeyBinding[] {
   const node = () => ctx.state().details?.node ?? null;
   return [
     tabKeys(ctx, (delta) => ctx.dispatch({ type: 'detailsTab', delta })),
-    {
+    changeKey(ctx, {
       keys: ['d', 'delete'],
       label: 'Remove',
       help: 'Remove this host',
       dangerous: true,
       disabledReason: () => (node() ? null : 'The host is still loading.'),
       handler: () => ctx.ops.askRemove(node()!),
-    },
+    }),
     {
       keys: ['r', 'f5'],
       label: 'Refresh',
