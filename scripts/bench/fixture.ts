@@ -105,12 +105,13 @@ export function loadFixture(spec: string, now: number): ConsoleApi {
     getNode: (id: string): Promise<NodeDetail> => {
       const n = data.nodes.find((x) => x.id === id);
       return n
-        ? Promise.resolve({ ...n, inventory: null, inventoryAt: null })
+        ? Promise.resolve({ ...n, inventory: null, inventoryAt: null, inventoryChange: null })
         : Promise.reject(new QuantixError('HOST_NOT_FOUND'));
     },
     createCluster: readOnly,
     discover: readOnly,
     register: readOnly,
     removeNode: readOnly,
+    refreshNode: readOnly,
   };
 }

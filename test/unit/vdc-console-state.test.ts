@@ -189,6 +189,7 @@ describe("the console controllers' requests", () => {
       discover: () => pending({} as DiscoverResponse),
       register: () => pending(node()),
       removeNode: () => pending({} as RemoveNodeResponse),
+      refreshNode: () => pending({ node: node(), changes: [] }),
     };
     const tracked = trackRequests(api, busy);
     const calls: Array<() => Promise<unknown>> = [
@@ -200,6 +201,7 @@ describe("the console controllers' requests", () => {
       () => tracked.discover({ address: '10.0.0.5', token: 'QUANTIX-AAAA-AAAA-AAAA' }),
       () => tracked.register({ discoveryId: 'd1', clusterId: 'c1' }),
       () => tracked.removeNode('n1', { force: true }),
+      () => tracked.refreshNode('n1'),
     ];
     for (const [i, call] of calls.entries()) {
       const ok = i % 2 === 0;

@@ -10,6 +10,7 @@ import type {
   DiscoverRequest,
   DiscoverResponse,
   NodeDetail,
+  RefreshNodeResponse,
   RegisterRequest,
   RemoveNodeResponse,
 } from '../../../common/protocol/vdc-api.js';
@@ -23,6 +24,8 @@ export interface ConsoleApi extends DashboardSource {
   discover(req: DiscoverRequest, o?: DiscoverOptions): Promise<DiscoverResponse>;
   register(req: RegisterRequest): Promise<NodeDetail>;
   removeNode(id: string, opts?: { force?: boolean }): Promise<RemoveNodeResponse>;
+  /** Reads a host's inventory again; the answer says what changed. */
+  refreshNode(id: string): Promise<RefreshNodeResponse>;
 }
 
 /** The same API with each request counted by busy until it settles. */
@@ -36,5 +39,6 @@ export function trackRequests(api: ConsoleApi, busy: Pick<BusyTracker, 'track'>)
     discover: (req, o) => busy.track(api.discover(req, o)),
     register: (req) => busy.track(api.register(req)),
     removeNode: (id, opts) => busy.track(api.removeNode(id, opts)),
+    refreshNode: (id) => busy.track(api.refreshNode(id)),
   };
 }

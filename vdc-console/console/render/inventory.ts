@@ -19,6 +19,7 @@ import { fingerprintLines } from '../../../common/format/fingerprint.js';
 import { counted, formatPercent, formatTimestamp } from './format.js';
 import { timeOf } from '../fleet.js';
 import { renderHostState } from './rows.js';
+import { renderInventoryRead } from './inventory-change.js';
 import { formatHostPort } from '../../../common/protocol/host-port.js';
 
 /** What the vDC established about the host's identity during discovery. */
@@ -379,6 +380,7 @@ export function renderHostDetails(
         : '-',
     ],
     ['Registered', formatTimestamp(timeOf(h.registeredAt))],
+    ['Inventory', renderInventoryRead(h, now)],
     ['Node ID', plain(h.id)],
     ['Host ID', plain(h.hostId)],
   ];
