@@ -67,7 +67,7 @@ describe('host details: reading the inventory again', () => {
   it('F6 reads it, the status line and the details say what changed, the totals follow', async () => {
     const p = await openDetails({ term: 'xterm-256color' });
     expect(p.screen()).toContain('i/F6 Rescan');
-    expect(p.screen()).toMatch(/Inventory +read \d+s ago/);
+    expect(p.screen()).toMatch(/Registered +.* UTC · inventory read \d+s ago/);
     expect(p.screen()).toMatch(/CPU\/Memory/);
     const before = (await vdc.client().listNodes())[0]!.capacity.localStorageBytes!;
     const sdb = (await vdc.client().listNodes().then((n) => vdc.client().getNode(n[0]!.id))).inventory!.storage.disks.find(

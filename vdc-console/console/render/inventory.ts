@@ -379,8 +379,8 @@ export function renderHostDetails(
         ? `CPU ${formatPercent(u.cpuPercent)}, memory ${formatUsedTotal(u.memoryUsedBytes, u.memoryTotalBytes)}${u.loadAverage ? `, load ${u.loadAverage.map((n) => n.toFixed(2)).join(' ')}` : ''}`
         : '-',
     ],
-    ['Registered', formatTimestamp(timeOf(h.registeredAt))],
-    ['Inventory', renderInventoryRead(h, now)],
+    // The inventory's age shares a row: at 80x24 one more row pushes the inventory tabs' tables out of sight.
+    ['Registered', `${formatTimestamp(timeOf(h.registeredAt))} ${g.middot} inventory ${renderInventoryRead(h, now)}`],
     ['Node ID', plain(h.id)],
     ['Host ID', plain(h.hostId)],
   ];
