@@ -305,7 +305,7 @@ export type RemoveNodeResponse = Static<typeof RemoveNodeResponse>;
 export const AuditEvent = Type.Object({
   id: Type.Integer(),
   at: Type.String(),
-  /** e.g. `node.discover`, `node.register`, `node.remove`, `cluster.create`, `api-token.create`. */
+  /** e.g. `node.discover`, `node.register`, `node.remove`, `host.inventory`, `cluster.create`, `api-token.create`. */
   action: Type.String(),
   outcome: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
   /** Who asked: `socket`, `cli`, `vdc`, or `https <ip>`. */

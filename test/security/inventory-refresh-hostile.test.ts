@@ -16,7 +16,9 @@ import type { Inventory } from '../../common/protocol/inventory.js';
 import { AGENT_LARGE_RESPONSE_BYTES } from '../../common/http/host-agent-client.js';
 import { type AgentProcess, startAgent } from '../helpers/agent.js';
 import { stopAll } from '../helpers/teardown.js';
-import { startVdc, type VdcProcess } from '../helpers/vdc.js';
+import { startVdc, type VdcProcess, waitFor } from '../helpers/vdc.js';
+import { QuantixError } from '../../common/protocol/errors.js';
+import { REFRESH_LIMIT } from '../../vdc-console/server/inventory-refresh.js';
 import { agentAddress, newToken, runConsoleCli, tempDir } from '../e2e/vdc-console-support.js';
 
 let agent: AgentProcess;
@@ -28,6 +30,8 @@ let fake: https.Server;
 /** What the fake host answers to the next request for its inventory. */
 let answer: (inv: Inventory) => string = (inv) => JSON.stringify(inv);
 let requests = 0;
+/** While set, inventory answers wait until it resolves. */
+let hold: Promise<void> | null = null;
 
 beforeAll(async () => {
   dir = tempDir('qx-inv-hostile-');
@@ -48,9 +52,12 @@ beforeAll(async () => {
       rejectUnauthorized: false,
     },
     (req, res) => {
-      requests++;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(req.url?.startsWith('/api/v1/node/inventory') ? answer(structuredClone(stored)) : '{}');
+      const inventory = req.url?.startsWith('/api/v1/node/inventory') ?? false;
+      if (inventory) requests++;
+      void (inventory && hold ? hold : Promise.resolve()).then(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(inventory ? answer(structuredClone(stored)) : '{}');
+      });
     },
   );
   await new Promise<void>((resolve) => fake.listen(agent.port, agent.host, resolve));
@@ -124,5 +131,25 @@ describe('a hostile inventory answer', () => {
     expect(node.inventoryChange?.changes).toEqual(changes);
     const audit = (await vdc.client().audit()).find((e) => e.action === 'host.inventory');
     expect(audit?.detail).not.toMatch(CONTROL);
+  });
+
+  it(`holds at most ${REFRESH_LIMIT} refreshes at once: one more is BUSY with a retry time`, async () => {
+    answer = (inv) => JSON.stringify(inv);
+    let release: () => void = () => {};
+    hold = new Promise((r) => (release = r));
+    const before = requests;
+    const client = vdc.client();
+    const held = Array.from({ length: REFRESH_LIMIT }, () => client.refreshNode(nodeId));
+    await waitFor(`${REFRESH_LIMIT} refreshes at the host`, () => requests - before === REFRESH_LIMIT);
+    const extra = await client.refreshNode(nodeId).catch((err: unknown) => err);
+    expect(extra).toBeInstanceOf(QuantixError);
+    expect((extra as QuantixError).code).toBe('BUSY');
+    expect((extra as QuantixError).retryAfterSeconds).toBe(5);
+    expect(requests - before).toBe(REFRESH_LIMIT);
+    hold = null;
+    release();
+    for (const r of await Promise.all(held)) expect(r.node.id).toBe(nodeId);
+    // Once they have ended, a refresh runs again.
+    expect((await client.refreshNode(nodeId)).node.id).toBe(nodeId);
   });
 });
