@@ -145,3 +145,66 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
     expect(run.stderr).toMatch(/HOST_NOT_FOUND/);
   });
 });
+
+describe('two replicas on one PostgreSQL database', () => {
+  let agent: AgentProcess;
+  let replicas: VdcProcess[] = [];
+  let dir: string;
+  let root: string;
+  let nodeId: string;
+
+  beforeAll(async () => {
+    dir = tempDir('qx-inv-replicas-');
+    root = fixtureCopy(dir, 'host');
+    const database = (await postgres.database('postgresql'))!;
+    const replica = () =>
+      startVdc({
+        name: 'vdc-inv-rep',
+        database,
+        secretFile: path.join(dir, 'vdc-secret.key'),
+        lease: '2s',
+        args: ['--inventory-refresh', '1s'],
+        env: { QUANTIX_LOG_LEVEL: 'debug' },
+      });
+    [agent, ...replicas] = await Promise.all([startAgent({ host: '127.0.0.48', inventoryRoot: root }), replica(), replica()]);
+    const client = replicas[0]!.client();
+    const cluster = await client.createCluster({ name: 'Production' });
+    const d = await client.discover({ address: agentAddress(agent), token: await newToken(agent) });
+    nodeId = (await client.register({ discoveryId: d.discoveryId, clusterId: cluster.id })).id;
+  });
+
+  afterAll(async () => {
+    await stopAll(agent, ...replicas);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Scheduled reads of the host's inventory in one replica's log. */
+  const reads = (v: VdcProcess) =>
+    v.logs().filter((l) => l.includes('"msg":"host inventory read"') && l.includes('"source":"vdc"')).length;
+
+  it("only the replica holding the host's poll lease reads its inventory on the schedule", async () => {
+    const health = await replicas[0]!.client().health();
+    const holderId = await waitFor('one replica to hold the host', async () => {
+      const r = (await replicas[0]!.client().health()).replicas ?? [];
+      return r.find((x) => x.hosts === 1)?.id;
+    });
+    expect(health.backend).toBe('postgresql');
+    const holder = replicas.find((v) => v.replicaId === holderId)!;
+    const other = replicas.find((v) => v.replicaId !== holderId)!;
+    await waitFor('three scheduled reads by the holder', () => reads(holder) >= 3, 30_000);
+    expect(reads(other)).toBe(0);
+
+    setMemTotal(root, memTotalKb(root) + 8 * 1024 * 1024);
+    await waitFor(
+      'the memory change found by the schedule',
+      async () => (await other.client().getNode(nodeId)).inventoryChange?.changes[0]?.startsWith('Memory added: 8 GiB'),
+      30_000,
+    );
+    const audits = (await other.client().audit({ limit: 1000 })).filter(
+      (e) => e.action === 'host.inventory' && e.detail?.startsWith('Memory added: 8 GiB'),
+    );
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({ source: 'vdc', outcome: 'ok' });
+    expect(reads(other)).toBe(0);
+  });
+});

@@ -110,6 +110,7 @@ export class InventoryRefresher {
     await this.o.store.saveInventory(node.id, inventory, capacityOf(inventory), at, changes);
     if (auditAlways || changes.length > 0)
       await this.o.audit({ ...base, outcome: 'ok', detail: summariseChanges(changes) });
+    this.o.log.debug({ nodeId: node.id, source: caller.source, changes: changes.length }, 'host inventory read');
     if (changes.length > 0)
       this.o.log.info({ nodeId: node.id, hostId: node.hostId, changes: changes.length }, 'host inventory changed');
     return changes;
