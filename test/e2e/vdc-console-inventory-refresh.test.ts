@@ -13,7 +13,7 @@ import { startAgent, type AgentProcess } from '../helpers/agent.js';
 import type { PtyProgram } from '../helpers/pty.js';
 import { stopAll } from '../helpers/teardown.js';
 import { startVdc, waitFor, type VdcProcess } from '../helpers/vdc.js';
-import { agentAddress, fixtureCopy, newToken, startConsole, tempDir } from './vdc-console-support.js';
+import { addHostToNewCluster, fixtureCopy, startConsole, tempDir } from './vdc-console-support.js';
 
 let vdc: VdcProcess;
 let agent: AgentProcess;
@@ -36,11 +36,8 @@ beforeAll(async () => {
     startVdc({ name: 'vdc01' }),
     startAgent({ host: '127.0.0.44', inventoryRoot: root }),
   ]);
-  const client = vdc.client();
-  const cluster = await client.createCluster({ name: 'Production' });
-  const d = await client.discover({ address: agentAddress(agent), token: await newToken(agent) });
-  await client.register({ discoveryId: d.discoveryId, clusterId: cluster.id });
-  await waitFor('the host connected', async () => (await client.listNodes())[0]?.state === 'connected');
+  await addHostToNewCluster(vdc, agent);
+  await waitFor('the host connected', async () => (await vdc.client().listNodes())[0]?.state === 'connected');
 });
 afterEach(async () => {
   await prog?.dispose();

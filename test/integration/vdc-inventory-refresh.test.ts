@@ -14,7 +14,7 @@ import { type AgentProcess, startAgent } from '../helpers/agent.js';
 import { usePostgres, VDC_BACKENDS } from '../helpers/postgres.js';
 import { stopAll } from '../helpers/teardown.js';
 import { startVdc, type VdcProcess, waitFor } from '../helpers/vdc.js';
-import { agentAddress, fixtureCopy, newToken, runConsoleCli, tempDir } from '../e2e/vdc-console-support.js';
+import { addHostToNewCluster, fixtureCopy, runConsoleCli, tempDir } from '../e2e/vdc-console-support.js';
 
 const postgres = usePostgres();
 const GiB = 1024 ** 3;
@@ -44,10 +44,7 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
       startAgent({ host: '127.0.0.43', inventoryRoot: root }),
       startVdc({ name: 'vdc-inv', ...(database ? { database } : {}) }),
     ]);
-    const client = vdc.client();
-    const cluster = await client.createCluster({ name: 'Production' });
-    const d = await client.discover({ address: agentAddress(agent), token: await newToken(agent) });
-    nodeId = (await client.register({ discoveryId: d.discoveryId, clusterId: cluster.id })).id;
+    nodeId = (await addHostToNewCluster(vdc, agent)).id;
   });
 
   afterAll(async () => {
@@ -167,10 +164,7 @@ describe('two replicas on one PostgreSQL database', () => {
         env: { QUANTIX_LOG_LEVEL: 'debug' },
       });
     [agent, ...replicas] = await Promise.all([startAgent({ host: '127.0.0.48', inventoryRoot: root }), replica(), replica()]);
-    const client = replicas[0]!.client();
-    const cluster = await client.createCluster({ name: 'Production' });
-    const d = await client.discover({ address: agentAddress(agent), token: await newToken(agent) });
-    nodeId = (await client.register({ discoveryId: d.discoveryId, clusterId: cluster.id })).id;
+    nodeId = (await addHostToNewCluster(replicas[0]!, agent)).id;
   });
 
   afterAll(async () => {

@@ -19,7 +19,7 @@ import { stopAll } from '../helpers/teardown.js';
 import { startVdc, type VdcProcess, waitFor } from '../helpers/vdc.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { REFRESH_LIMIT } from '../../vdc-console/server/inventory-refresh.js';
-import { agentAddress, newToken, runConsoleCli, tempDir } from '../e2e/vdc-console-support.js';
+import { addHostToNewCluster, runConsoleCli, tempDir } from '../e2e/vdc-console-support.js';
 
 let agent: AgentProcess;
 let vdc: VdcProcess;
@@ -36,10 +36,7 @@ let hold: Promise<void> | null = null;
 beforeAll(async () => {
   dir = tempDir('qx-inv-hostile-');
   [agent, vdc] = await Promise.all([startAgent({ host: '127.0.0.46' }), startVdc({ name: 'vdc-hostile' })]);
-  const client = vdc.client();
-  const cluster = await client.createCluster({ name: 'Production' });
-  const d = await client.discover({ address: agentAddress(agent), token: await newToken(agent) });
-  const node = await client.register({ discoveryId: d.discoveryId, clusterId: cluster.id });
+  const node = await addHostToNewCluster(vdc, agent);
   nodeId = node.id;
   stored = node.inventory!;
   // The host is taken over: its certificate and key, its address and port.
