@@ -20,6 +20,7 @@ import {
   NodeDetail,
   type NodeSummary,
   type RegisterRequest,
+  RefreshNodeResponse,
   RemoveNodeResponse,
   SessionResponse,
   DISCOVER_STAGES,
@@ -306,6 +307,15 @@ export class VdcClient {
   /** One host with its inventory, state, live usage, last contact and last error. */
   async getNode(id: string, o: CallOptions = {}): Promise<NodeDetail> {
     return checkVdcReply(NodeDetail, await this.call('GET', VDC_PATHS.node(id), undefined, o), 'node');
+  }
+
+  /** Reads the host's inventory again through the vDC; the answer says what changed. */
+  async refreshNode(id: string, o: CallOptions = {}): Promise<RefreshNodeResponse> {
+    return checkVdcReply(
+      RefreshNodeResponse,
+      await this.call('POST', VDC_PATHS.nodeRefresh(id), {}, o, this.hostOperationTimeoutMs),
+      'response',
+    );
   }
 
   /** Tells the host to leave and forgets it; `force` forgets it even when the host cannot be reached. */

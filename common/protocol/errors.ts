@@ -230,6 +230,11 @@ export const ERRORS = {
     message: 'No such host.',
     hint: 'List hosts to find its id.',
   },
+  HOST_PENDING: {
+    status: 409,
+    message: "The host's registration is not settled yet.",
+    hint: 'Wait until the vDC has settled it (within one poll interval the host shows as connected or is gone), then try again.',
+  },
   UNAUTHORIZED: {
     status: 401,
     message: 'An API token is required.',

@@ -23,6 +23,7 @@ export const VDC_PATHS = {
   register: '/api/nodes/register',
   nodes: '/api/nodes',
   node: (id: string) => `/api/nodes/${encodeURIComponent(id)}`,
+  nodeRefresh: (id: string) => `/api/nodes/${encodeURIComponent(id)}/refresh`,
   audit: '/api/audit',
   apiTokens: '/api/api-tokens',
   apiToken: (idOrName: string) => `/api/api-tokens/${encodeURIComponent(idOrName)}`,
@@ -33,6 +34,7 @@ export const VDC_PATHS = {
 export const VDC_ROUTES = {
   cluster: `${VDC_PATHS.clusters}/:id`,
   node: `${VDC_PATHS.nodes}/:id`,
+  nodeRefresh: `${VDC_PATHS.nodes}/:id/refresh`,
   apiToken: `${VDC_PATHS.apiTokens}/:id`,
 } as const;
 
@@ -162,11 +164,26 @@ const nodeSummaryFields = {
 export const NodeSummary = Type.Object(nodeSummaryFields);
 export type NodeSummary = Static<typeof NodeSummary>;
 
+/** Most lines in one inventory change list (the last one counts any beyond). */
+export const INVENTORY_CHANGES_MAX = 20;
+
+/** Longest line of an inventory change list. */
+export const INVENTORY_CHANGE_LINE_MAX = 160;
+
+/** The last refresh of a host's inventory that found a change: when, and what changed, in plain words. */
+export const InventoryChange = Type.Object({
+  at: Type.String(),
+  changes: Type.Array(Type.String({ maxLength: INVENTORY_CHANGE_LINE_MAX }), { maxItems: INVENTORY_CHANGES_MAX }),
+});
+export type InventoryChange = Static<typeof InventoryChange>;
+
 /** A registered host with its full inventory. */
 export const NodeDetail = Type.Object({
   ...nodeSummaryFields,
   inventory: Type.Union([Inventory, Type.Null()]),
   inventoryAt: NullableString,
+  /** The last refresh that found the inventory changed; null while none has. */
+  inventoryChange: Type.Union([InventoryChange, Type.Null()]),
 });
 export type NodeDetail = Static<typeof NodeDetail>;
 
@@ -265,6 +282,17 @@ export const RemoveNodeQuery = Type.Object(
 );
 export type RemoveNodeQuery = Static<typeof RemoveNodeQuery>;
 
+/** `POST /api/nodes/:id/refresh`: no fields. */
+export const RefreshNodeRequest = Type.Object({}, { additionalProperties: false });
+
+/** `POST /api/nodes/:id/refresh` result: the host as stored now, and what this refresh found changed. */
+export const RefreshNodeResponse = Type.Object({
+  node: NodeDetail,
+  /** Empty when the inventory is the same as before. */
+  changes: Type.Array(Type.String({ maxLength: INVENTORY_CHANGE_LINE_MAX }), { maxItems: INVENTORY_CHANGES_MAX }),
+});
+export type RefreshNodeResponse = Static<typeof RefreshNodeResponse>;
+
 /** `DELETE /api/nodes/:id` result. */
 export const RemoveNodeResponse = Type.Object({
   node: NodeSummary,
@@ -279,7 +307,7 @@ export type RemoveNodeResponse = Static<typeof RemoveNodeResponse>;
 export const AuditEvent = Type.Object({
   id: Type.Integer(),
   at: Type.String(),
-  /** e.g. `node.discover`, `node.register`, `node.remove`, `cluster.create`, `api-token.create`, `auth.forbidden`. */
+  /** e.g. `node.discover`, `node.register`, `node.remove`, `host.inventory`, `cluster.create`, `api-token.create`, `auth.forbidden`. */
   action: Type.String(),
   outcome: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
   /** Who asked: `socket`, `cli`, `vdc`, or `https <ip>`. */

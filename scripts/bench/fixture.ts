@@ -105,7 +105,7 @@ export function loadFixture(spec: string, now: number): ConsoleApi {
     getNode: (id: string): Promise<NodeDetail> => {
       const n = data.nodes.find((x) => x.id === id);
       return n
-        ? Promise.resolve({ ...n, inventory: null, inventoryAt: null })
+        ? Promise.resolve({ ...n, inventory: null, inventoryAt: null, inventoryChange: null })
         : Promise.reject(new QuantixError('HOST_NOT_FOUND'));
     },
     createCluster: readOnly,
@@ -114,5 +114,6 @@ export function loadFixture(spec: string, now: number): ConsoleApi {
     removeNode: readOnly,
     // A fixture holds no audit: the view shows it empty.
     auditPage: () => Promise.resolve({ events: [], next: null }),
+    refreshNode: readOnly,
   };
 }

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
+import type { NodeDetail } from '../../common/protocol/vdc-api.js';
 import { REPO_ROOT, startAgent, type AgentProcess } from '../helpers/agent.js';
 import { spawnInPty, type PtyProgram, type PtySpawnOptions } from '../helpers/pty.js';
 import { runNodeProgram, type ProgramRun } from '../helpers/run.js';
@@ -67,6 +68,14 @@ export function startConsole(vdc: VdcProcess, opts: Omit<PtySpawnOptions, 'scrip
 /** A fresh registration token from an agent, in its display form. */
 export async function newToken(agent: AgentProcess): Promise<string> {
   return (await new LocalAgentClient({ socketPath: agent.socketPath }).generateToken()).token;
+}
+
+/** Creates a cluster on a vDC and adds an agent's host to it through the vDC's API (discover, register). */
+export async function addHostToNewCluster(vdc: VdcProcess, agent: AgentProcess, cluster = 'Production'): Promise<NodeDetail> {
+  const client = vdc.client();
+  const c = await client.createCluster({ name: cluster });
+  const d = await client.discover({ address: agentAddress(agent), token: await newToken(agent) });
+  return client.register({ discoveryId: d.discoveryId, clusterId: c.id });
 }
 
 /** `host:port` of an agent's network API. */

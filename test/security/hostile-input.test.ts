@@ -246,6 +246,7 @@ const VDC_PATHS = [
   '/api/nodes/discover',
   '/api/nodes/register',
   '/api/nodes/x',
+  '/api/nodes/x/refresh',
   '/api/audit',
   '/api/api-tokens',
   '/api/api-tokens/x',

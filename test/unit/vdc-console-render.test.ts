@@ -218,6 +218,7 @@ function host(over: Partial<NodeDetail> = {}): NodeDetail {
     },
     inventory: inventory(),
     inventoryAt: iso(NOW - 60_000),
+    inventoryChange: null,
     ...over,
   };
 }

@@ -190,6 +190,7 @@ describe("the console controllers' requests", () => {
       register: () => pending(node()),
       removeNode: () => pending({} as RemoveNodeResponse),
       auditPage: () => pending({ events: [], next: null }),
+      refreshNode: () => pending({ node: node(), changes: [] }),
     };
     const tracked = trackRequests(api, busy);
     const calls: Array<() => Promise<unknown>> = [
@@ -202,6 +203,7 @@ describe("the console controllers' requests", () => {
       () => tracked.register({ discoveryId: 'd1', clusterId: 'c1' }),
       () => tracked.removeNode('n1', { force: true }),
       () => tracked.auditPage({ limit: 100, action: 'node.register' }),
+      () => tracked.refreshNode('n1'),
     ];
     for (const [i, call] of calls.entries()) {
       const ok = i % 2 === 0;

@@ -13,6 +13,7 @@ import { isReadMethod } from '../../common/protocol/vdc-api.js';
 import { createSelfSignedCertificate } from '../../common/tls/certificates.js';
 import { generateApiToken } from '../../vdc-console/server/api-tokens.js';
 import { type ApiServerOptions, buildApiServer, routes } from '../../vdc-console/server/http.js';
+import type { InventoryRefresher } from '../../vdc-console/server/inventory-refresh.js';
 import type { RequestContext, VdcService } from '../../vdc-console/server/service.js';
 import type { ApiTokenRecord, AuditInput, Store } from '../../vdc-console/server/store.js';
 
@@ -57,7 +58,21 @@ let options: ApiServerOptions;
 beforeAll(async () => {
   const cert = await createSelfSignedCertificate('vdc-roles-test');
   const log = createLogger({ name: 't', level: 'info', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
-  options = { service, store, log, remote: { keyPem: cert.keyPem, certPem: cert.certPem }, now: () => clock.t };
+  // A refresh reaches a host: recorded like the service's handlers, so a viewer's refusal is seen to run none.
+  const inventory = {
+    refresh: () => {
+      handled.push('refresh');
+      return Promise.reject(new Error('not in this test'));
+    },
+  } as unknown as InventoryRefresher;
+  options = {
+    service,
+    store,
+    log,
+    inventory,
+    remote: { keyPem: cert.keyPem, certPem: cert.certPem },
+    now: () => clock.t,
+  };
   app = buildApiServer(options);
   await app.ready();
 });

@@ -349,6 +349,18 @@ describe('PostgreSQL: replicas, leases and discovery sessions', () => {
     expect((await pgs.replicas(300)).find((r) => r.id === 'A')?.alive).toBe(false);
   });
 
+  it("lists stale inventories only of the hosts whose lease the replica holds", async () => {
+    await pgs.heartbeat(replica('A'), 60_000);
+    await pgs.heartbeat(replica('B'), 60_000);
+    await pgs.claimHosts('A', 60_000);
+    const a = ids(await pgs.claimHosts('A', 60_000));
+    const b = ids(await pgs.claimHosts('B', 60_000));
+    const later = '2027-01-01T00:00:00.000Z';
+    expect(ids(await pgs.staleInventories(later, 10, 'A'))).toEqual(a);
+    expect(ids(await pgs.staleInventories(later, 10, 'B'))).toEqual(b);
+    expect(await pgs.staleInventories(later, 10, 'C')).toEqual([]);
+  });
+
   it('keeps a pending row with the replica registering it', async () => {
     await pgs.heartbeat(replica('A'), 60_000);
     await pgs.heartbeat(replica('B'), 60_000);
@@ -449,6 +461,39 @@ describe.each(Object.keys(BACKENDS))('%s store', (backend) => {
   describe('nodes', () => {
     beforeEach(async () => {
       await store.createCluster({ id: 'c1', name: 'Production', description: '', createdAt: 't' });
+    });
+
+    it('lists connected hosts with stale inventories, oldest first, and keeps the last change found', async () => {
+      for (const [id, at] of [
+        ['n1', '2026-01-01T00:00:00.000Z'],
+        ['n2', '2026-01-03T00:00:00.000Z'],
+        ['n3', '2026-01-02T00:00:00.000Z'],
+      ] as const) {
+        await store.insertPendingNode(newNode(id, `h${id}`, 'c1', at));
+        if (id !== 'n3') await store.completeNode(id, at, `node-${id}`);
+      }
+      // n3 is pending: its registration settles it, not a refresh.
+      const stale = await store.staleInventories('2026-01-02T12:00:00.000Z', 10);
+      expect(stale.map((n) => n.id)).toEqual(['n1']);
+      expect((await store.staleInventories('2026-02-01T00:00:00.000Z', 10)).map((n) => n.id)).toEqual(['n1', 'n2']);
+      expect((await store.staleInventories('2026-02-01T00:00:00.000Z', 1)).map((n) => n.id)).toEqual(['n1']);
+
+      const inv = inventory('hn1');
+      inv.memory.totalBytes = 1024 * 2 ** 30;
+      await store.saveInventory('n1', inv, capacityOf(inv), '2026-01-05T00:00:00.000Z', ['Memory added: 512 GiB']);
+      expect(await store.getNode('n1')).toMatchObject({
+        inventoryAt: '2026-01-05T00:00:00.000Z',
+        inventoryChange: { at: '2026-01-05T00:00:00.000Z', changes: ['Memory added: 512 GiB'] },
+        capacity: { memoryTotalBytes: 1024 * 2 ** 30 },
+      });
+      // A refresh that finds nothing moves the time read, not the last change.
+      await store.saveInventory('n1', inv, capacityOf(inv), '2026-01-06T00:00:00.000Z', []);
+      expect(await store.getNode('n1')).toMatchObject({
+        inventoryAt: '2026-01-06T00:00:00.000Z',
+        inventoryChange: { at: '2026-01-05T00:00:00.000Z', changes: ['Memory added: 512 GiB'] },
+      });
+      expect((await store.staleInventories('2026-01-05T12:00:00.000Z', 10)).map((n) => n.id)).toEqual(['n2']);
+      expect((await store.getNode('n2'))?.inventoryChange).toBeNull();
     });
 
     it('writes a pending row with its capacity, then completes it as connected', async () => {

@@ -137,6 +137,8 @@ export function runConsole(app: TuiApp, vdc: ConsoleApi, opts: ConsoleOptions): 
       askRemove: hosts.askRemove,
       openDetails: hosts.openDetails,
       reloadDetails: hosts.reloadDetails,
+      refreshInventory: hosts.refreshInventory,
+      inventoryRefreshing: hosts.inventoryRefreshing,
       createCluster: hosts.createCluster,
       refresh: () => model.refresh(),
       repaint: () => app.repaint(),

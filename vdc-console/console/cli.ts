@@ -33,6 +33,8 @@ import {
   hostDetailJson,
   hostDetailText,
   hostJson,
+  hostRefreshedJson,
+  hostRefreshedText,
   hostRemovedJson,
   hostsText,
 } from './output.js';
@@ -478,6 +480,15 @@ async function hostsShow(ctx: Ctx): Promise<number> {
   return EXIT.ok;
 }
 
+async function hostsRefresh(ctx: Ctx): Promise<number> {
+  const client = await connect(ctx.io, ctx.globals);
+  const found = await findHost(client, ctx.args[0]!);
+  const result = await client.refreshNode(found.id);
+  if (ctx.globals.json) ctx.json(hostRefreshedJson(result));
+  else for (const l of hostRefreshedText(result)) ctx.out(l);
+  return EXIT.ok;
+}
+
 async function hostsRemove(ctx: Ctx): Promise<number> {
   mustConfirm(ctx, 'remove a host');
   const client = await connect(ctx.io, ctx.globals);
@@ -687,6 +698,7 @@ const HANDLERS: Record<string, (ctx: Ctx) => Promise<number>> = {
   'hosts add': hostsAdd,
   'hosts list': hostsList,
   'hosts show': hostsShow,
+  'hosts refresh': hostsRefresh,
   'hosts remove': hostsRemove,
   'clusters list': clustersList,
   'clusters create': clustersCreate,

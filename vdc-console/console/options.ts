@@ -95,6 +95,18 @@ network call.`,
     usage: `Usage: quantix-vdc-console hosts show NODE-ID|HOST-ID|NAME [--json]`,
   },
   {
+    words: ['hosts', 'refresh'],
+    options: {},
+    positionals: ['host'],
+    summary: "read a host's inventory again and show what changed",
+    usage: `Usage: quantix-vdc-console hosts refresh NODE-ID|HOST-ID|NAME [--json]
+
+The vDC asks the host for a newly collected inventory, stores it (capacity
+totals follow it) and prints what changed since the last one: memory, disks,
+NFS and iSCSI storage, network interfaces, CPU, GPUs. The vDC also does this
+by itself every few hours (quantix-vdc serve --inventory-refresh).`,
+  },
+  {
     words: ['hosts', 'remove'],
     options: { force: { type: 'boolean' }, yes: { type: 'boolean', short: 'y' } },
     positionals: ['host'],

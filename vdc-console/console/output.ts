@@ -13,12 +13,14 @@ import type {
   NodeCapacity,
   NodeDetail,
   NodeSummary,
+  RefreshNodeResponse,
   RemoveNodeResponse,
 } from '../../common/protocol/vdc-api.js';
 import type { Glyphs } from '../../common/tui/glyphs.js';
 import { cellText, renderDataTable, type Cell, type Column, type DataTable } from '../../common/tui/table.js';
 import { lineText, padEnd, padStart, plain } from '../../common/tui/text.js';
 import { renderDiscoveryTables, renderHostDetails } from './render/inventory.js';
+import { describeRefresh, renderInventoryChange } from './render/inventory-change.js';
 import { CLUSTER_COLUMNS, HOST_COLUMNS, renderClusterRows, renderHostRow } from './render/rows.js';
 
 /** `--json` shape of a host in lists. */
@@ -44,6 +46,8 @@ export interface HostJson {
 export interface HostDetailJson extends HostJson {
   inventory: Inventory | null;
   inventoryAt: string | null;
+  /** The last refresh that found the inventory changed: when, and the change lines. */
+  inventoryChange: { at: string; changes: string[] } | null;
 }
 
 /** `--json` shape of a cluster. */
@@ -84,7 +88,12 @@ export function hostJson(n: NodeSummary): HostJson {
 
 /** Picks the documented host fields plus the inventory. */
 export function hostDetailJson(n: NodeDetail): HostDetailJson {
-  return { ...hostJson(n), inventory: n.inventory, inventoryAt: n.inventoryAt };
+  return {
+    ...hostJson(n),
+    inventory: n.inventory,
+    inventoryAt: n.inventoryAt,
+    inventoryChange: n.inventoryChange ? { at: n.inventoryChange.at, changes: [...n.inventoryChange.changes] } : null,
+  };
 }
 
 /** Picks the documented cluster fields. */
@@ -133,6 +142,18 @@ export function hostRemovedJson(r: RemoveNodeResponse): {
   reason: string | null;
 } {
   return { host: hostJson(r.node), hostNotified: r.hostNotified, reason: r.reason };
+}
+
+/** `hosts refresh --json`: the host as stored now and what this refresh found changed. */
+export function hostRefreshedJson(r: RefreshNodeResponse): { host: HostDetailJson; changes: string[] } {
+  return { host: hostDetailJson(r.node), changes: [...r.changes] };
+}
+
+/** `hosts refresh` for people: one sentence, then each change. */
+export function hostRefreshedText(r: RefreshNodeResponse): string[] {
+  if (r.changes.length === 0) return [describeRefresh(r.node.hostname, [])];
+  const n = r.changes.length === 1 ? '1 change' : `${r.changes.length} changes`;
+  return [`Inventory of ${plain(r.node.hostname)} read again: ${n}.`, ...r.changes.map((l) => `  ${plain(l)}`)];
 }
 
 /** `--json` error object. */
@@ -195,6 +216,8 @@ function tableLines(t: DataTable, width: number, g: Glyphs): string[] {
 export function hostDetailText(n: NodeDetail, now: number, g: Glyphs, width = 100): string[] {
   const d = renderHostDetails(n, now, g);
   const out = tableLines(d.status, width, g);
+  const change = renderInventoryChange(n);
+  if (change) out.push('', ` ${change.title}`, ...change.lines.map((l) => `  ${l}`));
   for (const tab of d.tabs.slice(1)) for (const t of tab.tables) out.push('', ...tableLines(t, width, g));
   if (d.warnings.length) out.push('', ' Warnings', ...d.warnings.map((w) => `  ${w}`));
   return out;

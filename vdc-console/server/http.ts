@@ -31,6 +31,8 @@ import {
   NodeListQuery,
   NodeListResponse,
   parseRemoveNodeQuery,
+  RefreshNodeRequest,
+  RefreshNodeResponse,
   RegisterRequest,
   RemoveNodeQuery,
   RemoveNodeResponse,
@@ -44,6 +46,7 @@ import {
 import { bearerToken, findApiToken } from './api-tokens.js';
 import { AUTH_FAILURE_DEFAULTS, AuthFailures } from './auth-failures.js';
 import { installRoleCheck, type TokenCaller } from './roles.js';
+import type { InventoryRefresher } from './inventory-refresh.js';
 import type { RequestContext, VdcService } from './service.js';
 import type { Store } from './store.js';
 import { SERVER_CIPHERS, SERVER_MIN_TLS_VERSION } from '../../common/tls/tls-policy.js';
@@ -61,6 +64,8 @@ export { toQuantixError } from '../../common/http/server-edge.js';
 /** How one listener is built. */
 export interface ApiServerOptions {
   service: VdcService;
+  /** Reads member hosts' inventories again on request. */
+  inventory: InventoryRefresher;
   store: Store;
   log: Logger;
   /** HTTPS listener for remote consoles: API token required, token management refused. */
@@ -297,6 +302,12 @@ export function routes(o: ApiServerOptions): RouteOptions[] {
           200,
           await service.removeNode(idOf(req), parseRemoveNodeQuery(req.query as Record<string, unknown>), ctx(req)),
         ),
+    },
+    {
+      method: 'POST',
+      url: VDC_ROUTES.nodeRefresh,
+      schema: { params: IdParams, body: RefreshNodeRequest, response: { 200: RefreshNodeResponse } },
+      handler: async (req, reply) => sendReply(reply, 200, await o.inventory.refresh(idOf(req), ctx(req))),
     },
     {
       method: 'GET',

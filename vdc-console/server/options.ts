@@ -32,6 +32,8 @@ export interface ServeConfig {
   pollConcurrency: number;
   /** Connections to hosts kept open between poll rounds. */
   pollConnections: number;
+  /** An inventory older than this is read again from its host. */
+  inventoryRefreshMs: number;
   connectTimeoutMs: number;
   responseTimeoutMs: number;
 }
@@ -98,6 +100,8 @@ Options (each also an environment variable):
   --poll-interval DUR      health check period              QUANTIX_VDC_POLL_INTERVAL (default 15s)
   --poll-concurrency N     hosts checked at once            QUANTIX_VDC_POLL_CONCURRENCY (default 32)
   --poll-connections N     connections kept between rounds  QUANTIX_VDC_POLL_CONNECTIONS (default 256)
+  --inventory-refresh DUR  re-read each host's inventory    QUANTIX_VDC_INVENTORY_REFRESH
+                           this often (default 6h; 1s to 168h)
   --connect-timeout DUR    TCP+TLS limit toward hosts       QUANTIX_VDC_CONNECT_TIMEOUT (default 5s)
   --response-timeout DUR   answer limit toward hosts        QUANTIX_VDC_RESPONSE_TIMEOUT (default 20s)
   -h, --help
@@ -183,6 +187,21 @@ function durationOption(value: string | undefined, flag: string, fallbackMs: num
   return ms;
 }
 
+/** The default and bounds of `--inventory-refresh`. */
+export const INVENTORY_REFRESH = { defaultMs: 6 * 3_600_000, minMs: 1_000, maxMs: 168 * 3_600_000 } as const;
+
+/** Parses `--inventory-refresh`: a duration from 1 s to 168 h (a week). */
+function inventoryRefreshOption(value: string | undefined): number {
+  const { defaultMs, minMs, maxMs } = INVENTORY_REFRESH;
+  if (value === undefined || value === '') return defaultMs;
+  const ms = parseDuration(value);
+  if (ms === null || ms < minMs || ms > maxMs)
+    throw usage(
+      `--inventory-refresh must be a duration from 1s to 168h, like 6h or 30m (got ${JSON.stringify(value.slice(0, 40))})`,
+    );
+  return ms;
+}
+
 /** Checks a `--database` value: a PostgreSQL URL (the only server database supported). */
 export function parseDatabase(value: string | undefined): string | null {
   if (value === undefined || value === '') return null;
@@ -236,6 +255,7 @@ export function parseCommandLine(
       'poll-interval': { type: 'string' },
       'poll-concurrency': { type: 'string' },
       'poll-connections': { type: 'string' },
+      'inventory-refresh': { type: 'string' },
       'connect-timeout': { type: 'string' },
       'response-timeout': { type: 'string' },
     });
@@ -289,6 +309,7 @@ export function parseCommandLine(
         pollIntervalMs: durationOption(v('poll-interval', 'QUANTIX_VDC_POLL_INTERVAL'), '--poll-interval', 15_000, 100),
         pollConcurrency,
         pollConnections,
+        inventoryRefreshMs: inventoryRefreshOption(v('inventory-refresh', 'QUANTIX_VDC_INVENTORY_REFRESH')),
         connectTimeoutMs: durationOption(
           v('connect-timeout', 'QUANTIX_VDC_CONNECT_TIMEOUT'),
           '--connect-timeout',

@@ -21,6 +21,7 @@ import {
   type AuditRow,
   type ClusterRow,
   driverCode,
+  inventoryChangeOf,
   inventoryOf,
   NODE_COLUMNS,
   type NodeRow,
@@ -144,6 +145,11 @@ export const PG_MIGRATIONS: readonly string[] = [
   // API tokens get a role. Tokens made before could do everything, so they stay admin.
   `
   ALTER TABLE api_tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'admin' CHECK (role IN ('admin', 'viewer'));
+  `,
+  // The last inventory refresh that found a change: its plain-language change lines (a JSON array) and time.
+  `
+  ALTER TABLE nodes ADD COLUMN inventory_changes_json TEXT;
+  ALTER TABLE nodes ADD COLUMN inventory_changed_at TEXT;
   `,
 ];
 
@@ -614,12 +620,18 @@ export class PgStore implements Store {
 
   async getNode(id: string): Promise<NodeRecordWithInventory | null> {
     const row = (
-      await this.q<NodeRow>(`SELECT ${NODE_COLUMNS}, n.inventory_json, n.inventory_at ${NODE_FROM} WHERE n.id = $1`, [
-        id,
-      ])
+      await this.q<NodeRow>(
+        `SELECT ${NODE_COLUMNS}, n.inventory_json, n.inventory_at, n.inventory_changes_json, n.inventory_changed_at ${NODE_FROM} WHERE n.id = $1`,
+        [id],
+      )
     ).rows[0];
     if (!row) return null;
-    return { ...toNode(row), inventory: inventoryOf(row.inventory_json), inventoryAt: row.inventory_at ?? null };
+    return {
+      ...toNode(row),
+      inventory: inventoryOf(row.inventory_json),
+      inventoryAt: row.inventory_at ?? null,
+      inventoryChange: inventoryChangeOf(row),
+    };
   }
 
   async findNodeByHostId(hostId: string): Promise<NodeRecord | null> {
@@ -744,13 +756,33 @@ export class PgStore implements Store {
     ]);
   }
 
-  async saveInventory(id: string, inventory: Inventory, capacity: NodeCapacity, at: string): Promise<void> {
-    await this.q('UPDATE nodes SET inventory_json = $2, inventory_at = $3, capacity_json = $4 WHERE id = $1', [
-      id,
-      JSON.stringify(inventory),
-      at,
-      JSON.stringify(capacity),
-    ]);
+  async saveInventory(
+    id: string,
+    inventory: Inventory,
+    capacity: NodeCapacity,
+    at: string,
+    changes: readonly string[] = [],
+  ): Promise<void> {
+    // An empty change list keeps the last change that was found.
+    await this.q(
+      `UPDATE nodes SET inventory_json = $2, inventory_at = $3, capacity_json = $4,
+         inventory_changes_json = COALESCE($5, inventory_changes_json),
+         inventory_changed_at = CASE WHEN $5::text IS NULL THEN inventory_changed_at ELSE $3 END
+       WHERE id = $1`,
+      [id, JSON.stringify(inventory), at, JSON.stringify(capacity), changes.length ? JSON.stringify(changes) : null],
+    );
+  }
+
+  async staleInventories(before: string, limit: number, replicaId?: string): Promise<NodeRecord[]> {
+    const lease = replicaId === undefined ? '' : 'AND n.lease_owner = $3 AND n.lease_until > now()';
+    return (
+      await this.q<NodeRow>(
+        `SELECT ${NODE_COLUMNS} ${NODE_FROM}
+         WHERE n.state = 'connected' AND (n.inventory_at IS NULL OR n.inventory_at < $1) ${lease}
+         ORDER BY n.inventory_at NULLS FIRST, n.id LIMIT $2`,
+        replicaId === undefined ? [before, limit] : [before, limit, replicaId],
+      )
+    ).rows.map(toNode);
   }
 
   async deleteNode(id: string): Promise<boolean> {

@@ -31,6 +31,7 @@ import { buildApiServer } from './http.js';
 import type { ServeConfig } from './options.js';
 import { openPgStore, PgStore } from './pg-store.js';
 import { HealthPoller } from './poller.js';
+import { InventoryRefresher, InventoryScheduler } from './inventory-refresh.js';
 import { loadSecretKey, seal, unseal } from './secret-key.js';
 import { VdcService } from './service.js';
 import { DatabaseSessions, type SessionStore } from './sessions.js';
@@ -255,10 +256,10 @@ async function loadIdentity(
  */
 async function startListeners(
   config: ServeConfig,
-  parts: { service: VdcService; store: Store; log: Logger; serverCert: CertificatePair },
+  parts: { service: VdcService; inventory: InventoryRefresher; store: Store; log: Logger; serverCert: CertificatePair },
   apps: FastifyInstance[],
 ): Promise<RunningVdc['https']> {
-  const { service, store, log, serverCert } = parts;
+  const { service, inventory, store, log, serverCert } = parts;
   await claimSocketPath(
     config.socketPath,
     () =>
@@ -267,7 +268,7 @@ async function startListeners(
         hint: 'Stop it first, or give this one its own --socket and --state-dir.',
       }),
   );
-  const local = buildApiServer({ service, store, log, remote: null });
+  const local = buildApiServer({ service, inventory, store, log, remote: null });
   apps.push(local);
   await local.listen({ path: config.socketPath });
   chmodSync(config.socketPath, 0o600);
@@ -275,6 +276,7 @@ async function startListeners(
   if (!config.listen) return null;
   const remote = buildApiServer({
     service,
+    inventory,
     store,
     log,
     remote: { keyPem: serverCert.keyPem, certPem: serverCert.certPem },
@@ -299,6 +301,7 @@ export async function startVdc(
   const { lock, store } = await openLockedStore(config, log);
   const apps: FastifyInstance[] = [];
   let poller: HealthPoller | null = null;
+  let scheduler: InventoryScheduler | null = null;
   try {
     const { identity, client: clientCert, server: serverCert, sessions } = await loadIdentity(store, config, log);
 
@@ -324,7 +327,14 @@ export async function startVdc(
       ...(hooks.afterJoin ? { afterJoin: hooks.afterJoin } : {}),
     });
 
-    const https = await startListeners(config, { service, store, log, serverCert }, apps);
+    const inventory = new InventoryRefresher({
+      store,
+      log,
+      now: Date.now,
+      agent: (o) => service.agent(o),
+      audit: (e) => service.audit(e),
+    });
+    const https = await startListeners(config, { service, inventory, store, log, serverCert }, apps);
     if (https && !url) {
       const shown = https.host === '0.0.0.0' || https.host === '::' ? os.hostname() : https.host;
       url = `https://${formatHostPort(shown, https.port)}`;
@@ -343,6 +353,14 @@ export async function startVdc(
       leaseMs: config.leaseMs,
     });
     poller.start();
+    scheduler = new InventoryScheduler({
+      refresher: inventory,
+      store,
+      log,
+      intervalMs: config.inventoryRefreshMs,
+      ...(store.backend === 'postgresql' ? { replicaId: replica.id } : {}),
+    });
+    scheduler.start();
 
     log.info(
       {
@@ -363,12 +381,13 @@ export async function startVdc(
     );
 
     const runningPoller = poller;
+    const runningScheduler = scheduler;
     return {
       identity,
       socketPath: config.socketPath,
       https,
       close: async () => {
-        await runningPoller.stop();
+        await Promise.all([runningPoller.stop(), runningScheduler.stop()]);
         await Promise.all(apps.map((a) => a.close()));
         await service.sessions.clear();
         await store.close();
@@ -381,7 +400,7 @@ export async function startVdc(
       },
     };
   } catch (err) {
-    await poller?.stop();
+    await Promise.all([poller?.stop(), scheduler?.stop()]);
     await Promise.all(apps.map((a) => a.close().catch(() => undefined)));
     await store.close();
     lock.release();

@@ -15,6 +15,7 @@ import {
   type AuditRow,
   type ClusterRow,
   driverCode,
+  inventoryChangeOf,
   inventoryOf,
   NODE_COLUMNS,
   type NodeRow,
@@ -115,6 +116,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE api_tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'admin' CHECK (role IN ('admin', 'viewer'));
   `,
+  // The last inventory refresh that found a change: its plain-language change lines (a JSON array) and time.
+  `
+  ALTER TABLE nodes ADD COLUMN inventory_changes_json TEXT;
+  ALTER TABLE nodes ADD COLUMN inventory_changed_at TEXT;
+  `,
 ];
 
 /** The schema version this build writes. */
@@ -209,7 +215,7 @@ class SqliteStore implements Store {
         `SELECT ${NODE_COLUMNS} FROM nodes n JOIN clusters c ON c.id = n.cluster_id WHERE n.cluster_id = ? ORDER BY n.hostname, n.id`,
       ),
       node: d.prepare<[string], NodeRow>(
-        `SELECT ${NODE_COLUMNS}, n.inventory_json, n.inventory_at FROM nodes n JOIN clusters c ON c.id = n.cluster_id WHERE n.id = ?`,
+        `SELECT ${NODE_COLUMNS}, n.inventory_json, n.inventory_at, n.inventory_changes_json, n.inventory_changed_at FROM nodes n JOIN clusters c ON c.id = n.cluster_id WHERE n.id = ?`,
       ),
       nodeByHostId: d.prepare<[string], NodeRow>(
         `SELECT ${NODE_COLUMNS} FROM nodes n JOIN clusters c ON c.id = n.cluster_id WHERE n.host_id = ?`,
@@ -235,6 +241,14 @@ class SqliteStore implements Store {
       ),
       saveInventory: d.prepare(
         'UPDATE nodes SET inventory_json = @inventory, inventory_at = @at, capacity_json = @capacity WHERE id = @id',
+      ),
+      saveInventoryChanges: d.prepare(
+        'UPDATE nodes SET inventory_changes_json = @changes, inventory_changed_at = @at WHERE id = @id',
+      ),
+      staleInventories: d.prepare<[string, number], NodeRow>(
+        `SELECT ${NODE_COLUMNS} FROM nodes n JOIN clusters c ON c.id = n.cluster_id
+        WHERE n.state = 'connected' AND (n.inventory_at IS NULL OR n.inventory_at < ?)
+        ORDER BY n.inventory_at IS NOT NULL, n.inventory_at, n.id LIMIT ?`,
       ),
       deleteNode: d.prepare<[string]>('DELETE FROM nodes WHERE id = ?'),
       clusterCount: d.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM clusters'),
@@ -340,6 +354,7 @@ class SqliteStore implements Store {
       ...toNode(row),
       inventory: inventoryOf(row.inventory_json),
       inventoryAt: row.inventory_at ?? null,
+      inventoryChange: inventoryChangeOf(row),
     };
   }
 
@@ -410,8 +425,22 @@ class SqliteStore implements Store {
     this.stmt.nodeError.run({ id, code: error.code, message: error.message, at: error.at });
   }
 
-  async saveInventory(id: string, inventory: Inventory, capacity: NodeCapacity, at: string): Promise<void> {
-    this.stmt.saveInventory.run({ id, inventory: JSON.stringify(inventory), capacity: JSON.stringify(capacity), at });
+  async saveInventory(
+    id: string,
+    inventory: Inventory,
+    capacity: NodeCapacity,
+    at: string,
+    changes: readonly string[] = [],
+  ): Promise<void> {
+    this.db.transaction(() => {
+      this.stmt.saveInventory.run({ id, inventory: JSON.stringify(inventory), capacity: JSON.stringify(capacity), at });
+      if (changes.length > 0) this.stmt.saveInventoryChanges.run({ id, changes: JSON.stringify(changes), at });
+    })();
+  }
+
+  async staleInventories(before: string, limit: number): Promise<NodeRecord[]> {
+    // One process holds every host: there is no lease to check.
+    return this.stmt.staleInventories.all(before, limit).map(toNode);
   }
 
   async deleteNode(id: string): Promise<boolean> {

@@ -4,7 +4,7 @@
  * same shapes.
  */
 import type { Inventory, LiveUsage } from '../../common/protocol/inventory.js';
-import type { ApiRole, AuditEvent, NodeCapacity, NodeState } from '../../common/protocol/vdc-api.js';
+import type { ApiRole, AuditEvent, InventoryChange, NodeCapacity, NodeState } from '../../common/protocol/vdc-api.js';
 import type { ApiTokenRecord, ClusterWithCounts, NodeRecord } from './store.js';
 
 /** The `code` a database driver's error carries (a SQLSTATE, a SQLITE_ code or a socket errno), if any. */
@@ -34,6 +34,8 @@ export interface NodeRow {
   capacity_json: string;
   inventory_json?: string | null;
   inventory_at?: string | null;
+  inventory_changes_json?: string | null;
+  inventory_changed_at?: string | null;
 }
 
 export interface ClusterRow {
@@ -143,4 +145,10 @@ export function toAudit(r: AuditRow): AuditEvent {
 /** An inventory column, parsed. */
 export function inventoryOf(json: string | null | undefined): Inventory | null {
   return json ? (JSON.parse(json) as Inventory) : null;
+}
+
+/** The last inventory change of a host row, parsed; null while no refresh has found one. */
+export function inventoryChangeOf(r: NodeRow): InventoryChange | null {
+  if (!r.inventory_changes_json || !r.inventory_changed_at) return null;
+  return { at: r.inventory_changed_at, changes: JSON.parse(r.inventory_changes_json) as string[] };
 }

@@ -7,7 +7,14 @@
  * the caller.
  */
 import type { Inventory, LiveUsage } from '../../common/protocol/inventory.js';
-import type { ApiRole, AuditEvent, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
+import type {
+  ApiRole,
+  AuditEvent,
+  InventoryChange,
+  NodeCapacity,
+  NodeError,
+  NodeState,
+} from '../../common/protocol/vdc-api.js';
 import type { AuditFilter } from './audit-query.js';
 
 /** This vDC's identity, created on first start. */
@@ -54,6 +61,8 @@ export interface NodeRecord {
 export interface NodeRecordWithInventory extends NodeRecord {
   inventory: Inventory | null;
   inventoryAt: string | null;
+  /** The last refresh that found the inventory changed. */
+  inventoryChange: InventoryChange | null;
 }
 
 /** A new host, written as pending before the host is told to join. */
@@ -175,8 +184,22 @@ export interface Store {
   recordHealth(observations: readonly HealthObservation[], replicaId?: string): Promise<void>;
   /** Records a failure seen while talking to a host, without changing its state. */
   recordNodeError(id: string, error: NodeError): Promise<void>;
-  /** Replaces a host's inventory. */
-  saveInventory(id: string, inventory: Inventory, capacity: NodeCapacity, at: string): Promise<void>;
+  /**
+   * Replaces a host's inventory; with a non-empty `changes`, also its last change list and time (an empty or
+   * absent one keeps the last change that was found).
+   */
+  saveInventory(
+    id: string,
+    inventory: Inventory,
+    capacity: NodeCapacity,
+    at: string,
+    changes?: readonly string[],
+  ): Promise<void>;
+  /**
+   * Connected hosts whose inventory was last read before `before` (or never), oldest first, at most `limit`;
+   * with `replicaId`, only hosts whose poll lease that replica holds, so replicas never refresh the same host.
+   */
+  staleInventories(before: string, limit: number, replicaId?: string): Promise<NodeRecord[]>;
   /** Deletes a host row; false when there was none. */
   deleteNode(id: string): Promise<boolean>;
 

@@ -41,7 +41,12 @@ export function nodeSummaryView(n: NodeRecord): NodeSummary {
 
 /** The API form of one host with its inventory. */
 export function nodeDetailView(n: NodeRecordWithInventory): NodeDetail {
-  return { ...nodeSummaryView(n), inventory: n.inventory, inventoryAt: n.inventoryAt };
+  return {
+    ...nodeSummaryView(n),
+    inventory: n.inventory,
+    inventoryAt: n.inventoryAt,
+    inventoryChange: n.inventoryChange ? { at: n.inventoryChange.at, changes: [...n.inventoryChange.changes] } : null,
+  };
 }
 
 /** The API form of an API token: never its hash. */

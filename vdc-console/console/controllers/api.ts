@@ -12,6 +12,7 @@ import type {
   DiscoverRequest,
   DiscoverResponse,
   NodeDetail,
+  RefreshNodeResponse,
   RegisterRequest,
   RemoveNodeResponse,
 } from '../../../common/protocol/vdc-api.js';
@@ -26,6 +27,8 @@ export interface ConsoleApi extends DashboardSource {
   register(req: RegisterRequest): Promise<NodeDetail>;
   removeNode(id: string, opts?: { force?: boolean }): Promise<RemoveNodeResponse>;
   auditPage(query: AuditQuery): Promise<AuditListResponse>;
+  /** Reads a host's inventory again; the answer says what changed. */
+  refreshNode(id: string): Promise<RefreshNodeResponse>;
 }
 
 /** The same API with each request counted by busy until it settles. */
@@ -40,5 +43,6 @@ export function trackRequests(api: ConsoleApi, busy: Pick<BusyTracker, 'track'>)
     register: (req) => busy.track(api.register(req)),
     removeNode: (id, opts) => busy.track(api.removeNode(id, opts)),
     auditPage: (query) => busy.track(api.auditPage(query)),
+    refreshNode: (id) => busy.track(api.refreshNode(id)),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The requests behind the dashboard's and the details screen's keys:
  * removing a host (asked first, forced only when the host could not be
- * told), loading a host's details, creating a cluster.
+ * told), loading a host's details, reading a host's inventory again,
+ * creating a cluster.
  */
 import { QuantixError } from '../../../common/protocol/errors.js';
 import type { NodeSummary, RemoveNodeResponse } from '../../../common/protocol/vdc-api.js';
@@ -9,6 +10,7 @@ import type { FlashModel } from '../../../common/tui/flash.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
 import { plain } from '../../../common/tui/text.js';
 import type { DashboardModel } from '../model.js';
+import { describeRefresh } from '../render/inventory-change.js';
 import { removeDialog, unreachableDialog } from '../screens/dialogs.js';
 import { topScreen, type Store } from '../state.js';
 import type { ConsoleApi } from './api.js';
@@ -24,6 +26,10 @@ export interface HostController {
   reloadDetails: () => Promise<void>;
   /** Reloads the details screen's host after a refresh, unless its first load is still under way. */
   refreshDetails: () => void;
+  /** Asks the vDC to read the details screen's host's inventory again and says what changed. */
+  refreshInventory: () => Promise<void>;
+  /** True while a refresh of an inventory is under way. */
+  inventoryRefreshing: () => boolean;
   createCluster: (name: string) => Promise<void>;
 }
 
@@ -68,7 +74,27 @@ export function createHostController(d: {
     }
   };
 
+  let refreshing = false;
+  const refreshInventory = async (): Promise<void> => {
+    const shown = store.state().details;
+    if (!shown?.node || refreshing) return;
+    const name = plain(shown.node.hostname);
+    refreshing = true;
+    flash.show('info', `Reading the inventory of ${name} again${d.glyphs.ellipsis}`, Infinity);
+    try {
+      const r = await api.refreshNode(shown.id);
+      store.dispatch({ type: 'detailsLoaded', id: shown.id, node: r.node });
+      flash.show(r.changes.length ? 'warn' : 'ok', describeRefresh(r.node.hostname, r.changes));
+    } finally {
+      refreshing = false;
+    }
+    // Capacity totals follow the new inventory.
+    await model.refresh();
+  };
+
   return {
+    refreshInventory,
+    inventoryRefreshing: () => refreshing,
     askRemove: (n) => store.dispatch({ type: 'dialog', dialog: removeDialog(n, (force) => remove(n, force)) }),
     openDetails(n) {
       store.dispatch({ type: 'openDetails', id: n.id, hostname: n.hostname });

@@ -19,6 +19,7 @@ import { fingerprintLines } from '../../../common/format/fingerprint.js';
 import { counted, formatPercent, formatTimestamp } from './format.js';
 import { timeOf } from '../fleet.js';
 import { renderHostState } from './rows.js';
+import { renderInventoryRead } from './inventory-change.js';
 import { formatHostPort } from '../../../common/protocol/host-port.js';
 
 /** What the vDC established about the host's identity during discovery. */
@@ -378,7 +379,8 @@ export function renderHostDetails(
         ? `CPU ${formatPercent(u.cpuPercent)}, memory ${formatUsedTotal(u.memoryUsedBytes, u.memoryTotalBytes)}${u.loadAverage ? `, load ${u.loadAverage.map((n) => n.toFixed(2)).join(' ')}` : ''}`
         : '-',
     ],
-    ['Registered', formatTimestamp(timeOf(h.registeredAt))],
+    // The inventory's age shares a row: at 80x24 one more row pushes the inventory tabs' tables out of sight.
+    ['Registered', `${formatTimestamp(timeOf(h.registeredAt))} ${g.middot} inventory ${renderInventoryRead(h, now)}`],
     ['Node ID', plain(h.id)],
     ['Host ID', plain(h.hostId)],
   ];

@@ -25,6 +25,10 @@ export interface ConsoleOps {
   openDetails(n: NodeSummary): void;
   /** Loads the host on the details screen again. */
   reloadDetails(): Promise<void>;
+  /** Reads the details screen's host's inventory again through the vDC. */
+  refreshInventory(): Promise<void>;
+  /** True while such a refresh is under way. */
+  inventoryRefreshing(): boolean;
   /** Creates a cluster by name and selects it. */
   createCluster(name: string): Promise<void>;
   /** Refreshes the dashboard now. */

@@ -5,7 +5,7 @@
  */
 import type { NodeDetail } from '../../../common/protocol/vdc-api.js';
 import type { KeyBinding } from '../../../common/tui/keys.js';
-import { plain, seg, type Line } from '../../../common/tui/text.js';
+import { plain, seg, wrapText, type Line } from '../../../common/tui/text.js';
 import {
   contentRows,
   framed,
@@ -18,6 +18,7 @@ import {
   type Frame,
 } from '../render/frame.js';
 import { renderHostDetails } from '../render/inventory.js';
+import { renderInventoryChange } from '../render/inventory-change.js';
 import type { DetailsState } from '../state.js';
 import {
   changeKey,
@@ -43,6 +44,19 @@ export function detailsKeys(ctx: ScreenContext): KeyBinding[] {
       handler: () => ctx.ops.askRemove(node()!),
     }),
     {
+      keys: ['i', 'f6'],
+      display: 'i/F6',
+      label: 'Rescan',
+      help: "Rescan: read the host's inventory again and show what changed",
+      disabledReason: () => {
+        const n = node();
+        if (!n) return 'The host is still loading.';
+        if (n.state === 'pending') return 'The registration of this host is not settled yet.';
+        return ctx.ops.inventoryRefreshing() ? 'The inventory is being read already.' : null;
+      },
+      handler: () => ctx.ops.refreshInventory(),
+    },
+    {
       keys: ['r', 'f5'],
       label: 'Refresh',
       help: 'Load the host again',
@@ -66,6 +80,14 @@ export function detailsHelp(ctx: ScreenContext): HelpSection[] {
   return [{ title: 'Host details', bindings: detailsKeys(ctx) }];
 }
 
+/** The last inventory change under the state: a title, then each change wrapped to the width. */
+function changeLines(node: NodeDetail, width: number): Line[] {
+  const c = renderInventoryChange(node);
+  if (!c) return [];
+  const lines = c.lines.flatMap((t) => wrapText(t, width - 5).map((l, i) => [seg(i === 0 ? '  - ' : '    '), seg(l)]));
+  return [[], [seg(` ${c.title}`, 'title')], ...lines];
+}
+
 /** The host details screen: state and last error, then the inventory in tabs. */
 export function renderDetails(
   f: Frame,
@@ -78,6 +100,7 @@ export function renderDetails(
   else {
     const v = renderHostDetails(d.node, f.now, g);
     body.push(...tabLines({ title: 'State', tables: [v.status] }, inner, g));
+    body.push(...changeLines(d.node, inner));
     const tabs = v.tabs.length;
     if (tabs > 0) {
       body.push(
