@@ -112,5 +112,8 @@ export function loadFixture(spec: string, now: number): ConsoleApi {
     discover: readOnly,
     register: readOnly,
     removeNode: readOnly,
+    setMaintenance: readOnly,
+    moveNode: readOnly,
+    renameCluster: readOnly,
   };
 }

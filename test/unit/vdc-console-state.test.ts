@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Cluster, DiscoverResponse, NodeDetail, RemoveNodeResponse } from '../../common/protocol/vdc-api.js';
+import type {
+  Cluster,
+  DiscoverResponse,
+  MaintenanceResponse,
+  MoveNodeResponse,
+  NodeDetail,
+  RemoveNodeResponse,
+  RenameClusterResponse,
+} from '../../common/protocol/vdc-api.js';
 import { createBusyTracker } from '../../common/tui/idle.js';
 import { trackRequests, type ConsoleApi } from '../../vdc-console/console/controllers/api.js';
 import { wizardEffects } from '../../vdc-console/console/controllers/wizard.js';
@@ -189,6 +197,9 @@ describe("the console controllers' requests", () => {
       discover: () => pending({} as DiscoverResponse),
       register: () => pending(node()),
       removeNode: () => pending({} as RemoveNodeResponse),
+      setMaintenance: () => pending({} as MaintenanceResponse),
+      moveNode: () => pending({} as MoveNodeResponse),
+      renameCluster: () => pending({} as RenameClusterResponse),
     };
     const tracked = trackRequests(api, busy);
     const calls: Array<() => Promise<unknown>> = [
@@ -200,6 +211,9 @@ describe("the console controllers' requests", () => {
       () => tracked.discover({ address: '10.0.0.5', token: 'QUANTIX-AAAA-AAAA-AAAA' }),
       () => tracked.register({ discoveryId: 'd1', clusterId: 'c1' }),
       () => tracked.removeNode('n1', { force: true }),
+      () => tracked.setMaintenance('n1', true),
+      () => tracked.moveNode('n1', 'c2'),
+      () => tracked.renameCluster('c1', 'Zone'),
     ];
     for (const [i, call] of calls.entries()) {
       const ok = i % 2 === 0;

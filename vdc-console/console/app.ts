@@ -14,6 +14,7 @@ import type { TuiApp } from '../../common/tui/screen.js';
 import type { Line } from '../../common/tui/text.js';
 import { trackRequests, type ConsoleApi } from './controllers/api.js';
 import { createHostController } from './controllers/hosts.js';
+import { createMembershipController } from './controllers/membership.js';
 import { createWizardController } from './controllers/wizard.js';
 import { DashboardModel } from './model.js';
 import type { Frame } from './render/frame.js';
@@ -109,6 +110,7 @@ export function runConsole(app: TuiApp, vdc: ConsoleApi, opts: ConsoleOptions): 
   };
   const wizard = createWizardController({ api, store, model, flash, redraw: () => draw() });
   const hosts = createHostController({ api, store, model, flash, glyphs: app.glyphs });
+  const membership = createMembershipController({ api, store, model, flash, pressedKey: () => pressedKey });
   const quit = () => {
     if (wizardUnderWay(state.wizard)) store.dispatch({ type: 'dialog', dialog: quitDialog(() => app.exit(0)) });
     else app.exit(0);
@@ -126,6 +128,9 @@ export function runConsole(app: TuiApp, vdc: ConsoleApi, opts: ConsoleOptions): 
       openDetails: hosts.openDetails,
       reloadDetails: hosts.reloadDetails,
       createCluster: hosts.createCluster,
+      renameCluster: membership.renameCluster,
+      askMaintenance: membership.askMaintenance,
+      askMove: membership.askMove,
       refresh: () => model.refresh(),
       repaint: () => app.repaint(),
     },

@@ -13,6 +13,7 @@ import type { Inventory } from '../../common/protocol/inventory.js';
 import type { AuditEvent, AuditQuery, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
 import {
   type AuditRow,
+  clusterNotEmpty,
   type ClusterRow,
   driverCode,
   inventoryOf,
@@ -107,6 +108,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE api_tokens ADD COLUMN public_id TEXT;
   ALTER TABLE api_tokens DROP COLUMN prefix;
   CREATE UNIQUE INDEX api_tokens_public_id ON api_tokens (public_id);
+  `,
+  // Maintenance mode: when a host was put in maintenance, null when it is not.
+  `
+  ALTER TABLE nodes ADD COLUMN maintenance_since TEXT;
   `,
 ];
 
@@ -229,6 +234,11 @@ class SqliteStore implements Store {
         'UPDATE nodes SET inventory_json = @inventory, inventory_at = @at, capacity_json = @capacity WHERE id = @id',
       ),
       deleteNode: d.prepare<[string]>('DELETE FROM nodes WHERE id = ?'),
+      setMaintenance: d.prepare<[{ since: string | null; id: string }]>(
+        'UPDATE nodes SET maintenance_since = CASE WHEN @since IS NULL THEN NULL ELSE COALESCE(maintenance_since, @since) END WHERE id = @id',
+      ),
+      moveNode: d.prepare<[string, string]>('UPDATE nodes SET cluster_id = ? WHERE id = ?'),
+      renameCluster: d.prepare<[string, string]>('UPDATE clusters SET name = ? WHERE id = ?'),
       clusterCount: d.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM clusters'),
       stateCounts: d.prepare<[], { state: NodeState; n: number }>(
         'SELECT state, COUNT(*) AS n FROM nodes GROUP BY state',
@@ -307,13 +317,38 @@ class SqliteStore implements Store {
       if (!row) throw new QuantixError('CLUSTER_NOT_FOUND');
       const hosts = this.stmt.clusterHosts.get(id)!.n;
       if (hosts > 0) {
-        throw new QuantixError('CLUSTER_NOT_EMPTY', {
-          message: `Cluster "${row.name}" still has ${hosts} host${hosts === 1 ? '' : 's'}.`,
-        });
+        throw clusterNotEmpty(row.name, hosts);
       }
       this.stmt.deleteCluster.run(id);
       return toCluster(row);
     })();
+  }
+
+  async renameCluster(id: string, name: string): Promise<ClusterWithCounts> {
+    try {
+      if (this.stmt.renameCluster.run(name, id).changes === 0) throw new QuantixError('CLUSTER_NOT_FOUND');
+    } catch (err) {
+      if (isConstraint(err, 'UNIQUE'))
+        throw new QuantixError('CLUSTER_EXISTS', { message: `A cluster named "${name}" already exists.` });
+      throw err;
+    }
+    return toCluster(this.stmt.clusterById.get(id)!);
+  }
+
+  async setMaintenance(id: string, since: string | null): Promise<NodeRecord | null> {
+    this.stmt.setMaintenance.run({ since, id });
+    const row = this.stmt.node.get(id);
+    return row ? toNode(row) : null;
+  }
+
+  async moveNode(id: string, clusterId: string): Promise<NodeRecord> {
+    try {
+      if (this.stmt.moveNode.run(clusterId, id).changes === 0) throw new QuantixError('HOST_NOT_FOUND');
+    } catch (err) {
+      if (isConstraint(err, 'FOREIGNKEY')) throw new QuantixError('CLUSTER_NOT_FOUND');
+      throw err;
+    }
+    return toNode(this.stmt.node.get(id)!);
   }
 
   async listNodes(filter: { clusterId?: string; states?: readonly NodeState[] } = {}): Promise<NodeRecord[]> {

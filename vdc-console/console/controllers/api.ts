@@ -9,9 +9,12 @@ import type {
   CreateClusterRequest,
   DiscoverRequest,
   DiscoverResponse,
+  MaintenanceResponse,
+  MoveNodeResponse,
   NodeDetail,
   RegisterRequest,
   RemoveNodeResponse,
+  RenameClusterResponse,
 } from '../../../common/protocol/vdc-api.js';
 import type { BusyTracker } from '../../../common/tui/idle.js';
 import type { DashboardHealth, DashboardSource } from '../model.js';
@@ -23,6 +26,9 @@ export interface ConsoleApi extends DashboardSource {
   discover(req: DiscoverRequest, o?: DiscoverOptions): Promise<DiscoverResponse>;
   register(req: RegisterRequest): Promise<NodeDetail>;
   removeNode(id: string, opts?: { force?: boolean }): Promise<RemoveNodeResponse>;
+  setMaintenance(id: string, maintenance: boolean): Promise<MaintenanceResponse>;
+  moveNode(id: string, clusterId: string): Promise<MoveNodeResponse>;
+  renameCluster(idOrName: string, name: string): Promise<RenameClusterResponse>;
 }
 
 /** The same API with each request counted by busy until it settles. */
@@ -36,5 +42,8 @@ export function trackRequests(api: ConsoleApi, busy: Pick<BusyTracker, 'track'>)
     discover: (req, o) => busy.track(api.discover(req, o)),
     register: (req) => busy.track(api.register(req)),
     removeNode: (id, opts) => busy.track(api.removeNode(id, opts)),
+    setMaintenance: (id, on) => busy.track(api.setMaintenance(id, on)),
+    moveNode: (id, clusterId) => busy.track(api.moveNode(id, clusterId)),
+    renameCluster: (id, name) => busy.track(api.renameCluster(id, name)),
   };
 }

@@ -358,9 +358,18 @@ export function renderHostDetails(
     [
       'State',
       [
-        renderHostState(h, now, g),
+        renderHostState({ ...h, maintenance: false }, now, g),
         { text: timeOf(h.stateSince) !== null ? ` since ${formatTimestamp(timeOf(h.stateSince))}` : '' },
       ],
+    ],
+    [
+      'Maintenance',
+      h.maintenance === true
+        ? {
+            text: `on${timeOf(h.maintenanceSince) !== null ? ` since ${formatTimestamp(timeOf(h.maintenanceSince))}` : ''}, not in capacity totals`,
+            style: 'warn',
+          }
+        : 'off',
     ],
     [
       'Last seen',
