@@ -30,8 +30,9 @@ describe('vDC console', () => {
     const p = both.run(startConsole(both.vdc(), { term: 'xterm', cols: 80, rows: 24 }));
     await p.waitForText(/Production\s+1\/1/);
     p.press('Tab', 'Enter');
-    await p.waitForText(/Maintenance\s+off/);
+    await p.waitForText(/Host ID/);
     await p.waitForSettled();
+    expect(p.screen()).not.toContain('Maintenance');
     expect(p.screen()).toMatch(/m Maint\./);
     expect(p.screen()).toMatch(/v Move/);
 
@@ -58,7 +59,7 @@ describe('vDC console', () => {
     await p.waitForText('Leave maintenance?');
     p.press('Enter');
     await p.waitForText(/is out of maintenance/);
-    await p.waitForText(/Maintenance\s+off/);
+    await p.waitForNoText(/Maintenance\s+on/);
     expect(await hostHolds()).toMatchObject({ maintenance: false });
 
     p.press('v');

@@ -362,15 +362,18 @@ export function renderHostDetails(
         { text: timeOf(h.stateSince) !== null ? ` since ${formatTimestamp(timeOf(h.stateSince))}` : '' },
       ],
     ],
-    [
-      'Maintenance',
-      h.maintenance === true
-        ? {
-            text: `on${timeOf(h.maintenanceSince) !== null ? ` since ${formatTimestamp(timeOf(h.maintenanceSince))}` : ''}, not in capacity totals`,
-            style: 'warn',
-          }
-        : 'off',
-    ],
+    // Only while it is on: the inventory tabs below keep their rows on an 80x24 screen.
+    ...(h.maintenance === true
+      ? [
+          [
+            'Maintenance',
+            {
+              text: `on${timeOf(h.maintenanceSince) !== null ? ` since ${formatTimestamp(timeOf(h.maintenanceSince))}` : ''}, not in capacity totals`,
+              style: 'warn' as const,
+            },
+          ],
+        ]
+      : []),
     [
       'Last seen',
       timeOf(h.lastSeenAt) !== null
