@@ -19,6 +19,8 @@ import {
   type JoinRequest,
   JoinResponse,
   LeaveResponse,
+  Membership,
+  type MembershipUpdateRequest,
   NodeStatusResponse,
   readAgentErrorBody,
 } from '../protocol/agent-api.js';
@@ -187,7 +189,7 @@ export class HostAgentClient {
 
   private send(
     mutual: boolean,
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT',
     path: string,
     headers: Record<string, string>,
     body?: string,
@@ -334,13 +336,13 @@ export class HostAgentClient {
   }
 
   /** Sends a node request over mutual TLS. */
-  private async mutual(method: 'GET' | 'POST', path: string): Promise<unknown> {
+  private async mutual(method: 'GET' | 'POST' | 'PUT', path: string, body = '{}'): Promise<unknown> {
     if (this.pinned === null) {
       throw new QuantixError('INTERNAL', {
         message: `Node requests to ${this.where} need the host's pinned certificate fingerprint.`,
       });
     }
-    const res = await this.send(true, method, path, {}, method === 'POST' ? '{}' : undefined);
+    const res = await this.send(true, method, path, {}, method === 'GET' ? undefined : body);
     if (res.status >= 200 && res.status < 300) return parseJsonBody(res, this.where);
     throw this.hostError(res, this.json(res));
   }
@@ -356,6 +358,15 @@ export class HostAgentClient {
       Inventory,
       await this.mutual('GET', `${AGENT_PATHS.nodeInventory}${opts.refresh ? '?refresh=true' : ''}`),
       'inventory',
+    );
+  }
+
+  /** Pushes the membership state this vDC holds for the host (cluster, maintenance); answers what the host now holds. */
+  async updateMembership(body: MembershipUpdateRequest): Promise<Membership> {
+    return checkAgentReply(
+      Membership,
+      await this.mutual('PUT', AGENT_PATHS.nodeMembership, JSON.stringify(body)),
+      'membership',
     );
   }
 

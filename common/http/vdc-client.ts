@@ -17,12 +17,15 @@ import {
   DiscoverResponse,
   type DiscoverStage,
   HealthResponse,
+  MaintenanceResponse,
+  MoveNodeResponse,
   NodeDetail,
   type NodeSummary,
   type RegisterRequest,
   RefreshNodeResponse,
   RemoveNodeResponse,
   SessionResponse,
+  RenameClusterResponse,
   DISCOVER_STAGES,
   NDJSON,
   VDC_PATHS,
@@ -328,6 +331,33 @@ export class VdcClient {
     );
   }
 
+  /** Puts a host in maintenance (true) or takes it out (false). */
+  async setMaintenance(id: string, maintenance: boolean, o: CallOptions = {}): Promise<MaintenanceResponse> {
+    return checkVdcReply(
+      MaintenanceResponse,
+      await this.call('PUT', VDC_PATHS.nodeMaintenance(id), { maintenance }, o, this.hostOperationTimeoutMs),
+      'response',
+    );
+  }
+
+  /** Moves a host to another cluster (id or name); refused, with nothing changed, when the host cannot be told. */
+  async moveNode(id: string, clusterId: string, o: CallOptions = {}): Promise<MoveNodeResponse> {
+    return checkVdcReply(
+      MoveNodeResponse,
+      await this.call('POST', VDC_PATHS.nodeMove(id), { clusterId }, o, this.hostOperationTimeoutMs),
+      'response',
+    );
+  }
+
+  /** Renames a cluster (CLUSTER_EXISTS when the name is taken); its hosts are told the new name. */
+  async renameCluster(idOrName: string, name: string, o: CallOptions = {}): Promise<RenameClusterResponse> {
+    return checkVdcReply(
+      RenameClusterResponse,
+      await this.call('POST', VDC_PATHS.clusterRename(idOrName), { name }, o, this.hostOperationTimeoutMs),
+      'response',
+    );
+  }
+
   /** Audit records, newest first (the first page of the query). */
   async audit(query: AuditQuery = {}, o: CallOptions = {}): Promise<AuditListResponse['events']> {
     return (await this.auditPage(query, o)).events;
@@ -367,7 +397,7 @@ export class VdcClient {
   }
 
   private async call(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     body: unknown,
     o: CallOptions,
@@ -377,7 +407,7 @@ export class VdcClient {
   }
 
   private async send(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     body: unknown,
     o: CallOptions,

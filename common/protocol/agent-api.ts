@@ -39,6 +39,8 @@ export const AGENT_PATHS = {
   nodeInventory: '/api/v1/node/inventory',
   /** Network (pinned client certificate) and local socket. */
   nodeLeave: '/api/v1/node/leave',
+  /** Network (pinned client certificate): PUT, the vDC pushes the host's cluster and maintenance flag. */
+  nodeMembership: '/api/v1/node/membership',
   /** Local: POST generates, GET shows, DELETE revokes. */
   token: '/api/v1/registration/token',
   /** Local. */
@@ -156,6 +158,8 @@ export const NodeStatusResponse = Type.Object({
   usage: LiveUsage,
   time: Type.String(),
   agentVersion: Type.String(),
+  /** Whether the vDC put the host in maintenance, as the host last heard it (absent from agents before it existed). */
+  maintenance: Type.Optional(Type.Boolean()),
 });
 export type NodeStatusResponse = Static<typeof NodeStatusResponse>;
 
@@ -221,8 +225,25 @@ export const Membership = Type.Object({
   joinedAt: Type.String(),
   /** Last request from the vDC over mutual TLS, null before its first poll. */
   lastContactAt: NullableString,
+  /** Whether the vDC put the host in maintenance (absent from agents before it existed). */
+  maintenance: Type.Optional(Type.Boolean()),
 });
 export type Membership = Static<typeof Membership>;
+
+/**
+ * `PUT /api/v1/node/membership` body over mutual TLS: the whole membership
+ * state the managing vDC holds for this host (its cluster, after a move or a
+ * rename, and the maintenance flag), pushed as one document so the host never
+ * holds half of an update.
+ */
+export const MembershipUpdateRequest = Type.Object(
+  {
+    cluster: Type.Object({ id: joinText(128), name: joinText(128) }, { additionalProperties: false }),
+    maintenance: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export type MembershipUpdateRequest = Static<typeof MembershipUpdateRequest>;
 
 /** Local `GET /api/v1/node/status`. */
 export const LocalStatus = Type.Object({

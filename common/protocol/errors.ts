@@ -203,7 +203,7 @@ export const ERRORS = {
   HOST_ALREADY_REGISTERED: {
     status: 409,
     message: 'The host is already registered with this vDC.',
-    hint: 'It is listed under its cluster; remove it first to move it.',
+    hint: 'It is listed under its cluster; to put it in another cluster, move it (`quantix-vdc-console hosts move HOST --cluster OTHER`).',
   },
   HOST_MANAGED_ELSEWHERE: {
     status: 409,
@@ -223,7 +223,12 @@ export const ERRORS = {
   CLUSTER_NOT_EMPTY: {
     status: 409,
     message: 'The cluster still has hosts.',
-    hint: 'Remove its hosts first.',
+    hint: 'Move its hosts to another cluster (`quantix-vdc-console hosts move HOST --cluster OTHER`) or remove them, then delete it.',
+  },
+  HOST_NOT_MOVABLE: {
+    status: 409,
+    message: 'The host cannot be moved in its current state.',
+    hint: 'Wait until a host being added is connected; a host that left its cluster must be removed and added again.',
   },
   HOST_NOT_FOUND: {
     status: 404,

@@ -24,6 +24,9 @@ export const VDC_PATHS = {
   nodes: '/api/nodes',
   node: (id: string) => `/api/nodes/${encodeURIComponent(id)}`,
   nodeRefresh: (id: string) => `/api/nodes/${encodeURIComponent(id)}/refresh`,
+  nodeMaintenance: (id: string) => `/api/nodes/${encodeURIComponent(id)}/maintenance`,
+  nodeMove: (id: string) => `/api/nodes/${encodeURIComponent(id)}/move`,
+  clusterRename: (idOrName: string) => `/api/clusters/${encodeURIComponent(idOrName)}/rename`,
   audit: '/api/audit',
   apiTokens: '/api/api-tokens',
   apiToken: (idOrName: string) => `/api/api-tokens/${encodeURIComponent(idOrName)}`,
@@ -35,6 +38,9 @@ export const VDC_ROUTES = {
   cluster: `${VDC_PATHS.clusters}/:id`,
   node: `${VDC_PATHS.nodes}/:id`,
   nodeRefresh: `${VDC_PATHS.nodes}/:id/refresh`,
+  nodeMaintenance: `${VDC_PATHS.nodes}/:id/maintenance`,
+  nodeMove: `${VDC_PATHS.nodes}/:id/move`,
+  clusterRename: `${VDC_PATHS.clusters}/:id/rename`,
   apiToken: `${VDC_PATHS.apiTokens}/:id`,
 } as const;
 
@@ -158,6 +164,10 @@ const nodeSummaryFields = {
   lastError: Type.Union([NodeError, Type.Null()]),
   usage: Type.Union([LiveUsage, Type.Null()]),
   capacity: NodeCapacity,
+  /** In maintenance: still polled, left out of capacity totals (absent from a vDC before maintenance existed). */
+  maintenance: Type.Optional(Type.Boolean()),
+  /** When the host was put in maintenance, null when it is not. */
+  maintenanceSince: Type.Optional(NullableString),
 };
 
 /** A registered host, as listed. */
@@ -302,6 +312,62 @@ export const RemoveNodeResponse = Type.Object({
   reason: NullableString,
 });
 export type RemoveNodeResponse = Static<typeof RemoveNodeResponse>;
+
+const ClusterName = Type.String({
+  minLength: 1,
+  maxLength: 63,
+  pattern: CLUSTER_NAME_PATTERN.source,
+  problem: 'may only hold letters, digits, "-", "_" and "." (1-63)',
+});
+
+/** `PUT /api/nodes/:id/maintenance`. */
+export const MaintenanceRequest = Type.Object({ maintenance: Type.Boolean() }, { additionalProperties: false });
+export type MaintenanceRequest = Static<typeof MaintenanceRequest>;
+
+/** `PUT /api/nodes/:id/maintenance` result. The vDC's record is what counts; the host is told best effort. */
+export const MaintenanceResponse = Type.Object({
+  node: NodeSummary,
+  /** True when the host took the new state at once; otherwise the poller tells it once it answers. */
+  hostNotified: Type.Boolean(),
+  /** Why the host was not told, when it was not. */
+  reason: NullableString,
+});
+export type MaintenanceResponse = Static<typeof MaintenanceResponse>;
+
+/** `POST /api/nodes/:id/move`. */
+export const MoveNodeRequest = Type.Object(
+  {
+    /** Target cluster id (or exact name). */
+    clusterId: Type.String({ format: 'nonblank', maxLength: 100 }),
+  },
+  { additionalProperties: false },
+);
+export type MoveNodeRequest = Static<typeof MoveNodeRequest>;
+
+/** `POST /api/nodes/:id/move` result. */
+export const MoveNodeResponse = Type.Object({
+  node: NodeSummary,
+  /** The cluster the host was in. */
+  from: Type.Object({ id: Type.String(), name: Type.String() }),
+  /** False when the host already was in that cluster (nothing was done). */
+  moved: Type.Boolean(),
+});
+export type MoveNodeResponse = Static<typeof MoveNodeResponse>;
+
+/** `POST /api/clusters/:id/rename`. */
+export const RenameClusterRequest = Type.Object({ name: ClusterName }, { additionalProperties: false });
+export type RenameClusterRequest = Static<typeof RenameClusterRequest>;
+
+/** `POST /api/clusters/:id/rename` result. */
+export const RenameClusterResponse = Type.Object({
+  cluster: Cluster,
+  previousName: Type.String(),
+  /** Hosts of the cluster that took the new name at once. */
+  hostsNotified: Type.Integer(),
+  /** Hosts that could not be told now: the poller tells each once it answers. */
+  hostsPending: Type.Integer(),
+});
+export type RenameClusterResponse = Static<typeof RenameClusterResponse>;
 
 /** An audit record. Never holds a secret. */
 export const AuditEvent = Type.Object({
@@ -537,6 +603,21 @@ export function parseDiscoverRequest(body: unknown): Required<DiscoverRequest> {
 /** Validates `POST /api/nodes/register`. */
 export function parseRegisterRequest(body: unknown): RegisterRequest {
   return parseRequest(RegisterRequest, body, REQUEST);
+}
+
+/** Validates `PUT /api/nodes/:id/maintenance`. */
+export function parseMaintenanceRequest(body: unknown): MaintenanceRequest {
+  return parseRequest(MaintenanceRequest, body, REQUEST);
+}
+
+/** Validates `POST /api/nodes/:id/move`. */
+export function parseMoveNodeRequest(body: unknown): MoveNodeRequest {
+  return parseRequest(MoveNodeRequest, body, REQUEST);
+}
+
+/** Validates `POST /api/clusters/:id/rename`. */
+export function parseRenameClusterRequest(body: unknown): RenameClusterRequest {
+  return parseRequest(RenameClusterRequest, body, REQUEST);
 }
 
 /** Validates `POST /api/api-tokens`. */

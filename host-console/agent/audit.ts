@@ -25,6 +25,7 @@ export const AUDIT_ACTIONS = [
   'join.repeat',
   'leave',
   'node.refused',
+  'membership.update',
 ] as const;
 
 /** What happened. */

@@ -88,6 +88,7 @@ export function renderStatus(s: LocalStatus, nowMs: number): string {
   const membership = m
     ? [
         ['Cluster', `${inert(m.cluster.name)} on vDC ${inert(m.vdc.name)} (${inert(m.vdc.url)})`] as [string, string],
+        ['Maintenance', m.maintenance ? 'on (set on the vDC; not counted in its capacity)' : 'off'] as [string, string],
         ['Node ID', inert(m.nodeId)] as [string, string],
         ['Joined', inert(m.joinedAt)] as [string, string],
         ['Last contact', m.lastContactAt ? inert(m.lastContactAt) : 'not yet'] as [string, string],

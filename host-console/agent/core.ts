@@ -14,6 +14,8 @@ import {
   type LeaveResponse,
   type LocalStatus,
   type ManagementAddress,
+  type Membership,
+  type MembershipUpdateRequest,
   type NodeStatusResponse,
   type TokenInfo,
   type TokenState,
@@ -325,7 +327,50 @@ async function nodeStatus(deps: CoreDeps, m: MembershipRecord): Promise<NodeStat
     usage: await liveUsage(deps),
     time: isoNow(deps),
     agentVersion: id.agentVersion,
+    maintenance: m.maintenance === true,
   };
+}
+
+/**
+ * Applies the membership state the managing vDC pushed (cluster after a move
+ * or a rename, maintenance flag) and returns the record now held. Written to
+ * disk before it is held in memory: a failed write leaves both as they were.
+ * An update that changes nothing writes nothing and is not audited, so the
+ * poller's catch-up pushes cost no disk writes.
+ */
+function updateMembership(
+  deps: CoreDeps,
+  m: MembershipRecord,
+  body: MembershipUpdateRequest,
+  source: string,
+): MembershipRecord {
+  const was = { cluster: m.cluster.name, maintenance: m.maintenance === true };
+  if (m.cluster.id === body.cluster.id && was.cluster === body.cluster.name && was.maintenance === body.maintenance)
+    return m;
+  const next: MembershipRecord = { ...m, cluster: { ...body.cluster }, maintenance: body.maintenance };
+  try {
+    saveMembership(deps.stateDir, next);
+  } catch (err) {
+    deps.log.error({ err }, 'membership could not be saved');
+    throw new QuantixError('STATE_WRITE_FAILED');
+  }
+  const changes = [
+    ...(was.cluster !== body.cluster.name || m.cluster.id !== body.cluster.id
+      ? [`cluster ${was.cluster} -> ${body.cluster.name}`]
+      : []),
+    ...(was.maintenance !== body.maintenance ? [`maintenance ${body.maintenance ? 'on' : 'off'}`] : []),
+  ];
+  deps.audit.write({
+    action: 'membership.update',
+    outcome: 'ok',
+    source,
+    vdcId: m.vdc.id,
+    nodeId: m.nodeId,
+    clusterId: body.cluster.id,
+    detail: changes.join(', '),
+  });
+  deps.log.info({ clusterId: body.cluster.id, clusterName: body.cluster.name, maintenance: body.maintenance, source }, 'membership updated by the vDC');
+  return next;
 }
 
 /** Generates a token (refused while managed) living ttlSeconds, or the agent's default lifetime. */
@@ -525,6 +570,13 @@ export function createCore(deps: CoreDeps) {
 
     /** Network node status. */
     nodeStatus: (m: MembershipRecord): Promise<NodeStatusResponse> => nodeStatus(deps, m),
+
+    /** The managing vDC's push of cluster and maintenance (after authorizeNode); answers the membership held now. */
+    updateMembership(m: MembershipRecord, body: MembershipUpdateRequest, source: string): Membership {
+      const next = updateMembership(deps, m, body, source);
+      if (membership === m) membership = next;
+      return membershipView(next)!;
+    },
 
     /** Leaves the cluster (local operator or the managing vDC). */
     leave(source: string): LeaveResponse {

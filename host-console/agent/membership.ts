@@ -15,6 +15,8 @@ export interface MembershipRecord {
   nodeId: string;
   joinedAt: string;
   lastContactAt: string | null;
+  /** Set by the vDC (`node/membership`); absent in records written before maintenance existed. */
+  maintenance?: boolean;
 }
 
 /** File name of the membership record in the state directory. */
@@ -41,7 +43,8 @@ function isRecord(v: unknown): v is MembershipRecord {
     !!o.cluster &&
     typeof o.cluster.id === 'string' &&
     typeof o.cluster.name === 'string' &&
-    (o.lastContactAt === null || typeof o.lastContactAt === 'string')
+    (o.lastContactAt === null || typeof o.lastContactAt === 'string') &&
+    (o.maintenance === undefined || typeof o.maintenance === 'boolean')
   );
 }
 
@@ -67,6 +70,7 @@ export function loadMembership(stateDir: string): MembershipRecord | null {
     nodeId: parsed.nodeId,
     joinedAt: parsed.joinedAt,
     lastContactAt: parsed.lastContactAt ?? null,
+    maintenance: parsed.maintenance === true,
   };
 }
 
@@ -93,5 +97,6 @@ export function membershipView(m: MembershipRecord | null): Membership | null {
     nodeId: m.nodeId,
     joinedAt: m.joinedAt,
     lastContactAt: m.lastContactAt,
+    maintenance: m.maintenance === true,
   };
 }

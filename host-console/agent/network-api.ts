@@ -17,6 +17,8 @@ import {
   JoinRequest,
   JoinResponse,
   LeaveResponse,
+  Membership,
+  MembershipUpdateRequest,
   NodeStatusResponse,
 } from '../../common/protocol/agent-api.js';
 import { Inventory } from '../../common/protocol/inventory.js';
@@ -161,6 +163,13 @@ function routes(core: AgentCore, log: Logger): RouteOptions[] {
       url: AGENT_PATHS.nodeLeave,
       schema: { response: { 200: LeaveResponse } },
       handler: node((_m, req) => core.leave(sourceOf(req))),
+    },
+    {
+      // The body's schema is checked before the client certificate: a wrong body says nothing about membership.
+      method: 'PUT',
+      url: AGENT_PATHS.nodeMembership,
+      schema: { body: MembershipUpdateRequest, response: { 200: Membership } },
+      handler: node((m, req) => core.updateMembership(m, req.body as MembershipUpdateRequest, sourceOf(req))),
     },
   ];
 }

@@ -31,6 +31,7 @@ export function toHostStatus(s: LocalStatus): HostStatusView {
           clusterName: s.membership.cluster.name,
           joinedAt: s.membership.joinedAt,
           lastContactAt: s.membership.lastContactAt,
+          maintenance: s.membership.maintenance === true,
         }
       : null,
     tokenNote,

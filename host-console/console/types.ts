@@ -22,6 +22,8 @@ export interface MembershipView {
   joinedAt: string | null;
   /** ISO time the vDC last talked to this host, null before its first poll. */
   lastContactAt: string | null;
+  /** The vDC put this host in maintenance. */
+  maintenance: boolean;
 }
 
 /** The host's identity and state from the agent's status. */

@@ -115,5 +115,8 @@ export function loadFixture(spec: string, now: number): ConsoleApi {
     // A fixture holds no audit: the view shows it empty.
     auditPage: () => Promise.resolve({ events: [], next: null }),
     refreshNode: readOnly,
+    setMaintenance: readOnly,
+    moveNode: readOnly,
+    renameCluster: readOnly,
   };
 }

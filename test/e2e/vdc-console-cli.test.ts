@@ -64,6 +64,8 @@ const HOST_FIELDS = [
   'lastError',
   'usage',
   'capacity',
+  'maintenance',
+  'maintenanceSince',
 ].sort();
 
 describe('quantix-vdc-console commands', () => {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSelfSignedCertificate, type CertificatePair } from '../../common/tls/certificates.js';
-import { HostAgentClient } from '../../common/http/host-agent-client.js';
+import { agentCodeOf, HostAgentClient } from '../../common/http/host-agent-client.js';
 import { LocalAgentClient } from '../../common/http/local-agent-client.js';
 import { request, type RawResponse } from '../../common/http/request.js';
 import { AGENT_PATHS, type JoinRequest } from '../../common/protocol/agent-api.js';
@@ -414,6 +414,41 @@ describe('registration over HTTPS', () => {
     );
     const noCert = await raw(a, { path: AGENT_PATHS.nodeStatus, authorization: null });
     expect([noCert.status, noCert.json.code]).toEqual([403, 'NOT_MANAGED_BY_YOU']);
+  });
+
+  it('takes the cluster and maintenance flag the pinned vDC pushes, and nothing from anyone else', async () => {
+    const file = path.join(a.stateDir, 'membership.json');
+    const before = readFileSync(file, 'utf8');
+    const evil = { cluster: { id: 'c-9', name: 'evil' }, maintenance: true };
+    await expectCode(
+      hostClient(a, { pinnedFingerprint: a.fingerprint, clientCertificate: intruder }).updateMembership(evil),
+      'NOT_MANAGED_BY_YOU',
+    );
+    // A body outside the schema (a name over 128 characters, an unknown field) is refused before anything is written.
+    const mine = hostClient(a, { pinnedFingerprint: a.fingerprint });
+    for (const bad of [
+      { cluster: { id: 'c-1', name: 'x'.repeat(129) }, maintenance: true },
+      { ...evil, nodeId: 'node-99' },
+    ]) {
+      const err = await expectCode(mine.updateMembership(bad), 'HOST_PROTOCOL_ERROR');
+      expect(agentCodeOf(err)).toBe('BAD_REQUEST');
+    }
+    expect(readFileSync(file, 'utf8')).toBe(before);
+
+    const m = await mine.updateMembership({ cluster: { id: 'c-2', name: 'staging' }, maintenance: true });
+    expect(m).toMatchObject({ nodeId: 'node-42', cluster: { id: 'c-2', name: 'staging' }, maintenance: true });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ cluster: { name: 'staging' }, maintenance: true });
+    expect((await local(a).status()).membership).toMatchObject({ cluster: { name: 'staging' }, maintenance: true });
+    expect(await mine.status()).toMatchObject({ cluster: { name: 'staging' }, maintenance: true });
+    const audited = readFileSync(path.join(a.stateDir, 'audit.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditRecord)
+      .filter((r) => r.action === 'membership.update');
+    expect(audited.map((r) => r.detail)).toEqual(['cluster prod -> staging, maintenance on']);
+    // The same state again writes and audits nothing.
+    await mine.updateMembership({ cluster: { id: 'c-2', name: 'staging' }, maintenance: true });
+    expect(readFileSync(path.join(a.stateDir, 'audit.log'), 'utf8').match(/membership\.update/g)).toHaveLength(1);
   });
 
   it('the vDC can remove the host, which is then standalone', async () => {

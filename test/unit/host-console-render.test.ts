@@ -115,6 +115,7 @@ describe('main screen', () => {
       clusterName: 'Production',
       joinedAt: '2026-11-25T14:07:00Z',
       lastContactAt: new Date(T0 - 4_000).toISOString(),
+      maintenance: false,
     };
     const text = screen(s, 'main').join('\n');
     expect(text).toContain('● Managed by vDC vdc01 (https://10.20.0.2:9443)');
@@ -131,6 +132,7 @@ describe('main screen', () => {
       clusterName: 'Production',
       joinedAt,
       lastContactAt: new Date(T0 - 50_000).toISOString(),
+      maintenance: false,
     };
     // within six 15 s polling periods: just the age, dimmed
     expect(screen(s, 'main').join('\n')).toMatch(/last contact 50s ago\s*│/);
@@ -238,6 +240,7 @@ describe('token screen', () => {
           clusterName: 'Production',
           joinedAt: '2026-11-25T14:07:00Z',
           lastContactAt: null,
+          maintenance: false,
         };
         return withToken(s);
       },
@@ -362,7 +365,9 @@ describe('ASCII mode', () => {
     (view) => {
       const s = withToken(baseState());
       s.status!.membership =
-        view === 'main' ? { vdcName: 'v', vdcUrl: null, clusterName: 'c', joinedAt: null, lastContactAt: null } : null;
+        view === 'main'
+          ? { vdcName: 'v', vdcUrl: null, clusterName: 'c', joinedAt: null, lastContactAt: null, maintenance: true }
+          : null;
       const text = screen(s, view, T0, ASCII_GLYPHS).join('\n');
       expect(/[^\x20-\x7e\n]/.test(text)).toBe(false);
       expect(text.split('\n')[0]).toMatch(/^\+ Quantix-OS/);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Cluster, DiscoverResponse, NodeDetail, RemoveNodeResponse } from '../../common/protocol/vdc-api.js';
+import type {
+  Cluster,
+  DiscoverResponse,
+  MaintenanceResponse,
+  MoveNodeResponse,
+  NodeDetail,
+  RemoveNodeResponse,
+  RenameClusterResponse,
+} from '../../common/protocol/vdc-api.js';
 import { createBusyTracker } from '../../common/tui/idle.js';
 import { trackRequests, type ConsoleApi } from '../../vdc-console/console/controllers/api.js';
 import { wizardEffects } from '../../vdc-console/console/controllers/wizard.js';
@@ -191,6 +199,9 @@ describe("the console controllers' requests", () => {
       removeNode: () => pending({} as RemoveNodeResponse),
       auditPage: () => pending({ events: [], next: null }),
       refreshNode: () => pending({ node: node(), changes: [] }),
+      setMaintenance: () => pending({} as MaintenanceResponse),
+      moveNode: () => pending({} as MoveNodeResponse),
+      renameCluster: () => pending({} as RenameClusterResponse),
     };
     const tracked = trackRequests(api, busy);
     const calls: Array<() => Promise<unknown>> = [
@@ -204,6 +215,9 @@ describe("the console controllers' requests", () => {
       () => tracked.removeNode('n1', { force: true }),
       () => tracked.auditPage({ limit: 100, action: 'node.register' }),
       () => tracked.refreshNode('n1'),
+      () => tracked.setMaintenance('n1', true),
+      () => tracked.moveNode('n1', 'c2'),
+      () => tracked.renameCluster('c1', 'Zone'),
     ];
     for (const [i, call] of calls.entries()) {
       const ok = i % 2 === 0;

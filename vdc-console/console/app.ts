@@ -16,6 +16,7 @@ import type { SessionResponse } from '../../common/protocol/vdc-api.js';
 import { trackRequests, type ConsoleApi } from './controllers/api.js';
 import { AuditBrowser } from './controllers/audit.js';
 import { createHostController } from './controllers/hosts.js';
+import { createMembershipController } from './controllers/membership.js';
 import { createWizardController } from './controllers/wizard.js';
 import { DashboardModel } from './model.js';
 import type { Frame } from './render/frame.js';
@@ -120,6 +121,7 @@ export function runConsole(app: TuiApp, vdc: ConsoleApi, opts: ConsoleOptions): 
   const wizard = createWizardController({ api, store, model, flash, redraw: () => draw() });
   const hosts = createHostController({ api, store, model, flash, glyphs: app.glyphs });
   const audit = new AuditBrowser({ api, flash, now, changed: () => draw() });
+  const membership = createMembershipController({ api, store, model, flash, pressedKey: () => pressedKey });
   const quit = () => {
     if (wizardUnderWay(state.wizard)) store.dispatch({ type: 'dialog', dialog: quitDialog(() => app.exit(0)) });
     else app.exit(0);
@@ -140,6 +142,9 @@ export function runConsole(app: TuiApp, vdc: ConsoleApi, opts: ConsoleOptions): 
       refreshInventory: hosts.refreshInventory,
       inventoryRefreshing: hosts.inventoryRefreshing,
       createCluster: hosts.createCluster,
+      renameCluster: membership.renameCluster,
+      askMaintenance: membership.askMaintenance,
+      askMove: membership.askMove,
       refresh: () => model.refresh(),
       repaint: () => app.repaint(),
       openAudit: () => {

@@ -37,7 +37,9 @@ import {
   hostRefreshedText,
   hostRemovedJson,
   hostsText,
+  clusterListJson,
 } from './output.js';
+import { MEMBERSHIP_HANDLERS } from './cli-membership.js';
 import { chooseTarget, EXIT, type GlobalValues } from './options.js';
 import { parseAuditOptions, runAuditCommand } from './audit-command.js';
 import { formatFingerprint } from '../../common/format/fingerprint.js';
@@ -58,7 +60,7 @@ export interface CliIo {
 export const PROGRAM = 'quantix-vdc-console';
 
 /** What the command needs from its context. */
-interface Ctx {
+export interface Ctx {
   io: CliIo;
   globals: GlobalValues;
   values: Record<string, string | boolean | undefined>;
@@ -370,7 +372,7 @@ function findCluster(clusters: readonly Cluster[], ref: string): Cluster {
 }
 
 /** Finds a host by node ID (the vDC's), host ID (the machine's), or host name (which must be unique). */
-async function findHost(client: VdcClient, ref: string): Promise<NodeSummary> {
+export async function findHost(client: VdcClient, ref: string): Promise<NodeSummary> {
   const nodes = await client.listNodes();
   const byId = nodes.find((n) => n.id === ref) ?? nodes.find((n) => n.hostId === ref);
   if (byId) return byId;
@@ -536,7 +538,7 @@ async function hostsRemove(ctx: Ctx): Promise<number> {
 async function clustersList(ctx: Ctx): Promise<number> {
   const client = await connect(ctx.io, ctx.globals);
   const [clusters, nodes] = await Promise.all([client.listClusters(), client.listNodes()]);
-  if (ctx.globals.json) ctx.json({ clusters: clusters.map(clusterJson) });
+  if (ctx.globals.json) ctx.json(clusterListJson(clusters, nodes));
   else for (const l of clustersText(clusters, nodes, ctx.glyphs)) ctx.out(l);
   return EXIT.ok;
 }
@@ -703,6 +705,7 @@ const HANDLERS: Record<string, (ctx: Ctx) => Promise<number>> = {
   'clusters list': clustersList,
   'clusters create': clustersCreate,
   'clusters delete': clustersDelete,
+  ...MEMBERSHIP_HANDLERS,
   login,
   logout,
   audit,

@@ -22,10 +22,12 @@ export function timeOf(iso: string | null | undefined): number | null {
   return Number.isFinite(t) ? t : null;
 }
 
-/** Totals of a cluster's hosts. */
+/** Totals of a cluster's hosts; a host in maintenance counts as a host but adds no capacity or use. */
 export interface ClusterTotals {
   hosts: number;
   connected: number;
+  /** Hosts in maintenance: left out of every figure below. */
+  maintenance: number;
   cores: number | null;
   /** CPU use of the connected hosts, weighted by their cores. */
   cpuPercent: number | null;
@@ -40,6 +42,7 @@ export function clusterTotals(hosts: readonly NodeSummary[]): ClusterTotals {
   const t: ClusterTotals = {
     hosts: hosts.length,
     connected: 0,
+    maintenance: 0,
     cores: null,
     cpuPercent: null,
     memoryUsed: null,
@@ -53,13 +56,17 @@ export function clusterTotals(hosts: readonly NodeSummary[]): ClusterTotals {
     if (n !== null && n !== undefined && Number.isFinite(n)) t[k] = (t[k] ?? 0) + n;
   };
   for (const h of hosts) {
+    if (h.state === 'connected') t.connected++;
+    if (h.maintenance === true) {
+      t.maintenance++;
+      continue;
+    }
     const cores = hostCores(h);
     add('cores', cores);
     add('memoryTotal', hostMemoryTotal(h));
     add('storage', h.capacity.localStorageBytes);
     add('gpus', h.capacity.gpus);
     if (h.state !== 'connected') continue;
-    t.connected++;
     add('memoryUsed', h.usage?.memoryUsedBytes);
     const p = h.usage?.cpuPercent;
     if (p !== null && p !== undefined && Number.isFinite(p)) {

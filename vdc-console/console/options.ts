@@ -117,6 +117,27 @@ by itself every few hours (quantix-vdc serve --inventory-refresh).`,
   -y, --yes  remove without asking (required when stdin is not a terminal)`,
   },
   {
+    words: ['hosts', 'maintenance'],
+    options: {},
+    positionals: ['host', 'mode'],
+    summary: 'put a host in maintenance (on) or take it out (off)',
+    usage: `Usage: quantix-vdc-console hosts maintenance NODE-ID|HOST-ID|NAME on|off [--json]
+
+A host in maintenance stays in its cluster and is still polled, but its CPU,
+memory, storage and GPUs are left out of the cluster and fleet capacity totals.
+Its console shows "Maintenance". A host that is down now is told when it answers.`,
+  },
+  {
+    words: ['hosts', 'move'],
+    options: { cluster: { type: 'string' } },
+    positionals: ['host'],
+    summary: 'move a host to another cluster (no new token)',
+    usage: `Usage: quantix-vdc-console hosts move NODE-ID|HOST-ID|NAME --cluster NAME|ID [--json]
+
+The vDC tells the host its new cluster over mutual TLS first, then records the
+move. A host that cannot be reached is not moved: nothing changes.`,
+  },
+  {
     words: ['clusters', 'list'],
     options: {},
     positionals: [],
@@ -138,6 +159,16 @@ Names are 1-63 letters, digits, "-", "_" or ".".`,
     positionals: ['cluster'],
     summary: 'delete an empty cluster',
     usage: `Usage: quantix-vdc-console clusters delete NAME|ID [--json]`,
+  },
+  {
+    words: ['clusters', 'rename'],
+    options: {},
+    positionals: ['cluster', 'name'],
+    summary: "rename a cluster (its hosts are told)",
+    usage: `Usage: quantix-vdc-console clusters rename NAME|ID NEW-NAME [--json]
+
+Names are 1-63 letters, digits, "-", "_" or "."; CLUSTER_EXISTS when another
+cluster has it. Hosts that are down are told the new name when they answer.`,
   },
   {
     words: ['login'],

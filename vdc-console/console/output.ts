@@ -21,7 +21,8 @@ import { cellText, renderDataTable, type Cell, type Column, type DataTable } fro
 import { lineText, padEnd, padStart, plain } from '../../common/tui/text.js';
 import { renderDiscoveryTables, renderHostDetails } from './render/inventory.js';
 import { describeRefresh, renderInventoryChange } from './render/inventory-change.js';
-import { CLUSTER_COLUMNS, HOST_COLUMNS, renderClusterRows, renderHostRow } from './render/rows.js';
+import { CLUSTER_COLUMNS, HOST_COLUMNS, renderClusterRow, renderClusterRows, renderHostRow } from './render/rows.js';
+import { clusterTotals, hostsByCluster, type ClusterTotals } from './fleet.js';
 
 /** `--json` shape of a host in lists. */
 export interface HostJson {
@@ -40,6 +41,9 @@ export interface HostJson {
   lastError: { code: string; message: string; at: string } | null;
   usage: LiveUsage | null;
   capacity: NodeCapacity;
+  /** In maintenance: still polled, left out of capacity totals. */
+  maintenance: boolean;
+  maintenanceSince: string | null;
 }
 
 /** `--json` shape of one host with its inventory. */
@@ -83,6 +87,8 @@ export function hostJson(n: NodeSummary): HostJson {
     lastError: n.lastError ? { code: n.lastError.code, message: n.lastError.message, at: n.lastError.at } : null,
     usage: n.usage,
     capacity: n.capacity,
+    maintenance: n.maintenance === true,
+    maintenanceSince: n.maintenanceSince ?? null,
   };
 }
 
@@ -105,6 +111,41 @@ export function clusterJson(c: Cluster): ClusterJson {
     createdAt: c.createdAt,
     hosts: c.hosts,
     connectedHosts: c.connectedHosts,
+  };
+}
+
+/** Capacity totals of some hosts in `clusters list --json`; hosts in maintenance are left out (and counted apart). */
+export interface CapacityJson {
+  hosts: number;
+  connectedHosts: number;
+  maintenanceHosts: number;
+  cpuThreads: number | null;
+  memoryBytes: number | null;
+  localStorageBytes: number | null;
+  gpus: number | null;
+}
+
+function capacityJson(t: ClusterTotals): CapacityJson {
+  return {
+    hosts: t.hosts,
+    connectedHosts: t.connected,
+    maintenanceHosts: t.maintenance,
+    cpuThreads: t.cores,
+    memoryBytes: t.memoryTotal,
+    localStorageBytes: t.storage,
+    gpus: t.gpus,
+  };
+}
+
+/** `clusters list --json`: each cluster with its capacity totals, and the fleet's. */
+export function clusterListJson(
+  clusters: readonly Cluster[],
+  nodes: readonly NodeSummary[],
+): { clusters: Array<ClusterJson & { capacity: CapacityJson }>; fleet: CapacityJson } {
+  const by = hostsByCluster(nodes);
+  return {
+    clusters: clusters.map((c) => ({ ...clusterJson(c), capacity: capacityJson(clusterTotals(by.get(c.id) ?? [])) })),
+    fleet: capacityJson(clusterTotals(nodes)),
   };
 }
 
@@ -203,7 +244,14 @@ export function hostsText(nodes: readonly NodeSummary[], now: number, g: Glyphs)
 export function clustersText(clusters: readonly Cluster[], nodes: readonly NodeSummary[], g: Glyphs): string[] {
   if (clusters.length === 0) return ['No clusters. Create one with: quantix-vdc-console clusters create NAME'];
   const rows = renderClusterRows(clusters, nodes, g).map((r, i) => [...r, clusters[i]!.id]);
-  return textTable([...CLUSTER_COLUMNS, { title: 'ID', width: 8 }], rows);
+  const fleet = clusterTotals(nodes);
+  rows.push([...renderClusterRow({ name: 'TOTAL' }, fleet, g), '']);
+  const out = textTable([...CLUSTER_COLUMNS, { title: 'ID', width: 8 }], rows);
+  if (fleet.maintenance > 0)
+    out.push(
+      `${fleet.maintenance} host${fleet.maintenance === 1 ? ' is' : 's are'} in maintenance: not counted in the capacity totals.`,
+    );
+  return out;
 }
 
 /** A data table as text lines; key-value tables (no column titles) lose their blank header. */

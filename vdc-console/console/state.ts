@@ -29,7 +29,9 @@ export interface DetailsState {
 
 /** A one-line text prompt shown as a dialog; `kind` names what it asks for. */
 export interface PromptState {
-  kind: 'createCluster';
+  kind: 'createCluster' | 'renameCluster';
+  /** The cluster a rename is for. */
+  targetId?: string;
   value: string;
   /** The value's problem is shown once Enter was refused. */
   showProblem: boolean;
@@ -68,7 +70,7 @@ export type AppAction =
   /** The wizard closed (cancelled, or the host was added). */
   | { type: 'closeWizard' }
   | { type: 'dialog'; dialog: Dialog | null }
-  | { type: 'openPrompt'; kind: PromptState['kind'] }
+  | { type: 'openPrompt'; kind: PromptState['kind']; targetId?: string; value?: string }
   | { type: 'promptType'; text: string }
   | { type: 'promptErase' }
   /** Enter was refused: show the value's problem. */
@@ -163,7 +165,16 @@ function promptAction(
   s: AppState,
   a: Extract<AppAction, { type: 'openPrompt' | 'promptType' | 'promptErase' | 'promptRefused' | 'closePrompt' }>,
 ): AppState {
-  if (a.type === 'openPrompt') return { ...s, prompt: { kind: a.kind, value: '', showProblem: false } };
+  if (a.type === 'openPrompt')
+    return {
+      ...s,
+      prompt: {
+        kind: a.kind,
+        ...(a.targetId !== undefined ? { targetId: a.targetId } : {}),
+        value: a.value ?? '',
+        showProblem: false,
+      },
+    };
   const p = s.prompt;
   if (!p) return s;
   switch (a.type) {

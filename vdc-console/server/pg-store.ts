@@ -19,6 +19,7 @@ import type { Inventory } from '../../common/protocol/inventory.js';
 import type { AuditEvent, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
 import {
   type AuditRow,
+  clusterNotEmpty,
   type ClusterRow,
   driverCode,
   inventoryChangeOf,
@@ -150,6 +151,10 @@ export const PG_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE nodes ADD COLUMN inventory_changes_json TEXT;
   ALTER TABLE nodes ADD COLUMN inventory_changed_at TEXT;
+  `,
+  // Maintenance mode: when a host was put in maintenance, null when it is not.
+  `
+  ALTER TABLE nodes ADD COLUMN maintenance_since TEXT;
   `,
 ];
 
@@ -582,9 +587,7 @@ export class PgStore implements Store {
       const hosts = (await c.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM nodes WHERE cluster_id = $1', [id]))
         .rows[0]!.n;
       if (hosts > 0) {
-        throw new QuantixError('CLUSTER_NOT_EMPTY', {
-          message: `Cluster "${row.name}" still has ${hosts} host${hosts === 1 ? '' : 's'}.`,
-        });
+        throw clusterNotEmpty(row.name, hosts);
       }
       try {
         await c.query('DELETE FROM clusters WHERE id = $1', [id]);
@@ -596,6 +599,38 @@ export class PgStore implements Store {
       }
       return toCluster(row);
     });
+  }
+
+  async renameCluster(id: string, name: string): Promise<ClusterWithCounts> {
+    try {
+      const r = await this.q('UPDATE clusters SET name = $2 WHERE id = $1', [id, name]);
+      if ((r.rowCount ?? 0) === 0) throw new QuantixError('CLUSTER_NOT_FOUND');
+    } catch (err) {
+      if (isConstraint(err, 'UNIQUE'))
+        throw new QuantixError('CLUSTER_EXISTS', { message: `A cluster named "${name}" already exists.` });
+      throw err;
+    }
+    return toCluster((await this.q<ClusterRow>(`${CLUSTER_SELECT} WHERE c.id = $1`, [id])).rows[0]!);
+  }
+
+  async setMaintenance(id: string, since: string | null): Promise<NodeRecord | null> {
+    await this.q(
+      'UPDATE nodes SET maintenance_since = CASE WHEN $2::text IS NULL THEN NULL ELSE COALESCE(maintenance_since, $2) END WHERE id = $1',
+      [id, since],
+    );
+    const row = (await this.q<NodeRow>(`SELECT ${NODE_COLUMNS} ${NODE_FROM} WHERE n.id = $1`, [id])).rows[0];
+    return row ? toNode(row) : null;
+  }
+
+  async moveNode(id: string, clusterId: string): Promise<NodeRecord> {
+    try {
+      const r = await this.q('UPDATE nodes SET cluster_id = $2 WHERE id = $1', [id, clusterId]);
+      if ((r.rowCount ?? 0) === 0) throw new QuantixError('HOST_NOT_FOUND');
+    } catch (err) {
+      if (isConstraint(err, 'FOREIGNKEY')) throw new QuantixError('CLUSTER_NOT_FOUND');
+      throw err;
+    }
+    return toNode((await this.q<NodeRow>(`SELECT ${NODE_COLUMNS} ${NODE_FROM} WHERE n.id = $1`, [id])).rows[0]!);
   }
 
   async listNodes(filter: { clusterId?: string; states?: readonly NodeState[] } = {}): Promise<NodeRecord[]> {

@@ -21,6 +21,7 @@ import { QuantixError } from '../../common/protocol/errors.js';
 import type { Logger } from '../../common/log/logger.js';
 import type { HealthObservation, NodeRecord, ReplicaInfo, Store } from './store.js';
 import { NOT_OURS, type PollerStats, type VdcService } from './service.js';
+import { reconcileMembership } from './membership-ops.js';
 
 /** Poller settings. */
 export interface PollerOptions {
@@ -261,6 +262,7 @@ export class HealthPoller {
           error: { code: 'NOT_MANAGED_BY_YOU', message: `The host now belongs to vDC ${st.vdc.name}.` },
         };
       }
+      await reconcileMembership(this.o.service.membershipDeps, node, st, this.abort.signal);
       return { nodeId: node.id, at: at(), state: 'connected', usage: st.usage, hostname: st.hostname };
     } catch (err) {
       if (this.stopped) return null;

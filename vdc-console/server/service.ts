@@ -37,10 +37,13 @@ import {
   DISCOVERY_TTL_SECONDS,
   type HealthResponse,
   type HostAddress,
+  type MaintenanceResponse,
+  type MoveNodeResponse,
   NODE_STATES,
   type NodeDetail,
   type NodeSummary,
   type RemoveNodeResponse,
+  type RenameClusterResponse,
   parseCreateClusterRequest,
   parseDiscoverRequest,
   parseHostAddress,
@@ -62,6 +65,7 @@ import type {
   VdcIdentity,
 } from './store.js';
 import { apiTokenView, clusterView, nodeDetailView, nodeSummaryView } from './views.js';
+import * as membership from './membership-ops.js';
 
 /** Who is asking, for the audit, and a signal that fires if they hang up. */
 export interface RequestContext {
@@ -944,6 +948,41 @@ export class VdcService {
       detail: reason ?? `${node.hostname} left cluster ${node.clusterName}`,
     });
     return { node: nodeSummaryView(node), hostNotified, reason };
+  }
+
+  // -------------------------------------------------------------------------
+  // Maintenance, move, rename (membership-ops.ts)
+
+  /** What the membership operations use: the store, a client of a registered host, the audit. */
+  get membershipDeps(): membership.MembershipOpsDeps {
+    return {
+      store: this.o.store,
+      agent: (n, signal) =>
+        this.agent({
+          host: n.address,
+          port: n.port,
+          pinnedFingerprint: n.certificateFingerprint,
+          ...(signal ? { signal } : {}),
+        }),
+      audit: (e) => this.audit(e),
+      iso: () => this.iso(),
+      log: this.o.log,
+    };
+  }
+
+  /** Puts a host in maintenance or takes it out. */
+  setMaintenance(id: string, body: unknown, ctx: RequestContext): Promise<MaintenanceResponse> {
+    return membership.setMaintenance(this.membershipDeps, id, body, ctx);
+  }
+
+  /** Moves a host to another cluster (the host must take it first). */
+  moveNode(id: string, body: unknown, ctx: RequestContext): Promise<MoveNodeResponse> {
+    return membership.moveNode(this.membershipDeps, id, body, ctx);
+  }
+
+  /** Renames a cluster and tells its hosts. */
+  renameCluster(idOrName: string, body: unknown, ctx: RequestContext): Promise<RenameClusterResponse> {
+    return membership.renameCluster(this.membershipDeps, idOrName, body, ctx);
   }
 
   // -------------------------------------------------------------------------

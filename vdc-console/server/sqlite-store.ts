@@ -13,6 +13,7 @@ import type { Inventory } from '../../common/protocol/inventory.js';
 import type { AuditEvent, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
 import {
   type AuditRow,
+  clusterNotEmpty,
   type ClusterRow,
   driverCode,
   inventoryChangeOf,
@@ -120,6 +121,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE nodes ADD COLUMN inventory_changes_json TEXT;
   ALTER TABLE nodes ADD COLUMN inventory_changed_at TEXT;
+  `,
+  // Maintenance mode: when a host was put in maintenance, null when it is not.
+  `
+  ALTER TABLE nodes ADD COLUMN maintenance_since TEXT;
   `,
 ];
 
@@ -251,6 +256,11 @@ class SqliteStore implements Store {
         ORDER BY n.inventory_at IS NOT NULL, n.inventory_at, n.id LIMIT ?`,
       ),
       deleteNode: d.prepare<[string]>('DELETE FROM nodes WHERE id = ?'),
+      setMaintenance: d.prepare<[{ since: string | null; id: string }]>(
+        'UPDATE nodes SET maintenance_since = CASE WHEN @since IS NULL THEN NULL ELSE COALESCE(maintenance_since, @since) END WHERE id = @id',
+      ),
+      moveNode: d.prepare<[string, string]>('UPDATE nodes SET cluster_id = ? WHERE id = ?'),
+      renameCluster: d.prepare<[string, string]>('UPDATE clusters SET name = ? WHERE id = ?'),
       clusterCount: d.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM clusters'),
       stateCounts: d.prepare<[], { state: NodeState; n: number }>(
         'SELECT state, COUNT(*) AS n FROM nodes GROUP BY state',
@@ -326,13 +336,38 @@ class SqliteStore implements Store {
       if (!row) throw new QuantixError('CLUSTER_NOT_FOUND');
       const hosts = this.stmt.clusterHosts.get(id)!.n;
       if (hosts > 0) {
-        throw new QuantixError('CLUSTER_NOT_EMPTY', {
-          message: `Cluster "${row.name}" still has ${hosts} host${hosts === 1 ? '' : 's'}.`,
-        });
+        throw clusterNotEmpty(row.name, hosts);
       }
       this.stmt.deleteCluster.run(id);
       return toCluster(row);
     })();
+  }
+
+  async renameCluster(id: string, name: string): Promise<ClusterWithCounts> {
+    try {
+      if (this.stmt.renameCluster.run(name, id).changes === 0) throw new QuantixError('CLUSTER_NOT_FOUND');
+    } catch (err) {
+      if (isConstraint(err, 'UNIQUE'))
+        throw new QuantixError('CLUSTER_EXISTS', { message: `A cluster named "${name}" already exists.` });
+      throw err;
+    }
+    return toCluster(this.stmt.clusterById.get(id)!);
+  }
+
+  async setMaintenance(id: string, since: string | null): Promise<NodeRecord | null> {
+    this.stmt.setMaintenance.run({ since, id });
+    const row = this.stmt.node.get(id);
+    return row ? toNode(row) : null;
+  }
+
+  async moveNode(id: string, clusterId: string): Promise<NodeRecord> {
+    try {
+      if (this.stmt.moveNode.run(clusterId, id).changes === 0) throw new QuantixError('HOST_NOT_FOUND');
+    } catch (err) {
+      if (isConstraint(err, 'FOREIGNKEY')) throw new QuantixError('CLUSTER_NOT_FOUND');
+      throw err;
+    }
+    return toNode(this.stmt.node.get(id)!);
   }
 
   async listNodes(filter: { clusterId?: string; states?: readonly NodeState[] } = {}): Promise<NodeRecord[]> {

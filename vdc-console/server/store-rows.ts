@@ -3,6 +3,7 @@
  * mapping to the store's records, so SQLite and PostgreSQL answer with the
  * same shapes.
  */
+import { QuantixError } from '../../common/protocol/errors.js';
 import type { Inventory, LiveUsage } from '../../common/protocol/inventory.js';
 import type { ApiRole, AuditEvent, InventoryChange, NodeCapacity, NodeState } from '../../common/protocol/vdc-api.js';
 import type { ApiTokenRecord, ClusterWithCounts, NodeRecord } from './store.js';
@@ -32,6 +33,7 @@ export interface NodeRow {
   last_error_at: string | null;
   usage_json: string | null;
   capacity_json: string;
+  maintenance_since: string | null;
   inventory_json?: string | null;
   inventory_at?: string | null;
   inventory_changes_json?: string | null;
@@ -76,7 +78,16 @@ export interface AuditRow {
 
 export const NODE_COLUMNS = `n.id, n.host_id, n.hostname, n.address, n.port, n.cluster_id, c.name AS cluster_name,
   n.certificate_fingerprint, n.state, n.state_since, n.registered_at, n.last_seen_at,
-  n.last_error_code, n.last_error_message, n.last_error_at, n.usage_json, n.capacity_json`;
+  n.last_error_code, n.last_error_message, n.last_error_at, n.usage_json, n.capacity_json, n.maintenance_since`;
+
+/** CLUSTER_NOT_EMPTY naming the cluster, how many hosts it holds, and the next step (both back ends). */
+export function clusterNotEmpty(name: string, hosts: number): QuantixError {
+  const them = hosts === 1 ? 'it' : 'them';
+  return new QuantixError('CLUSTER_NOT_EMPTY', {
+    message: `Cluster "${name}" still has ${hosts} host${hosts === 1 ? '' : 's'}; it was not deleted.`,
+    hint: `Move ${them} to another cluster (\`quantix-vdc-console hosts move HOST --cluster OTHER\`) or remove ${them} (\`quantix-vdc-console hosts remove HOST\`), then delete the cluster.`,
+  });
+}
 
 export function toCluster(r: ClusterRow): ClusterWithCounts {
   return {
@@ -109,6 +120,7 @@ export function toNode(r: NodeRow): NodeRecord {
         : { code: r.last_error_code, message: r.last_error_message ?? '', at: r.last_error_at ?? r.state_since },
     usage: r.usage_json === null ? null : (JSON.parse(r.usage_json) as LiveUsage),
     capacity: JSON.parse(r.capacity_json) as NodeCapacity,
+    maintenanceSince: r.maintenance_since,
   };
 }
 

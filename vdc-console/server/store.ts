@@ -55,6 +55,8 @@ export interface NodeRecord {
   lastError: NodeError | null;
   usage: LiveUsage | null;
   capacity: NodeCapacity;
+  /** When the host was put in maintenance; null when it is not in maintenance. */
+  maintenanceSince: string | null;
 }
 
 /** A host row with its inventory. */
@@ -162,6 +164,8 @@ export interface Store {
   createCluster(cluster: ClusterRecord): Promise<ClusterWithCounts>;
   /** Deletes a cluster; CLUSTER_NOT_FOUND, or CLUSTER_NOT_EMPTY while any host row refers to it. */
   deleteCluster(id: string): Promise<ClusterWithCounts>;
+  /** Renames a cluster; CLUSTER_NOT_FOUND, or CLUSTER_EXISTS when another cluster has the name (in any case). */
+  renameCluster(id: string, name: string): Promise<ClusterWithCounts>;
 
   listNodes(filter?: { clusterId?: string; states?: readonly NodeState[] }): Promise<NodeRecord[]>;
   /** Number of clusters and of hosts in each state, without reading the hosts. */
@@ -200,6 +204,13 @@ export interface Store {
    * with `replicaId`, only hosts whose poll lease that replica holds, so replicas never refresh the same host.
    */
   staleInventories(before: string, limit: number, replicaId?: string): Promise<NodeRecord[]>;
+  /**
+   * Puts a host in maintenance (`since` = now) or takes it out (null); a host already in maintenance keeps its
+   * first `since`. Null when there is no such host.
+   */
+  setMaintenance(id: string, since: string | null): Promise<NodeRecord | null>;
+  /** Moves a host row to another cluster; HOST_NOT_FOUND or CLUSTER_NOT_FOUND. */
+  moveNode(id: string, clusterId: string): Promise<NodeRecord>;
   /** Deletes a host row; false when there was none. */
   deleteNode(id: string): Promise<boolean>;
 

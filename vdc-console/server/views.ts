@@ -36,6 +36,8 @@ export function nodeSummaryView(n: NodeRecord): NodeSummary {
     lastError: n.lastError ? { code: n.lastError.code, message: n.lastError.message, at: n.lastError.at } : null,
     usage: n.usage,
     capacity: n.capacity,
+    maintenance: n.maintenanceSince !== null,
+    maintenanceSince: n.maintenanceSince,
   };
 }
 

@@ -69,7 +69,10 @@ export function renderMembership(status: HostStatusView, now: number, g: Glyphs)
   if (m.vdcUrl) first.push(seg(` (${plain(m.vdcUrl)})`));
   const second: Line = [seg('  cluster '), seg(plain(m.clusterName), 'value')];
   if (joined !== null) second.push(seg(`, since ${dateTimeUtc(joined)}`));
-  return [labelled('Status', first), continued(second), continued(renderLastContact(contact, joined, now))];
+  const lines = [labelled('Status', first), continued(second)];
+  if (m.maintenance)
+    lines.push(continued([seg('  Maintenance', 'warn'), seg(': set on the vDC; not counted in its capacity')]));
+  return [...lines, continued(renderLastContact(contact, joined, now))];
 }
 
 /** Seconds without a call from the vDC after which the console points it out (the vDC checks every 15 s by default). */
@@ -132,5 +135,7 @@ export function renderAgentSummary(state: ConsoleState, now: number, g: Glyphs):
   else if (t) token = 'expired';
   else if (state.tokenLost === 'restarted') token = 'gone (the agent restarted)';
   else if (state.status.tokenEnded === 'revoked') token = 'revoked (F4 says why)';
-  return [agent, seg('running'), seg(` ${g.middot} `), seg('token: ', 'label'), seg(token)];
+  const line: Line = [agent, seg('running'), seg(` ${g.middot} `), seg('token: ', 'label'), seg(token)];
+  if (state.status.membership?.maintenance) line.push(seg(` ${g.middot} `), seg('Maintenance', 'warn'));
+  return line;
 }

@@ -11,10 +11,13 @@ import type {
   CreateClusterRequest,
   DiscoverRequest,
   DiscoverResponse,
+  MaintenanceResponse,
+  MoveNodeResponse,
   NodeDetail,
   RefreshNodeResponse,
   RegisterRequest,
   RemoveNodeResponse,
+  RenameClusterResponse,
 } from '../../../common/protocol/vdc-api.js';
 import type { BusyTracker } from '../../../common/tui/idle.js';
 import type { DashboardHealth, DashboardSource } from '../model.js';
@@ -29,6 +32,9 @@ export interface ConsoleApi extends DashboardSource {
   auditPage(query: AuditQuery): Promise<AuditListResponse>;
   /** Reads a host's inventory again; the answer says what changed. */
   refreshNode(id: string): Promise<RefreshNodeResponse>;
+  setMaintenance(id: string, maintenance: boolean): Promise<MaintenanceResponse>;
+  moveNode(id: string, clusterId: string): Promise<MoveNodeResponse>;
+  renameCluster(idOrName: string, name: string): Promise<RenameClusterResponse>;
 }
 
 /** The same API with each request counted by busy until it settles. */
@@ -44,5 +50,8 @@ export function trackRequests(api: ConsoleApi, busy: Pick<BusyTracker, 'track'>)
     removeNode: (id, opts) => busy.track(api.removeNode(id, opts)),
     auditPage: (query) => busy.track(api.auditPage(query)),
     refreshNode: (id) => busy.track(api.refreshNode(id)),
+    setMaintenance: (id, on) => busy.track(api.setMaintenance(id, on)),
+    moveNode: (id, clusterId) => busy.track(api.moveNode(id, clusterId)),
+    renameCluster: (id, name) => busy.track(api.renameCluster(id, name)),
   };
 }

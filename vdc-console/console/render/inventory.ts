@@ -359,10 +359,22 @@ export function renderHostDetails(
     [
       'State',
       [
-        renderHostState(h, now, g),
+        renderHostState({ ...h, maintenance: false }, now, g),
         { text: timeOf(h.stateSince) !== null ? ` since ${formatTimestamp(timeOf(h.stateSince))}` : '' },
       ],
     ],
+    // Only while it is on: the inventory tabs below keep their rows on an 80x24 screen.
+    ...(h.maintenance === true
+      ? [
+          [
+            'Maintenance',
+            {
+              text: `on${timeOf(h.maintenanceSince) !== null ? ` since ${formatTimestamp(timeOf(h.maintenanceSince))}` : ''}, not in capacity totals`,
+              style: 'warn' as const,
+            },
+          ],
+        ]
+      : []),
     [
       'Last seen',
       timeOf(h.lastSeenAt) !== null

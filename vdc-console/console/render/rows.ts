@@ -38,10 +38,13 @@ export const HOST_COLUMNS: Column[] = [
 
 /** The state cell: a dot and a word; a disconnected host says for how long. */
 export function renderHostState(
-  h: Pick<NodeSummary, 'state' | 'stateSince'>,
+  h: Pick<NodeSummary, 'state' | 'stateSince' | 'maintenance'>,
   now: number,
   g: Pick<Glyphs, 'dotOn' | 'dotOff'> = UNICODE_GLYPHS,
 ): Segment {
+  // Maintenance is what the operator decided; the dot still says whether the host answers.
+  if (h.maintenance === true && (h.state === 'connected' || h.state === 'disconnected'))
+    return { text: `${h.state === 'connected' ? g.dotOn : g.dotOff} maint`, style: 'warn' };
   switch (h.state) {
     case 'connected':
       return { text: `${g.dotOn} connected`, style: 'ok' };

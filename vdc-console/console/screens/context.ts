@@ -31,6 +31,12 @@ export interface ConsoleOps {
   inventoryRefreshing(): boolean;
   /** Creates a cluster by name and selects it. */
   createCluster(name: string): Promise<void>;
+  /** Renames a cluster (its hosts are told by the vDC). */
+  renameCluster(id: string, name: string): Promise<void>;
+  /** Asks whether to put a host in maintenance (or take it out), then does it. */
+  askMaintenance(n: NodeSummary): void;
+  /** Lets the operator pick another cluster for a host, then moves it. */
+  askMove(n: NodeSummary): void;
   /** Refreshes the dashboard now. */
   refresh(): Promise<void>;
   /** Clears the terminal and paints it all again (Ctrl-L). */

@@ -52,6 +52,17 @@ export function dashboardKeys(ctx: ScreenContext): KeyBinding[] {
       handler: () => ctx.dispatch({ type: 'openPrompt', kind: 'createCluster' }),
     }),
     changeKey(ctx, {
+      keys: ['n', 'f2'],
+      label: 'Rename',
+      help: 'Rename the selected cluster; its hosts are told the new name',
+      visible: false,
+      disabledReason: () => (m.selectedCluster() ? null : 'There is no cluster to rename: press c to create one.'),
+      handler: () => {
+        const c = m.selectedCluster()!;
+        ctx.dispatch({ type: 'openPrompt', kind: 'renameCluster', targetId: c.id, value: c.name });
+      },
+    }),
+    changeKey(ctx, {
       keys: ['d', 'delete'],
       label: 'Remove',
       help: 'Remove the selected host from its cluster',
@@ -241,6 +252,7 @@ export function renderDashboard(
         seg(
           `${m.clusters.length} cluster${m.clusters.length === 1 ? '' : 's'} ${g.middot} ${m.nodes.length} host${m.nodes.length === 1 ? '' : 's'}`,
         ),
+        ...maintenanceSegments(m.nodes, g),
       ]
     : [];
   // The counts keep their room: a long vDC name is cut instead (a space each side of both, and two rules between).
@@ -265,6 +277,13 @@ export function renderDashboard(
 export function roleSegments(role: ApiRole | undefined, g: Glyphs): Segment[] {
   if (!role) return [];
   return [seg(role, role === 'viewer' ? 'warn' : undefined), seg(` ${g.middot} `)];
+}
+
+/** The header's note that hosts in maintenance are left out of the totals, when any is. */
+export function maintenanceSegments(nodes: readonly NodeSummary[], g: Glyphs): Segment[] {
+  let n = 0;
+  for (const h of nodes) if (h.maintenance === true) n++;
+  return n === 0 ? [] : [seg(` ${g.middot} `), seg(`${n} in maint., not in totals`, 'warn')];
 }
 
 /**

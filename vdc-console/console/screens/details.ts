@@ -57,6 +57,20 @@ export function detailsKeys(ctx: ScreenContext): KeyBinding[] {
       handler: () => ctx.ops.refreshInventory(),
     },
     {
+      keys: ['m', 'f7'],
+      label: 'Maint.',
+      help: 'Put the host in maintenance or take it out (asks first): polled, not in capacity totals',
+      disabledReason: () => (node() ? null : 'The host is still loading.'),
+      handler: () => ctx.ops.askMaintenance(node()!),
+    },
+    {
+      keys: ['v', 'f8'],
+      label: 'Move',
+      help: 'Move the host to another cluster (pick it from a list); no new token needed',
+      disabledReason: () => (node() ? null : 'The host is still loading.'),
+      handler: () => ctx.ops.askMove(node()!),
+    },
+    {
       keys: ['r', 'f5'],
       label: 'Refresh',
       help: 'Load the host again',
