@@ -13,6 +13,7 @@ import { createKeyDispatcher, type KeyBinding } from '../../common/tui/keys.js';
 import type { TuiApp } from '../../common/tui/screen.js';
 import type { Line } from '../../common/tui/text.js';
 import { trackRequests, type ConsoleApi } from './controllers/api.js';
+import { createBulkController } from './controllers/bulk.js';
 import { createHostController } from './controllers/hosts.js';
 import { createWizardController } from './controllers/wizard.js';
 import { DashboardModel } from './model.js';
@@ -24,6 +25,7 @@ import { quitDialog } from './screens/dialogs.js';
 import { drawHelp, helpKeys } from './screens/help.js';
 import { promptDialog, promptKeys } from './screens/prompt.js';
 import { drawWizard, wizardKeys } from './screens/wizard.js';
+import { bulkKeys, drawBulk } from './screens/bulk.js';
 import { appReducer, initialAppState, topScreen, type AppAction, type Store } from './state.js';
 import { wizardUnderWay } from './wizard.js';
 
@@ -59,6 +61,8 @@ function activeBindings(ctx: ScreenContext): KeyBinding[] {
       return helpKeys(ctx);
     case 'wizard':
       return s.wizard ? wizardKeys(s.wizard.step, ctx) : [];
+    case 'bulk':
+      return bulkKeys(ctx);
   }
 }
 
@@ -73,7 +77,9 @@ function screenLines(f: Frame, ctx: ScreenContext): Line[] {
         ? drawHelp(f, ctx)
         : top === 'wizard' && s.wizard
           ? drawWizard(f, ctx, s.wizard)
-          : drawDashboard(f, ctx);
+          : top === 'bulk'
+            ? drawBulk(f, ctx)
+            : drawDashboard(f, ctx);
   if (s.prompt) lines = overlayDialog(lines, promptDialog(ctx, s.prompt), f.cols, f.rows, f.glyphs);
   if (s.dialog) lines = overlayDialog(lines, s.dialog, f.cols, f.rows, f.glyphs);
   return lines;
@@ -109,8 +115,17 @@ export function runConsole(app: TuiApp, vdc: ConsoleApi, opts: ConsoleOptions): 
   };
   const wizard = createWizardController({ api, store, model, flash, redraw: () => draw() });
   const hosts = createHostController({ api, store, model, flash, glyphs: app.glyphs });
+  const bulk = createBulkController({
+    api,
+    busy: app.busy,
+    store,
+    model,
+    flash,
+    redraw: () => draw(),
+    uid: process.getuid?.() ?? -1,
+  });
   const quit = () => {
-    if (wizardUnderWay(state.wizard)) store.dispatch({ type: 'dialog', dialog: quitDialog(() => app.exit(0)) });
+    if (wizardUnderWay(state.wizard) || bulk.underWay()) store.dispatch({ type: 'dialog', dialog: quitDialog(() => app.exit(0)) });
     else app.exit(0);
   };
   const ctx: ScreenContext = {
@@ -118,6 +133,7 @@ export function runConsole(app: TuiApp, vdc: ConsoleApi, opts: ConsoleOptions): 
     ...store,
     model,
     flash,
+    bulk,
     ops: {
       quit,
       openWizard: wizard.open,
@@ -183,5 +199,6 @@ export function runConsole(app: TuiApp, vdc: ConsoleApi, opts: ConsoleOptions): 
     model.stop();
     flash.dispose();
     wizard.dispose();
+    bulk.dispose();
   };
 }

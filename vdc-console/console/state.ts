@@ -12,7 +12,7 @@ import { INVENTORY_TABS } from './render/inventory.js';
 import { wizardReducer, type WizardAction, type WizardState } from './wizard.js';
 
 /** The console's screens. */
-export type Screen = 'dashboard' | 'details' | 'help' | 'wizard';
+export type Screen = 'dashboard' | 'details' | 'help' | 'wizard' | 'bulk';
 
 /** The add-host wizard over the vDC's discovery and node shapes. */
 export type Wizard = WizardState<DiscoverResponse, NodeDetail>;
@@ -29,7 +29,7 @@ export interface DetailsState {
 
 /** A one-line text prompt shown as a dialog; `kind` names what it asks for. */
 export interface PromptState {
-  kind: 'createCluster';
+  kind: 'createCluster' | 'bulkFile';
   value: string;
   /** The value's problem is shown once Enter was refused. */
   showProblem: boolean;
@@ -65,6 +65,9 @@ export type AppAction =
   | { type: 'wizard'; action: WizardAction<DiscoverResponse, NodeDetail> }
   /** The wizard closed (cancelled, or the host was added). */
   | { type: 'closeWizard' }
+  /** A host list was loaded: the bulk screen shows (its hosts are the bulk controller's). */
+  | { type: 'openBulk' }
+  | { type: 'closeBulk' }
   | { type: 'dialog'; dialog: Dialog | null }
   | { type: 'openPrompt'; kind: PromptState['kind'] }
   | { type: 'promptType'; text: string }
@@ -131,6 +134,7 @@ function scroll(s: AppState, screen: Screen, to: (old: number) => number): AppSt
     case 'details':
       return s.details ? { ...s, details: { ...s.details, scroll: to(s.details.scroll) } } : s;
     case 'dashboard':
+    case 'bulk':
       return s;
   }
 }
@@ -198,6 +202,10 @@ export function appReducer(s: AppState, a: AppAction): AppState {
       return wizardAction(s, a.action);
     case 'closeWizard':
       return { ...s, stack: s.stack.filter((v) => v !== 'wizard'), wizard: null };
+    case 'openBulk':
+      return push(s, 'bulk');
+    case 'closeBulk':
+      return { ...s, stack: s.stack.filter((v) => v !== 'bulk') };
     case 'dialog':
       return { ...s, dialog: a.dialog };
     case 'openPrompt':

@@ -8,6 +8,7 @@ import type { DiscoverResponse, NodeDetail, NodeSummary } from '../../../common/
 import type { FlashModel } from '../../../common/tui/flash.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
 import type { KeyBinding } from '../../../common/tui/keys.js';
+import type { BulkController } from '../controllers/bulk.js';
 import type { DashboardModel } from '../model.js';
 import type { AppAction, AppState } from '../state.js';
 import type { WizardAction } from '../wizard.js';
@@ -43,6 +44,8 @@ export interface ScreenContext {
   readonly model: DashboardModel;
   readonly flash: FlashModel;
   readonly ops: ConsoleOps;
+  /** The bulk add from a file: its hosts as the bulk screen shows them, and its steps. */
+  readonly bulk: BulkController;
   /** The key being handled (one binding serves ← and →). */
   pressedKey(): string | undefined;
   /** Rows PgUp and PgDn move. */

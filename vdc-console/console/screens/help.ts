@@ -12,6 +12,7 @@ import { ctrlCKey, scrollKeys, type HelpSection, type ScreenContext } from './co
 import { dashboardHelp } from './dashboard.js';
 import { detailsHelp } from './details.js';
 import { wizardHelp } from './wizard.js';
+import { bulkHelp } from './bulk.js';
 
 /** The help screen's keys. */
 export function helpKeys(ctx: ScreenContext): KeyBinding[] {
@@ -33,6 +34,7 @@ export function helpSections(ctx: ScreenContext): HelpSection[] {
     ...here('dashboard', dashboardHelp(ctx)),
     ...here('details', detailsHelp(ctx)),
     ...here('wizard', wizardHelp(ctx)),
+    ...here('bulk', bulkHelp(ctx)),
   ];
 }
 

@@ -14,6 +14,8 @@ interface PromptSpec {
   title: string;
   label: string;
   hint: string;
+  /** What Enter does. */
+  action: string;
   /** The value's problem in words, or null when it can be submitted. */
   problem(ctx: ScreenContext, value: string): string | null;
   submit(ctx: ScreenContext, value: string): Promise<void>;
@@ -24,8 +26,20 @@ const PROMPTS: Record<PromptState['kind'], PromptSpec> = {
     title: 'Create cluster',
     label: 'Name',
     hint: 'letters, digits, "-", "_" and "." (1-63)',
+    action: 'Create',
     problem: (ctx, v) => checkNewClusterName(v, ctx.model.clusters),
     submit: (ctx, v) => ctx.ops.createCluster(v.trim()),
+  },
+  bulkFile: {
+    title: 'Add hosts from a file',
+    label: 'File',
+    hint: 'CSV (address,token,cluster) or JSON lines; yours, mode 0600',
+    action: 'Load',
+    problem: (_ctx, v) => (v.trim() === '' ? 'Type the path of the host list.' : null),
+    submit: (ctx, v) => {
+      ctx.bulk.load(v);
+      return Promise.resolve();
+    },
   },
 };
 
@@ -35,7 +49,7 @@ export function promptKeys(ctx: ScreenContext, p: PromptState): KeyBinding[] {
   return [
     {
       keys: ['enter'],
-      label: 'Create',
+      label: spec.action,
       handler: async () => {
         if (spec.problem(ctx, p.value)) {
           ctx.dispatch({ type: 'promptRefused' });
@@ -68,7 +82,7 @@ export function promptDialog(ctx: ScreenContext, p: PromptState): Dialog {
     title: spec.title,
     lines: promptLines(spec.label, p.value, spec.hint, problem),
     choices: [
-      { keys: ['enter'], label: 'Create', action: () => {} },
+      { keys: ['enter'], label: spec.action, action: () => {} },
       { keys: ['escape'], label: 'Cancel', action: () => {} },
     ],
   };
