@@ -406,6 +406,26 @@ export class BulkRun {
     });
     // Tokens of hosts never discovered (aborted) go too: nothing is sent with them any more.
     this.tokens.clear();
+    this.refuseSameMachine();
+  }
+
+  /** Two lines that reached one machine (two of its addresses): only the first is added. */
+  private refuseSameMachine(): void {
+    const first = new Map<string, number>();
+    for (const h of this.ready()) {
+      const id = h.discovery!.host.hostId;
+      const line = first.get(id);
+      if (line === undefined) first.set(id, h.line);
+      else
+        this.set(h, {
+          state: 'failed',
+          error: {
+            code: 'VALIDATION_ERROR',
+            message: `This is the machine of line ${line} again (host ID ${id}).`,
+            hint: 'List each host once.',
+          },
+        });
+    }
   }
 
   private async discoverOne(

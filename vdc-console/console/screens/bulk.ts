@@ -5,6 +5,7 @@
  * warnings, or its error and next step, show under the table. Opened with
  * `b` on the dashboard, which first asks for the file.
  */
+import path from 'node:path';
 import type { KeyBinding } from '../../../common/tui/keys.js';
 import { redrawBinding } from '../../../common/tui/screen.js';
 import { renderTableWindow } from '../../../common/tui/table.js';
@@ -16,7 +17,7 @@ import { BULK_COLUMNS, renderBulkRow } from '../render/bulk.js';
 import { ctrlCKey, helpKey, moveKeys, type HelpSection, type ScreenContext } from './context.js';
 
 /** Rows under the table for the selected host's details. */
-const DETAIL_ROWS = 4;
+const DETAIL_ROWS = 5;
 
 /** Why Enter cannot add now, or null. */
 function cannotAdd(v: BulkView | null): string | null {
@@ -97,18 +98,21 @@ export function renderBulk(f: Frame, v: BulkView): { lines: Line[]; offset: numb
     glyphs: g,
   });
   const verb = { discovering: 'Discovering', review: 'Review', registering: 'Adding', report: 'Report' }[v.phase];
-  const right: Line = [seg(progressText(verb, c), c.failed ? 'warn' : undefined)];
   const summary =
     v.phase === 'review'
       ? `${c.ready} to add, ${c.skipped} skipped, ${c.failed} failed: ${g.enter} adds them all.`
       : v.phase === 'report'
-        ? `${c.added} added, ${c.skipped} skipped, ${c.failed} not added.${c.failed ? ' Fix them and load the same file again.' : ''}`
-        : `${c.total} hosts from ${plain(v.file)}`;
-  const detail = [[seg(` ${summary}`, v.phase === 'report' && c.failed === 0 ? 'ok' : 'title')], ...detailLines(hosts[v.cursor], inner)];
+        ? `${c.added} added, ${c.skipped} skipped, ${c.failed} not added.${c.failed ? ' Fix them, then load the file again.' : ''}`
+        : '';
+  const detail: Line[] = [
+    [seg(` ${progressText(verb, c)}`, 'title')],
+    ...(summary ? wrapText(summary, inner - 2).map((l) => [seg(` ${l}`)]) : []),
+    ...detailLines(hosts[v.cursor], inner),
+  ];
   const lines = framed(
     f,
-    [seg('Add hosts from a file', 'title'), seg(` ${g.middot} ${plain(v.file)}`)],
-    right,
+    [seg('Add hosts from a file', 'title'), seg(` ${g.middot} ${plain(path.basename(v.file))}`)],
+    [],
     [{ lines: win.lines, height: tableHeight }, { lines: detail.slice(0, DETAIL_ROWS), height: DETAIL_ROWS }],
     status,
   );
