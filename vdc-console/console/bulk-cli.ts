@@ -118,8 +118,8 @@ export async function hostsAddFrom(ctx: BulkCliContext): Promise<number> {
   const api = await ctx.connect();
   const progress = progressWriter(ctx.io);
   let verb = 'Discovering';
+  // The first line comes with the first host's change: a vDC that cannot list its clusters leaves none half-written.
   const run = new BulkRun(api, file, { onChange: () => progress.update(progressText(verb, run.counts())) });
-  progress.update(progressText(verb, run.counts()));
   await run.discoverAll();
   progress.end(progressText(verb, run.counts()));
   const toAdd = run.ready().length;
