@@ -4,7 +4,7 @@
  * scripts/bench/results.json. Benchmarks are not tests: nothing here fails
  * on a missed target; the table says by how much.
  *
- *   node dist/scripts/bench/main.js [--only discovery,add-host,host-console,vdc-console,scale,replicas] [--quick] [--out FILE]
+ *   node dist/scripts/bench/main.js [--only discovery,add-host,bulk-add,host-console,vdc-console,scale,replicas] [--quick] [--out FILE]
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { addHostBench } from './add-host.js';
+import { bulkAddBench } from './bulk-add.js';
 import { discoveryBench } from './discovery.js';
 import { hostConsoleBench } from './host-console.js';
 import { type BenchContext, type BenchModule, type Figure, liveChildren, REPO_ROOT, runScratch } from './lib.js';
@@ -23,6 +24,7 @@ import { vdcConsoleBench } from './vdc-console.js';
 const MODULES: Record<string, BenchModule> = {
   discovery: discoveryBench,
   'add-host': addHostBench,
+  'bulk-add': bulkAddBench,
   'host-console': hostConsoleBench,
   'vdc-console': vdcConsoleBench,
   scale: scaleBench,

@@ -40,7 +40,7 @@ const SESSION_VARIABLES = new Set([
  */
 export function runConsoleCli(
   args: string[],
-  opts: { home: string; socketPath: string; input?: string; env?: Record<string, string> },
+  opts: { home: string; socketPath: string; input?: string; env?: Record<string, string>; timeoutMs?: number },
 ): Promise<ProgramRun> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !SESSION_VARIABLES.has(k)) env[k] = v;
@@ -48,7 +48,7 @@ export function runConsoleCli(
   return runNodeProgram(path.join(REPO_ROOT, CONSOLE), args, {
     env,
     input: opts.input ?? '',
-    timeoutMs: 60_000,
+    timeoutMs: opts.timeoutMs ?? 60_000,
     detached: true,
   });
 }

@@ -15,6 +15,7 @@ import type { Line } from '../../common/tui/text.js';
 import type { SessionResponse } from '../../common/protocol/vdc-api.js';
 import { trackRequests, type ConsoleApi } from './controllers/api.js';
 import { AuditBrowser } from './controllers/audit.js';
+import { createBulkController } from './controllers/bulk.js';
 import { createHostController } from './controllers/hosts.js';
 import { createMembershipController } from './controllers/membership.js';
 import { createWizardController } from './controllers/wizard.js';
@@ -28,6 +29,7 @@ import { quitDialog } from './screens/dialogs.js';
 import { drawHelp, helpKeys } from './screens/help.js';
 import { promptDialog, promptKeys } from './screens/prompt.js';
 import { drawWizard, wizardKeys } from './screens/wizard.js';
+import { bulkKeys, drawBulk } from './screens/bulk.js';
 import { appReducer, initialAppState, topScreen, type AppAction, type Store } from './state.js';
 import { wizardUnderWay } from './wizard.js';
 
@@ -67,6 +69,8 @@ function activeBindings(ctx: ScreenContext): KeyBinding[] {
       return s.wizard ? wizardKeys(s.wizard.step, ctx) : [];
     case 'audit':
       return ctx.audit.draft !== null ? auditFilterKeys(ctx) : auditKeys(ctx);
+    case 'bulk':
+      return bulkKeys(ctx);
   }
 }
 
@@ -83,7 +87,9 @@ function screenLines(f: Frame, ctx: ScreenContext): Line[] {
         ? drawHelp(f, ctx)
         : top === 'wizard' && s.wizard
           ? drawWizard(f, ctx, s.wizard)
-          : drawDashboard(f, ctx);
+          : top === 'bulk'
+            ? drawBulk(f, ctx)
+            : drawDashboard(f, ctx);
   if (s.prompt) lines = overlayDialog(lines, promptDialog(ctx, s.prompt), f.cols, f.rows, f.glyphs);
   if (s.dialog) lines = overlayDialog(lines, s.dialog, f.cols, f.rows, f.glyphs);
   return lines;
@@ -122,8 +128,17 @@ export function runConsole(app: TuiApp, vdc: ConsoleApi, opts: ConsoleOptions): 
   const hosts = createHostController({ api, store, model, flash, glyphs: app.glyphs });
   const audit = new AuditBrowser({ api, flash, now, changed: () => draw() });
   const membership = createMembershipController({ api, store, model, flash, pressedKey: () => pressedKey });
+  const bulk = createBulkController({
+    api,
+    busy: app.busy,
+    store,
+    model,
+    flash,
+    redraw: () => draw(),
+    uid: process.getuid?.() ?? -1,
+  });
   const quit = () => {
-    if (wizardUnderWay(state.wizard)) store.dispatch({ type: 'dialog', dialog: quitDialog(() => app.exit(0)) });
+    if (wizardUnderWay(state.wizard) || bulk.underWay()) store.dispatch({ type: 'dialog', dialog: quitDialog(() => app.exit(0)) });
     else app.exit(0);
   };
   const ctx: ScreenContext = {
@@ -132,6 +147,7 @@ export function runConsole(app: TuiApp, vdc: ConsoleApi, opts: ConsoleOptions): 
     model,
     audit,
     flash,
+    bulk,
     ops: {
       quit,
       openWizard: wizard.open,
@@ -207,5 +223,6 @@ export function runConsole(app: TuiApp, vdc: ConsoleApi, opts: ConsoleOptions): 
     model.stop();
     flash.dispose();
     wizard.dispose();
+    bulk.dispose();
   };
 }

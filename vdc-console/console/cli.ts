@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import { errorLine, UsageError } from '../../common/cli/error-line.js';
+import { readPrivateFile } from '../../common/cli/private-file.js';
 import readline from 'node:readline';
 import tty from 'node:tty';
 import { createCredentialStore, defaultConfigDir, type CredentialStore } from '../../common/cli/credentials.js';
@@ -42,6 +43,8 @@ import {
 import { MEMBERSHIP_HANDLERS } from './cli-membership.js';
 import { chooseTarget, EXIT, type GlobalValues } from './options.js';
 import { parseAuditOptions, runAuditCommand } from './audit-command.js';
+import { matchCluster } from './bulk.js';
+import { hostsAddFrom } from './bulk-cli.js';
 import { formatFingerprint } from '../../common/format/fingerprint.js';
 import { formatHostPort } from '../../common/protocol/host-port.js';
 
@@ -222,65 +225,6 @@ interface SecretSource {
 const SECRET_MAX_BYTES = 4096;
 
 /**
- * Reads a secret file only if it is a regular file owned by this user that
- * no one else can read: a token in a world-readable file is as exposed as
- * one on the command line. The checks are made on the opened descriptor, so
- * the file cannot be swapped between check and read, and a symbolic link is
- * refused rather than followed.
- */
-export function readPrivateFile(file: string, uid: number): string {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') {
-      throw new UsageError('SECRET_FILE_NOT_PRIVATE', {
-        message: `The token file ${plain(file)} is a symbolic link; it was not read.`,
-        hint: 'Name the file itself, owned by you with mode 0600.',
-      });
-    }
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
-    throw new UsageError('VALIDATION_ERROR', {
-      message: `Cannot read the token file ${plain(file)} (${why}).`,
-      hint: 'Check the path, or pass the token with --token-stdin.',
-    });
-  }
-  try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile())
-      throw new UsageError('VALIDATION_ERROR', {
-        message: `The token file ${plain(file)} is not a regular file.`,
-        hint: 'Name a file holding the token, or pass it with --token-stdin.',
-      });
-    if (st.uid !== uid || (st.mode & 0o077) !== 0) {
-      const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
-      const problem =
-        st.uid !== uid
-          ? `is owned by uid ${st.uid}, not by you (uid ${uid})`
-          : `has mode ${mode}: other users can read it`;
-      throw new UsageError('SECRET_FILE_NOT_PRIVATE', {
-        message: `The token file ${plain(file)} ${problem}; it was not read.`,
-        hint:
-          st.uid !== uid
-            ? 'Copy the token into a file of your own with mode 0600, or pass it with --token-stdin.'
-            : `Run \`chmod 600 ${plain(file)}\`, then try again.`,
-      });
-    }
-    const buf = Buffer.alloc(SECRET_MAX_BYTES + 1);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    if (n > SECRET_MAX_BYTES)
-      throw new UsageError('VALIDATION_ERROR', {
-        message: `The token file ${plain(file)} is too long to hold a token.`,
-        hint: 'Put only the token in the file.',
-      });
-    return buf.subarray(0, n).toString('utf8');
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/**
  * The secret a command needs, never from its command line: --token-stdin,
  * --token-file, the environment variable, stdin when piped (if allowed), or
  * a prompt without echo. Only the first line counts, trimmed.
@@ -357,10 +301,7 @@ export async function connect(
 
 /** Finds a cluster by id, exact name, or name in any case. */
 function findCluster(clusters: readonly Cluster[], ref: string): Cluster {
-  const c =
-    clusters.find((x) => x.id === ref) ??
-    clusters.find((x) => x.name === ref) ??
-    clusters.find((x) => x.name.toLowerCase() === ref.toLowerCase());
+  const c = matchCluster(clusters, ref);
   if (c) return c;
   const names = clusters.map((x) => x.name).join(', ');
   throw new QuantixError('CLUSTER_NOT_FOUND', {
@@ -401,6 +342,8 @@ function mustConfirm(ctx: Ctx, what: string): void {
 }
 
 async function hostsAdd(ctx: Ctx): Promise<number> {
+  if (ctx.values.from !== undefined)
+    return hostsAddFrom({ ...ctx, connect: () => connect(ctx.io, ctx.globals), ask: (q) => askYesNo(ctx.io, q) });
   const address = typeof ctx.values.address === 'string' ? ctx.values.address : '';
   const clusterRef = typeof ctx.values.cluster === 'string' ? ctx.values.cluster : '';
   const missing = [!address && '--address', !clusterRef && '--cluster'].filter(Boolean);

@@ -21,6 +21,8 @@ export const EXIT = {
   unreachable: 3,
   /** The vDC, or the host through it, refused or failed the request. */
   refused: 4,
+  /** `hosts add --from`: some hosts of the list were not added (the report says which and why). */
+  partial: 5,
 } as const;
 
 /** Options every command takes. */
@@ -59,12 +61,14 @@ export const COMMANDS: CommandSpec[] = [
       'token-stdin': { type: 'boolean' },
       'token-file': { type: 'string' },
       cluster: { type: 'string' },
+      from: { type: 'string' },
       yes: { type: 'boolean', short: 'y' },
     },
     positionals: [],
     summary: 'discover a host with its registration token and add it to a cluster',
     usage: `Usage: quantix-vdc-console hosts add --address A --cluster NAME|ID
          [--token-stdin | --token-file FILE] [--yes] [--json]
+       quantix-vdc-console hosts add --from FILE [--yes] [--json]
 
 Reaches the host through the vDC, verifies it with the registration token shown
 on its console (F4, then G), shows its hardware and asks before adding it.
@@ -230,7 +234,7 @@ Console only:
                    slow links (env QUANTIX_ESCAPE_DELAY; default 200, 10-5000)
 
 Exit codes: 0 success, 2 usage error, 3 vDC unreachable, 4 refused by the vDC or
-the host. Run \`quantix-vdc-console COMMAND --help\` for a command's options.`;
+the host, 5 some hosts of a list (hosts add --from) not added. Run \`quantix-vdc-console COMMAND --help\` for a command's options.`;
 
 /** Values common to every command. */
 export interface GlobalValues {

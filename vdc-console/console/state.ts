@@ -12,7 +12,7 @@ import { INVENTORY_TABS } from './render/inventory.js';
 import { wizardReducer, type WizardAction, type WizardState } from './wizard.js';
 
 /** The console's screens. */
-export type Screen = 'dashboard' | 'details' | 'help' | 'wizard' | 'audit';
+export type Screen = 'dashboard' | 'details' | 'help' | 'wizard' | 'audit' | 'bulk';
 
 /** The add-host wizard over the vDC's discovery and node shapes. */
 export type Wizard = WizardState<DiscoverResponse, NodeDetail>;
@@ -29,7 +29,7 @@ export interface DetailsState {
 
 /** A one-line text prompt shown as a dialog; `kind` names what it asks for. */
 export interface PromptState {
-  kind: 'createCluster' | 'renameCluster';
+  kind: 'createCluster' | 'renameCluster' | 'bulkFile';
   /** The cluster a rename is for. */
   targetId?: string;
   value: string;
@@ -69,6 +69,9 @@ export type AppAction =
   | { type: 'wizard'; action: WizardAction<DiscoverResponse, NodeDetail> }
   /** The wizard closed (cancelled, or the host was added). */
   | { type: 'closeWizard' }
+  /** A host list was loaded: the bulk screen shows (its hosts are the bulk controller's). */
+  | { type: 'openBulk' }
+  | { type: 'closeBulk' }
   | { type: 'dialog'; dialog: Dialog | null }
   | { type: 'openPrompt'; kind: PromptState['kind']; targetId?: string; value?: string }
   | { type: 'promptType'; text: string }
@@ -136,6 +139,7 @@ function scroll(s: AppState, screen: Screen, to: (old: number) => number): AppSt
       return s.details ? { ...s, details: { ...s.details, scroll: to(s.details.scroll) } } : s;
     case 'dashboard':
     case 'audit':
+    case 'bulk':
       return s;
   }
 }
@@ -214,6 +218,10 @@ export function appReducer(s: AppState, a: AppAction): AppState {
       return wizardAction(s, a.action);
     case 'closeWizard':
       return { ...s, stack: s.stack.filter((v) => v !== 'wizard'), wizard: null };
+    case 'openBulk':
+      return push(s, 'bulk');
+    case 'closeBulk':
+      return { ...s, stack: s.stack.filter((v) => v !== 'bulk') };
     case 'dialog':
       return { ...s, dialog: a.dialog };
     case 'openPrompt':

@@ -9,6 +9,7 @@ import type { FlashModel } from '../../../common/tui/flash.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
 import type { KeyBinding } from '../../../common/tui/keys.js';
 import type { AuditBrowser } from '../controllers/audit.js';
+import type { BulkController } from '../controllers/bulk.js';
 import type { DashboardModel } from '../model.js';
 import type { AppAction, AppState } from '../state.js';
 import type { WizardAction } from '../wizard.js';
@@ -58,6 +59,8 @@ export interface ScreenContext {
   readonly audit: AuditBrowser;
   readonly flash: FlashModel;
   readonly ops: ConsoleOps;
+  /** The bulk add from a file: its hosts as the bulk screen shows them, and its steps. */
+  readonly bulk: BulkController;
   /** The key being handled (one binding serves ← and →). */
   pressedKey(): string | undefined;
   /** Rows PgUp and PgDn move. */

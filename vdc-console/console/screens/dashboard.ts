@@ -46,6 +46,13 @@ export function dashboardKeys(ctx: ScreenContext): KeyBinding[] {
       handler: () => ctx.ops.openWizard(),
     }),
     changeKey(ctx, {
+      keys: ['b'],
+      label: 'Bulk add',
+      help: 'Add many hosts from a file (CSV or JSON lines: address, token, cluster): review, confirm once',
+      visible: false,
+      handler: () => ctx.dispatch({ type: 'openPrompt', kind: 'bulkFile' }),
+    }),
+    changeKey(ctx, {
       keys: ['c'],
       label: 'Cluster',
       help: 'Create a cluster',

@@ -13,6 +13,7 @@ import { auditHelp } from './audit.js';
 import { dashboardHelp } from './dashboard.js';
 import { detailsHelp } from './details.js';
 import { wizardHelp } from './wizard.js';
+import { bulkHelp } from './bulk.js';
 
 /** The help screen's keys. */
 export function helpKeys(ctx: ScreenContext): KeyBinding[] {
@@ -35,6 +36,7 @@ export function helpSections(ctx: ScreenContext): HelpSection[] {
     ...here('details', detailsHelp(ctx)),
     ...here('wizard', wizardHelp(ctx)),
     ...here('audit', auditHelp(ctx)),
+    ...here('bulk', bulkHelp(ctx)),
   ];
 }
 

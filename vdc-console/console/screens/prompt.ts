@@ -53,6 +53,17 @@ const PROMPTS: Record<PromptState['kind'], PromptSpec> = {
     problem: (ctx, p) => checkRenameClusterName(p.value, ctx.model.clusters, p.targetId ?? ''),
     submit: (ctx, p) => ctx.ops.renameCluster(p.targetId ?? '', p.value.trim()),
   },
+  bulkFile: {
+    title: 'Add hosts from a file',
+    label: 'File',
+    hint: 'CSV (address,token,cluster) or JSON lines; yours, mode 0600',
+    action: 'Load',
+    problem: (_ctx, p) => (p.value.trim() === '' ? 'Type the path of the host list.' : null),
+    submit: (ctx, p) => {
+      ctx.bulk.load(p.value);
+      return Promise.resolve();
+    },
+  },
 };
 
 /** A prompt's keys; other printable keys type into its field. */
