@@ -212,6 +212,114 @@ export function parseDatabase(value: string | undefined): string | null {
   return value;
 }
 
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+/** Parses options strictly (with -h/--help); a problem is a usage error. */
+function parseOptions(
+  args: readonly string[],
+  options: OptionSpec,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    const r = parseArgs({
+      args: [...args],
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: r.values, positionals: r.positionals };
+  } catch (err) {
+    throw usage(argumentProblem(err));
+  }
+}
+
+/** `quantix-vdc serve`'s options, from flags first, then the environment. */
+function parseServe(
+  args: readonly string[],
+  env: Record<string, string | undefined>,
+  defaults: { stateDir: string; socketPath: string },
+): Command {
+  const { values, positionals } = parseOptions(args, {
+    'state-dir': { type: 'string' },
+    database: { type: 'string' },
+    'secret-file': { type: 'string' },
+    lease: { type: 'string' },
+    socket: { type: 'string' },
+    listen: { type: 'string' },
+    name: { type: 'string' },
+    url: { type: 'string' },
+    'poll-interval': { type: 'string' },
+    'poll-concurrency': { type: 'string' },
+    'poll-connections': { type: 'string' },
+    'inventory-refresh': { type: 'string' },
+    'connect-timeout': { type: 'string' },
+    'response-timeout': { type: 'string' },
+  });
+  if (values.help) return { kind: 'help', text: SERVE_HELP };
+  if (positionals.length) throw usage(`unexpected argument ${JSON.stringify(positionals[0]!.slice(0, 40))} for serve`);
+  const v = (flag: string, envName: string): string | undefined => {
+    const x = values[flag];
+    return typeof x === 'string' ? x : env[envName] !== undefined && env[envName] !== '' ? env[envName] : undefined;
+  };
+  const stateDir = v('state-dir', 'QUANTIX_VDC_STATE_DIR') ?? defaults.stateDir;
+  const explicitState = v('state-dir', 'QUANTIX_VDC_STATE_DIR') !== undefined;
+  const socketPath =
+    v('socket', 'QUANTIX_VDC_SOCKET') ?? (explicitState ? `${stateDir}/vdc.sock` : defaults.socketPath);
+  const listenText = v('listen', 'QUANTIX_VDC_LISTEN') ?? VDC_DEFAULT_LISTEN;
+  const listen = parseListen(listenText);
+  if (listen === 'invalid')
+    throw usage(
+      `--listen must be HOST:PORT with a valid address or name, [IPv6]:PORT, :PORT or none (got ${JSON.stringify(listenText.slice(0, 60))})`,
+    );
+  const name = v('name', 'QUANTIX_VDC_NAME') ?? null;
+  if (name !== null && !/^[A-Za-z0-9._-]{1,63}$/.test(name))
+    throw usage('--name may only hold letters, digits, "-", "_" and "." (1-63)');
+  const url = v('url', 'QUANTIX_VDC_URL') ?? null;
+  if (url !== null && !/^https:\/\/[^\s/]+(?:\/[^\s]*)?$/.test(url)) throw usage('--url must be an https:// URL');
+  const pollConcurrency = countOption(
+    v('poll-concurrency', 'QUANTIX_VDC_POLL_CONCURRENCY'),
+    '--poll-concurrency',
+    32,
+    1,
+    1024,
+  );
+  const pollConnections = countOption(
+    v('poll-connections', 'QUANTIX_VDC_POLL_CONNECTIONS'),
+    '--poll-connections',
+    256,
+    0,
+    100_000,
+  );
+  return {
+    kind: 'serve',
+    config: {
+      stateDir,
+      database: parseDatabase(v('database', 'QUANTIX_VDC_DATABASE')),
+      secretFile: v('secret-file', 'QUANTIX_VDC_SECRET_FILE') ?? `${stateDir}/vdc-secret.key`,
+      leaseMs: durationOption(v('lease', 'QUANTIX_VDC_LEASE'), '--lease', 15_000, 300),
+      socketPath,
+      listen,
+      name,
+      url,
+      pollIntervalMs: durationOption(v('poll-interval', 'QUANTIX_VDC_POLL_INTERVAL'), '--poll-interval', 15_000, 100),
+      pollConcurrency,
+      pollConnections,
+      inventoryRefreshMs: inventoryRefreshOption(v('inventory-refresh', 'QUANTIX_VDC_INVENTORY_REFRESH')),
+      connectTimeoutMs: durationOption(
+        v('connect-timeout', 'QUANTIX_VDC_CONNECT_TIMEOUT'),
+        '--connect-timeout',
+        5_000,
+        50,
+      ),
+      responseTimeoutMs: durationOption(
+        v('response-timeout', 'QUANTIX_VDC_RESPONSE_TIMEOUT'),
+        '--response-timeout',
+        20_000,
+        50,
+      ),
+    },
+  };
+}
+
 /** Parses the command line. */
 export function parseCommandLine(
   argv: readonly string[],
@@ -224,112 +332,13 @@ export function parseCommandLine(
     return { kind: 'help', text: MAIN_HELP };
   if (command === '--version' || command === '-V' || command === 'version') return { kind: 'version' };
   const defaults = defaultVdcPaths(env, uid, home);
-  type Options = Record<string, { type: 'string' | 'boolean'; short?: string }>;
-  const parse = (
-    args: readonly string[],
-    options: Options,
-  ): { values: Record<string, string | boolean | undefined>; positionals: string[] } => {
-    try {
-      const r = parseArgs({
-        args: [...args],
-        options: { ...options, help: { type: 'boolean', short: 'h' } },
-        allowPositionals: true,
-        strict: true,
-      });
-      return { values: r.values, positionals: r.positionals };
-    } catch (err) {
-      throw usage(argumentProblem(err));
-    }
-  };
 
-  if (command === 'serve') {
-    const { values, positionals } = parse(rest, {
-      'state-dir': { type: 'string' },
-      database: { type: 'string' },
-      'secret-file': { type: 'string' },
-      lease: { type: 'string' },
-      socket: { type: 'string' },
-      listen: { type: 'string' },
-      name: { type: 'string' },
-      url: { type: 'string' },
-      'poll-interval': { type: 'string' },
-      'poll-concurrency': { type: 'string' },
-      'poll-connections': { type: 'string' },
-      'inventory-refresh': { type: 'string' },
-      'connect-timeout': { type: 'string' },
-      'response-timeout': { type: 'string' },
-    });
-    if (values.help) return { kind: 'help', text: SERVE_HELP };
-    if (positionals.length)
-      throw usage(`unexpected argument ${JSON.stringify(positionals[0]!.slice(0, 40))} for serve`);
-    const v = (flag: string, envName: string): string | undefined => {
-      const x = values[flag];
-      return typeof x === 'string' ? x : env[envName] !== undefined && env[envName] !== '' ? env[envName] : undefined;
-    };
-    const stateDir = v('state-dir', 'QUANTIX_VDC_STATE_DIR') ?? defaults.stateDir;
-    const explicitState = v('state-dir', 'QUANTIX_VDC_STATE_DIR') !== undefined;
-    const socketPath =
-      v('socket', 'QUANTIX_VDC_SOCKET') ?? (explicitState ? `${stateDir}/vdc.sock` : defaults.socketPath);
-    const listenText = v('listen', 'QUANTIX_VDC_LISTEN') ?? VDC_DEFAULT_LISTEN;
-    const listen = parseListen(listenText);
-    if (listen === 'invalid')
-      throw usage(
-        `--listen must be HOST:PORT with a valid address or name, [IPv6]:PORT, :PORT or none (got ${JSON.stringify(listenText.slice(0, 60))})`,
-      );
-    const name = v('name', 'QUANTIX_VDC_NAME') ?? null;
-    if (name !== null && !/^[A-Za-z0-9._-]{1,63}$/.test(name))
-      throw usage('--name may only hold letters, digits, "-", "_" and "." (1-63)');
-    const url = v('url', 'QUANTIX_VDC_URL') ?? null;
-    if (url !== null && !/^https:\/\/[^\s/]+(?:\/[^\s]*)?$/.test(url)) throw usage('--url must be an https:// URL');
-    const pollConcurrency = countOption(
-      v('poll-concurrency', 'QUANTIX_VDC_POLL_CONCURRENCY'),
-      '--poll-concurrency',
-      32,
-      1,
-      1024,
-    );
-    const pollConnections = countOption(
-      v('poll-connections', 'QUANTIX_VDC_POLL_CONNECTIONS'),
-      '--poll-connections',
-      256,
-      0,
-      100_000,
-    );
-    return {
-      kind: 'serve',
-      config: {
-        stateDir,
-        database: parseDatabase(v('database', 'QUANTIX_VDC_DATABASE')),
-        secretFile: v('secret-file', 'QUANTIX_VDC_SECRET_FILE') ?? `${stateDir}/vdc-secret.key`,
-        leaseMs: durationOption(v('lease', 'QUANTIX_VDC_LEASE'), '--lease', 15_000, 300),
-        socketPath,
-        listen,
-        name,
-        url,
-        pollIntervalMs: durationOption(v('poll-interval', 'QUANTIX_VDC_POLL_INTERVAL'), '--poll-interval', 15_000, 100),
-        pollConcurrency,
-        pollConnections,
-        inventoryRefreshMs: inventoryRefreshOption(v('inventory-refresh', 'QUANTIX_VDC_INVENTORY_REFRESH')),
-        connectTimeoutMs: durationOption(
-          v('connect-timeout', 'QUANTIX_VDC_CONNECT_TIMEOUT'),
-          '--connect-timeout',
-          5_000,
-          50,
-        ),
-        responseTimeoutMs: durationOption(
-          v('response-timeout', 'QUANTIX_VDC_RESPONSE_TIMEOUT'),
-          '--response-timeout',
-          20_000,
-          50,
-        ),
-      },
-    };
-  }
+  if (command === 'serve') return parseServe(rest, env, defaults);
 
   if (command === 'api-token') {
     const [sub, ...args] = rest;
     if (sub === undefined || sub === '-h' || sub === '--help') return { kind: 'help', text: TOKEN_HELP };
-    const { values, positionals } = parse(args, {
+    const { values, positionals } = parseOptions(args, {
       'state-dir': { type: 'string' },
       database: { type: 'string' },
       json: { type: 'boolean' },
