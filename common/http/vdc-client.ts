@@ -21,6 +21,7 @@ import {
   type NodeSummary,
   type RegisterRequest,
   RemoveNodeResponse,
+  TrendResponse,
   DISCOVER_STAGES,
   NDJSON,
   VDC_PATHS,
@@ -300,6 +301,16 @@ export class VdcClient {
   /** One host with its inventory, state, live usage, last contact and last error. */
   async getNode(id: string, o: CallOptions = {}): Promise<NodeDetail> {
     return checkVdcReply(NodeDetail, await this.call('GET', VDC_PATHS.node(id), undefined, o), 'node');
+  }
+
+  /** A host's CPU and memory use over the vDC's trend window. */
+  async nodeTrend(id: string, o: CallOptions = {}): Promise<TrendResponse> {
+    return checkVdcReply(TrendResponse, await this.call('GET', VDC_PATHS.nodeTrend(id), undefined, o), 'trend');
+  }
+
+  /** A cluster's CPU and memory use over the vDC's trend window, derived from its hosts'. */
+  async clusterTrend(idOrName: string, o: CallOptions = {}): Promise<TrendResponse> {
+    return checkVdcReply(TrendResponse, await this.call('GET', VDC_PATHS.clusterTrend(idOrName), undefined, o), 'trend');
   }
 
   /** Tells the host to leave and forgets it; `force` forgets it even when the host cannot be reached. */

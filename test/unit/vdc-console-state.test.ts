@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Cluster, DiscoverResponse, NodeDetail, RemoveNodeResponse } from '../../common/protocol/vdc-api.js';
+import type { Cluster, DiscoverResponse, NodeDetail, RemoveNodeResponse, TrendResponse } from '../../common/protocol/vdc-api.js';
 import { createBusyTracker } from '../../common/tui/idle.js';
 import { trackRequests, type ConsoleApi } from '../../vdc-console/console/controllers/api.js';
 import { wizardEffects } from '../../vdc-console/console/controllers/wizard.js';
@@ -189,6 +189,8 @@ describe("the console controllers' requests", () => {
       discover: () => pending({} as DiscoverResponse),
       register: () => pending(node()),
       removeNode: () => pending({} as RemoveNodeResponse),
+      nodeTrend: () => pending({} as TrendResponse),
+      clusterTrend: () => pending({} as TrendResponse),
     };
     const tracked = trackRequests(api, busy);
     const calls: Array<() => Promise<unknown>> = [
@@ -200,6 +202,8 @@ describe("the console controllers' requests", () => {
       () => tracked.discover({ address: '10.0.0.5', token: 'QUANTIX-AAAA-AAAA-AAAA' }),
       () => tracked.register({ discoveryId: 'd1', clusterId: 'c1' }),
       () => tracked.removeNode('n1', { force: true }),
+      () => tracked.nodeTrend('n1'),
+      () => tracked.clusterTrend('c1'),
     ];
     for (const [i, call] of calls.entries()) {
       const ok = i % 2 === 0;

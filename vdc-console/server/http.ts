@@ -35,6 +35,7 @@ import {
   RemoveNodeQuery,
   RemoveNodeResponse,
   STAGE_PHASE,
+  TrendResponse,
   VDC_BODY_LIMIT_BYTES,
   VDC_PATHS,
   VDC_REQUEST_WORDS,
@@ -281,6 +282,18 @@ function routes(o: ApiServerOptions): RouteOptions[] {
           200,
           await service.removeNode(idOf(req), parseRemoveNodeQuery(req.query as Record<string, unknown>), ctx(req)),
         ),
+    },
+    {
+      method: 'GET',
+      url: VDC_ROUTES.nodeTrend,
+      schema: { params: IdParams, response: { 200: TrendResponse } },
+      handler: async (req, reply) => sendReply(reply, 200, await service.nodeTrend(idOf(req))),
+    },
+    {
+      method: 'GET',
+      url: VDC_ROUTES.clusterTrend,
+      schema: { params: IdParams, response: { 200: TrendResponse } },
+      handler: async (req, reply) => sendReply(reply, 200, await service.clusterTrend(idOf(req))),
     },
     {
       method: 'GET',

@@ -30,6 +30,8 @@ export interface ServeConfig {
   url: string | null;
   pollIntervalMs: number;
   pollConcurrency: number;
+  /** Trend history: width of a bucket and buckets kept per host. */
+  trends: { bucketMs: number; points: number };
   connectTimeoutMs: number;
   responseTimeoutMs: number;
 }
@@ -87,6 +89,8 @@ Options (each also an environment variable):
   --url URL                URL hosts are told this vDC has  QUANTIX_VDC_URL
   --poll-interval DUR      health check period              QUANTIX_VDC_POLL_INTERVAL (default 15s)
   --poll-concurrency N     hosts checked at once            QUANTIX_VDC_POLL_CONCURRENCY (default 32)
+  --trend-bucket DUR       width of one trend sample        QUANTIX_VDC_TREND_BUCKET (default 1m)
+  --trend-points N         trend samples kept per host      QUANTIX_VDC_TREND_POINTS (default 60, 2-1440)
   --connect-timeout DUR    TCP+TLS limit toward hosts       QUANTIX_VDC_CONNECT_TIMEOUT (default 5s)
   --response-timeout DUR   answer limit toward hosts        QUANTIX_VDC_RESPONSE_TIMEOUT (default 20s)
   -h, --help
@@ -203,6 +207,8 @@ export function parseCommandLine(
       url: { type: 'string' },
       'poll-interval': { type: 'string' },
       'poll-concurrency': { type: 'string' },
+      'trend-bucket': { type: 'string' },
+      'trend-points': { type: 'string' },
       'connect-timeout': { type: 'string' },
       'response-timeout': { type: 'string' },
     });
@@ -232,6 +238,12 @@ export function parseCommandLine(
     const pollConcurrency = /^[0-9]{1,4}$/.test(concText) ? Number(concText) : NaN;
     if (!(pollConcurrency >= 1 && pollConcurrency <= 1024))
       throw usage('--poll-concurrency must be a whole number from 1 to 1024');
+    const pointsText = v('trend-points', 'QUANTIX_VDC_TREND_POINTS') ?? '60';
+    const trendPoints = /^[0-9]{1,4}$/.test(pointsText) ? Number(pointsText) : NaN;
+    if (!(trendPoints >= 2 && trendPoints <= 1440))
+      throw usage('--trend-points must be a whole number from 2 to 1440');
+    const trendBucketMs = durationOption(v('trend-bucket', 'QUANTIX_VDC_TREND_BUCKET'), '--trend-bucket', 60_000, 100);
+    if (trendBucketMs > 3_600_000) throw usage('--trend-bucket must be at most 1h');
     return {
       kind: 'serve',
       config: {
@@ -245,6 +257,7 @@ export function parseCommandLine(
         url,
         pollIntervalMs: durationOption(v('poll-interval', 'QUANTIX_VDC_POLL_INTERVAL'), '--poll-interval', 15_000, 100),
         pollConcurrency,
+        trends: { bucketMs: trendBucketMs, points: trendPoints },
         connectTimeoutMs: durationOption(
           v('connect-timeout', 'QUANTIX_VDC_CONNECT_TIMEOUT'),
           '--connect-timeout',

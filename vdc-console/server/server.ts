@@ -320,6 +320,7 @@ export async function startVdc(
       log,
       version: packageVersion(),
       replica: { info: replica, leaseMs: config.leaseMs },
+      trends: config.trends,
       ...(sessions ? { sessions } : {}),
       ...(hooks.afterJoin ? { afterJoin: hooks.afterJoin } : {}),
     });
@@ -340,6 +341,7 @@ export async function startVdc(
       concurrency: config.pollConcurrency,
       replica,
       leaseMs: config.leaseMs,
+      trends: config.trends,
     });
     poller.start();
 

@@ -12,6 +12,7 @@ import type {
   NodeDetail,
   RegisterRequest,
   RemoveNodeResponse,
+  TrendResponse,
 } from '../../../common/protocol/vdc-api.js';
 import type { BusyTracker } from '../../../common/tui/idle.js';
 import type { DashboardHealth, DashboardSource } from '../model.js';
@@ -23,6 +24,8 @@ export interface ConsoleApi extends DashboardSource {
   discover(req: DiscoverRequest, o?: DiscoverOptions): Promise<DiscoverResponse>;
   register(req: RegisterRequest): Promise<NodeDetail>;
   removeNode(id: string, opts?: { force?: boolean }): Promise<RemoveNodeResponse>;
+  nodeTrend(id: string): Promise<TrendResponse>;
+  clusterTrend(idOrName: string): Promise<TrendResponse>;
 }
 
 /** The same API with each request counted by busy until it settles. */
@@ -36,5 +39,7 @@ export function trackRequests(api: ConsoleApi, busy: Pick<BusyTracker, 'track'>)
     discover: (req, o) => busy.track(api.discover(req, o)),
     register: (req) => busy.track(api.register(req)),
     removeNode: (id, opts) => busy.track(api.removeNode(id, opts)),
+    nodeTrend: (id) => busy.track(api.nodeTrend(id)),
+    clusterTrend: (id) => busy.track(api.clusterTrend(id)),
   };
 }

@@ -3,7 +3,7 @@
  * tabs. Its key table, its render (pure) and how it is drawn from the
  * console's state.
  */
-import type { NodeDetail } from '../../../common/protocol/vdc-api.js';
+import type { NodeDetail, TrendResponse } from '../../../common/protocol/vdc-api.js';
 import type { KeyBinding } from '../../../common/tui/keys.js';
 import { plain, seg, type Line } from '../../../common/tui/text.js';
 import {
@@ -18,6 +18,7 @@ import {
   type Frame,
 } from '../render/frame.js';
 import { renderHostDetails } from '../render/inventory.js';
+import { liveNow, trendRows } from '../render/trend.js';
 import type { DetailsState } from '../state.js';
 import { helpKey, quitKey, scrollKeys, tabKeys, type HelpSection, type ScreenContext } from './context.js';
 
@@ -61,7 +62,14 @@ export function detailsHelp(ctx: ScreenContext): HelpSection[] {
 /** The host details screen: state and last error, then the inventory in tabs. */
 export function renderDetails(
   f: Frame,
-  d: { node: NodeDetail | null; loading: boolean; tab: number; scroll: number; hostname: string },
+  d: {
+    node: NodeDetail | null;
+    loading: boolean;
+    tab: number;
+    scroll: number;
+    hostname: string;
+    trend?: TrendResponse | null;
+  },
 ): { lines: Line[]; scroll: number } {
   const g = f.glyphs;
   const inner = f.cols - 2;
@@ -69,6 +77,11 @@ export function renderDetails(
   if (!d.node) body.push([seg(d.loading ? `  Loading${g.ellipsis}` : '  The host could not be loaded.', 'dim')]);
   else {
     const v = renderHostDetails(d.node, f.now, g);
+    if (d.trend) {
+      // Under the usage row: the value column is the width less the label column (14) and the marker and gap.
+      const at = v.status.rows.findIndex((r) => r[0] === 'Usage');
+      v.status.rows.splice(at < 0 ? v.status.rows.length : at + 1, 0, ...trendRows(d.trend, inner - 16, g, liveNow(d.node)));
+    }
     body.push(...tabLines({ title: 'State', tables: [v.status] }, inner, g));
     const tabs = v.tabs.length;
     if (tabs > 0) {
