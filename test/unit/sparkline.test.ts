@@ -97,7 +97,7 @@ describe('trend rendering', () => {
     for (const g of [UNICODE_GLYPHS, ASCII_GLYPHS]) {
       const line = lineText(clusterTrendLine(t, 77, g));
       expect(line.length).toBeLessThanOrEqual(77);
-      expect(line).toMatch(/^last 1 h {2}CPU .+ 90% min 10% max 90% {2}Mem .+ 60% min 40% max 60%$/);
+      expect(line).toMatch(/^1 h: CPU .{15} 90% \(10-90%\) {2}Mem .{15} 60% \(40-60%\)$/);
     }
   });
 

@@ -50,15 +50,18 @@ export function sparkWidth(points: number, room: number): number {
 
 const pct = (v: number) => `${Math.round(Math.min(100, Math.max(0, v)))}%`;
 
-/** `34% min 12 max 56`, or `no samples yet`. */
-function statsText(values: readonly (number | null)[], current: number | null | undefined): string {
+/** `34% min 12% max 56%` (compact: `34% (12-56%)`), or `no samples yet`. */
+function statsText(values: readonly (number | null)[], current: number | null | undefined, compact: boolean): string {
   const s = seriesStats(values, current);
   if (!s) return 'no samples yet';
-  return `${pct(s.current)} min ${pct(s.min)} max ${pct(s.max)}`;
+  const { min, max } = s;
+  return compact
+    ? `${pct(s.current)} (${Math.round(min)}-${pct(max)})`
+    : `${pct(s.current)} min ${pct(min)} max ${pct(max)}`;
 }
 
-/** Width of the longest stats text (`100% min 100% max 100%`). */
-const STATS_WIDTH = 22;
+/** Width of the longest stats text: `100% min 100% max 100%`, compact `100% (100-100%)`. */
+const STATS_WIDTH = { full: 22, compact: 15 } as const;
 
 /** The live values that stand for "now" (a connected host's last check), when there are any. */
 export interface TrendNow {
@@ -87,12 +90,13 @@ export function seriesLine(
   width: number,
   g: Pick<Glyphs, 'spark'>,
   now?: TrendNow | null,
+  compact = false,
 ): Line {
   const values = trendSlots(t, metric);
   const current = now?.[metric];
-  const stats = statsText(values, current);
+  const stats = statsText(values, current, compact);
   if (!values.some((v) => v !== null)) return [seg(stats, 'dim')];
-  const w = sparkWidth(t.points, Math.max(1, width - STATS_WIDTH - 1));
+  const w = sparkWidth(t.points, Math.max(1, width - STATS_WIDTH[compact ? 'compact' : 'full'] - 1));
   return [seg(sparkline(values, w, g.spark), 'accent'), seg(` ${stats}`)];
 }
 
@@ -109,17 +113,20 @@ export function trendRows(
   ];
 }
 
-/** The dashboard's line for the selected cluster: `last 1 h  CPU ▂▃▅ 34% min 12 max 56  Mem ▄▄▅ 40% …`. */
+/**
+ * The dashboard's line for the selected cluster, compact so the sparklines keep some room at 80 columns:
+ * `1 h: CPU ▂▃▅▇▅▃ 34% (12-56%)  Mem ▄▄▅▅▅▅ 40% (38-41%)` (current, then min-max).
+ */
 export function clusterTrendLine(t: TrendResponse, width: number, g: Pick<Glyphs, 'spark'>): Line {
-  const label = `${windowLabel(t)}  `;
+  const label = `${spanText(t.bucketSeconds * t.points)}: `;
   const half = Math.floor((width - label.length - 2) / 2);
   return [
     seg(label, 'dim'),
     seg('CPU ', 'label'),
-    ...seriesLine(t, 'cpuPercent', half - 4, g),
+    ...seriesLine(t, 'cpuPercent', half - 4, g, null, true),
     seg('  '),
     seg('Mem ', 'label'),
-    ...seriesLine(t, 'memoryPercent', half - 4, g),
+    ...seriesLine(t, 'memoryPercent', half - 4, g, null, true),
   ];
 }
 
