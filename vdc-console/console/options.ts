@@ -130,7 +130,7 @@ Names are 1-63 letters, digits, "-", "_" or ".".`,
     words: ['trends'],
     options: { cluster: { type: 'string' } },
     positionals: ['host?'],
-    summary: "a host's or a cluster's CPU and memory use over the last hour",
+    summary: "a host's or a cluster's recent CPU and memory use, as sparklines",
     usage: `Usage: quantix-vdc-console trends NODE-ID|HOST-ID|NAME [--json]
        quantix-vdc-console trends --cluster NAME|ID [--json]
 
