@@ -82,11 +82,14 @@ export function renderDetails(
       const at = v.status.rows.findIndex((r) => r[0] === 'Usage');
       v.status.rows.splice(at < 0 ? v.status.rows.length : at + 1, 0, ...trendRows(d.trend, inner - 16, g, liveNow(d.node)));
     }
-    body.push(...tabLines({ title: 'State', tables: [v.status] }, inner, g));
+    const state = tabLines({ title: 'State', tables: [v.status] }, inner, g);
+    // The two trend rows take the places of the section's title (the frame names the host) and of the blank line
+    // above the tabs, so the inventory starts where it did and its first rows stay on an 80x24 screen.
+    body.push(...(d.trend ? state.slice(1) : state));
     const tabs = v.tabs.length;
     if (tabs > 0) {
       body.push(
-        [],
+        ...(d.trend ? [] : [[]]),
         tabBar(
           v.tabs.map((t) => t.title),
           Math.min(d.tab, tabs - 1),
