@@ -26,6 +26,7 @@ import {
   RemoveNodeResponse,
   SessionResponse,
   RenameClusterResponse,
+  TrendResponse,
   DISCOVER_STAGES,
   NDJSON,
   VDC_PATHS,
@@ -319,6 +320,16 @@ export class VdcClient {
       await this.call('POST', VDC_PATHS.nodeRefresh(id), {}, o, this.hostOperationTimeoutMs),
       'response',
     );
+  }
+
+  /** A host's CPU and memory use over the vDC's trend window. */
+  async nodeTrend(id: string, o: CallOptions = {}): Promise<TrendResponse> {
+    return checkVdcReply(TrendResponse, await this.call('GET', VDC_PATHS.nodeTrend(id), undefined, o), 'trend');
+  }
+
+  /** A cluster's CPU and memory use over the vDC's trend window, derived from its hosts'. */
+  async clusterTrend(idOrName: string, o: CallOptions = {}): Promise<TrendResponse> {
+    return checkVdcReply(TrendResponse, await this.call('GET', VDC_PATHS.clusterTrend(idOrName), undefined, o), 'trend');
   }
 
   /** Tells the host to leave and forgets it; `force` forgets it even when the host cannot be reached. */

@@ -31,6 +31,8 @@ export const VDC_PATHS = {
   apiTokens: '/api/api-tokens',
   apiToken: (idOrName: string) => `/api/api-tokens/${encodeURIComponent(idOrName)}`,
   session: '/api/session',
+  nodeTrend: (id: string) => `/api/nodes/${encodeURIComponent(id)}/trend`,
+  clusterTrend: (idOrName: string) => `/api/clusters/${encodeURIComponent(idOrName)}/trend`,
 } as const;
 
 /** Route patterns of the paths that name one object (`:id` is its id or name). */
@@ -42,6 +44,8 @@ export const VDC_ROUTES = {
   nodeMove: `${VDC_PATHS.nodes}/:id/move`,
   clusterRename: `${VDC_PATHS.clusters}/:id/rename`,
   apiToken: `${VDC_PATHS.apiTokens}/:id`,
+  nodeTrend: `${VDC_PATHS.nodes}/:id/trend`,
+  clusterTrend: `${VDC_PATHS.clusters}/:id/trend`,
 } as const;
 
 /** Media type of the streamed discovery progress (one JSON object per line). */
@@ -865,3 +869,36 @@ export function parseHostAddress(input: string, defaultPort = AGENT_PORT): HostA
     details: [`address: ${r.problem}`],
   });
 }
+
+// ---------------------------------------------------------------------------
+// Trends: a short history of CPU and memory use
+
+/** One time bucket of a host's or a cluster's use (a cluster's: sum of used over sum of total of its hosts). */
+export const TrendPoint = Type.Object({
+  /** Start of the bucket. */
+  at: Type.String(),
+  /** Average CPU use in the bucket, 0-100 (a cluster's weighted by each host's CPUs); null when unknown. */
+  cpuPercent: NullableNumber,
+  /** Average memory in use over memory installed, 0-100; null when unknown. */
+  memoryPercent: NullableNumber,
+  memoryUsedBytes: NullableNumber,
+  memoryTotalBytes: NullableNumber,
+  /** Hosts that reported in the bucket. */
+  hosts: Type.Integer(),
+});
+export type TrendPoint = Static<typeof TrendPoint>;
+
+/** `GET /api/nodes/:id/trend` and `GET /api/clusters/:id/trend`: oldest bucket first, missing buckets absent. */
+export const TrendResponse = Type.Object({
+  kind: Type.Union([Type.Literal('host'), Type.Literal('cluster')]),
+  id: Type.String(),
+  name: Type.String(),
+  /** Width of one bucket. */
+  bucketSeconds: Type.Number(),
+  /** Buckets the window holds (the window is bucketSeconds x points). */
+  points: Type.Integer(),
+  /** End of the window: the start of the bucket under way, by the vDC's clock (the window's last bucket ends here). */
+  to: Type.String(),
+  samples: Type.Array(TrendPoint),
+});
+export type TrendResponse = Static<typeof TrendResponse>;

@@ -5,6 +5,7 @@
  * and inverse only (vt100/vt220 would turn colours into black on black).
  */
 import type { TerminalCaps } from './caps.js';
+import { ASCII_LEVELS, UNICODE_LEVELS } from './sparkline.js';
 
 /** Every glyph a screen may draw, in one table per character set. */
 export interface Glyphs {
@@ -31,6 +32,8 @@ export interface Glyphs {
   enter: string;
   times: string;
   ellipsis: string;
+  /** Sparkline heights, lowest first (sparkline.ts). */
+  spark: readonly string[];
 }
 
 /** Unicode glyphs for UTF-8 locales. */
@@ -54,6 +57,7 @@ export const UNICODE_GLYPHS: Glyphs = {
   enter: '⏎',
   times: '×',
   ellipsis: '…',
+  spark: UNICODE_LEVELS,
 };
 
 /** ASCII glyphs for `LANG=C` and other non-UTF-8 locales: no byte above 0x7F. */
@@ -77,6 +81,7 @@ export const ASCII_GLYPHS: Glyphs = {
   enter: 'Enter',
   times: 'x',
   ellipsis: '...',
+  spark: ASCII_LEVELS,
 };
 
 /** Picks the glyph table for the terminal. */

@@ -13,6 +13,7 @@ import {
   type Cluster,
   type NodeDetail,
   type NodeSummary,
+  type TrendResponse,
 } from '../../common/protocol/vdc-api.js';
 import type { ConsoleApi } from '../../vdc-console/console/controllers/api.js';
 
@@ -77,6 +78,10 @@ export function syntheticFleet(n: number, now: number): { clusters: Cluster[]; n
 }
 
 /** Every change is refused: the fixture is read only. */
+function emptyTrend(kind: 'host' | 'cluster', id: string, now: number): TrendResponse {
+  return { kind, id, name: id, bucketSeconds: 60, points: 60, to: new Date(now).toISOString(), samples: [] };
+}
+
 function readOnly(): Promise<never> {
   return Promise.reject(
     new QuantixError('BAD_REQUEST', {
@@ -118,5 +123,8 @@ export function loadFixture(spec: string, now: number): ConsoleApi {
     setMaintenance: readOnly,
     moveNode: readOnly,
     renameCluster: readOnly,
+    // A fixture has no history: its trends are empty windows of the vDC's default shape.
+    nodeTrend: (id: string) => Promise.resolve(emptyTrend('host', id, now)),
+    clusterTrend: (id: string) => Promise.resolve(emptyTrend('cluster', id, now)),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { QuantixError } from '../../common/protocol/errors.js';
-import type { Cluster, NodeDetail, NodeSummary } from '../../common/protocol/vdc-api.js';
+import type { Cluster, NodeDetail, NodeSummary, TrendResponse } from '../../common/protocol/vdc-api.js';
 import { DashboardModel, hostMatches, replicaCount, type DashboardSource } from '../../vdc-console/console/model.js';
 import { syntheticFleet } from '../../scripts/bench/fixture.js';
 
@@ -146,5 +146,74 @@ describe('dashboard model: replicas', () => {
       expect(m.vdcName).toBe('v');
       expect(m.replicas).toEqual(backend === 'sqlite' ? null : { alive: 1, total: 2 });
     }
+  });
+});
+
+describe("the selected cluster's trend", () => {
+  it('is read for the selected cluster, again when the selection moves, and once per bucket, not per refresh', async () => {
+    const fleet = syntheticFleet(600, NOW);
+    let now = NOW;
+    const asked: string[] = [];
+    const trend = (id: string): TrendResponse => ({
+      kind: 'cluster',
+      id,
+      name: id,
+      bucketSeconds: 60,
+      points: 60,
+      to: new Date(now).toISOString(),
+      samples: [],
+    });
+    const src: DashboardSource = {
+      ...source(fleet),
+      clusterTrend: async (id) => {
+        asked.push(id);
+        return trend(id);
+      },
+    };
+    const m = new DashboardModel(src, { refreshMs: 3_600_000, now: () => now });
+    // The fake answers at once: everything it started has settled by the next turn of the event loop.
+    const settled = () => new Promise((resolve) => setImmediate(resolve));
+    await m.refresh();
+    await settled();
+    const first = m.selectedCluster()!.id;
+    expect(asked).toEqual([first]);
+    expect(m.clusterTrend?.id).toBe(first);
+    await m.refresh();
+    await m.refresh();
+    expect(asked).toHaveLength(1);
+
+    m.move(1);
+    await settled();
+    const second = m.selectedCluster()!.id;
+    expect(asked).toEqual([first, second]);
+    expect(m.clusterTrend?.id).toBe(second);
+
+    now += 60_000;
+    await m.refresh();
+    await settled();
+    expect(asked).toEqual([first, second, second]);
+    m.stop();
+  });
+
+  it('shows no trend from a vDC that cannot give one, and asks again only a minute later', async () => {
+    let now = NOW;
+    let calls = 0;
+    const src: DashboardSource = {
+      ...source(syntheticFleet(10, NOW)),
+      clusterTrend: async () => {
+        calls++;
+        throw new QuantixError('NOT_FOUND');
+      },
+    };
+    const m = new DashboardModel(src, { refreshMs: 3_600_000, now: () => now });
+    await m.refresh();
+    await new Promise((resolve) => setImmediate(resolve));
+    await m.refresh();
+    expect(calls).toBe(1);
+    expect(m.clusterTrend).toBeNull();
+    now += 60_000;
+    await m.refresh();
+    expect(calls).toBe(2);
+    m.stop();
   });
 });

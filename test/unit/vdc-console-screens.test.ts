@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../common/protocol/inventory.js';
-import type { DiscoverResponse } from '../../common/protocol/vdc-api.js';
+import type { DiscoverResponse, NodeDetail, TrendResponse } from '../../common/protocol/vdc-api.js';
 import { formatToken, tokenFromRandom } from '../../common/token/token.js';
 import { ASCII_GLYPHS, UNICODE_GLYPHS } from '../../common/tui/glyphs.js';
 import type { KeyBinding } from '../../common/tui/keys.js';
 import { lineText, textWidth } from '../../common/tui/text.js';
 import { statusLines, type Frame } from '../../vdc-console/console/render/frame.js';
 import { renderDashboard } from '../../vdc-console/console/screens/dashboard.js';
+import { renderDetails } from '../../vdc-console/console/screens/details.js';
 import { renderWizard } from '../../vdc-console/console/screens/wizard.js';
 import { DEFAULT_SORT } from '../../vdc-console/console/sort.js';
 import { initialWizard, wizardReducer, type WizardState } from '../../vdc-console/console/wizard.js';
@@ -258,5 +259,75 @@ describe('dashboard header: replicas', () => {
     const line = lineText(dashboard({ alive: 9, total: 10 }, {}, 'x'.repeat(64)));
     expect(line).toHaveLength(80);
     expect(line).toMatch(/^┌ Quantix vDC · x+… ─+ replicas 9\/10 ! · 0 clusters · 0 hosts ┐$/);
+  });
+});
+
+describe('host details with a trend', () => {
+  const node: NodeDetail = {
+    id: 'n1',
+    hostId: 'h1',
+    hostname: 'web01',
+    address: '10.0.0.5',
+    port: 8443,
+    clusterId: 'c1',
+    clusterName: 'Production',
+    certificateFingerprint: 'ab'.repeat(32),
+    state: 'connected',
+    stateSince: '2026-01-01T00:00:00.000Z',
+    registeredAt: '2026-01-01T00:00:00.000Z',
+    lastSeenAt: '2026-01-01T00:59:59.000Z',
+    lastError: null,
+    usage: { cpuPercent: 40, memoryUsedBytes: 2 ** 36, memoryTotalBytes: 2 ** 37, loadAverage: null, uptimeSeconds: 1 },
+    capacity: {
+      cpuModel: null,
+      cpuCores: 8,
+      cpuThreads: 16,
+      memoryTotalBytes: 2 ** 37,
+      localStorageBytes: null,
+      nfsMounts: 0,
+      iscsiSessions: 0,
+      gpus: 0,
+    },
+    inventory: inv,
+    inventoryAt: '2026-01-01T00:00:00.000Z',
+    inventoryChange: null,
+  };
+  const trend: TrendResponse = {
+    kind: 'host',
+    id: 'n1',
+    name: 'web01',
+    bucketSeconds: 60,
+    points: 60,
+    to: '2026-01-01T01:00:00.000Z',
+    samples: [0, 20, 40].map((m) => ({
+      at: new Date(Date.parse('2026-01-01T00:00:00.000Z') + m * 60_000).toISOString(),
+      cpuPercent: m,
+      memoryPercent: 50,
+      memoryUsedBytes: 2 ** 36,
+      memoryTotalBytes: 2 ** 37,
+      hosts: 1,
+    })),
+  };
+  const render = (t: TrendResponse | null, g = UNICODE_GLYPHS) =>
+    renderDetails(frame({ glyphs: g, now: Date.parse('2026-01-01T01:00:00.000Z') }), {
+      node,
+      loading: false,
+      tab: 0,
+      scroll: 0,
+      hostname: 'web01',
+      trend: t,
+    }).lines.map(lineText);
+
+  it('shows CPU and memory rows under the usage and keeps the inventory tabs on the same line', () => {
+    const plain = render(null);
+    const withTrend = render(trend);
+    const tabRow = (lines: string[]) => lines.findIndex((l) => l.includes('Summary') && l.includes('CPU/Memory'));
+    expect(tabRow(withTrend)).toBe(tabRow(plain));
+    const at = withTrend.findIndex((l) => l.includes('Usage'));
+    expect(withTrend[at + 1]).toMatch(/^│ CPU trend +▁ +▂ +▄ +40% min 0% max 40% +│$/);
+    expect(withTrend[at + 2]).toMatch(/^│ Memory trend +▅ +▅ +▅ +50% min 50% max 50% +│$/);
+    for (const l of withTrend) expect(textWidth(l)).toBe(80);
+    const ascii = render(trend, ASCII_GLYPHS);
+    expect(ascii[at + 1]).toMatch(/^\| CPU trend +_ +\. +- +40% min 0% max 40% +\|$/);
   });
 });

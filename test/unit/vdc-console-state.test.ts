@@ -7,6 +7,7 @@ import type {
   NodeDetail,
   RemoveNodeResponse,
   RenameClusterResponse,
+  TrendResponse,
 } from '../../common/protocol/vdc-api.js';
 import { createBusyTracker } from '../../common/tui/idle.js';
 import { trackRequests, type ConsoleApi } from '../../vdc-console/console/controllers/api.js';
@@ -202,6 +203,8 @@ describe("the console controllers' requests", () => {
       setMaintenance: () => pending({} as MaintenanceResponse),
       moveNode: () => pending({} as MoveNodeResponse),
       renameCluster: () => pending({} as RenameClusterResponse),
+      nodeTrend: () => pending({} as TrendResponse),
+      clusterTrend: () => pending({} as TrendResponse),
     };
     const tracked = trackRequests(api, busy);
     const calls: Array<() => Promise<unknown>> = [
@@ -218,6 +221,8 @@ describe("the console controllers' requests", () => {
       () => tracked.setMaintenance('n1', true),
       () => tracked.moveNode('n1', 'c2'),
       () => tracked.renameCluster('c1', 'Zone'),
+      () => tracked.nodeTrend('n1'),
+      () => tracked.clusterTrend('c1'),
     ];
     for (const [i, call] of calls.entries()) {
       const ok = i % 2 === 0;

@@ -20,6 +20,7 @@ import {
   type DiscoverStage,
   type NodeSummary,
   type SessionResponse,
+  type TrendResponse,
 } from '../../common/protocol/vdc-api.js';
 import { describeTokenProblem, parseToken } from '../../common/token/token.js';
 import { detectCapabilities } from '../../common/tui/caps.js';
@@ -45,6 +46,7 @@ import { chooseTarget, EXIT, type GlobalValues } from './options.js';
 import { parseAuditOptions, runAuditCommand } from './audit-command.js';
 import { matchCluster } from './bulk.js';
 import { hostsAddFrom } from './bulk-cli.js';
+import { liveNow, trendText, type TrendNow } from './render/trend.js';
 import { formatFingerprint } from '../../common/format/fingerprint.js';
 import { formatHostPort } from '../../common/protocol/host-port.js';
 
@@ -639,6 +641,28 @@ async function whoami(ctx: Ctx): Promise<number> {
   return EXIT.ok;
 }
 
+/** `trends HOST` or `trends --cluster NAME`: the CPU and memory history the vDC keeps. */
+async function trends(ctx: Ctx): Promise<number> {
+  const clusterRef = typeof ctx.values.cluster === 'string' ? ctx.values.cluster : null;
+  const hostRef = ctx.args[0] ?? null;
+  if ((clusterRef === null) === (hostRef === null))
+    throw new UsageError('VALIDATION_ERROR', {
+      message: 'Name either one host or one cluster (--cluster NAME).',
+      hint: 'Run `quantix-vdc-console trends HOST` or `quantix-vdc-console trends --cluster NAME`.',
+    });
+  const client = await connect(ctx.io, ctx.globals);
+  let trend: TrendResponse;
+  let now: TrendNow | null = null;
+  if (hostRef !== null) {
+    const host = await findHost(client, hostRef);
+    trend = await client.nodeTrend(host.id);
+    now = liveNow(host);
+  } else trend = await client.clusterTrend(findCluster(await client.listClusters(), clusterRef!).id);
+  if (ctx.globals.json) ctx.json({ trend });
+  else for (const l of trendText(trend, ctx.glyphs, 80, now)) ctx.out(l);
+  return EXIT.ok;
+}
+
 const HANDLERS: Record<string, (ctx: Ctx) => Promise<number>> = {
   'hosts add': hostsAdd,
   'hosts list': hostsList,
@@ -649,6 +673,7 @@ const HANDLERS: Record<string, (ctx: Ctx) => Promise<number>> = {
   'clusters create': clustersCreate,
   'clusters delete': clustersDelete,
   ...MEMBERSHIP_HANDLERS,
+  trends,
   login,
   logout,
   audit,

@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { QuantixError } from '../../common/protocol/errors.js';
-import type { Cluster, HealthResponse, NodeDetail, NodeSummary } from '../../common/protocol/vdc-api.js';
+import type { Cluster, HealthResponse, NodeDetail, NodeSummary, TrendResponse } from '../../common/protocol/vdc-api.js';
 import { clusterTotals, hostsByCluster, type ClusterTotals } from './fleet.js';
 import {
   CLUSTER_SORT_KEYS,
@@ -27,6 +27,8 @@ export interface DashboardSource {
   getNode(id: string): Promise<NodeDetail>;
   /** The vDC's name and, on PostgreSQL, its replicas; read with the lists while the back end may have replicas. */
   health?(): Promise<DashboardHealth>;
+  /** A cluster's CPU and memory history (the selected cluster's, read once per trend bucket). */
+  clusterTrend?(idOrName: string): Promise<TrendResponse>;
 }
 
 /** What the dashboard reads of `GET /api/health`. */
@@ -114,6 +116,11 @@ export class DashboardModel extends EventEmitter {
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
   private stopped = false;
+  /** The selected cluster's history, when loaded (check its id: it may still be the previous cluster's). */
+  clusterTrend: TrendResponse | null = null;
+  /** Which cluster's history was last asked for, and when. */
+  private trendAsked: { id: string; at: number } | null = null;
+  private trendLoading = false;
   /** The lists of the last refresh as the source gave them. */
   private received: { clusters: Cluster[] | null; nodes: NodeSummary[] | null } = { clusters: null, nodes: null };
 
@@ -161,6 +168,7 @@ export class DashboardModel extends EventEmitter {
           this.received = { clusters, nodes };
           this.apply(clusters, nodes);
         }
+        this.syncTrend();
         this.problem = null;
         this.loaded = true;
         this.lastRefreshAt = this.now();
@@ -234,6 +242,32 @@ export class DashboardModel extends EventEmitter {
     this.rebuildVisible();
   }
 
+  /**
+   * Loads the selected cluster's history when it is another cluster's or older than one bucket (at most a
+   * minute); one request at a time, and the selection is checked again when it answers.
+   */
+  private syncTrend(): void {
+    const id = this.selectedClusterId;
+    if (!this.source.clusterTrend || id === null || this.trendLoading || this.stopped) return;
+    const maxAge = Math.min(60_000, (this.clusterTrend?.bucketSeconds ?? 60) * 1000);
+    if (this.trendAsked?.id === id && this.now() - this.trendAsked.at < maxAge) return;
+    this.trendLoading = true;
+    this.trendAsked = { id, at: this.now() };
+    this.source.clusterTrend(id).then(
+      (trend) => {
+        this.clusterTrend = trend;
+      },
+      // An older vDC has no trends: no line, asked again a minute later.
+      () => {
+        this.clusterTrend = null;
+      },
+    ).finally(() => {
+      this.trendLoading = false;
+      this.emit('changed');
+      if (this.selectedClusterId !== id) this.syncTrend();
+    });
+  }
+
   private rebuildVisible(): void {
     const all = this.selectedClusterId ? (this.byCluster.get(this.selectedClusterId) ?? []) : [];
     this.visible = this.filter ? all.filter((n) => hostMatches(n, this.filter)) : all;
@@ -241,6 +275,7 @@ export class DashboardModel extends EventEmitter {
     if (hi < 0) hi = Math.min(this.hostCursor.index, Math.max(0, this.visible.length - 1));
     this.hostCursor = { ...this.hostCursor, index: Math.max(0, hi) };
     this.selectedHostId = this.visible[this.hostCursor.index]?.id ?? null;
+    this.syncTrend();
   }
 
   /** The selected cluster, if any. */

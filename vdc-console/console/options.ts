@@ -175,6 +175,18 @@ Names are 1-63 letters, digits, "-", "_" or "."; CLUSTER_EXISTS when another
 cluster has it. Hosts that are down are told the new name when they answer.`,
   },
   {
+    words: ['trends'],
+    options: { cluster: { type: 'string' } },
+    positionals: ['host?'],
+    summary: "a host's or a cluster's recent CPU and memory use, as sparklines",
+    usage: `Usage: quantix-vdc-console trends NODE-ID|HOST-ID|NAME [--json]
+       quantix-vdc-console trends --cluster NAME|ID [--json]
+
+Sparklines of CPU and memory use over the vDC's trend window (one sample a
+minute for the last hour by default), with the current value, min and max.
+A cluster's use is the sum of its hosts' use over the sum of their capacity.`,
+  },
+  {
     words: ['login'],
     options: {
       'token-stdin': { type: 'boolean' },

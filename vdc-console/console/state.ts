@@ -7,7 +7,7 @@
  * results as actions; nothing here does I/O or reads a clock.
  */
 import type { Dialog } from '../../common/tui/dialog.js';
-import type { DiscoverResponse, NodeDetail } from '../../common/protocol/vdc-api.js';
+import type { DiscoverResponse, NodeDetail, TrendResponse } from '../../common/protocol/vdc-api.js';
 import { INVENTORY_TABS } from './render/inventory.js';
 import { wizardReducer, type WizardAction, type WizardState } from './wizard.js';
 
@@ -25,6 +25,8 @@ export interface DetailsState {
   loading: boolean;
   tab: number;
   scroll: number;
+  /** The host's CPU and memory history, once loaded (an older vDC without trends leaves it unset). */
+  trend?: TrendResponse | null;
 }
 
 /** A one-line text prompt shown as a dialog; `kind` names what it asks for. */
@@ -60,7 +62,7 @@ export type AppAction =
   | { type: 'back' }
   | { type: 'openDetails'; id: string; hostname: string }
   /** A host's details answered (node) or failed (null: what was shown stays). */
-  | { type: 'detailsLoaded'; id: string; node: NodeDetail | null }
+  | { type: 'detailsLoaded'; id: string; node: NodeDetail | null; trend?: TrendResponse | null }
   /** ←→ on the details screen. */
   | { type: 'detailsTab'; delta: number }
   /** A host was removed: the details screen, if it shows, closes. */
@@ -149,7 +151,15 @@ function detailsAction(s: AppState, a: Extract<AppAction, { type: 'detailsLoaded
   if (!d) return s;
   if (a.type === 'detailsLoaded') {
     if (d.id !== a.id) return s;
-    return { ...s, details: { ...d, loading: false, ...(a.node ? { node: a.node, hostname: a.node.hostname } : {}) } };
+    return {
+      ...s,
+      details: {
+        ...d,
+        loading: false,
+        ...(a.node ? { node: a.node, hostname: a.node.hostname } : {}),
+        ...(a.trend ? { trend: a.trend } : {}),
+      },
+    };
   }
   const count = d.node?.inventory ? INVENTORY_TABS.length : 0;
   if (count === 0) return s;

@@ -44,6 +44,7 @@ import {
   RenameClusterRequest,
   RenameClusterResponse,
   STAGE_PHASE,
+  TrendResponse,
   VDC_BODY_LIMIT_BYTES,
   VDC_PATHS,
   VDC_REQUEST_WORDS,
@@ -333,6 +334,18 @@ export function routes(o: ApiServerOptions): RouteOptions[] {
       schema: { params: IdParams, body: RenameClusterRequest, response: { 200: RenameClusterResponse } },
       handler: async (req, reply) =>
         sendReply(reply, 200, await service.renameCluster(idOf(req), req.body, ctx(req))),
+    },
+    {
+      method: 'GET',
+      url: VDC_ROUTES.nodeTrend,
+      schema: { params: IdParams, response: { 200: TrendResponse } },
+      handler: async (req, reply) => sendReply(reply, 200, await service.nodeTrend(idOf(req))),
+    },
+    {
+      method: 'GET',
+      url: VDC_ROUTES.clusterTrend,
+      schema: { params: IdParams, response: { 200: TrendResponse } },
+      handler: async (req, reply) => sendReply(reply, 200, await service.clusterTrend(idOf(req))),
     },
     {
       method: 'GET',

@@ -34,6 +34,8 @@ export interface ServeConfig {
   pollConnections: number;
   /** An inventory older than this is read again from its host. */
   inventoryRefreshMs: number;
+  /** Trend history: width of a bucket and buckets kept per host. */
+  trends: { bucketMs: number; points: number };
   connectTimeoutMs: number;
   responseTimeoutMs: number;
 }
@@ -102,6 +104,8 @@ Options (each also an environment variable):
   --poll-connections N     connections kept between rounds  QUANTIX_VDC_POLL_CONNECTIONS (default 256)
   --inventory-refresh DUR  re-read each host's inventory    QUANTIX_VDC_INVENTORY_REFRESH
                            this often (default 6h; 1s to 168h)
+  --trend-bucket DUR       width of one trend sample        QUANTIX_VDC_TREND_BUCKET (default 1m)
+  --trend-points N         trend samples kept per host      QUANTIX_VDC_TREND_POINTS (default 60, 2-1440)
   --connect-timeout DUR    TCP+TLS limit toward hosts       QUANTIX_VDC_CONNECT_TIMEOUT (default 5s)
   --response-timeout DUR   answer limit toward hosts        QUANTIX_VDC_RESPONSE_TIMEOUT (default 20s)
   -h, --help
@@ -251,6 +255,8 @@ function parseServe(
     'poll-concurrency': { type: 'string' },
     'poll-connections': { type: 'string' },
     'inventory-refresh': { type: 'string' },
+    'trend-bucket': { type: 'string' },
+    'trend-points': { type: 'string' },
     'connect-timeout': { type: 'string' },
     'response-timeout': { type: 'string' },
   });
@@ -289,6 +295,9 @@ function parseServe(
     0,
     100_000,
   );
+  const trendPoints = countOption(v('trend-points', 'QUANTIX_VDC_TREND_POINTS'), '--trend-points', 60, 2, 1440);
+  const trendBucketMs = durationOption(v('trend-bucket', 'QUANTIX_VDC_TREND_BUCKET'), '--trend-bucket', 60_000, 100);
+  if (trendBucketMs > 3_600_000) throw usage('--trend-bucket must be at most 1h');
   return {
     kind: 'serve',
     config: {
@@ -303,6 +312,7 @@ function parseServe(
       pollIntervalMs: durationOption(v('poll-interval', 'QUANTIX_VDC_POLL_INTERVAL'), '--poll-interval', 15_000, 100),
       pollConcurrency,
       pollConnections,
+      trends: { bucketMs: trendBucketMs, points: trendPoints },
       inventoryRefreshMs: inventoryRefreshOption(v('inventory-refresh', 'QUANTIX_VDC_INVENTORY_REFRESH')),
       connectTimeoutMs: durationOption(
         v('connect-timeout', 'QUANTIX_VDC_CONNECT_TIMEOUT'),

@@ -49,8 +49,11 @@ import type {
   ReplicaInfo,
   ReplicaRecord,
   Store,
+  TrendBatch,
+  TrendRow,
   VdcIdentity,
 } from './store.js';
+import { latestSamples, TREND_CLUSTER_COLUMNS, type TrendDbRow, toTrendRow } from './trends.js';
 
 /** Schema migrations, in order; migration i brings the schema to version i + 1. Never edit one that shipped. */
 export const PG_MIGRATIONS: readonly string[] = [
@@ -155,6 +158,19 @@ export const PG_MIGRATIONS: readonly string[] = [
   // Maintenance mode: when a host was put in maintenance, null when it is not.
   `
   ALTER TABLE nodes ADD COLUMN maintenance_since TEXT;
+  `,
+  // A short history of each host's use: one row per host and time bucket, pruned as it is written.
+  `
+  CREATE TABLE node_trends (
+    node_id TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
+    bucket BIGINT NOT NULL,
+    cpu_percent DOUBLE PRECISION,
+    cpus INTEGER NOT NULL,
+    memory_used BIGINT,
+    memory_total BIGINT,
+    polls INTEGER NOT NULL,
+    PRIMARY KEY (node_id, bucket)
+  );
   `,
 ];
 
@@ -735,8 +751,12 @@ export class PgStore implements Store {
     return row ? toNode(row) : null;
   }
 
-  async recordHealth(observations: readonly HealthObservation[], replicaId?: string): Promise<void> {
-    if (observations.length === 0) return;
+  async recordHealth(
+    observations: readonly HealthObservation[],
+    replicaId?: string,
+    trends?: TrendBatch,
+  ): Promise<void> {
+    if (observations.length === 0 && !trends?.samples.length) return;
     const owner = replicaId ?? null;
     const connected = observations.filter(
       (o): o is Extract<HealthObservation, { state: 'connected' }> => o.state === 'connected',
@@ -745,6 +765,7 @@ export class PgStore implements Store {
       (o): o is Extract<HealthObservation, { state: 'disconnected' | 'left' }> => o.state !== 'connected',
     );
     await this.tx(async (c) => {
+      if (trends?.samples.length) await writeTrends(c, trends, owner);
       // One statement per kind for the whole batch: a thousand hosts cost two round trips.
       if (connected.length > 0) {
         await c.query(
@@ -780,6 +801,22 @@ export class PgStore implements Store {
         );
       }
     });
+  }
+
+  async trend(of: { nodeId: string } | { clusterId: string }, fromBucket: number): Promise<TrendRow[]> {
+    const r =
+      'nodeId' in of
+        ? await this.q<TrendDbRow>(
+            `SELECT bucket, cpu_percent, memory_used, memory_total, 1 AS hosts FROM node_trends
+             WHERE node_id = $1 AND bucket >= $2 ORDER BY bucket`,
+            [of.nodeId, fromBucket],
+          )
+        : await this.q<TrendDbRow>(
+            `SELECT ${TREND_CLUSTER_COLUMNS} FROM node_trends t JOIN nodes n ON n.id = t.node_id
+             WHERE n.cluster_id = $1 AND t.bucket >= $2 GROUP BY t.bucket ORDER BY t.bucket`,
+            [of.clusterId, fromBucket],
+          );
+    return r.rows.map(toTrendRow);
   }
 
   async recordNodeError(id: string, error: NodeError): Promise<void> {
@@ -1003,6 +1040,39 @@ export class PgStore implements Store {
  * Renews this replica's leases, takes up to its fair share of free or expired ones (`FOR UPDATE SKIP LOCKED`:
  * replicas claiming at the same moment never wait on each other) and gives back its excess over that share.
  */
+/**
+ * Writes a round's trend samples (hosts that still exist and whose lease `owner` holds) and prunes each written
+ * host's rows outside its window: two statements for the whole batch.
+ */
+async function writeTrends(c: Queryable, trends: TrendBatch, owner: string | null): Promise<void> {
+  const s = latestSamples(trends.samples);
+  await c.query(
+    `INSERT INTO node_trends (node_id, bucket, cpu_percent, cpus, memory_used, memory_total, polls)
+     SELECT o.id, o.bucket, o.cpu, o.cpus, o.mu, o.mt, o.polls
+     FROM unnest($1::text[], $2::bigint[], $3::float8[], $4::int[], $5::bigint[], $6::bigint[], $7::int[])
+       AS o(id, bucket, cpu, cpus, mu, mt, polls)
+     JOIN nodes n ON n.id = o.id
+     WHERE ($8::text IS NULL OR n.lease_owner = $8)
+     ON CONFLICT (node_id, bucket) DO UPDATE SET cpu_percent = excluded.cpu_percent, cpus = excluded.cpus,
+       memory_used = excluded.memory_used, memory_total = excluded.memory_total, polls = excluded.polls`,
+    [
+      s.map((t) => t.nodeId),
+      s.map((t) => t.bucket),
+      s.map((t) => t.cpuPercent),
+      s.map((t) => t.cpus),
+      s.map((t) => t.memoryUsedBytes),
+      s.map((t) => t.memoryTotalBytes),
+      s.map((t) => t.polls),
+      owner,
+    ],
+  );
+  await c.query(
+    `DELETE FROM node_trends t USING unnest($1::text[], $2::bigint[]) AS o(id, bucket)
+     WHERE t.node_id = o.id AND (t.bucket <= o.bucket - $3 OR t.bucket > o.bucket)`,
+    [s.map((t) => t.nodeId), s.map((t) => t.bucket), trends.points],
+  );
+}
+
 async function claimLeases(c: Queryable, replicaId: string, leaseMs: number): Promise<void> {
   const alive = (
     await c.query<{ n: number }>(

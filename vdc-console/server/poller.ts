@@ -19,7 +19,8 @@
 import { TlsConnectionPool } from '../../common/http/request.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import type { Logger } from '../../common/log/logger.js';
-import type { HealthObservation, NodeRecord, ReplicaInfo, Store } from './store.js';
+import type { HealthObservation, NodeRecord, ReplicaInfo, Store, TrendSample } from './store.js';
+import { TREND_DEFAULTS, TrendAccumulator, type TrendSettings } from './trends.js';
 import { NOT_OURS, type PollerStats, type VdcService } from './service.js';
 import { reconcileMembership } from './membership-ops.js';
 
@@ -36,6 +37,8 @@ export interface PollerOptions {
   replica: ReplicaInfo;
   /** Poll lease period: a replica silent this long has its hosts taken over. */
   leaseMs: number;
+  /** Trend buckets: each host's checks are averaged over one bucket and written once per bucket. */
+  trends?: TrendSettings;
   now?: () => number;
 }
 
@@ -88,11 +91,15 @@ export class HealthPoller {
   /** Kept-alive, pinned connections between rounds, one per host up to a bound: no handshake for those hosts. */
   private readonly connections: TlsConnectionPool;
   private stats: PollerStats;
+  private readonly trendSettings: TrendSettings;
+  private readonly trends: TrendAccumulator;
 
   constructor(o: PollerOptions) {
     this.o = o;
     this.now = o.now ?? Date.now;
     this.connections = new TlsConnectionPool(o.keptConnections ?? DEFAULT_KEPT_CONNECTIONS);
+    this.trendSettings = o.trends ?? TREND_DEFAULTS;
+    this.trends = new TrendAccumulator(this.trendSettings.bucketMs);
     this.stats = { intervalSeconds: o.intervalMs / 1000, lastRoundAt: null, lastRoundHosts: 0, lastRoundMs: null };
     o.service.setPollerStats(() => ({ ...this.stats }));
   }
@@ -200,6 +207,7 @@ export class HealthPoller {
     const claimed = await this.o.store.claimHosts(this.o.replica.id, this.o.leaseMs);
     this.owned = new Set(claimed.map((n) => n.id));
     await this.pollNodes(claimed);
+    this.trends.retain(this.owned);
     this.stats = {
       intervalSeconds: this.o.intervalMs / 1000,
       lastRoundAt: new Date(started).toISOString(),
@@ -219,16 +227,21 @@ export class HealthPoller {
     const nodes = all.filter((n) => !this.inflight.has(n.id) && !this.o.service.registering.has(n.hostId));
     for (const n of nodes) this.inflight.add(n.id);
     let batch: HealthObservation[] = [];
+    let samples: TrendSample[] = [];
     const flush = async () => {
       const b = batch;
+      const t = samples;
       batch = [];
-      await this.o.store.recordHealth(b, this.o.replica.id);
+      samples = [];
+      await this.o.store.recordHealth(b, this.o.replica.id, { samples: t, points: this.trendSettings.points });
     };
     try {
       await runBounded(nodes, this.o.concurrency, async (node) => {
         if (this.stopped) return;
         const obs = node.state === 'pending' ? await this.settlePending(node) : await this.check(node);
         if (obs) {
+          const sample = this.trends.observe(node, obs);
+          if (sample) samples.push(sample);
           batch.push(obs);
           if (batch.length >= FLUSH_EVERY) await flush();
         }

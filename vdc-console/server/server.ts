@@ -323,6 +323,7 @@ export async function startVdc(
       log,
       version: packageVersion(),
       replica: { info: replica, leaseMs: config.leaseMs },
+      trends: config.trends,
       ...(sessions ? { sessions } : {}),
       ...(hooks.afterJoin ? { afterJoin: hooks.afterJoin } : {}),
     });
@@ -351,6 +352,7 @@ export async function startVdc(
       keptConnections: config.pollConnections,
       replica,
       leaseMs: config.leaseMs,
+      trends: config.trends,
     });
     poller.start();
     scheduler = new InventoryScheduler({

@@ -48,6 +48,7 @@ import {
   parseDiscoverRequest,
   parseHostAddress,
   parseRegisterRequest,
+  type TrendResponse,
 } from '../../common/protocol/vdc-api.js';
 import { describeTokenProblem, parseToken } from '../../common/token/token.js';
 import { AdmissionGate, WorkQueue } from './admission.js';
@@ -64,6 +65,7 @@ import type {
   Store,
   VdcIdentity,
 } from './store.js';
+import { TREND_DEFAULTS, trendView, windowStart, type TrendSettings } from './trends.js';
 import { apiTokenView, clusterView, nodeDetailView, nodeSummaryView } from './views.js';
 import * as membership from './membership-ops.js';
 
@@ -116,6 +118,8 @@ export interface VdcServiceOptions {
   sessions?: SessionStore;
   /** This process as a replica, and its lease period. */
   replica?: { info: ReplicaInfo; leaseMs: number };
+  /** Trend buckets (default one a minute, an hour kept). */
+  trends?: TrendSettings;
 }
 
 /** Poller figures shown by `/api/health`. */
@@ -374,6 +378,30 @@ export class VdcService {
         message: `No cluster with id or name "${clusterIdOrName.slice(0, 63)}".`,
       });
     return (await this.o.store.listNodes({ clusterId: c.id })).map(nodeSummaryView);
+  }
+
+  /** A host's trend over the window (id as `getNode`). */
+  async nodeTrend(id: string): Promise<TrendResponse> {
+    const n = await this.o.store.getNode(id);
+    if (!n) throw new QuantixError('HOST_NOT_FOUND', { message: `No host with id "${id.slice(0, 64)}".` });
+    return this.trendOf({ kind: 'host', id: n.id, name: n.hostname }, { nodeId: n.id });
+  }
+
+  /** A cluster's trend over the window, derived from its hosts' (id or name). */
+  async clusterTrend(idOrName: string): Promise<TrendResponse> {
+    const c = await this.o.store.findCluster(idOrName);
+    if (!c)
+      throw new QuantixError('CLUSTER_NOT_FOUND', { message: `No cluster with id or name "${idOrName.slice(0, 63)}".` });
+    return this.trendOf({ kind: 'cluster', id: c.id, name: c.name }, { clusterId: c.id });
+  }
+
+  private async trendOf(
+    who: { kind: 'host' | 'cluster'; id: string; name: string },
+    of: { nodeId: string } | { clusterId: string },
+  ): Promise<TrendResponse> {
+    const s = this.o.trends ?? TREND_DEFAULTS;
+    const now = (this.o.now ?? Date.now)();
+    return trendView(who, await this.o.store.trend(of, windowStart(now, s)), s, now);
   }
 
   /** One host with its inventory. */

@@ -40,8 +40,11 @@ import type {
   ReplicaInfo,
   ReplicaRecord,
   Store,
+  TrendBatch,
+  TrendRow,
   VdcIdentity,
 } from './store.js';
+import { latestSamples, TREND_CLUSTER_COLUMNS, type TrendDbRow, toTrendRow } from './trends.js';
 
 /** Schema migrations, in order; migration i brings the schema to version i + 1. Never edit one that shipped. */
 export const MIGRATIONS: readonly string[] = [
@@ -125,6 +128,19 @@ export const MIGRATIONS: readonly string[] = [
   // Maintenance mode: when a host was put in maintenance, null when it is not.
   `
   ALTER TABLE nodes ADD COLUMN maintenance_since TEXT;
+  `,
+  // A short history of each host's use: one row per host and time bucket, pruned as it is written.
+  `
+  CREATE TABLE node_trends (
+    node_id TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
+    bucket INTEGER NOT NULL,
+    cpu_percent REAL,
+    cpus INTEGER NOT NULL,
+    memory_used INTEGER,
+    memory_total INTEGER,
+    polls INTEGER NOT NULL,
+    PRIMARY KEY (node_id, bucket)
+  ) STRICT, WITHOUT ROWID;
   `,
 ];
 
@@ -283,6 +299,31 @@ class SqliteStore implements Store {
       revokeToken: d.prepare<[string, string]>(
         'UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
       ),
+      ...this.prepareTrends(),
+    };
+  }
+
+  private prepareTrends() {
+    const d = this.db;
+    return {
+      // A sample for a host removed meanwhile is dropped, not an error that would undo the whole batch.
+      insertTrend:
+        d.prepare(`INSERT INTO node_trends (node_id, bucket, cpu_percent, cpus, memory_used, memory_total, polls)
+        SELECT @nodeId, @bucket, @cpuPercent, @cpus, @memoryUsedBytes, @memoryTotalBytes, @polls
+        WHERE EXISTS (SELECT 1 FROM nodes WHERE id = @nodeId)
+        ON CONFLICT (node_id, bucket) DO UPDATE SET cpu_percent = excluded.cpu_percent, cpus = excluded.cpus,
+          memory_used = excluded.memory_used, memory_total = excluded.memory_total, polls = excluded.polls`),
+      pruneTrend: d.prepare(
+        'DELETE FROM node_trends WHERE node_id = @nodeId AND (bucket <= @bucket - @points OR bucket > @bucket)',
+      ),
+      nodeTrend: d.prepare<[string, number], TrendDbRow>(
+        `SELECT bucket, cpu_percent, memory_used, memory_total, 1 AS hosts FROM node_trends
+        WHERE node_id = ? AND bucket >= ? ORDER BY bucket`,
+      ),
+      clusterTrend: d.prepare<[string, number], TrendDbRow>(
+        `SELECT ${TREND_CLUSTER_COLUMNS} FROM node_trends t JOIN nodes n ON n.id = t.node_id
+        WHERE n.cluster_id = ? AND t.bucket >= ? GROUP BY t.bucket ORDER BY t.bucket`,
+      ),
     };
   }
 
@@ -437,9 +478,17 @@ class SqliteStore implements Store {
     return row ? toNode(row) : null;
   }
 
-  async recordHealth(observations: readonly HealthObservation[]): Promise<void> {
-    if (observations.length === 0) return;
+  async recordHealth(
+    observations: readonly HealthObservation[],
+    _replicaId?: string,
+    trends?: TrendBatch,
+  ): Promise<void> {
+    if (observations.length === 0 && !trends?.samples.length) return;
     this.db.transaction(() => {
+      for (const t of latestSamples(trends?.samples ?? [])) {
+        this.stmt.insertTrend.run(t);
+        this.stmt.pruneTrend.run({ nodeId: t.nodeId, bucket: t.bucket, points: trends!.points });
+      }
       for (const o of observations) {
         if (o.state === 'connected') {
           this.stmt.connected.run({ id: o.nodeId, at: o.at, usage: JSON.stringify(o.usage), hostname: o.hostname });
@@ -454,6 +503,14 @@ class SqliteStore implements Store {
         }
       }
     })();
+  }
+
+  async trend(of: { nodeId: string } | { clusterId: string }, fromBucket: number): Promise<TrendRow[]> {
+    const rows =
+      'nodeId' in of
+        ? this.stmt.nodeTrend.all(of.nodeId, fromBucket)
+        : this.stmt.clusterTrend.all(of.clusterId, fromBucket);
+    return rows.map(toTrendRow);
   }
 
   async recordNodeError(id: string, error: NodeError): Promise<void> {

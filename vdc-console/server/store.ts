@@ -86,6 +86,34 @@ export type HealthObservation =
   | { nodeId: string; at: string; state: 'connected'; usage: LiveUsage; hostname: string }
   | { nodeId: string; at: string; state: 'disconnected' | 'left'; error: { code: string; message: string } };
 
+/** One host's use averaged over one time bucket (bucket = start time in ms / bucket width). */
+export interface TrendSample {
+  nodeId: string;
+  bucket: number;
+  cpuPercent: number | null;
+  /** The host's logical CPUs: a cluster's CPU use weighs each host by them. */
+  cpus: number;
+  memoryUsedBytes: number | null;
+  memoryTotalBytes: number | null;
+  /** Health checks averaged into the sample. */
+  polls: number;
+}
+
+/** Samples to write with a round's health results; each host keeps the buckets in (bucket - points, bucket]. */
+export interface TrendBatch {
+  samples: readonly TrendSample[];
+  points: number;
+}
+
+/** One bucket as read back: a host's own, or a cluster's sums. */
+export interface TrendRow {
+  bucket: number;
+  cpuPercent: number | null;
+  memoryUsedBytes: number | null;
+  memoryTotalBytes: number | null;
+  hosts: number;
+}
+
 /** An audit record to append. */
 export interface AuditInput {
   at: string;
@@ -183,9 +211,15 @@ export interface Store {
   /**
    * Records health checks in one transaction; the state's `since` moves only when the state changes. With
    * `replicaId`, only results for hosts whose lease that replica still holds are written (a replica that lost a
-   * lease while checking cannot overwrite what the new holder saw).
+   * lease while checking cannot overwrite what the new holder saw). The trend samples are written in the same
+   * transaction (for hosts that still exist, under the same lease rule) and each one's older buckets pruned.
    */
-  recordHealth(observations: readonly HealthObservation[], replicaId?: string): Promise<void>;
+  recordHealth(observations: readonly HealthObservation[], replicaId?: string, trends?: TrendBatch): Promise<void>;
+  /**
+   * The trend buckets from `fromBucket` on, oldest first: one host's, or a cluster's (per bucket, CPU = sum of
+   * CPU used over sum of CPUs, memory = sums of used and installed, over the hosts that reported).
+   */
+  trend(of: { nodeId: string } | { clusterId: string }, fromBucket: number): Promise<TrendRow[]>;
   /** Records a failure seen while talking to a host, without changing its state. */
   recordNodeError(id: string, error: NodeError): Promise<void>;
   /**

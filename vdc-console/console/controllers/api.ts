@@ -18,6 +18,7 @@ import type {
   RegisterRequest,
   RemoveNodeResponse,
   RenameClusterResponse,
+  TrendResponse,
 } from '../../../common/protocol/vdc-api.js';
 import type { BusyTracker } from '../../../common/tui/idle.js';
 import type { DashboardHealth, DashboardSource } from '../model.js';
@@ -35,6 +36,8 @@ export interface ConsoleApi extends DashboardSource {
   setMaintenance(id: string, maintenance: boolean): Promise<MaintenanceResponse>;
   moveNode(id: string, clusterId: string): Promise<MoveNodeResponse>;
   renameCluster(idOrName: string, name: string): Promise<RenameClusterResponse>;
+  nodeTrend(id: string): Promise<TrendResponse>;
+  clusterTrend(idOrName: string): Promise<TrendResponse>;
 }
 
 /** The same API with each request counted by busy until it settles. */
@@ -53,5 +56,7 @@ export function trackRequests(api: ConsoleApi, busy: Pick<BusyTracker, 'track'>)
     setMaintenance: (id, on) => busy.track(api.setMaintenance(id, on)),
     moveNode: (id, clusterId) => busy.track(api.moveNode(id, clusterId)),
     renameCluster: (id, name) => busy.track(api.renameCluster(id, name)),
+    nodeTrend: (id) => busy.track(api.nodeTrend(id)),
+    clusterTrend: (id) => busy.track(api.clusterTrend(id)),
   };
 }

@@ -66,8 +66,9 @@ export function createHostController(d: {
     const id = store.state().details?.id;
     if (id === undefined) return;
     try {
-      const node = await model.node(id);
-      store.dispatch({ type: 'detailsLoaded', id, node });
+      // The history is a bonus: a vDC that cannot give it (an older version) still shows the host.
+      const [node, trend] = await Promise.all([model.node(id), api.nodeTrend(id).catch(() => null)]);
+      store.dispatch({ type: 'detailsLoaded', id, node, trend });
     } catch (err) {
       flash.error(err);
       store.dispatch({ type: 'detailsLoaded', id, node: null });

@@ -16,6 +16,7 @@ import { PRODUCT } from '../product.js';
 import { contentRows, framed, statusLines, type Frame } from '../render/frame.js';
 import { CLUSTER_COLUMNS, HOST_COLUMNS, renderClusterRow, renderHostRow } from '../render/rows.js';
 import { describeSort, sortedColumns } from '../sort.js';
+import { clusterTrendLine } from '../render/trend.js';
 import { openAuditKey } from './audit.js';
 import {
   changeKey,
@@ -189,7 +190,8 @@ export function renderDashboard(
     | 'sort'
     | 'vdcName'
     | 'replicas'
-  > & {
+  > &
+    Partial<Pick<DashboardModel, 'clusterTrend'>> & {
     visibleHosts(): readonly NodeSummary[];
     selectedCluster(): Cluster | null;
   },
@@ -203,7 +205,10 @@ export function renderDashboard(
   const avail = contentRows(f, 2, status.length);
   // The clusters table takes what it needs up to about a third of the screen; the hosts table the rest.
   const clusterHeight = Math.max(3, Math.min(m.clusters.length + 1, Math.floor(avail / 3)));
-  const hostHeight = Math.max(2, avail - clusterHeight);
+  const cluster = m.selectedCluster();
+  // The selected cluster's history takes the hosts section's first line.
+  const trend = cluster && m.clusterTrend?.id === cluster.id ? m.clusterTrend : null;
+  const hostHeight = Math.max(2, avail - clusterHeight - (trend ? 1 : 0));
 
   const clusterWin = renderTableWindow({
     columns: sortedColumns(CLUSTER_COLUMNS, 'clusters', m.sort.clusters, g),
@@ -225,7 +230,6 @@ export function renderDashboard(
         : 'No clusters yet. Press c to create one, or a to add a host (a cluster can be created there).',
   });
   const hosts = m.visibleHosts();
-  const cluster = m.selectedCluster();
   const hostWin = renderTableWindow({
     columns: sortedColumns(HOST_COLUMNS, 'hosts', m.sort.hosts, g),
     width: inner,
@@ -273,7 +277,11 @@ export function renderDashboard(
     right,
     [
       { lines: clusterWin.lines, height: clusterHeight },
-      { title: hostTitle, right: hostRight, lines: hostWin.lines },
+      {
+        title: hostTitle,
+        right: hostRight,
+        lines: trend ? [[seg(' '), ...clusterTrendLine(trend, inner - 1, g)], ...hostWin.lines] : hostWin.lines,
+      },
     ],
     status,
   );

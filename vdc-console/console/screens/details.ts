@@ -3,7 +3,7 @@
  * tabs. Its key table, its render (pure) and how it is drawn from the
  * console's state.
  */
-import type { NodeDetail } from '../../../common/protocol/vdc-api.js';
+import type { NodeDetail, TrendResponse } from '../../../common/protocol/vdc-api.js';
 import type { KeyBinding } from '../../../common/tui/keys.js';
 import { plain, seg, wrapText, type Line } from '../../../common/tui/text.js';
 import {
@@ -19,6 +19,7 @@ import {
 } from '../render/frame.js';
 import { renderHostDetails } from '../render/inventory.js';
 import { renderInventoryChange } from '../render/inventory-change.js';
+import { liveNow, trendRows } from '../render/trend.js';
 import type { DetailsState } from '../state.js';
 import {
   changeKey,
@@ -105,7 +106,14 @@ function changeLines(node: NodeDetail, width: number): Line[] {
 /** The host details screen: state and last error, then the inventory in tabs. */
 export function renderDetails(
   f: Frame,
-  d: { node: NodeDetail | null; loading: boolean; tab: number; scroll: number; hostname: string },
+  d: {
+    node: NodeDetail | null;
+    loading: boolean;
+    tab: number;
+    scroll: number;
+    hostname: string;
+    trend?: TrendResponse | null;
+  },
 ): { lines: Line[]; scroll: number } {
   const g = f.glyphs;
   const inner = f.cols - 2;
@@ -113,12 +121,20 @@ export function renderDetails(
   if (!d.node) body.push([seg(d.loading ? `  Loading${g.ellipsis}` : '  The host could not be loaded.', 'dim')]);
   else {
     const v = renderHostDetails(d.node, f.now, g);
-    body.push(...tabLines({ title: 'State', tables: [v.status] }, inner, g));
+    if (d.trend) {
+      // Under the usage row: the value column is the width less the label column (14) and the marker and gap.
+      const at = v.status.rows.findIndex((r) => r[0] === 'Usage');
+      v.status.rows.splice(at < 0 ? v.status.rows.length : at + 1, 0, ...trendRows(d.trend, inner - 16, g, liveNow(d.node)));
+    }
+    const state = tabLines({ title: 'State', tables: [v.status] }, inner, g);
+    // The two trend rows take the places of the section's title (the frame names the host) and of the blank line
+    // above the tabs, so the inventory starts where it did and its first rows stay on an 80x24 screen.
+    body.push(...(d.trend ? state.slice(1) : state));
     body.push(...changeLines(d.node, inner));
     const tabs = v.tabs.length;
     if (tabs > 0) {
       body.push(
-        [],
+        ...(d.trend ? [] : [[]]),
         tabBar(
           v.tabs.map((t) => t.title),
           Math.min(d.tab, tabs - 1),
