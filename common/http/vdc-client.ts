@@ -329,7 +329,11 @@ export class VdcClient {
 
   /** A cluster's CPU and memory use over the vDC's trend window, derived from its hosts'. */
   async clusterTrend(idOrName: string, o: CallOptions = {}): Promise<TrendResponse> {
-    return checkVdcReply(TrendResponse, await this.call('GET', VDC_PATHS.clusterTrend(idOrName), undefined, o), 'trend');
+    return checkVdcReply(
+      TrendResponse,
+      await this.call('GET', VDC_PATHS.clusterTrend(idOrName), undefined, o),
+      'trend',
+    );
   }
 
   /** Tells the host to leave and forgets it; `force` forgets it even when the host cannot be reached. */

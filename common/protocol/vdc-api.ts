@@ -445,9 +445,7 @@ export const AuditQueryParams = Type.Object(
         problem: 'must be an action name such as node.register',
       }),
     ),
-    outcome: Type.Optional(
-      Type.String({ pattern: '^(?:|ok|error)$', problem: 'must be ok or error' }),
-    ),
+    outcome: Type.Optional(Type.String({ pattern: '^(?:|ok|error)$', problem: 'must be ok or error' })),
   },
   { additionalProperties: false },
 );

@@ -369,7 +369,10 @@ function updateMembership(
     clusterId: body.cluster.id,
     detail: changes.join(', '),
   });
-  deps.log.info({ clusterId: body.cluster.id, clusterName: body.cluster.name, maintenance: body.maintenance, source }, 'membership updated by the vDC');
+  deps.log.info(
+    { clusterId: body.cluster.id, clusterName: body.cluster.name, maintenance: body.maintenance, source },
+    'membership updated by the vDC',
+  );
   return next;
 }
 

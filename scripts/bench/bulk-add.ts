@@ -87,7 +87,9 @@ export async function bulkAddBench(ctx: BenchContext): Promise<Figure[]> {
   const round = (x: number) => Math.round(x * 100) / 100;
   return [
     figure({ figure: 8, name: `Add ${count} hosts from one file, wall`, unit: 's', note }, [round(bulk.wallS)]),
-    figure({ figure: 8, name: `Add ${count} hosts one by one (CLI each), wall`, unit: 's', note }, [round(single.wallS)]),
+    figure({ figure: 8, name: `Add ${count} hosts one by one (CLI each), wall`, unit: 's', note }, [
+      round(single.wallS),
+    ]),
     figure({ figure: 8, name: `Add ${count} hosts from one file, vDC CPU`, unit: 's', note }, [round(bulk.cpuS)]),
     figure({ figure: 8, name: `Add ${count} hosts one by one, vDC CPU`, unit: 's', note }, [round(single.cpuS)]),
   ];

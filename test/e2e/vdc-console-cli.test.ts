@@ -135,7 +135,9 @@ describe('quantix-vdc-console commands', () => {
     );
     expect(add.code, add.stderr).toBe(0);
     expect(Object.keys(add.json).sort()).toEqual(['discovery', 'host']);
-    expect(Object.keys(add.json.host).sort()).toEqual([...HOST_FIELDS, 'inventory', 'inventoryAt', 'inventoryChange'].sort());
+    expect(Object.keys(add.json.host).sort()).toEqual(
+      [...HOST_FIELDS, 'inventory', 'inventoryAt', 'inventoryChange'].sort(),
+    );
     expect(add.json.host.clusterName).toBe('Production');
     expect(add.json.discovery.host).toMatchObject({
       identityVerified: true,

@@ -67,9 +67,12 @@ describe('host details: reading the inventory again', () => {
     expect(p.screen()).toMatch(/Registered +.* UTC · inventory read \d+s ago/);
     expect(p.screen()).toMatch(/CPU\/Memory/);
     const before = (await vdc.client().listNodes())[0]!.capacity.localStorageBytes!;
-    const sdb = (await vdc.client().listNodes().then((n) => vdc.client().getNode(n[0]!.id))).inventory!.storage.disks.find(
-      (d) => d.name === 'sdb',
-    )!.sizeBytes!;
+    const sdb = (
+      await vdc
+        .client()
+        .listNodes()
+        .then((n) => vdc.client().getNode(n[0]!.id))
+    ).inventory!.storage.disks.find((d) => d.name === 'sdb')!.sizeBytes!;
     addMemory(16 * 1024 * 1024);
     fs.rmSync(path.join(root, 'sys/block/sdb'));
     p.press('F6');

@@ -95,7 +95,9 @@ describe('a viewer token', () => {
       p.press('d');
       await p.waitForSettled();
       expect(p.screen()).not.toContain('Remove host?');
-      expect(prose(p.screenText())).toContain('Viewer token: read-only; ask the vDC administrator for an admin API token.');
+      expect(prose(p.screenText())).toContain(
+        'Viewer token: read-only; ask the vDC administrator for an admin API token.',
+      );
 
       p.press('?');
       await p.waitForText(/┌ Help /);
@@ -115,7 +117,11 @@ describe('a viewer token', () => {
 
   it('in the CLI: reads work, every change exits 4 with ROLE_FORBIDDEN and the next step', async () => {
     const who = await remoteCli(['whoami', '--json']);
-    expect(who.json).toEqual({ access: 'api-token', role: 'viewer', token: { name: 'watcher', publicId: expect.any(String) } });
+    expect(who.json).toEqual({
+      access: 'api-token',
+      role: 'viewer',
+      token: { name: 'watcher', publicId: expect.any(String) },
+    });
     expect((await remoteCli(['hosts', 'list', '--json'])).code).toBe(0);
 
     for (const args of [

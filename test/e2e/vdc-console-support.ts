@@ -71,7 +71,11 @@ export async function newToken(agent: AgentProcess): Promise<string> {
 }
 
 /** Creates a cluster on a vDC and adds an agent's host to it through the vDC's API (discover, register). */
-export async function addHostToNewCluster(vdc: VdcProcess, agent: AgentProcess, cluster = 'Production'): Promise<NodeDetail> {
+export async function addHostToNewCluster(
+  vdc: VdcProcess,
+  agent: AgentProcess,
+  cluster = 'Production',
+): Promise<NodeDetail> {
   const client = vdc.client();
   const c = await client.createCluster({ name: cluster });
   const d = await client.discover({ address: agentAddress(agent), token: await newToken(agent) });

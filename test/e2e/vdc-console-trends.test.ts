@@ -77,6 +77,6 @@ describe('trend sparklines in the vDC console', () => {
     const p = (prog = startConsole(vdc, { term: 'vt100', lang: 'C', noColor: true }));
     await expectTrends(p, String.raw`_.\-=#`, '|');
     expect(/^[\x20-\x7e\n]*$/.test(p.screen())).toBe(true);
-    expect(p.output().toString("latin1")).not.toMatch(/\x1b\[3[0-7]m/);
+    expect(p.output().toString('latin1')).not.toMatch(/\x1b\[3[0-7]m/);
   });
 });

@@ -170,7 +170,10 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
     ];
     for (const [query, keep] of cases) {
       const { events } = await allPages(query, 97);
-      expect(events.map((e) => e.id), JSON.stringify(query)).toEqual(written.filter(keep).map((w) => w.id));
+      expect(
+        events.map((e) => e.id),
+        JSON.stringify(query),
+      ).toEqual(written.filter(keep).map((w) => w.id));
     }
     expect((await vdc.client().auditPage({ host: 'no-such-host' })).events).toEqual([]);
   });
@@ -241,7 +244,7 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
     expect(rows.length).toBe(COUNT + 1);
     expect(rows.slice(1).map((r) => Number(r[0]))).toEqual(written.map((w) => w.id));
     const details = new Set(rows.slice(1).map((r) => r[11]!));
-    for (const cell of ["'=HYPERLINK(\"http://x.invalid\",\"click\")", "'+1+cmd|/C calc", "'-2+3", "'@SUM(A1:A9)"])
+    for (const cell of ['\'=HYPERLINK("http://x.invalid","click")', "'+1+cmd|/C calc", "'-2+3", "'@SUM(A1:A9)"])
       expect(details).toContain(cell);
     expect(details).toContain('a,b "quoted" c');
     // No cell starts with what a spreadsheet runs, and no control character reaches the terminal.

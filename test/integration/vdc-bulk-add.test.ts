@@ -130,7 +130,13 @@ describe('hosts add --from FILE', () => {
     const first = await cli(['--from', file, '--yes', '--json']);
     expect(first.code).toBe(5);
     type Report = {
-      hosts: Array<{ line: number; result: string; hostname: string | null; nodeId: string | null; error: { code: string; hint: string } | null }>;
+      hosts: Array<{
+        line: number;
+        result: string;
+        hostname: string | null;
+        nodeId: string | null;
+        error: { code: string; hint: string } | null;
+      }>;
       counts: { total: number; added: number; skipped: number; failed: number };
     };
     const report = JSON.parse(first.stdout) as Report;
@@ -147,7 +153,10 @@ describe('hosts add --from FILE', () => {
     expect(nodes).toHaveLength(HOSTS - 1);
     expect(new Set(nodes.map((n) => n.clusterName))).toEqual(new Set(['Fleet']));
     expect(nodes.map((n) => n.hostname).sort()).toEqual(
-      report.hosts.filter((h) => h.result === 'added').map((h) => h.hostname).sort(),
+      report.hosts
+        .filter((h) => h.result === 'added')
+        .map((h) => h.hostname)
+        .sort(),
     );
 
     // The failed host gets a fresh token; everything else is skipped without a discovery.
@@ -162,8 +171,7 @@ describe('hosts add --from FILE', () => {
     expect(await discoveries()).toBe(before + 1);
     expect(await vdc.client().listNodes()).toHaveLength(HOSTS);
 
-    for (const text of [first.stdout, first.stderr, second.stdout, second.stderr, ...vdc.logs()])
-      expectNoToken(text);
+    for (const text of [first.stdout, first.stderr, second.stdout, second.stderr, ...vdc.logs()]) expectNoToken(text);
     expectNoToken(JSON.stringify(await vdc.client().audit({ limit: 1000 })));
   }, 480_000);
 });

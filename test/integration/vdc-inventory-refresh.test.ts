@@ -163,7 +163,11 @@ describe('two replicas on one PostgreSQL database', () => {
         args: ['--inventory-refresh', '1s'],
         env: { QUANTIX_LOG_LEVEL: 'debug' },
       });
-    [agent, ...replicas] = await Promise.all([startAgent({ host: '127.0.0.48', inventoryRoot: root }), replica(), replica()]);
+    [agent, ...replicas] = await Promise.all([
+      startAgent({ host: '127.0.0.48', inventoryRoot: root }),
+      replica(),
+      replica(),
+    ]);
     nodeId = (await addHostToNewCluster(replicas[0]!, agent)).id;
   });
 

@@ -75,7 +75,9 @@ describe.each(VDC_BACKENDS)('%s', { timeout: 120_000 }, (backend) => {
   }
 
   /** What the host itself holds, as its own CLI prints it. */
-  async function hostMembership(agent: AgentProcess): Promise<{ cluster: { id: string; name: string }; maintenance: boolean }> {
+  async function hostMembership(
+    agent: AgentProcess,
+  ): Promise<{ cluster: { id: string; name: string }; maintenance: boolean }> {
     const r = await runAgentCli(['status', '--json', '--socket', agent.socketPath]);
     expect(r.code).toBe(0);
     return (JSON.parse(r.stdout) as { membership: { cluster: { id: string; name: string }; maintenance: boolean } })
@@ -83,9 +85,11 @@ describe.each(VDC_BACKENDS)('%s', { timeout: 120_000 }, (backend) => {
   }
 
   const productionOf = async () =>
-    ((await cli(['clusters', 'list', '--json'])).json as { clusters: Array<{ name: string; capacity: { cpuThreads: number; maintenanceHosts: number } }> }).clusters.find(
-      (c) => c.name === 'Production',
-    )!;
+    (
+      (await cli(['clusters', 'list', '--json'])).json as {
+        clusters: Array<{ name: string; capacity: { cpuThreads: number; maintenanceHosts: number } }>;
+      }
+    ).clusters.find((c) => c.name === 'Production')!;
 
   it('maintenance on leaves the host out of the cluster and fleet totals, keeps polling it and tells the host', async () => {
     const before = await cli(['clusters', 'list', '--json']);
@@ -110,7 +114,9 @@ describe.each(VDC_BACKENDS)('%s', { timeout: 120_000 }, (backend) => {
     expect((await cli(['hosts', 'list'])).stdout).toMatch(/maint/);
     expect((await cli(['hosts', 'show', ids.big!])).stdout).toMatch(/Maintenance\s+on since .*not in capacity totals/);
 
-    const listed = (await cli(['hosts', 'list', '--json'])).json as { hosts: Array<{ id: string; maintenance: boolean }> };
+    const listed = (await cli(['hosts', 'list', '--json'])).json as {
+      hosts: Array<{ id: string; maintenance: boolean }>;
+    };
     expect(listed.hosts.find((h) => h.id === ids.big)?.maintenance).toBe(true);
     expect(listed.hosts.find((h) => h.id === ids.small)?.maintenance).toBe(false);
     expect(await hostMembership(big)).toMatchObject({ maintenance: true, cluster: { name: 'Production' } });
@@ -163,7 +169,10 @@ describe.each(VDC_BACKENDS)('%s', { timeout: 120_000 }, (backend) => {
     ]);
     // The poller sees the host in its new cluster and leaves it there.
     const seen = (await vdc.client().getNode(ids.big!)).lastSeenAt!;
-    await waitFor('a health check after the move', async () => (await vdc.client().getNode(ids.big!)).lastSeenAt! > seen);
+    await waitFor(
+      'a health check after the move',
+      async () => (await vdc.client().getNode(ids.big!)).lastSeenAt! > seen,
+    );
     expect(await hostMembership(big)).toMatchObject({ cluster: { name: 'Staging' } });
   });
 
@@ -215,7 +224,10 @@ describe.each(VDC_BACKENDS)('%s', { timeout: 120_000 }, (backend) => {
     const port = small.port;
     await small.stop();
     stopped.push(small);
-    await waitFor('the stopped host marked down', async () => (await vdc.client().getNode(ids.small!)).state === 'disconnected');
+    await waitFor(
+      'the stopped host marked down',
+      async () => (await vdc.client().getNode(ids.small!)).state === 'disconnected',
+    );
 
     const move = await cli(['hosts', 'move', ids.small!, '--cluster', 'Stage-2', '--json']);
     expect(move.code).toBe(4);
@@ -252,7 +264,11 @@ describe.each(VDC_BACKENDS)('%s', { timeout: 120_000 }, (backend) => {
 
   it('offers every change only as a non-GET route', async () => {
     const socket = { kind: 'socket' as const, socketPath: vdc.socketPath };
-    for (const p of [`/api/nodes/${ids.big}/maintenance`, `/api/nodes/${ids.big}/move`, `/api/clusters/${ids.Staging}/rename`]) {
+    for (const p of [
+      `/api/nodes/${ids.big}/maintenance`,
+      `/api/nodes/${ids.big}/move`,
+      `/api/clusters/${ids.Staging}/rename`,
+    ]) {
       const r = await request(socket, { method: 'GET', path: p });
       expect(r.status, p).toBeGreaterThanOrEqual(400);
     }

@@ -170,7 +170,9 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
     expect((await remote(viewerToken).listNodes()).map((n) => n.id)).toEqual([node.id]);
     expect((await a.removeNode(node.id)).node.id).toBe(node.id);
     expect((await a.deleteCluster('Staging')).name).toBe('Staging');
-    const actions = (await vdc.client().audit({ limit: 50 })).filter((e) => e.actor === 'operator' && e.outcome === 'ok');
+    const actions = (await vdc.client().audit({ limit: 50 })).filter(
+      (e) => e.actor === 'operator' && e.outcome === 'ok',
+    );
     expect(actions.map((e) => e.action)).toEqual(
       expect.arrayContaining(['cluster.create', 'node.register', 'node.remove', 'cluster.delete']),
     );
@@ -204,7 +206,10 @@ describe.each(VDC_BACKENDS)('%s: a token made before roles', (backend) => {
     } else {
       mkdirSync(stateDir, { recursive: true, mode: 0o700 });
       const db = openDatabase(join(stateDir, 'vdc.db'));
-      migrate(db, MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN role')));
+      migrate(
+        db,
+        MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN role')),
+      );
       db.prepare(insert).run();
       db.close();
     }

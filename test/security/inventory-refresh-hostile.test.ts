@@ -123,7 +123,9 @@ describe('a hostile inventory answer', () => {
     const r = await refresh();
     expect(r.code).toBe(0);
     const changes = r.out.changes as string[];
-    expect(changes).toEqual(['Network interface added: ^[[2Jeth9^G' + (stored.network[0]!.mac ? ` (${stored.network[0]!.mac})` : '')]);
+    expect(changes).toEqual([
+      'Network interface added: ^[[2Jeth9^G' + (stored.network[0]!.mac ? ` (${stored.network[0]!.mac})` : ''),
+    ]);
     const node = await vdc.client().getNode(nodeId);
     expect(node.inventoryChange?.changes).toEqual(changes);
     const audit = (await vdc.client().audit()).find((e) => e.action === 'host.inventory');

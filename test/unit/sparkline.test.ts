@@ -70,7 +70,16 @@ function trend(samples: Array<[minute: number, cpu: number | null, mem: number |
 
 describe('trend rendering', () => {
   it('places each sample in its bucket of the window, a missing bucket as a gap', () => {
-    const slots = trendSlots(trend([[0, 10, 1], [2, 30, 3], [59, 90, 9], [60, 1, 1], [-1, 1, 1]]), 'cpuPercent');
+    const slots = trendSlots(
+      trend([
+        [0, 10, 1],
+        [2, 30, 3],
+        [59, 90, 9],
+        [60, 1, 1],
+        [-1, 1, 1],
+      ]),
+      'cpuPercent',
+    );
     expect(slots).toHaveLength(60);
     expect(slots.slice(0, 3)).toEqual([10, null, 30]);
     expect(slots[59]).toBe(90);
@@ -79,7 +88,15 @@ describe('trend rendering', () => {
   });
 
   it('shows two rows for the host details within the value column, live values as current', () => {
-    const rows = trendRows(trend([[0, 10, 40], [59, 90, 60]]), 62, UNICODE_GLYPHS, { cpuPercent: 50, memoryPercent: null });
+    const rows = trendRows(
+      trend([
+        [0, 10, 40],
+        [59, 90, 60],
+      ]),
+      62,
+      UNICODE_GLYPHS,
+      { cpuPercent: 50, memoryPercent: null },
+    );
     expect(rows.map((r) => r[0])).toEqual(['CPU trend', 'Memory trend']);
     const cpu = lineText(rows[0]![1]);
     expect(cpu).toBe(`▁${' '.repeat(28)}█ 50% min 10% max 90%`);
@@ -93,7 +110,14 @@ describe('trend rendering', () => {
   });
 
   it("fits the dashboard's cluster line in an 80-column frame", () => {
-    const t = { ...trend([[0, 10, 40], [30, 55, 50], [59, 90, 60]]), kind: 'cluster' as const };
+    const t = {
+      ...trend([
+        [0, 10, 40],
+        [30, 55, 50],
+        [59, 90, 60],
+      ]),
+      kind: 'cluster' as const,
+    };
     for (const g of [UNICODE_GLYPHS, ASCII_GLYPHS]) {
       const line = lineText(clusterTrendLine(t, 77, g));
       expect(line.length).toBeLessThanOrEqual(77);
@@ -102,7 +126,13 @@ describe('trend rendering', () => {
   });
 
   it('prints the CLI text in 80 columns with the name made inert', () => {
-    const lines = trendText(trend([[0, 10, 40], [59, 90, 60]]), ASCII_GLYPHS);
+    const lines = trendText(
+      trend([
+        [0, 10, 40],
+        [59, 90, 60],
+      ]),
+      ASCII_GLYPHS,
+    );
     expect(lines[0]).toBe('Host web^[[31m01: CPU and memory use, last 1 h (one sample per 1 min)');
     expect(lines[1]).toMatch(/^ {2}CPU {5}_ +# 90% min 10% max 90%$/);
     for (const l of lines.slice(1)) expect(l.length).toBeLessThanOrEqual(80);

@@ -103,23 +103,20 @@ function fakeAudit(total: number, failAt = Infinity) {
       if (asked.length >= failAt) return Promise.reject(new QuantixError('VDC_UNREACHABLE'));
       const top = Math.min(total, (q.beforeId ?? total + 1) - 1);
       const n = Math.max(0, Math.min(q.limit ?? 100, top));
-      const events = Array.from(
-        { length: n },
-        (_, i): AuditEvent => ({
-          id: top - i,
-          at: '2026-01-01T00:00:00.000Z',
-          action: 'node.register',
-          outcome: 'ok',
-          source: 'socket',
-          actor: null,
-          address: null,
-          hostId: null,
-          nodeId: null,
-          clusterId: null,
-          code: null,
-          detail: null,
-        }),
-      );
+      const events = Array.from({ length: n }, (_, i): AuditEvent => ({
+        id: top - i,
+        at: '2026-01-01T00:00:00.000Z',
+        action: 'node.register',
+        outcome: 'ok',
+        source: 'socket',
+        actor: null,
+        address: null,
+        hostId: null,
+        nodeId: null,
+        clusterId: null,
+        code: null,
+        detail: null,
+      }));
       return Promise.resolve({ events, next: top - n > 0 ? top - n + 1 : null });
     },
   };

@@ -66,7 +66,10 @@ describe('parseBulkFile', () => {
   it('refuses a file that cannot be a host list as a whole', () => {
     expect(() => parseBulkFile('\n# nothing\n')).toThrow(/empty/);
     expect(() => parseBulkFile(`10.0.0.1,${T1},P\n`)).toThrow(/not a header/);
-    const many = ['address,token,cluster', ...Array.from({ length: BULK_MAX_HOSTS + 1 }, (_, i) => `10.1.${i >> 8}.${i & 255},${T1},P`)];
+    const many = [
+      'address,token,cluster',
+      ...Array.from({ length: BULK_MAX_HOSTS + 1 }, (_, i) => `10.1.${i >> 8}.${i & 255},${T1},P`),
+    ];
     expect(() => parseBulkFile(many.join('\n'))).toThrow(/at most 1000/);
   });
 

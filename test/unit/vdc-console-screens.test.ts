@@ -249,7 +249,9 @@ describe('dashboard header: replicas', () => {
   });
 
   it("shows an API token's role, a viewer in the warn style so it reads without colour too", () => {
-    expect(lineText(dashboard(null, {}, 'vdc01', 'admin'))).toMatch(/^┌ Quantix vDC · vdc01 ─+ admin · 0 clusters · 0 hosts ┐$/);
+    expect(lineText(dashboard(null, {}, 'vdc01', 'admin'))).toMatch(
+      /^┌ Quantix vDC · vdc01 ─+ admin · 0 clusters · 0 hosts ┐$/,
+    );
     const viewer = dashboard({ alive: 2, total: 2 }, { glyphs: ASCII_GLYPHS }, 'vdc01', 'viewer');
     expect(lineText(viewer)).toMatch(/^\+ Quantix vDC - vdc01 -+ viewer - replicas 2\/2 - 0 clusters - 0 hosts \+$/);
     expect(viewer.find((s) => s.text.includes('viewer'))!.style).toBe('warn');

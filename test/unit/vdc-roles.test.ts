@@ -102,7 +102,7 @@ describe('API token roles over the route table', () => {
     expect(changes).toContainEqual({ method: 'POST', url: '/api/nodes/discover' });
     for (const c of changes) {
       const r = await send(viewer.token, c.method, c.url);
-      expect({ ...c, status: r.statusCode, code: (r.json<{ code: string }>()).code }).toEqual({
+      expect({ ...c, status: r.statusCode, code: r.json<{ code: string }>().code }).toEqual({
         ...c,
         status: 403,
         code: 'ROLE_FORBIDDEN',

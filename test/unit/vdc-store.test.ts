@@ -349,7 +349,7 @@ describe('PostgreSQL: replicas, leases and discovery sessions', () => {
     expect((await pgs.replicas(300)).find((r) => r.id === 'A')?.alive).toBe(false);
   });
 
-  it("lists stale inventories only of the hosts whose lease the replica holds", async () => {
+  it('lists stale inventories only of the hosts whose lease the replica holds', async () => {
     await pgs.heartbeat(replica('A'), 60_000);
     await pgs.heartbeat(replica('B'), 60_000);
     await pgs.claimHosts('A', 60_000);

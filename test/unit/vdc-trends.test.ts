@@ -8,13 +8,7 @@ import { createLogger } from '../../common/log/logger.js';
 import { openSqliteStore } from '../../vdc-console/server/sqlite-store.js';
 import { openPgStore } from '../../vdc-console/server/pg-store.js';
 import type { HealthObservation, Store, TrendSample } from '../../vdc-console/server/store.js';
-import {
-  bucketOf,
-  latestSamples,
-  TrendAccumulator,
-  trendView,
-  windowStart,
-} from '../../vdc-console/server/trends.js';
+import { bucketOf, latestSamples, TrendAccumulator, trendView, windowStart } from '../../vdc-console/server/trends.js';
 import { parseCommandLine } from '../../vdc-console/server/options.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { stopAll } from '../helpers/teardown.js';
@@ -249,7 +243,13 @@ describe.each(Object.keys(BACKENDS))('%s store: trends', (backend) => {
     for (let b = 100; b < 120; b++) await write([sample('n1', b, b - 100, 8, 1), sample('n3', b, 5, 4, 1)]);
     const rows = await store.trend({ nodeId: 'n1' }, 0);
     expect(rows.map((r) => r.bucket)).toEqual([115, 116, 117, 118, 119]);
-    expect(rows[4]).toEqual({ bucket: 119, cpuPercent: 19, memoryUsedBytes: GiB, memoryTotalBytes: 64 * GiB, hosts: 1 });
+    expect(rows[4]).toEqual({
+      bucket: 119,
+      cpuPercent: 19,
+      memoryUsedBytes: GiB,
+      memoryTotalBytes: 64 * GiB,
+      hosts: 1,
+    });
     expect(await store.trend({ nodeId: 'n3' }, 118)).toHaveLength(2);
     // A bucket from a clock that ran ahead is pruned by the next write from the right time: never more than
     // `points` rows, whatever the clocks did.
@@ -280,7 +280,10 @@ describe.each(Object.keys(BACKENDS))('%s store: trends', (backend) => {
   });
 
   it('writes the samples in the same transaction as the health results', async () => {
-    await store.recordHealth([up('n1', 1_000, usage(3, 1))], undefined, { samples: [sample('n1', 1, 3, 8, 1)], points: 5 });
+    await store.recordHealth([up('n1', 1_000, usage(3, 1))], undefined, {
+      samples: [sample('n1', 1, 3, 8, 1)],
+      points: 5,
+    });
     expect((await store.getNode('n1'))?.usage?.cpuPercent).toBe(3);
     expect(await store.trend({ nodeId: 'n1' }, 0)).toHaveLength(1);
   });

@@ -83,13 +83,13 @@ function screenLines(f: Frame, ctx: ScreenContext): Line[] {
       ? drawDetails(f, ctx)
       : top === 'audit'
         ? drawAudit(f, ctx)
-      : top === 'help'
-        ? drawHelp(f, ctx)
-        : top === 'wizard' && s.wizard
-          ? drawWizard(f, ctx, s.wizard)
-          : top === 'bulk'
-            ? drawBulk(f, ctx)
-            : drawDashboard(f, ctx);
+        : top === 'help'
+          ? drawHelp(f, ctx)
+          : top === 'wizard' && s.wizard
+            ? drawWizard(f, ctx, s.wizard)
+            : top === 'bulk'
+              ? drawBulk(f, ctx)
+              : drawDashboard(f, ctx);
   if (s.prompt) lines = overlayDialog(lines, promptDialog(ctx, s.prompt), f.cols, f.rows, f.glyphs);
   if (s.dialog) lines = overlayDialog(lines, s.dialog, f.cols, f.rows, f.glyphs);
   return lines;
@@ -138,7 +138,8 @@ export function runConsole(app: TuiApp, vdc: ConsoleApi, opts: ConsoleOptions): 
     uid: process.getuid?.() ?? -1,
   });
   const quit = () => {
-    if (wizardUnderWay(state.wizard) || bulk.underWay()) store.dispatch({ type: 'dialog', dialog: quitDialog(() => app.exit(0)) });
+    if (wizardUnderWay(state.wizard) || bulk.underWay())
+      store.dispatch({ type: 'dialog', dialog: quitDialog(() => app.exit(0)) });
     else app.exit(0);
   };
   const ctx: ScreenContext = {

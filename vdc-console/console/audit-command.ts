@@ -113,13 +113,19 @@ export function parseAuditOptions(
   const host = str('host');
   if (host !== undefined) {
     if (host === '' || host.length > 255)
-      throw usage('--host takes a host name, node ID, host ID or address (1-255 characters).', 'e.g. --host qx-node-07.');
+      throw usage(
+        '--host takes a host name, node ID, host ID or address (1-255 characters).',
+        'e.g. --host qx-node-07.',
+      );
     query.host = host;
   }
   const action = str('action');
   if (action !== undefined) {
     if (!AUDIT_ACTION_PATTERN.test(action))
-      throw usage(`--action: ${quoted(action)} is not an action name.`, 'Actions are dotted lower-case words, e.g. node.register or cluster.create.');
+      throw usage(
+        `--action: ${quoted(action)} is not an action name.`,
+        'Actions are dotted lower-case words, e.g. node.register or cluster.create.',
+      );
     query.action = action;
   }
   const outcome = str('outcome');

@@ -104,7 +104,11 @@ function checkOptions(ctx: BulkCliContext): string {
 /** Prints the report for people: the table, the warnings and failures with their next steps, the counts. */
 function printReport(ctx: BulkCliContext, run: BulkRun, title: string): void {
   ctx.out(title);
-  for (const l of textTable(BULK_COLUMNS, run.hosts.map((h) => renderBulkRow(h, ctx.glyphs)))) ctx.out(l);
+  for (const l of textTable(
+    BULK_COLUMNS,
+    run.hosts.map((h) => renderBulkRow(h, ctx.glyphs)),
+  ))
+    ctx.out(l);
   const warnings = bulkWarningLines(run.hosts);
   if (warnings.length) ctx.out(['', 'Warnings:', ...warnings.map((w) => `  ${w}`)].join('\n'));
   const failures = bulkFailureLines(run.hosts);
@@ -152,7 +156,7 @@ export async function hostsAddFrom(ctx: BulkCliContext): Promise<number> {
     if (toAdd > 0) printReport(ctx, run, '\nReport:');
     ctx.out(`\n${summary}`);
   }
-  if (c.failed > 0) ctx.note(`${summary} Fix what the report names and run the same file again: added hosts are skipped.`);
+  if (c.failed > 0)
+    ctx.note(`${summary} Fix what the report names and run the same file again: added hosts are skipped.`);
   return c.failed > 0 ? EXIT.partial : EXIT.ok;
 }
-

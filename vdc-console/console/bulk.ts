@@ -140,7 +140,10 @@ function checkFields(line: number, f: Fields): { entry: BulkEntry; token: string
   const t = parseToken(token);
   if (!t.ok) {
     // Only the kind of problem, never the symbol: a bad symbol is still a piece of the secret.
-    const why = t.problem.kind === 'symbol' ? `symbol ${t.problem.position} is not used in tokens` : describeTokenProblem(t.problem);
+    const why =
+      t.problem.kind === 'symbol'
+        ? `symbol ${t.problem.position} is not used in tokens`
+        : describeTokenProblem(t.problem);
     return bad(
       `the token is not well formed: ${why}`,
       "Compare it with the host's console (F4); tokens look like QUANTIX-XXXX-XXXX-XXXX.",
@@ -451,7 +454,9 @@ export class BulkRun {
     }
     this.clusterIds.set(h.line, cluster.id);
     const live = (n: NodeSummary) => n.clusterId === cluster.id && n.state !== 'left';
-    const byAddress = nodes.find((n) => live(n) && n.address.toLowerCase() === e.host.toLowerCase() && n.port === e.port);
+    const byAddress = nodes.find(
+      (n) => live(n) && n.address.toLowerCase() === e.host.toLowerCase() && n.port === e.port,
+    );
     if (byAddress) {
       this.set(h, {
         state: 'skipped',

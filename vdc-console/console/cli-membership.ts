@@ -21,7 +21,12 @@ async function hostsMaintenance(ctx: Ctx): Promise<number> {
   const node = await findHost(client, ctx.args[0]!);
   const r = await client.setMaintenance(node.id, mode === 'on');
   if (ctx.globals.json) {
-    ctx.json({ host: hostJson(r.node), maintenance: r.node.maintenance === true, hostNotified: r.hostNotified, reason: r.reason });
+    ctx.json({
+      host: hostJson(r.node),
+      maintenance: r.node.maintenance === true,
+      hostNotified: r.hostNotified,
+      reason: r.reason,
+    });
     return EXIT.ok;
   }
   const name = plain(r.node.hostname);
@@ -45,8 +50,10 @@ async function hostsMove(ctx: Ctx): Promise<number> {
   const client = await connect(ctx.io, ctx.globals);
   const node = await findHost(client, ctx.args[0]!);
   const r = await client.moveNode(node.id, clusterRef);
-  if (ctx.globals.json) ctx.json({ host: hostJson(r.node), from: { id: r.from.id, name: r.from.name }, moved: r.moved });
-  else if (!r.moved) ctx.out(`${plain(r.node.hostname)} is already in cluster ${plain(r.node.clusterName)}; nothing to do.`);
+  if (ctx.globals.json)
+    ctx.json({ host: hostJson(r.node), from: { id: r.from.id, name: r.from.name }, moved: r.moved });
+  else if (!r.moved)
+    ctx.out(`${plain(r.node.hostname)} is already in cluster ${plain(r.node.clusterName)}; nothing to do.`);
   else ctx.out(`Moved ${plain(r.node.hostname)} from cluster ${plain(r.from.name)} to ${plain(r.node.clusterName)}.`);
   return EXIT.ok;
 }

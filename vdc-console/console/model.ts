@@ -253,19 +253,22 @@ export class DashboardModel extends EventEmitter {
     if (this.trendAsked?.id === id && this.now() - this.trendAsked.at < maxAge) return;
     this.trendLoading = true;
     this.trendAsked = { id, at: this.now() };
-    this.source.clusterTrend(id).then(
-      (trend) => {
-        this.clusterTrend = trend;
-      },
-      // An older vDC has no trends: no line, asked again a minute later.
-      () => {
-        this.clusterTrend = null;
-      },
-    ).finally(() => {
-      this.trendLoading = false;
-      this.emit('changed');
-      if (this.selectedClusterId !== id) this.syncTrend();
-    });
+    this.source
+      .clusterTrend(id)
+      .then(
+        (trend) => {
+          this.clusterTrend = trend;
+        },
+        // An older vDC has no trends: no line, asked again a minute later.
+        () => {
+          this.clusterTrend = null;
+        },
+      )
+      .finally(() => {
+        this.trendLoading = false;
+        this.emit('changed');
+        if (this.selectedClusterId !== id) this.syncTrend();
+      });
   }
 
   private rebuildVisible(): void {

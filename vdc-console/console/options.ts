@@ -168,7 +168,7 @@ Names are 1-63 letters, digits, "-", "_" or ".".`,
     words: ['clusters', 'rename'],
     options: {},
     positionals: ['cluster', 'name'],
-    summary: "rename a cluster (its hosts are told)",
+    summary: 'rename a cluster (its hosts are told)',
     usage: `Usage: quantix-vdc-console clusters rename NAME|ID NEW-NAME [--json]
 
 Names are 1-63 letters, digits, "-", "_" or "."; CLUSTER_EXISTS when another

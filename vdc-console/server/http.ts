@@ -186,7 +186,6 @@ function installAuthentication(app: FastifyInstance, o: ApiServerOptions): void 
   });
 }
 
-
 /**
  * `POST /api/nodes/discover` with progress: when the client accepts NDJSON,
  * one line per stage, then the result or the error. Until the first stage
@@ -332,8 +331,7 @@ export function routes(o: ApiServerOptions): RouteOptions[] {
       method: 'POST',
       url: VDC_ROUTES.clusterRename,
       schema: { params: IdParams, body: RenameClusterRequest, response: { 200: RenameClusterResponse } },
-      handler: async (req, reply) =>
-        sendReply(reply, 200, await service.renameCluster(idOf(req), req.body, ctx(req))),
+      handler: async (req, reply) => sendReply(reply, 200, await service.renameCluster(idOf(req), req.body, ctx(req))),
     },
     {
       method: 'GET',

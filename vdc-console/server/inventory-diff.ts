@@ -62,7 +62,11 @@ function cpuChanges(a: Inventory['cpu'], b: Inventory['cpu']): string[] {
     ...changed('NUMA nodes', a.numaNodes, b.numaNodes, num),
   ];
   if (a.kvmUsable !== b.kvmUsable)
-    out.push(b.kvmUsable ? 'KVM became usable: virtual machines can run' : 'KVM is no longer usable: virtual machines cannot run');
+    out.push(
+      b.kvmUsable
+        ? 'KVM became usable: virtual machines can run'
+        : 'KVM is no longer usable: virtual machines cannot run',
+    );
   return out;
 }
 
@@ -112,8 +116,7 @@ function diskChanges(a: readonly DiskInfo[], b: readonly DiskInfo[]): string[] {
   return matchBy(a, b, (d) => `${d.name}\u0000${d.serial ?? ''}`, {
     added: (d) => `Disk added: ${diskLabel(d)}`,
     gone: (d) => `Disk gone: ${diskLabel(d)}`,
-    both: (x, y) =>
-      changed(`Disk ${field(x.name)} size`, x.sizeBytes, y.sizeBytes, (v) => formatBytes(v, 'unknown')),
+    both: (x, y) => changed(`Disk ${field(x.name)} size`, x.sizeBytes, y.sizeBytes, (v) => formatBytes(v, 'unknown')),
   });
 }
 
@@ -166,7 +169,8 @@ function nicChanges(a: readonly NetworkInterface[], b: readonly NetworkInterface
 }
 
 function gpuChanges(a: readonly GpuInfo[], b: readonly GpuInfo[]): string[] {
-  const label = (g: GpuInfo) => `${field(g.model ?? g.vendor ?? `${g.vendorId}:${g.deviceId}`)} at ${field(g.pciAddress)}`;
+  const label = (g: GpuInfo) =>
+    `${field(g.model ?? g.vendor ?? `${g.vendorId}:${g.deviceId}`)} at ${field(g.pciAddress)}`;
   return matchBy(a, b, (g) => g.pciAddress, {
     added: (g) => `GPU added: ${label(g)}`,
     gone: (g) => `GPU gone: ${label(g)}`,

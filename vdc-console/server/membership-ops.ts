@@ -58,7 +58,9 @@ export function membershipOf(node: NodeRecord): MembershipUpdateRequest {
 export function membershipDiffers(node: NodeRecord, st: NodeStatusResponse): boolean {
   if (st.maintenance === undefined) return false;
   const want = membershipOf(node);
-  return st.cluster.id !== want.cluster.id || st.cluster.name !== want.cluster.name || st.maintenance !== want.maintenance;
+  return (
+    st.cluster.id !== want.cluster.id || st.cluster.name !== want.cluster.name || st.maintenance !== want.maintenance
+  );
 }
 
 /** Only a host that is (or was last) reachable as ours can be told anything. */
@@ -141,7 +143,12 @@ function moveRefusal(err: QuantixError, node: NodeRecord): QuantixError {
  * `POST /api/nodes/:id/move`: the host takes the new cluster first, then the
  * vDC records it; a host that cannot be told is not moved.
  */
-export async function moveNode(deps: MembershipOpsDeps, id: string, body: unknown, c: Caller): Promise<MoveNodeResponse> {
+export async function moveNode(
+  deps: MembershipOpsDeps,
+  id: string,
+  body: unknown,
+  c: Caller,
+): Promise<MoveNodeResponse> {
   const ref = parseMoveNodeRequest(body).clusterId;
   const node = await nodeOrThrow(deps.store, id);
   const base = auditOf(node, 'host.move', c);

@@ -391,7 +391,9 @@ export class VdcService {
   async clusterTrend(idOrName: string): Promise<TrendResponse> {
     const c = await this.o.store.findCluster(idOrName);
     if (!c)
-      throw new QuantixError('CLUSTER_NOT_FOUND', { message: `No cluster with id or name "${idOrName.slice(0, 63)}".` });
+      throw new QuantixError('CLUSTER_NOT_FOUND', {
+        message: `No cluster with id or name "${idOrName.slice(0, 63)}".`,
+      });
     return this.trendOf({ kind: 'cluster', id: c.id, name: c.name }, { clusterId: c.id });
   }
 

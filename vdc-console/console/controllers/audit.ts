@@ -36,7 +36,10 @@ const FILTER_KEYS = ['since', 'until', 'host', 'action', 'outcome'] as const;
  * name (`node.register`), a span (`2h`: since), anything else a host.
  * Returns the query, or the problem in words.
  */
-export function parseAuditFilter(text: string, now: number): { query: Omit<AuditQuery, 'limit'> } | { problem: string } {
+export function parseAuditFilter(
+  text: string,
+  now: number,
+): { query: Omit<AuditQuery, 'limit'> } | { problem: string } {
   const query: Omit<AuditQuery, 'limit'> = {};
   for (const word of text.trim().split(/\s+/).filter(Boolean)) {
     const eq = word.indexOf('=');

@@ -87,9 +87,7 @@ export function createBulkController(d: {
       v.phase = 'registering';
       d.redraw();
       const done = finish(v, 'report');
-      void d.busy
-        .track(v.run.registerAll().then(() => d.model.refresh()))
-        .then(() => done(undefined), done);
+      void d.busy.track(v.run.registerAll().then(() => d.model.refresh())).then(() => done(undefined), done);
     },
     close() {
       abort?.abort();

@@ -50,7 +50,11 @@ export function auditRecordDialog(e: AuditEvent, width: number): Dialog {
       lines.push([seg(i === 0 ? name.padEnd(9) : ' '.repeat(9), 'dim'), seg(part)]);
     });
   }
-  return { title: `Audit record ${e.id}`, lines, choices: [{ keys: ['escape', 'enter'], label: 'Close', action: () => {} }] };
+  return {
+    title: `Audit record ${e.id}`,
+    lines,
+    choices: [{ keys: ['escape', 'enter'], label: 'Close', action: () => {} }],
+  };
 }
 
 /** Rows kept loaded below the selection before the older page is read. */
@@ -73,12 +77,22 @@ export function auditKeys(ctx: ScreenContext): KeyBinding[] {
       label: 'Record',
       help: 'The selected record, every field',
       disabledReason: () => (a.selected() ? null : 'No record selected.'),
-      handler: () =>
-        ctx.dispatch({ type: 'dialog', dialog: auditRecordDialog(a.selected()!, 76) }),
+      handler: () => ctx.dispatch({ type: 'dialog', dialog: auditRecordDialog(a.selected()!, 76) }),
     },
-    { keys: ['r', 'f5'], label: 'Refresh', help: 'Read the newest records again', visible: false, handler: () => a.reload() },
+    {
+      keys: ['r', 'f5'],
+      label: 'Refresh',
+      help: 'Read the newest records again',
+      visible: false,
+      handler: () => a.reload(),
+    },
     redrawBinding(ctx.ops),
-    { keys: ['escape', 'backspace'], label: 'Back', help: 'Back to the dashboard', handler: () => ctx.dispatch({ type: 'back' }) },
+    {
+      keys: ['escape', 'backspace'],
+      label: 'Back',
+      help: 'Back to the dashboard',
+      handler: () => ctx.dispatch({ type: 'back' }),
+    },
     ...moveKeys(ctx, (d) => a.move(d, ahead(ctx))),
     helpKey(ctx),
     quitKey(ctx),
@@ -161,14 +175,17 @@ export function renderAudit(f: Frame, a: AuditViewModel): { lines: Line[]; offse
         : a.next !== null && a.full()
           ? [seg(`  ${a.events.length} records loaded: narrow the filter (/) to reach older ones.`, 'warn')]
           : a.next !== null
-          ? [seg('  More below: older records load as you scroll.', 'dim')]
-          : [seg(`  ${g.middot} start of the audit${a.filter ? ' for this filter' : ''}`, 'dim')];
+            ? [seg('  More below: older records load as you scroll.', 'dim')]
+            : [seg(`  ${g.middot} start of the audit${a.filter ? ' for this filter' : ''}`, 'dim')];
   const body = [...win.lines];
   while (body.length < height - 1) body.push([]);
   body.push(end);
   const title: Line = [seg('Audit', 'title')];
   if (a.filter || a.draft !== null)
-    title.push(seg(` ${g.middot} filter: `), seg(`${plain(a.draft ?? a.filter)}${a.draft !== null ? '_' : ''}`, 'accent'));
+    title.push(
+      seg(` ${g.middot} filter: `),
+      seg(`${plain(a.draft ?? a.filter)}${a.draft !== null ? '_' : ''}`, 'accent'),
+    );
   const count = a.events.length;
   const right: Line = count ? [seg(`${a.cursor.index + 1}/${count}${a.next !== null ? '+' : ''}`, 'dim')] : [];
   return { lines: framed(f, title, right, [{ lines: body }], status), offset: win.offset };

@@ -32,7 +32,12 @@ export function bulkKeys(ctx: ScreenContext, phase: BulkPhase = ctx.bulk.view()?
   const count = ctx.bulk.view()?.run.ready().length ?? 0;
   const keys: KeyBinding[] = [];
   if (phase === 'report')
-    keys.push({ keys: ['enter', 'escape'], label: 'Close', help: 'Back to the dashboard', handler: () => ctx.bulk.close() });
+    keys.push({
+      keys: ['enter', 'escape'],
+      label: 'Close',
+      help: 'Back to the dashboard',
+      handler: () => ctx.bulk.close(),
+    });
   else {
     keys.push({
       keys: ['enter'],
@@ -50,7 +55,13 @@ export function bulkKeys(ctx: ScreenContext, phase: BulkPhase = ctx.bulk.view()?
       handler: () => ctx.bulk.close(),
     });
   }
-  return [...keys, ...moveKeys(ctx, (delta) => ctx.bulk.move(delta)), redrawBinding(ctx.ops), helpKey(ctx), ctrlCKey(ctx)];
+  return [
+    ...keys,
+    ...moveKeys(ctx, (delta) => ctx.bulk.move(delta)),
+    redrawBinding(ctx.ops),
+    helpKey(ctx),
+    ctrlCKey(ctx),
+  ];
 }
 
 /** The bulk screen's section of the help screen. */
@@ -65,7 +76,8 @@ export function bulkHelp(ctx: ScreenContext): HelpSection[] {
 function detailLines(h: BulkHost | undefined, width: number): Line[] {
   if (!h) return [];
   const head = `Line ${h.line}${h.hostname ? ` ${plain(h.hostname)}` : ''}${h.address ? ` (${plain(h.address)})` : ''}`;
-  const wrap = (text: string, style?: 'error' | 'warn' | 'dim') => wrapText(text, width - 2).map((l) => [seg(` ${l}`, style)]);
+  const wrap = (text: string, style?: 'error' | 'warn' | 'dim') =>
+    wrapText(text, width - 2).map((l) => [seg(` ${l}`, style)]);
   if (h.error)
     return [
       ...wrap(`${head}: ${h.error.code}: ${plain(h.error.message)}`, 'error'),
@@ -113,7 +125,10 @@ export function renderBulk(f: Frame, v: BulkView): { lines: Line[]; offset: numb
     f,
     [seg('Add hosts from a file', 'title'), seg(` ${g.middot} ${plain(path.basename(v.file))}`)],
     [],
-    [{ lines: win.lines, height: tableHeight }, { lines: detail.slice(0, DETAIL_ROWS), height: DETAIL_ROWS }],
+    [
+      { lines: win.lines, height: tableHeight },
+      { lines: detail.slice(0, DETAIL_ROWS), height: DETAIL_ROWS },
+    ],
     status,
   );
   return { lines, offset: win.offset };

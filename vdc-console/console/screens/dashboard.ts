@@ -18,15 +18,7 @@ import { CLUSTER_COLUMNS, HOST_COLUMNS, renderClusterRow, renderHostRow } from '
 import { describeSort, sortedColumns } from '../sort.js';
 import { clusterTrendLine } from '../render/trend.js';
 import { openAuditKey } from './audit.js';
-import {
-  changeKey,
-  ctrlCKey,
-  helpKey,
-  moveKeys,
-  quitKey,
-  type HelpSection,
-  type ScreenContext,
-} from './context.js';
+import { changeKey, ctrlCKey, helpKey, moveKeys, quitKey, type HelpSection, type ScreenContext } from './context.js';
 
 /** Why Remove and Details cannot act, or null when a host is selected. */
 function noHost(m: DashboardModel): string | null {
@@ -192,9 +184,9 @@ export function renderDashboard(
     | 'replicas'
   > &
     Partial<Pick<DashboardModel, 'clusterTrend'>> & {
-    visibleHosts(): readonly NodeSummary[];
-    selectedCluster(): Cluster | null;
-  },
+      visibleHosts(): readonly NodeSummary[];
+      selectedCluster(): Cluster | null;
+    },
   /** `role`: the API token's, shown in the header (none on the local socket, which has full access). */
   opts: { filterEditing: boolean; role?: ApiRole },
 ): { lines: Line[]; clusterOffset: number; hostOffset: number } {

@@ -21,15 +21,7 @@ import { renderHostDetails } from '../render/inventory.js';
 import { renderInventoryChange } from '../render/inventory-change.js';
 import { liveNow, trendRows } from '../render/trend.js';
 import type { DetailsState } from '../state.js';
-import {
-  changeKey,
-  helpKey,
-  quitKey,
-  scrollKeys,
-  tabKeys,
-  type HelpSection,
-  type ScreenContext,
-} from './context.js';
+import { changeKey, helpKey, quitKey, scrollKeys, tabKeys, type HelpSection, type ScreenContext } from './context.js';
 
 /** The details screen's keys. */
 export function detailsKeys(ctx: ScreenContext): KeyBinding[] {
@@ -124,7 +116,11 @@ export function renderDetails(
     if (d.trend) {
       // Under the usage row: the value column is the width less the label column (14) and the marker and gap.
       const at = v.status.rows.findIndex((r) => r[0] === 'Usage');
-      v.status.rows.splice(at < 0 ? v.status.rows.length : at + 1, 0, ...trendRows(d.trend, inner - 16, g, liveNow(d.node)));
+      v.status.rows.splice(
+        at < 0 ? v.status.rows.length : at + 1,
+        0,
+        ...trendRows(d.trend, inner - 16, g, liveNow(d.node)),
+      );
     }
     const state = tabLines({ title: 'State', tables: [v.status] }, inner, g);
     // The two trend rows take the places of the section's title (the frame names the host) and of the blank line

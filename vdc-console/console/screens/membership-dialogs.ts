@@ -50,7 +50,11 @@ export function moveDialog(
   const shown = targets.slice(page * MOVE_PAGE_SIZE, (page + 1) * MOVE_PAGE_SIZE);
   const lines: Line[] = [[seg(`Move ${plain(n.hostname)} from ${plain(n.clusterName)} to:`)], []];
   shown.forEach((c, i) =>
-    lines.push([seg(` ${i + 1} `, 'key'), seg(` ${plain(c.name)}`), seg(`  ${c.hosts} host${c.hosts === 1 ? '' : 's'}`, 'dim')]),
+    lines.push([
+      seg(` ${i + 1} `, 'key'),
+      seg(` ${plain(c.name)}`),
+      seg(`  ${c.hosts} host${c.hosts === 1 ? '' : 's'}`, 'dim'),
+    ]),
   );
   lines.push([], [seg('No token is needed; the vDC must reach the host.', 'dim')]);
   if (pages > 1) lines.push([seg(`Page ${page + 1}/${pages}: Tab shows more clusters.`, 'dim')]);
