@@ -33,6 +33,24 @@ const blessedScreen = requireBlessed('blessed/lib/widgets/screen') as (
 const blessedBox = requireBlessed('blessed/lib/widgets/box') as (
   opts: blessed.Widgets.BoxOptions,
 ) => blessed.Widgets.BoxElement;
+type CapabilityFunction = (this: unknown, ...args: unknown[]) => unknown;
+type CapabilityCompiler = (this: unknown, info: unknown, key: string, str: unknown) => unknown;
+// blessed compiles every string capability of the terminal (about 400, with `new Function`) when the screen starts,
+// and the consoles use a few dozen: each is compiled on its first use instead, by blessed's own compiler.
+const tput = (requireBlessed('blessed/lib/tput') as { prototype: Record<'_compile', unknown> }).prototype;
+const compileNow = tput._compile as CapabilityCompiler;
+tput._compile = function (this: unknown, info: unknown, key: string, str: unknown): unknown {
+  if (typeof str !== 'string' || str === '' || key === 'init_file' || key === 'reset_file')
+    return compileNow.call(this, info, key, str);
+  let compiled: CapabilityFunction | undefined;
+  // An arrow keeps blessed's Tput as `this` for the compiler; the capability itself is called with its caller's.
+  const compileOnce = (): CapabilityFunction =>
+    (compiled ??= compileNow.call(this, info, key, str) as CapabilityFunction);
+  return function (this: unknown, ...args: unknown[]): unknown {
+    return compileOnce().apply(this, args);
+  };
+};
+
 const blessedHelpers = requireBlessed('blessed/lib/helpers') as { escape: unknown };
 const blessedEscape = blessedHelpers.escape as (text: string) => string;
 
