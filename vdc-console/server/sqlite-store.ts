@@ -27,6 +27,7 @@ import {
   toToken,
 } from './store-rows.js';
 import { AUDIT_INDEXES_SQL, auditSelect, type AuditFilter } from './audit-query.js';
+import { API_TOKEN_ROLE_SQL, INVENTORY_CHANGE_SQL, MAINTENANCE_SQL } from './portable-migrations.js';
 import type {
   ApiTokenRecord,
   AuditInput,
@@ -116,19 +117,9 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // The audit is read a page at a time by id, filtered by time, action, outcome and host: one index each.
   AUDIT_INDEXES_SQL,
-  // API tokens get a role. Tokens made before could do everything, so they stay admin.
-  `
-  ALTER TABLE api_tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'admin' CHECK (role IN ('admin', 'viewer'));
-  `,
-  // The last inventory refresh that found a change: its plain-language change lines (a JSON array) and time.
-  `
-  ALTER TABLE nodes ADD COLUMN inventory_changes_json TEXT;
-  ALTER TABLE nodes ADD COLUMN inventory_changed_at TEXT;
-  `,
-  // Maintenance mode: when a host was put in maintenance, null when it is not.
-  `
-  ALTER TABLE nodes ADD COLUMN maintenance_since TEXT;
-  `,
+  API_TOKEN_ROLE_SQL,
+  INVENTORY_CHANGE_SQL,
+  MAINTENANCE_SQL,
   // A short history of each host's use: one row per host and time bucket, pruned as it is written.
   `
   CREATE TABLE node_trends (
