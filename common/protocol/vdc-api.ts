@@ -91,6 +91,21 @@ export const Cluster = Type.Object({
 });
 export type Cluster = Static<typeof Cluster>;
 
+/**
+ * Exactly a cluster's documented fields, copied one by one: what the vDC answers (a stored row holds more) and
+ * what the console prints with --json (a newer vDC may answer more).
+ */
+export function clusterFields(c: Cluster): Cluster {
+  return {
+    id: c.id,
+    name: c.name,
+    description: c.description,
+    createdAt: c.createdAt,
+    hosts: c.hosts,
+    connectedHosts: c.connectedHosts,
+  };
+}
+
 const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
 
 /** `POST /api/clusters`. */

@@ -6,15 +6,16 @@
  */
 import type { QuantixError } from '../../common/protocol/errors.js';
 import type { Inventory, LiveUsage } from '../../common/protocol/inventory.js';
-import type {
-  Cluster,
-  DiscoverResponse,
-  DiscoveredHost,
-  NodeCapacity,
-  NodeDetail,
-  NodeSummary,
-  RefreshNodeResponse,
-  RemoveNodeResponse,
+import {
+  type Cluster,
+  clusterFields,
+  type DiscoverResponse,
+  type DiscoveredHost,
+  type NodeCapacity,
+  type NodeDetail,
+  type NodeSummary,
+  type RefreshNodeResponse,
+  type RemoveNodeResponse,
 } from '../../common/protocol/vdc-api.js';
 import type { Glyphs } from '../../common/tui/glyphs.js';
 import { cellText, renderDataTable, type Cell, type Column, type DataTable } from '../../common/tui/table.js';
@@ -54,15 +55,8 @@ export interface HostDetailJson extends HostJson {
   inventoryChange: { at: string; changes: string[] } | null;
 }
 
-/** `--json` shape of a cluster. */
-export interface ClusterJson {
-  id: string;
-  name: string;
-  description: string;
-  createdAt: string;
-  hosts: number;
-  connectedHosts: number;
-}
+/** `--json` shape of a cluster: the API's. */
+export type ClusterJson = Cluster;
 
 /** `--json` shape of an error (on stdout, with a non-zero exit code). */
 export interface ErrorJson {
@@ -103,16 +97,7 @@ export function hostDetailJson(n: NodeDetail): HostDetailJson {
 }
 
 /** Picks the documented cluster fields. */
-export function clusterJson(c: Cluster): ClusterJson {
-  return {
-    id: c.id,
-    name: c.name,
-    description: c.description,
-    createdAt: c.createdAt,
-    hosts: c.hosts,
-    connectedHosts: c.connectedHosts,
-  };
-}
+export const clusterJson = (c: Cluster): ClusterJson => clusterFields(c);
 
 /** Capacity totals of some hosts in `clusters list --json`; hosts in maintenance are left out (and counted apart). */
 export interface CapacityJson {

@@ -3,20 +3,18 @@
  * exactly the documented fields, so nothing stored (a key, a hash) can leak
  * by being added to a record later.
  */
-import type { ApiTokenInfo, AuditEvent, Cluster, NodeDetail, NodeSummary } from '../../common/protocol/vdc-api.js';
+import {
+  type ApiTokenInfo,
+  type AuditEvent,
+  type Cluster,
+  clusterFields,
+  type NodeDetail,
+  type NodeSummary,
+} from '../../common/protocol/vdc-api.js';
 import type { ApiTokenRecord, ClusterWithCounts, NodeRecord, NodeRecordWithInventory } from './store.js';
 
 /** The API form of a cluster. */
-export function clusterView(c: ClusterWithCounts): Cluster {
-  return {
-    id: c.id,
-    name: c.name,
-    description: c.description,
-    createdAt: c.createdAt,
-    hosts: c.hosts,
-    connectedHosts: c.connectedHosts,
-  };
-}
+export const clusterView = (c: ClusterWithCounts): Cluster => clusterFields(c);
 
 /** The API form of a host in a list. */
 export function nodeSummaryView(n: NodeRecord): NodeSummary {
