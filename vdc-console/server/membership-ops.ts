@@ -243,25 +243,64 @@ export async function renameCluster(
 }
 
 /**
+ * Hosts that could not be told their membership, and when to try again: after the n-th failure in a row the
+ * next try waits 2^(n-1) poll intervals (at most 32), and only the 1st, 2nd, 4th, 8th… failure is logged, so a
+ * host that keeps refusing costs neither a request nor a log line every round. One entry per such host.
+ */
+export class MembershipRetry {
+  private readonly failing = new Map<string, { failures: number; nextAt: number }>();
+
+  constructor(private readonly intervalMs: number) {}
+
+  /** Whether a try is due for this host now. */
+  due(nodeId: string, now: number): boolean {
+    const f = this.failing.get(nodeId);
+    return !f || now >= f.nextAt;
+  }
+
+  /** Records a failure; true when it is to be logged. */
+  failed(nodeId: string, now: number): boolean {
+    const failures = (this.failing.get(nodeId)?.failures ?? 0) + 1;
+    const waitRounds = Math.min(2 ** (failures - 1), 32);
+    // An interval less a little, so a round that starts a hair early still finds the try due.
+    this.failing.set(nodeId, { failures, nextAt: now + waitRounds * this.intervalMs - this.intervalMs / 2 });
+    return (failures & (failures - 1)) === 0;
+  }
+
+  /** The host took its membership (or no longer differs): it starts afresh. */
+  succeeded(nodeId: string): void {
+    this.failing.delete(nodeId);
+  }
+}
+
+/**
  * The poller's catch-up: a host whose status shows another membership than
  * the store's is told the stored one. The row is read again first, so a move
- * or rename recorded since the round began is not undone.
+ * or rename recorded since the round began is not undone. A host that could
+ * not be told is tried again later, as `retry` says.
  */
 export async function reconcileMembership(
   deps: Pick<MembershipOpsDeps, 'store' | 'agent' | 'log'>,
   node: NodeRecord,
   st: NodeStatusResponse,
+  retry: MembershipRetry,
+  now: number,
   signal?: AbortSignal,
 ): Promise<void> {
-  if (!membershipDiffers(node, st)) return;
+  if (!membershipDiffers(node, st)) {
+    retry.succeeded(node.id);
+    return;
+  }
+  if (!retry.due(node.id, now)) return;
   // Never fails the health check: a host that answered is connected, whether or not it could be told.
   try {
     const fresh = await deps.store.getNode(node.id);
     if (!fresh || !membershipDiffers(fresh, st)) return;
     await deps.agent(fresh, signal).updateMembership(membershipOf(fresh));
+    retry.succeeded(node.id);
     deps.log.info({ nodeId: node.id, clusterName: fresh.clusterName }, 'host told its membership');
   } catch (err) {
     const code = err instanceof QuantixError ? err.code : 'INTERNAL';
-    deps.log.warn({ nodeId: node.id, code }, 'host could not be told its membership');
+    if (retry.failed(node.id, now)) deps.log.warn({ nodeId: node.id, code }, 'host could not be told its membership');
   }
 }

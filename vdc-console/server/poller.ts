@@ -22,7 +22,7 @@ import type { Logger } from '../../common/log/logger.js';
 import type { HealthObservation, NodeRecord, ReplicaInfo, Store, TrendSample } from './store.js';
 import { TREND_DEFAULTS, TrendAccumulator, type TrendSettings } from './trends.js';
 import { NOT_OURS, type PollerStats, type VdcService } from './service.js';
-import { reconcileMembership } from './membership-ops.js';
+import { MembershipRetry, reconcileMembership } from './membership-ops.js';
 
 /** Poller settings. */
 export interface PollerOptions {
@@ -90,6 +90,8 @@ export class HealthPoller {
   private readonly abort = new AbortController();
   /** Kept-alive, pinned connections between rounds, one per host up to a bound: no handshake for those hosts. */
   private readonly connections: TlsConnectionPool;
+  /** Hosts that could not be told their membership: tried again less and less often. */
+  private readonly membershipRetry: MembershipRetry;
   private stats: PollerStats;
   private readonly trendSettings: TrendSettings;
   private readonly trends: TrendAccumulator;
@@ -97,6 +99,7 @@ export class HealthPoller {
   constructor(o: PollerOptions) {
     this.o = o;
     this.now = o.now ?? Date.now;
+    this.membershipRetry = new MembershipRetry(o.intervalMs);
     this.connections = new TlsConnectionPool(o.keptConnections ?? DEFAULT_KEPT_CONNECTIONS);
     this.trendSettings = o.trends ?? TREND_DEFAULTS;
     this.trends = new TrendAccumulator(this.trendSettings.bucketMs);
@@ -275,7 +278,14 @@ export class HealthPoller {
           error: { code: 'NOT_MANAGED_BY_YOU', message: `The host now belongs to vDC ${st.vdc.name}.` },
         };
       }
-      await reconcileMembership(this.o.service.membershipDeps, node, st, this.abort.signal);
+      await reconcileMembership(
+        this.o.service.membershipDeps,
+        node,
+        st,
+        this.membershipRetry,
+        this.now(),
+        this.abort.signal,
+      );
       return { nodeId: node.id, at: at(), state: 'connected', usage: st.usage, hostname: st.hostname };
     } catch (err) {
       if (this.stopped) return null;
