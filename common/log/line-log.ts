@@ -25,7 +25,8 @@ export type LineLog = Record<Level, LineLogMethod>;
 const SECRET_KEYS = new Set(REDACT_PATHS.map((p) => p.slice(p.lastIndexOf('.') + 1)));
 
 function censor(v: unknown, depth: number): unknown {
-  if (depth > 6 || v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  if (depth > 6 || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => censor(x, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) out[k] = SECRET_KEYS.has(k) ? '[REDACTED]' : censor(x, depth + 1);
   return out;

@@ -14,13 +14,14 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-function logFile(): { fd: number; read: () => Record<string, unknown>[] } {
+function logFile(): { fd: number; file: string; read: () => Record<string, unknown>[] } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'line-log-'));
   dirs.push(dir);
   const file = path.join(dir, 'console.log');
   const fd = fs.openSync(file, 'a', 0o600);
   return {
     fd,
+    file,
     read: () =>
       fs
         .readFileSync(file, 'utf8')
@@ -58,6 +59,7 @@ describe('createLineLog', () => {
         {
           token: 'QUANTIX-ABCD-2345-EFGH',
           request: { headers: { authorization: 'Bearer qxa_0123456789abcdefghij' }, apiToken: 'x' },
+          hosts: [{ address: '10.0.0.5', password: 'hunter2-not-token-shaped' }],
           note: 'typed abcd 2345 efgh by hand',
           err: new Error('join failed for QUANTIX-ABCD-2345-EFGH'),
         },
@@ -72,6 +74,9 @@ describe('createLineLog', () => {
     expect(raw).not.toMatch(/ABCD|abcd|qxa_0123/);
     expect(line).toMatchObject({ level: 60, token: '[REDACTED]', note: 'typed [REDACTED] by hand' });
     expect((line!.request as { apiToken: string }).apiToken).toBe('[REDACTED]');
+    // Inside arrays too: a secret that is not token-shaped is censored by its key alone.
+    expect(line!.hosts).toEqual([{ address: '10.0.0.5', password: '[REDACTED]' }]);
+    expect(raw).not.toContain('hunter2');
     const err = line!.err as { type: string; message: string; stack: string };
     expect(err.type).toBe('Error');
     expect(err.message).toBe('join failed for [REDACTED]');
@@ -80,8 +85,15 @@ describe('createLineLog', () => {
 
   it('writes nothing without a file, and goes on when the file is gone', () => {
     expect(() => createLineLog({ name: 't', fd: null }).error({}, 'dropped')).not.toThrow();
+    // A descriptor the line cannot be written to (opened read-only): the write fails, the program goes on.
     const f = logFile();
     fs.closeSync(f.fd);
-    expect(() => createLineLog({ name: 't', fd: f.fd }).error({}, 'closed')).not.toThrow();
+    const readOnly = fs.openSync(f.file, 'r');
+    try {
+      expect(() => createLineLog({ name: 't', fd: readOnly }).error({}, 'refused')).not.toThrow();
+    } finally {
+      fs.closeSync(readOnly);
+    }
+    expect(f.read()).toEqual([]);
   });
 });
