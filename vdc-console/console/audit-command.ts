@@ -7,7 +7,7 @@
  * made inert: control characters are shown, never sent to the terminal,
  * and a CSV cell that a spreadsheet would run as a formula is prefixed.
  */
-import { UsageError } from '../../common/cli/error-line.js';
+import { usageError } from '../../common/cli/error-line.js';
 import type { VdcClient } from '../../common/http/vdc-client.js';
 import { parseWhen } from '../../common/format/when.js';
 import { QuantixError } from '../../common/protocol/errors.js';
@@ -66,10 +66,6 @@ export interface AuditCommandOptions {
   format: 'table' | 'json' | 'csv';
 }
 
-function usage(message: string, hint: string): UsageError {
-  return new UsageError('USAGE_ERROR', { message, hint });
-}
-
 /** A typed value as a message may quote it: short, controls made visible. */
 function quoted(v: string): string {
   return `'${plain(v.slice(0, 40))}${v.length > 40 ? '...' : ''}'`;
@@ -79,7 +75,7 @@ function whenOption(name: string, v: string | undefined, now: number): string | 
   if (v === undefined) return undefined;
   const t = parseWhen(v, now);
   if (t === null)
-    throw usage(
+    throw usageError(
       `--${name}: ${quoted(v)} is neither a span back from now nor an ISO time.`,
       `Give a span such as 15m, 2h, 7d or an ISO time such as 2026-01-31T08:00:00Z, e.g. --${name} 2h.`,
     );
@@ -90,7 +86,7 @@ function wholeOption(name: string, v: string | undefined, max: number): number |
   if (v === undefined) return undefined;
   const n = /^[0-9]{1,16}$/.test(v) ? Number(v) : NaN;
   if (!(n >= 1 && n <= max))
-    throw usage(`--${name}: ${quoted(v)} is not a whole number from 1 to ${max}.`, `e.g. --${name} 500.`);
+    throw usageError(`--${name}: ${quoted(v)} is not a whole number from 1 to ${max}.`, `e.g. --${name} 500.`);
   return n;
 }
 
@@ -102,18 +98,18 @@ export function parseAuditOptions(
 ): AuditCommandOptions {
   const str = (k: string) => (typeof values[k] === 'string' ? values[k] : undefined);
   if (json && values.csv === true)
-    throw usage('--json and --csv cannot be used together.', 'Choose one output format.');
+    throw usageError('--json and --csv cannot be used together.', 'Choose one output format.');
   const query: Omit<AuditQuery, 'limit'> = {};
   const since = whenOption('since', str('since'), now);
   const until = whenOption('until', str('until'), now);
   if (since !== undefined && until !== undefined && since >= until)
-    throw usage(`--since (${since}) is not before --until (${until}).`, 'Swap them, or widen the window.');
+    throw usageError(`--since (${since}) is not before --until (${until}).`, 'Swap them, or widen the window.');
   if (since !== undefined) query.since = since;
   if (until !== undefined) query.until = until;
   const host = str('host');
   if (host !== undefined) {
     if (host === '' || host.length > 255)
-      throw usage(
+      throw usageError(
         '--host takes a host name, node ID, host ID or address (1-255 characters).',
         'e.g. --host qx-node-07.',
       );
@@ -122,7 +118,7 @@ export function parseAuditOptions(
   const action = str('action');
   if (action !== undefined) {
     if (!AUDIT_ACTION_PATTERN.test(action))
-      throw usage(
+      throw usageError(
         `--action: ${quoted(action)} is not an action name.`,
         'Actions are dotted lower-case words, e.g. node.register or cluster.create.',
       );
@@ -131,7 +127,7 @@ export function parseAuditOptions(
   const outcome = str('outcome');
   if (outcome !== undefined) {
     if (outcome !== 'ok' && outcome !== 'error')
-      throw usage(`--outcome: ${quoted(outcome)} is not ok or error.`, 'Use --outcome ok or --outcome error.');
+      throw usageError(`--outcome: ${quoted(outcome)} is not ok or error.`, 'Use --outcome ok or --outcome error.');
     query.outcome = outcome;
   }
   const before = wholeOption('before', str('before'), Number.MAX_SAFE_INTEGER);

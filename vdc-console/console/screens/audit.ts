@@ -57,11 +57,6 @@ export function auditRecordDialog(e: AuditEvent, width: number): Dialog {
   };
 }
 
-/** Rows kept loaded below the selection before the older page is read. */
-function ahead(ctx: Pick<ScreenContext, 'page'>): number {
-  return ctx.page();
-}
-
 /** The audit view's keys. */
 export function auditKeys(ctx: ScreenContext): KeyBinding[] {
   const a = ctx.audit;
@@ -93,7 +88,8 @@ export function auditKeys(ctx: ScreenContext): KeyBinding[] {
       help: 'Back to the dashboard',
       handler: () => ctx.dispatch({ type: 'back' }),
     },
-    ...moveKeys(ctx, (d) => a.move(d, ahead(ctx))),
+    // A page of rows stays loaded below the selection: the older page is read before it is reached.
+    ...moveKeys(ctx, (d) => a.move(d, ctx.page())),
     helpKey(ctx),
     quitKey(ctx),
   ];
