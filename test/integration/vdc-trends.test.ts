@@ -127,20 +127,21 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
 
   it("derives the cluster's history from its hosts' samples, bucket by bucket", async () => {
     const client = vdc.client();
-    const [cluster, a, b] = await waitFor('a cluster bucket both hosts reported in', async () => {
-      const got = await Promise.all([client.clusterTrend('Trend'), ...ids.map((id) => client.nodeTrend(id))]);
-      const [c] = got;
-      return c.samples.some((s) => s.hosts === 2) ? (got as [TrendResponse, TrendResponse, TrendResponse]) : null;
+    // The three reads are not one snapshot: wait for a bucket that the cluster counts both hosts in and that both
+    // hosts' own windows still hold, so the sums are always checked.
+    const [cluster, sa, sb] = await waitFor('a cluster bucket both hosts reported in', async () => {
+      const [c, a, b] = await Promise.all([client.clusterTrend('Trend'), ...ids.map((id) => client.nodeTrend(id))]);
+      for (const s of c.samples.filter((x) => x.hosts === 2)) {
+        const inA = a!.samples.find((x) => x.at === s.at);
+        const inB = b!.samples.find((x) => x.at === s.at);
+        if (inA && inB) return [{ ...c, bucket: s }, inA, inB] as const;
+      }
+      return null;
     });
     expect(cluster).toMatchObject({ kind: 'cluster', name: 'Trend' });
-    const bucket = cluster.samples.find((s) => s.hosts === 2)!;
-    const sa = a.samples.find((s) => s.at === bucket.at);
-    const sb = b.samples.find((s) => s.at === bucket.at);
-    // Samples past a host's window may be gone by now; the sums check where both are still there.
-    if (sa && sb) {
-      expect(bucket.memoryUsedBytes).toBe(sa.memoryUsedBytes! + sb.memoryUsedBytes!);
-      expect(bucket.memoryTotalBytes).toBe(sa.memoryTotalBytes! + sb.memoryTotalBytes!);
-    }
+    const bucket = cluster.bucket;
+    expect(bucket.memoryUsedBytes).toBe(sa.memoryUsedBytes! + sb.memoryUsedBytes!);
+    expect(bucket.memoryTotalBytes).toBe(sa.memoryTotalBytes! + sb.memoryTotalBytes!);
     expect(bucket.memoryPercent).toBeGreaterThan(0);
     await expect(client.clusterTrend('no-such-cluster')).rejects.toMatchObject({ code: 'CLUSTER_NOT_FOUND' });
   });
