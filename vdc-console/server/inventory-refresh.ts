@@ -57,8 +57,7 @@ export class InventoryRefresher {
 
   /** Refreshes one host now, for an administrator; HOST_NOT_FOUND, HOST_PENDING, or the host's coded failure. */
   async refresh(id: string, caller: RefreshCaller): Promise<RefreshNodeResponse> {
-    const node = await this.o.store.getNode(id);
-    if (!node) throw new QuantixError('HOST_NOT_FOUND', { message: `No host with id "${id.slice(0, 64)}".` });
+    // The bound first: a refused request costs no read of a stored inventory (up to 512 KiB to parse).
     if (this.running >= REFRESH_LIMIT)
       throw new QuantixError('BUSY', {
         message: `${REFRESH_LIMIT} inventory refreshes are already running on this vDC.`,
@@ -67,6 +66,8 @@ export class InventoryRefresher {
       });
     this.running++;
     try {
+      const node = await this.o.store.getNode(id);
+      if (!node) throw new QuantixError('HOST_NOT_FOUND', { message: `No host with id "${id.slice(0, 64)}".` });
       const changes = await this.readAndStore(node, caller, true);
       const stored = await this.o.store.getNode(id);
       if (!stored) throw new QuantixError('HOST_NOT_FOUND', { message: 'The host was removed during the refresh.' });
