@@ -9,7 +9,7 @@
  */
 import { errorLine, usageError } from '../../common/cli/error-line.js';
 import { EXIT, parseCommandLine } from '../../vdc-console/console/options.js';
-import { openConsole } from '../../vdc-console/console/tui.js';
+import { requestFirstAnswers } from '../../vdc-console/console/model.js';
 import { loadFixture } from './fixture.js';
 
 const PROGRAM = 'fixture-console';
@@ -24,8 +24,13 @@ if (!spec || parsed.kind !== 'tui') {
   process.stderr.write(`${errorLine(PROGRAM, usage)}\n`);
   process.exitCode = EXIT.usage;
 } else {
+  // As the console does with a vDC: the lists are asked for before the screen code loads.
+  const api = loadFixture(spec, Date.now());
+  const first = requestFirstAnswers(api);
+  const { openConsole } = await import('../../vdc-console/console/open.js');
   try {
-    openConsole(loadFixture(spec, Date.now()), parsed, process.env);
+    await api.ready;
+    openConsole(api, parsed, process.env, null, first);
   } catch (err) {
     const why = err instanceof Error ? err.message.split('\n')[0]! : String(err);
     process.stderr.write(

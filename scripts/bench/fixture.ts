@@ -91,27 +91,44 @@ function readOnly(): Promise<never> {
   );
 }
 
-/** The console API over a fixture named by spec (`synthetic:N` or a JSON file path). */
-export function loadFixture(spec: string, now: number): ConsoleApi {
-  let data: { clusters: Cluster[]; nodes: NodeSummary[] };
+/** A fleet: clusters and hosts in the API's shapes. */
+type Fleet = { clusters: Cluster[]; nodes: NodeSummary[] };
+
+/**
+ * Reads a fleet named by spec. A file is read off the main thread and then
+ * parsed and checked as the console checks the vDC's answers, the way the
+ * vDC's lists reach the console while it starts.
+ */
+async function readFleet(spec: string, now: number): Promise<Fleet> {
   const synthetic = /^synthetic:(\d{1,6})$/.exec(spec);
-  if (synthetic) data = syntheticFleet(Number(synthetic[1]), now);
-  else {
-    const raw = JSON.parse(fs.readFileSync(spec, 'utf8')) as { clusters?: unknown; nodes?: unknown };
-    data = {
-      clusters: checkClusterList({ clusters: raw.clusters }).clusters,
-      nodes: checkNodeList({ nodes: raw.nodes }).nodes,
-    };
-  }
+  if (synthetic) return syntheticFleet(Number(synthetic[1]), now);
+  const raw = JSON.parse((await fs.promises.readFile(spec)).toString('utf8')) as {
+    clusters?: unknown;
+    nodes?: unknown;
+  };
   return {
-    health: () => Promise.resolve({ vdc: { name: `fixture (${data.nodes.length} hosts)` } }),
-    listClusters: () => Promise.resolve(data.clusters),
-    listNodes: () => Promise.resolve(data.nodes),
-    getNode: (id: string): Promise<NodeDetail> => {
-      const n = data.nodes.find((x) => x.id === id);
-      return n
-        ? Promise.resolve({ ...n, inventory: null, inventoryAt: null, inventoryChange: null })
-        : Promise.reject(new QuantixError('HOST_NOT_FOUND'));
+    clusters: checkClusterList({ clusters: raw.clusters }).clusters,
+    nodes: checkNodeList({ nodes: raw.nodes }).nodes,
+  };
+}
+
+/**
+ * The console API over a fixture named by spec (`synthetic:N` or a JSON
+ * file path); `ready` settles once the fleet is read (it rejects when it
+ * cannot be).
+ */
+export function loadFixture(spec: string, now: number): ConsoleApi & { ready: Promise<void> } {
+  const fleet = readFleet(spec, now);
+  const ready = fleet.then(() => undefined);
+  return {
+    ready,
+    health: () => fleet.then((data) => ({ vdc: { name: `fixture (${data.nodes.length} hosts)` } })),
+    listClusters: () => fleet.then((data) => data.clusters),
+    listNodes: () => fleet.then((data) => data.nodes),
+    getNode: async (id: string): Promise<NodeDetail> => {
+      const n = (await fleet).nodes.find((x) => x.id === id);
+      if (!n) throw new QuantixError('HOST_NOT_FOUND');
+      return { ...n, inventory: null, inventoryAt: null, inventoryChange: null };
     },
     createCluster: readOnly,
     discover: readOnly,

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { QuantixError } from '../../common/protocol/errors.js';
 import type { Cluster, NodeDetail, NodeSummary, TrendResponse } from '../../common/protocol/vdc-api.js';
-import { DashboardModel, hostMatches, replicaCount, type DashboardSource } from '../../vdc-console/console/model.js';
+import {
+  DashboardModel,
+  hostMatches,
+  replicaCount,
+  requestFirstAnswers,
+  type DashboardSource,
+} from '../../vdc-console/console/model.js';
 import { syntheticFleet } from '../../scripts/bench/fixture.js';
 
 const NOW = Date.parse('2026-11-25T14:00:00Z');
@@ -215,5 +221,63 @@ describe("the selected cluster's trend", () => {
     await m.refresh();
     expect(calls).toBe(2);
     m.stop();
+  });
+});
+
+describe('first answers', () => {
+  /** A source that counts its list requests and can fail them. */
+  function counted(fleet: { clusters: Cluster[]; nodes: NodeSummary[] }) {
+    const calls = { clusters: 0, nodes: 0 };
+    const s = {
+      calls,
+      fail: null as QuantixError | null,
+      listClusters: () => {
+        calls.clusters++;
+        return s.fail ? Promise.reject(s.fail) : Promise.resolve(fleet.clusters);
+      },
+      listNodes: () => {
+        calls.nodes++;
+        return Promise.resolve(fleet.nodes);
+      },
+      getNode: () => Promise.reject(new QuantixError('HOST_NOT_FOUND')),
+    };
+    return s;
+  }
+
+  it('are sent at once, and the first refresh shows them without asking again', async () => {
+    const src = counted(syntheticFleet(300, NOW));
+    const first = requestFirstAnswers(src);
+    expect(src.calls).toEqual({ clusters: 1, nodes: 1 });
+    const m = new DashboardModel(src, { refreshMs: 3_600_000, now: () => NOW, first });
+    await m.refresh();
+    expect(src.calls).toEqual({ clusters: 1, nodes: 1 });
+    expect(m.nodes).toHaveLength(300);
+    expect(m.loaded).toBe(true);
+    // Later refreshes ask the vDC again.
+    await m.refresh();
+    expect(src.calls).toEqual({ clusters: 2, nodes: 2 });
+    m.stop();
+  });
+
+  it('that failed before the screen existed become the refresh problem, with no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (why: unknown) => unhandled.push(why);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const src = counted(syntheticFleet(10, NOW));
+      src.fail = new QuantixError('UNAUTHORIZED');
+      const first = requestFirstAnswers(src);
+      // The answer fails while nothing awaits it yet (the screen code is loading).
+      await new Promise((resolve) => setImmediate(resolve));
+      const m = new DashboardModel(src, { refreshMs: 3_600_000, now: () => NOW, first });
+      await m.refresh();
+      expect(m.problem?.error.code).toBe('UNAUTHORIZED');
+      expect(m.loaded).toBe(false);
+      m.stop();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });

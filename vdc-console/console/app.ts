@@ -13,13 +13,13 @@ import { createKeyDispatcher, type KeyBinding } from '../../common/tui/keys.js';
 import type { TuiApp } from '../../common/tui/screen.js';
 import type { Line } from '../../common/tui/text.js';
 import type { SessionResponse } from '../../common/protocol/vdc-api.js';
-import { trackRequests, type ConsoleApi } from './controllers/api.js';
+import { trackFirstAnswers, trackRequests, type ConsoleApi } from './controllers/api.js';
 import { AuditBrowser } from './controllers/audit.js';
 import { createBulkController } from './controllers/bulk.js';
 import { createHostController } from './controllers/hosts.js';
 import { createMembershipController } from './controllers/membership.js';
 import { createWizardController } from './controllers/wizard.js';
-import { DashboardModel } from './model.js';
+import { DashboardModel, type FirstAnswers } from './model.js';
 import type { Frame } from './render/frame.js';
 import { auditFilterKeys, auditKeys, drawAudit } from './screens/audit.js';
 import type { ScreenContext } from './screens/context.js';
@@ -40,6 +40,8 @@ export interface ConsoleOptions {
   refreshMs: number;
   /** Who the vDC takes the console for; null: not asked (full access assumed, the vDC still decides). */
   session?: SessionResponse | null;
+  /** The dashboard's first requests, when they were sent before the screen was built. */
+  first?: FirstAnswers | null;
   now?: () => number;
 }
 
@@ -109,7 +111,8 @@ function typeText(ctx: ScreenContext, c: string): void {
 export function runConsole(app: TuiApp, vdc: ConsoleApi, opts: ConsoleOptions): () => void {
   const now = opts.now ?? Date.now;
   const api = trackRequests(vdc, app.busy);
-  const model = new DashboardModel(api, { refreshMs: opts.refreshMs, now });
+  const first = opts.first ? trackFirstAnswers(opts.first, app.busy) : null;
+  const model = new DashboardModel(api, { refreshMs: opts.refreshMs, now, first });
   const flash = new FlashModel(now);
   let state = initialAppState();
   let pressedKey: string | undefined;

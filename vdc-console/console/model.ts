@@ -36,6 +36,29 @@ export type DashboardHealth = { vdc: Pick<HealthResponse['vdc'], 'name'> } & Par
   Pick<HealthResponse, 'backend' | 'replicas'>
 >;
 
+/**
+ * The answers to the dashboard's first requests, asked for as soon as the
+ * vDC is reached: the vDC reads and encodes its lists while the console
+ * loads its screen code, and the model's first refresh takes them.
+ */
+export interface FirstAnswers {
+  clusters: Promise<Cluster[]>;
+  nodes: Promise<NodeSummary[]>;
+  health: Promise<DashboardHealth> | null;
+}
+
+/** Sends the dashboard's first requests now (see FirstAnswers); a failure is reported by the refresh that takes it. */
+export function requestFirstAnswers(source: DashboardSource): FirstAnswers {
+  const first: FirstAnswers = {
+    clusters: source.listClusters(),
+    nodes: source.listNodes(),
+    health: source.health ? source.health() : null,
+  };
+  // Held until the first refresh awaits them: a rejection before then is not an unhandled one.
+  for (const p of [first.clusters, first.nodes, first.health]) p?.catch(() => undefined);
+  return first;
+}
+
 /** Replicas of a vDC that has more than one: how many answer, of how many known. */
 export interface ReplicaCount {
   alive: number;
@@ -124,11 +147,15 @@ export class DashboardModel extends EventEmitter {
   /** The lists of the last refresh as the source gave them. */
   private received: { clusters: Cluster[] | null; nodes: NodeSummary[] | null } = { clusters: null, nodes: null };
 
+  /** The first requests' answers, when they were asked for before the model existed; taken by the first refresh. */
+  private first: FirstAnswers | null;
+
   constructor(
     private readonly source: DashboardSource,
-    private readonly opts: { refreshMs: number; now?: () => number },
+    private readonly opts: { refreshMs: number; now?: () => number; first?: FirstAnswers | null },
   ) {
     super();
+    this.first = opts.first ?? null;
   }
 
   private now(): number {
@@ -155,9 +182,7 @@ export class DashboardModel extends EventEmitter {
     this.timer = null;
     this.inFlight = (async () => {
       try {
-        // Health is one more small request per refresh, and only while the vDC may have replicas.
-        const health = this.source.health && this.backend !== 'sqlite' ? this.source.health() : null;
-        const [clusters, nodes, h] = await Promise.all([this.source.listClusters(), this.source.listNodes(), health]);
+        const [clusters, nodes, h] = await Promise.all(this.requests());
         if (h) {
           this.vdcName = h.vdc.name;
           this.backend = h.backend ?? 'sqlite';
@@ -190,6 +215,16 @@ export class DashboardModel extends EventEmitter {
       }
     })();
     return this.inFlight;
+  }
+
+  /** This refresh's requests: the first answers once, then new ones. */
+  private requests(): [Promise<Cluster[]>, Promise<NodeSummary[]>, Promise<DashboardHealth | null>] {
+    const first = this.first;
+    this.first = null;
+    if (first) return [first.clusters, first.nodes, first.health ?? Promise.resolve(null)];
+    // Health is one more small request per refresh, and only while the vDC may have replicas.
+    const health = this.source.health && this.backend !== 'sqlite' ? this.source.health() : Promise.resolve(null);
+    return [this.source.listClusters(), this.source.listNodes(), health];
   }
 
   /** Fetches one host with its inventory (for the details screen). */

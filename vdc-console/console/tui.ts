@@ -1,34 +1,18 @@
 /**
  * Starts the full-screen console: finds the vDC, reports a missing login
- * before the terminal is taken over, then hands the screen to the app.
+ * before the terminal is taken over, sends the dashboard's first requests,
+ * and only then loads the screen code (open.ts), so the vDC reads its lists
+ * while the console starts.
  */
 import { errorLine } from '../../common/cli/error-line.js';
-import { createScreen } from '../../common/tui/screen.js';
-import { runConsole, type ConsoleApi } from './app.js';
+import type { ConsoleApi } from './app.js';
 import { connect, exitCodeFor, PROGRAM } from './cli.js';
 import type { SessionResponse } from '../../common/protocol/vdc-api.js';
+import { requestFirstAnswers } from './model.js';
 import type { Parsed } from './options.js';
-import { PRODUCT } from './product.js';
 
 /** What starting the console reads of the command line. */
 export type TuiOptions = Extract<Parsed, { kind: 'tui' }>;
-
-/** Takes over the terminal and runs the console over api (it exits by itself); a viewer session is read-only. */
-export function openConsole(
-  api: ConsoleApi,
-  opts: TuiOptions,
-  env: NodeJS.ProcessEnv,
-  session: SessionResponse | null = null,
-): void {
-  const app = createScreen({
-    title: `${PRODUCT} console`,
-    program: PROGRAM,
-    env,
-    stderrLog: opts.logFile,
-    escapeHoldMs: opts.escapeDelayMs,
-  });
-  runConsole(app, api, { refreshMs: opts.refreshMs, session });
-}
 
 /** Runs the console; returns an exit code when it could not start, null once it runs (it exits by itself). */
 export async function startTui(
@@ -48,6 +32,8 @@ export async function startTui(
     process.stderr.write(`${errorLine(PROGRAM, err)}\n`);
     return exitCodeFor(err);
   }
-  openConsole(api, opts, env, session);
+  const first = requestFirstAnswers(api);
+  const { openConsole } = await import('./open.js');
+  openConsole(api, opts, env, session, first);
   return null;
 }

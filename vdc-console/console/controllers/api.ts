@@ -21,7 +21,7 @@ import type {
   TrendResponse,
 } from '../../../common/protocol/vdc-api.js';
 import type { BusyTracker } from '../../../common/tui/idle.js';
-import type { DashboardHealth, DashboardSource } from '../model.js';
+import type { DashboardHealth, DashboardSource, FirstAnswers } from '../model.js';
 
 /** What the console needs from the vDC; VdcClient provides it. */
 export interface ConsoleApi extends DashboardSource {
@@ -58,5 +58,14 @@ export function trackRequests(api: ConsoleApi, busy: Pick<BusyTracker, 'track'>)
     renameCluster: (id, name) => busy.track(api.renameCluster(id, name)),
     nodeTrend: (id) => busy.track(api.nodeTrend(id)),
     clusterTrend: (id) => busy.track(api.clusterTrend(id)),
+  };
+}
+
+/** The first answers with each request counted by busy until it settles. */
+export function trackFirstAnswers(first: FirstAnswers, busy: Pick<BusyTracker, 'track'>): FirstAnswers {
+  return {
+    clusters: busy.track(first.clusters),
+    nodes: busy.track(first.nodes),
+    health: first.health ? busy.track(first.health) : null,
   };
 }
