@@ -6,9 +6,11 @@
 import type { Dialog } from '../../common/tui/dialog.js';
 import type { ViewName } from './types.js';
 
-/** Which screen shows and the dialog over it. */
+/** Which screen shows, how far its body is scrolled, and the dialog over it. */
 export interface AppState {
   view: ViewName;
+  /** First body line shown, when the body is taller than its window (the frame clamps it). */
+  scroll: number;
   dialog: Dialog | null;
 }
 
@@ -21,22 +23,30 @@ export type AppAction =
   /** Open a dialog over the current screen; it replaces any dialog already open. */
   | { type: 'openDialog'; dialog: Dialog }
   /** Close the dialog (answered or cancelled). */
-  | { type: 'closeDialog' };
+  | { type: 'closeDialog' }
+  /** Scroll the body by lines (±Infinity: to either end). */
+  | { type: 'scroll'; delta: number }
+  /** The scroll as the frame clamped it to the body (drawing settles it; nothing to redraw). */
+  | { type: 'scrolled'; scroll: number };
 
 /** The state at start: the main screen, no dialog. */
-export const INITIAL_APP_STATE: AppState = { view: 'main', dialog: null };
+export const INITIAL_APP_STATE: AppState = { view: 'main', scroll: 0, dialog: null };
 
 /** The state after an action. */
 export function reduceApp(state: AppState, action: AppAction): AppState {
   switch (action.type) {
     case 'show':
-      return { ...state, view: action.view };
+      return { ...state, view: action.view, scroll: 0 };
     case 'back':
-      return { ...state, view: 'main' };
+      return { ...state, view: 'main', scroll: 0 };
     case 'openDialog':
       return { ...state, dialog: action.dialog };
     case 'closeDialog':
       return { ...state, dialog: null };
+    case 'scroll':
+      return { ...state, scroll: Math.max(0, state.scroll + action.delta) };
+    case 'scrolled':
+      return { ...state, scroll: action.scroll };
   }
 }
 

@@ -63,6 +63,7 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
     },
     redraw: redrawBinding(app),
     exit: () => app.exit(0),
+    page: () => Math.max(1, app.size().rows - 8),
   };
 
   const activeBindings = (): KeyBinding[] =>
@@ -88,20 +89,21 @@ export function runConsole(app: TuiApp, model: ConsoleModel, opts: ConsoleAppOpt
     const { cols, rows } = app.size();
     const t = now();
     const bindings = activeBindings();
-    app.paint(
-      renderScreen({
-        ...ui,
-        state: model.state,
-        now: t,
-        glyphs: app.glyphs,
-        cols,
-        rows,
-        bindings,
-        helpGroups: helpGroups(ctx),
-        flash: flash.current(t),
-        missingKeys: app.missingKeys,
-      }),
-    );
+    const r = renderScreen({
+      ...ui,
+      state: model.state,
+      now: t,
+      glyphs: app.glyphs,
+      cols,
+      rows,
+      bindings,
+      helpGroups: helpGroups(ctx),
+      flash: flash.current(t),
+      missingKeys: app.missingKeys,
+    });
+    // Scrolled past either end: the state keeps what is shown, so the next key moves from there.
+    if (r.scroll !== ui.scroll) ui = reduceApp(ui, { type: 'scrolled', scroll: r.scroll });
+    app.paint(r.lines);
   }
 
   // A redraw no key caused (a resize, the idle repaint) is work too: the console says it is idle once it is written.

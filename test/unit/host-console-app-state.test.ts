@@ -10,7 +10,7 @@ import {
 
 const power: Dialog = { title: 'Power', lines: [], choices: [] };
 const confirm: Dialog = { title: 'Leave cluster?', lines: [], choices: [] };
-const at = (view: AppState['view'], dialog: Dialog | null = null): AppState => ({ view, dialog });
+const at = (view: AppState['view'], dialog: Dialog | null = null, scroll = 0): AppState => ({ view, scroll, dialog });
 
 describe('the host console app state', () => {
   const cases: Record<string, { from: AppState; action: AppAction; to: AppState }> = {
@@ -34,6 +34,17 @@ describe('the host console app state', () => {
     'close a dialog': { from: at('token', confirm), action: { type: 'closeDialog' }, to: at('token') },
     // G confirmed from the replace dialog shows the token screen with no dialog left
     'show after a dialog closed': { from: at('token'), action: { type: 'show', view: 'token' }, to: at('token') },
+    // j on a long help screen scrolls it down a line
+    'scroll down': { from: at('help'), action: { type: 'scroll', delta: 1 }, to: at('help', null, 1) },
+    // k or Home at the top stays at the top
+    'scroll above the top': { from: at('help', null, 2), action: { type: 'scroll', delta: -Infinity }, to: at('help') },
+    // another screen starts at its top
+    'a screen opens at its top': {
+      from: at('help', null, 5),
+      action: { type: 'show', view: 'system' },
+      to: at('system'),
+    },
+    'back starts the main screen at its top': { from: at('help', null, 5), action: { type: 'back' }, to: at('main') },
   };
   for (const [name, c] of Object.entries(cases)) {
     it(name, () => {

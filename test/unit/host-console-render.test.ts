@@ -77,7 +77,7 @@ function screen(
     flash: null,
     dialog: null,
     ...extra,
-  }).map(lineText);
+  }).lines.map(lineText);
 }
 
 /** Cells that differ between two frames. */

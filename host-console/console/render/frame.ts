@@ -9,6 +9,7 @@ import type { Glyphs } from '../../../common/tui/glyphs.js';
 import { renderFooterLines, type KeyBinding } from '../../../common/tui/keys.js';
 import { composeFrame, plain, seg, truncate, wrapText, type Line } from '../../../common/tui/text.js';
 import { overlayDialog, type Dialog } from '../../../common/tui/dialog.js';
+import { moreHint, scrolled } from '../../../common/tui/scroll.js';
 import { CONSOLE_VERSION, PRODUCT, type ConsoleState } from '../types.js';
 import { clockUtc } from './format.js';
 import { renderAgentSummary } from './parts.js';
@@ -28,6 +29,8 @@ export interface FrameInput {
   dialog: Dialog | null;
   /** F-keys the terminal lacks: the footer shows their digit beside them. */
   missingKeys?: ReadonlySet<string>;
+  /** First body line shown when the body is taller than its window. */
+  scroll?: number;
 }
 
 /** The status lines (one, or two for a long message): the current message, or the agent and token summary. */
@@ -50,17 +53,24 @@ export function renderStatusLines(
   return [renderAgentSummary(state, now, g)];
 }
 
-/** The full screen for one frame around a body, exactly cols × rows. */
-export function renderFrame(input: FrameInput, body: Line[]): Line[] {
+/**
+ * The full screen for one frame around a body, exactly cols × rows, and
+ * the scroll clamped to the body: a body taller than its window shows the
+ * window from input.scroll, its position (`1-17/20`) beside the clock.
+ */
+export function renderFrame(input: FrameInput, body: Line[]): { lines: Line[]; scroll: number } {
   const { state, now, glyphs: g, cols, rows } = input;
   const version = state.status?.agentVersion ?? CONSOLE_VERSION;
   const title: Line = [seg(`${PRODUCT} ${plain(version)} ${g.middot} ${input.title}`, 'title')];
   const status = renderStatusLines(state, input.flash, now, g, cols - 2);
   const footer = renderFooterLines(input.bindings, cols - 2, g, input.missingKeys);
+  // Three sections: four border lines.
+  const shown = scrolled(body, Math.max(1, rows - 4 - status.length - footer.length), input.scroll ?? 0);
+  const hint = moreHint(shown.more);
   const lines = composeFrame(cols, rows, g, [
-    { title, right: [seg(clockUtc(now))], lines: body },
+    { title, right: [...hint, ...(hint.length ? [seg(' ')] : []), seg(clockUtc(now))], lines: shown.lines },
     { lines: status, height: status.length },
     { lines: footer, height: footer.length },
   ]);
-  return input.dialog ? overlayDialog(lines, input.dialog, cols, rows, g) : lines;
+  return { lines: input.dialog ? overlayDialog(lines, input.dialog, cols, rows, g) : lines, scroll: shown.scroll };
 }

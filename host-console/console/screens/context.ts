@@ -47,6 +47,8 @@ export interface ScreenContext {
   redraw: KeyBinding;
   /** Quits the console (only offered with --exitable). */
   exit(): void;
+  /** Lines PgUp and PgDn scroll a body by (about a window). */
+  page(): number;
 }
 
 /** What a screen's body is drawn from. */

@@ -30,8 +30,8 @@ export interface ScreenInput extends Omit<FrameInput, 'title'> {
   helpGroups: BodyInput['helpGroups'];
 }
 
-/** The full screen of a view for one frame, exactly cols × rows. */
-export function renderScreen(input: ScreenInput): Line[] {
+/** The full screen of a view for one frame, exactly cols × rows, and its body's scroll as the frame clamped it. */
+export function renderScreen(input: ScreenInput): { lines: Line[]; scroll: number } {
   const screen = SCREENS[input.view];
   const body = screen.body({
     state: input.state,

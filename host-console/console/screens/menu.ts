@@ -60,9 +60,26 @@ export function backKey(ctx: ScreenContext): KeyBinding {
   };
 }
 
-/** The keys of a screen that only shows information: Esc, the menu, quit. */
+/**
+ * Scrolling a body taller than the screen (help at 24 rows, a system with
+ * many disks): j and k (or the arrows) by a line, PgUp and PgDn by a
+ * window, g and G (Home, End) to either end. The frame shows the position.
+ */
+export function scrollKeys(ctx: ScreenContext): KeyBinding[] {
+  const by = (delta: number) => () => ctx.dispatch({ type: 'scroll', delta });
+  return [
+    { keys: ['down', 'j'], label: 'Scroll', display: 'j/k', help: 'Scroll down a line', side: 'right', handler: by(1) },
+    { keys: ['up', 'k'], label: 'Scroll up', help: 'Scroll up a line', visible: false, handler: by(-1) },
+    { keys: ['pagedown', 'space'], label: 'Page down', visible: false, handler: () => by(ctx.page())() },
+    { keys: ['pageup'], label: 'Page up', visible: false, handler: () => by(-ctx.page())() },
+    { keys: ['home', 'g'], label: 'Top', help: 'Scroll to the top', visible: false, handler: by(-Infinity) },
+    { keys: ['end', 'S-g'], label: 'Bottom', help: 'Scroll to the bottom', visible: false, handler: by(Infinity) },
+  ];
+}
+
+/** The keys of a screen that only shows information: Esc, the menu, scrolling, quit. */
 export function infoScreenKeys(ctx: ScreenContext): KeyBinding[] {
-  return [backKey(ctx), ...menuKeys(ctx), ...quitKeys(ctx)];
+  return [backKey(ctx), ...menuKeys(ctx), ...scrollKeys(ctx), ...quitKeys(ctx)];
 }
 
 /** The bindings with only those whose first key is in keep left in the footer (on the right); the others still act. */

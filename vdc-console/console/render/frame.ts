@@ -1,8 +1,8 @@
 /**
  * What every screen of the vDC console is drawn in: the frame (title,
  * body, status line, footer generated from the key table) and the parts
- * several screens share (tab bar, scrolled body, inventory tabs, warning
- * lines). Pure functions of their inputs.
+ * several screens share (tab bar, inventory tabs, warning lines). Pure
+ * functions of their inputs.
  */
 import type { FlashMessage } from '../../../common/tui/flash.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
@@ -93,18 +93,6 @@ export function tabLines(tab: InventoryTab | undefined, width: number, g: Glyphs
   return out;
 }
 
-/** A scrolled window of body lines with a position hint; returns the clamped scroll. */
-export function scrolled(
-  lines: Line[],
-  height: number,
-  scroll: number,
-): { lines: Line[]; scroll: number; more: string | null } {
-  const max = Math.max(0, lines.length - height);
-  const s = Math.min(Math.max(0, scroll), max);
-  const more = max > 0 ? `${s + 1}-${Math.min(lines.length, s + height)}/${lines.length}` : null;
-  return { lines: lines.slice(s, s + height), scroll: s, more };
-}
-
 /** Warnings as `! text` lines, each wrapped whole to the width under its own first line. */
 export function warningLines(warnings: readonly string[], width: number): Line[] {
   return warnings.flatMap((t) =>
@@ -115,9 +103,4 @@ export function warningLines(warnings: readonly string[], width: number): Line[]
 /** A table cell as segments of a line. */
 export function cellSegments(c: Cell): Segment[] {
   return typeof c === 'string' ? [seg(c)] : Array.isArray(c) ? c : [c];
-}
-
-/** The position hint at the right of a scrolled frame's top border (`1-18/40`), or nothing. */
-export function moreHint(more: string | null): Line {
-  return more ? [seg(more, 'dim')] : [];
 }

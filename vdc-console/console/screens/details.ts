@@ -6,17 +6,8 @@
 import type { NodeDetail, TrendResponse } from '../../../common/protocol/vdc-api.js';
 import type { KeyBinding } from '../../../common/tui/keys.js';
 import { plain, seg, wrapText, type Line } from '../../../common/tui/text.js';
-import {
-  contentRows,
-  framed,
-  moreHint,
-  scrolled,
-  statusLines,
-  tabBar,
-  tabLines,
-  warningLines,
-  type Frame,
-} from '../render/frame.js';
+import { moreHint, scrolled } from '../../../common/tui/scroll.js';
+import { contentRows, framed, statusLines, tabBar, tabLines, warningLines, type Frame } from '../render/frame.js';
 import { renderHostDetails } from '../render/inventory.js';
 import { renderInventoryChange } from '../render/inventory-change.js';
 import { liveNow, trendRows } from '../render/trend.js';

@@ -6,7 +6,8 @@
  */
 import { renderHelp, type KeyBinding } from '../../../common/tui/keys.js';
 import { seg, type Line } from '../../../common/tui/text.js';
-import { contentRows, framed, moreHint, scrolled, statusLines, type Frame } from '../render/frame.js';
+import { moreHint, scrolled } from '../../../common/tui/scroll.js';
+import { contentRows, framed, statusLines, type Frame } from '../render/frame.js';
 import { helpOpenedFrom, type Screen } from '../state.js';
 import { ctrlCKey, scrollKeys, type HelpSection, type ScreenContext } from './context.js';
 import { auditHelp } from './audit.js';

@@ -9,6 +9,7 @@ import type { DiscoverResponse } from '../../../common/protocol/vdc-api.js';
 import { formatHostPort } from '../../../common/protocol/host-port.js';
 import type { Glyphs } from '../../../common/tui/glyphs.js';
 import type { KeyBinding } from '../../../common/tui/keys.js';
+import { moreHint, scrolled } from '../../../common/tui/scroll.js';
 import { cellText, scrollWindow } from '../../../common/tui/table.js';
 import { plain, seg, textWidth, wrapText, type Line, type Segment } from '../../../common/tui/text.js';
 import { counted } from '../render/format.js';
@@ -16,8 +17,6 @@ import {
   cellSegments,
   contentRows,
   framed,
-  moreHint,
-  scrolled,
   statusLines,
   tabBar,
   tabLines,
