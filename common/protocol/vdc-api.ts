@@ -546,6 +546,13 @@ export function isReadMethod(method: string): boolean {
   return method === 'GET' || method === 'HEAD';
 }
 
+/** The refusal a viewer gets, naming its token, its role and what was refused (the vDC's and the console's words). */
+export function roleForbidden(token: { name: string; role: ApiRole }, refused: string): QuantixError {
+  return new QuantixError('ROLE_FORBIDDEN', {
+    message: `The API token "${token.name}" has the ${token.role} role: it may list and watch, not change anything (${refused} refused).`,
+  });
+}
+
 /** An API token as listed (never the secret itself). */
 export const ApiTokenInfo = Type.Object({
   id: Type.String(),

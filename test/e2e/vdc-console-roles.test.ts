@@ -138,4 +138,54 @@ describe('a viewer token', () => {
     }
     expect((await vdc.client().listNodes()).map((n) => n.id)).toEqual([nodeId]);
   });
+
+  it('in the CLI: adding hosts is refused before a token is asked for or a list is run', async () => {
+    // No token given at all: the role, not the missing token, is the answer (exit 4, not 2).
+    const one = await remoteCli([
+      'hosts',
+      'add',
+      '--address',
+      '127.0.0.1:9',
+      '--cluster',
+      'Production',
+      '--yes',
+      '--json',
+    ]);
+    expect(one.code, one.stderr).toBe(4);
+    expect(one.json.error).toMatchObject({
+      code: 'ROLE_FORBIDDEN',
+      message: expect.stringContaining('(adding a host refused)'),
+    });
+    // On a terminal the token would be typed: the refusal comes before the question.
+    const asked = spawnInPty({
+      script: CONSOLE,
+      args: ['hosts', 'add', '--address', '127.0.0.1:9', '--cluster', 'Production', '--server', server],
+      env: {
+        HOME: home,
+        DBUS_SESSION_BUS_ADDRESS: undefined,
+        XDG_CONFIG_HOME: undefined,
+        QUANTIX_TOKEN: undefined,
+        QUANTIX_VDC_SERVER: undefined,
+        QUANTIX_VDC_SOCKET: path.join(home, 'no.sock'),
+      },
+    });
+    try {
+      expect((await asked.exit()).exitCode).toBe(4);
+      expect(prose(asked.screenText())).toContain('ROLE_FORBIDDEN: The API token "watcher" has the viewer role');
+      expect(asked.screenText()).not.toContain('Registration token');
+    } finally {
+      await asked.dispose();
+    }
+    // A list: one refusal for the whole run, not one failure per line.
+    const list = path.join(home, 'rack.csv');
+    fs.writeFileSync(list, 'address,token,cluster\n127.0.0.1:9,QUANTIX-7K3M-9QDX-2BHF,Production\n', { mode: 0o600 });
+    const bulk = await remoteCli(['hosts', 'add', '--from', list, '--yes', '--json']);
+    expect(bulk.code, bulk.stderr).toBe(4);
+    expect(bulk.json.error).toMatchObject({
+      code: 'ROLE_FORBIDDEN',
+      message: expect.stringContaining('(adding hosts refused)'),
+    });
+    expect(`${bulk.stdout}${bulk.stderr}`).not.toContain('QUANTIX-7K3M-9QDX-2BHF');
+    expect((await vdc.client().listNodes()).map((n) => n.id)).toEqual([nodeId]);
+  });
 });

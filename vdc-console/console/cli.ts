@@ -16,6 +16,7 @@ import { QuantixError } from '../../common/protocol/errors.js';
 import {
   API_TOKEN_PATTERN,
   parseHostAddressInput,
+  roleForbidden,
   type Cluster,
   type DiscoverStage,
   type NodeSummary,
@@ -221,6 +222,8 @@ interface SecretSource {
   prompt: string;
   /** Read stdin when it is not a terminal and no other source was given (login's historical behaviour). */
   implicitStdin: boolean;
+  /** Runs before the user is asked to type it (a refusal it throws spares them the typing). */
+  beforeAsking?: () => Promise<void>;
 }
 
 /** The largest secret file or stdin read: tokens are a few dozen bytes. */
@@ -246,6 +249,7 @@ async function readSecret(ctx: Ctx, source: SecretSource): Promise<string> {
   else if (ctx.io.env[source.envVar]) raw = ctx.io.env[source.envVar]!;
   else if (source.implicitStdin && !ctx.io.stdin.isTTY) raw = await readAll(ctx.io.stdin, SECRET_MAX_BYTES);
   else {
+    await source.beforeAsking?.();
     raw = await askSecret(
       ctx.io,
       source.prompt,
@@ -343,9 +347,25 @@ function mustConfirm(ctx: Ctx, what: string): void {
   }
 }
 
+/**
+ * Connects for a change that first asks the user for something (a token, a
+ * confirmation): a viewer token is refused now, as the vDC would refuse the
+ * change, rather than after the user has typed it.
+ */
+async function connectToChange(ctx: Ctx, change: string): Promise<VdcClient> {
+  const client = await connect(ctx.io, ctx.globals);
+  const session = await client.session();
+  if (session.role !== 'admin') throw roleForbidden({ name: session.token?.name ?? '', role: session.role }, change);
+  return client;
+}
+
 async function hostsAdd(ctx: Ctx): Promise<number> {
   if (ctx.values.from !== undefined)
-    return hostsAddFrom({ ...ctx, connect: () => connect(ctx.io, ctx.globals), ask: (q) => askYesNo(ctx.io, q) });
+    return hostsAddFrom({
+      ...ctx,
+      connect: () => connectToChange(ctx, 'adding hosts'),
+      ask: (q) => askYesNo(ctx.io, q),
+    });
   const address = typeof ctx.values.address === 'string' ? ctx.values.address : '';
   const clusterRef = typeof ctx.values.cluster === 'string' ? ctx.values.cluster : '';
   const missing = [!address && '--address', !clusterRef && '--cluster'].filter(Boolean);
@@ -361,11 +381,17 @@ async function hostsAdd(ctx: Ctx): Promise<number> {
       hint: 'Give the host as an IP address or name with an optional port, e.g. 10.0.0.5 or [fd00::5]:8443.',
     });
   mustConfirm(ctx, 'add a host');
+  // A token given on stdin, in a file or the environment is checked before any network call; one to be typed is
+  // asked for only once the vDC has said the caller may add hosts.
+  let client: VdcClient | null = null;
   const tokenText = await readSecret(ctx, {
     what: 'registration token',
     envVar: 'QUANTIX_TOKEN',
     prompt: 'Registration token (host console, F4): ',
     implicitStdin: false,
+    beforeAsking: async () => {
+      client = await connectToChange(ctx, 'adding a host');
+    },
   });
   if (!tokenText)
     throw new UsageError('VALIDATION_ERROR', {
@@ -379,7 +405,7 @@ async function hostsAdd(ctx: Ctx): Promise<number> {
       message: `The token is not well formed: ${describeTokenProblem(token.problem)}.`,
     });
 
-  const client = await connect(ctx.io, ctx.globals);
+  client ??= await connectToChange(ctx, 'adding a host');
   const cluster = findCluster(await client.listClusters(), clusterRef);
   const progress = !ctx.globals.json && ctx.io.stderr.isTTY;
   const discovery = await client.discover(

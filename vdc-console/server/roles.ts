@@ -14,8 +14,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from '../../common/log/logger.js';
-import { QuantixError } from '../../common/protocol/errors.js';
-import { type ApiRole, isReadMethod } from '../../common/protocol/vdc-api.js';
+import { type ApiRole, isReadMethod, roleForbidden } from '../../common/protocol/vdc-api.js';
 import { AUTH_FAILURE_DEFAULTS, AuthFailures } from './auth-failures.js';
 import type { AuditInput } from './store.js';
 
@@ -36,13 +35,6 @@ export interface RoleCheckOptions {
   audit(e: Omit<AuditInput, 'at'>): Promise<void>;
   log: Logger;
   now: () => number;
-}
-
-/** The refusal a viewer gets, naming its role and what to do. */
-export function roleForbidden(caller: Pick<TokenCaller, 'name' | 'role'>, request: string): QuantixError {
-  return new QuantixError('ROLE_FORBIDDEN', {
-    message: `The API token "${caller.name}" has the ${caller.role} role: it may list and watch, not change anything (${request} refused).`,
-  });
 }
 
 /** Installs the role check on a listener whose requests carry API tokens. */
