@@ -7,9 +7,9 @@
  * misspelt field never passes silently. Pure: no I/O, no clock.
  */
 import { type Static, type TSchema, Type } from './typebox.js';
-import { type ErrorCode, isErrorCode, type Phase, QuantixError } from './errors.js';
+import { ErrorBody, type Phase, QuantixError } from './errors.js';
 import { Inventory, LiveUsage } from './inventory.js';
-import { parseReply, parseRequest, type RequestWords } from './schema.js';
+import { parseReply, parseRequest, readErrorBody, type RequestWords } from './schema.js';
 import { formatHostPort } from './host-port.js';
 import { AGENT_PORT } from './ports.js';
 import { ISO_TIME_PATTERN, parseIsoTime } from '../format/when.js';
@@ -697,28 +697,27 @@ export const checkClusterList = (v: unknown): ClusterListResponse => checkVdcRep
 /** Checks `GET /api/nodes`. */
 export const checkNodeList = (v: unknown): NodeListResponse => checkVdcReply(NodeListResponse, v, 'response');
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** Turns an error body received from the vDC into a QuantixError (unknown codes become INTERNAL, words kept). */
+/**
+ * Turns an error body received from the vDC into a QuantixError, checked
+ * against `ErrorBody`: unknown codes become INTERNAL, words kept; a body
+ * without a code or that does not match is HOST_PROTOCOL_ERROR (INTERNAL
+ * for a 5xx status).
+ */
 export function errorFromBody(v: unknown, status: number): QuantixError {
-  if (!isObj(v) || typeof v.code !== 'string') {
+  const read = readErrorBody(ErrorBody, v);
+  if (!read.ok) {
     return new QuantixError(status >= 500 ? 'INTERNAL' : 'HOST_PROTOCOL_ERROR', {
-      message: `The vDC answered HTTP ${status} without an error code.`,
+      message: `The vDC answered HTTP ${status} ${read.problem}.`,
+      ...(read.coded ? { hint: VDC_REPLY.hint } : {}),
     });
   }
-  const code: ErrorCode = isErrorCode(v.code) ? v.code : 'INTERNAL';
-  const phase =
-    v.phase === 'connect' || v.phase === 'verify' || v.phase === 'discover' || v.phase === 'register'
-      ? v.phase
-      : undefined;
-  return new QuantixError(code, {
-    ...(typeof v.message === 'string' ? { message: v.message } : {}),
-    ...(typeof v.hint === 'string' ? { hint: v.hint } : {}),
-    ...(phase ? { phase } : {}),
-    ...(typeof v.retryAfterSeconds === 'number' ? { retryAfterSeconds: v.retryAfterSeconds } : {}),
-    ...(Array.isArray(v.details) ? { details: v.details.filter((d): d is string => typeof d === 'string') } : {}),
+  const b = read.body;
+  return new QuantixError(b.code, {
+    message: b.message,
+    hint: b.hint,
+    ...(b.phase ? { phase: b.phase } : {}),
+    ...(b.retryAfterSeconds !== undefined ? { retryAfterSeconds: b.retryAfterSeconds } : {}),
+    ...(b.details ? { details: b.details } : {}),
   });
 }
 
