@@ -7,7 +7,7 @@
  * misspelt field never passes silently. Pure: no I/O, no clock.
  */
 import { type Static, type TSchema, Type } from './typebox.js';
-import { ErrorBody, type Phase, QuantixError } from './errors.js';
+import { ErrorBody, Phase, QuantixError } from './errors.js';
 import { Inventory, LiveUsage } from './inventory.js';
 import { parseReply, parseRequest, readErrorBody, type RequestWords } from './schema.js';
 import { formatHostPort } from './host-port.js';
@@ -281,7 +281,12 @@ export const DiscoverResponse = Type.Object({
 export type DiscoverResponse = Static<typeof DiscoverResponse>;
 
 /** Stages of a discovery, streamed when the client asks for NDJSON. */
-export type DiscoverStage = 'connecting' | 'verifying' | 'collecting';
+export const DiscoverStage = Type.Union([
+  Type.Literal('connecting'),
+  Type.Literal('verifying'),
+  Type.Literal('collecting'),
+]);
+export type DiscoverStage = Static<typeof DiscoverStage>;
 
 /** Stages in the order the vDC runs them. */
 export const DISCOVER_STAGES: readonly DiscoverStage[] = ['connecting', 'verifying', 'collecting'];
@@ -292,6 +297,25 @@ export const STAGE_PHASE: Record<DiscoverStage, Phase> = {
   verifying: 'verify',
   collecting: 'discover',
 };
+
+/** A progress line: the vDC entered a stage (`phase` is the phase of an error in it). */
+export const DiscoverStageLine = Type.Object({ stage: DiscoverStage, phase: Phase });
+/** The last line of a discovery that succeeded: the answer the plain request gets. */
+export const DiscoverResultLine = Type.Object({ result: DiscoverResponse });
+/** The last line of a discovery that failed. */
+export const DiscoverErrorLine = Type.Object({ error: ErrorBody });
+
+/**
+ * One line of `POST /api/nodes/discover` answered as NDJSON: stage lines,
+ * then one result or error line, each a JSON object on its own line.
+ */
+export const DiscoverStreamLine = Type.Union([DiscoverStageLine, DiscoverResultLine, DiscoverErrorLine]);
+export type DiscoverStreamLine = Static<typeof DiscoverStreamLine>;
+
+/** One progress line as the vDC writes it (the result line is written through the route's answer schema). */
+export function discoverStreamLine(line: Exclude<DiscoverStreamLine, { result: unknown }>): string {
+  return `${JSON.stringify(line)}\n`;
+}
 
 /** `POST /api/nodes/register`. */
 export const RegisterRequest = Type.Object(
