@@ -193,6 +193,40 @@ const nodeSummaryFields = {
 export const NodeSummary = Type.Object(nodeSummaryFields);
 export type NodeSummary = Static<typeof NodeSummary>;
 
+/** A host as listed with both maintenance fields present: what the vDC answers and the console prints with --json. */
+export type NodeSummaryFields = Required<NodeSummary>;
+
+/**
+ * Exactly a host's documented fields, copied one by one (in the order the
+ * console prints them): from a stored row (which holds more, and knows
+ * maintenance only by its start) or from an answer (a newer vDC may send
+ * more; an older one no maintenance fields).
+ */
+export function nodeSummaryFieldsOf(
+  n: Omit<NodeSummary, 'maintenance' | 'maintenanceSince'> & { maintenance?: boolean; maintenanceSince?: string | null },
+): NodeSummaryFields {
+  const maintenanceSince = n.maintenanceSince ?? null;
+  return {
+    id: n.id,
+    hostname: n.hostname,
+    address: n.address,
+    port: n.port,
+    clusterId: n.clusterId,
+    clusterName: n.clusterName,
+    hostId: n.hostId,
+    certificateFingerprint: n.certificateFingerprint,
+    state: n.state,
+    stateSince: n.stateSince,
+    lastSeenAt: n.lastSeenAt,
+    registeredAt: n.registeredAt,
+    lastError: n.lastError ? { code: n.lastError.code, message: n.lastError.message, at: n.lastError.at } : null,
+    usage: n.usage,
+    capacity: n.capacity,
+    maintenance: n.maintenance ?? maintenanceSince !== null,
+    maintenanceSince,
+  };
+}
+
 /** Most lines in one inventory change list (the last one counts any beyond). */
 export const INVENTORY_CHANGES_MAX = 20;
 
@@ -215,6 +249,21 @@ export const NodeDetail = Type.Object({
   inventoryChange: Type.Union([InventoryChange, Type.Null()]),
 });
 export type NodeDetail = Static<typeof NodeDetail>;
+
+/** A host with its inventory and both maintenance fields present. */
+export type NodeDetailFields = Required<NodeDetail>;
+
+/** Exactly a host's documented fields with its inventory, copied one by one (see `nodeSummaryFieldsOf`). */
+export function nodeDetailFieldsOf(
+  n: Parameters<typeof nodeSummaryFieldsOf>[0] & Pick<NodeDetail, 'inventory' | 'inventoryAt' | 'inventoryChange'>,
+): NodeDetailFields {
+  return {
+    ...nodeSummaryFieldsOf(n),
+    inventory: n.inventory,
+    inventoryAt: n.inventoryAt,
+    inventoryChange: n.inventoryChange ? { at: n.inventoryChange.at, changes: [...n.inventoryChange.changes] } : null,
+  };
+}
 
 /** `GET /api/nodes`. */
 export const NodeListResponse = Type.Object({ nodes: Type.Array(NodeSummary) });
