@@ -93,7 +93,9 @@ export class LocalAgentClient {
     if (res.status >= 200 && res.status < 300) return json;
     const read = readErrorBody(AgentErrorBody, json);
     if (!read.ok)
-      throw new QuantixError('HOST_PROTOCOL_ERROR', { message: `${where} answered HTTP ${res.status} ${read.problem}.` });
+      throw new QuantixError('HOST_PROTOCOL_ERROR', {
+        message: `${where} answered HTTP ${res.status} ${read.problem}.`,
+      });
     const body = read.body;
     throw new QuantixError(body.code, {
       ...(body.message ? { message: body.message } : {}),

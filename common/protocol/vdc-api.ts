@@ -203,7 +203,10 @@ export type NodeSummaryFields = Required<NodeSummary>;
  * more; an older one no maintenance fields).
  */
 export function nodeSummaryFieldsOf(
-  n: Omit<NodeSummary, 'maintenance' | 'maintenanceSince'> & { maintenance?: boolean; maintenanceSince?: string | null },
+  n: Omit<NodeSummary, 'maintenance' | 'maintenanceSince'> & {
+    maintenance?: boolean;
+    maintenanceSince?: string | null;
+  },
 ): NodeSummaryFields {
   const maintenanceSince = n.maintenanceSince ?? null;
   return {

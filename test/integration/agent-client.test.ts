@@ -83,7 +83,10 @@ beforeAll(async () => {
         return;
       }
       case 'rate-limited-bad-body': {
-        send(429, JSON.stringify({ code: 'RATE_LIMITED', message: 'slow down', hint: 'wait', retryAfterSeconds: '42' }));
+        send(
+          429,
+          JSON.stringify({ code: 'RATE_LIMITED', message: 'slow down', hint: 'wait', retryAfterSeconds: '42' }),
+        );
         return;
       }
       default: {

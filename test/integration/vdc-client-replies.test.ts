@@ -43,7 +43,11 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(socketPath, r));
   const hosts = fileURLToPath(new URL('../fixtures/hosts/', import.meta.url));
-  const inventory = await createInventoryCollector({ root: join(hosts, 'vm-minimal'), stateDir: dir, now: () => 0 }).refresh();
+  const inventory = await createInventoryCollector({
+    root: join(hosts, 'vm-minimal'),
+    stateDir: dir,
+    now: () => 0,
+  }).refresh();
   result = {
     discoveryId: 'd1',
     expiresAt: new Date(0).toISOString(),
