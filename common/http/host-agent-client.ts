@@ -11,6 +11,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import {
   AGENT_NETWORK_ERROR_CODES,
   AGENT_PATHS,
+  AgentErrorBody,
   type AgentNetworkErrorCode,
   checkAgentReply,
   checkHelloResponse,
@@ -22,9 +23,9 @@ import {
   Membership,
   type MembershipUpdateRequest,
   NodeStatusResponse,
-  readAgentErrorBody,
 } from '../protocol/agent-api.js';
 import { type ErrorCode, QuantixError } from '../protocol/errors.js';
+import { readErrorBody } from '../protocol/schema.js';
 import { Inventory } from '../protocol/inventory.js';
 import {
   computeHostProof,
@@ -95,10 +96,10 @@ export const AGENT_SMALL_RESPONSE_BYTES = 64 * 1024;
 /** The longest wait a host's Retry-After may ask for, seconds: a larger or malformed one is not believed. */
 const MAX_RETRY_AFTER_SECONDS = 3600;
 
-function retryAfter(json: unknown, headers: IncomingHttpHeaders): number | undefined {
-  const fromBody = (json as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+function retryAfter(body: AgentErrorBody, headers: IncomingHttpHeaders): number | undefined {
+  const fromBody = body.retryAfterSeconds;
   const v = headers['retry-after'];
-  const n = typeof fromBody === 'number' ? fromBody : typeof v === 'string' && /^[0-9]{1,6}$/.test(v) ? Number(v) : NaN;
+  const n = fromBody !== undefined ? fromBody : typeof v === 'string' && /^[0-9]{1,6}$/.test(v) ? Number(v) : NaN;
   return Number.isInteger(n) && n >= 0 ? Math.min(n, MAX_RETRY_AFTER_SECONDS) : undefined;
 }
 
@@ -222,10 +223,11 @@ export class HostAgentClient {
    * comes from its own catalogue, never from the peer's.
    */
   private hostError(res: RawResponse, json: unknown): QuantixError {
-    const code = (json as { code?: unknown } | null)?.code;
-    if (!isAgentCode(code)) return this.notAnAgent();
+    const read = readErrorBody(AgentErrorBody, json);
+    const code = read.ok ? read.sentCode : undefined;
+    if (!read.ok || !isAgentCode(code)) return this.notAnAgent();
     if (MEANINGFUL.has(code)) {
-      const ra = code === 'RATE_LIMITED' ? retryAfter(json, res.headers) : undefined;
+      const ra = code === 'RATE_LIMITED' ? retryAfter(read.body, res.headers) : undefined;
       return new HostAgentError(code, code, ra !== undefined ? { retryAfterSeconds: ra } : {});
     }
     // An agent shutting down answers requests already on their way; to the vDC the host is going away.
@@ -308,7 +310,8 @@ export class HostAgentClient {
       return parseJsonBody(res, this.where);
     }
     const json = this.json(res);
-    const err = readAgentErrorBody(json);
+    const read = readErrorBody(AgentErrorBody, json);
+    const err = read.ok ? read.body : null;
     if (err?.code === 'TOKEN_INVALID' && err.certificateFingerprint && proof) {
       // The host signs its own fingerprint: if the token is right and that differs from what we see, TLS is intercepted.
       const own = err.certificateFingerprint;

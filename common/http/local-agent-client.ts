@@ -5,10 +5,10 @@
  */
 import {
   AGENT_PATHS,
+  AgentErrorBody,
   checkAgentReply,
   LeaveResponse,
   LocalStatus,
-  readAgentErrorBody,
   type TokenGenerateRequest,
   TokenInfo,
   TokenState,
@@ -16,6 +16,7 @@ import {
 import { ERRORS, QuantixError } from '../protocol/errors.js';
 import { Inventory } from '../protocol/inventory.js';
 import { parseJsonBody, request } from './request.js';
+import { readErrorBody } from '../protocol/schema.js';
 
 /**
  * A transport failure toward the local agent in words about the agent: it
@@ -90,11 +91,12 @@ export class LocalAgentClient {
     }
     const json = parseJsonBody(res, where);
     if (res.status >= 200 && res.status < 300) return json;
-    const body = readAgentErrorBody(json);
-    if (!body)
+    const read = readErrorBody(AgentErrorBody, json);
+    if (!read.ok)
       throw new QuantixError('HOST_PROTOCOL_ERROR', {
-        message: `${where} answered HTTP ${res.status} without an error code.`,
+        message: `${where} answered HTTP ${res.status} ${read.problem}.`,
       });
+    const body = read.body;
     throw new QuantixError(body.code, {
       ...(body.message ? { message: body.message } : {}),
       ...(body.hint ? { hint: body.hint } : {}),

@@ -46,8 +46,12 @@ export interface RequestOptions {
   maxResponseBytes?: number;
   /** Aborts the request. */
   signal?: AbortSignal;
-  /** Sees each response body chunk as it arrives (progress streams); the whole body is still returned. */
-  onData?: (chunk: Buffer) => void;
+  /**
+   * Sees each response body chunk as it arrives, with the response's status
+   * and headers (progress streams); the whole body is still returned. What it
+   * throws ends the request with that error at once.
+   */
+  onData?: (chunk: Buffer, head: { status: number; headers: http.IncomingHttpHeaders }) => void;
 }
 
 /** A completed response. */
@@ -369,13 +373,18 @@ async function requestOnce(
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
+        if (settled) return;
         size += chunk.length;
         if (size > maxBytes) {
           settle(new QuantixError('HOST_PROTOCOL_ERROR', { message: `${where} sent more than ${maxBytes} bytes.` }));
           return;
         }
         chunks.push(chunk);
-        opts.onData?.(chunk);
+        try {
+          opts.onData?.(chunk, { status: res.statusCode ?? 0, headers: res.headers });
+        } catch (err) {
+          settle(err);
+        }
       });
       res.on('error', (err) => settle(err));
       res.on('aborted', () => settle(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));

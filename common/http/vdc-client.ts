@@ -27,7 +27,6 @@ import {
   SessionResponse,
   RenameClusterResponse,
   TrendResponse,
-  DISCOVER_STAGES,
   NDJSON,
   VDC_PATHS,
   checkCluster,
@@ -38,7 +37,8 @@ import {
   parseHostAddressInput,
 } from '../protocol/vdc-api.js';
 import { QuantixError } from '../protocol/errors.js';
-import { type Endpoint, type RawResponse, request } from './request.js';
+import { type Endpoint, type RawResponse, request, type RequestOptions } from './request.js';
+import { DiscoverStreamReader, isStream } from './discover-stream.js';
 import { formatHostPort } from '../protocol/host-port.js';
 import { VDC_PORT } from '../protocol/ports.js';
 
@@ -88,18 +88,6 @@ export function parseVdcServerAddress(input: string): { host: string; port: numb
     });
   }
   return { host: r.address.host, port: r.address.port };
-}
-
-/** The stage named by one progress line, if it is a stage line. */
-function stageOf(line: string): DiscoverStage | null {
-  try {
-    const stage = (JSON.parse(line) as { stage?: unknown }).stage;
-    return typeof stage === 'string' && (DISCOVER_STAGES as readonly string[]).includes(stage)
-      ? (stage as DiscoverStage)
-      : null;
-  } catch {
-    return null;
-  }
 }
 
 /** Maps a transport failure to words about the vDC (request.ts speaks of hosts). */
@@ -231,19 +219,7 @@ export class VdcClient {
         await this.call('POST', VDC_PATHS.discover, req, o, this.hostOperationTimeoutMs),
         'discovery',
       );
-    const onStage = o.onStage;
-    // Stages are reported as their lines arrive; whether the body is a stream
-    // at all is known from its content type once it is complete.
-    let pending = '';
-    const onData = (chunk: Buffer) => {
-      pending += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        const stage = stageOf(pending.slice(0, nl));
-        pending = pending.slice(nl + 1);
-        if (stage) onStage(stage);
-      }
-    };
+    const reader = new DiscoverStreamReader(o.onStage);
     const res = await this.send(
       'POST',
       VDC_PATHS.discover,
@@ -251,23 +227,11 @@ export class VdcClient {
       o,
       this.hostOperationTimeoutMs,
       { accept: NDJSON },
-      onData,
+      (chunk, head) => reader.push(chunk, head),
     );
-    if (!(res.headers['content-type'] ?? '').startsWith(NDJSON))
-      return checkVdcReply(DiscoverResponse, this.decode(res), 'discovery');
-    const lines = res.body
-      .toString('utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '');
-    let last: { result?: unknown; error?: unknown } | undefined;
-    try {
-      last = lines.length ? (JSON.parse(lines[lines.length - 1]!) as typeof last) : undefined;
-    } catch {
-      throw new QuantixError('HOST_PROTOCOL_ERROR', { message: 'The vDC sent a progress line that is not JSON.' });
-    }
-    if (last && 'result' in last) return checkVdcReply(DiscoverResponse, last.result, 'discovery');
-    if (last && 'error' in last) throw errorFromBody(last.error, 502);
-    throw new QuantixError('HOST_PROTOCOL_ERROR', { message: 'The vDC ended the discovery stream without a result.' });
+    // Whether the answer is a stream at all is known from its content type (errors before the first stage are not).
+    if (!isStream(res.headers)) return checkVdcReply(DiscoverResponse, this.decode(res), 'discovery');
+    return reader.end();
   }
 
   /** Registers a discovered host into a cluster (id or exact name); returns the new node. */
@@ -428,7 +392,7 @@ export class VdcClient {
     o: CallOptions,
     timeoutMs: number,
     headers: Record<string, string>,
-    onData?: (chunk: Buffer) => void,
+    onData?: RequestOptions['onData'],
   ): Promise<RawResponse> {
     try {
       return await request(this.endpoint, {

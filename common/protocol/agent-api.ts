@@ -11,7 +11,7 @@
  * Pure: no I/O, no clock.
  */
 import { type Static, type TSchema, Type } from './typebox.js';
-import { type ErrorBody, type ErrorCode, isErrorCode, QuantixError } from './errors.js';
+import { ErrorBody, type ErrorCode, QuantixError } from './errors.js';
 import { Inventory, LiveUsage } from './inventory.js';
 import { parseReply, parseRequest, type RequestWords } from './schema.js';
 import { formatHostPort } from './host-port.js';
@@ -303,9 +303,11 @@ export type AgentNetworkErrorCode = (typeof AGENT_NETWORK_ERROR_CODES)[number];
  * also carries the certificate fingerprint the host itself serves, with a
  * host proof over it, so the vDC can tell a TLS interceptor from a typo.
  */
-export interface AgentErrorBody extends ErrorBody {
-  certificateFingerprint?: string;
-}
+export const AgentErrorBody = Type.Object({
+  ...ErrorBody.properties,
+  certificateFingerprint: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+});
+export type AgentErrorBody = ErrorBody & { certificateFingerprint?: string };
 
 // ---------------------------------------------------------------------------
 // Request parsing (agent side, strict) and answer checks (client side)
@@ -338,27 +340,6 @@ export function checkHelloResponse(v: unknown): HelloResponse {
       message: 'The host agent answered something unexpected (hello.time).',
     });
   return hello;
-}
-
-function isObj(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** Reads an agent error body; null when it is not one. */
-export function readAgentErrorBody(v: unknown): AgentErrorBody | null {
-  if (!isObj(v) || typeof v.code !== 'string') return null;
-  const code: ErrorCode = isErrorCode(v.code) ? v.code : 'INTERNAL';
-  const body: AgentErrorBody = {
-    code,
-    message: typeof v.message === 'string' ? v.message : '',
-    hint: typeof v.hint === 'string' ? v.hint : '',
-  };
-  if (typeof v.retryAfterSeconds === 'number' && Number.isFinite(v.retryAfterSeconds))
-    body.retryAfterSeconds = v.retryAfterSeconds;
-  if (Array.isArray(v.details)) body.details = v.details.filter((d): d is string => typeof d === 'string');
-  if (typeof v.certificateFingerprint === 'string' && /^[0-9a-f]{64}$/.test(v.certificateFingerprint))
-    body.certificateFingerprint = v.certificateFingerprint;
-  return body;
 }
 
 // ---------------------------------------------------------------------------

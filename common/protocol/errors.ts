@@ -5,8 +5,16 @@
  * thing everywhere.
  */
 
+import { type Static, Type } from './typebox.js';
+
 /** Where in the add-host flow a vDC error happened. */
-export type Phase = 'connect' | 'verify' | 'discover' | 'register';
+export const Phase = Type.Union([
+  Type.Literal('connect'),
+  Type.Literal('verify'),
+  Type.Literal('discover'),
+  Type.Literal('register'),
+]);
+export type Phase = Static<typeof Phase>;
 
 /** One entry of the catalogue. */
 export interface ErrorSpec {
@@ -311,17 +319,25 @@ export const ERRORS = {
 /** A stable error code. */
 export type ErrorCode = keyof typeof ERRORS;
 
-/** The JSON body of every error response. */
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
-  hint: string;
-  phase?: Phase;
+/**
+ * The JSON body of every error response, as servers write it (`toBody`) and
+ * clients check it. On the wire `code` is any text: a peer of a newer
+ * version may send a code this catalogue does not have yet, which a client
+ * reads as INTERNAL, keeping the words. Other fields may follow (the agent
+ * adds its certificate fingerprint).
+ */
+export const ErrorBody = Type.Object({
+  code: Type.String(),
+  message: Type.String(),
+  hint: Type.String(),
+  phase: Type.Optional(Phase),
   /** Seconds until a retry may succeed (RATE_LIMITED). */
-  retryAfterSeconds?: number;
+  retryAfterSeconds: Type.Optional(Type.Number({ minimum: 0 })),
   /** Field-level details of a VALIDATION_ERROR. */
-  details?: string[];
-}
+  details: Type.Optional(Type.Array(Type.String())),
+});
+/** An error body with a code of this catalogue. */
+export type ErrorBody = Omit<Static<typeof ErrorBody>, 'code'> & { code: ErrorCode };
 
 /** True when s is a known error code. */
 export function isErrorCode(s: unknown): s is ErrorCode {

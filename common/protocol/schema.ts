@@ -16,7 +16,7 @@ import {
   Clean,
   Clone,
 } from './typebox.js';
-import { type ErrorCode, type Phase, QuantixError } from './errors.js';
+import { type ErrorBody, type ErrorCode, isErrorCode, type Phase, QuantixError } from './errors.js';
 
 /** Text that is not only blank: the `nonblank` format of request schemas. */
 FormatRegistry.Set('nonblank', (v) => v.trim() !== '');
@@ -146,4 +146,33 @@ export function parseReply<T extends TSchema>(schema: T, value: unknown, what: s
     });
   }
   return o.clean ? Clean(schema, Clone(value)) : value;
+}
+
+/** An error body as a client read it: the body, or how it failed, finishing "<peer> answered HTTP <status> …". */
+export type ErrorBodyRead<B> =
+  | { ok: true; body: B; sentCode: string }
+  | { ok: false; problem: string; /** A code was sent, the rest differs. */ coded: boolean };
+
+/**
+ * Reads an error body a peer sent against `schema` (`ErrorBody` or one that
+ * extends it). A code this catalogue does not know (a newer peer's) is read
+ * as INTERNAL with the peer's words kept, and `sentCode` is the code as sent.
+ * A body without a code, or one that differs from the schema, is not
+ * believed: `problem` says which, naming where it first differs.
+ */
+export function readErrorBody<T extends typeof ErrorBody>(
+  schema: T,
+  v: unknown,
+): ErrorBodyRead<Omit<Static<T>, 'code'> & Pick<ErrorBody, 'code'>> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || typeof (v as { code?: unknown }).code !== 'string')
+    return { ok: false, problem: 'without an error code', coded: false };
+  const sentCode = (v as { code: string }).code;
+  const value: unknown = isErrorCode(sentCode) ? v : { ...v, code: 'INTERNAL' };
+  const checker = checkerOf(schema);
+  if (!checker.Check(value)) {
+    const first = checker.Errors(value).First();
+    const where = first ? `error${first.path.replace(/\//g, '.')}` : 'error';
+    return { ok: false, problem: `with an error body that does not match (${where})`, coded: true };
+  }
+  return { ok: true, body: value as Omit<Static<T>, 'code'> & Pick<ErrorBody, 'code'>, sentCode };
 }

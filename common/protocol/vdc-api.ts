@@ -7,9 +7,9 @@
  * misspelt field never passes silently. Pure: no I/O, no clock.
  */
 import { type Static, type TSchema, Type } from './typebox.js';
-import { type ErrorCode, isErrorCode, type Phase, QuantixError } from './errors.js';
+import { ErrorBody, Phase, QuantixError } from './errors.js';
 import { Inventory, LiveUsage } from './inventory.js';
-import { parseReply, parseRequest, type RequestWords } from './schema.js';
+import { parseReply, parseRequest, readErrorBody, type RequestWords } from './schema.js';
 import { formatHostPort } from './host-port.js';
 import { AGENT_PORT } from './ports.js';
 import { ISO_TIME_PATTERN, parseIsoTime } from '../format/when.js';
@@ -193,6 +193,43 @@ const nodeSummaryFields = {
 export const NodeSummary = Type.Object(nodeSummaryFields);
 export type NodeSummary = Static<typeof NodeSummary>;
 
+/** A host as listed with both maintenance fields present: what the vDC answers and the console prints with --json. */
+export type NodeSummaryFields = Required<NodeSummary>;
+
+/**
+ * Exactly a host's documented fields, copied one by one (in the order the
+ * console prints them): from a stored row (which holds more, and knows
+ * maintenance only by its start) or from an answer (a newer vDC may send
+ * more; an older one no maintenance fields).
+ */
+export function nodeSummaryFieldsOf(
+  n: Omit<NodeSummary, 'maintenance' | 'maintenanceSince'> & {
+    maintenance?: boolean;
+    maintenanceSince?: string | null;
+  },
+): NodeSummaryFields {
+  const maintenanceSince = n.maintenanceSince ?? null;
+  return {
+    id: n.id,
+    hostname: n.hostname,
+    address: n.address,
+    port: n.port,
+    clusterId: n.clusterId,
+    clusterName: n.clusterName,
+    hostId: n.hostId,
+    certificateFingerprint: n.certificateFingerprint,
+    state: n.state,
+    stateSince: n.stateSince,
+    lastSeenAt: n.lastSeenAt,
+    registeredAt: n.registeredAt,
+    lastError: n.lastError ? { code: n.lastError.code, message: n.lastError.message, at: n.lastError.at } : null,
+    usage: n.usage,
+    capacity: n.capacity,
+    maintenance: n.maintenance ?? maintenanceSince !== null,
+    maintenanceSince,
+  };
+}
+
 /** Most lines in one inventory change list (the last one counts any beyond). */
 export const INVENTORY_CHANGES_MAX = 20;
 
@@ -215,6 +252,21 @@ export const NodeDetail = Type.Object({
   inventoryChange: Type.Union([InventoryChange, Type.Null()]),
 });
 export type NodeDetail = Static<typeof NodeDetail>;
+
+/** A host with its inventory and both maintenance fields present. */
+export type NodeDetailFields = Required<NodeDetail>;
+
+/** Exactly a host's documented fields with its inventory, copied one by one (see `nodeSummaryFieldsOf`). */
+export function nodeDetailFieldsOf(
+  n: Parameters<typeof nodeSummaryFieldsOf>[0] & Pick<NodeDetail, 'inventory' | 'inventoryAt' | 'inventoryChange'>,
+): NodeDetailFields {
+  return {
+    ...nodeSummaryFieldsOf(n),
+    inventory: n.inventory,
+    inventoryAt: n.inventoryAt,
+    inventoryChange: n.inventoryChange ? { at: n.inventoryChange.at, changes: [...n.inventoryChange.changes] } : null,
+  };
+}
 
 /** `GET /api/nodes`. */
 export const NodeListResponse = Type.Object({ nodes: Type.Array(NodeSummary) });
@@ -281,7 +333,12 @@ export const DiscoverResponse = Type.Object({
 export type DiscoverResponse = Static<typeof DiscoverResponse>;
 
 /** Stages of a discovery, streamed when the client asks for NDJSON. */
-export type DiscoverStage = 'connecting' | 'verifying' | 'collecting';
+export const DiscoverStage = Type.Union([
+  Type.Literal('connecting'),
+  Type.Literal('verifying'),
+  Type.Literal('collecting'),
+]);
+export type DiscoverStage = Static<typeof DiscoverStage>;
 
 /** Stages in the order the vDC runs them. */
 export const DISCOVER_STAGES: readonly DiscoverStage[] = ['connecting', 'verifying', 'collecting'];
@@ -292,6 +349,25 @@ export const STAGE_PHASE: Record<DiscoverStage, Phase> = {
   verifying: 'verify',
   collecting: 'discover',
 };
+
+/** A progress line: the vDC entered a stage (`phase` is the phase of an error in it). */
+export const DiscoverStageLine = Type.Object({ stage: DiscoverStage, phase: Phase });
+/** The last line of a discovery that succeeded: the answer the plain request gets. */
+export const DiscoverResultLine = Type.Object({ result: DiscoverResponse });
+/** The last line of a discovery that failed. */
+export const DiscoverErrorLine = Type.Object({ error: ErrorBody });
+
+/**
+ * One line of `POST /api/nodes/discover` answered as NDJSON: stage lines,
+ * then one result or error line, each a JSON object on its own line.
+ */
+export const DiscoverStreamLine = Type.Union([DiscoverStageLine, DiscoverResultLine, DiscoverErrorLine]);
+export type DiscoverStreamLine = Static<typeof DiscoverStreamLine>;
+
+/** One progress line as the vDC writes it (the result line is written through the route's answer schema). */
+export function discoverStreamLine(line: Exclude<DiscoverStreamLine, { result: unknown }>): string {
+  return `${JSON.stringify(line)}\n`;
+}
 
 /** `POST /api/nodes/register`. */
 export const RegisterRequest = Type.Object(
@@ -704,28 +780,27 @@ export const checkClusterList = (v: unknown): ClusterListResponse => checkVdcRep
 /** Checks `GET /api/nodes`. */
 export const checkNodeList = (v: unknown): NodeListResponse => checkVdcReply(NodeListResponse, v, 'response');
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** Turns an error body received from the vDC into a QuantixError (unknown codes become INTERNAL, words kept). */
+/**
+ * Turns an error body received from the vDC into a QuantixError, checked
+ * against `ErrorBody`: unknown codes become INTERNAL, words kept; a body
+ * without a code or that does not match is HOST_PROTOCOL_ERROR (INTERNAL
+ * for a 5xx status).
+ */
 export function errorFromBody(v: unknown, status: number): QuantixError {
-  if (!isObj(v) || typeof v.code !== 'string') {
+  const read = readErrorBody(ErrorBody, v);
+  if (!read.ok) {
     return new QuantixError(status >= 500 ? 'INTERNAL' : 'HOST_PROTOCOL_ERROR', {
-      message: `The vDC answered HTTP ${status} without an error code.`,
+      message: `The vDC answered HTTP ${status} ${read.problem}.`,
+      ...(read.coded ? { hint: VDC_REPLY.hint } : {}),
     });
   }
-  const code: ErrorCode = isErrorCode(v.code) ? v.code : 'INTERNAL';
-  const phase =
-    v.phase === 'connect' || v.phase === 'verify' || v.phase === 'discover' || v.phase === 'register'
-      ? v.phase
-      : undefined;
-  return new QuantixError(code, {
-    ...(typeof v.message === 'string' ? { message: v.message } : {}),
-    ...(typeof v.hint === 'string' ? { hint: v.hint } : {}),
-    ...(phase ? { phase } : {}),
-    ...(typeof v.retryAfterSeconds === 'number' ? { retryAfterSeconds: v.retryAfterSeconds } : {}),
-    ...(Array.isArray(v.details) ? { details: v.details.filter((d): d is string => typeof d === 'string') } : {}),
+  const b = read.body;
+  return new QuantixError(b.code, {
+    message: b.message,
+    hint: b.hint,
+    ...(b.phase ? { phase: b.phase } : {}),
+    ...(b.retryAfterSeconds !== undefined ? { retryAfterSeconds: b.retryAfterSeconds } : {}),
+    ...(b.details ? { details: b.details } : {}),
   });
 }
 

@@ -9,6 +9,7 @@ import {
   AGENT_API_VERSION,
   type DiscoveryResponse,
   type HelloResponse,
+  type AgentErrorBody,
   type JoinRequest,
   type JoinResponse,
   type LeaveResponse,
@@ -92,7 +93,8 @@ export class ProofRefused extends Error {
   constructor(
     readonly error: QuantixError,
     readonly signWith: { key: Buffer; nonce: string; fingerprint: string } | null = null,
-    readonly extra: Record<string, unknown> = {},
+    /** What the error body carries beyond the shared fields. */
+    readonly extra: Pick<AgentErrorBody, 'certificateFingerprint'> = {},
   ) {
     super(error.message);
   }
@@ -142,7 +144,7 @@ function refuse(
   error: QuantixError,
   countAgainstSource: boolean,
   sign: ProofRefused['signWith'] = null,
-  extra = {},
+  extra: ProofRefused['extra'] = {},
 ): never {
   deps.refusals.refused({
     action: 'proof.failed',

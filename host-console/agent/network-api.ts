@@ -11,6 +11,7 @@ import {
   AGENT_BODY_LIMIT_BYTES,
   AGENT_PATHS,
   AGENT_REQUEST_WORDS,
+  type AgentErrorBody,
   DiscoveryResponse,
   HelloResponse,
   InventoryQuery,
@@ -92,7 +93,8 @@ async function proven(
     });
   } catch (err) {
     if (!(err instanceof ProofRefused)) throw err;
-    const text = JSON.stringify({ ...err.error.toBody(), ...err.extra });
+    const body: AgentErrorBody = { ...err.error.toBody(), ...err.extra };
+    const text = JSON.stringify(body);
     const headers: Record<string, string> = { ...JSON_HEADERS };
     if (err.signWith) headers[HOST_PROOF_HEADER] = core.hostProof(err.signWith, text);
     if (err.error.retryAfterSeconds !== undefined) headers['retry-after'] = String(err.error.retryAfterSeconds);

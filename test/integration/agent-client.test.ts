@@ -13,7 +13,14 @@ import { AGENT_PATHS } from '../../common/protocol/agent-api.js';
 import { QuantixError } from '../../common/protocol/errors.js';
 import { computeHostProof, deriveKey, HOST_PROOF_HEADER, parseAuthorization } from '../../common/protocol/proof.js';
 
-type Behaviour = 'no-proof' | 'wrong-proof' | 'good-proof-bad-shape' | 'garbage' | 'rate-limited' | 'bad-hello';
+type Behaviour =
+  | 'no-proof'
+  | 'wrong-proof'
+  | 'good-proof-bad-shape'
+  | 'garbage'
+  | 'rate-limited'
+  | 'rate-limited-bad-body'
+  | 'bad-hello';
 
 let cert: CertificatePair;
 let server: https.Server;
@@ -75,6 +82,13 @@ beforeAll(async () => {
         });
         return;
       }
+      case 'rate-limited-bad-body': {
+        send(
+          429,
+          JSON.stringify({ code: 'RATE_LIMITED', message: 'slow down', hint: 'wait', retryAfterSeconds: '42' }),
+        );
+        return;
+      }
       default: {
         send(500, '{}');
         return;
@@ -118,6 +132,8 @@ describe('HostAgentClient against a misbehaving host', () => {
     ['garbage', 'HOST_PROTOCOL_ERROR'],
     // hello without hostId
     ['bad-hello', 'HOST_PROTOCOL_ERROR'],
+    // an error body that differs from the agent's schema (a retry time as text) is not believed
+    ['rate-limited-bad-body', 'HOST_PROTOCOL_ERROR'],
   ];
   for (const [b, code] of cases) {
     it(`${b} → ${code}`, async () => {

@@ -16,7 +16,9 @@ import { formatPercent } from '../../vdc-console/console/render/format.js';
 import { renderDiscoveryTables, renderHostDetails } from '../../vdc-console/console/render/inventory.js';
 import { clusterTotals } from '../../vdc-console/console/fleet.js';
 import { HOST_COLUMNS, renderClusterRows, renderHostRow } from '../../vdc-console/console/render/rows.js';
-import type { Cluster, NodeDetail } from '../../common/protocol/vdc-api.js';
+import { checkVdcReply, type Cluster, NodeDetail, NodeSummary } from '../../common/protocol/vdc-api.js';
+import { hostDetailJson, hostJson } from '../../vdc-console/console/output.js';
+import { nodeDetailView, nodeSummaryView } from '../../vdc-console/server/views.js';
 
 const GiB = 1024 ** 3;
 const TiB = 1024 ** 4;
@@ -519,5 +521,33 @@ describe('virtualised table', () => {
     expect(1 + w.reduce((a, b) => a + b, 0) + HOST_COLUMNS.length - 1).toBe(120);
     const narrow = layoutColumns(HOST_COLUMNS, 60);
     expect(narrow.every((x) => x >= 3)).toBe(true);
+  });
+});
+
+describe("a host's fields, listed once for the vDC's answers and the console's --json", () => {
+  const { maintenance: _m, ...answered } = host({ maintenanceSince: iso(NOW - 5_000) });
+  // A stored row may hold more than a host's answer ever shows.
+  const stored = { ...answered, maintenanceSince: answered.maintenanceSince!, tokenHash: 'secret' };
+  const keys = (o: object) => Object.keys(o).sort();
+
+  it('the vDC answers exactly the schema fields of a stored row, maintenance derived from its start', () => {
+    expect(keys(nodeSummaryView(stored))).toEqual(keys(NodeSummary.properties));
+    expect(keys(nodeDetailView(stored))).toEqual(keys(NodeDetail.properties));
+    expect(nodeSummaryView(stored)).toMatchObject({ maintenance: true, maintenanceSince: stored.maintenanceSince });
+    expect(nodeSummaryView({ ...stored, maintenanceSince: null }).maintenance).toBe(false);
+  });
+
+  it('the console prints the answer unchanged, without what a newer vDC adds', () => {
+    const answer = checkVdcReply(NodeDetail, { ...nodeDetailView(stored), addedLater: 1 }, 'node');
+    expect(hostDetailJson(answer)).toEqual(nodeDetailView(stored));
+    expect(hostJson(answer)).toEqual(nodeSummaryView(stored));
+  });
+
+  it('reads a vDC from before maintenance existed as not in maintenance', () => {
+    const { maintenance: _n, maintenanceSince: _s, ...old } = nodeSummaryView(stored);
+    expect(hostJson(checkVdcReply(NodeSummary, old, 'node'))).toMatchObject({
+      maintenance: false,
+      maintenanceSince: null,
+    });
   });
 });

@@ -4,16 +4,18 @@
  * never changes them by accident) and plain-text tables for people, drawn
  * from the same pure render functions as the full-screen console.
  */
-import type { QuantixError } from '../../common/protocol/errors.js';
-import type { Inventory, LiveUsage } from '../../common/protocol/inventory.js';
+import type { ErrorBody, QuantixError } from '../../common/protocol/errors.js';
 import {
   type Cluster,
   clusterFields,
   type DiscoverResponse,
   type DiscoveredHost,
-  type NodeCapacity,
   type NodeDetail,
+  type NodeDetailFields,
+  nodeDetailFieldsOf,
   type NodeSummary,
+  type NodeSummaryFields,
+  nodeSummaryFieldsOf,
   type RefreshNodeResponse,
   type RemoveNodeResponse,
 } from '../../common/protocol/vdc-api.js';
@@ -25,76 +27,26 @@ import { describeRefresh, renderInventoryChange } from './render/inventory-chang
 import { CLUSTER_COLUMNS, HOST_COLUMNS, renderClusterRow, renderClusterRows, renderHostRow } from './render/rows.js';
 import { clusterTotals, hostsByCluster, type ClusterTotals } from './fleet.js';
 
-/** `--json` shape of a host in lists. */
-export interface HostJson {
-  id: string;
-  hostname: string;
-  address: string;
-  port: number;
-  clusterId: string;
-  clusterName: string;
-  hostId: string;
-  certificateFingerprint: string;
-  state: NodeSummary['state'];
-  stateSince: string;
-  lastSeenAt: string | null;
-  registeredAt: string;
-  lastError: { code: string; message: string; at: string } | null;
-  usage: LiveUsage | null;
-  capacity: NodeCapacity;
-  /** In maintenance: still polled, left out of capacity totals. */
-  maintenance: boolean;
-  maintenanceSince: string | null;
-}
+/** `--json` shape of a host in lists: the API's, both maintenance fields present. */
+export type HostJson = NodeSummaryFields;
 
 /** `--json` shape of one host with its inventory. */
-export interface HostDetailJson extends HostJson {
-  inventory: Inventory | null;
-  inventoryAt: string | null;
-  /** The last refresh that found the inventory changed: when, and the change lines. */
-  inventoryChange: { at: string; changes: string[] } | null;
-}
+export type HostDetailJson = NodeDetailFields;
 
 /** `--json` shape of a cluster: the API's. */
 export type ClusterJson = Cluster;
 
 /** `--json` shape of an error (on stdout, with a non-zero exit code). */
 export interface ErrorJson {
-  error: { code: string; message: string; hint: string; phase?: string; retryAfterSeconds?: number };
+  /** The API's error body without the field-level details (the message names them). */
+  error: Omit<ErrorBody, 'details'>;
 }
 
 /** Picks the documented host fields. */
-export function hostJson(n: NodeSummary): HostJson {
-  return {
-    id: n.id,
-    hostname: n.hostname,
-    address: n.address,
-    port: n.port,
-    clusterId: n.clusterId,
-    clusterName: n.clusterName,
-    hostId: n.hostId,
-    certificateFingerprint: n.certificateFingerprint,
-    state: n.state,
-    stateSince: n.stateSince,
-    lastSeenAt: n.lastSeenAt,
-    registeredAt: n.registeredAt,
-    lastError: n.lastError ? { code: n.lastError.code, message: n.lastError.message, at: n.lastError.at } : null,
-    usage: n.usage,
-    capacity: n.capacity,
-    maintenance: n.maintenance === true,
-    maintenanceSince: n.maintenanceSince ?? null,
-  };
-}
+export const hostJson = (n: NodeSummary): HostJson => nodeSummaryFieldsOf(n);
 
 /** Picks the documented host fields plus the inventory. */
-export function hostDetailJson(n: NodeDetail): HostDetailJson {
-  return {
-    ...hostJson(n),
-    inventory: n.inventory,
-    inventoryAt: n.inventoryAt,
-    inventoryChange: n.inventoryChange ? { at: n.inventoryChange.at, changes: [...n.inventoryChange.changes] } : null,
-  };
-}
+export const hostDetailJson = (n: NodeDetail): HostDetailJson => nodeDetailFieldsOf(n);
 
 /** Picks the documented cluster fields. */
 export const clusterJson = (c: Cluster): ClusterJson => clusterFields(c);

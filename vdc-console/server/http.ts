@@ -24,6 +24,7 @@ import {
   CreateClusterRequest,
   DiscoverRequest,
   DiscoverResponse,
+  discoverStreamLine,
   HealthResponse,
   IdParams,
   MaintenanceRequest,
@@ -194,7 +195,7 @@ function installAuthentication(app: FastifyInstance, o: ApiServerOptions): void 
 async function discoverStreaming(o: ApiServerOptions, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   // Set by the stage callback: an object, so the compiler does not take it for the constant it starts as.
   const state = { streaming: false };
-  const line = (v: unknown) => reply.raw.write(`${JSON.stringify(v)}\n`);
+  const line = (v: Parameters<typeof discoverStreamLine>[0]) => reply.raw.write(discoverStreamLine(v));
   try {
     const result = await o.service.discover(req.body, ctx(req), (stage) => {
       if (!state.streaming) {

@@ -9,7 +9,9 @@ import {
   type Cluster,
   clusterFields,
   type NodeDetail,
+  nodeDetailFieldsOf,
   type NodeSummary,
+  nodeSummaryFieldsOf,
 } from '../../common/protocol/vdc-api.js';
 import type { ApiTokenRecord, ClusterWithCounts, NodeRecord, NodeRecordWithInventory } from './store.js';
 
@@ -17,37 +19,10 @@ import type { ApiTokenRecord, ClusterWithCounts, NodeRecord, NodeRecordWithInven
 export const clusterView = (c: ClusterWithCounts): Cluster => clusterFields(c);
 
 /** The API form of a host in a list. */
-export function nodeSummaryView(n: NodeRecord): NodeSummary {
-  return {
-    id: n.id,
-    hostId: n.hostId,
-    hostname: n.hostname,
-    address: n.address,
-    port: n.port,
-    clusterId: n.clusterId,
-    clusterName: n.clusterName,
-    certificateFingerprint: n.certificateFingerprint,
-    state: n.state,
-    stateSince: n.stateSince,
-    registeredAt: n.registeredAt,
-    lastSeenAt: n.lastSeenAt,
-    lastError: n.lastError ? { code: n.lastError.code, message: n.lastError.message, at: n.lastError.at } : null,
-    usage: n.usage,
-    capacity: n.capacity,
-    maintenance: n.maintenanceSince !== null,
-    maintenanceSince: n.maintenanceSince,
-  };
-}
+export const nodeSummaryView = (n: NodeRecord): NodeSummary => nodeSummaryFieldsOf(n);
 
 /** The API form of one host with its inventory. */
-export function nodeDetailView(n: NodeRecordWithInventory): NodeDetail {
-  return {
-    ...nodeSummaryView(n),
-    inventory: n.inventory,
-    inventoryAt: n.inventoryAt,
-    inventoryChange: n.inventoryChange ? { at: n.inventoryChange.at, changes: [...n.inventoryChange.changes] } : null,
-  };
-}
+export const nodeDetailView = (n: NodeRecordWithInventory): NodeDetail => nodeDetailFieldsOf(n);
 
 /** The API form of an API token: never its hash. */
 export function apiTokenView(t: ApiTokenRecord): ApiTokenInfo {
