@@ -270,7 +270,8 @@ describe.each(VDC_BACKENDS)('%s', { timeout: 120_000 }, (backend) => {
       `/api/clusters/${ids.Staging}/rename`,
     ]) {
       const r = await request(socket, { method: 'GET', path: p });
-      expect(r.status, p).toBeGreaterThanOrEqual(400);
+      // The path exists for another method: 405, not a 404 that any missing route would give.
+      expect(r.status, p).toBe(405);
     }
     expect((await vdc.client().getNode(ids.big!)).clusterName).toBe('Stage-2');
   });
