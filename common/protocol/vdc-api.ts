@@ -789,9 +789,11 @@ export const checkNodeList = (v: unknown): NodeListResponse => checkVdcReply(Nod
 export function errorFromBody(v: unknown, status: number): QuantixError {
   const read = readErrorBody(ErrorBody, v);
   if (!read.ok) {
-    return new QuantixError(status >= 500 ? 'INTERNAL' : 'HOST_PROTOCOL_ERROR', {
+    const code = status >= 500 ? 'INTERNAL' : 'HOST_PROTOCOL_ERROR';
+    // The catalogue's protocol hint is about a host agent; here the peer is the vDC.
+    return new QuantixError(code, {
       message: `The vDC answered HTTP ${status} ${read.problem}.`,
-      ...(read.coded ? { hint: VDC_REPLY.hint } : {}),
+      ...(read.coded || code === 'HOST_PROTOCOL_ERROR' ? { hint: VDC_REPLY.hint } : {}),
     });
   }
   const b = read.body;

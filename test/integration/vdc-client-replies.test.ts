@@ -155,11 +155,11 @@ describe('error bodies from the vDC are checked against their schema', () => {
     ]);
   });
 
-  it('says when a body has no code, as before', async () => {
+  it('says when a body has no code, as before, with a next step about the vDC, not a host', async () => {
     handler = answerJson(404, { message: 'no code' });
-    expect((await expectQuantixError(client().health())).message).toBe(
-      'The vDC answered HTTP 404 without an error code.',
-    );
+    const err = await expectQuantixError(client().health());
+    expect(err.message).toBe('The vDC answered HTTP 404 without an error code.');
+    expect(err.hint).toBe('Check that the console and the vDC run the same Quantix version.');
     handler = answerJson(500, []);
     expect((await expectQuantixError(client().health())).code).toBe('INTERNAL');
   });
