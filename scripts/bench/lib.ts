@@ -33,6 +33,12 @@ export function unitNodeFlags(unit: 'quantix-node.service' | 'quantix-vdc.servic
   return exec?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
 }
 
+/** The settings of the C library's allocator a program's systemd unit gives it (`Environment=MALLOC_…`). */
+export function unitMallocEnv(unit: 'quantix-node.service' | 'quantix-vdc.service'): Record<string, string> {
+  const text = readFileSync(join(REPO_ROOT, 'scripts/systemd', unit), 'utf8');
+  return Object.fromEntries([...text.matchAll(/^Environment=(MALLOC_\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
 /** A target a figure is held to. */
 export interface Target {
   /** Lower is better for every figure here. */
@@ -285,7 +291,7 @@ export async function startVdcProgram(opts: {
       opts.pollInterval ?? '15s',
       ...(opts.args ?? []),
     ],
-    { QUANTIX_LOG_LEVEL: 'info', ...opts.env },
+    { QUANTIX_LOG_LEVEL: 'info', ...unitMallocEnv('quantix-vdc.service'), ...opts.env },
     unitNodeFlags('quantix-vdc.service'),
   );
   try {
