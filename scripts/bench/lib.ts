@@ -24,13 +24,19 @@ export function dist(rel: string): string {
 }
 
 /**
- * The options the agent's systemd unit gives node (e.g. the young
- * generation's size), so the agent is measured as it runs on a host.
+ * The options a program's systemd unit gives node (e.g. the young
+ * generation's size), so the program is measured as it runs installed.
  */
-export function agentNodeFlags(): string[] {
-  const unit = readFileSync(join(REPO_ROOT, 'scripts/systemd/quantix-node.service'), 'utf8');
-  const exec = /^ExecStart=\S+((?:\s+--\S+)*)\s+\S+main\.js/m.exec(unit);
+export function unitNodeFlags(unit: 'quantix-node.service' | 'quantix-vdc.service'): string[] {
+  const text = readFileSync(join(REPO_ROOT, 'scripts/systemd', unit), 'utf8');
+  const exec = /^ExecStart=\S+((?:\s+--\S+)*)\s+\S+main\.js/m.exec(text);
   return exec?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+}
+
+/** The settings of the C library's allocator a program's systemd unit gives it (`Environment=MALLOC_…`). */
+export function unitMallocEnv(unit: 'quantix-node.service' | 'quantix-vdc.service'): Record<string, string> {
+  const text = readFileSync(join(REPO_ROOT, 'scripts/systemd', unit), 'utf8');
+  return Object.fromEntries([...text.matchAll(/^Environment=(MALLOC_\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
 }
 
 /** A target a figure is held to. */
@@ -244,7 +250,7 @@ export async function startAgentProgram(opts: {
     opts.script ?? dist('host-console/agent/main.js'),
     args,
     { QUANTIX_LOG_LEVEL: 'info' },
-    agentNodeFlags(),
+    unitNodeFlags('quantix-node.service'),
   );
   try {
     const ready = await p.waitForLine((r) => r.msg === 'network API listening', 'listening line');
@@ -285,7 +291,8 @@ export async function startVdcProgram(opts: {
       opts.pollInterval ?? '15s',
       ...(opts.args ?? []),
     ],
-    { QUANTIX_LOG_LEVEL: 'info', ...opts.env },
+    { QUANTIX_LOG_LEVEL: 'info', ...unitMallocEnv('quantix-vdc.service'), ...opts.env },
+    unitNodeFlags('quantix-vdc.service'),
   );
   try {
     await p.waitForLine((r) => r.event === 'listening', 'listening line');
