@@ -46,7 +46,9 @@ async function main(): Promise<void> {
   const memTmp = mkdtempSync('/dev/shm/qx-rss-');
   const line = (what: string, pid: number, extra: Record<string, unknown> = {}) => {
     const st = procStats(pid);
-    process.stdout.write(`${JSON.stringify({ what, rssMb: st.rssMb, cpuS: st.cpuSeconds, ...rollup(pid), ...extra })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ what, rssMb: st.rssMb, cpuS: st.cpuSeconds, ...rollup(pid), ...extra })}\n`,
+    );
   };
   const vdc = await startVdcProgram({ dir: tmp, pollInterval: `${POLL_INTERVAL_S}s` });
   const fleet = await startFleetProcess({ count, stateRoot: memTmp, base: values.base });
