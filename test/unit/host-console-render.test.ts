@@ -411,3 +411,31 @@ describe('formatters', () => {
     expect(secondsLeft(10_000, 10_000)).toBe(0);
   });
 });
+
+describe('a body taller than its window', () => {
+  // Enough help lines to pass the 24-row window (the footer here is one line: the window has 18 rows).
+  const many: KeyBinding[] = Array.from({ length: 30 }, (_, i) => ({
+    keys: [`f${i}`],
+    label: `Key ${i}`,
+    handler: () => {},
+  }));
+  const tall = { helpGroups: [{ title: 'Main screen', bindings: many }] };
+
+  it('scrolls on a screen with the scroll keys, saying which lines show', () => {
+    const top = screen(baseState(), 'help', T0, UNICODE_GLYPHS, tall);
+    expect(top[0]).toMatch(/ 1-18\/32 14:05 UTC ┐$/);
+    const down = screen(baseState(), 'help', T0, UNICODE_GLYPHS, { ...tall, scroll: 3 });
+    expect(down[0]).toMatch(/ 4-21\/32 14:05 UTC ┐$/);
+    expect(down[1]).toContain('Key 1');
+    // Past the end: the last window.
+    const end = screen(baseState(), 'help', T0, UNICODE_GLYPHS, { ...tall, scroll: 99 });
+    expect(end[0]).toMatch(/ 15-32\/32 14:05 UTC ┐$/);
+    expect(end.join('\n')).toContain('Key 29');
+  });
+
+  it('on a screen without them, is drawn from its top with no position', () => {
+    const main = screen(baseState(), 'main', T0, UNICODE_GLYPHS, { scroll: 5 });
+    expect(main).toEqual(screen(baseState(), 'main'));
+    expect(main[0]).toMatch(/^┌ Quantix-OS 1\.0\.0 · Direct Console ─+ 14:05 UTC ┐$/);
+  });
+});

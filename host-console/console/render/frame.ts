@@ -29,8 +29,11 @@ export interface FrameInput {
   dialog: Dialog | null;
   /** F-keys the terminal lacks: the footer shows their digit beside them. */
   missingKeys?: ReadonlySet<string>;
-  /** First body line shown when the body is taller than its window. */
-  scroll?: number;
+  /**
+   * First body line shown when the body is taller than its window; undefined for a screen that does not
+   * scroll (its body is cut at the window, with no position shown).
+   */
+  scroll?: number | undefined;
 }
 
 /** The status lines (one, or two for a long message): the current message, or the agent and token summary. */
@@ -65,7 +68,10 @@ export function renderFrame(input: FrameInput, body: Line[]): { lines: Line[]; s
   const status = renderStatusLines(state, input.flash, now, g, cols - 2);
   const footer = renderFooterLines(input.bindings, cols - 2, g, input.missingKeys);
   // Three sections: four border lines.
-  const shown = scrolled(body, Math.max(1, rows - 4 - status.length - footer.length), input.scroll ?? 0);
+  const shown =
+    input.scroll === undefined
+      ? { lines: body, scroll: 0, more: null }
+      : scrolled(body, Math.max(1, rows - 4 - status.length - footer.length), input.scroll);
   const hint = moreHint(shown.more);
   const lines = composeFrame(cols, rows, g, [
     { title, right: [...hint, ...(hint.length ? [seg(' ')] : []), seg(clockUtc(now))], lines: shown.lines },

@@ -65,6 +65,8 @@ export interface BodyInput {
 /** One screen: its title in the header, its key table (footer and help come from it) and its body. */
 export interface Screen {
   title: string;
+  /** Its body may be taller than the window and it has the scroll keys (menu.ts, scrollKeys): the frame scrolls it. */
+  scrolls?: boolean;
   keys(ctx: ScreenContext): KeyBinding[];
   body(input: BodyInput): Line[];
 }

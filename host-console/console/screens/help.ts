@@ -16,6 +16,7 @@ export function helpGroups(ctx: ScreenContext) {
 /** The help screen: Esc, the menu, quit. */
 export const helpScreen: Screen = {
   title: 'Help',
+  scrolls: true,
   keys: infoScreenKeys,
   body: ({ glyphs, width, helpGroups: groups }) => [[], ...renderHelp(groups, glyphs, width)],
 };

@@ -40,5 +40,6 @@ export function renderScreen(input: ScreenInput): { lines: Line[]; scroll: numbe
     width: input.cols - 2,
     helpGroups: input.helpGroups,
   });
-  return renderFrame({ ...input, title: screen.title }, body);
+  // A screen without the scroll keys is drawn from its top, as it always fits at 80x24.
+  return renderFrame({ ...input, title: screen.title, scroll: screen.scrolls ? (input.scroll ?? 0) : undefined }, body);
 }

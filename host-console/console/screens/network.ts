@@ -41,6 +41,7 @@ export function renderNetworkBody(state: ConsoleState): Line[] {
 /** The network screen: Esc, the menu, quit. */
 export const networkScreen: Screen = {
   title: 'Network',
+  scrolls: true,
   keys: infoScreenKeys,
   body: ({ state }) => renderNetworkBody(state),
 };

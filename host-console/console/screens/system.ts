@@ -81,6 +81,7 @@ export function renderSystemBody(state: ConsoleState, g: Glyphs): Line[] {
 /** The system screen: Esc, the menu, quit. */
 export const systemScreen: Screen = {
   title: 'System',
+  scrolls: true,
   keys: infoScreenKeys,
   body: ({ state, glyphs }) => renderSystemBody(state, glyphs),
 };
