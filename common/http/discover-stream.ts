@@ -85,7 +85,17 @@ export class DiscoverStreamReader {
     if ('stage' in v) {
       // A stage this console does not know (a newer vDC's finer step) is passed over: the result line still decides.
       if (typeof v.stage === 'string' && !(DISCOVER_STAGES as readonly string[]).includes(v.stage)) return;
-      this.onStage(checkVdcReply(DiscoverStageLine, v, 'progress').stage);
+      const stage = checkVdcReply(DiscoverStageLine, v, 'progress').stage;
+      try {
+        this.onStage(stage);
+      } catch (err) {
+        // The console's own failure, not the vDC's: said as such rather than as a connection that was lost.
+        throw err instanceof QuantixError
+          ? err
+          : new QuantixError('INTERNAL', {
+              message: `Showing the discovery's progress failed: ${err instanceof Error ? err.message : String(err)}`,
+            });
+      }
     } else if ('result' in v) {
       this.final = { result: checkVdcReply(DiscoverResultLine, v, 'progress').result };
     } else if ('error' in v) {

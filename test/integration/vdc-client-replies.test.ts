@@ -190,6 +190,18 @@ describe('the discovery progress stream is checked line by line', () => {
     expect(stages).toEqual(['connecting', 'verifying']);
   });
 
+  it("says a failure of the console's own progress display as its own, not as a lost connection", async () => {
+    handler = answerStream([stageLine('connecting'), resultLine()]);
+    const outcome = client().discover(DISCOVER, {
+      onStage: () => {
+        throw new Error('display gone');
+      },
+    });
+    const e = await expectQuantixError(outcome);
+    expect(e.code).toBe('INTERNAL');
+    expect(e.message).toBe("Showing the discovery's progress failed: display gone");
+  });
+
   it('stops at a line that is not JSON, without waiting for the rest', async () => {
     handler = answerStream([stageLine('connecting'), 'Proxy error <html>\n'], true);
     const { stages, outcome } = await discoverWithStages();
