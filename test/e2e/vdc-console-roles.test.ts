@@ -140,22 +140,21 @@ describe('a viewer token', () => {
   });
 
   it('in the CLI: adding hosts is refused before a token is asked for or a list is run', async () => {
-    // No token given at all: the role, not the missing token, is the answer (exit 4, not 2).
-    const one = await remoteCli([
-      'hosts',
-      'add',
-      '--address',
-      '127.0.0.1:9',
-      '--cluster',
-      'Production',
-      '--yes',
-      '--json',
-    ]);
+    // A token given in the environment: checked for typos, then the role refuses it before any discovery.
+    const one = await runConsoleCli(
+      ['hosts', 'add', '--address', '127.0.0.1:9', '--cluster', 'Production', '--yes', '--json', '--server', server],
+      { home, socketPath: path.join(home, 'no.sock'), env: { QUANTIX_TOKEN: 'QUANTIX-0000-0000-0000' } },
+    );
     expect(one.code, one.stderr).toBe(4);
-    expect(one.json.error).toMatchObject({
+    expect(JSON.parse(one.stdout).error).toMatchObject({
       code: 'ROLE_FORBIDDEN',
       message: expect.stringContaining('(adding a host refused)'),
     });
+    expect(`${one.stdout}${one.stderr}`).not.toContain('0000-0000-0000');
+    // No token and no terminal to type it on: a usage error, said without asking the vDC anything.
+    const none = await remoteCli(['hosts', 'add', '--address', '127.0.0.1:9', '--cluster', 'Production', '--yes']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('There is no terminal to type the token on.');
     // On a terminal the token would be typed: the refusal comes before the question.
     const asked = spawnInPty({
       script: CONSOLE,

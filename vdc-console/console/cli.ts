@@ -249,7 +249,8 @@ async function readSecret(ctx: Ctx, source: SecretSource): Promise<string> {
   else if (ctx.io.env[source.envVar]) raw = ctx.io.env[source.envVar]!;
   else if (source.implicitStdin && !ctx.io.stdin.isTTY) raw = await readAll(ctx.io.stdin, SECRET_MAX_BYTES);
   else {
-    await source.beforeAsking?.();
+    // Only when there is a terminal to type on: without one the missing token is a usage error, said at once.
+    if (openTerminal(ctx.io)) await source.beforeAsking?.();
     raw = await askSecret(
       ctx.io,
       source.prompt,
