@@ -120,6 +120,8 @@ async function readFleet(spec: string, now: number): Promise<Fleet> {
 export function loadFixture(spec: string, now: number): ConsoleApi & { ready: Promise<void> } {
   const fleet = readFleet(spec, now);
   const ready = fleet.then(() => undefined);
+  // Awaited once the screen code has loaded: a fleet that cannot be read is reported then, not as an unhandled rejection.
+  ready.catch(() => undefined);
   return {
     ready,
     health: () => fleet.then((data) => ({ vdc: { name: `fixture (${data.nodes.length} hosts)` } })),

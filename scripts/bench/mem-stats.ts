@@ -30,7 +30,15 @@ if (dir) {
     const before = sample();
     gc();
     writeFileSync(join(dir, `stats-${i}.json`), JSON.stringify({ before, after: sample() }, null, 1));
-    if (existsSync(join(dir, 'snap'))) v8.writeHeapSnapshot(join(dir, `heap-${i}.heapsnapshot`));
+    if (existsSync(join(dir, 'snap'))) {
+      // A heap snapshot holds whatever the process holds (tokens in flight, private keys): readable by its owner only.
+      const mask = process.umask(0o077);
+      try {
+        v8.writeHeapSnapshot(join(dir, `heap-${i}.heapsnapshot`));
+      } finally {
+        process.umask(mask);
+      }
+    }
     writeFileSync(join(dir, `done-${i}`), '');
   });
 }

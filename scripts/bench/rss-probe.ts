@@ -84,7 +84,12 @@ async function main(): Promise<void> {
     if (probe) {
       // The diagnostic preload (mem-stats.js) writes the vDC's memory statistics on SIGUSR2.
       process.kill(vdc.pid, 'SIGUSR2');
-      while (!existsSync(join(probe, 'done-0'))) await sleep(200);
+      const deadline = Date.now() + 120_000;
+      while (!existsSync(join(probe, 'done-0'))) {
+        if (Date.now() > deadline)
+          throw new Error('the vDC wrote no memory statistics: was it started with the mem-stats.js preload?');
+        await sleep(200);
+      }
     }
   } finally {
     await fleet.close();
