@@ -64,6 +64,15 @@ export interface RawResponse {
 }
 
 /** Defaults: 5 s to connect, 20 s for the answer, 4 MiB of response. */
+/**
+ * What holding one received piece of a body costs beyond its bytes, counted
+ * against the response limit: a peer that sends its answer a byte at a time
+ * (one HTTP chunk or TLS record each) would otherwise make the reader hold
+ * millions of small buffers within the limit. An answer in pieces of 1 KiB
+ * or more is hardly affected.
+ */
+export const PIECE_COST_BYTES = 1024;
+
 export const REQUEST_DEFAULTS = {
   connectTimeoutMs: 5_000,
   responseTimeoutMs: 20_000,
@@ -374,9 +383,13 @@ async function requestOnce(
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         if (settled) return;
-        size += chunk.length;
+        size += chunk.length + PIECE_COST_BYTES;
         if (size > maxBytes) {
-          settle(new QuantixError('HOST_PROTOCOL_ERROR', { message: `${where} sent more than ${maxBytes} bytes.` }));
+          settle(
+            new QuantixError('HOST_PROTOCOL_ERROR', {
+              message: `${where} sent more than ${maxBytes} bytes (each piece of the answer counted as ${PIECE_COST_BYTES} bytes more).`,
+            }),
+          );
           return;
         }
         chunks.push(chunk);

@@ -267,6 +267,18 @@ describe('the discovery progress stream is checked line by line', () => {
     expect(stages).toEqual(['connecting']);
   });
 
+  it('counts each piece of an answer against the limit, so a byte at a time cannot make it hold millions', async () => {
+    // 20,000 one-byte HTTP chunks: 20 KB of answer, but 20,000 buffers to hold.
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      for (let i = 0; i < 20_000; i++) res.write(' ');
+      res.end('{}');
+    };
+    const e = await expectQuantixError(client().health());
+    expect(e.code).toBe('HOST_PROTOCOL_ERROR');
+    expect(e.message).toMatch(/sent more than 16777216 bytes \(each piece of the answer counted as 1024 bytes more\)/);
+  });
+
   it('holds a line that never ends only up to the body limit, then hangs up', async () => {
     const limit = 16 * 1024 * 1024;
     let written = 0;
