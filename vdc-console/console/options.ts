@@ -270,7 +270,7 @@ export type Parsed =
   | { kind: 'error'; message: string; usage: string; code?: 'SECRET_ON_COMMAND_LINE'; hint?: string };
 
 /** Options that would put a secret in the process's command line, readable by every local user: each is refused, never read. */
-const SECRET_OPTIONS = ['--token', '--api-token', '--password', '--secret'];
+const REFUSED_SECRET_OPTIONS = ['--token', '--api-token', '--password', '--secret'];
 
 /** Where each command takes its secret from instead, for the refusal's next step. */
 function safeSecretForms(words: readonly string[]): string {
@@ -290,7 +290,7 @@ function secretOnCommandLine(argv: readonly string[], words: readonly string[]):
   for (const a of argv) {
     if (a === '--') break;
     const name = a.split('=', 1)[0]!;
-    if (SECRET_OPTIONS.includes(name)) {
+    if (REFUSED_SECRET_OPTIONS.includes(name)) {
       return {
         kind: 'error',
         code: 'SECRET_ON_COMMAND_LINE',
