@@ -336,7 +336,9 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
       // The same vDC again, with a discovery made before the join.
       const dup = await expectQuantixError(a.register({ discoveryId: second.discoveryId, clusterId }));
       expect(dup).toMatchObject({ code: 'HOST_ALREADY_REGISTERED', phase: 'register' });
-      expect(dup.message).toContain('"Errors"');
+      // Named as this vDC knows it, with the command that moves that very host.
+      expect(dup.message).toContain(`as "${node.hostname}" (node ${node.id}), in cluster "Errors"`);
+      expect(dup.hint).toContain(`quantix-vdc-console hosts move ${node.id} --cluster OTHER`);
 
       // Another vDC that reviewed the host before the join, then tries to register it.
       const [rivalCluster] = await b.listClusters();
@@ -351,6 +353,7 @@ describe.each(VDC_BACKENDS)('%s', (backend) => {
       expect(later).toMatchObject({ code: 'HOST_MANAGED_ELSEWHERE', phase: 'verify' });
       const own = await expectQuantixError(a.discover({ address, token }));
       expect(own).toMatchObject({ code: 'HOST_ALREADY_REGISTERED', phase: 'verify' });
+      expect(own.message).toContain(`(node ${node.id})`);
       expect(await b.listNodes()).toEqual([]);
 
       // The host still belongs to the first vDC.

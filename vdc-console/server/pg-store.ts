@@ -18,6 +18,7 @@ import { bracketHost } from '../../common/protocol/host-port.js';
 import type { Inventory } from '../../common/protocol/inventory.js';
 import type { AuditEvent, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
 import {
+  alreadyRegistered,
   type AuditRow,
   clusterNotEmpty,
   type ClusterRow,
@@ -689,10 +690,7 @@ export class PgStore implements Store {
         ])
       ).rows[0];
       if (existing && existing.state !== 'left') {
-        throw new QuantixError('HOST_ALREADY_REGISTERED', {
-          message: `The host is already registered with this vDC, in cluster "${existing.cluster_name}".`,
-          phase: 'register',
-        });
+        throw alreadyRegistered(toNode(existing), 'register');
       }
       // A host that left on its own may come back: its old row gives way to the new registration.
       await c.query(`DELETE FROM nodes WHERE host_id = $1 AND state = 'left'`, [node.hostId]);

@@ -55,6 +55,7 @@ import { AdmissionGate, WorkQueue } from './admission.js';
 import { createApiToken, revokeApiToken } from './api-tokens.js';
 import { listAuditPage } from './audit-list.js';
 import { capacityOf } from './capacity.js';
+import { alreadyRegistered } from './store-rows.js';
 import { DiscoverySessions, type DiscoverySession, type SessionStore } from './sessions.js';
 import type {
   AuditInput,
@@ -435,10 +436,9 @@ export class VdcService {
   private async managedError(hostId: string, byUs: boolean, phase: Phase, cause?: unknown): Promise<QuantixError> {
     const row = await this.o.store.findNodeByHostId(hostId);
     if (byUs || (row && row.state !== 'left')) {
+      if (row) return alreadyRegistered(row, phase, cause);
       return new QuantixError('HOST_ALREADY_REGISTERED', {
-        message: row
-          ? `The host is already registered with this vDC, in cluster "${row.clusterName}".`
-          : 'The host is already managed by this vDC.',
+        message: 'The host is already managed by this vDC.',
         phase,
         cause,
       });

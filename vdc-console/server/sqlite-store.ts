@@ -12,6 +12,7 @@ import { QuantixError } from '../../common/protocol/errors.js';
 import type { Inventory } from '../../common/protocol/inventory.js';
 import type { AuditEvent, NodeCapacity, NodeError, NodeState } from '../../common/protocol/vdc-api.js';
 import {
+  alreadyRegistered,
   type AuditRow,
   clusterNotEmpty,
   type ClusterRow,
@@ -441,10 +442,7 @@ class SqliteStore implements Store {
     return this.db.transaction(() => {
       const existing = this.stmt.nodeByHostId.get(node.hostId);
       if (existing && existing.state !== 'left') {
-        throw new QuantixError('HOST_ALREADY_REGISTERED', {
-          message: `The host is already registered with this vDC, in cluster "${existing.cluster_name}".`,
-          phase: 'register',
-        });
+        throw alreadyRegistered(toNode(existing), 'register');
       }
       // A host that left on its own may come back: its old row gives way to the new registration.
       this.stmt.deleteLeftNode.run(node.hostId);

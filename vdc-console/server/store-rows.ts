@@ -3,7 +3,7 @@
  * mapping to the store's records, so SQLite and PostgreSQL answer with the
  * same shapes.
  */
-import { QuantixError } from '../../common/protocol/errors.js';
+import { type Phase, QuantixError } from '../../common/protocol/errors.js';
 import type { Inventory, LiveUsage } from '../../common/protocol/inventory.js';
 import type { ApiRole, AuditEvent, InventoryChange, NodeCapacity, NodeState } from '../../common/protocol/vdc-api.js';
 import type { ApiTokenRecord, ClusterWithCounts, NodeRecord } from './store.js';
@@ -86,6 +86,23 @@ export function clusterNotEmpty(name: string, hosts: number): QuantixError {
   return new QuantixError('CLUSTER_NOT_EMPTY', {
     message: `Cluster "${name}" still has ${hosts} host${hosts === 1 ? '' : 's'}; it was not deleted.`,
     hint: `Move ${them} to another cluster (\`quantix-vdc-console hosts move HOST --cluster OTHER\`) or remove ${them} (\`quantix-vdc-console hosts remove HOST\`), then delete the cluster.`,
+  });
+}
+
+/**
+ * HOST_ALREADY_REGISTERED naming the host as this vDC knows it (name, node id, cluster), so the user can find
+ * it, with the move command for that very host (both back ends and discovery).
+ */
+export function alreadyRegistered(
+  host: Pick<NodeRecord, 'id' | 'hostname' | 'clusterName'>,
+  phase: Phase,
+  cause?: unknown,
+): QuantixError {
+  return new QuantixError('HOST_ALREADY_REGISTERED', {
+    message: `The host is already registered with this vDC as "${host.hostname}" (node ${host.id}), in cluster "${host.clusterName}".`,
+    hint: `It is listed under that cluster; to put it in another one, move it (\`quantix-vdc-console hosts move ${host.id} --cluster OTHER\`).`,
+    phase,
+    cause,
   });
 }
 
