@@ -49,24 +49,27 @@ describe.each(['vt100', 'linux', 'xterm-256color'])('help at 80x24, TERM=%s', (t
     p.press('F1');
     await p.waitForText(/Main screen/);
     // More lines than the window: the border says which are shown, the footer how to see the rest.
-    await p.waitForText(/Help .* 1-17\/19 \d\d:\d\d UTC/);
+    await p.waitForText(/Help .* 1-17\/27 \d\d:\d\d UTC/);
     expect(p.screen()).toContain('j/k Scroll');
     expect(p.screen()).not.toContain('there is no valid token to revoke');
     p.press('G');
-    await p.waitForText(/3-19\/19 \d\d:\d\d UTC/);
+    await p.waitForText(/11-27\/27 \d\d:\d\d UTC/);
     expect(p.screen()).toContain('there is no valid token to revoke.');
     expect(p.screen()).toMatch(/Esc +Back to the main screen/);
+    // The keys that scroll are listed too, under the screens that take them.
+    expect(p.screen()).toContain('Help, System and Network (F1-F3)');
+    expect(p.screen()).toMatch(/G +Scroll to the bottom/);
     // Past the end: the first k moves up at once.
     p.press('j', 'j', 'k');
-    await p.waitForText(/2-18\/19 \d\d:\d\d UTC/);
+    await p.waitForText(/10-26\/27 \d\d:\d\d UTC/);
     p.press('g');
-    await p.waitForText(/1-17\/19 \d\d:\d\d UTC/);
+    await p.waitForText(/1-17\/27 \d\d:\d\d UTC/);
     expect(p.screen()).toContain('Main screen');
     // Another screen opens at its top, and one that fits shows no position.
     p.press('G', 'Esc');
     await p.waitForText('Direct Console');
     p.press('F1');
-    await p.waitForText(/1-17\/19 \d\d:\d\d UTC/);
+    await p.waitForText(/1-17\/27 \d\d:\d\d UTC/);
     p.press('Esc', 'F3');
     await p.waitForText(/Network/);
     await p.waitForSettled();

@@ -2,7 +2,7 @@
 import { renderHelp } from '../../../common/tui/keys.js';
 import type { Screen, ScreenContext } from './context.js';
 import { mainKeys } from './main.js';
-import { infoScreenKeys } from './menu.js';
+import { infoScreenKeys, scrollKeys } from './menu.js';
 import { tokenKeys } from './token.js';
 
 /** The tables the help screen lists. */
@@ -10,6 +10,7 @@ export function helpGroups(ctx: ScreenContext) {
   return [
     { title: 'Main screen', bindings: mainKeys(ctx) },
     { title: 'Registration token (F4)', bindings: tokenKeys(ctx) },
+    { title: 'Help, System and Network (F1-F3)', bindings: scrollKeys(ctx) },
   ];
 }
 
