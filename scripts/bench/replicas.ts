@@ -4,7 +4,8 @@
  * SQLite vDC, then a second fleet through two replicas sharing an embedded
  * PostgreSQL (alternating between them); then one poll round over the hosts
  * split between the replicas, the time for the survivor to take over and
- * check every host after the other replica is killed with SIGKILL, and each
+ * check every host after the other replica is killed with SIGKILL the
+ * moment it has renewed its leases (the worst case), and each
  * vDC's RSS. Tokens are single-use, so each back end gets its own fleet.
  */
 import { readFileSync, rmSync } from 'node:fs';
@@ -189,30 +190,41 @@ export async function replicasBench(ctx: BenchContext): Promise<Figure[]> {
       const held = new Set(
         (await db.query<{ id: string }>('SELECT id FROM nodes WHERE lease_owner = $1', [victim])).rows.map((x) => x.id),
       );
+      const ids = [...held];
+      // Killed the moment it has renewed its leases: they then run a whole period, the worst case, so the figure
+      // does not depend on where in its renewal cycle the replica happened to die.
+      const renewedAt = async () =>
+        (
+          await db.query<{ at: string | null }>(
+            'SELECT MAX(lease_until)::text AS at FROM nodes WHERE lease_owner = $1',
+            [victim],
+          )
+        ).rows[0]!.at;
+      const before = await renewedAt();
+      const waitUntil = Date.now() + 10 * LEASE_S * 1000;
+      while ((await renewedAt()) === before) {
+        if (Date.now() > waitUntil) throw new Error('the replica to kill did not renew its leases');
+        await sleep(5);
+      }
       const killedAt = Date.now();
       replicas[1]!.child.kill('SIGKILL');
-      const survivor = replicas[0]!;
       const killedIso = new Date(killedAt).toISOString();
       let claimedAt: number | null = null;
+      // Watched in the database the replicas share, where every check is recorded: a cheap count every 25 ms.
+      // Asking the survivor for its 1,000-host list instead would load the very process being timed.
       for (;;) {
-        if (claimedAt === null) {
-          const owned = (
-            await db.query<{ n: number }>(
-              'SELECT COUNT(*)::int AS n FROM nodes WHERE lease_owner = $1 AND id = ANY($2::text[])',
-              [survivorId, [...held]],
-            )
-          ).rows[0]!.n;
-          if (owned === held.size) claimedAt = Date.now();
-        }
-        const taken = (await survivor.client.listNodes()).filter((n) => held.has(n.id));
-        if (
-          claimedAt !== null &&
-          taken.length === held.size &&
-          taken.every((n) => n.lastSeenAt !== null && n.lastSeenAt > killedIso && n.state === 'connected')
-        )
-          break;
+        const { owned, checked } = (
+          await db.query<{ owned: number; checked: number }>(
+            `SELECT COUNT(*) FILTER (WHERE lease_owner = $1)::int AS owned,
+                    COUNT(*) FILTER (WHERE state = 'connected' AND last_seen_at > $3)::int AS checked
+               FROM nodes WHERE id = ANY($2::text[])`,
+            [survivorId, ids, killedIso],
+          )
+        ).rows[0]!;
+        if (claimedAt === null && owned === held.size) claimedAt = Date.now();
+        if (claimedAt !== null && checked === held.size) break;
         if (Date.now() - killedAt > 10 * 60_000) throw new Error('the survivor did not take over within 10 minutes');
-        await sleep(100);
+        await sleep(25);
       }
       const takeover = (Date.now() - killedAt) / 1000;
       const claimed = (claimedAt - killedAt) / 1000;
@@ -232,8 +244,7 @@ export async function replicasBench(ctx: BenchContext): Promise<Figure[]> {
             figure: 7,
             name: 'Takeover: until the survivor holds every lease, in lease periods',
             unit: 'leases',
-            target: 1,
-            note: 'the leases expire at most one period after the last renewal',
+            note: 'context: killed just after renewing, its leases run one whole period before they can be taken',
           },
           [claimed / LEASE_S],
         ),
