@@ -48,6 +48,16 @@ export function truncate(s: string, width: number, ellipsis = '…'): string {
   return chars.slice(0, width - e.length).join('') + ellipsis;
 }
 
+/** Cuts a string to at most width columns from its start, keeping its end: text being typed stays in view. */
+export function truncateStart(s: string, width: number, ellipsis = '…'): string {
+  if (width <= 0) return '';
+  const chars = Array.from(s);
+  if (chars.length <= width) return s;
+  const e = Array.from(ellipsis);
+  if (e.length >= width) return chars.slice(chars.length - width).join('');
+  return ellipsis + chars.slice(chars.length - (width - e.length)).join('');
+}
+
 /** Pads (with spaces) or cuts a line to exactly width columns. */
 export function fitLine(line: Line, width: number, ellipsis = '…'): Line {
   const out: Line = [];

@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../common/protocol/inventory.js';
-import type { DiscoverResponse, NodeDetail, TrendResponse } from '../../common/protocol/vdc-api.js';
+import type {
+  AuditEvent,
+  DiscoverResponse,
+  NodeDetail,
+  NodeSummary,
+  TrendResponse,
+} from '../../common/protocol/vdc-api.js';
 import { formatToken, tokenFromRandom } from '../../common/token/token.js';
 import { ASCII_GLYPHS, UNICODE_GLYPHS } from '../../common/tui/glyphs.js';
 import type { KeyBinding } from '../../common/tui/keys.js';
 import { lineText, textWidth } from '../../common/tui/text.js';
 import { statusLines, type Frame } from '../../vdc-console/console/render/frame.js';
+import { renderAudit, type AuditViewModel } from '../../vdc-console/console/screens/audit.js';
 import { renderDashboard } from '../../vdc-console/console/screens/dashboard.js';
 import { renderDetails } from '../../vdc-console/console/screens/details.js';
 import { renderWizard } from '../../vdc-console/console/screens/wizard.js';
@@ -331,5 +338,106 @@ describe('host details with a trend', () => {
     for (const l of withTrend) expect(textWidth(l)).toBe(80);
     const ascii = render(trend, ASCII_GLYPHS);
     expect(ascii[at + 1]).toMatch(/^\| CPU trend +_ +\. +- +40% min 0% max 40% +\|$/);
+  });
+});
+
+describe('a filter longer than its title has room for', () => {
+  const LONG = `${'web-frontend-'.repeat(8)}eu-west-9`;
+  const event = (id: number): AuditEvent => ({
+    id,
+    at: '2026-11-30T08:00:00.000Z',
+    action: 'node.register',
+    outcome: 'ok',
+    source: 'cli',
+    actor: null,
+    address: null,
+    hostId: null,
+    nodeId: null,
+    clusterId: null,
+    code: null,
+    detail: null,
+  });
+  const audit = (over: Partial<AuditViewModel>) =>
+    lineText(
+      renderAudit(frame(), {
+        events: Array.from({ length: 40 }, (_, i) => event(40 - i)),
+        next: 1,
+        loading: false,
+        loaded: true,
+        filter: '',
+        draft: null,
+        cursor: { index: 0, offset: 0 },
+        full: () => false,
+        ...over,
+      }).lines[0]!,
+    );
+
+  it('audit: keeps the end being typed and the position in view, at 80 columns', () => {
+    const top = audit({ draft: LONG });
+    expect(textWidth(top)).toBe(80);
+    expect(top).toContain('eu-west-9_');
+    expect(top).toContain('filter: …');
+    expect(top).toMatch(/ 1\/40\+ ┐$/);
+    // Applied, no longer being typed: the end still shows, without the cursor.
+    const applied = audit({ filter: LONG });
+    expect(applied).toContain('eu-west-9 ');
+    expect(applied).toMatch(/ 1\/40\+ ┐$/);
+    // A short one is shown whole.
+    expect(audit({ draft: 'web' })).toMatch(/^┌ Audit · filter: web_ ─+ 1\/40\+ ┐$/);
+  });
+
+  it('dashboard: the hosts title keeps the end being typed and the position', () => {
+    const nodes: NodeSummary[] = Array.from({ length: 30 }, (_, i) => ({
+      id: `n${i}`,
+      hostId: `h${i}`,
+      hostname: `web-frontend-${i}`,
+      address: `10.0.0.${i}`,
+      port: 8443,
+      clusterId: 'c1',
+      clusterName: 'prod',
+      certificateFingerprint: 'f'.repeat(64),
+      state: 'connected',
+      stateSince: '2026-11-30T08:00:00.000Z',
+      registeredAt: '2026-11-30T08:00:00.000Z',
+      lastSeenAt: '2026-11-30T08:00:00.000Z',
+      lastError: null,
+      usage: null,
+      capacity: {
+        cpuModel: 'Xeon',
+        cpuCores: 8,
+        cpuThreads: 16,
+        memoryTotalBytes: 2 ** 36,
+        localStorageBytes: 2 ** 40,
+        nfsMounts: 0,
+        iscsiSessions: 0,
+        gpus: 0,
+      },
+    }));
+    const cluster = { id: 'c1', name: 'prod', description: '', createdAt: '', hosts: 30, connectedHosts: 30 };
+    const lines = renderDashboard(
+      frame(),
+      {
+        clusters: [cluster],
+        nodes,
+        totals: new Map(),
+        pane: 'hosts',
+        filter: LONG,
+        clusterCursor: { index: 0, offset: 0 },
+        hostCursor: { index: 0, offset: 0 },
+        loaded: true,
+        problem: null,
+        sort: { clusters: DEFAULT_SORT, hosts: DEFAULT_SORT },
+        vdcName: 'vdc01',
+        replicas: null,
+        visibleHosts: () => nodes,
+        selectedCluster: () => cluster,
+      },
+      { filterEditing: true },
+    ).lines.map(lineText);
+    const title = lines.find((l) => l.includes('Hosts'))!;
+    expect(textWidth(title)).toBe(80);
+    expect(title).toContain('Hosts · prod · filter: …');
+    expect(title).toContain('eu-west-9_');
+    expect(title).toMatch(/ 1\/30 ┤$/);
   });
 });

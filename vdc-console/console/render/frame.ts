@@ -10,8 +10,11 @@ import { renderFooterLines, type KeyBinding } from '../../../common/tui/keys.js'
 import { renderDataTable, type Cell } from '../../../common/tui/table.js';
 import {
   composeFrame,
+  lineText,
   plain,
   seg,
+  textWidth,
+  truncateStart,
   wrapText,
   type FrameSection,
   type Line,
@@ -58,6 +61,21 @@ export function framed(f: Frame, title: Line, right: Line, body: FrameSection[],
     { lines: status, height: status.length },
     { lines: footerOf(f), height: footerOf(f).length },
   ]);
+}
+
+/**
+ * A section title with its filter (`Hosts · filter: web_`), within the
+ * border's width beside the right-hand title: a filter too long to show
+ * whole keeps its end, where typing happens, and the right-hand title
+ * (the table's position) keeps its place.
+ */
+export function filterTitle(f: Frame, title: Line, filter: string, editing: boolean, right: Line): Line {
+  const label = ` ${f.glyphs.middot} filter: `;
+  const text = `${plain(filter)}${editing ? '_' : ''}`;
+  // The corners and a space each side of the title; the right-hand title with its spaces and two border cells.
+  const rightWidth = right.length > 0 ? textWidth(lineText(right)) + 4 : 0;
+  const room = f.cols - 2 - 2 - rightWidth - textWidth(lineText(title)) - textWidth(label);
+  return [...title, seg(label), seg(truncateStart(text, Math.max(8, room), f.glyphs.ellipsis), 'accent')];
 }
 
 /** The footer rows of a frame (two when its keys do not fit in one). */

@@ -13,7 +13,7 @@ import { redrawBinding } from '../../../common/tui/screen.js';
 import { renderTableWindow, type Cell, type Column } from '../../../common/tui/table.js';
 import { plain, seg, wrapText, type Line } from '../../../common/tui/text.js';
 import type { AuditBrowser } from '../controllers/audit.js';
-import { contentRows, framed, statusLines, type Frame } from '../render/frame.js';
+import { contentRows, filterTitle, framed, statusLines, type Frame } from '../render/frame.js';
 import { ctrlCKey, helpKey, moveKeys, quitKey, type HelpSection, type ScreenContext } from './context.js';
 
 /** The dashboard's key to the audit view (F3, or `l` for "log" where F-keys do not arrive). */
@@ -176,14 +176,11 @@ export function renderAudit(f: Frame, a: AuditViewModel): { lines: Line[]; offse
   const body = [...win.lines];
   while (body.length < height - 1) body.push([]);
   body.push(end);
-  const title: Line = [seg('Audit', 'title')];
-  if (a.filter || a.draft !== null)
-    title.push(
-      seg(` ${g.middot} filter: `),
-      seg(`${plain(a.draft ?? a.filter)}${a.draft !== null ? '_' : ''}`, 'accent'),
-    );
   const count = a.events.length;
   const right: Line = count ? [seg(`${a.cursor.index + 1}/${count}${a.next !== null ? '+' : ''}`, 'dim')] : [];
+  const base: Line = [seg('Audit', 'title')];
+  const title =
+    a.filter || a.draft !== null ? filterTitle(f, base, a.draft ?? a.filter, a.draft !== null, right) : base;
   return { lines: framed(f, title, right, [{ lines: body }], status), offset: win.offset };
 }
 

@@ -13,7 +13,7 @@ import { fitLine, lineText, plain, seg, textWidth, type Line, type Segment } fro
 import { clusterTotals } from '../fleet.js';
 import type { DashboardModel } from '../model.js';
 import { PRODUCT } from '../product.js';
-import { contentRows, framed, statusLines, type Frame } from '../render/frame.js';
+import { contentRows, filterTitle, framed, statusLines, type Frame } from '../render/frame.js';
 import { CLUSTER_COLUMNS, HOST_COLUMNS, renderClusterRow, renderHostRow } from '../render/rows.js';
 import { describeSort, sortedColumns } from '../sort.js';
 import { clusterTrendLine } from '../render/trend.js';
@@ -241,12 +241,12 @@ export function renderDashboard(
           : 'No hosts in this cluster. Press a to add one.',
   });
 
-  const hostTitle: Line = [seg('Hosts', m.pane === 'hosts' ? 'accent' : 'title')];
-  if (cluster) hostTitle.push(seg(` ${g.middot} ${plain(cluster.name)}`));
-  if (m.filter || opts.filterEditing)
-    hostTitle.push(seg(` ${g.middot} filter: `), seg(`${plain(m.filter)}${opts.filterEditing ? '_' : ''}`, 'accent'));
   const hostRight: Line =
     hosts.length > hostHeight - 1 ? [seg(`${m.hostCursor.index + 1}/${hosts.length}`, 'dim')] : [];
+  const hostBase: Line = [seg('Hosts', m.pane === 'hosts' ? 'accent' : 'title')];
+  if (cluster) hostBase.push(seg(` ${g.middot} ${plain(cluster.name)}`));
+  const hostTitle =
+    m.filter || opts.filterEditing ? filterTitle(f, hostBase, m.filter, opts.filterEditing, hostRight) : hostBase;
 
   const right: Line = m.loaded
     ? [
