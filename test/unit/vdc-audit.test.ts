@@ -9,6 +9,7 @@ import { csvCell, runAuditCommand } from '../../vdc-console/console/audit-comman
 import { AUDIT_VIEW_MAX, AuditBrowser, parseAuditFilter } from '../../vdc-console/console/controllers/audit.js';
 import { auditHostKeys } from '../../vdc-console/server/audit-list.js';
 import { auditSelect } from '../../vdc-console/server/audit-query.js';
+import { auditEvent } from '../helpers/audit-event.js';
 import type { NodeRecord } from '../../vdc-console/server/store.js';
 
 const NOW = Date.parse('2026-11-30T12:00:00.000Z');
@@ -103,20 +104,7 @@ function fakeAudit(total: number, failAt = Infinity) {
       if (asked.length >= failAt) return Promise.reject(new QuantixError('VDC_UNREACHABLE'));
       const top = Math.min(total, (q.beforeId ?? total + 1) - 1);
       const n = Math.max(0, Math.min(q.limit ?? 100, top));
-      const events = Array.from({ length: n }, (_, i): AuditEvent => ({
-        id: top - i,
-        at: '2026-01-01T00:00:00.000Z',
-        action: 'node.register',
-        outcome: 'ok',
-        source: 'socket',
-        actor: null,
-        address: null,
-        hostId: null,
-        nodeId: null,
-        clusterId: null,
-        code: null,
-        detail: null,
-      }));
+      const events = Array.from({ length: n }, (_, i) => auditEvent(top - i));
       return Promise.resolve({ events, next: top - n > 0 ? top - n + 1 : null });
     },
   };

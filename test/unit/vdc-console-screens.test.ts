@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../common/protocol/inventory.js';
-import type {
-  AuditEvent,
-  DiscoverResponse,
-  NodeDetail,
-  NodeSummary,
-  TrendResponse,
-} from '../../common/protocol/vdc-api.js';
+import type { DiscoverResponse, NodeDetail, NodeSummary, TrendResponse } from '../../common/protocol/vdc-api.js';
 import { formatToken, tokenFromRandom } from '../../common/token/token.js';
 import { ASCII_GLYPHS, UNICODE_GLYPHS } from '../../common/tui/glyphs.js';
 import type { KeyBinding } from '../../common/tui/keys.js';
@@ -17,6 +11,7 @@ import { renderDashboard } from '../../vdc-console/console/screens/dashboard.js'
 import { renderDetails } from '../../vdc-console/console/screens/details.js';
 import { renderWizard } from '../../vdc-console/console/screens/wizard.js';
 import { DEFAULT_SORT } from '../../vdc-console/console/sort.js';
+import { auditEvent } from '../helpers/audit-event.js';
 import { initialWizard, wizardReducer, type WizardState } from '../../vdc-console/console/wizard.js';
 
 const TOKEN = tokenFromRandom(new Uint8Array([9, 8, 7, 6, 5, 4, 3]));
@@ -343,24 +338,10 @@ describe('host details with a trend', () => {
 
 describe('a filter longer than its title has room for', () => {
   const LONG = `${'web-frontend-'.repeat(8)}eu-west-9`;
-  const event = (id: number): AuditEvent => ({
-    id,
-    at: '2026-11-30T08:00:00.000Z',
-    action: 'node.register',
-    outcome: 'ok',
-    source: 'cli',
-    actor: null,
-    address: null,
-    hostId: null,
-    nodeId: null,
-    clusterId: null,
-    code: null,
-    detail: null,
-  });
   const audit = (over: Partial<AuditViewModel>) =>
     lineText(
       renderAudit(frame(), {
-        events: Array.from({ length: 40 }, (_, i) => event(40 - i)),
+        events: Array.from({ length: 40 }, (_, i) => auditEvent(40 - i)),
         next: 1,
         loading: false,
         loaded: true,
