@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { formatToken, tokenFromRandom } from '../../common/token/token.js';
-import { BULK_MAX_HOSTS, parseBulkFile } from '../../vdc-console/console/bulk.js';
+import { UNICODE_GLYPHS } from '../../common/tui/glyphs.js';
+import { lineText } from '../../common/tui/text.js';
+import {
+  BULK_MAX_HOSTS,
+  parseBulkFile,
+  type BulkCounts,
+  type BulkHost,
+  type BulkRun,
+} from '../../vdc-console/console/bulk.js';
+import { renderBulk } from '../../vdc-console/console/screens/bulk.js';
 
 const T1 = formatToken(tokenFromRandom(new Uint8Array([1, 2, 3, 4, 5, 6, 7])));
 const T2 = formatToken(tokenFromRandom(new Uint8Array([7, 6, 5, 4, 3, 2, 1])));
@@ -78,5 +87,54 @@ describe('parseBulkFile', () => {
     expect(f.problems.map((p) => [p.line, p.code, p.message])).toEqual([
       [3, 'VALIDATION_ERROR', '10.0.0.1:8443 is already on line 2.'],
     ]);
+  });
+});
+
+describe('the bulk screen at 80x24', () => {
+  const host = (line: number, over: Partial<BulkHost> = {}): BulkHost => ({
+    line,
+    address: `10.0.0.${line}:8443`,
+    cluster: 'Edge',
+    state: 'ready',
+    hostname: `qx-${line}`,
+    discovery: null,
+    nodeId: null,
+    reason: null,
+    error: null,
+    ...over,
+  });
+  const counts: BulkCounts = { total: 20, added: 0, skipped: 0, failed: 1, ready: 19, remaining: 0 };
+  const render = (hosts: BulkHost[], cursor: number) =>
+    renderBulk(
+      { cols: 80, rows: 24, glyphs: UNICODE_GLYPHS, now: 0, bindings: [], flash: null },
+      {
+        file: 'hosts.csv',
+        phase: 'review',
+        run: { hosts, counts: () => counts } as unknown as BulkRun,
+        cursor,
+        offset: 0,
+      },
+    ).lines.map(lineText);
+
+  it("shows a failed host's whole error and next step, the table keeping rows", () => {
+    const message =
+      'The host did not answer on 10.0.0.3:8443 within 5 s: it may be powered off, or a firewall drops the port.';
+    const hint =
+      'Check that quantix-node runs on the host (F2 on its console shows it) and that port 8443 is open, then load the file again.';
+    const hosts = Array.from({ length: 20 }, (_, i) =>
+      host(i + 1, i === 2 ? { state: 'failed', error: { code: 'HOST_UNREACHABLE', message, hint } } : {}),
+    );
+    const screen = render(hosts, 2);
+    expect(screen).toHaveLength(24);
+    const all = screen.map((l) => l.slice(1, -1).trim()).join(' ');
+    expect(all).toContain('HOST_UNREACHABLE');
+    expect(all).toContain('Next: Check that quantix-node');
+    expect(all).toContain('then load the file again.');
+    // At least six rows of the table stay, with the selected one among them.
+    expect(screen.filter((l) => /qx-\d+/.test(l)).length).toBeGreaterThanOrEqual(6);
+    // A host with nothing to say leaves the table its usual size.
+    expect(render(hosts, 0).filter((l) => /qx-\d+/.test(l)).length).toBeGreaterThan(
+      screen.filter((l) => /qx-\d+/.test(l)).length,
+    );
   });
 });

@@ -16,8 +16,10 @@ import { contentRows, framed, statusLines, type Frame } from '../render/frame.js
 import { BULK_COLUMNS, renderBulkRow } from '../render/bulk.js';
 import { ctrlCKey, helpKey, moveKeys, type HelpSection, type ScreenContext } from './context.js';
 
-/** Rows under the table for the selected host's details. */
+/** Rows under the table for the progress and the selected host's details, at least. */
 const DETAIL_ROWS = 5;
+/** Rows the table keeps when a long error takes more for the details. */
+const MIN_TABLE_ROWS = 6;
 
 /** Why Enter cannot add now, or null. */
 function cannotAdd(v: BulkView | null): string | null {
@@ -96,19 +98,7 @@ export function renderBulk(f: Frame, v: BulkView): { lines: Line[]; offset: numb
   const c = v.run.counts();
   const status = statusLines(f.flash, null, g, inner);
   const avail = contentRows(f, 2, status.length);
-  const tableHeight = Math.max(2, avail - DETAIL_ROWS);
   const hosts = v.run.hosts;
-  const win = renderTableWindow({
-    columns: BULK_COLUMNS,
-    width: inner,
-    height: tableHeight,
-    count: hosts.length,
-    rowAt: (i) => renderBulkRow(hosts[i]!, g),
-    selected: v.cursor,
-    offset: v.offset,
-    focused: true,
-    glyphs: g,
-  });
   const verb = { discovering: 'Discovering', review: 'Review', registering: 'Adding', report: 'Report' }[v.phase];
   const summary =
     v.phase === 'review'
@@ -121,13 +111,27 @@ export function renderBulk(f: Frame, v: BulkView): { lines: Line[]; offset: numb
     ...(summary ? wrapText(summary, inner - 2).map((l) => [seg(` ${l}`)]) : []),
     ...detailLines(hosts[v.cursor], inner),
   ];
+  // A long error and its next step take the rows they need from the table, which keeps a few.
+  const detailHeight = Math.max(DETAIL_ROWS, Math.min(detail.length, avail - MIN_TABLE_ROWS));
+  const tableHeight = Math.max(2, avail - detailHeight);
+  const win = renderTableWindow({
+    columns: BULK_COLUMNS,
+    width: inner,
+    height: tableHeight,
+    count: hosts.length,
+    rowAt: (i) => renderBulkRow(hosts[i]!, g),
+    selected: v.cursor,
+    offset: v.offset,
+    focused: true,
+    glyphs: g,
+  });
   const lines = framed(
     f,
     [seg('Add hosts from a file', 'title'), seg(` ${g.middot} ${plain(path.basename(v.file))}`)],
     [],
     [
       { lines: win.lines, height: tableHeight },
-      { lines: detail.slice(0, DETAIL_ROWS), height: DETAIL_ROWS },
+      { lines: detail.slice(0, detailHeight), height: detailHeight },
     ],
     status,
   );
