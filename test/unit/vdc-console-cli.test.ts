@@ -58,6 +58,15 @@ describe('command line', () => {
     const login = parseCommandLine(['login', '--server', 'vdc:9443', '--token=qxa_secret']);
     expect(login.kind === 'error' && login.hint).toContain('$QUANTIX_API_TOKEN');
     expect(login.kind === 'error' && `${login.message} ${login.hint}`).not.toContain('qxa_secret');
+    // Any option named as a secret is refused, not only the four the console once knew; the safe forms pass.
+    for (const name of ['--api-token', '--password', '--secret', '--db-password', '--vdc-token', '--Passphrase']) {
+      const q = parseCommandLine(['hosts', 'list', `${name}=hunter2`]);
+      expect(q, name).toMatchObject({ kind: 'error', code: 'SECRET_ON_COMMAND_LINE' });
+      expect(q.kind === 'error' && q.message).toContain(`${name} is refused`);
+    }
+    for (const name of ['--token-stdin', '--token-file', '--tokens']) {
+      expect(parseCommandLine(['hosts', 'list', name]), name).not.toMatchObject({ code: 'SECRET_ON_COMMAND_LINE' });
+    }
   });
 
   it('passes values and positionals through', () => {

@@ -269,8 +269,12 @@ export type Parsed =
     }
   | { kind: 'error'; message: string; usage: string; code?: 'SECRET_ON_COMMAND_LINE'; hint?: string };
 
-/** Options that would put a secret in the process's command line, readable by every local user: each is refused, never read. */
-const REFUSED_SECRET_OPTIONS = ['--token', '--api-token', '--password', '--secret'];
+/**
+ * Names of options that would put a secret in the process's command line, readable by every local user: any name
+ * ending in token, password, passphrase or secret (`--token`, `--api-token`, `--db-password`), refused and never
+ * read. `--token-stdin` and `--token-file` say where the secret is, so they do not match.
+ */
+const SECRET_OPTION_NAME = /^--(?:[a-z0-9]+-)*(?:token|password|passphrase|secret)$/i;
 
 /** Where each command takes its secret from instead, for the refusal's next step. */
 function safeSecretForms(words: readonly string[]): string {
@@ -290,7 +294,7 @@ function secretOnCommandLine(argv: readonly string[], words: readonly string[]):
   for (const a of argv) {
     if (a === '--') break;
     const name = a.split('=', 1)[0]!;
-    if (REFUSED_SECRET_OPTIONS.includes(name)) {
+    if (SECRET_OPTION_NAME.test(name)) {
       return {
         kind: 'error',
         code: 'SECRET_ON_COMMAND_LINE',
