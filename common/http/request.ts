@@ -63,7 +63,6 @@ export interface RawResponse {
   peerFingerprint: string | null;
 }
 
-/** Defaults: 5 s to connect, 20 s for the answer, 4 MiB of response. */
 /**
  * What holding one received piece of a body costs beyond its bytes, counted
  * against the response limit: a peer that sends its answer a byte at a time
@@ -73,6 +72,7 @@ export interface RawResponse {
  */
 export const PIECE_COST_BYTES = 1024;
 
+/** Defaults: 5 s to connect, 20 s for the answer, 4 MiB of response. */
 export const REQUEST_DEFAULTS = {
   connectTimeoutMs: 5_000,
   responseTimeoutMs: 20_000,
